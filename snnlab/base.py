@@ -1,0 +1,201 @@
+"""Step modes and stateful modules: the base classes every snnlab layer and neuron builds on.
+
+``StepModule`` gives a module a validated ``step_mode`` ('s' = one time step per call with
+input ``[N, *]``, 'm' = a whole sequence per call with input ``[T, N, *]``). ``MemoryModule``
+adds registered state ("memories", e.g. a neuron's membrane potential ``v``): kept out of
+``state_dict``, restored by ``reset()``, detached by ``detach()``, and moved by ``.to()``
+together with its reset value.
+
+Shape:
+    ``forward`` takes ``[N, *]`` in 's' mode and ``[T, N, *]`` in 'm' mode.
+
+Example:
+    >>> import torch
+    >>> from snnlab.base import MemoryModule
+    >>> class Counter(MemoryModule):
+    ...     def __init__(self):
+    ...         super().__init__()
+    ...         self.register_memory('count', 0.)
+    ...     def single_step_forward(self, x):
+    ...         self.count = self.count + x
+    ...         return self.count
+    >>> c = Counter()
+    >>> c(torch.ones(2)).tolist(), c(torch.ones(2)).tolist()
+    ([1.0, 1.0], [2.0, 2.0])
+    >>> c.reset(); c.count
+    0.0
+"""
+import copy
+
+import torch
+import torch.nn as nn
+
+from ._checks import describe
+from .errors import InvalidParameterError, UnknownOptionError
+
+__all__ = ["StepModule", "SingleModule", "SingleStepModule", "MultiStepModule", "MemoryModule"]
+
+
+class StepModule:
+    """Mixin for modules that run in single-step ('s') or multi-step ('m') mode."""
+
+    def supported_step_mode(self):
+        """The step modes this module accepts."""
+        return ("s", "m")
+
+    @property
+    def step_mode(self):
+        return self._step_mode
+
+    @step_mode.setter
+    def step_mode(self, value: str):
+        supported = self.supported_step_mode()
+        if not isinstance(value, str) or value not in supported:
+            raise ValueError(f'step_mode can only be {supported}, but got "{value}"!')
+        self._step_mode = value
+
+
+class SingleModule(StepModule):
+    """A module that only supports single-step mode."""
+
+    def supported_step_mode(self):
+        return ("s",)
+
+
+SingleStepModule = SingleModule
+
+
+class MultiStepModule(StepModule):
+    """A module that only supports multi-step mode."""
+
+    def supported_step_mode(self):
+        return ("m",)
+
+
+class MemoryModule(nn.Module, StepModule):
+    """A module with registered state that is reset, detached and moved as a whole.
+
+    Memories are read and written as attributes (``self.v``). They are not parameters nor
+    buffers: ``state_dict`` does not contain them.
+    """
+
+    def __init__(self):
+        super().__init__()
+        self._memories = {}
+        self._memories_rv = {}
+        self._backend = "torch"
+        self.step_mode = "s"
+
+    # ----------------------------------------------------------------- backends
+    @property
+    def supported_backends(self):
+        """Names of the backends this module can run with in its current step mode."""
+        return ("torch",)
+
+    @property
+    def backend(self):
+        return self._backend
+
+    @backend.setter
+    def backend(self, value: str):
+        supported = tuple(self.supported_backends)
+        if not isinstance(value, str) or value not in supported:
+            raise UnknownOptionError(
+                f"{self._get_name()}: backend must be one of {supported} in step_mode="
+                f"'{self.step_mode}', got {describe(value)}"
+            )
+        self._backend = value
+
+    # ----------------------------------------------------------------- forward
+    def forward(self, *args, **kwargs):
+        if self.step_mode == "s":
+            return self.single_step_forward(*args, **kwargs)
+        if self.step_mode == "m":
+            return self.multi_step_forward(*args, **kwargs)
+        raise ValueError(f"{self._get_name()}: step_mode must be 's' or 'm', got {self.step_mode!r}")
+
+    def single_step_forward(self, x: torch.Tensor, *args, **kwargs):
+        raise NotImplementedError(f"{self._get_name()} does not define single_step_forward")
+
+    def multi_step_forward(self, x_seq: torch.Tensor, *args, **kwargs):
+        """Default multi-step forward: run ``single_step_forward`` over ``x_seq[t]`` and stack."""
+        if x_seq.shape[0] == 0:
+            raise ValueError(f"{self._get_name()}: x_seq must have at least one time step, got shape {list(x_seq.shape)}")
+        return torch.stack([self.single_step_forward(x_seq[t], *args, **kwargs) for t in range(x_seq.shape[0])])
+
+    def extra_repr(self):
+        return f"step_mode={self.step_mode}, backend={self.backend}"
+
+    # ----------------------------------------------------------------- memories
+    def register_memory(self, name: str, value):
+        """Register a memory ``name`` whose reset value is a deep copy of ``value``."""
+        if not isinstance(name, str) or not name.isidentifier():
+            raise ValueError(f"{self._get_name()}: name must be a valid identifier, got {describe(name)}")
+        if name in self._memories or hasattr(self, name):
+            raise InvalidParameterError(f"{self._get_name()}: {name} has been set as a member variable!")
+        self._memories[name] = value
+        self.set_reset_value(name, value)
+
+    def set_reset_value(self, name: str, value):
+        """Set the value memory ``name`` takes at ``reset()`` (a deep copy is kept)."""
+        if name not in self._memories:
+            raise KeyError(f"{self._get_name()}: {name!r} is not a registered memory")
+        self._memories_rv[name] = copy.deepcopy(value)
+
+    def reset(self):
+        """Restore every memory to (a fresh copy of) its reset value."""
+        for key, value in self._memories_rv.items():
+            self._memories[key] = copy.deepcopy(value)
+
+    def detach(self):
+        """Cut every tensor memory from the autograd graph, in place where possible."""
+        for key, value in self._memories.items():
+            if isinstance(value, torch.Tensor):
+                if value._is_view():
+                    self._memories[key] = value.detach()
+                else:
+                    value.detach_()
+
+    def memories(self):
+        """Iterate over the current memory values."""
+        yield from self._memories.values()
+
+    def named_memories(self):
+        """Iterate over ``(name, value)`` pairs of memories."""
+        yield from self._memories.items()
+
+    def __getattr__(self, name: str):
+        memories = self.__dict__.get("_memories")
+        if memories is not None and name in memories:
+            return memories[name]
+        return super().__getattr__(name)
+
+    def __setattr__(self, name: str, value):
+        memories = self.__dict__.get("_memories")
+        if memories is not None and name in memories:
+            memories[name] = value
+        else:
+            super().__setattr__(name, value)
+
+    def __delattr__(self, name: str):
+        if name in self._memories:
+            del self._memories[name]
+            del self._memories_rv[name]
+        else:
+            super().__delattr__(name)
+
+    def __dir__(self):
+        return list(super().__dir__()) + list(self._memories.keys())
+
+    def _apply(self, fn, *args, **kwargs):
+        # Move state and the values it resets to together (SpikingJelly left reset values behind).
+        for store in (self._memories, self._memories_rv):
+            for key, value in store.items():
+                if isinstance(value, torch.Tensor):
+                    store[key] = fn(value)
+        return super()._apply(fn, *args, **kwargs)
+
+    def _replicate_for_data_parallel(self):
+        replica = super()._replicate_for_data_parallel()
+        replica._memories = self._memories.copy()
+        return replica

@@ -1,0 +1,138 @@
+"""Surrogate gradients: a Heaviside step forward, a smooth derivative backward.
+
+A surrogate object is a small ``nn.Module``. With ``spiking=True`` (the default) it returns
+``heaviside(x)`` (a spike where ``x >= 0``, in ``x``'s dtype) and back-propagates the
+derivative of a smooth ``primitive`` curve; with ``spiking=False`` it returns the primitive
+itself. Each class holds its formulas once: ``primitive_function`` and ``derivative`` (a plain
+tensor function the fused neuron backends call), plus ``kind``, the name GPU kernels dispatch on.
+
+Shape:
+    ``x``: any shape; the output has the same shape and dtype.
+
+Example:
+    >>> import torch
+    >>> from snnlab import surrogate
+    >>> sg = surrogate.Sigmoid(alpha=4.)
+    >>> x = torch.tensor([-1., 0., 1.], requires_grad=True)
+    >>> sg(x)
+    tensor([0., 1., 1.], grad_fn=<SurrogateSpikeBackward>)
+    >>> sg(x).sum().backward(); x.grad
+    tensor([0.0707, 1.0000, 0.0707])
+"""
+import math
+
+import torch
+import torch.nn as nn
+
+from ._checks import check_bool, check_real
+
+__all__ = ["heaviside", "SurrogateFunctionBase", "Sigmoid", "ATan", "SurrogateSpike"]
+
+
+def heaviside(x: torch.Tensor) -> torch.Tensor:
+    """The spike function: 1 where ``x >= 0`` (a spike at exactly 0), else 0, in ``x``'s dtype."""
+    return (x >= 0).to(x)
+
+
+class SurrogateSpike(torch.autograd.Function):
+    """Heaviside forward, ``surrogate.derivative(x)`` backward (no gradient for alpha)."""
+
+    @staticmethod
+    def forward(ctx, x, surrogate):
+        if x.requires_grad:
+            ctx.save_for_backward(x)
+            ctx.surrogate = surrogate
+        return heaviside(x)
+
+    @staticmethod
+    def backward(ctx, grad_output):
+        (x,) = ctx.saved_tensors
+        return grad_output * ctx.surrogate.derivative(x), None
+
+
+class SurrogateFunctionBase(nn.Module):
+    """Base class: ``alpha`` sets the sharpness, ``spiking`` selects spike or primitive output."""
+
+    kind = None
+
+    def __init__(self, alpha: float, spiking: bool = True):
+        super().__init__()
+        self.alpha = check_real(type(self).__name__, "alpha", alpha, greater_than=0.0, allow_tensor=True)
+        self.spiking = check_bool(type(self).__name__, "spiking", spiking)
+
+    def set_spiking_mode(self, spiking: bool):
+        """Switch between spike output (True) and primitive output (False)."""
+        self.spiking = check_bool(type(self).__name__, "spiking", spiking)
+
+    def extra_repr(self):
+        return f"alpha={self.alpha}, spiking={self.spiking}"
+
+    def primitive(self, x: torch.Tensor) -> torch.Tensor:
+        """The smooth curve whose derivative is the surrogate gradient (for plots)."""
+        return self.primitive_function(x, self.alpha)
+
+    def derivative(self, x: torch.Tensor) -> torch.Tensor:
+        """The surrogate gradient d primitive / dx at ``x`` (a plain tensor, no autograd)."""
+        return self.derivative_function(x, self.alpha)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.spiking:
+            return SurrogateSpike.apply(x, self)
+        return self.primitive_function(x, self.alpha)
+
+    @staticmethod
+    def primitive_function(x, alpha):
+        raise NotImplementedError
+
+    @staticmethod
+    def derivative_function(x, alpha):
+        raise NotImplementedError
+
+
+class Sigmoid(SurrogateFunctionBase):
+    """Sigmoid surrogate: primitive ``sigmoid(alpha * x)``, gradient ``alpha * s * (1 - s)``.
+
+    Example:
+        >>> import torch
+        >>> Sigmoid().derivative(torch.tensor([0.0, 1.0]))
+        tensor([1.0000, 0.0707])
+    """
+
+    kind = "sigmoid"
+
+    def __init__(self, alpha: float = 4.0, spiking: bool = True):
+        super().__init__(alpha, spiking)
+
+    @staticmethod
+    def primitive_function(x, alpha):
+        return torch.sigmoid(x * alpha)
+
+    @staticmethod
+    def derivative_function(x, alpha):
+        s = torch.sigmoid(x * alpha)
+        return (1.0 - s) * s * alpha
+
+
+class ATan(SurrogateFunctionBase):
+    """Arc-tangent surrogate: primitive ``atan(pi/2 * alpha * x) / pi + 1/2``.
+
+    The gradient is ``(alpha / 2) / (1 + (pi/2 * alpha * x) ** 2)``.
+
+    Example:
+        >>> import torch
+        >>> ATan().derivative(torch.tensor([0.0, 1.0]))
+        tensor([1.0000, 0.0920])
+    """
+
+    kind = "atan"
+
+    def __init__(self, alpha: float = 2.0, spiking: bool = True):
+        super().__init__(alpha, spiking)
+
+    @staticmethod
+    def primitive_function(x, alpha):
+        return torch.atan(x * (math.pi / 2 * alpha)) / math.pi + 0.5
+
+    @staticmethod
+    def derivative_function(x, alpha):
+        return (alpha / 2) / (1 + (x * (math.pi / 2 * alpha)).square())
