@@ -1,0 +1,157 @@
+"""CPU benchmarks of the core against SpikingJelly 0.0.0.0.14's formulations, in one process.
+
+Each case times snnlab and the reference formulation alternately (interleaved repeats, median),
+so machine noise hits both alike, and reports the ratio snnlab / reference. The reference
+formulations are written out here from their documented algorithms:
+
+- multi-step LIF forward+backward: SpikingJelly's torch backend, a per-step eager loop (charge,
+  a surrogate autograd function for the spike, hard reset) with autograd recording every step;
+- ``first_spike_index``: the double cumulative sum ``x.cumsum(-1).cumsum(-1) == 1``;
+- TET cross entropy: ``cross_entropy`` on the double-transposed ``[N, C, T]`` logits against the
+  target repeated over T.
+
+Peak extra memory of the LIF forward+backward is measured with the CPU memory profiler: the
+running sum of every operator's own allocations minus frees, in execution order; its maximum is the
+peak of bytes alive beyond the input, divided by the number of elements T*N.
+
+Run: ``python benchmarks/cpu.py`` (about a minute on 2 cores). Results: benchmarks/RESULTS.md.
+"""
+import argparse
+import platform
+import statistics
+import time
+
+import torch
+import torch.nn.functional as F
+
+import snnlab
+from snnlab import functional, neuron
+
+
+class _SigmoidSpike(torch.autograd.Function):
+    """The reference's spike function: Heaviside forward, sigmoid-derivative backward (alpha=4)."""
+
+    @staticmethod
+    def forward(ctx, x):
+        ctx.save_for_backward(x)
+        return (x >= 0).to(x)
+
+    @staticmethod
+    def backward(ctx, grad):
+        (x,) = ctx.saved_tensors
+        s = torch.sigmoid(4.0 * x)
+        return grad * (1.0 - s) * s * 4.0
+
+
+def reference_lif(x_seq, tau=2.0, v_threshold=1.0, v_reset=0.0):
+    """Per-step eager LIF (decay_input, hard reset), the way a Python loop over time records it."""
+    v = torch.full_like(x_seq[0], v_reset)
+    spikes = []
+    for x in x_seq:
+        h = v + (x - (v - v_reset)) / tau
+        s = _SigmoidSpike.apply(h - v_threshold)
+        v = (1.0 - s) * h + s * v_reset
+        spikes.append(s)
+    return torch.stack(spikes)
+
+
+def snnlab_lif(x_seq):
+    node = neuron.LIFNode(tau=2.0, step_mode="m")
+    return node(x_seq)
+
+
+def reference_first_spike_index(spikes):
+    with torch.no_grad():
+        return spikes.cumsum(-1).cumsum(-1) == 1
+
+
+def reference_tet(x_seq, target):
+    T = x_seq.shape[0]
+    repeated = target.unsqueeze(1).repeat(1, T, *([1] * (target.dim() - 1)))
+    return F.cross_entropy(x_seq.transpose(0, 1).transpose(1, 2), repeated)
+
+
+def _time(fn, repeats):
+    fn()  # warm-up
+    out = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        fn()
+        out.append(time.perf_counter() - t0)
+    return out
+
+
+def ratio(candidate, reference, repeats):
+    """Median seconds of both, measured interleaved, and their ratio."""
+    c_times, r_times = [], []
+    candidate(), reference()
+    for _ in range(repeats):
+        c_times += _time(candidate, 1)
+        r_times += _time(reference, 1)
+    c, r = statistics.median(c_times), statistics.median(r_times)
+    return c, r, c / r
+
+
+def peak_extra_bytes(fn):
+    """Peak bytes alive during ``fn()`` beyond what existed before it (CPU memory profiler)."""
+    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
+        fn()
+    events = sorted(prof.events(), key=lambda e: e.time_range.start)
+    live = peak = 0
+    for event in events:
+        live += event.self_cpu_memory_usage
+        peak = max(peak, live)
+    return peak
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=15)
+    args = parser.parse_args()
+    torch.manual_seed(0)
+    print(f"snnlab {snnlab.__version__}, torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+          f"{torch.get_num_threads()} threads")
+    rows = []
+
+    T, N = 32, 32 * 4096
+    x = (torch.rand(T, N) * 1.5).requires_grad_()
+
+    def fwd_bwd(fn):
+        def run():
+            x.grad = None
+            fn(x).sum().backward()
+        return run
+
+    c, r, q = ratio(fwd_bwd(snnlab_lif), fwd_bwd(reference_lif), args.repeats)
+    rows.append(("multi-step LIF fwd+bwd, T=32, 32x4096 fp32", c, r, q, 0.40))
+
+    spikes = (torch.rand(64, 1024, 128) < 0.05).float()
+    c, r, q = ratio(lambda: functional.first_spike_index(spikes),
+                    lambda: reference_first_spike_index(spikes), args.repeats)
+    rows.append(("first_spike_index [64,1024,128] fp32", c, r, q, 0.75))
+
+    logits = torch.randn(32, 128, 1000, requires_grad=True)
+    target = torch.randint(0, 1000, (128,))
+
+    def tet(fn):
+        def run():
+            logits.grad = None
+            fn(logits, target).backward()
+        return run
+
+    c, r, q = ratio(tet(functional.temporal_efficient_training_cross_entropy), tet(reference_tet), args.repeats)
+    rows.append(("TET cross entropy fwd+bwd, T=32, N=128, C=1000", c, r, q, 0.60))
+
+    print(f"\n| case | snnlab ms | reference ms | ratio | target |\n|---|---|---|---|---|")
+    for name, c, r, q, target_ratio in rows:
+        print(f"| {name} | {c * 1e3:.2f} | {r * 1e3:.2f} | {q:.2f} | <= {target_ratio:.2f} |")
+
+    elements = T * N
+    ours = peak_extra_bytes(fwd_bwd(snnlab_lif)) / elements
+    ref = peak_extra_bytes(fwd_bwd(reference_lif)) / elements
+    print(f"\npeak extra memory of LIF fwd+bwd (T={T}, N={N}): snnlab {ours:.2f} B/element, "
+          f"reference {ref:.2f} B/element (target <= 12.5)")
+
+
+if __name__ == "__main__":
+    main()

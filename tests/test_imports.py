@@ -1,0 +1,40 @@
+"""The core stays light: importing snnlab loads torch (and numpy) only."""
+import subprocess
+import sys
+
+import pytest
+
+UI_AND_GPU_LIBS = ("matplotlib", "plotly", "ipywidgets", "anywidget", "triton", "IPython", "sklearn")
+CORE_MODULES = (
+    "snnlab",
+    "snnlab.base",
+    "snnlab.surrogate",
+    "snnlab.neuron",
+    "snnlab.layer",
+    "snnlab.functional",
+    "snnlab.monitor",
+    "snnlab.encoding",
+    "snnlab.datasets",
+    "snnlab.analysis",
+    "snnlab.probe",
+    "snnlab.backends",
+    "snnlab.viz",
+)
+
+
+def _loaded_after_import(module: str) -> list:
+    code = (
+        f"import sys, importlib; importlib.import_module({module!r}); "
+        f"print(','.join(m for m in {UI_AND_GPU_LIBS!r} if m in sys.modules))"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    return [name for name in out.stdout.strip().split(",") if name]
+
+
+@pytest.mark.parametrize("module", CORE_MODULES)
+def test_core_module_loads_no_ui_or_gpu_library(module):
+    assert _loaded_after_import(module) == []
+
+
+def test_the_check_itself_detects_a_plotting_import():
+    assert _loaded_after_import("matplotlib.pyplot") != []
