@@ -1,0 +1,18 @@
+"""SpikingJelly-compatible functional API: the functions of ``spikingjelly.activation_based.functional``.
+
+Shape:
+    see each function.
+
+Example:
+    >>> import torch
+    >>> from snnlab import functional
+    >>> functional.multi_step_forward(torch.ones(2, 3), torch.nn.Identity()).shape
+    torch.Size([2, 3])
+"""
+from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
+
+__all__ = [
+    "multi_step_forward",
+    "chunk_multi_step_forward",
+    "seq_to_ann_forward",
+]
