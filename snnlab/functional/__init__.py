@@ -10,9 +10,13 @@ Example:
     torch.Size([2, 3])
 """
 from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
+from .spikes import delay, first_spike_index, redundant_one_hot
 
 __all__ = [
     "multi_step_forward",
     "chunk_multi_step_forward",
     "seq_to_ann_forward",
+    "first_spike_index",
+    "delay",
+    "redundant_one_hot",
 ]
