@@ -1,0 +1,213 @@
+"""Panel: the update cycle, status line, error display, throttling, background work and repr."""
+import re
+import threading
+
+import ipywidgets as W
+import pytest
+import torch
+
+from widgets._panel import Panel, format_value
+
+STATUS_OK = re.compile(r"^ran on cpu in \d+\.\d ms, drawn in \d+\.\d ms$")
+
+
+class Square(Panel):
+    """A minimal panel: squares x on the chosen device; fails on purpose for negative x."""
+
+    _repr_fields = ("x", "label")
+
+    def __init__(self, **kwargs):
+        super().__init__(**kwargs)
+        self.x = W.FloatSlider(value=2.0, min=-5.0, max=5.0, description="x")
+        self.label = "demo"
+        self.computed = 0
+        self.rendered = []
+        self.fail_render = False
+        self.set_controls([self.x])
+        self.update()
+
+    def compute(self):
+        self.computed += 1
+        if self.x.value < 0:
+            raise ValueError(f"x must be >= 0, got {self.x.value}")
+        return torch.tensor(self.x.value, device=self.device) ** 2
+
+    def render(self, result):
+        if self.fail_render:
+            raise RuntimeError("figure broke")
+        self.rendered.append(float(result))
+
+
+def test_construction_lays_out_controls_figures_progress_and_status():
+    panel = Square(throttle_ms=0)
+    assert isinstance(panel, W.VBox)
+    assert panel.children == (panel.controls_box, panel.figures_box, panel.progress_row, panel.status)
+    assert panel.controls_box.children == (panel.x, panel.device_control)
+    assert panel.device_control.options == (("cpu", "cuda") if torch.cuda.is_available() else ("cpu",))
+    assert panel.progress_row.layout.display == "none"
+    figure = W.HTML("fig")
+    panel.set_figures([figure])
+    assert panel.figures_box.children == (figure,)
+
+
+def test_a_control_change_recomputes_and_reports_device_and_time():
+    panel = Square(device="cpu", throttle_ms=0)
+    assert panel.result.item() == 4.0 and panel.rendered == [4.0]
+    panel.x.value = 3.0
+    assert panel.result.item() == 9.0 and panel.rendered == [4.0, 9.0]
+    assert STATUS_OK.match(panel.status_text), panel.status_text
+    assert panel.status_text in panel.status.value and panel.error is None
+    assert panel.last_device == torch.device("cpu") and panel.compute_ms >= 0 and panel.render_ms >= 0
+
+
+def test_a_failing_compute_shows_the_message_and_the_panel_keeps_working():
+    panel = Square(throttle_ms=0)
+    panel.x.value = -1.0
+    assert panel.status_text == "ValueError: x must be >= 0, got -1.0"
+    assert "#b00020" in panel.status.value and isinstance(panel.error, ValueError)
+    assert panel.result.item() == 4.0  # the last good result stays
+    panel.x.value = 1.5
+    assert panel.error is None and panel.result.item() == 2.25 and STATUS_OK.match(panel.status_text)
+
+
+def test_a_failing_render_shows_the_message_and_the_panel_keeps_working():
+    panel = Square(throttle_ms=0)
+    panel.fail_render = True
+    assert panel.update() is False
+    assert panel.status_text == "RuntimeError: figure broke"
+    panel.fail_render = False
+    assert panel.update() is True and panel.rendered[-1] == 4.0
+
+
+def test_error_text_is_escaped_in_the_status_html():
+    panel = Square(throttle_ms=0)
+    panel.show_error(ValueError("<b>x</b> & y"))
+    assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in panel.status.value
+
+
+def test_changes_inside_the_throttle_window_merge_into_one_trailing_update():
+    panel = Square(throttle_ms=60_000)  # a window far longer than the test
+    assert panel.computed == 1
+    panel.x.value = 1.0  # arrives right after the constructor's update: inside the window
+    panel.x.value = 3.0
+    assert panel.computed == 1 and panel.pending and panel.result.item() == 4.0
+    assert panel.flush() is True
+    assert panel.computed == 2 and not panel.pending and panel.result.item() == 9.0
+    assert panel._timer is None
+
+
+def test_the_trailing_update_runs_by_itself_after_the_window():
+    panel = Square(throttle_ms=50)
+    done = threading.Event()
+    panel.status.observe(lambda change: done.set(), names="value")
+    panel.x.value = 4.0
+    assert done.wait(5)
+    panel.flush()
+    assert panel.result.item() == 16.0 and not panel.pending
+
+
+def test_hold_updates_merges_programmatic_changes_into_one_update():
+    panel = Square(throttle_ms=0)
+    with panel.hold_updates():
+        panel.x.value = 1.0
+        panel.x.value = 2.5
+        panel.label = "held"
+    assert panel.computed == 2 and panel.result.item() == 6.25
+
+
+def test_repr_is_short_and_deterministic():
+    panel = Square(throttle_ms=0)
+    panel.x.value = 0.1 + 0.2
+    assert repr(panel) == "Square(x=0.3, label='demo')"
+    assert panel._repr_mimebundle_()["text/plain"] == "Square(x=0.3, label='demo')"
+    assert format_value((1.0, 2)) == "(1.0, 2)" and format_value((0.5,)) == "(0.5,)"
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(device="tpu"), ValueError, r"device must be one of 'cpu'.* on this machine, got 'tpu'"),
+        (dict(device=3), TypeError, r"device must be a str or torch.device, got an object of type int"),
+        (dict(throttle_ms=-1), ValueError, r"Square: throttle_ms must be a number >= 0, got -1"),
+        (dict(blocking="yes"), TypeError, r"Square: blocking must be a bool, got 'yes'"),
+    ],
+)
+def test_bad_panel_options_are_rejected(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        Square(**kwargs)
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="checks the message shown when no GPU is present")
+def test_cuda_without_a_gpu_is_explained():
+    with pytest.raises(ValueError, match=r"device must be one of 'cpu' on this machine, got 'cuda'"):
+        Square(device="cuda")
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+def test_switching_to_cuda_runs_there_and_says_so():
+    panel = Square(device="cpu", throttle_ms=0)
+    panel.device_control.value = "cuda"
+    assert panel.result.device.type == "cuda" and panel.status_text.startswith("ran on cuda in ")
+
+
+def test_base_panel_explains_what_a_subclass_must_implement():
+    panel = Panel(device="cpu", throttle_ms=0)
+    assert panel.update() is False
+    assert panel.status_text == "NotImplementedError: Panel must implement compute()"
+
+
+def test_blocking_background_work_reports_progress_and_finish():
+    panel = Square(throttle_ms=0, blocking=True)
+    values = []
+    run = panel.start_background(iter([1, 2, 3]), total=3, on_step=lambda r, v: values.append(v))
+    assert run.state == "done" and values == [1, 2, 3]
+    assert panel.progress_bar.value == 1.0 and panel.stop_button.disabled
+    assert re.match(r"^finished 3 steps on cpu in \d+\.\d ms$", panel.status_text), panel.status_text
+    assert panel.wait(0) is True
+
+
+def test_background_error_shows_in_the_status_line():
+    panel = Square(throttle_ms=0, blocking=True)
+
+    def work():
+        yield 1
+        raise ArithmeticError("diverged")
+
+    run = panel.start_background(work(), total=4)
+    assert run.state == "error" and panel.status_text == "ArithmeticError: diverged"
+    assert panel.update() is True  # still usable
+
+
+def test_the_stop_button_stops_a_threaded_run_within_a_step():
+    panel = Square(throttle_ms=0)
+    gate, entered = threading.Event(), threading.Event()
+
+    def work():
+        for i in range(1000):
+            entered.set()
+            gate.wait(5)
+            gate.clear()
+            yield i
+
+    run = panel.start_background(work(), total=1000)
+    assert entered.wait(5) and not panel.stop_button.disabled
+    panel.stop_button.click()
+    gate.set()
+    assert panel.wait(10) and run.state == "stopped" and run.steps_done == 1
+    assert re.match(r"^stopped after 1 steps on cpu in \d+\.\d ms$", panel.status_text), panel.status_text
+
+
+def test_starting_new_work_stops_the_previous_run_first():
+    panel = Square(throttle_ms=0)
+    gate, entered = threading.Event(), threading.Event()
+
+    def slow():
+        while True:
+            entered.set()
+            gate.wait(0.01)
+            yield 0
+
+    first = panel.start_background(slow())
+    assert entered.wait(5)
+    second = panel.start_background(iter([1]), total=1)
+    assert first.state == "stopped" and panel.wait(10) and second.state == "done"

@@ -1,0 +1,15 @@
+"""snnlab widgets: interactive ipywidgets panels over the snnlab core and its figures.
+
+Each panel is an ``ipywidgets`` box: controls -> ``compute()`` (one core call, on CPU or CUDA) ->
+``render(result)`` (one figure update). ``panel.result`` holds the last result; errors show in the
+panel's status line. ``BackgroundRun`` runs long work off the kernel's main thread.
+
+Example:
+    >>> from widgets import Panel, BackgroundRun
+    >>> BackgroundRun(range(3), total=3, blocking=True).start().state
+    'done'
+"""
+from ._panel import Panel
+from ._worker import BackgroundRun
+
+__all__ = ["Panel", "BackgroundRun"]

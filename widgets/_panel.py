@@ -1,0 +1,312 @@
+"""Panel: the base of every snnlab widget panel (controls -> compute() -> render()).
+
+A panel is an ``ipywidgets.VBox`` with four areas: controls, figures, a progress row (for work run in
+the background) and a status line. A subclass creates its controls and figures, hands them to
+``set_controls`` / ``set_figures`` and implements two methods:
+
+- ``compute()``: one call into the core on ``self.device``; returns a small result object;
+- ``render(result)``: one call into ``snnlab.viz`` that updates the figures in place.
+
+``update()`` runs both, times the computation on the chosen device and writes "ran on cpu in 1.2 ms"
+into the status line, or the exception's message when either step fails; the panel stays usable and
+the next change of a control tries again. ``result`` holds the last successful result.
+
+Control changes are throttled: the first change redraws at once, changes that arrive within
+``throttle_ms`` of the previous redraw are merged into one trailing redraw with the latest values.
+``with panel.hold_updates(): ...`` merges any number of programmatic changes into one redraw, and
+``flush()`` runs a pending trailing redraw now (headless code calls it instead of sleeping).
+
+Shape:
+    not applicable (a widget).
+
+Example:
+    >>> import ipywidgets as W
+    >>> class Doubler(Panel):
+    ...     _repr_fields = ("x",)
+    ...     def __init__(self, **kwargs):
+    ...         super().__init__(**kwargs)
+    ...         self.x = W.FloatSlider(value=1.0, min=0.0, max=10.0, description="x")
+    ...         self.set_controls([self.x])
+    ...         self.update()
+    ...     def compute(self):
+    ...         return 2 * self.x.value
+    ...     def render(self, result):
+    ...         pass
+    >>> panel = Doubler(throttle_ms=0)
+    >>> panel.x.value = 3.0
+    >>> panel, panel.result, panel.status_text.startswith("ran on cpu in")
+    (Doubler(x=3.0), 6.0, True)
+"""
+import html
+import threading
+import time
+from contextlib import contextmanager
+
+import ipywidgets as W
+
+from ._device import available_devices, default_device, resolve_device, Stopwatch
+from ._worker import BackgroundRun
+
+__all__ = ["Panel", "format_value"]
+
+
+def format_value(value) -> str:
+    """The deterministic text of a control value in a panel's ``repr`` (floats to 6 significant digits).
+
+    Shape:
+        not applicable (returns a string).
+
+    Example:
+        >>> format_value(0.1 + 0.2), format_value('LIF'), format_value(3)
+        ('0.3', "'LIF'", '3')
+    """
+    if isinstance(value, float):
+        return repr(float(f"{value:.6g}"))
+    if isinstance(value, tuple):
+        return "(" + ", ".join(format_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
+    return repr(value)
+
+
+class Panel(W.VBox):
+    """Base class of the panels: controls, figures, progress row, status line and the update cycle.
+
+    Args:
+        device: ``'cpu'`` or ``'cuda'`` (default: CUDA when available, else CPU).
+        throttle_ms: minimum time between two redraws caused by control changes (0: redraw on every change).
+        blocking: run background work (``start_background``) in the calling thread, for headless use.
+
+    Shape:
+        not applicable (a widget).
+
+    Example:
+        >>> Panel(device="cpu").device
+        device(type='cpu')
+    """
+
+    #: attribute names shown by ``repr``, in order (controls show their ``.value``)
+    _repr_fields = ()
+
+    def __init__(self, *, device=None, throttle_ms=50.0, blocking=False):
+        device = default_device() if device is None else device
+        resolve_device(device)  # validates before anything is built
+        if isinstance(throttle_ms, bool) or not isinstance(throttle_ms, (int, float)) or throttle_ms < 0:
+            raise ValueError(f"{type(self).__name__}: throttle_ms must be a number >= 0, got {throttle_ms!r}")
+        if not isinstance(blocking, bool):
+            raise TypeError(f"{type(self).__name__}: blocking must be a bool, got {blocking!r}")
+        self.throttle_s = float(throttle_ms) / 1e3
+        self.blocking = blocking
+        self.result = None
+        self.error = None
+        self.status_text = ""
+        self.last_device = None
+        self.compute_ms = None
+        self.render_ms = None
+        self.run = None
+        self._update_lock = threading.RLock()
+        self._held = 0
+        self._pending = False
+        self._timer = None
+        self._last_update_end = float("-inf")
+
+        self.device_control = W.Dropdown(
+            options=available_devices(), value=str(resolve_device(device).type), description="device",
+            layout=W.Layout(width="160px"),
+        )
+        self.status = W.HTML(value="")
+        self.progress_bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="240px"))
+        self.stop_button = W.Button(description="Stop", button_style="warning", disabled=True,
+                                    layout=W.Layout(width="80px"))
+        self.stop_button.on_click(lambda _button: self.stop())
+        self.progress_row = W.HBox([self.progress_bar, self.stop_button], layout=W.Layout(display="none"))
+        self.controls_box = W.HBox([self.device_control], layout=W.Layout(flex_flow="row wrap"))
+        self.figures_box = W.HBox([], layout=W.Layout(flex_flow="row wrap"))
+        super().__init__(children=[self.controls_box, self.figures_box, self.progress_row, self.status])
+        self.watch(self.device_control)
+
+    # ----------------------------------------------------------------------------- layout
+    def set_controls(self, controls, *, watch=True):
+        """Lay out ``controls`` (a list of widgets) before the device dropdown; observe their values."""
+        controls = list(controls)
+        self.controls_box.children = tuple(controls) + (self.device_control,)
+        if watch:
+            self.watch(*controls)
+
+    def set_figures(self, figures):
+        """Lay out the figure widgets (plotly FigureWidgets, canvases, ...)."""
+        self.figures_box.children = tuple(figures)
+
+    def watch(self, *controls):
+        """Redraw (throttled) when the ``value`` of any of ``controls`` changes."""
+        for control in controls:
+            if hasattr(control, "value"):
+                control.observe(self._on_control_change, names="value")
+
+    # ----------------------------------------------------------------------------- the cycle
+    @property
+    def device(self):
+        """The ``torch.device`` chosen in the dropdown."""
+        return resolve_device(self.device_control.value)
+
+    def compute(self):
+        """Run the core on ``self.device`` and return a result object (implemented by each panel)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement compute()")
+
+    def render(self, result):
+        """Draw ``result`` into the figures, in place (implemented by each panel)."""
+        raise NotImplementedError(f"{type(self).__name__} must implement render(result)")
+
+    def update(self) -> bool:
+        """Compute and render now; True on success. Errors go to the status line, never upward."""
+        with self._update_lock:
+            self._cancel_timer()
+            self._pending = False
+            try:
+                device = self.device
+                watch = Stopwatch(device)
+                with watch:
+                    result = self.compute()
+                self.result = result
+                self.last_device = device
+                self.compute_ms = watch.elapsed_ms
+                started = time.perf_counter()
+                self.render(result)
+                self.render_ms = (time.perf_counter() - started) * 1e3
+            except Exception as exc:  # noqa: BLE001 - shown in the panel, which stays usable
+                self.show_error(exc)
+                return False
+            finally:
+                self._last_update_end = time.monotonic()
+            self.error = None
+            self.set_status(f"ran on {device.type} in {self.compute_ms:.1f} ms, drawn in {self.render_ms:.1f} ms")
+            return True
+
+    def set_status(self, text, *, error=False):
+        """Write ``text`` into the status line (red when ``error``)."""
+        self.status_text = text
+        color = "#b00020" if error else "#555"
+        self.status.value = f'<span style="color:{color}; font-family:monospace">{html.escape(text)}</span>'
+
+    def show_error(self, exc):
+        """Record ``exc`` as the panel's error and show its type and message in the status line."""
+        self.error = exc
+        self.set_status(f"{type(exc).__name__}: {exc}", error=True)
+
+    # ----------------------------------------------------------------------------- throttling
+    def _on_control_change(self, change=None):
+        if self._held:
+            self._pending = True
+            return
+        wait = self.throttle_s - (time.monotonic() - self._last_update_end)
+        if wait <= 0:
+            self.update()
+            return
+        self._pending = True
+        if self._timer is None:
+            self._timer = threading.Timer(wait, self._trailing_update)
+            self._timer.daemon = True
+            self._timer.start()
+
+    def _trailing_update(self):
+        with self._update_lock:
+            self._timer = None
+            if self._pending:
+                self.update()
+
+    def _cancel_timer(self):
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    @property
+    def pending(self) -> bool:
+        """True when a control changed and its redraw has not run yet."""
+        return self._pending
+
+    def flush(self) -> bool:
+        """Run a pending (throttled or held) redraw now; True when nothing failed."""
+        with self._update_lock:
+            if self._pending:
+                return self.update()
+            return self.error is None
+
+    @contextmanager
+    def hold_updates(self):
+        """Merge every control change made inside the block into one redraw at its end."""
+        self._held += 1
+        try:
+            yield self
+        finally:
+            self._held -= 1
+            if self._held == 0 and self._pending:
+                self.update()
+
+    # ----------------------------------------------------------------------------- background work
+    def start_background(self, steps, *, total=None, on_step=None, on_finish=None):
+        """Run ``steps`` (an iterable; each ``next()`` is one step) as a ``BackgroundRun``.
+
+        The progress bar and Stop button show while it runs; ``on_step(run, value)`` is called after
+        each step (update figures there), ``on_finish(run)`` once at the end. A run still going is
+        stopped first. With ``blocking=True`` (panel option) it runs to the end before returning.
+        """
+        self.stop()
+        if self.run is not None:
+            self.run.wait()
+
+        def step_hook(run, value):
+            if on_step is not None:
+                on_step(run, value)
+            self._show_progress(run)
+
+        def finish_hook(run):
+            try:
+                if on_finish is not None and run.state != "error":
+                    on_finish(run)
+            finally:
+                self._show_finished(run)
+
+        run = BackgroundRun(steps, total=total, on_step=step_hook, on_finish=finish_hook, blocking=self.blocking)
+        self.run = run
+        self.progress_bar.value = 0.0
+        self.progress_row.layout.display = "flex"
+        self.stop_button.disabled = False
+        self.set_status("running ...")
+        run.start()
+        return run
+
+    def stop(self):
+        """Stop the background run, if any (it ends before its next step)."""
+        if self.run is not None and not self.run.finished:
+            self.run.stop()
+
+    def wait(self, timeout=None) -> bool:
+        """Block until the background run ends (True), or ``timeout`` seconds pass (False)."""
+        if self.run is None:
+            return True
+        return self.run.wait(timeout)
+
+    def _show_progress(self, run):
+        if run.progress is not None:
+            self.progress_bar.value = run.progress
+        total = "?" if run.total is None else run.total
+        self.set_status(f"step {run.steps_done}/{total}")
+
+    def _show_finished(self, run):
+        self.stop_button.disabled = True
+        if run.state == "error":
+            self.show_error(run.error)
+            return
+        self.error = None
+        if run.state == "done":
+            self.progress_bar.value = 1.0
+        verb = "finished" if run.state == "done" else "stopped after"
+        self.set_status(f"{verb} {run.steps_done} steps on {self.device.type} in {run.elapsed_s * 1e3:.1f} ms")
+
+    # ----------------------------------------------------------------------------- repr
+    def __repr__(self):
+        parts = []
+        for name in self._repr_fields:
+            value = getattr(self, name)
+            if isinstance(value, W.ValueWidget):
+                value = value.value
+            parts.append(f"{name}={format_value(value)}")
+        return f"{type(self).__name__}({', '.join(parts)})"
