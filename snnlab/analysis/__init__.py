@@ -1,0 +1,31 @@
+"""What figures need but is not drawing: rates, first-spike times, similarity, neuron health, SOPs.
+
+Everything takes recorded spikes laid out ``[T, N, *]`` (time, batch, neurons), usually a
+``SpikeProbe.records()`` dict ``{layer name: tensor}``, computes on the tensors' device and never
+tracks gradients. Only torch is imported.
+
+Shape:
+    see each function.
+
+Example:
+    >>> import torch
+    >>> from snnlab import analysis
+    >>> spikes = torch.tensor([[[1., 0.]], [[1., 0.]]])  # T=2, N=1, 2 neurons
+    >>> analysis.firing_rate(spikes).tolist(), analysis.first_spike_times(spikes).tolist()
+    ([1.0, 0.0], [[0, -1]])
+"""
+from .rates import RATE_AXES, firing_rate, first_spike_times, spike_counts
+from .report import LayerReport, neuron_report
+from .sops import WEIGHTED_LAYERS, synaptic_fan_out, synaptic_operations
+
+__all__ = [
+    "RATE_AXES",
+    "firing_rate",
+    "first_spike_times",
+    "spike_counts",
+    "LayerReport",
+    "neuron_report",
+    "WEIGHTED_LAYERS",
+    "synaptic_fan_out",
+    "synaptic_operations",
+]
