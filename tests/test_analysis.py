@@ -11,6 +11,7 @@ from snnlab.analysis import (
     firing_rate,
     first_spike_times,
     neuron_report,
+    similarity_matrices,
     spike_counts,
     synaptic_fan_out,
     synaptic_operations,
@@ -250,3 +251,40 @@ def test_linear_sops_equal_the_exact_count_of_accumulations():
     exact = F.linear((spikes != 0).double(), torch.ones(3, 6, dtype=torch.float64)).sum()
     got = synaptic_operations(nn.Sequential(nn.Identity(), lin), {"0": spikes})["1"]
     torch.testing.assert_close(got, exact)
+
+
+# ---------------------------------------------------------------------------------- similarity
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("kernel,args", [("linear", ()), ("polynomial", (2,)), ("sigmoid", (0.5,)), ("gaussian", (3.0,))])
+def test_similarity_matrices_against_closed_forms(device, kernel, args):
+    spikes = _spikes((5, 2, 4), p=0.5, seed=13, dtype=torch.float64).to(device)
+    labels = torch.tensor([[1, 0], [1, 0], [0, 1], [1, 1], [0, 1]], device=device)
+    r = similarity_matrices(spikes, labels, kernel, *args)
+    x = spikes.flatten(1).cpu()
+    dots = torch.tensor([[float(x[i] @ x[j]) for j in range(5)] for i in range(5)], dtype=torch.float64)
+    sq = torch.tensor([[float((x[i] - x[j]).square().sum()) for j in range(5)] for i in range(5)],
+                      dtype=torch.float64)
+    norms = x.norm(dim=1)
+    ref = {"linear": dots / (torch.outer(norms, norms) + 1e-8), "polynomial": dots ** 2,
+           "sigmoid": torch.sigmoid(0.5 * dots), "gaussian": torch.exp(-sq / (2 * 3.0 ** 2))}[kernel]
+    target = torch.tensor([[min(1.0, float(labels[i].float() @ labels[j].float())) for j in range(5)]
+                           for i in range(5)])
+    torch.testing.assert_close(r.predicted.cpu(), ref)
+    torch.testing.assert_close(r.target.cpu(), target)
+    torch.testing.assert_close(r.loss.cpu(), ((ref - target.double()) ** 2).mean())
+    assert r.predicted.device.type == device and not r.loss.requires_grad
+
+
+def test_similarity_matrices_l1_no_labels_and_errors():
+    spikes = _spikes((4, 6), p=0.5, seed=2).requires_grad_()
+    labels = torch.tensor([[1, 0], [0, 1], [1, 0], [0, 1]])
+    r = similarity_matrices(spikes, labels, loss_type="l1")
+    torch.testing.assert_close(r.loss, (r.predicted - r.target).abs().mean())
+    assert not r.predicted.requires_grad
+    alone = similarity_matrices(spikes, None)
+    assert alone.target is None and alone.loss is None
+    torch.testing.assert_close(alone.predicted, r.predicted)
+    with pytest.raises(ValueError, match=r"labels must be multi-hot of shape \[N, C\]"):
+        similarity_matrices(spikes, torch.tensor([0, 1, 0, 1]))
+    with pytest.raises(UnknownOptionError, match=r"kernel"):
+        similarity_matrices(spikes, labels, "cosine")

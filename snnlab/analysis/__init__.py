@@ -16,6 +16,7 @@ Example:
 """
 from .rates import RATE_AXES, firing_rate, first_spike_times, spike_counts
 from .report import LayerReport, neuron_report
+from .similarity import SimilarityResult, similarity_matrices
 from .sops import WEIGHTED_LAYERS, synaptic_fan_out, synaptic_operations
 
 __all__ = [
@@ -25,6 +26,8 @@ __all__ = [
     "spike_counts",
     "LayerReport",
     "neuron_report",
+    "SimilarityResult",
+    "similarity_matrices",
     "WEIGHTED_LAYERS",
     "synaptic_fan_out",
     "synaptic_operations",
