@@ -1,0 +1,139 @@
+"""The 'torch' multi-step backend: one autograd node for a whole sequence, any device.
+
+Forward runs the time loop without building a graph and keeps only the pre-spike potential
+``h_seq`` (plus ``v_init`` and, for a learnable leak with ``decay_input``, ``x_seq``). Backward
+walks time in reverse with the closed-form local derivatives of :mod:`snnlab.dynamics`::
+
+    g_h[t]  = g_spike[t] * sg'(h[t] - theta) + g_v[t] * dv/dh[t]       (reset, spike term included)
+    g_v[t-1] = g_v_out[t-1] + g_h[t] * dh/dv_prev                        (1, or 1 - k for LIF)
+    g_x[t]  = g_h[t] * dh/dx                                             (1, or k with decay_input)
+    g_k     = sum_t g_h[t] * dh/dk[t]                                    (PLIF's learnable leak)
+
+where ``sg'`` is the surrogate derivative (``cfg.surrogate`` and ``cfg.alpha``). The spikes
+equal those of the per-step Python loop exactly; gradients agree to rounding.
+
+Shape:
+    ``x_seq``: ``[T, *]``; ``v_init``: ``[*]``; returns spikes ``[T, *]`` and ``v`` ``[T, *]``
+    (``cfg.store_v_seq``) or ``[*]``.
+
+Example:
+    >>> import torch
+    >>> from snnlab.backends import NeuronConfig
+    >>> from snnlab.backends.torch_backend import multi_step
+    >>> cfg = NeuronConfig(charge='if', decay_input=True, v_threshold=1.0, v_reset=0.0,
+    ...                    detach_reset=False, surrogate='sigmoid', alpha=4.0, store_v_seq=True)
+    >>> x = torch.tensor([[0.5], [0.5], [0.5], [1.0], [2.0]])
+    >>> spikes, v_seq = multi_step(cfg, x, torch.zeros(1), 0.0)
+    >>> spikes.flatten().tolist(), v_seq.flatten().tolist()
+    ([0.0, 1.0, 0.0, 1.0, 1.0], [0.5, 0.0, 0.5, 0.0, 0.0])
+"""
+from typing import Union
+
+import torch
+from torch.autograd.function import once_differentiable
+
+from .. import dynamics, surrogate
+from .config import NeuronConfig
+
+__all__ = ["multi_step"]
+
+_DERIVATIVES = {
+    surrogate.Sigmoid.kind: surrogate.Sigmoid.derivative_function,
+    surrogate.ATan.kind: surrogate.ATan.derivative_function,
+}
+
+
+def _previous_v(cfg: NeuronConfig, h_seq: torch.Tensor, v_init: torch.Tensor, t: int) -> torch.Tensor:
+    """Post-reset ``v`` of step ``t - 1`` (``v_init`` for ``t = 0``), recomputed from ``h_seq``."""
+    if t == 0:
+        return v_init
+    h = h_seq[t - 1]
+    return dynamics.reset(h, dynamics.fire(h, cfg.v_threshold), cfg.v_threshold, cfg.v_reset)
+
+
+class _MultiStep(torch.autograd.Function):
+    @staticmethod
+    def forward(ctx, x_seq, v_init, k, cfg):
+        theta, v_reset = cfg.v_threshold, cfg.v_reset
+        h_seq = torch.empty_like(x_seq)
+        spike_seq = torch.empty_like(x_seq)
+        v_seq = torch.empty_like(x_seq) if cfg.store_v_seq else None
+        v = v_init
+        for t in range(x_seq.shape[0]):
+            h = dynamics.charge(cfg.charge, v, x_seq[t], k, cfg.decay_input, v_reset)
+            spike = dynamics.fire(h, theta)
+            v = dynamics.reset(h, spike, theta, v_reset)
+            h_seq[t] = h
+            spike_seq[t] = spike
+            if v_seq is not None:
+                v_seq[t] = v
+        k_grad = isinstance(k, torch.Tensor) and ctx.needs_input_grad[2] and cfg.charge == "lif"
+        ctx.cfg, ctx.k, ctx.k_grad = cfg, k, k_grad
+        ctx.save_for_backward(h_seq, v_init if k_grad else None, x_seq if (k_grad and cfg.decay_input) else None)
+        if v_seq is not None:
+            return spike_seq, v_seq
+        return spike_seq, v
+
+    @staticmethod
+    @once_differentiable
+    def backward(ctx, grad_spike_seq, grad_v_out):
+        h_seq, v_init, x_seq = ctx.saved_tensors
+        cfg, k, k_grad = ctx.cfg, ctx.k, ctx.k_grad
+        theta, v_reset = cfg.v_threshold, cfg.v_reset
+        derivative = _DERIVATIVES[cfg.surrogate]
+        dh_dv = dynamics.d_charge_d_v(cfg.charge, k)
+        dh_dx = dynamics.d_charge_d_x(cfg.charge, k, cfg.decay_input)
+        grad_h_seq = torch.empty_like(h_seq)
+        grad_k = None
+        if cfg.store_v_seq:
+            grad_v = None
+        else:
+            grad_v = grad_v_out
+        for t in range(h_seq.shape[0] - 1, -1, -1):
+            h = h_seq[t]
+            z = h - theta
+            sg = derivative(z, cfg.alpha)
+            if cfg.store_v_seq:
+                grad_v = grad_v_out[t] if grad_v is None else grad_v + grad_v_out[t]
+            dv_dh = dynamics.d_reset_d_h(h, surrogate.heaviside(z), sg, theta, v_reset, cfg.detach_reset)
+            grad_h = torch.addcmul(grad_spike_seq[t] * sg, grad_v, dv_dh)
+            grad_h_seq[t] = grad_h
+            if k_grad:
+                dh_dk = dynamics.d_charge_d_k(_previous_v(cfg, h_seq, v_init, t),
+                                              x_seq[t] if cfg.decay_input else None, cfg.decay_input, v_reset)
+                term = grad_h * dh_dk
+                grad_k = term if grad_k is None else grad_k + term
+            grad_v = grad_h * dh_dv
+        grad_x = None
+        if ctx.needs_input_grad[0]:
+            grad_x = grad_h_seq if isinstance(dh_dx, float) and dh_dx == 1.0 else grad_h_seq.mul_(dh_dx)
+        grad_v_init = grad_v if ctx.needs_input_grad[1] else None
+        if k_grad:
+            grad_k = grad_k.sum_to_size(k.shape).to(k.dtype)
+        return grad_x, grad_v_init, grad_k, None
+
+
+def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k: Union[float, torch.Tensor]):
+    """Run a neuron over a whole sequence in one differentiable call (see :mod:`snnlab.backends.config`).
+
+    Shape:
+        ``x_seq``: ``[T, *]``; ``v_init``: ``[*]`` (``x_seq.shape[1:]``); returns ``(spike_seq [T, *],
+        v_seq [T, *] or v_last [*])``.
+
+    Example:
+        >>> import torch
+        >>> cfg = NeuronConfig(charge='lif', decay_input=True, v_threshold=1.0, v_reset=0.0,
+        ...                    detach_reset=False, surrogate='atan', alpha=2.0, store_v_seq=False)
+        >>> spikes, v = multi_step(cfg, torch.full((4, 1), 0.8), torch.zeros(1), 0.5)
+        >>> spikes.flatten().tolist(), v.tolist()
+        ([0.0, 0.0, 0.0, 0.0], [0.75])
+    """
+    if not isinstance(x_seq, torch.Tensor) or x_seq.dim() == 0 or x_seq.shape[0] == 0:
+        got = list(x_seq.shape) if isinstance(x_seq, torch.Tensor) else type(x_seq).__name__
+        raise ValueError(f"multi_step: x_seq must be a tensor [T, *] with T >= 1, got {got}")
+    if not isinstance(v_init, torch.Tensor) or v_init.shape != x_seq.shape[1:]:
+        got = list(v_init.shape) if isinstance(v_init, torch.Tensor) else type(v_init).__name__
+        raise ValueError(f"multi_step: v_init must be a tensor of shape {list(x_seq.shape[1:])}, got {got}")
+    if cfg.surrogate not in _DERIVATIVES:
+        raise ValueError(f"multi_step: cfg.surrogate must be one of {tuple(_DERIVATIVES)}, got {cfg.surrogate!r}")
+    return _MultiStep.apply(x_seq, v_init, k, cfg)

@@ -1,0 +1,265 @@
+"""Neuron dynamics as pure tensor functions: the one home of every charge / fire / reset formula.
+
+A spiking neuron advances one time step in three moves. With ``v`` the membrane potential
+after the previous reset, ``x`` the input, ``theta`` the threshold and ``r`` the reset value::
+
+    h = charge(v, x)                 # the pre-spike potential
+    s = Heaviside(h - theta)         # the spike (a surrogate gradient in backward)
+    v = reset(h, s)                  # hard: (1 - s) * h + s * r      soft: h - s * theta
+
+Charge formulas (``k`` is the leak rate ``1 / tau``; a float for LIF, a 0-d tensor
+``sigmoid(w)`` for PLIF; ``r`` is ``v_reset``, and a soft-reset neuron uses the ``r = 0``
+forms, so it leaks towards 0):
+
+==================  ============================  ===================================
+charge              decay_input=True              decay_input=False
+==================  ============================  ===================================
+IF                  ``v + x``                     ``v + x``
+LIF, r in {None,0}  ``v + (x - v) * k``           ``v * (1 - k) + x``
+LIF, r != 0         ``v + (x - (v - r)) * k``     ``v - (v - r) * k + x``
+==================  ============================  ===================================
+
+SpikingJelly's LIF divides by ``tau`` where snnlab multiplies by ``k = 1 / tau``: identical for
+tau = 2 (the default) and any power of two, within one rounding otherwise.
+
+The ``d_*`` functions are the local derivatives a fused backward needs; they are written
+against the same table, so a backend never re-derives a formula. Thresholds may be floats or
+tensors broadcastable to ``v`` (a per-neuron or per-sample threshold works with both resets).
+
+Shape:
+    every argument is a tensor of one common broadcast shape ``[*]`` (or a Python float);
+    the result has that shape.
+
+Example:
+    >>> import torch
+    >>> from snnlab import dynamics
+    >>> v, x = torch.zeros(3), torch.tensor([0.5, 1.0, 2.0])
+    >>> h = dynamics.charge_if(v, x)
+    >>> s = dynamics.fire(h, 1.0)
+    >>> s, dynamics.reset(h, s, v_threshold=1.0, v_reset=0.0)
+    (tensor([0., 1., 1.]), tensor([0.5000, 0.0000, 0.0000]))
+"""
+from typing import Callable, Optional, Union
+
+import torch
+
+from .surrogate import heaviside
+
+__all__ = [
+    "charge_if",
+    "charge_lif",
+    "charge",
+    "fire",
+    "reset_hard",
+    "reset_soft",
+    "reset",
+    "d_charge_d_v",
+    "d_charge_d_x",
+    "d_charge_d_k",
+    "d_reset_d_h",
+    "decay_trace",
+]
+
+Number = Union[float, torch.Tensor]
+
+
+def _reset_is_zero(v_reset: Optional[float]) -> bool:
+    return v_reset is None or v_reset == 0.0
+
+
+def charge_if(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
+    """Integrate-and-fire charge ``v + x``.
+
+    Shape:
+        ``v``, ``x``: ``[*]`` (broadcastable); returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> charge_if(torch.tensor([0.5]), torch.tensor([0.25]))
+        tensor([0.7500])
+    """
+    return v + x
+
+
+def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v_reset: Optional[float]) -> torch.Tensor:
+    """Leaky integrate-and-fire charge with leak rate ``k = 1 / tau`` (see the module table).
+
+    Shape:
+        ``v``, ``x``: ``[*]``; ``k``: a float or a 0-d tensor; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> v, x = torch.tensor([0.4]), torch.tensor([0.8])
+        >>> charge_lif(v, x, 0.5, True, 0.0), charge_lif(v, x, 0.5, False, None)
+        (tensor([0.6000]), tensor([1.]))
+    """
+    if decay_input:
+        if _reset_is_zero(v_reset):
+            return v + (x - v) * k
+        return v + (x - (v - v_reset)) * k
+    if _reset_is_zero(v_reset):
+        return v * (1.0 - k) + x
+    return v - (v - v_reset) * k + x
+
+
+def charge(kind: str, v: torch.Tensor, x: torch.Tensor, k: Number = 0.0, decay_input: bool = True,
+           v_reset: Optional[float] = 0.0) -> torch.Tensor:
+    """Dispatch to :func:`charge_if` (``kind='if'``) or :func:`charge_lif` (``kind='lif'``).
+
+    Shape:
+        as :func:`charge_lif`.
+
+    Example:
+        >>> import torch
+        >>> charge('if', torch.tensor([1.0]), torch.tensor([2.0]))
+        tensor([3.])
+    """
+    if kind == "if":
+        return charge_if(v, x)
+    return charge_lif(v, x, k, decay_input, v_reset)
+
+
+def fire(h: torch.Tensor, v_threshold: Number, spike_function: Callable = heaviside) -> torch.Tensor:
+    """The spike ``spike_function(h - v_threshold)``; a surrogate object gives it a gradient.
+
+    Shape:
+        ``h``: ``[*]``; ``v_threshold``: a float or a tensor broadcastable to ``h``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> fire(torch.tensor([0.5, 1.0, 1.5]), 1.0)
+        tensor([0., 1., 1.])
+    """
+    return spike_function(h - v_threshold)
+
+
+def reset_hard(h: torch.Tensor, spike: torch.Tensor, v_reset: float) -> torch.Tensor:
+    """Hard reset ``(1 - spike) * h + spike * v_reset``.
+
+    Shape:
+        ``h``, ``spike``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> reset_hard(torch.tensor([0.5, 1.5]), torch.tensor([0., 1.]), -0.5)
+        tensor([ 0.5000, -0.5000])
+    """
+    return (1.0 - spike) * h + spike * v_reset
+
+
+def reset_soft(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number) -> torch.Tensor:
+    """Soft reset ``h - spike * v_threshold`` (subtract the threshold where a spike fired).
+
+    Shape:
+        ``h``, ``spike``: ``[*]``; ``v_threshold``: float or broadcastable tensor; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> reset_soft(torch.tensor([0.5, 1.5]), torch.tensor([0., 1.]), 1.0)
+        tensor([0.5000, 0.5000])
+    """
+    return h - spike * v_threshold
+
+
+def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
+          detach_reset: bool = False) -> torch.Tensor:
+    """Hard reset (``v_reset`` a float) or soft reset (``v_reset=None``); ``detach_reset`` cuts
+    the spike out of the reset's graph.
+
+    Shape:
+        ``h``, ``spike``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> h, s = torch.tensor([1.5]), torch.tensor([1.])
+        >>> reset(h, s, 1.0, 0.0), reset(h, s, 1.0, None)
+        (tensor([0.]), tensor([0.5000]))
+    """
+    if detach_reset:
+        spike = spike.detach()
+    if v_reset is None:
+        return reset_soft(h, spike, v_threshold)
+    return reset_hard(h, spike, v_reset)
+
+
+# ----------------------------------------------------------------------------- local derivatives
+def d_charge_d_v(kind: str, k: Number = 0.0) -> Number:
+    """``dh / dv_prev``: 1 for IF, ``1 - k`` for every LIF form.
+
+    Shape:
+        returns a float or a 0-d tensor (a constant of the step).
+
+    Example:
+        >>> d_charge_d_v('if'), d_charge_d_v('lif', 0.25)
+        (1.0, 0.75)
+    """
+    return 1.0 if kind == "if" else 1.0 - k
+
+
+def d_charge_d_x(kind: str, k: Number = 0.0, decay_input: bool = True) -> Number:
+    """``dh / dx``: ``k`` for LIF with ``decay_input``, else 1.
+
+    Shape:
+        returns a float or a 0-d tensor.
+
+    Example:
+        >>> d_charge_d_x('lif', 0.25, True), d_charge_d_x('lif', 0.25, False)
+        (0.25, 1.0)
+    """
+    return k if (kind == "lif" and decay_input) else 1.0
+
+
+def d_charge_d_k(v: torch.Tensor, x: Optional[torch.Tensor], decay_input: bool, v_reset: Optional[float]) -> torch.Tensor:
+    """``dh / dk`` of the LIF charge: ``x - (v - r)`` with ``decay_input``, else ``-(v - r)``
+    (``r = 0`` for a soft reset). ``x`` is only read with ``decay_input``.
+
+    Shape:
+        ``v``, ``x``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> v, x = torch.tensor([0.4]), torch.tensor([0.8])
+        >>> d_charge_d_k(v, x, True, None), d_charge_d_k(v, None, False, -0.5)
+        (tensor([0.4000]), tensor([-0.9000]))
+    """
+    leak = v if _reset_is_zero(v_reset) else v - v_reset
+    return x - leak if decay_input else -leak
+
+
+def d_reset_d_h(h: torch.Tensor, spike: torch.Tensor, surrogate_grad: torch.Tensor, v_threshold: Number,
+                v_reset: Optional[float], detach_reset: bool) -> torch.Tensor:
+    """Total ``dv / dh`` of one reset, where ``surrogate_grad = ds / dh``.
+
+    hard: ``(1 - s) + (r - h) * ds/dh``; soft: ``1 - theta * ds/dh``; with ``detach_reset`` the
+    spike term is dropped (``1 - s`` and ``1``).
+
+    Shape:
+        ``h``, ``spike``, ``surrogate_grad``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> h, s, g = torch.tensor([1.5]), torch.tensor([1.]), torch.tensor([0.5])
+        >>> d_reset_d_h(h, s, g, 1.0, 0.0, False), d_reset_d_h(h, s, g, 1.0, None, False)
+        (tensor([-0.7500]), tensor([0.5000]))
+    """
+    if v_reset is None:
+        if detach_reset:
+            return torch.ones_like(h)
+        return 1.0 - surrogate_grad * v_threshold
+    if detach_reset:
+        return 1.0 - spike
+    return (1.0 - spike) + (v_reset - h) * surrogate_grad
+
+
+def decay_trace(trace: torch.Tensor, spike: torch.Tensor, k: Number) -> torch.Tensor:
+    """The presynaptic trace of online training: ``trace * (1 - k) + spike``.
+
+    Shape:
+        ``trace``, ``spike``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> decay_trace(torch.tensor([1.0]), torch.tensor([1.0]), 0.5)
+        tensor([1.5000])
+    """
+    return trace * (1.0 - k) + spike
