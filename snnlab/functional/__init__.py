@@ -11,6 +11,12 @@ Example:
 """
 from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
 from .spikes import delay, first_spike_index, redundant_one_hot
+from .losses import (
+    kernel_dot_product,
+    set_threshold_margin,
+    spike_similar_loss,
+    temporal_efficient_training_cross_entropy,
+)
 
 __all__ = [
     "multi_step_forward",
@@ -19,4 +25,8 @@ __all__ = [
     "first_spike_index",
     "delay",
     "redundant_one_hot",
+    "kernel_dot_product",
+    "spike_similar_loss",
+    "temporal_efficient_training_cross_entropy",
+    "set_threshold_margin",
 ]
