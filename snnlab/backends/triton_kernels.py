@@ -1,0 +1,238 @@
+"""Triton kernels of the fused multi-step neurons and of ``first_spike_index``.
+
+This module imports triton at import time: only :mod:`snnlab.backends.triton_backend` and
+:mod:`snnlab.backends.triton_spikes` import it, lazily, inside their GPU code paths.
+
+Every neuron kernel is the Triton transcription of :mod:`snnlab.dynamics` (the one home of the
+charge / fire / reset formulas and of their local derivatives) and of the surrogate derivatives
+of :mod:`snnlab.surrogate`. Layout: the sequence is viewed as ``[T, N]`` (``N`` = neurons per
+step, contiguous). A program owns ``BLOCK`` neurons and walks the time axis, so each step is one
+coalesced load / store of ``BLOCK`` elements and the membrane potential stays in registers.
+Arithmetic is fp32 whatever the storage dtype; offsets are int64 so ``T * N`` may exceed 2**31.
+
+Shape:
+    neuron kernels: ``x``, ``spike``, ``h``, ``grad_x`` ``[T, N]``; ``v_init``, threshold ``[N]``.
+    ``first_spike_kernel``: ``[R, T]`` in, ``[R, T]`` uint8 out.
+
+Example:
+    >>> import importlib.util
+    >>> importlib.util.find_spec("triton") is not None  # this module needs triton installed
+    True
+"""
+import os
+
+import triton
+import triton.language as tl
+
+__all__ = ["neuron_forward", "neuron_backward", "first_spike", "SIGMOID", "ATAN", "interpreting"]
+
+SIGMOID = 0
+ATAN = 1
+
+
+def interpreting() -> bool:
+    """True when kernels run under the Triton interpreter (``TRITON_INTERPRET=1``)."""
+    return os.environ.get("TRITON_INTERPRET", "0") not in ("", "0")
+
+
+@triton.jit
+def _storable(val, ty: tl.constexpr):
+    # fp32 -> ``ty`` rounded to nearest even. bfloat16 is rounded with integer ops, so the result
+    # is the same compiled and under the interpreter (whose fp32 -> bf16 cast truncates).
+    if ty == tl.bfloat16:
+        bits = val.to(tl.uint32, bitcast=True)
+        bits = bits + 0x7FFF + ((bits >> 16) & 1)
+        val = ((bits >> 16) << 16).to(tl.float32, bitcast=True)
+    return val.to(ty)
+
+
+@triton.jit
+def _leak(k_val, one_minus_k_val, k_ptr, K_FROM_PTR: tl.constexpr):
+    # k = 1/tau and 1 - k in fp32: from the arguments (LIF, 1 - k rounded once from the exact
+    # value, as the torch formulas do with a Python float) or from a 0-d tensor (PLIF).
+    if K_FROM_PTR:
+        k = tl.load(k_ptr).to(tl.float32)
+        return k, 1.0 - k
+    else:
+        return k_val, one_minus_k_val
+
+
+@triton.jit
+def _charge(v, x, k, one_minus_k, r, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
+            SHIFTED: tl.constexpr):
+    # dynamics.charge_if / charge_lif; SHIFTED means v_reset is a float other than 0.
+    if CHARGE_LIF:
+        if DECAY_INPUT:
+            if SHIFTED:
+                h = v + (x - (v - r)) * k
+            else:
+                h = v + (x - v) * k
+        else:
+            if SHIFTED:
+                h = v - (v - r) * k + x
+            else:
+                h = v * one_minus_k + x
+    else:
+        h = v + x
+    return h
+
+
+@triton.jit
+def _reset(h, spike, theta, r, HARD_RESET: tl.constexpr):
+    # dynamics.reset with a 0/1 spike: hard -> r where it fired, soft -> h - theta there.
+    if HARD_RESET:
+        v = tl.where(spike, r, h)
+    else:
+        v = tl.where(spike, h - theta, h)
+    return v
+
+
+@triton.jit
+def _surrogate_grad(z, alpha, c, SURROGATE: tl.constexpr):
+    # surrogate.Sigmoid.derivative_function (alpha * s * (1 - s), s = sigmoid(alpha * z)) and
+    # surrogate.ATan.derivative_function ((alpha / 2) / (1 + (c * z)^2), c = pi / 2 * alpha).
+    if SURROGATE == 0:
+        s = tl.sigmoid(z * alpha)
+        d = (1.0 - s) * s * alpha
+    else:
+        cz = z * c
+        d = (alpha * 0.5) / (1.0 + cz * cz)
+    return d
+
+
+@triton.jit(do_not_specialize=["T", "N"])
+def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
+                   T, N, theta_val, k_val, one_minus_k_val, r,
+                   BLOCK: tl.constexpr, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
+                   SHIFTED: tl.constexpr, HARD_RESET: tl.constexpr, THETA_FROM_PTR: tl.constexpr,
+                   K_FROM_PTR: tl.constexpr, STORE_V_SEQ: tl.constexpr, STORE_H: tl.constexpr,
+                   ROUND_H: tl.constexpr):
+    """The whole sequence forward: charge, fire, reset for t = 0..T-1 (see module docstring)."""
+    pid = tl.program_id(0)
+    offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    n64 = N.to(tl.int64)
+    out_ty = spike_ptr.dtype.element_ty
+    v = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(tl.float32)
+    if THETA_FROM_PTR:
+        theta = tl.load(theta_ptr + offs, mask=mask, other=1.0).to(tl.float32)
+    else:
+        theta = theta_val
+    k, one_minus_k = _leak(k_val, one_minus_k_val, k_ptr, K_FROM_PTR)
+    for t in range(T):
+        idx = t * n64 + offs
+        x = tl.load(x_ptr + idx, mask=mask, other=0.0).to(tl.float32)
+        h = _charge(v, x, k, one_minus_k, r, CHARGE_LIF, DECAY_INPUT, SHIFTED)
+        if ROUND_H:
+            # 16-bit storage: decide the spike on the stored value, so backward sees the same h.
+            h = _storable(h, out_ty).to(tl.float32)
+        spike = h >= theta
+        if STORE_H:
+            tl.store(h_ptr + idx, _storable(h, out_ty), mask=mask)
+        tl.store(spike_ptr + idx, tl.where(spike, 1.0, 0.0).to(out_ty), mask=mask)
+        v = _reset(h, spike, theta, r, HARD_RESET)
+        if STORE_V_SEQ:
+            tl.store(v_ptr + idx, _storable(v, out_ty), mask=mask)
+    if not STORE_V_SEQ:
+        tl.store(v_ptr + offs, _storable(v, out_ty), mask=mask)
+
+
+@triton.jit(do_not_specialize=["T", "N"])
+def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_ptr, v0_ptr,
+                    theta_ptr, k_ptr, grad_x_ptr, grad_v0_ptr, grad_k_part_ptr,
+                    T, N, theta_val, k_val, one_minus_k_val, r, alpha, c,
+                    BLOCK: tl.constexpr, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
+                    SHIFTED: tl.constexpr, HARD_RESET: tl.constexpr, DETACH_RESET: tl.constexpr,
+                    SURROGATE: tl.constexpr, THETA_FROM_PTR: tl.constexpr, K_FROM_PTR: tl.constexpr,
+                    HAS_GRAD_SPIKE: tl.constexpr, HAS_GRAD_V_SEQ: tl.constexpr,
+                    HAS_GRAD_V_LAST: tl.constexpr, STORE_GRAD_X: tl.constexpr, NEED_GRAD_K: tl.constexpr):
+    """The whole sequence backward for t = T-1..0, carrying dL/dv; one grad_k partial per program."""
+    pid = tl.program_id(0)
+    offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
+    mask = offs < N
+    n64 = N.to(tl.int64)
+    gx_ty = grad_x_ptr.dtype.element_ty
+    if THETA_FROM_PTR:
+        theta = tl.load(theta_ptr + offs, mask=mask, other=1.0).to(tl.float32)
+    else:
+        theta = theta_val
+    k, one_minus_k = _leak(k_val, one_minus_k_val, k_ptr, K_FROM_PTR)
+    v0 = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(tl.float32)
+    if HAS_GRAD_V_LAST:
+        grad_v = tl.load(grad_v_last_ptr + offs, mask=mask, other=0.0).to(tl.float32)
+    else:
+        grad_v = tl.zeros([BLOCK], dtype=tl.float32)
+    grad_k = tl.zeros([BLOCK], dtype=tl.float32)
+    last = (T - 1) * n64 + offs  # negative (masked) when T == 0
+    h = tl.load(h_ptr + last, mask=mask & (last >= 0), other=0.0).to(tl.float32)
+    for i in range(T):
+        t = T - 1 - i
+        idx = t * n64 + offs
+        if HAS_GRAD_V_SEQ:
+            grad_v += tl.load(grad_v_seq_ptr + idx, mask=mask, other=0.0).to(tl.float32)
+        # The previous step's h: this step's v_prev (for grad_k) and the next iteration's h.
+        prev = idx - n64  # negative (masked) at t == 0
+        h_prev = tl.load(h_ptr + prev, mask=mask & (prev >= 0), other=0.0).to(tl.float32)
+        spike = h >= theta
+        sg = _surrogate_grad(h - theta, alpha, c, SURROGATE)
+        # dynamics.d_reset_d_h
+        if HARD_RESET:
+            if DETACH_RESET:
+                dv_dh = tl.where(spike, 0.0, 1.0)
+            else:
+                dv_dh = tl.where(spike, 0.0, 1.0) + (r - h) * sg
+        else:
+            if DETACH_RESET:
+                dv_dh = tl.full([BLOCK], 1.0, tl.float32)
+            else:
+                dv_dh = 1.0 - sg * theta
+        grad_h = grad_v * dv_dh
+        if HAS_GRAD_SPIKE:
+            grad_h += tl.load(grad_spike_ptr + idx, mask=mask, other=0.0).to(tl.float32) * sg
+        # dynamics.d_charge_d_x / d_charge_d_v / d_charge_d_k
+        if STORE_GRAD_X:
+            if CHARGE_LIF and DECAY_INPUT:
+                gx = grad_h * k
+            else:
+                gx = grad_h
+            tl.store(grad_x_ptr + idx, _storable(gx, gx_ty), mask=mask)
+        if NEED_GRAD_K:
+            v_prev = tl.where(t > 0, _reset(h_prev, h_prev >= theta, theta, r, HARD_RESET), v0)
+            if SHIFTED:
+                leak = v_prev - r
+            else:
+                leak = v_prev
+            if DECAY_INPUT:
+                x = tl.load(x_ptr + idx, mask=mask, other=0.0).to(tl.float32)
+                dh_dk = x - leak
+            else:
+                dh_dk = -leak
+            grad_k += tl.where(mask, grad_h * dh_dk, 0.0)
+        if CHARGE_LIF:
+            grad_v = grad_h * one_minus_k
+        else:
+            grad_v = grad_h
+        h = h_prev
+    tl.store(grad_v0_ptr + offs, _storable(grad_v, grad_v0_ptr.dtype.element_ty), mask=mask)
+    if NEED_GRAD_K:
+        tl.store(grad_k_part_ptr + pid, tl.sum(grad_k, axis=0))
+
+
+@triton.jit(do_not_specialize=["R", "T"])
+def first_spike(x_ptr, out_ptr, R, T, BLOCK_R: tl.constexpr, BLOCK_T: tl.constexpr):
+    """Marks the first nonzero entry of each row of a ``[R, T]`` tensor, one read of the input."""
+    pid = tl.program_id(0)
+    rows = pid.to(tl.int64) * BLOCK_R + tl.arange(0, BLOCK_R)
+    row_mask = rows < R
+    cols = tl.arange(0, BLOCK_T)
+    base = rows[:, None] * T
+    found = tl.zeros([BLOCK_R], dtype=tl.int1)
+    for t0 in range(0, T, BLOCK_T):
+        c = t0 + cols
+        m = row_mask[:, None] & (c < T)[None, :]
+        x = tl.load(x_ptr + base + c[None, :], mask=m, other=0)
+        nz = (x != 0) & m
+        first = tl.min(tl.where(nz, c[None, :], T), axis=1)
+        mark = (c[None, :] == first[:, None]) & (found == 0)[:, None]
+        tl.store(out_ptr + base + c[None, :], mark.to(tl.uint8), mask=m)
+        found = found | (first < T)

@@ -1,0 +1,82 @@
+"""``first_spike_index`` in one pass on the GPU (a Triton kernel).
+
+The first spike of a row is its first NONZERO entry along the last dim (time is the LAST dim
+here). On binary input (float, int or bool) this is exactly SpikingJelly's
+``spikes.cumsum(-1).cumsum(-1) == 1``; on graded input it stays meaningful (one mark per row, on a
+nonzero entry). The kernel reads each element once and writes one byte per element: no
+cumulative sums, no float intermediates.
+
+Tensors must be on a CUDA device, except under the Triton interpreter (``TRITON_INTERPRET=1``),
+which runs the same kernel on CPU tensors.
+
+Shape:
+    ``spikes``: ``[*, T]`` (0-d counts as ``[1]``); returns a bool tensor of the same shape.
+
+Example:
+    >>> import torch
+    >>> s = torch.tensor([[0., 1., 1.], [0., 0., 0.]], device='cuda')  # doctest: +SKIP
+    >>> first_spike_index(s)  # doctest: +SKIP
+    tensor([[False,  True, False],
+            [False, False, False]], device='cuda:0')
+"""
+import torch
+
+from .._checks import check_tensor
+
+__all__ = ["first_spike_index"]
+
+_OWNER = "first_spike_index"
+_INTERPRET_TILE = (16, 8)  # (rows, steps) per program under the interpreter: several programs and tails
+_GPU_TILE_ELEMENTS = 4096  # elements per program on a GPU (rows x a power-of-2 chunk of steps)
+_autotuned = {}
+
+
+def _launcher():
+    from . import triton_kernels as tk
+
+    if tk.interpreting():
+        return tk.first_spike, None
+    if "kernel" not in _autotuned:
+        import triton
+
+        configs = [triton.Config({}, num_warps=w) for w in (4, 8)]
+        _autotuned["kernel"] = triton.autotune(configs, key=["R", "T"])(tk.first_spike)
+    return _autotuned["kernel"], _GPU_TILE_ELEMENTS
+
+
+def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
+    """True at the first nonzero entry of every row along the last dim; no gradient.
+
+    Shape:
+        ``spikes``: ``[*, T]``; returns a bool tensor of the same shape.
+
+    Example:
+        >>> import torch
+        >>> first_spike_index(torch.tensor([[0, 1, 1]], device='cuda'))  # doctest: +SKIP
+        tensor([[False,  True, False]], device='cuda:0')
+    """
+    from .triton_kernels import interpreting
+
+    check_tensor(_OWNER, "spikes", spikes)
+    if spikes.device.type != "cuda" and not interpreting():
+        raise ValueError(f"{_OWNER}: spikes must be a CUDA tensor, got a tensor on {spikes.device}")
+    if spikes.is_complex():
+        raise TypeError(f"{_OWNER}: spikes must be a real or bool tensor, got {spikes.dtype}")
+    out = torch.empty(spikes.shape, dtype=torch.uint8, device=spikes.device)
+    if spikes.numel() == 0:
+        return out.view(torch.bool)
+    with torch.no_grad():
+        x = spikes.detach().contiguous()
+        if x.dtype == torch.bool:
+            x = x.view(torch.uint8)
+        T = x.shape[-1] if x.dim() > 0 else 1
+        R = x.numel() // T
+        kernel, tile = _launcher()
+        if tile is None:
+            block_r, block_t = _INTERPRET_TILE
+            kernel[(-(-R // block_r),)](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t)
+        else:
+            block_t = min(256, 1 << max(0, (T - 1).bit_length()))
+            block_r = tile // block_t
+            kernel[(-(-R // block_r),)](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t)
+    return out.view(torch.bool)
