@@ -11,6 +11,14 @@ Example:
 """
 from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
 from .spikes import delay, first_spike_index, redundant_one_hot
+from .fusion import (
+    fuse_convbn2d,
+    fused_conv2d_bias_of_convbn2d,
+    fused_conv2d_weight_of_convbn2d,
+    scale_fused_conv2d_bias_of_convbn2d,
+    scale_fused_conv2d_weight_of_convbn2d,
+)
+from .init import kaiming_normal_conv_linear_weight
 from .losses import (
     kernel_dot_product,
     set_threshold_margin,
@@ -29,4 +37,10 @@ __all__ = [
     "spike_similar_loss",
     "temporal_efficient_training_cross_entropy",
     "set_threshold_margin",
+    "fused_conv2d_weight_of_convbn2d",
+    "fused_conv2d_bias_of_convbn2d",
+    "scale_fused_conv2d_weight_of_convbn2d",
+    "scale_fused_conv2d_bias_of_convbn2d",
+    "fuse_convbn2d",
+    "kaiming_normal_conv_linear_weight",
 ]
