@@ -147,6 +147,9 @@ class Panel(W.VBox):
         """The ``torch.device`` chosen in the dropdown."""
         return resolve_device(self.device_control.value)
 
+    def sync_controls(self):
+        """Enable or disable controls that depend on others (called before each ``compute``)."""
+
     def compute(self):
         """Run the core on ``self.device`` and return a result object (implemented by each panel)."""
         raise NotImplementedError(f"{type(self).__name__} must implement compute()")
@@ -161,6 +164,7 @@ class Panel(W.VBox):
             self._cancel_timer()
             self._pending = False
             try:
+                self.sync_controls()
                 device = self.device
                 watch = Stopwatch(device)
                 with watch:

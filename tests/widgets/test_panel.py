@@ -211,3 +211,15 @@ def test_starting_new_work_stops_the_previous_run_first():
     assert entered.wait(5)
     second = panel.start_background(iter([1]), total=1)
     assert first.state == "stopped" and panel.wait(10) and second.state == "done"
+
+
+def test_sync_controls_runs_before_each_compute():
+    class Gated(Square):
+        def sync_controls(self):
+            self.x.disabled = self.label == "locked"
+            self.synced_at = self.computed
+
+    panel = Gated(throttle_ms=0)
+    panel.label = "locked"
+    panel.update()
+    assert panel.x.disabled and panel.synced_at == 1 and panel.computed == 2
