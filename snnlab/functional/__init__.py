@@ -9,6 +9,7 @@ Example:
     >>> functional.multi_step_forward(torch.ones(2, 3), torch.nn.Identity()).shape
     torch.Size([2, 3])
 """
+from .network import detach_net, reset_net, set_backend, set_step_mode
 from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
 from .spikes import delay, first_spike_index, redundant_one_hot
 from .fusion import (
@@ -27,6 +28,10 @@ from .losses import (
 )
 
 __all__ = [
+    "reset_net",
+    "set_step_mode",
+    "set_backend",
+    "detach_net",
     "multi_step_forward",
     "chunk_multi_step_forward",
     "seq_to_ann_forward",
