@@ -1,0 +1,395 @@
+"""Bounded recording of the spikes (and membrane potentials) of chosen layers, for visual debugging.
+
+A :class:`SpikeProbe` hooks the chosen layers of any network and, after each of their forward
+calls, stores a detached, compact copy of their output: the truth value ``output != 0``, bit-packed
+on the output's own device (8 spikes per byte, :mod:`snnlab.bitpack`) before it is moved to the CPU.
+Optionally it also stores the membrane potential ``v`` as a float16/float32 copy.
+
+Memory is bounded: all layers share a budget of ``max_bytes`` (stored CPU bytes). Records are kept
+in *chunks*, one per forward call (one time step in single-step mode, ``T`` steps in multi-step
+mode); when a new chunk would exceed the budget, the oldest chunks (of any layer) are dropped first,
+so the probe holds a sliding window over the most recent time steps, a ring buffer. A single chunk
+bigger than the whole budget keeps only its last steps that fit.
+
+Time bookkeeping. A layer whose ``step_mode`` is ``'m'`` (or any ``MultiStepModule``) returns
+``[T, N, *]``: its ``T`` steps are appended. Any other layer is taken to run one time step per call
+(``[N, *]``), which is right for neurons in single-step mode and for the children of
+``MultiStepContainer``, ``ElementWiseRecurrentContainer`` and similar per-step loops. Inside a
+``SeqToANNContainer`` (or a stateless ``StepModeContainer`` in 'm' mode), where time is folded into
+the batch, outputs ``[T * N, *]`` are unfolded back to ``[T, N, *]``. A layer that changes its
+per-step shape (a new batch size) restarts its record; the earlier steps count as dropped.
+
+Shape:
+    ``probe.spikes(name)``: ``[T, N, *]`` bool (``T`` = steps held); ``probe.v(name)``: ``[T, N, *]``.
+
+Example:
+    >>> import torch
+    >>> from snnlab import neuron
+    >>> from snnlab.probe import SpikeProbe
+    >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), neuron.IFNode())
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.copy_(torch.tensor([[1., 0.], [0., 1.], [0.5, 0.5]]))
+    ...     _ = net[0].bias.zero_()
+    >>> with SpikeProbe(net) as probe:
+    ...     for x in ([1., 0.], [0., 0.], [1., 1.]):
+    ...         _ = net(torch.tensor([x]))
+    >>> probe.layer_names
+    ['1']
+    >>> probe.spikes('1').int().tolist()  # [T=3, N=1, 3 neurons]
+    [[[1, 0, 0]], [[0, 0, 0]], [[1, 1, 1]]]
+"""
+import collections
+import math
+import warnings
+import weakref
+
+import torch
+import torch.nn as nn
+
+from ._checks import check_bool, check_choice, check_int, describe
+from .base import MultiStepModule
+from .bitpack import packbits, packed_length, unpackbits
+
+__all__ = ["SpikeProbe"]
+
+_Chunk = collections.namedtuple("_Chunk", "layer spikes v steps nbytes")
+
+
+class _Layer:
+    """Per-layer record: chunks in time order, the per-step shape and counters."""
+
+    def __init__(self, name, module, has_v):
+        self.name, self.module, self.has_v = name, module, has_v
+        self.chunks = collections.deque()
+        self.step_shape = None
+        self.steps = 0
+        self.dropped = 0
+        self.nonbinary = None  # lazily a device bool tensor: some output was neither 0 nor 1
+        self.v_seq_enabled = False
+        self.warned = set()
+
+
+def _select(net, layers):
+    from .neuron import BaseNode  # the neuron classes are only needed here
+
+    named = list(net.named_modules())
+    if layers is None:
+        chosen = [(n, m) for n, m in named if isinstance(m, BaseNode)]
+        what = "no spiking neuron module (snnlab.neuron.BaseNode); choose layers with layers="
+    elif isinstance(layers, type) or (isinstance(layers, tuple) and layers and all(isinstance(t, type) for t in layers)):
+        chosen = [(n, m) for n, m in named if isinstance(m, layers)]
+        what = f"no module of type {layers}"
+    elif isinstance(layers, (list, tuple)) and all(isinstance(n, str) for n in layers):
+        modules = dict(named)
+        for n in layers:
+            if n not in modules:
+                shown = ", ".join(repr(k) for k in list(modules)[:12]) + (", ..." if len(modules) > 12 else "")
+                raise ValueError(f"SpikeProbe: layers must name modules of net (names from net.named_modules(): "
+                                 f"{shown}), got {n!r}")
+        chosen = [(n, modules[n]) for n in dict.fromkeys(layers)]
+        what = "no layer"
+    else:
+        raise TypeError(f"SpikeProbe: layers must be None, a module type, a tuple of types or a list of module "
+                        f"names, got {describe(layers)}")
+    if not chosen:
+        raise ValueError(f"SpikeProbe: net has {what}")
+    return chosen
+
+
+def _folds_time(module):
+    """True when ``module`` runs its children on ``[T * N, *]`` (time folded into the batch)."""
+    from .layer import SeqToANNContainer, StepModeContainer
+
+    if isinstance(module, SeqToANNContainer):
+        return True
+    return isinstance(module, StepModeContainer) and module.step_mode == "m" and not module.stateful
+
+
+def _remove(handles):
+    for handle in handles:
+        handle.remove()
+    handles.clear()
+
+
+class SpikeProbe:
+    """Record chosen layers' spikes (and optionally ``v``) during forward passes, within a memory budget.
+
+    Args:
+        net: any ``nn.Module``.
+        layers: ``None`` (every ``snnlab.neuron.BaseNode`` in ``net``), a module type or tuple of
+            types, or a list of qualified names from ``net.named_modules()`` (any module whose
+            output is a spike tensor; non-binary outputs are stored as ``output != 0`` with a warning
+            when read). A tuple/list output (e.g. ``OTTTLIFNode``'s ``[spike, trace]``) records its first item.
+        record_v: also store the membrane potential ``v`` (post-reset) of layers that have one. In
+            multi-step mode the probe turns ``store_v_seq`` on for the duration of each call only.
+        max_bytes: budget, in bytes, for everything stored (all layers together).
+        pack: bit-pack spikes (8 per byte) on the device; ``False`` stores one bool byte per spike.
+        v_dtype: floating dtype of the stored ``v`` (``torch.float16`` halves its memory).
+
+    Shape:
+        ``spikes(name)``, ``v(name)``: ``[T, N, *]``, ``T`` = the time steps currently held.
+
+    Example:
+        >>> import torch
+        >>> from snnlab import neuron
+        >>> node = neuron.IFNode(step_mode='m')
+        >>> probe = SpikeProbe(node, record_v=True)
+        >>> _ = node(torch.tensor([[0.5], [0.7], [0.2]]))  # T=3, N=1
+        >>> probe.spikes('').flatten().tolist(), probe.v('').flatten().tolist()
+        ([False, True, False], [0.5, 0.0, 0.20000000298023224])
+        >>> probe
+        SpikeProbe(layers=1, steps=3, nbytes=15, max_bytes=67108864, pack=True, record_v=True)
+        >>> probe.close()
+    """
+
+    def __init__(self, net, layers=None, *, record_v=False, max_bytes=64 * 2 ** 20, pack=True,
+                 v_dtype=torch.float32):
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"SpikeProbe: net must be a torch.nn.Module, got {describe(net)}")
+        self.record_v = check_bool("SpikeProbe", "record_v", record_v)
+        self.pack = check_bool("SpikeProbe", "pack", pack)
+        self.max_bytes = check_int("SpikeProbe", "max_bytes", max_bytes, minimum=1)
+        if not isinstance(v_dtype, torch.dtype) or not v_dtype.is_floating_point:
+            raise TypeError(f"SpikeProbe: v_dtype must be a floating torch.dtype, got {describe(v_dtype)}")
+        self.v_dtype = v_dtype
+        chosen = _select(net, layers)
+        self._layers = {name: _Layer(name, m, isinstance(getattr(m, "v", None), (torch.Tensor, float)))
+                        for name, m in chosen}
+        self._fifo = collections.deque()  # every live chunk, oldest first (for eviction)
+        self._nbytes = 0
+        self._fold = []  # stack of (T, N) or None while inside containers that fold time
+        self._cuda_devices = set()
+        self._handles = []
+        self._finalizer = weakref.finalize(self, _remove, self._handles)
+        ref = weakref.ref(self)
+        recorded = set(id(m) for _, m in chosen)
+        for name, module in net.named_modules():
+            if any(isinstance(module, c) for c in _container_types()) and any(
+                    id(sub) in recorded for sub in module.modules() if sub is not module):
+                self._handles.append(module.register_forward_pre_hook(_fold_enter(ref)))
+                self._handles.append(module.register_forward_hook(_fold_exit(ref), always_call=True))
+        for layer in self._layers.values():
+            self._handles.append(layer.module.register_forward_pre_hook(_pre(ref, layer)))
+            self._handles.append(layer.module.register_forward_hook(_post(ref, layer), always_call=True))
+
+    # ------------------------------------------------------------------------------- lifecycle
+    def close(self):
+        """Remove the hooks (records stay readable). Calling it twice is harmless."""
+        self._finalizer()
+
+    @property
+    def closed(self) -> bool:
+        return not self._finalizer.alive
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+        return False
+
+    def clear(self):
+        """Forget every record and counter; the hooks stay in place."""
+        for layer in self._layers.values():
+            layer.chunks.clear()
+            layer.step_shape, layer.steps, layer.dropped, layer.nonbinary = None, 0, 0, None
+        self._fifo.clear()
+        self._nbytes = 0
+
+    # ------------------------------------------------------------------------------- recording
+    def _record(self, layer, out):
+        if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
+            out = out[0]
+        if not isinstance(out, torch.Tensor) or out.dim() == 0:
+            self._warn_once(layer, "type", f"SpikeProbe: layer {layer.name!r} returned {describe(out)}, "
+                                           f"not a [N, *] or [T, N, *] tensor; nothing recorded")
+            return
+        out = out.detach()
+        module = layer.module
+        fold = self._fold[-1] if self._fold else None
+        if isinstance(module, MultiStepModule) or getattr(module, "step_mode", "s") == "m":
+            seq = out
+        elif fold is not None and out.shape[0] == fold[0] * fold[1]:
+            seq = out.unflatten(0, fold)
+        else:
+            seq = out.unsqueeze(0)
+        v_seq = self._v_of(layer, seq) if (self.record_v and layer.has_v) else None
+        step_shape = tuple(seq.shape[1:])
+        if layer.step_shape != step_shape:
+            if layer.step_shape is not None:
+                self._warn_once(layer, "shape", f"SpikeProbe: layer {layer.name!r} changed its per-step shape "
+                                                f"from {list(layer.step_shape)} to {list(step_shape)}; earlier "
+                                                f"steps were dropped")
+            self._drop_layer(layer)
+            layer.step_shape = step_shape
+        count = math.prod(step_shape)
+        step_bytes = (packed_length(count) if self.pack else count) + (
+            count * self.v_dtype.itemsize if v_seq is not None else 0)
+        fit = self.max_bytes // max(step_bytes, 1)
+        if fit < seq.shape[0]:
+            layer.dropped += seq.shape[0] - fit
+            if fit == 0:
+                self._warn_once(layer, "budget", f"SpikeProbe: one time step of layer {layer.name!r} needs "
+                                                 f"{step_bytes} bytes, more than max_bytes={self.max_bytes}")
+                return
+            seq = seq[-fit:]
+            v_seq = v_seq[-fit:] if v_seq is not None else None
+        bits = seq if seq.dtype == torch.bool else seq != 0
+        if seq.dtype != torch.bool:  # remember (on the device, without syncing) if values were not 0/1
+            flag = torch.ne(seq, bits).any()
+            layer.nonbinary = flag if layer.nonbinary is None else layer.nonbinary | flag
+        stored = packbits(bits.reshape(bits.shape[0], -1)) if self.pack else bits
+        chunk = _Chunk(layer, self._to_cpu(stored), None if v_seq is None else self._to_cpu(v_seq.to(self.v_dtype)),
+                       seq.shape[0], seq.shape[0] * step_bytes)
+        while self._fifo and self._nbytes + chunk.nbytes > self.max_bytes:
+            old = self._fifo.popleft()
+            old.layer.chunks.popleft()
+            old.layer.steps -= old.steps
+            old.layer.dropped += old.steps
+            self._nbytes -= old.nbytes
+        layer.chunks.append(chunk)
+        layer.steps += chunk.steps
+        self._fifo.append(chunk)
+        self._nbytes += chunk.nbytes
+
+    def _v_of(self, layer, seq):
+        """The potential matching the chunk ``seq`` ``[T, N, *]``; NaN where the layer exposes none."""
+        module = layer.module
+        multi_step = getattr(module, "step_mode", "s") == "m"
+        v = module.v_seq if multi_step and getattr(module, "store_v_seq", False) else module.v
+        if isinstance(v, torch.Tensor) and v.numel() == seq.numel():
+            return v.detach().reshape(seq.shape)
+        return torch.full(seq.shape, float("nan"), dtype=self.v_dtype, device=seq.device)
+
+    def _to_cpu(self, tensor):
+        if tensor.device.type != "cuda":
+            return tensor.to("cpu", copy=True) if tensor.device.type != "cpu" else tensor.contiguous().clone()
+        self._cuda_devices.add(tensor.device)
+        host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
+        host.copy_(tensor, non_blocking=True)  # no host sync here; readers synchronize first
+        return host
+
+    def _drop_layer(self, layer):
+        dead = set(id(c) for c in layer.chunks)
+        if dead:
+            self._fifo = collections.deque(c for c in self._fifo if id(c) not in dead)
+            self._nbytes -= sum(c.nbytes for c in layer.chunks)
+        layer.dropped += layer.steps
+        layer.chunks.clear()
+        layer.steps = 0
+
+    @staticmethod
+    def _warn_once(layer, key, message):
+        if key not in layer.warned:
+            layer.warned.add(key)
+            warnings.warn(message, RuntimeWarning, stacklevel=4)
+
+    # ------------------------------------------------------------------------------- reading
+    @property
+    def layer_names(self) -> list:
+        """Names (from ``net.named_modules()``) of the recorded layers, in module order."""
+        return list(self._layers)
+
+    @property
+    def nbytes(self) -> int:
+        """Bytes currently stored (spikes and potentials of all layers); never above ``max_bytes``."""
+        return self._nbytes
+
+    @property
+    def dropped_steps(self) -> dict:
+        """``{layer name: number of time steps dropped}`` (budget, or a change of per-step shape)."""
+        return {name: layer.dropped for name, layer in self._layers.items()}
+
+    @property
+    def num_steps(self) -> dict:
+        """``{layer name: number of time steps currently held}``."""
+        return {name: layer.steps for name, layer in self._layers.items()}
+
+    def _layer(self, name):
+        check_choice("SpikeProbe", "name", name, tuple(self._layers))
+        for device in self._cuda_devices:
+            torch.cuda.synchronize(device)
+        return self._layers[name]
+
+    def spikes(self, name: str) -> torch.Tensor:
+        """The held spikes of layer ``name`` as a CPU bool tensor ``[T, N, *]`` (``[0]`` if none yet)."""
+        layer = self._layer(name)
+        if not layer.chunks:
+            return torch.zeros(0, dtype=torch.bool)
+        if layer.nonbinary is not None and bool(layer.nonbinary):
+            self._warn_once(layer, "binary", f"SpikeProbe: layer {name!r} produced values other than 0 and 1; "
+                                             f"they were recorded as output != 0")
+        stored = torch.cat([c.spikes for c in layer.chunks])
+        if not self.pack:
+            return stored
+        count = math.prod(layer.step_shape)
+        return unpackbits(stored, count).reshape((stored.shape[0],) + layer.step_shape)
+
+    def v(self, name: str) -> torch.Tensor:
+        """The held membrane potentials of layer ``name``, CPU ``[T, N, *]`` in ``v_dtype``."""
+        layer = self._layer(name)
+        if not (self.record_v and layer.has_v):
+            reason = "record_v=False" if not self.record_v else "the layer has no membrane potential v"
+            raise ValueError(f"SpikeProbe: no potential recorded for layer {name!r} ({reason})")
+        if not layer.chunks:
+            return torch.zeros(0, dtype=self.v_dtype)
+        return torch.cat([c.v for c in layer.chunks])
+
+    def records(self) -> dict:
+        """``{layer name: spikes(name)}`` for every recorded layer (the input of ``snnlab.analysis``)."""
+        return {name: self.spikes(name) for name in self._layers}
+
+    def __repr__(self) -> str:
+        steps = max((layer.steps for layer in self._layers.values()), default=0)
+        closed = ", closed" if self.closed else ""
+        return (f"SpikeProbe(layers={len(self._layers)}, steps={steps}, nbytes={self._nbytes}, "
+                f"max_bytes={self.max_bytes}, pack={self.pack}, record_v={self.record_v}{closed})")
+
+
+# ----------------------------------------------------------------------------------- hooks
+def _container_types():
+    from .layer import SeqToANNContainer, StepModeContainer
+
+    return (SeqToANNContainer, StepModeContainer)
+
+
+def _fold_enter(ref):
+    def hook(module, args):
+        probe = ref()
+        if probe is not None:
+            x = args[0] if args else None
+            folding = _folds_time(module) and isinstance(x, torch.Tensor) and x.dim() >= 2
+            probe._fold.append(tuple(x.shape[:2]) if folding else None)
+    return hook
+
+
+def _fold_exit(ref):
+    def hook(module, args, output):
+        probe = ref()
+        if probe is not None and probe._fold:
+            probe._fold.pop()
+    return hook
+
+
+def _pre(ref, layer):
+    def hook(module, args):
+        probe = ref()
+        if probe is not None and probe.record_v and layer.has_v and getattr(module, "step_mode", "s") == "m" \
+                and getattr(module, "store_v_seq", True) is False:
+            module.store_v_seq = True
+            layer.v_seq_enabled = True
+    return hook
+
+
+def _post(ref, layer):
+    def hook(module, args, output):
+        probe = ref()
+        try:
+            if probe is not None and output is not None:
+                probe._record(layer, output)
+        finally:
+            if layer.v_seq_enabled:
+                module.store_v_seq = False
+                module.v_seq = None
+                layer.v_seq_enabled = False
+    return hook
