@@ -1,0 +1,28 @@
+"""Figures of snnlab: drawing only (tensors in, matplotlib artists or plotly figures out).
+
+``snnlab.viz.mpl`` (imports matplotlib) and ``snnlab.viz.plotly`` (imports plotly) hold the same
+figure names: ``raster``, ``first_spike_map``, ``similarity_matrix``, ``delay_effect``,
+``membrane_trace``, ``training_curves``, ``firing_rate_histogram`` and ``surrogate``. Importing
+``snnlab.viz`` itself loads neither library; each submodule is imported on first attribute access.
+
+Shape:
+    see each figure; spike rasters are ``[T, N]`` (time x neuron).
+
+Example:
+    >>> import sys, snnlab.viz
+    >>> 'plotly' in snnlab.viz.__all__
+    True
+"""
+import importlib
+
+__all__ = ["mpl", "plotly"]
+
+
+def __getattr__(name):
+    if name in __all__:
+        return importlib.import_module(f"{__name__}.{name}")
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__():
+    return sorted(list(globals()) + __all__)

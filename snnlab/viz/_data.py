@@ -1,0 +1,412 @@
+"""Data reduction shared by the matplotlib and plotly figures (the one home of these rules).
+
+Everything a figure needs before drawing happens here: tensors or arrays become numpy arrays on
+the CPU (spikes are made boolean on their own device first, so a GPU tensor crosses to the host as
+one byte per cell), layers are stacked, long rasters are binned, and the choice between one marker
+per spike and an image is made by :func:`raster_path`.
+
+Thresholds:
+    ``MARKER_MAX`` spikes at most take the marker path (hover per spike); more take the image path.
+    ``IMAGE_MAX_COLS`` time bins and ``IMAGE_MAX_ROWS`` neuron bins at most in a raster image;
+    longer axes are binned by an integer factor (each pixel = the fraction of its cells that spiked).
+
+Shape:
+    spikes: ``[T, N]`` (time x neuron); images: ``[rows, cols]`` = ``[neurons, time bins]``.
+
+Example:
+    >>> import torch
+    >>> from snnlab.viz import _data
+    >>> m = _data.spike_matrix(torch.tensor([[0., 1.], [1., 1.], [0., 0.]]), "raster")
+    >>> m.shape, int(m.sum())
+    ((3, 2), 3)
+    >>> _data.raster_path(int(m.sum()), marker_max=5000)
+    'marker'
+"""
+import numbers
+from collections.abc import Mapping, Sequence
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from .._checks import describe
+from ..surrogate import heaviside
+
+__all__ = [
+    "MARKER_MAX", "IMAGE_MAX_ROWS", "IMAGE_MAX_COLS", "to_numpy", "spike_matrix", "LayerStack",
+    "stack_layers", "raster_path", "bin_factor", "RasterImage", "raster_image", "firing_rates",
+    "histogram", "bin_columns_any", "first_spike_array", "curve_array", "check_marker_max", "check_real_pair",
+    "surrogate_curves", "surrogate_title", "membrane_arrays",
+]
+
+MARKER_MAX = 5000
+IMAGE_MAX_ROWS = 2000
+IMAGE_MAX_COLS = 2000
+
+
+def to_numpy(x, owner: str, name: str) -> np.ndarray:
+    """A tensor, an ndarray or a sequence of numbers as a numpy array on the CPU (detached).
+
+    Shape:
+        the input's shape.
+
+    Example:
+        >>> to_numpy(torch.ones(2, dtype=torch.bfloat16), "f", "x").dtype
+        dtype('float32')
+    """
+    if isinstance(x, torch.Tensor):
+        x = x.detach()
+        if x.dtype in (torch.bfloat16, torch.float16):
+            x = x.float()
+        return x.cpu().numpy()
+    if isinstance(x, np.ndarray):
+        return x
+    if isinstance(x, Sequence) and not isinstance(x, (str, bytes)):
+        try:
+            return np.asarray(x, dtype=np.float64)
+        except (TypeError, ValueError):
+            pass
+    raise TypeError(f"{owner}: {name} must be a torch.Tensor, a numpy array or a sequence of numbers, "
+                    f"got {describe(x)}")
+
+
+def spike_matrix(spikes, owner: str, name: str = "spikes") -> np.ndarray:
+    """``spikes`` ``[T, N]`` as a boolean numpy matrix (nonzero = spike), made boolean on its device.
+
+    Shape:
+        ``[T, N]`` -> ``[T, N]`` bool.
+
+    Example:
+        >>> spike_matrix(np.eye(2), "raster").tolist()
+        [[True, False], [False, True]]
+    """
+    if isinstance(spikes, torch.Tensor):
+        if spikes.dim() != 2:
+            raise ValueError(f"{owner}: {name} must be a 2-D [T, N] (time x neuron) array, "
+                             f"got shape {list(spikes.shape)}")
+        return (spikes.detach() != 0).cpu().numpy()
+    arr = to_numpy(spikes, owner, name)
+    if arr.ndim != 2:
+        raise ValueError(f"{owner}: {name} must be a 2-D [T, N] (time x neuron) array, got shape {list(arr.shape)}")
+    return arr != 0
+
+
+class LayerStack(NamedTuple):
+    """Layers stacked along the neuron axis: ``matrix`` [T, sum n_i], names and start offsets."""
+
+    matrix: np.ndarray
+    names: tuple
+    offsets: tuple
+
+
+def stack_layers(spikes, layer_names, owner: str) -> LayerStack:
+    """One ``[T, N]`` array, a ``{name: [T, n_i]}`` dict or a list of ``[T, n_i]`` arrays, stacked.
+
+    A single array has ``names == ()``. ``layer_names`` names the arrays of a list (default
+    ``'layer 0'``, ...); with a dict the keys are the names and ``layer_names`` must be None.
+
+    Shape:
+        each layer ``[T, n_i]`` -> ``matrix`` ``[T, sum n_i]``.
+
+    Example:
+        >>> s = stack_layers({"a": np.ones((4, 2)), "b": np.zeros((4, 3))}, None, "raster")
+        >>> s.matrix.shape, s.names, s.offsets
+        ((4, 5), ('a', 'b'), (0, 2))
+    """
+    if isinstance(spikes, Mapping):
+        if layer_names is not None:
+            raise ValueError(f"{owner}: layer_names must be None when spikes is a dict (its keys name the "
+                             f"layers), got {describe(layer_names)}")
+        names, layers = [str(k) for k in spikes], list(spikes.values())
+    elif isinstance(spikes, (list, tuple)):
+        layers = list(spikes)
+        names = [f"layer {i}" for i in range(len(layers))] if layer_names is None else [str(n) for n in layer_names]
+        if len(names) != len(layers):
+            raise ValueError(f"{owner}: layer_names must have one name per layer ({len(layers)}), "
+                             f"got {len(names)} names")
+    else:
+        if layer_names is not None:
+            raise ValueError(f"{owner}: layer_names needs a dict or list of layers, got a single array "
+                             f"and {describe(layer_names)}")
+        return LayerStack(spike_matrix(spikes, owner), (), ())
+    if not layers:
+        return LayerStack(np.zeros((0, 0), dtype=bool), (), ())
+    mats = [spike_matrix(x, owner, f"spikes[{n!r}]") for n, x in zip(names, layers)]
+    steps = {m.shape[0] for m in mats}
+    if len(steps) != 1:
+        shapes = ", ".join(f"{n}: {list(m.shape)}" for n, m in zip(names, mats))
+        raise ValueError(f"{owner}: every layer must have the same number of time steps T, got {shapes}")
+    offsets = tuple(int(o) for o in np.cumsum([0] + [m.shape[1] for m in mats[:-1]]))
+    return LayerStack(np.concatenate(mats, axis=1), tuple(names), offsets)
+
+
+def raster_path(n_spikes: int, marker_max: int) -> str:
+    """``'marker'`` (one marker per spike) when ``n_spikes <= marker_max``, else ``'image'``.
+
+    Shape:
+        scalars only.
+
+    Example:
+        >>> raster_path(6000, marker_max=5000)
+        'image'
+    """
+    return "marker" if n_spikes <= marker_max else "image"
+
+
+def bin_factor(n: int, limit: int) -> int:
+    """The smallest integer factor that brings ``n`` cells to at most ``limit`` bins (>= 1).
+
+    Shape:
+        scalars only.
+
+    Example:
+        >>> bin_factor(10000, 2000), bin_factor(1000, 2000)
+        (5, 1)
+    """
+    return max(1, -(-int(n) // int(limit)))
+
+
+class RasterImage(NamedTuple):
+    """A raster as an image: ``values`` [neuron bins, time bins] in [0, 1] and the two bin factors."""
+
+    values: np.ndarray
+    t_factor: int
+    n_factor: int
+
+    @property
+    def extent(self):
+        """``(left, right, bottom, top)`` in time-step and neuron units (cell centres on integers)."""
+        rows, cols = self.values.shape
+        return (-0.5, cols * self.t_factor - 0.5, -0.5, rows * self.n_factor - 0.5)
+
+
+def raster_image(matrix: np.ndarray, max_rows: int = IMAGE_MAX_ROWS, max_cols: int = IMAGE_MAX_COLS) -> RasterImage:
+    """Bool ``[T, N]`` -> float32 image ``[neuron bins, time bins]``: fraction of each bin's cells that spiked.
+
+    Without binning the values are exactly the spikes (0 or 1). Axes are padded with no-spike
+    cells up to a multiple of the factor.
+
+    Shape:
+        ``[T, N]`` -> ``[ceil(N / fn), ceil(T / ft)]``.
+
+    Example:
+        >>> img = raster_image(np.array([[1, 0], [1, 1], [0, 0], [0, 1]], dtype=bool), max_cols=2)
+        >>> img.values.tolist(), img.t_factor
+        ([[1.0, 0.0], [0.5, 0.5]], 2)
+    """
+    t, n = matrix.shape
+    ft, fn = bin_factor(t, max_cols), bin_factor(n, max_rows)
+    img = matrix.T
+    if ft == 1 and fn == 1:
+        return RasterImage(img.astype(np.float32), 1, 1)
+    rows, cols = -(-n // fn), -(-t // ft)
+    padded = np.zeros((rows * fn, cols * ft), dtype=np.float32)
+    padded[:n, :t] = img
+    values = padded.reshape(rows, fn, cols, ft).sum(axis=(1, 3)) / np.float32(fn * ft)
+    return RasterImage(values.astype(np.float32), ft, fn)
+
+
+def firing_rates(matrix: np.ndarray) -> np.ndarray:
+    """Spikes per time step of each neuron (the mean over time), float32, for the rate margin.
+
+    Shape:
+        ``[T, N]`` -> ``[N]``.
+
+    Example:
+        >>> firing_rates(np.array([[1, 0], [1, 1]], dtype=bool)).tolist()
+        [1.0, 0.5]
+    """
+    if matrix.shape[0] == 0:
+        return np.zeros(matrix.shape[1], dtype=np.float32)
+    return matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
+
+
+def histogram(values, bins: int, value_range, owner: str):
+    """Counts of ``values`` (any shape, flattened; NaN dropped) in ``bins`` equal bins over ``value_range``.
+
+    ``value_range=None`` uses ``(0, 1)`` when every value lies in [0, 1] (firing rates), else
+    ``(min, max)``. Returns ``(counts int64 [bins], edges float64 [bins + 1])``.
+
+    Shape:
+        any -> ``[bins]``, ``[bins + 1]``.
+
+    Example:
+        >>> c, e = histogram(torch.tensor([0.0, 0.1, 0.9, 1.0]), 2, None, "h")
+        >>> c.tolist(), e.tolist()
+        ([2, 2], [0.0, 0.5, 1.0])
+    """
+    arr = to_numpy(values, owner, "rates").astype(np.float64).ravel()
+    arr = arr[np.isfinite(arr)]
+    if value_range is None:
+        if arr.size == 0 or (arr.min() >= 0.0 and arr.max() <= 1.0):
+            value_range = (0.0, 1.0)
+        else:
+            lo, hi = float(arr.min()), float(arr.max())
+            value_range = (lo, hi if hi > lo else lo + 1.0)
+    lo, hi = (float(v) for v in value_range)
+    if not hi > lo:
+        raise ValueError(f"{owner}: range must be (low, high) with high > low, got {tuple(value_range)!r}")
+    counts, edges = np.histogram(arr, bins=bins, range=(lo, hi))
+    return counts.astype(np.int64), edges
+
+
+def bin_columns_any(bits: torch.Tensor, max_cols: int) -> torch.Tensor:
+    """Bool ``[rows, cols]`` on any device -> ``[rows, ceil(cols / f)]``: a bin is on if any cell spiked.
+
+    Runs on the tensor's device (used before bit-packing for the canvas raster).
+
+    Shape:
+        ``[rows, cols]`` -> ``[rows, ceil(cols / bin_factor(cols, max_cols))]``.
+
+    Example:
+        >>> bin_columns_any(torch.tensor([[True, False, False, False, True]]), 3).tolist()
+        [[True, False, True]]
+    """
+    rows, cols = bits.shape
+    f = bin_factor(cols, max_cols)
+    if f == 1:
+        return bits
+    out_cols = -(-cols // f)
+    pad = out_cols * f - cols
+    if pad:
+        bits = torch.cat([bits, bits.new_zeros(rows, pad)], dim=1)
+    return bits.reshape(rows, out_cols, f).any(dim=2)
+
+
+def first_spike_array(times, owner: str) -> np.ndarray:
+    """First-spike times (``[N]`` or ``[H, W]``; negative = never fired) as float64 numpy.
+
+    Shape:
+        ``[N]`` or ``[H, W]`` unchanged.
+
+    Example:
+        >>> first_spike_array(torch.tensor([3, -1, 0]), "f").tolist()
+        [3.0, -1.0, 0.0]
+    """
+    arr = to_numpy(times, owner, "times").astype(np.float64)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{owner}: times must be [N] (neurons) or [H, W] (one feature map; pick a channel of "
+                         f"[C, H, W]), got shape {list(arr.shape)}")
+    return arr
+
+
+def curve_array(values, owner: str, name: str) -> np.ndarray:
+    """One run's curve (a sequence, tensor or array of numbers) as float32 numpy ``[K]``.
+
+    Shape:
+        ``[K]`` (a 0-d value becomes ``[1]``).
+
+    Example:
+        >>> curve_array([1, 0.5], "c", "runs['a']").tolist()
+        [1.0, 0.5]
+    """
+    arr = to_numpy(values, owner, name)
+    if arr.ndim > 1:
+        raise ValueError(f"{owner}: {name} must be 1-D (one value per step), got shape {list(arr.shape)}")
+    return np.atleast_1d(arr).astype(np.float32)
+
+
+def check_marker_max(owner, marker_max):
+    """Return ``marker_max`` after checking it is an int >= 0.
+
+    Shape:
+        scalars only.
+
+    Example:
+        >>> check_marker_max("raster", 10)
+        10
+    """
+    if isinstance(marker_max, bool) or not isinstance(marker_max, numbers.Integral):
+        raise TypeError(f"{owner}: marker_max must be an integer >= 0, got {describe(marker_max)}")
+    if marker_max < 0:
+        raise ValueError(f"{owner}: marker_max must be an integer >= 0, got {describe(marker_max)}")
+    return int(marker_max)
+
+
+def check_real_pair(owner, name, value):
+    """Return ``value`` as a ``(low, high)`` float pair with ``low < high`` (None passes).
+
+    Shape:
+        scalars only.
+
+    Example:
+        >>> check_real_pair("h", "range", (0, 2))
+        (0.0, 2.0)
+    """
+    if value is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: {name} must be a (low, high) pair of numbers or None, got {describe(value)}") from None
+    if not hi > lo:
+        raise ValueError(f"{owner}: {name} must be (low, high) with high > low, got {(lo, hi)!r}")
+    return lo, hi
+
+
+def surrogate_curves(surrogate_function, x, owner):
+    """``(x, heaviside, primitive, gradient)`` as float64 numpy ``[K]`` (for the surrogate figures).
+
+    Shape:
+        ``x``: ``[K]`` or None (401 points on [-2, 2]) -> four ``[K]`` arrays.
+
+    Example:
+        >>> from snnlab.surrogate import ATan
+        >>> xs, h, p, g = surrogate_curves(ATan(), [0.0], "surrogate")
+        >>> h.tolist(), p.tolist(), g.tolist()
+        ([1.0], [0.5], [1.0])
+    """
+    if not (hasattr(surrogate_function, "primitive") and hasattr(surrogate_function, "derivative")):
+        raise TypeError(f"{owner}: surrogate_function must be a surrogate (with .primitive(x) and .derivative(x)), "
+                        f"got {describe(surrogate_function)}")
+    if x is None:
+        xt = torch.arange(-200, 201, dtype=torch.float64) / 100.0  # exact 0 at the centre
+    else:
+        xt = torch.as_tensor(to_numpy(x, owner, "x"), dtype=torch.float64).flatten()
+    with torch.no_grad():
+        curves = [heaviside(xt), surrogate_function.primitive(xt), surrogate_function.derivative(xt)]
+    return (xt.numpy(),) + tuple(c.detach().double().cpu().numpy() for c in curves)
+
+
+def membrane_arrays(v, spikes, owner):
+    """``v`` as float32 ``[T]`` and the int64 indices of the steps where ``spikes`` is nonzero.
+
+    Shape:
+        ``v``: ``[T]`` or ``[T, 1]``; ``spikes``: the same or None -> ``[T]``, ``[n_spikes]``.
+
+    Example:
+        >>> v, t = membrane_arrays([0.5, 1.0, 0.0], [0, 1, 0], "membrane_trace")
+        >>> v.tolist(), t.tolist()
+        ([0.5, 1.0, 0.0], [1])
+    """
+    v = to_numpy(v, owner, "v").astype(np.float32)
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim != 1:
+        raise ValueError(f"{owner}: v must be [T] (one neuron's membrane potential), got shape {list(v.shape)}")
+    times = np.zeros(0, dtype=np.int64)
+    if spikes is not None:
+        s = to_numpy(spikes, owner, "spikes")
+        if s.ndim == 2 and s.shape[1] == 1:
+            s = s[:, 0]
+        if s.shape != v.shape:
+            raise ValueError(f"{owner}: spikes must have the shape of v {list(v.shape)}, got {list(s.shape)}")
+        times = np.flatnonzero(s != 0)
+    return v, times
+
+
+def surrogate_title(sf):
+    """A short title for a surrogate: its class name and alpha.
+
+    Shape:
+        not applicable.
+
+    Example:
+        >>> from snnlab.surrogate import Sigmoid
+        >>> surrogate_title(Sigmoid(alpha=4.0))
+        'Sigmoid(alpha=4)'
+    """
+    alpha = getattr(sf, "alpha", None)
+    if isinstance(alpha, torch.Tensor) and alpha.numel() == 1:
+        alpha = float(alpha)
+    return f"{type(sf).__name__}(alpha={alpha:g})" if isinstance(alpha, float) else type(sf).__name__

@@ -1,0 +1,112 @@
+"""Membrane potential trace with threshold and reset lines and spike marks (matplotlib).
+
+Shape:
+    ``v``: ``[T]`` (one neuron); ``spikes``: ``[T]`` or None.
+
+Example:
+    >>> import torch
+    >>> from matplotlib.figure import Figure
+    >>> line = membrane_trace(Figure().subplots(), torch.tensor([0.0, 0.6, 1.2, 0.0]), torch.tensor([0, 0, 1, 0]))
+    >>> line.get_ydata().tolist()
+    [0.0, 0.6000000238418579, 1.2000000476837158, 0.0]
+"""
+import numpy as np
+
+from ..._checks import check_real
+from .. import _data
+from ._common import attach, check_axes, remove_created, show_message, state_of
+
+__all__ = ["membrane_trace", "update_membrane_trace"]
+
+
+def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="tab:blue"):
+    """Draw ``v`` over time with the threshold (dashed), the reset level (dotted) and spikes; return the v line.
+
+    Spikes are vertical red marks rising from the threshold at each step where ``spikes`` is
+    nonzero. ``v_reset=None`` (soft reset) draws no reset line. The y range covers the data,
+    the threshold and the reset level. An empty ``v`` shows "no data".
+
+    Shape:
+        ``v``: ``[T]`` (``[T, 1]`` accepted); ``spikes``: same as ``v`` or None.
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().subplots()
+        >>> line = membrane_trace(ax, torch.linspace(0, 1, 5), v_threshold=0.8, v_reset=None)
+        >>> line.get_xdata().tolist()
+        [0, 1, 2, 3, 4]
+    """
+    owner = "membrane_trace"
+    check_axes(owner, ax)
+    opts = dict(v_threshold=check_real(owner, "v_threshold", v_threshold),
+                v_reset=check_real(owner, "v_reset", v_reset, allow_none=True), color=color)
+    v, times = _data.membrane_arrays(v, spikes, owner)
+    return _draw(ax, v, times, opts)
+
+
+def update_membrane_trace(artist, v, spikes=None, v_threshold=1.0, v_reset=0.0):
+    """Show a new trace (and threshold / reset levels) in the figure of :func:`membrane_trace`; returns the line.
+
+    Shape:
+        as in :func:`membrane_trace`.
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> line = membrane_trace(Figure().subplots(), torch.zeros(3))
+        >>> line = update_membrane_trace(line, torch.ones(3), v_threshold=0.5)
+        >>> line.get_ydata().tolist(), line._snnlab["parts"]["threshold"].get_ydata()
+        ([1.0, 1.0, 1.0], [0.5, 0.5])
+    """
+    owner = "update_membrane_trace"
+    state = state_of(artist, "membrane_trace", owner)
+    opts = dict(state["options"], v_threshold=check_real(owner, "v_threshold", v_threshold),
+                v_reset=check_real(owner, "v_reset", v_reset, allow_none=True))
+    v, times = _data.membrane_arrays(v, spikes, owner)
+    parts = state["parts"]
+    if parts.get("threshold") is None or v.size == 0 or (opts["v_reset"] is None) != (parts["reset"] is None):
+        remove_created(state)
+        return _draw(state["ax"], v, times, opts)
+    state["options"] = opts
+    artist.set_data(np.arange(v.size), v)
+    parts["threshold"].set_ydata([opts["v_threshold"]] * 2)
+    if parts["reset"] is not None:
+        parts["reset"].set_ydata([opts["v_reset"]] * 2)
+    _limits(state["ax"], v, times, opts, parts)
+    return artist
+
+
+def _limits(ax, v, times, opts, parts):
+    levels = [opts["v_threshold"]] + ([opts["v_reset"]] if opts["v_reset"] is not None else [])
+    finite = v[np.isfinite(v)]
+    lo = min([float(finite.min())] + levels) if finite.size else min(levels)
+    hi = max([float(finite.max())] + levels) if finite.size else max(levels)
+    span = max(hi - lo, 1e-3)
+    top = hi + 0.15 * span
+    parts["spikes"].set_segments([np.array([[t, opts["v_threshold"]], [t, top]]) for t in times])
+    ax.set_xlim(-0.5, max(v.size - 0.5, 0.5))
+    ax.set_ylim(lo - 0.08 * span, top + 0.22 * span)
+
+
+def _draw(ax, v, times, opts):
+    if v.size == 0:
+        text = show_message(ax, "no data")
+        attach(text, "membrane_trace", ax, opts, [text])
+        text._snnlab["parts"] = {"threshold": None, "reset": None}
+        return text
+    (line,) = ax.plot(np.arange(v.size), v, color=opts["color"], lw=1.3, label="v")
+    threshold = ax.axhline(opts["v_threshold"], color="tab:red", ls="--", lw=1.0, label="threshold")
+    reset = None
+    if opts["v_reset"] is not None:
+        reset = ax.axhline(opts["v_reset"], color="0.4", ls=":", lw=1.0, label="reset")
+    spikes = ax.vlines([], [], [], colors="tab:red", lw=1.5, label="spike")
+    parts = {"threshold": threshold, "reset": reset, "spikes": spikes}
+    _limits(ax, v, times, opts, parts)
+    ax.set_xlabel("time step")
+    ax.set_ylabel("membrane potential v")
+    legend = ax.legend(loc="upper right", ncols=4, fontsize=8, framealpha=0.9)
+    created = [a for a in (line, threshold, reset, spikes, legend) if a is not None]
+    attach(line, "membrane_trace", ax, opts, created)
+    line._snnlab["parts"] = parts
+    return line

@@ -1,0 +1,185 @@
+"""Spike raster (time x neuron) on a matplotlib Axes: markers for small data, an image for big data.
+
+Shape:
+    ``spikes``: ``[T, N]``, or ``{name: [T, n_i]}`` / a list of ``[T, n_i]`` stacked by layer.
+
+Example:
+    >>> import torch
+    >>> from matplotlib.figure import Figure
+    >>> ax = Figure().subplots()
+    >>> art = raster(ax, torch.eye(4))
+    >>> type(art).__name__, art.get_offsets().tolist()
+    ('PathCollection', [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
+"""
+import numpy as np
+from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.ticker import MaxNLocator, ScalarFormatter
+from mpl_toolkits.axes_grid1 import make_axes_locatable
+
+from .. import _data
+from ._common import attach, check_axes, check_marker_max, remove_created, show_message, state_of
+
+__all__ = ["raster", "update_raster"]
+
+
+def raster(ax, spikes, *, rate_margin=False, layer_names=None, marker_max=_data.MARKER_MAX, color="black",
+           max_rows=_data.IMAGE_MAX_ROWS, max_cols=_data.IMAGE_MAX_COLS):
+    """Draw a spike raster on ``ax`` (time on x, neuron on y) and return its artist.
+
+    With at most ``marker_max`` spikes each spike is a ``'|'`` marker (a ``PathCollection``);
+    with more, the raster is an image (``AxesImage``, nearest-neighbour), binned to at most
+    ``max_cols`` time bins x ``max_rows`` neuron bins (a pixel's shade = the fraction of its cells
+    that spiked). ``rate_margin=True`` adds a firing-rate column (spikes per step) at the right.
+    Layers (a dict or list) are stacked bottom-up with dashed separators and named ticks. Empty
+    input shows "no data"; a raster without spikes shows "no spikes".
+
+    Shape:
+        ``spikes``: ``[T, N]`` (or layers ``[T, n_i]``).
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().subplots()
+        >>> img = raster(ax, torch.rand(300, 200) < 0.5, rate_margin=True)
+        >>> type(img).__name__, img.get_array().shape
+        ('AxesImage', (200, 300))
+    """
+    owner = "raster"
+    check_axes(owner, ax)
+    if not isinstance(rate_margin, bool):
+        raise TypeError(f"{owner}: rate_margin must be a bool, got {rate_margin!r}")
+    options = dict(rate_margin=rate_margin, marker_max=check_marker_max(owner, marker_max), color=color,
+                   max_rows=int(max_rows), max_cols=int(max_cols))
+    stack = _data.stack_layers(spikes, layer_names, owner)
+    return _draw(ax, stack, options)
+
+
+def update_raster(artist, spikes, *, layer_names=None):
+    """Show new ``spikes`` in the raster drawn by :func:`raster`; returns the artist to keep.
+
+    Same shape and path: the data of the image / markers and the rate column are replaced in
+    place. Otherwise the raster is drawn again on the same axes with the same options.
+
+    Shape:
+        ``spikes``: as in :func:`raster`.
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> art = raster(Figure().subplots(), torch.zeros(5, 3))
+        >>> art = update_raster(art, torch.eye(5, 3))
+        >>> art.get_offsets().tolist()
+        [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
+    """
+    owner = "update_raster"
+    state = state_of(artist, "raster", owner)
+    stack = _data.stack_layers(spikes, layer_names, owner)
+    opts, parts = state["options"], state["parts"]
+    matrix = stack.matrix
+    n_spikes = int(matrix.sum())
+    path = _data.raster_path(n_spikes, opts["marker_max"]) if matrix.size else "empty"
+    same = (path == parts["path"] and matrix.shape == parts["shape"] and stack.names == parts["names"]
+            and stack.offsets == parts["offsets"])
+    if not same:
+        remove_created(state)
+        return _draw(state["ax"], stack, opts)
+    if path == "image":
+        img = _data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
+        artist.set_data(img.values)
+        artist.set_clim(0.0, _vmax(img))
+    else:
+        t, n = np.nonzero(matrix)
+        artist.set_offsets(np.column_stack([t, n]).astype(np.float64))
+        _set_message(state, "no spikes" if n_spikes == 0 else None)
+    if parts["rate_line"] is not None:
+        _set_rates(parts["rate_line"], matrix)
+    return artist
+
+
+def _vmax(img):
+    """Full scale: 1 for unbinned spikes, the busiest bin for binned images (so sparse bins show)."""
+    if img.t_factor == 1 and img.n_factor == 1:
+        return 1.0
+    return max(float(img.values.max()), 1e-6)
+
+
+def _set_message(state, text):
+    parts = state["parts"]
+    if parts["message"] is not None:
+        parts["message"].remove()
+        state["created"].remove(parts["message"])
+        parts["message"] = None
+    if text is not None:
+        parts["message"] = show_message(state["ax"], text)
+        state["created"].append(parts["message"])
+
+
+def _set_rates(line, matrix):
+    rates = _data.firing_rates(matrix)
+    line.set_data(rates, np.arange(rates.size))
+    line.axes.set_xlim(0.0, max(float(rates.max(initial=0.0)) * 1.1, 1e-3))
+
+
+def _rate_axes(ax):
+    """The firing-rate column right of ``ax``: made once (it takes its room from ``ax``), then reused."""
+    rax = getattr(ax, "_snnlab_rate_axes", None)
+    if rax is None:
+        rax = make_axes_locatable(ax).append_axes("right", size="14%", pad=0.08, sharey=ax)
+        rax.tick_params(labelleft=False, labelsize=7)
+        rax.xaxis.set_major_locator(MaxNLocator(2))
+        rax.set_xlabel("rate", fontsize=8)
+        ax._snnlab_rate_axes = rax
+    return rax
+
+
+def _draw(ax, stack, opts):
+    matrix = stack.matrix
+    t_steps, n_neurons = matrix.shape
+    created = []
+    parts = dict(path="empty", shape=matrix.shape, names=stack.names, offsets=stack.offsets,
+                 message=None, rate_line=None)
+    if matrix.size == 0:
+        artist = show_message(ax, "no data")
+        attach(artist, "raster", ax, opts, [artist])
+        artist._snnlab["parts"] = parts
+        parts["message"] = artist
+        return artist
+    ax.set_xlim(-0.5, t_steps - 0.5)
+    ax.set_ylim(-0.5, n_neurons - 0.5)
+    ax.set_ylabel("neuron")
+    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    if not stack.names:
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_formatter(ScalarFormatter())
+    n_spikes = int(matrix.sum())
+    parts["path"] = _data.raster_path(n_spikes, opts["marker_max"])
+    if parts["path"] == "image":
+        img = _data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
+        cmap = LinearSegmentedColormap.from_list("snnlab_raster", ["white", opts["color"]])
+        artist = ax.imshow(img.values, aspect="auto", interpolation="nearest", origin="lower",
+                           extent=img.extent, cmap=cmap, vmin=0.0, vmax=_vmax(img))
+        ax.set_xlim(-0.5, t_steps - 0.5)
+        ax.set_ylim(-0.5, n_neurons - 0.5)
+        binned = f" (bins of {img.t_factor})" if img.t_factor > 1 else ""
+        ax.set_xlabel(f"time step{binned}")
+    else:
+        t, n = np.nonzero(matrix)
+        size = float(np.clip(4000.0 / n_neurons, 6.0, 80.0))
+        artist = ax.scatter(t, n, marker="|", s=size, c=opts["color"], linewidths=1.0)
+        ax.set_xlabel("time step")
+    created.append(artist)
+    for start in stack.offsets[1:]:
+        created.append(ax.axhline(start - 0.5, color="tab:red", lw=0.8, ls="--"))
+    if stack.names:
+        ends = list(stack.offsets[1:]) + [n_neurons]
+        ax.set_yticks([(s + e - 1) / 2 for s, e in zip(stack.offsets, ends)], list(stack.names))
+    if opts["rate_margin"]:
+        rax = _rate_axes(ax)
+        (parts["rate_line"],) = rax.plot([], [], drawstyle="steps-mid", color="tab:blue", lw=1.0)
+        _set_rates(parts["rate_line"], matrix)
+        created.append(parts["rate_line"])
+    attach(artist, "raster", ax, opts, created)
+    artist._snnlab["parts"] = parts
+    if parts["path"] == "marker" and n_spikes == 0:
+        _set_message(artist._snnlab, "no spikes")
+    return artist

@@ -1,0 +1,77 @@
+"""A surrogate function's Heaviside forward, smooth primitive and surrogate gradient (matplotlib).
+
+Shape:
+    ``x``: ``[K]`` sample points (default 401 points on [-2, 2]).
+
+Example:
+    >>> from matplotlib.figure import Figure
+    >>> from snnlab.surrogate import Sigmoid
+    >>> lines = surrogate(Figure().subplots(), Sigmoid(alpha=4.0))
+    >>> [l.get_label() for l in lines]
+    ['Heaviside', 'primitive', 'gradient']
+"""
+import numpy as np
+
+from .._data import surrogate_curves, surrogate_title
+from ._common import attach, check_axes, state_of
+
+__all__ = ["surrogate", "update_surrogate"]
+
+
+def surrogate(ax, surrogate_function, x=None):
+    """Draw Heaviside(x), the surrogate's primitive and its gradient on ``ax``; return the three lines.
+
+    Shape:
+        ``x``: ``[K]`` or None (401 points on [-2, 2]).
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> from snnlab.surrogate import ATan
+        >>> h, p, g = surrogate(Figure().subplots(), ATan(alpha=2.0), x=[-1.0, 0.0, 1.0])
+        >>> h.get_ydata().tolist(), round(float(g.get_ydata()[1]), 4)
+        ([0.0, 1.0, 1.0], 1.0)
+    """
+    owner = "surrogate"
+    check_axes(owner, ax)
+    xs, h, p, g = surrogate_curves(surrogate_function, x, owner)
+    lines = (ax.plot(xs, h, color="0.2", lw=1.2, label="Heaviside")[0],
+             ax.plot(xs, p, color="tab:blue", lw=1.5, label="primitive")[0],
+             ax.plot(xs, g, color="tab:orange", lw=1.5, ls="--", label="gradient")[0])
+    ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
+    legend = ax.legend(loc="upper left", fontsize=8)
+    ax.set_xlabel("x (v - threshold)")
+    ax.set_title(surrogate_title(surrogate_function), fontsize=10)
+    attach(lines, "surrogate", ax, {}, list(lines) + [legend])
+    _limits(ax, xs, h, p, g)
+    return lines
+
+
+def update_surrogate(lines, surrogate_function, x=None):
+    """Redraw the three curves of :func:`surrogate` for another surrogate (or alpha) in place.
+
+    Shape:
+        ``x``: ``[K]`` or None.
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> from snnlab.surrogate import Sigmoid
+        >>> lines = surrogate(Figure().subplots(), Sigmoid(alpha=4.0))
+        >>> lines = update_surrogate(lines, Sigmoid(alpha=8.0))
+        >>> round(float(lines[2].get_ydata().max()), 3)
+        2.0
+    """
+    owner = "update_surrogate"
+    state = state_of(lines, "surrogate", owner)
+    xs, h, p, g = surrogate_curves(surrogate_function, x, owner)
+    for line, y in zip(lines, (h, p, g)):
+        line.set_data(xs, y)
+    state["ax"].set_title(surrogate_title(surrogate_function), fontsize=10)
+    _limits(state["ax"], xs, h, p, g)
+    return lines
+
+
+def _limits(ax, xs, h, p, g):
+    if xs.size:
+        hi = max(1.0, float(np.nanmax(p)), float(np.nanmax(g)))
+        ax.set_xlim(float(xs.min()), float(xs.max()) if xs.max() > xs.min() else float(xs.min()) + 1.0)
+        ax.set_ylim(-0.05 * hi, 1.08 * hi)

@@ -1,0 +1,125 @@
+"""Helpers shared by the plotly figures: figure identity, the empty-figure message, colours, PNG images.
+
+Each figure function builds a fixed skeleton (traces, images, annotations) once and fills it with
+data inside ``fig.batch_update()``; passing ``fig=`` (the Figure or a FigureWidget made from it)
+refills the same skeleton in place, so a FigureWidget sends one message per update. The skeleton
+is identified by ``fig.layout.meta == {"snnlab": kind, ...options that fix the skeleton}``.
+
+Shape:
+    not applicable (helpers).
+
+Example:
+    >>> fig = new_figure("raster", {"rate_margin": False})
+    >>> fig.layout.meta
+    {'snnlab': 'raster', 'rate_margin': False}
+"""
+import re
+import struct
+import zlib
+import base64
+
+import numpy as np
+import plotly.graph_objects as go
+
+from ..._checks import describe
+
+__all__ = ["new_figure", "check_figure", "set_message", "parse_color", "png_data_uri", "f32", "i32"]
+
+MESSAGE_NAME = "snnlab-message"
+
+
+def f32(x):
+    """A 1-D float32 numpy array (binary buffer for plotly)."""
+    return np.ascontiguousarray(np.asarray(x, dtype=np.float32).ravel())
+
+
+def i32(x):
+    """A 1-D int32 numpy array (binary buffer for plotly)."""
+    return np.ascontiguousarray(np.asarray(x, dtype=np.int32).ravel())
+
+
+def new_figure(kind, options, base=None):
+    """A new figure (``base`` or an empty ``go.Figure``) tagged with ``kind`` and its skeleton options."""
+    fig = go.Figure() if base is None else base
+    fig.update_layout(meta={"snnlab": kind, **options}, template="plotly_white",
+                      margin=dict(l=60, r=20, t=40, b=50),
+                      annotations=[dict(name=MESSAGE_NAME, text="", visible=False, xref="paper", yref="paper",
+                                        x=0.5, y=0.5, showarrow=False, font=dict(size=16, color="#666"),
+                                        bgcolor="#f5f5f5", bordercolor="#bbb", borderpad=6)])
+    return fig
+
+
+def check_figure(owner, fig, kind, options):
+    """Check ``fig`` was made by ``kind`` with the same skeleton ``options``; return it."""
+    if not isinstance(fig, go.Figure) and not hasattr(fig, "batch_update"):
+        raise TypeError(f"{owner}: fig must be a plotly Figure or FigureWidget made by {kind}(), got {describe(fig)}")
+    meta = fig.layout.meta
+    if not isinstance(meta, dict) or meta.get("snnlab") != kind:
+        raise ValueError(f"{owner}: fig must be a figure made by {kind}(), got one tagged {meta!r}")
+    for key, value in options.items():
+        if meta.get(key) != value:
+            raise ValueError(f"{owner}: fig was made with {key}={meta.get(key)!r}, got {key}={value!r}; "
+                             f"make a new figure to change it")
+    return fig
+
+
+def set_message(fig, text):
+    """Show ``text`` centred on the figure (the empty-figure message), or hide it when None."""
+    for ann in fig.layout.annotations:
+        if ann.name == MESSAGE_NAME:
+            ann.update(text=text or "", visible=text is not None)
+
+
+_HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
+_RGB = re.compile(r"^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(,\s*[\d.]+\s*)?\)$")
+_NAMED = {"black": (0, 0, 0), "white": (255, 255, 255), "red": (214, 39, 40), "blue": (31, 119, 180),
+          "green": (44, 160, 44), "orange": (255, 127, 14), "gray": (128, 128, 128), "grey": (128, 128, 128)}
+
+
+def parse_color(owner, name, color):
+    """``'#rrggbb'``, ``'rgb(r, g, b)'`` or a basic name (black, white, red, ...) -> ``(r, g, b)`` ints."""
+    if isinstance(color, str):
+        m = _HEX.match(color)
+        if m:
+            return tuple(int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4))
+        m = _RGB.match(color)
+        if m:
+            return tuple(min(int(m.group(i)), 255) for i in (1, 2, 3))
+        if color.lower() in _NAMED:
+            return _NAMED[color.lower()]
+    raise ValueError(f"{owner}: {name} must be '#rrggbb', 'rgb(r, g, b)' or one of {sorted(_NAMED)}, "
+                     f"got {describe(color)}")
+
+
+def _chunk(tag, data):
+    return struct.pack(">I", len(data)) + tag + data + struct.pack(">I", zlib.crc32(tag + data) & 0xFFFFFFFF)
+
+
+def png_data_uri(values, color, binary):
+    """A ``data:image/png;base64`` URI of ``values`` ``[rows, cols]`` in [0, 1] (row 0 = top), white -> ``color``.
+
+    ``binary=True`` writes a 1-bit palette PNG (0/1 values), else an 8-bit palette PNG with 256 shades.
+
+    Shape:
+        ``values``: ``[rows, cols]``.
+
+    Example:
+        >>> png_data_uri(np.eye(2), (0, 0, 0), True)[:22]
+        'data:image/png;base64,'
+    """
+    rows, cols = values.shape
+    if binary:
+        packed = np.packbits(values != 0, axis=1)
+        depth, palette = 1, [(255, 255, 255), color]
+    else:
+        packed = np.rint(np.clip(values, 0.0, 1.0) * 255.0).astype(np.uint8)
+        shade = np.linspace(0.0, 1.0, 256)[:, None]
+        depth = 8
+        palette = np.rint(255.0 * (1.0 - shade) + shade * np.asarray(color, dtype=np.float64)[None, :])
+        palette = [tuple(int(c) for c in p) for p in palette]
+    raw = np.hstack([np.zeros((rows, 1), dtype=np.uint8), packed]).tobytes()
+    header = struct.pack(">IIBBBBB", cols, rows, depth, 3, 0, 0, 0)
+    plte = bytes(c for p in palette for c in p)
+    png = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", plte)
+           + _chunk(b"IDAT", zlib.compress(raw, 6)) + _chunk(b"IEND", b""))
+    return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

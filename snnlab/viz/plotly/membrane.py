@@ -1,0 +1,81 @@
+"""Membrane potential trace with threshold and reset lines and spike marks (plotly).
+
+Shape:
+    ``v``: ``[T]`` (one neuron); ``spikes``: ``[T]`` or None.
+
+Example:
+    >>> fig = membrane_trace([0.0, 0.6, 1.2, 0.0], [0, 0, 1, 0])
+    >>> [t.name for t in fig.data]
+    ['v', 'threshold', 'reset', 'spike']
+"""
+import numpy as np
+import plotly.graph_objects as go
+
+from ..._checks import check_real
+from .. import _data
+from ._common import check_figure, f32, new_figure, set_message
+
+__all__ = ["membrane_trace"]
+
+
+def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="#1f77b4", fig=None):
+    """A figure of ``v`` over time with threshold (dashed), reset level (dotted) and spikes; ``fig=`` refills one.
+
+    Traces: 0 ``v``; 1 the threshold; 2 the reset level (hidden when ``v_reset=None``, a soft
+    reset); 3 the spikes, vertical red marks rising from the threshold (NaN-separated segments).
+    The y range covers the data and both levels and is fixed. An empty ``v`` shows "no data".
+
+    Shape:
+        ``v``: ``[T]`` (``[T, 1]`` accepted); ``spikes``: same as ``v`` or None.
+
+    Example:
+        >>> import torch
+        >>> fig = membrane_trace(torch.tensor([0.2, 1.1, 0.0]), torch.tensor([0., 1., 0.]), v_threshold=1.0)
+        >>> fig.data[3].x.tolist()[:2], fig.data[1].y.tolist()
+        ([1.0, 1.0], [1.0, 1.0])
+        >>> fig = membrane_trace(torch.zeros(3), v_reset=None, fig=fig)
+        >>> fig.data[2].visible, fig.data[3].x.size
+        (False, 0)
+    """
+    owner = "membrane_trace"
+    v_threshold = check_real(owner, "v_threshold", v_threshold)
+    v_reset = check_real(owner, "v_reset", v_reset, allow_none=True)
+    v, times = _data.membrane_arrays(v, spikes, owner)
+    if fig is None:
+        fig = new_figure("membrane_trace", {})
+        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="v", line=dict(color=color, width=1.5)))
+        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="threshold", hoverinfo="skip",
+                                 line=dict(color="#d62728", dash="dash", width=1)))
+        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="reset", hoverinfo="skip",
+                                 line=dict(color="#666", dash="dot", width=1)))
+        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="spike", connectgaps=False,
+                                 hoverinfo="skip", line=dict(color="#d62728", width=2)))
+        fig.update_layout(xaxis=dict(title="time step", autorange=False),
+                          yaxis=dict(title="membrane potential v", autorange=False),
+                          legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
+    else:
+        check_figure(owner, fig, "membrane_trace", {})
+    with fig.batch_update():
+        _fill(fig, v, times, v_threshold, v_reset)
+    return fig
+
+
+def _fill(fig, v, times, v_threshold, v_reset):
+    steps = v.size
+    ends = f32([0, max(steps - 1, 1)])
+    fig.data[0].update(x=f32(np.arange(steps)), y=f32(v))
+    fig.data[1].update(x=ends, y=f32([v_threshold, v_threshold]))
+    fig.data[2].update(x=ends, y=f32([v_reset if v_reset is not None else np.nan] * 2), visible=v_reset is not None)
+    levels = [v_threshold] + ([v_reset] if v_reset is not None else [])
+    finite = v[np.isfinite(v)]
+    lo = min([float(finite.min())] + levels) if finite.size else min(levels)
+    hi = max([float(finite.max())] + levels) if finite.size else max(levels)
+    span = max(hi - lo, 1e-3)
+    top = hi + 0.15 * span
+    xs = np.repeat(times.astype(np.float32), 3)
+    ys = np.tile(np.array([v_threshold, top, np.nan], dtype=np.float32), times.size)
+    xs[2::3] = np.nan
+    fig.data[3].update(x=f32(xs), y=f32(ys))
+    fig.layout.xaxis.range = [-0.5, max(steps - 0.5, 0.5)]
+    fig.layout.yaxis.range = [lo - 0.08 * span, top + 0.22 * span]
+    set_message(fig, "no data" if steps == 0 else None)

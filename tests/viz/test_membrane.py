@@ -1,0 +1,68 @@
+"""membrane_trace: v, threshold and reset lines, spike marks, soft reset, empty input, updates."""
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from snnlab.viz import mpl as vm
+from snnlab.viz import plotly as vp
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
+V = [0.2, 0.7, 1.1, 0.0, 0.5]
+S = [0.0, 0.0, 1.0, 0.0, 0.0]
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_mpl_lines_and_spikes(device):
+    ax = Figure().subplots()
+    line = vm.membrane_trace(ax, torch.tensor(V, device=device), torch.tensor(S, device=device),
+                             v_threshold=1.0, v_reset=0.0)
+    np.testing.assert_allclose(line.get_ydata(), V, rtol=1e-6)
+    parts = line._snnlab["parts"]
+    assert list(parts["threshold"].get_ydata()) == [1.0, 1.0] and list(parts["reset"].get_ydata()) == [0.0, 0.0]
+    (segment,) = parts["spikes"].get_segments()
+    assert segment[0].tolist() == [2.0, 1.0] and segment[1][0] == 2.0 and segment[1][1] > 1.1
+    lo, hi = ax.get_ylim()
+    assert lo < 0.0 and hi > segment[1][1]
+
+
+def test_mpl_soft_reset_update_and_empty():
+    ax = Figure().subplots()
+    line = vm.membrane_trace(ax, V, S, v_reset=None)
+    assert line._snnlab["parts"]["reset"] is None and [t.get_text() for t in ax.get_legend().texts] == [
+        "v", "threshold", "spike"]
+    same = vm.update_membrane_trace(line, np.array(V) * 2, None, v_threshold=2.0, v_reset=None)
+    assert same is line and same._snnlab["parts"]["spikes"].get_segments() == []
+    assert list(line._snnlab["parts"]["threshold"].get_ydata()) == [2.0, 2.0]
+    redrawn = vm.update_membrane_trace(line, V, S, v_threshold=1.0, v_reset=-0.5)
+    assert redrawn is not line and list(redrawn._snnlab["parts"]["reset"].get_ydata()) == [-0.5, -0.5]
+    assert len(ax.lines) == 3
+    empty = vm.update_membrane_trace(redrawn, [], None)
+    assert empty.get_text() == "no data" and len(ax.lines) == 0
+    back = vm.update_membrane_trace(empty, V, S)
+    assert len(back.get_xdata()) == 5 and [t.get_text() for t in ax.texts] == []
+
+
+def test_bad_arguments():
+    ax = Figure().subplots()
+    with pytest.raises(TypeError, match=r"membrane_trace: v_threshold must be a real number, got '1' \(str\)"):
+        vm.membrane_trace(ax, V, v_threshold="1")
+    with pytest.raises(ValueError, match=r"membrane_trace: spikes must have the shape of v \[5\], got \[4\]"):
+        vp.membrane_trace(V, S[:4])
+    with pytest.raises(TypeError, match="update_membrane_trace: artist must be the value returned by membrane_trace"):
+        vm.update_membrane_trace(ax, V)
+
+
+def test_plotly_traces_and_update():
+    fig = vp.membrane_trace(torch.tensor(V), torch.tensor(S), v_threshold=1.0, v_reset=0.0)
+    assert [t.name for t in fig.data] == ["v", "threshold", "reset", "spike"]
+    np.testing.assert_allclose(fig.data[0].y, V, rtol=1e-6)
+    assert fig.data[0].y.dtype == np.float32 and fig.data[1].y.tolist() == [1.0, 1.0]
+    x, y = fig.data[3].x, fig.data[3].y
+    assert x[:2].tolist() == [2.0, 2.0] and np.isnan(x[2]) and y[0] == 1.0 and y[1] > 1.1
+    lo, hi = fig.layout.yaxis.range
+    assert lo < 0.0 and hi > y[1]
+    out = vp.membrane_trace(torch.zeros(0), fig=fig)
+    assert out is fig and fig.layout.annotations[0].text == "no data"
+    vp.membrane_trace(V, v_reset=None, fig=fig)
+    assert fig.data[2].visible is False and fig.data[3].x.size == 0 and fig.layout.annotations[0].visible is False
