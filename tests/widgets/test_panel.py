@@ -1,6 +1,7 @@
 """Panel: the update cycle, status line, error display, throttling, background work and repr."""
 import re
 import threading
+import time
 
 import ipywidgets as W
 import pytest
@@ -97,13 +98,21 @@ def test_changes_inside_the_throttle_window_merge_into_one_trailing_update():
 
 
 def test_the_trailing_update_runs_by_itself_after_the_window():
-    panel = Square(throttle_ms=50)
-    done = threading.Event()
-    panel.status.observe(lambda change: done.set(), names="value")
+    panel = Square(throttle_ms=60_000)
+    panel.x.value = 4.0  # inside the window: deferred to a timer
+    assert panel.pending and panel._timer is not None and panel.computed == 1
+    panel._timer.cancel()
+    panel._timer.function()  # what the timer thread runs once the window has passed
+    assert panel.result.item() == 16.0 and not panel.pending and panel.computed == 2
+
+
+def test_a_short_window_redraws_without_help():
+    panel = Square(throttle_ms=20)
     panel.x.value = 4.0
-    assert done.wait(5)
-    panel.flush()
-    assert panel.result.item() == 16.0 and not panel.pending
+    deadline = time.monotonic() + 10
+    while panel.computed < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert panel.computed == 2 and panel.result.item() == 16.0 and not panel.pending
 
 
 def test_hold_updates_merges_programmatic_changes_into_one_update():
