@@ -11,5 +11,6 @@ Example:
 """
 from ._panel import Panel
 from ._worker import BackgroundRun
+from .neuron_playground import NeuronPlayground
 
-__all__ = ["Panel", "BackgroundRun"]
+__all__ = ["Panel", "BackgroundRun", "NeuronPlayground"]

@@ -1,0 +1,176 @@
+"""NeuronPlayground: results equal a direct neuron run with the same arguments; errors and controls."""
+import numpy as np
+import pytest
+import torch
+
+from snnlab import neuron, surrogate
+from widgets.neuron_playground import NeuronPlayground, NeuronResult, input_sequence
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return NeuronPlayground(device="cpu", throttle_ms=0)
+
+
+def count_messages(*figures):
+    """Wrap the FigureWidget senders so that a test can count the messages each figure sends."""
+    calls = []
+    for index, fig in enumerate(figures):
+        for name in ("_send_update_msg", "_send_restyle_msg", "_send_relayout_msg", "_send_addTraces_msg"):
+            original = getattr(fig, name)
+            setattr(fig, name, lambda *a, _original=original, _call=(index, name), **k: (
+                calls.append(_call), _original(*a, **k)))
+    return calls
+
+
+def direct_run(model, tau, v_threshold, v_reset, sg, x_seq, device="cpu"):
+    """The core call the panel must reproduce: a multi-step node recording v_seq."""
+    common = dict(v_threshold=v_threshold, v_reset=v_reset, surrogate_function=sg, step_mode="m", store_v_seq=True)
+    node = {"IF": lambda: neuron.IFNode(**common), "LIF": lambda: neuron.LIFNode(tau=tau, **common),
+            "PLIF": lambda: neuron.ParametricLIFNode(init_tau=tau, **common)}[model]().to(device)
+    with torch.no_grad():
+        spikes = node(x_seq.to(device).unsqueeze(1))
+    return spikes[:, 0].cpu(), node.v_seq[:, 0].cpu()
+
+
+def test_defaults_and_repr(panel):
+    assert repr(panel) == ("NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', "
+                           "surrogate='Sigmoid', alpha=4.0, input='constant', T=100)")
+    assert isinstance(panel.result, NeuronResult) and panel.error is None
+    assert panel.result.x_seq.shape == panel.result.spikes.shape == panel.result.v_seq.shape == (100,)
+
+
+@pytest.mark.parametrize("model", ["IF", "LIF", "PLIF"])
+@pytest.mark.parametrize("reset", ["hard", "soft"])
+@pytest.mark.parametrize("surrogate_name", ["Sigmoid", "ATan"])
+@pytest.mark.parametrize("input_kind", ["constant", "step", "poisson", "noise"])
+def test_result_equals_a_direct_neuron_run(panel, model, reset, surrogate_name, input_kind):
+    with panel.hold_updates():
+        panel.model.value, panel.reset.value, panel.surrogate.value, panel.input.value = (
+            model, reset, surrogate_name, input_kind)
+        panel.tau.value, panel.v_threshold.value, panel.v_reset.value = 3.0, 0.8, -0.2
+        panel.alpha.value, panel.amplitude.value, panel.rate.value, panel.noise.value = 2.5, 0.7, 0.4, 0.5
+        panel.T.value, panel.seed.value = 60, 3
+    assert panel.error is None, panel.status_text
+    x_seq = input_sequence(input_kind, 60, 0.7, rate=0.4, noise=0.5, seed=3)
+    sg = {"Sigmoid": surrogate.Sigmoid, "ATan": surrogate.ATan}[surrogate_name](alpha=2.5)
+    spikes, v_seq = direct_run(model, 3.0, 0.8, None if reset == "soft" else -0.2, sg, x_seq)
+    torch.testing.assert_close(panel.result.x_seq, x_seq)
+    torch.testing.assert_close(panel.result.spikes, spikes, rtol=0, atol=0)
+    torch.testing.assert_close(panel.result.v_seq, v_seq)
+    assert panel.result.v_reset == (None if reset == "soft" else -0.2) and panel.result.v_threshold == 0.8
+    assert type(panel.result.surrogate_function) is type(sg) and panel.result.surrogate_function.alpha == 2.5
+
+
+def test_known_if_trace_from_a_users_input_and_neuron():
+    # SpikingJelly-verified trace: IF, x = 0.5, 0.5, 0.5, 1.0, 2.0, hard and soft reset
+    x = torch.tensor([0.5, 0.5, 0.5, 1.0, 2.0])
+    hard = NeuronPlayground(node=neuron.IFNode(), x_seq=x, device="cpu", throttle_ms=0)
+    assert hard.result.spikes.tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]
+    torch.testing.assert_close(hard.result.v_seq, torch.tensor([0.5, 0.0, 0.5, 0.0, 0.0]))
+    user_node = neuron.IFNode(v_reset=None)
+    soft = NeuronPlayground(node=user_node, x_seq=x, device="cpu", throttle_ms=0)
+    torch.testing.assert_close(soft.result.v_seq, torch.tensor([0.5, 0.0, 0.5, 0.5, 1.5]))
+    assert user_node.step_mode == "s" and user_node.v == 0.0  # the user's node is not touched
+    assert repr(soft).startswith("NeuronPlayground(model='custom', ") and repr(soft).endswith("input='custom', T=5)")
+    assert soft.tau.disabled and soft.alpha.disabled and soft.amplitude.disabled and soft.T.disabled
+
+
+def test_known_lif_trace():
+    # SpikingJelly-verified: LIF tau=2, x = 0.8 x 4, decay_input, hard reset to 0 -> v = 0.4, 0.6, 0.7, 0.75
+    panel = NeuronPlayground(model="LIF", tau=2.0, x_seq=torch.full((4,), 0.8), device="cpu", throttle_ms=0)
+    assert panel.result.spikes.tolist() == [0.0] * 4
+    torch.testing.assert_close(panel.result.v_seq, torch.tensor([0.4, 0.6, 0.7, 0.75]))
+
+
+def test_figures_show_the_result_with_one_message_per_figure(panel):
+    with panel.hold_updates():
+        panel.model.value, panel.input.value, panel.reset.value = "LIF", "constant", "hard"
+        panel.v_threshold.value, panel.amplitude.value, panel.T.value = 1.0, 1.2, 100
+        panel.surrogate.value = "Sigmoid"
+    calls = count_messages(panel.membrane_fig, panel.surrogate_fig)
+    panel.surrogate.value = "ATan"
+    # one batched message per figure at most (plotly skips a figure whose data did not change)
+    assert (1, "_send_update_msg") in calls and sorted(set(calls)) == sorted(calls)
+    assert {name for _, name in calls} == {"_send_update_msg"}
+    np.testing.assert_allclose(panel.membrane_fig.data[0].y, panel.result.v_seq.numpy(), rtol=1e-6)
+    assert panel.surrogate_fig.layout.title.text.startswith("ATan(")
+    grad = panel.surrogate_fig.data[2]
+    expected = surrogate.ATan(alpha=panel.alpha.value).derivative(torch.as_tensor(grad.x, dtype=torch.float32))
+    np.testing.assert_allclose(grad.y, expected.numpy(), rtol=1e-5)
+
+
+def test_dependent_controls_are_disabled(panel):
+    with panel.hold_updates():
+        panel.model.value, panel.reset.value, panel.input.value = "IF", "soft", "poisson"
+    assert panel.tau.disabled and panel.v_reset.disabled and not panel.rate.disabled and panel.noise.disabled
+    with panel.hold_updates():
+        panel.model.value, panel.reset.value, panel.input.value = "PLIF", "hard", "noise"
+    assert not panel.tau.disabled and not panel.v_reset.disabled and panel.rate.disabled and not panel.noise.disabled
+
+
+def test_reset_above_threshold_is_explained_and_the_panel_recovers(panel):
+    with panel.hold_updates():
+        panel.model.value, panel.reset.value, panel.v_threshold.value, panel.v_reset.value = "LIF", "hard", 0.5, 0.0
+    good = panel.result
+    panel.v_reset.value = 0.6
+    assert panel.status_text == ("ValueError: v_reset (0.6) must be below the threshold (0.5): after a spike the "
+                                 "neuron would stay above it and fire at every step")
+    assert panel.result is good
+    panel.v_reset.value = 0.0
+    assert panel.error is None and panel.status_text.startswith("ran on cpu in ")
+
+
+def test_a_failing_user_neuron_shows_its_error():
+    class Broken(neuron.IFNode):
+        def neuronal_charge(self, x):
+            raise RuntimeError("charge exploded")
+
+    panel = NeuronPlayground(node=Broken(), device="cpu", throttle_ms=0)
+    assert panel.result is None and panel.status_text == "RuntimeError: charge exploded"
+    panel.node = neuron.IFNode()
+    assert panel.update() and panel.result.spikes.shape == (100,)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_runs_on_each_device_and_returns_cpu_tensors(device):
+    panel = NeuronPlayground(model="PLIF", input_kind="noise", device=device, throttle_ms=0)
+    assert panel.error is None and panel.status_text.startswith(f"ran on {device} in ")
+    assert panel.result.spikes.device.type == "cpu" and panel.result.v_seq.device.type == "cpu"
+    spikes, v_seq = direct_run("PLIF", 2.0, 1.0, 0.0, surrogate.Sigmoid(4.0), panel.result.x_seq)
+    torch.testing.assert_close(panel.result.spikes, spikes, rtol=0, atol=0)
+    torch.testing.assert_close(panel.result.v_seq, v_seq, rtol=1e-5, atol=1e-5)
+
+
+def test_input_sequences_follow_their_definitions():
+    torch.testing.assert_close(input_sequence("constant", 4, 0.7), torch.full((4,), 0.7))
+    assert input_sequence("step", 8, 1.5).tolist() == [0.0, 0.0] + [1.5] * 6
+    g = torch.Generator().manual_seed(5)
+    torch.testing.assert_close(input_sequence("poisson", 50, 2.0, rate=0.2, seed=5),
+                               (torch.rand(50, generator=g) < 0.2).float() * 2.0)
+    g = torch.Generator().manual_seed(5)
+    torch.testing.assert_close(input_sequence("noise", 50, 1.0, noise=0.1, seed=5), 1.0 + 0.1 * torch.randn(50, generator=g))
+    assert input_sequence("poisson", 30, 1.0, rate=0.0).sum() == 0 and input_sequence("poisson", 30, 1.0, rate=1.0).sum() == 30
+    with pytest.raises(ValueError, match=r"kind must be one of 'constant', 'step', 'poisson', 'noise', got 'ramp'"):
+        input_sequence("ramp", 4)
+    with pytest.raises(ValueError, match=r"rate must be in \[0, 1\], got 1.5"):
+        input_sequence("poisson", 4, rate=1.5)
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(node=torch.nn.ReLU()), TypeError, r"node must be a snnlab.neuron node \(e.g. LIFNode\(\)\), got an object of type ReLU"),
+        (dict(x_seq=torch.ones(3, 2)), ValueError, r"x_seq must be a non-empty 1-D tensor \[T\], got shape \[3, 2\]"),
+        (dict(x_seq=[1.0, 2.0]), ValueError, r"x_seq must be a non-empty 1-D tensor \[T\], got list"),
+        (dict(model="Izhikevich"), ValueError,
+         r"NeuronPlayground: model must be one of 'IF', 'LIF', 'PLIF', got 'Izhikevich' \(str\)"),
+        (dict(reset="zero"), ValueError, r"NeuronPlayground: reset must be one of 'hard', 'soft', got 'zero'"),
+        (dict(input_kind="ramp"), ValueError, r"input_kind must be one of 'constant', 'step', 'poisson', 'noise'"),
+    ],
+)
+def test_bad_arguments_are_rejected(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        NeuronPlayground(device="cpu", **kwargs)
