@@ -1,0 +1,185 @@
+"""Input encoders: turn intensities into spike trains (or constant input currents).
+
+- ``PoissonEncoder``: rate coding; at every step each neuron spikes with probability equal to its
+  intensity in ``[0, 1]`` (SpikingJelly's ``encoding.PoissonEncoder``, plus a ``generator``);
+- ``LatencyEncoder(T, enc_function)``: time-to-first-spike coding; each neuron spikes exactly once
+  in ``T`` steps, stronger inputs earlier (SpikingJelly's ``encoding.LatencyEncoder``);
+- ``constant_current(value, T)``: the same input at every step (``[T, N, *]``), for direct encoding
+  or to drive neurons with a fixed current.
+
+Every encoder can produce a whole ``[T, N, *]`` train in one call (``PoissonEncoder.encode(x, T)``,
+``LatencyEncoder.encode(x)``), ready for multi-step networks.
+
+Shape:
+    intensities ``[N, *]`` -> spikes ``[N, *]`` per step, or ``[T, N, *]`` for a whole train.
+
+Example:
+    >>> import torch
+    >>> from snnlab.encoding import LatencyEncoder, constant_current
+    >>> LatencyEncoder(T=4).encode(torch.tensor([1.0, 0.5, 0.0])).T.tolist()
+    [[1.0, 0.0, 0.0, 0.0], [0.0, 0.0, 1.0, 0.0], [0.0, 0.0, 0.0, 1.0]]
+    >>> constant_current(0.5, T=3, shape=(2,)).tolist()
+    [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]
+"""
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+from ._checks import check_bool, check_choice, check_int, check_tensor, describe
+from .base import MemoryModule, StepModule
+
+__all__ = ["PoissonEncoder", "LatencyEncoder", "constant_current"]
+
+
+def _check_intensity(owner: str, x, check_range: bool) -> torch.Tensor:
+    check_tensor(owner, "x", x)
+    if not torch.is_floating_point(x):
+        raise TypeError(f"{owner}: x must be a floating-point tensor of intensities in [0, 1], got {describe(x)}")
+    if check_range and x.numel() and bool(((x < 0) | (x > 1) | torch.isnan(x)).any()):
+        raise ValueError(f"{owner}: x must hold intensities in [0, 1], got values in "
+                         f"[{x.min().item():.4g}, {x.max().item():.4g}] (NaN counts as out of range)")
+    return x
+
+
+class PoissonEncoder(nn.Module, StepModule):
+    """Rate coding: ``spike = 1`` with probability ``x`` at every step, independently.
+
+    'm' mode encodes each ``x_seq[t]`` (the same rule element-wise). ``encode(x, T)`` draws a whole
+    ``[T, N, *]`` train from one static input. ``generator`` (a ``torch.Generator`` on the input's
+    device) makes the draws reproducible. A spike is drawn where ``u < x`` for ``u`` uniform in
+    ``[0, 1)``, so ``x = 0`` never and ``x = 1`` always spikes (SpikingJelly used ``u <= x``).
+    ``check_range`` (default True) verifies ``0 <= x <= 1`` at every call, at the cost of one
+    device-to-host sync.
+
+    Shape:
+        's': ``[N, *]`` -> ``[N, *]``; 'm': ``[T, N, *]`` -> ``[T, N, *]``; ``encode``: ``[N, *]`` -> ``[T, N, *]``.
+
+    Example:
+        >>> import torch
+        >>> enc = PoissonEncoder(generator=torch.Generator().manual_seed(0))
+        >>> train = enc.encode(torch.tensor([0.0, 0.25, 1.0]), T=1000)
+        >>> train.shape, train.mean(0).tolist()[0], train.mean(0).tolist()[2]
+        (torch.Size([1000, 3]), 0.0, 1.0)
+    """
+
+    def __init__(self, step_mode: str = "s", *, generator: torch.Generator = None, check_range: bool = True):
+        super().__init__()
+        if generator is not None and not isinstance(generator, torch.Generator):
+            raise TypeError(f"PoissonEncoder: generator must be a torch.Generator or None, got {describe(generator)}")
+        self.step_mode = step_mode
+        self.generator = generator
+        self.check_range = check_bool("PoissonEncoder", "check_range", check_range)
+
+    def extra_repr(self):
+        return f"step_mode={self.step_mode}, check_range={self.check_range}"
+
+    def _draw(self, shape, x: torch.Tensor) -> torch.Tensor:
+        g = self.generator
+        if g is not None and g.device.type != x.device.type:
+            raise ValueError(f"PoissonEncoder: generator is on {g.device}, but x is on {x.device}; "
+                             f"use a generator on the input's device")
+        u = torch.rand(shape, generator=g, device=x.device, dtype=x.dtype)
+        return (u < x).to(x.dtype)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        _check_intensity("PoissonEncoder", x, self.check_range)
+        return self._draw(x.shape, x)
+
+    def encode(self, x: torch.Tensor, T: int) -> torch.Tensor:
+        """A ``[T, *x.shape]`` spike train from the static intensities ``x``."""
+        T = check_int("PoissonEncoder", "T", T, minimum=1)
+        _check_intensity("PoissonEncoder", x, self.check_range)
+        return self._draw((T,) + tuple(x.shape), x)
+
+
+class LatencyEncoder(MemoryModule):
+    """Latency coding over ``T`` steps: exactly one spike per neuron, at ``t_f(x)``.
+
+    ``enc_function='linear'``: ``t_f = round((T - 1) * (1 - x))``; ``'log'``:
+    ``t_f = round(T - 1 - ln(alpha * x + 1))`` with ``alpha = e^(T-1) - 1``, evaluated as
+    ``-ln(x + (1 - x) * e^-(T-1))`` in log space so that it stays finite for any ``T`` (SpikingJelly overflowed
+    in float32 beyond ``T`` of about 89). ``x = 1`` spikes at step 0, ``x = 0`` at step ``T - 1``.
+
+    As in SpikingJelly the module is stateful: the first call after ``reset()`` encodes its input
+    and every call returns the next step of that train (cycling after ``T``). In 'm' mode it loops
+    over ``x_seq[t]``, so only ``x_seq[0]`` is encoded. ``encode(x)`` returns the whole train at once.
+
+    Shape:
+        's': ``[N, *]`` -> ``[N, *]`` (one step); 'm': ``[T', N, *]`` -> ``[T', N, *]``;
+        ``encode``: ``[N, *]`` -> ``[T, N, *]``.
+
+    Example:
+        >>> import torch
+        >>> enc = LatencyEncoder(T=3)
+        >>> x = torch.tensor([0.9, 0.4])
+        >>> [enc(x).tolist() for _ in range(3)]
+        [[1.0, 0.0], [0.0, 1.0], [0.0, 0.0]]
+        >>> LatencyEncoder(T=3, enc_function='log').encode(x).T.tolist()
+        [[1.0, 0.0, 0.0], [0.0, 1.0, 0.0]]
+    """
+
+    def __init__(self, T: int, enc_function: str = "linear", step_mode: str = "s", *, check_range: bool = True):
+        super().__init__()
+        self.T = check_int("LatencyEncoder", "T", T, minimum=1)
+        self.enc_function = check_choice("LatencyEncoder", "enc_function", enc_function, ("linear", "log"))
+        self.check_range = check_bool("LatencyEncoder", "check_range", check_range)
+        self.step_mode = step_mode
+        self.register_memory("spike", None)
+        self.register_memory("t", 0)
+
+    def extra_repr(self):
+        return f"T={self.T}, enc_function={self.enc_function}, step_mode={self.step_mode}"
+
+    def firing_step(self, x: torch.Tensor) -> torch.Tensor:
+        """The step (int64, same shape as ``x``) at which each neuron spikes."""
+        _check_intensity("LatencyEncoder", x, self.check_range)
+        if self.enc_function == "linear":
+            t_f = (self.T - 1.0) * (1.0 - x)
+        else:
+            # -ln(x + (1 - x) e^-(T-1)) in log space: finite even where e^-(T-1) underflows
+            t_f = -torch.logaddexp(torch.log(x), torch.log1p(-x) - (self.T - 1.0))
+        return t_f.round().long().clamp_(0, self.T - 1)
+
+    def encode(self, x: torch.Tensor) -> torch.Tensor:
+        """The whole ``[T, *x.shape]`` train (in ``x``'s dtype); the module's state is not used."""
+        return F.one_hot(self.firing_step(x), num_classes=self.T).movedim(-1, 0).to(x.dtype)
+
+    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
+        if self.spike is None:
+            self.spike = self.encode(x)
+        t = self.t
+        self.t = (t + 1) % self.T
+        return self.spike[t]
+
+
+def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> torch.Tensor:
+    """The same input at each of ``T`` steps: ``[T, *shape]`` filled with a number, or ``value`` repeated.
+
+    ``value`` is a number (``shape`` required) or a tensor ``[N, *]`` (then ``shape`` must be None and
+    ``dtype`` / ``device`` default to the tensor's). The result is a fresh tensor (not a view).
+
+    Shape:
+        number: ``[T, *shape]``; tensor ``[N, *]``: ``[T, N, *]``.
+
+    Example:
+        >>> import torch
+        >>> constant_current(torch.tensor([[1., 2.]]), T=2).tolist()
+        [[[1.0, 2.0]], [[1.0, 2.0]]]
+    """
+    T = check_int("constant_current", "T", T, minimum=1)
+    if isinstance(value, torch.Tensor):
+        if shape is not None:
+            raise ValueError(f"constant_current: shape must be None when value is a tensor (its shape is used), "
+                             f"got {shape!r}")
+        value = value.to(dtype=dtype or value.dtype, device=device or value.device)
+        return value.unsqueeze(0).repeat((T,) + (1,) * value.dim())
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise TypeError(f"constant_current: value must be a number or a tensor, got {describe(value)}")
+    if shape is None:
+        raise ValueError("constant_current: shape must be given (e.g. (N, features)) when value is a number, got None")
+    try:
+        shape = tuple(check_int("constant_current", "shape", s, minimum=0) for s in
+                      ((shape,) if not isinstance(shape, (tuple, list, torch.Size)) else shape))
+    except (TypeError, ValueError):
+        raise ValueError(f"constant_current: shape must be a tuple of non-negative ints, got {shape!r}") from None
+    return torch.full((T,) + shape, float(value), dtype=dtype, device=device)
