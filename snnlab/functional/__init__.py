@@ -1,7 +1,12 @@
-"""SpikingJelly-compatible functional API: the functions of ``spikingjelly.activation_based.functional``.
+"""SpikingJelly-compatible functional API: the 23 functions of ``spikingjelly.activation_based.functional``.
+
+Grouped by concern: ``network`` (reset, detach, step mode, backend), ``forward`` (running modules over
+time), ``spikes`` (first spike, delay, redundant one-hot), ``losses`` (kernels, similarity and TET
+losses, threshold margins), ``fusion`` (conv-bn folding), ``init`` (weight init) and ``online``
+(FPTT / OTTT online training).
 
 Shape:
-    see each function.
+    see each function; sequences are time-first ``[T, N, *]`` except where a function says otherwise.
 
 Example:
     >>> import torch
@@ -9,9 +14,7 @@ Example:
     >>> functional.multi_step_forward(torch.ones(2, 3), torch.nn.Identity()).shape
     torch.Size([2, 3])
 """
-from .network import detach_net, reset_net, set_backend, set_step_mode
 from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
-from .spikes import delay, first_spike_index, redundant_one_hot
 from .fusion import (
     fuse_convbn2d,
     fused_conv2d_bias_of_convbn2d,
@@ -26,26 +29,32 @@ from .losses import (
     spike_similar_loss,
     temporal_efficient_training_cross_entropy,
 )
+from .network import detach_net, reset_net, set_backend, set_step_mode
+from .online import fptt_online_training, fptt_online_training_init_w_ra, ottt_online_training
+from .spikes import delay, first_spike_index, redundant_one_hot
 
 __all__ = [
     "reset_net",
     "set_step_mode",
     "set_backend",
     "detach_net",
+    "spike_similar_loss",
+    "kernel_dot_product",
+    "set_threshold_margin",
+    "redundant_one_hot",
+    "first_spike_index",
     "multi_step_forward",
     "chunk_multi_step_forward",
     "seq_to_ann_forward",
-    "first_spike_index",
-    "delay",
-    "redundant_one_hot",
-    "kernel_dot_product",
-    "spike_similar_loss",
-    "temporal_efficient_training_cross_entropy",
-    "set_threshold_margin",
     "fused_conv2d_weight_of_convbn2d",
     "fused_conv2d_bias_of_convbn2d",
     "scale_fused_conv2d_weight_of_convbn2d",
     "scale_fused_conv2d_bias_of_convbn2d",
     "fuse_convbn2d",
+    "temporal_efficient_training_cross_entropy",
     "kaiming_normal_conv_linear_weight",
+    "delay",
+    "fptt_online_training_init_w_ra",
+    "fptt_online_training",
+    "ottt_online_training",
 ]
