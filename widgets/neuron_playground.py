@@ -25,6 +25,7 @@ import torch
 
 from snnlab import neuron, surrogate
 from snnlab._checks import check_choice
+from snnlab.encoding import PoissonEncoder, constant_current
 from snnlab.viz import plotly as vp
 
 from ._device import spikes_to_host, tensor_to_host
@@ -73,12 +74,12 @@ def input_sequence(kind, T, amplitude=1.0, *, rate=0.3, noise=0.3, onset=None, s
         raise ValueError(f"input_sequence: rate must be in [0, 1], got {rate!r}")
     generator = torch.Generator().manual_seed(int(seed))
     if kind == "constant":
-        return torch.full((T,), float(amplitude))
+        return constant_current(float(amplitude), T, shape=())
     if kind == "step":
         onset = T // 4 if onset is None else onset
         return (torch.arange(T) >= onset).float() * amplitude
     if kind == "poisson":
-        return (torch.rand(T, generator=generator) < rate).float() * amplitude
+        return PoissonEncoder(generator=generator).encode(torch.tensor([float(rate)]), T)[:, 0] * amplitude
     return amplitude + noise * torch.randn(T, generator=generator)
 
 
