@@ -151,3 +151,21 @@ def test_seq_to_ann_forward_errors():
         seq_to_ann_forward(torch.rand(4, 2, 3), lambda y: y.sum(0))
     with pytest.raises(TypeError, match=r"must return a tensor, got an object of type tuple"):
         seq_to_ann_forward(torch.rand(4, 2, 3), lambda y: (y, y))
+
+
+def test_documented_chunk_example_and_if_trace_with_snnlab_neurons():
+    from snnlab import layer, neuron
+
+    torch.manual_seed(0)
+    net = nn.Sequential(layer.Linear(8, 4), neuron.IFNode(step_mode="m"), layer.Linear(4, 2), neuron.IFNode(step_mode="m"))
+    x_seq = torch.rand(1024, 8) * 4
+    with torch.no_grad():
+        net[0].weight.abs_()
+        net[2].weight.abs_()
+        y_seq = chunk_multi_step_forward(16, x_seq, net)
+        assert y_seq.shape == (1024, 2) and y_seq.sum() > 0
+        net[1].reset()
+        net[3].reset()
+        assert torch.equal(y_seq, net(x_seq))  # state carried across chunks: same as one call
+    spikes = multi_step_forward(torch.full((3, 1), 0.5), neuron.IFNode())
+    assert spikes.flatten().tolist() == [0.0, 1.0, 0.0]
