@@ -104,6 +104,7 @@ class Panel(W.VBox):
         self.run = None
         self._update_lock = threading.RLock()
         self._held = 0
+        self._muted = 0
         self._pending = False
         self._timer = None
         self._last_update_end = float("-inf")
@@ -148,7 +149,11 @@ class Panel(W.VBox):
         return resolve_device(self.device_control.value)
 
     def sync_controls(self):
-        """Enable or disable controls that depend on others (called before each ``compute``)."""
+        """Adjust controls that depend on others (called before each ``compute``).
+
+        Enable or disable them, or move their ranges: value changes made here do not trigger
+        another redraw.
+        """
 
     def compute(self):
         """Run the core on ``self.device`` and return a result object (implemented by each panel)."""
@@ -164,7 +169,11 @@ class Panel(W.VBox):
             self._cancel_timer()
             self._pending = False
             try:
-                self.sync_controls()
+                self._muted += 1
+                try:
+                    self.sync_controls()
+                finally:
+                    self._muted -= 1
                 device = self.device
                 watch = Stopwatch(device)
                 with watch:
@@ -197,6 +206,8 @@ class Panel(W.VBox):
 
     # ----------------------------------------------------------------------------- throttling
     def _on_control_change(self, change=None):
+        if self._muted:
+            return
         if self._held:
             self._pending = True
             return

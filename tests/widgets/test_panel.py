@@ -232,3 +232,14 @@ def test_sync_controls_runs_before_each_compute():
     panel.label = "locked"
     panel.update()
     assert panel.x.disabled and panel.synced_at == 1 and panel.computed == 2
+
+
+def test_value_changes_made_by_sync_controls_do_not_trigger_another_redraw():
+    class Clamped(Square):
+        def sync_controls(self):
+            self.x.max = 1.0  # clamps x.value from 2.0 to 1.0
+
+    panel = Clamped(throttle_ms=0)
+    assert panel.x.value == 1.0 and panel.computed == 1 and panel.result.item() == 1.0 and not panel.pending
+    panel.x.value = 0.5
+    assert panel.computed == 2 and panel.result.item() == 0.25
