@@ -154,3 +154,27 @@ def test_redundant_one_hot_errors():
         redundant_one_hot(torch.tensor([0]), 0, 2)
     with pytest.raises(TypeError, match=r"n must be an integer, got 2.0 \(float\)"):
         redundant_one_hot(torch.tensor([0]), 3, 2.0)
+
+
+def test_first_spike_index_gpu_hook_is_not_used_for_cpu_tensors(monkeypatch):
+    from snnlab import backends
+    from snnlab.backends import triton_spikes
+
+    monkeypatch.setattr(backends, "triton_available", lambda: True)
+    monkeypatch.setattr(triton_spikes, "first_spike_index", lambda s: pytest.fail("GPU kernel called on a CPU tensor"))
+    spikes = torch.tensor([[0.0, 1.0, 1.0]])
+    assert torch.equal(first_spike_index(spikes), torch.tensor([[False, True, False]]))
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_first_spike_index_dispatches_cuda_tensors_to_triton_when_available(monkeypatch):
+    from snnlab import backends
+    from snnlab.backends import triton_spikes
+
+    calls = []
+    real = triton_spikes.first_spike_index
+    monkeypatch.setattr(backends, "triton_available", lambda: True)
+    monkeypatch.setattr(triton_spikes, "first_spike_index", lambda s: calls.append(s.shape) or real(s))
+    spikes = (torch.rand(4, 33, device="cuda") > 0.8).float()
+    assert torch.equal(first_spike_index(spikes), double_cumsum_reference(spikes))
+    assert calls == [spikes.shape]
