@@ -100,7 +100,7 @@ def _surrogate_grad(z, alpha, c, SURROGATE: tl.constexpr):
     return d
 
 
-@triton.jit(do_not_specialize=["T", "N"])
+@triton.jit(do_not_specialize=["T"])
 def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
                    T, N, theta_val, k_val, one_minus_k_val, r,
                    BLOCK: tl.constexpr, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
@@ -111,7 +111,6 @@ def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
     pid = tl.program_id(0)
     offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < N
-    n64 = N.to(tl.int64)
     out_ty = spike_ptr.dtype.element_ty
     v = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(tl.float32)
     if THETA_FROM_PTR:
@@ -120,7 +119,7 @@ def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
         theta = theta_val
     k, one_minus_k = _leak(k_val, one_minus_k_val, k_ptr, K_FROM_PTR)
     for t in range(T):
-        idx = t * n64 + offs
+        idx = tl.cast(t, tl.int64) * N + offs
         x = tl.load(x_ptr + idx, mask=mask, other=0.0).to(tl.float32)
         h = _charge(v, x, k, one_minus_k, r, CHARGE_LIF, DECAY_INPUT, SHIFTED)
         if ROUND_H:
@@ -137,7 +136,7 @@ def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
         tl.store(v_ptr + offs, _storable(v, out_ty), mask=mask)
 
 
-@triton.jit(do_not_specialize=["T", "N"])
+@triton.jit(do_not_specialize=["T"])
 def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_ptr, v0_ptr,
                     theta_ptr, k_ptr, grad_x_ptr, grad_v0_ptr, grad_k_part_ptr,
                     T, N, theta_val, k_val, one_minus_k_val, r, alpha, c,
@@ -150,7 +149,6 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
     pid = tl.program_id(0)
     offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < N
-    n64 = N.to(tl.int64)
     gx_ty = grad_x_ptr.dtype.element_ty
     if THETA_FROM_PTR:
         theta = tl.load(theta_ptr + offs, mask=mask, other=1.0).to(tl.float32)
@@ -163,15 +161,15 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
     else:
         grad_v = tl.zeros([BLOCK], dtype=tl.float32)
     grad_k = tl.zeros([BLOCK], dtype=tl.float32)
-    last = (T - 1) * n64 + offs  # negative (masked) when T == 0
+    last = tl.cast(T - 1, tl.int64) * N + offs  # negative (masked) when T == 0
     h = tl.load(h_ptr + last, mask=mask & (last >= 0), other=0.0).to(tl.float32)
     for i in range(T):
         t = T - 1 - i
-        idx = t * n64 + offs
+        idx = tl.cast(t, tl.int64) * N + offs
         if HAS_GRAD_V_SEQ:
             grad_v += tl.load(grad_v_seq_ptr + idx, mask=mask, other=0.0).to(tl.float32)
         # The previous step's h: this step's v_prev (for grad_k) and the next iteration's h.
-        prev = idx - n64  # negative (masked) at t == 0
+        prev = idx - N  # negative (masked) at t == 0
         h_prev = tl.load(h_ptr + prev, mask=mask & (prev >= 0), other=0.0).to(tl.float32)
         spike = h >= theta
         sg = _surrogate_grad(h - theta, alpha, c, SURROGATE)
@@ -218,7 +216,7 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
         tl.store(grad_k_part_ptr + pid, tl.sum(grad_k, axis=0))
 
 
-@triton.jit(do_not_specialize=["R", "T"])
+@triton.jit(do_not_specialize=["R"])
 def first_spike(x_ptr, out_ptr, R, T, BLOCK_R: tl.constexpr, BLOCK_T: tl.constexpr):
     """Marks the first nonzero entry of each row of a ``[R, T]`` tensor, one read of the input."""
     pid = tl.program_id(0)

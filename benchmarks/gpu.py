@@ -1,0 +1,301 @@
+"""GPU benchmarks: snnlab's neuron backends, ``first_spike_index`` and the gaussian kernel, in one run.
+
+On a CUDA device this script
+  1. measures the device copy bandwidth (``dst.copy_(src)``, 2 bytes moved per byte copied);
+  2. for each case of the grid below, runs a multi-step LIF (tau=2, hard reset to 0, sigmoid
+     surrogate, decay_input) forward + backward on the ``'triton'`` and ``'torch'`` backends,
+     checks the triton result against the torch backend (spikes and input gradient; a 16-bit case
+     against the torch backend in fp32), and reports the median time, the effective bandwidth
+     (``6 x element size x T*N`` bytes: forward reads x and writes spikes and h, backward reads the
+     spike gradient and h and writes the input gradient), its share of the copy bandwidth, and the
+     peak memory allocated beyond the inputs, per element of ``x``;
+  3. times ``first_spike_index`` on ``[2**20, 256]`` fp32 (triton kernel, the torch one-pass form,
+     SpikingJelly 0.0.0.0.14's double cumsum) and the gaussian ``kernel_dot_product`` on
+     8192 x 1024 against a bare ``x @ y.T``;
+  4. times SpikingJelly's own Triton LIF when ``spikingjelly`` is importable (skipped otherwise).
+
+Timing: CUDA events around each call after ``torch.cuda.synchronize``, warm-up first (it also
+runs the autotuner), median of the repeats. The whole run takes about two minutes on an H200.
+
+``--dry-run`` runs the same code paths on tiny sizes with CPU tensors under the Triton
+interpreter (timings then mean nothing; memory columns show ``-``): it checks the script itself.
+
+Run: ``python benchmarks/gpu.py`` (or ``--dry-run`` without a GPU).
+"""
+import argparse
+import os
+import statistics
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
+
+GRID = (  # (dtype, T, N) for the neuron benchmark
+    (torch.float32, 32, 2 ** 20),
+    (torch.float32, 128, 2 ** 20),
+    (torch.float32, 32, 2 ** 24),
+    (torch.float32, 128, 2 ** 24),
+    (torch.float16, 128, 2 ** 24),
+)
+DRY_GRID = ((torch.float32, 4, 37), (torch.float16, 4, 37))
+COPY_BYTES, DRY_COPY_BYTES = 2 ** 30, 2 ** 20
+SPIKES_SHAPE, DRY_SPIKES_SHAPE = (2 ** 20, 256), (64, 16)
+KERNEL_SHAPE, DRY_KERNEL_SHAPE = (8192, 1024), (32, 16)
+
+
+def neuron_bytes(T: int, N: int, dtype: torch.dtype) -> int:
+    """Bytes a fused forward + backward must move: 3 tensors forward, 3 backward, each T*N elements."""
+    return 6 * torch.empty((), dtype=dtype).element_size() * T * N
+
+
+def first_spike_bytes(rows: int, T: int, dtype: torch.dtype) -> int:
+    """Bytes of ``first_spike_index``: read the input once, write one byte per element."""
+    return (torch.empty((), dtype=dtype).element_size() + 1) * rows * T
+
+
+def gb_per_s(nbytes: int, ms: float) -> float:
+    return nbytes / (ms * 1e-3) / 1e9
+
+
+class Timer:
+    """Median milliseconds of ``fn()`` over ``repeats`` after ``warmup`` calls (CUDA events on a GPU)."""
+
+    def __init__(self, device: str):
+        self.cuda = device == "cuda"
+
+    def __call__(self, fn, repeats: int, warmup: int = 2) -> float:
+        for _ in range(warmup):
+            fn()
+        times = []
+        for _ in range(repeats):
+            if self.cuda:
+                torch.cuda.synchronize()
+                start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+                start.record()
+                fn()
+                end.record()
+                torch.cuda.synchronize()
+                times.append(start.elapsed_time(end))
+            else:
+                t0 = time.perf_counter()
+                fn()
+                times.append((time.perf_counter() - t0) * 1e3)
+        return statistics.median(times)
+
+
+def peak_extra_bytes(fn, device: str):
+    """Peak bytes allocated while ``fn()`` runs, beyond what was allocated before (None on CPU)."""
+    if device != "cuda":
+        fn()
+        return None
+    torch.cuda.synchronize()
+    base = torch.cuda.memory_allocated()
+    torch.cuda.reset_peak_memory_stats()
+    fn()
+    torch.cuda.synchronize()
+    return torch.cuda.max_memory_allocated() - base
+
+
+def format_table(header, rows) -> str:
+    """A fixed-width text table; ``None`` cells print as ``-`` and floats with 3 significant digits."""
+    def cell(v):
+        if v is None:
+            return "-"
+        if isinstance(v, float):
+            return f"{v:.3g}" if abs(v) < 1e4 else f"{v:.0f}"
+        return str(v)
+
+    cells = [[cell(v) for v in row] for row in rows]
+    widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
+    lines = ["  ".join(h.rjust(w) for h, w in zip(header, widths)), "  ".join("-" * w for w in widths)]
+    lines += ["  ".join(c.rjust(w) for c, w in zip(r, widths)) for r in cells]
+    return "\n".join(lines)
+
+
+def copy_bandwidth(device, nbytes, timer, repeats):
+    src = torch.empty(nbytes // 4, dtype=torch.float32, device=device).uniform_()
+    dst = torch.empty_like(src)
+    ms = timer(lambda: dst.copy_(src), repeats)
+    return gb_per_s(2 * nbytes, ms)
+
+
+def lif_cfg():
+    from snnlab.backends import NeuronConfig
+
+    return NeuronConfig(charge="lif", decay_input=True, v_threshold=1.0, v_reset=0.0, detach_reset=False,
+                        surrogate="sigmoid", alpha=4.0, store_v_seq=False)
+
+
+def neuron_case(backend, cfg, x, v0, grad):
+    """One forward + backward through the spikes; the input gradient lands in ``x.grad``."""
+    def step():
+        x.grad = None
+        spikes, _ = backend.multi_step(cfg, x, v0, 0.5)
+        spikes.backward(grad)
+    return step
+
+
+def check_neuron(cfg, x, v0, grad):
+    """Triton vs torch backend (in fp32 for 16-bit x): spike mismatch fraction, max |grad_x| difference."""
+    from snnlab.backends import torch_backend, triton_backend
+
+    xt = x.detach().requires_grad_()
+    s, _ = triton_backend.multi_step(cfg, xt, v0, 0.5)
+    s.backward(grad)
+    xr = x.detach().float().requires_grad_()
+    s_ref, _ = torch_backend.multi_step(cfg, xr, v0.float(), 0.5)
+    s_ref.backward(grad.float())
+    mismatch = (s.float() != s_ref).float().mean().item()
+    grad_diff = (xt.grad.float() - xr.grad).abs().max().item()
+    return mismatch, grad_diff
+
+
+def bench_neurons(device, grid, timer, repeats, copy_gbs, spikingjelly_lif):
+    from snnlab.backends import torch_backend, triton_backend
+
+    cfg = lif_cfg()
+    rows, failures = [], []
+    for dtype, T, N in grid:
+        gen = torch.Generator(device=device).manual_seed(0)
+        x = (torch.rand((T, N), generator=gen, device=device) * 1.5).to(dtype).requires_grad_()
+        grad = torch.rand((T, N), generator=gen, device=device).to(dtype)
+        v0 = torch.zeros(N, device=device, dtype=dtype)
+        mismatch, grad_diff = check_neuron(cfg, x, v0, grad)
+        x.grad = None
+        tol_spikes, tol_grad = (0.0, 1e-5) if dtype == torch.float32 else (1e-3, 2e-2)
+        if mismatch > tol_spikes or grad_diff > tol_grad:
+            failures.append(f"{dtype} T={T} N={N}: spike mismatch {mismatch:.2e}, max |grad_x diff| {grad_diff:.2e}")
+        nbytes = neuron_bytes(T, N, dtype)
+        backends = [("triton", triton_backend), ("torch", torch_backend)]
+        for name, backend in backends:
+            step = neuron_case(backend, cfg, x, v0, grad)
+            step()  # warm-up (and autotune) before the memory measurement
+            x.grad = None
+            extra = peak_extra_bytes(step, device)
+            x.grad = None
+            ms = timer(step, repeats if name == "triton" else max(2, repeats // 4))
+            x.grad = None
+            gbs = gb_per_s(nbytes, ms)
+            rows.append((f"LIF {name}", str(dtype).replace("torch.", ""), T, N, ms, gbs,
+                         100 * gbs / copy_gbs, None if extra is None else extra / (T * N)))
+        if spikingjelly_lif is not None:
+            rows.append(spikingjelly_row(spikingjelly_lif, x, grad, timer, repeats, nbytes, copy_gbs, dtype, T, N))
+        del x, grad, v0
+        if device == "cuda":
+            torch.cuda.empty_cache()
+    return rows, failures
+
+
+def spikingjelly_row(make_node, x, grad, timer, repeats, nbytes, copy_gbs, dtype, T, N):
+    node = make_node()
+
+    def step():
+        x.grad = None
+        node.reset()
+        node(x).backward(grad)
+    try:
+        ms = timer(step, repeats)
+    except Exception as exc:  # an unsupported dtype or shape in that version: report, do not abort
+        print(f"SpikingJelly LIF skipped for {dtype} T={T} N={N}: {type(exc).__name__}: {exc}")
+        return ("LIF spikingjelly", str(dtype).replace("torch.", ""), T, N, None, None, None, None)
+    x.grad = None
+    gbs = gb_per_s(nbytes, ms)
+    return ("LIF spikingjelly", str(dtype).replace("torch.", ""), T, N, ms, gbs, 100 * gbs / copy_gbs, None)
+
+
+def find_spikingjelly_lif(device):
+    """A factory of SpikingJelly's multi-step Triton LIF (tau=2, hard reset, sigmoid), or None."""
+    if device != "cuda":
+        return None
+    try:
+        from spikingjelly.activation_based import neuron as sj_neuron
+        sj_neuron.LIFNode(tau=2.0, step_mode="m", backend="triton")
+    except Exception as exc:
+        print(f"SpikingJelly's Triton LIF not timed: {type(exc).__name__}: {exc}")
+        return None
+    return lambda: sj_neuron.LIFNode(tau=2.0, step_mode="m", backend="triton").to(device)
+
+
+def bench_first_spike(device, shape, timer, repeats, copy_gbs):
+    from snnlab.backends.triton_spikes import first_spike_index
+
+    def torch_one_pass(s):
+        nonzero = s != 0
+        first = nonzero.view(torch.uint8).argmax(dim=-1, keepdim=True)
+        return torch.zeros_like(nonzero).scatter_(-1, first, nonzero.gather(-1, first))
+
+    gen = torch.Generator(device=device).manual_seed(1)
+    spikes = (torch.rand(shape, generator=gen, device=device) < 0.02).float()
+    reference = spikes.cumsum(-1).cumsum(-1) == 1
+    failures = [] if torch.equal(first_spike_index(spikes), reference) else ["first_spike_index != double cumsum"]
+    nbytes = first_spike_bytes(shape[0], shape[1], spikes.dtype)
+    rows = []
+    for name, fn in (("triton", first_spike_index), ("torch one-pass", torch_one_pass),
+                     ("double cumsum", lambda s: s.cumsum(-1).cumsum(-1) == 1)):
+        ms = timer(lambda: fn(spikes), repeats)
+        gbs = gb_per_s(nbytes, ms)
+        rows.append((f"first_spike {name}", "float32", shape[1], shape[0], ms, gbs, 100 * gbs / copy_gbs,
+                     None))
+    return rows, failures
+
+
+def bench_kernel_dot(device, shape, timer, repeats):
+    from snnlab.functional import kernel_dot_product
+
+    gen = torch.Generator(device=device).manual_seed(2)
+    x = torch.rand(shape, generator=gen, device=device)
+    y = torch.rand(shape, generator=gen, device=device)
+    sigma = float(shape[1]) ** 0.5
+    got = kernel_dot_product(x, y, "gaussian", sigma)
+    rows64 = slice(0, 64)
+    exact = torch.exp(-torch.cdist(x[rows64].double(), y.double()).square() / (2 * sigma ** 2))
+    err = (got[rows64].double() - exact).abs().max().item()
+    failures = [] if err < 1e-4 else [f"gaussian kernel_dot_product max error {err:.2e}"]
+    ms_k = timer(lambda: kernel_dot_product(x, y, "gaussian", sigma), repeats)
+    ms_m = timer(lambda: x @ y.T, repeats)
+    return [("kernel_dot gaussian", "float32", shape[0], shape[1], ms_k, None, None, None),
+            ("bare x @ y.T", "float32", shape[0], shape[1], ms_m, None, None, None)], failures
+
+
+def main(argv=None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--dry-run", action="store_true", help="tiny sizes, CPU tensors, Triton interpreter")
+    parser.add_argument("--repeats", type=int, default=10)
+    args = parser.parse_args(argv)
+    if args.dry_run and not torch.cuda.is_available():
+        os.environ["TRITON_INTERPRET"] = "1"  # before anything imports triton
+    elif not torch.cuda.is_available():
+        print("No CUDA device: run with --dry-run to check the script on the CPU.")
+        return 2
+    device = "cuda" if torch.cuda.is_available() else "cpu"
+    repeats = 2 if args.dry_run else args.repeats
+    timer = Timer(device)
+    t_start = time.perf_counter()
+    name = torch.cuda.get_device_name() if device == "cuda" else "cpu (Triton interpreter)"
+    print(f"device: {name}; torch {torch.__version__}")
+
+    copy_gbs = copy_bandwidth(device, DRY_COPY_BYTES if args.dry_run else COPY_BYTES, timer, repeats)
+    print(f"copy bandwidth: {copy_gbs:.4g} GB/s")
+    grid = DRY_GRID if args.dry_run else GRID
+    rows, failures = bench_neurons(device, grid, timer, repeats, copy_gbs, find_spikingjelly_lif(device))
+    more, bad = bench_first_spike(device, DRY_SPIKES_SHAPE if args.dry_run else SPIKES_SHAPE, timer, repeats,
+                                  copy_gbs)
+    rows += more
+    failures += bad
+    more, bad = bench_kernel_dot(device, DRY_KERNEL_SHAPE if args.dry_run else KERNEL_SHAPE, timer, repeats)
+    rows += more
+    failures += bad
+    header = ("case", "dtype", "T / rows", "N / cols", "ms", "GB/s", "% copy", "peak B/elem")
+    print(format_table(header, rows))
+    print(f"correctness: {'OK' if not failures else 'FAILED'}")
+    for failure in failures:
+        print("  " + failure)
+    print(f"total {time.perf_counter() - t_start:.1f} s")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
