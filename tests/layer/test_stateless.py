@@ -146,3 +146,25 @@ def test_layers_pickle_and_deepcopy():
     for m in (layer.Conv2d(1, 2, 3, step_mode="m"), layer.MaxPool2d(2, step_mode="m"), layer.BatchNorm1d(2)):
         for clone in (pickle.loads(pickle.dumps(m)), copy.deepcopy(m)):
             assert type(clone) is type(m) and clone.step_mode == m.step_mode
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_a_spiking_cnn_gives_the_same_spikes_in_both_step_modes(device):
+    from snnlab import functional, neuron
+
+    torch.manual_seed(5)
+    net = nn.Sequential(
+        layer.Conv2d(1, 4, 3, padding=1), layer.BatchNorm2d(4), neuron.IFNode(),
+        layer.MaxPool2d(2), layer.AvgPool2d(2), layer.Flatten(), layer.Dropout(0.5),
+        layer.Linear(4 * 2 * 2, 3), neuron.LIFNode(),
+    ).to(device=device, dtype=torch.float64).eval()
+    with torch.no_grad():
+        net[0].weight.abs_().mul_(4)
+        net[7].weight.abs_().mul_(4)
+    x_seq = torch.rand(6, 2, 1, 8, 8, dtype=torch.float64, device=device)
+    loop = torch.stack([net(x_seq[t]) for t in range(6)])
+    functional.reset_net(net)
+    functional.set_step_mode(net, "m")
+    assert all(m.step_mode == "m" for m in net)
+    torch.testing.assert_close(net(x_seq), loop)
+    assert loop.sum() > 0                                               # the comparison is not all zeros
