@@ -232,3 +232,28 @@ def test_cpu_tensor_without_interpreter_is_rejected(monkeypatch):
     x, v0, _ = make_inputs("cpu")
     with pytest.raises(ValueError, match="triton backend: x_seq must be a CUDA tensor, got a tensor on cpu"):
         triton_backend.multi_step(make_cfg(), x, v0, 0.5)
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
+@pytest.mark.parametrize("name", ["IFNode", "LIFNode", "ParametricLIFNode"])
+def test_neurons_with_triton_backend_on_cuda(name):
+    from snnlab import functional, neuron
+
+    x = make_inputs("cuda", shape=(T, 4, 37))[0]
+    results = []
+    for backend in ("torch", "triton"):
+        node = getattr(neuron, name)(step_mode="m", store_v_seq=True)
+        node.cuda()
+        functional.set_backend(node, backend)
+        assert node.backend == backend
+        xr = x.clone().requires_grad_()
+        spikes = node(xr)
+        (spikes.sum() + node.v_seq.square().sum()).backward()
+        params = [p.grad for p in node.parameters()]
+        results.append((spikes, node.v_seq, xr.grad, params))
+    (s0, v0, g0, p0), (s1, v1, g1, p1) = results
+    assert torch.equal(s0, s1)
+    torch.testing.assert_close(v1, v0)
+    torch.testing.assert_close(g1, g0, atol=1e-5, rtol=1e-5)
+    for a, b in zip(p1, p0):
+        torch.testing.assert_close(a, b, atol=0.0, rtol=1e-5)
