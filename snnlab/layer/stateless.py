@@ -21,6 +21,8 @@ Example:
     >>> conv
     Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), step_mode=m)
 """
+import inspect
+
 import torch
 import torch.nn as nn
 
@@ -185,20 +187,24 @@ class _NoIndices:
         return super().forward(x)
 
 
-def _pool(name, torch_cls, rank, params, defaults):
-    bases = (_NoIndices, _SequenceLayer, torch_cls) if "return_indices" in params else (_SequenceLayer, torch_cls)
+def _pool(name, torch_cls, rank):
+    torch_params = list(inspect.signature(torch_cls.__init__).parameters.values())[1:]
+    n_torch = len(torch_params)
+    bases = (_NoIndices, _SequenceLayer, torch_cls) if "return_indices" in (p.name for p in torch_params) \
+        else (_SequenceLayer, torch_cls)
 
     def __init__(self, *args, step_mode="s", **kwargs):
-        if len(args) > len(params):
+        if len(args) > n_torch:
             # SpikingJelly order: the torch arguments, then step_mode.
-            step_mode = args[len(params)]
-            args = args[:len(params)]
+            step_mode, args = args[n_torch], args[:n_torch]
         torch_cls.__init__(self, *args, **kwargs)
         self.step_mode = step_mode
 
-    signature = ", ".join(params[:1] + [f"{p}={d!r}" for p, d in zip(params[1:], defaults)])
+    step_param = inspect.Parameter("step_mode", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="s")
+    __init__.__signature__ = inspect.Signature(
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + torch_params + [step_param])
     example_shape = ", ".join(["3", "2", "1"] + ["4"] * (rank - 3))
-    doc = f"""``nn.{name}({signature}, step_mode='s')`` with a step mode; 'm' needs {_RANK_TEXT[rank]}.
+    doc = f"""``nn.{name}`` plus ``step_mode='s'`` (last, as in SpikingJelly); 'm' needs {_RANK_TEXT[rank]}.
 
     Shape:
         's': ``[N, C, ...]`` -> ``[N, C, ...']``; 'm': ``{_RANK_TEXT[rank]}`` -> same rank.
@@ -212,17 +218,12 @@ def _pool(name, torch_cls, rank, params, defaults):
     return type(name, bases, {"__init__": __init__, "__doc__": doc, "_m_ranks": (rank,), "__module__": __name__})
 
 
-_MAX = (["kernel_size", "stride", "padding", "dilation", "return_indices", "ceil_mode"],
-        [None, 0, 1, False, False])
-_AVG = (["kernel_size", "stride", "padding", "ceil_mode", "count_include_pad"], [None, 0, False, True])
-_AVG_23 = (_AVG[0] + ["divisor_override"], _AVG[1] + [None])
-
-MaxPool1d = _pool("MaxPool1d", nn.MaxPool1d, 4, *_MAX)
-MaxPool2d = _pool("MaxPool2d", nn.MaxPool2d, 5, *_MAX)
-MaxPool3d = _pool("MaxPool3d", nn.MaxPool3d, 6, *_MAX)
-AvgPool1d = _pool("AvgPool1d", nn.AvgPool1d, 4, *_AVG)
-AvgPool2d = _pool("AvgPool2d", nn.AvgPool2d, 5, *_AVG_23)
-AvgPool3d = _pool("AvgPool3d", nn.AvgPool3d, 6, *_AVG_23)
-AdaptiveAvgPool1d = _pool("AdaptiveAvgPool1d", nn.AdaptiveAvgPool1d, 4, ["output_size"], [])
-AdaptiveAvgPool2d = _pool("AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d, 5, ["output_size"], [])
-AdaptiveAvgPool3d = _pool("AdaptiveAvgPool3d", nn.AdaptiveAvgPool3d, 6, ["output_size"], [])
+MaxPool1d = _pool("MaxPool1d", nn.MaxPool1d, 4)
+MaxPool2d = _pool("MaxPool2d", nn.MaxPool2d, 5)
+MaxPool3d = _pool("MaxPool3d", nn.MaxPool3d, 6)
+AvgPool1d = _pool("AvgPool1d", nn.AvgPool1d, 4)
+AvgPool2d = _pool("AvgPool2d", nn.AvgPool2d, 5)
+AvgPool3d = _pool("AvgPool3d", nn.AvgPool3d, 6)
+AdaptiveAvgPool1d = _pool("AdaptiveAvgPool1d", nn.AdaptiveAvgPool1d, 4)
+AdaptiveAvgPool2d = _pool("AdaptiveAvgPool2d", nn.AdaptiveAvgPool2d, 5)
+AdaptiveAvgPool3d = _pool("AdaptiveAvgPool3d", nn.AdaptiveAvgPool3d, 6)
