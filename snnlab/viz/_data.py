@@ -30,13 +30,11 @@ import numpy as np
 import torch
 
 from .._checks import describe
-from ..surrogate import heaviside
 
 __all__ = [
     "MARKER_MAX", "IMAGE_MAX_ROWS", "IMAGE_MAX_COLS", "to_numpy", "spike_matrix", "LayerStack",
     "stack_layers", "raster_path", "bin_factor", "RasterImage", "raster_image", "firing_rates",
-    "histogram", "bin_columns_any", "first_spike_array", "curve_array", "check_marker_max", "check_real_pair",
-    "surrogate_curves", "surrogate_title", "membrane_arrays",
+    "bin_columns_any", "check_marker_max", 
 ]
 
 MARKER_MAX = 5000
@@ -221,33 +219,6 @@ def firing_rates(matrix: np.ndarray) -> np.ndarray:
     return matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
 
 
-def histogram(values, bins: int, value_range, owner: str):
-    """Counts of ``values`` (any shape, flattened; NaN dropped) in ``bins`` equal bins over ``value_range``.
-
-    ``value_range=None`` uses ``(0, 1)`` when every value lies in [0, 1] (firing rates), else
-    ``(min, max)``. Returns ``(counts int64 [bins], edges float64 [bins + 1])``.
-
-    Shape:
-        any -> ``[bins]``, ``[bins + 1]``.
-
-    Example:
-        >>> c, e = histogram(torch.tensor([0.0, 0.1, 0.9, 1.0]), 2, None, "h")
-        >>> c.tolist(), e.tolist()
-        ([2, 2], [0.0, 0.5, 1.0])
-    """
-    arr = to_numpy(values, owner, "rates").astype(np.float64).ravel()
-    arr = arr[np.isfinite(arr)]
-    if value_range is None:
-        if arr.size == 0 or (arr.min() >= 0.0 and arr.max() <= 1.0):
-            value_range = (0.0, 1.0)
-        else:
-            lo, hi = float(arr.min()), float(arr.max())
-            value_range = (lo, hi if hi > lo else lo + 1.0)
-    lo, hi = (float(v) for v in value_range)
-    if not hi > lo:
-        raise ValueError(f"{owner}: range must be (low, high) with high > low, got {tuple(value_range)!r}")
-    counts, edges = np.histogram(arr, bins=bins, range=(lo, hi))
-    return counts.astype(np.int64), edges
 
 
 def bin_columns_any(bits: torch.Tensor, max_cols: int) -> torch.Tensor:
@@ -273,37 +244,8 @@ def bin_columns_any(bits: torch.Tensor, max_cols: int) -> torch.Tensor:
     return bits.reshape(rows, out_cols, f).any(dim=2)
 
 
-def first_spike_array(times, owner: str) -> np.ndarray:
-    """First-spike times (``[N]`` or ``[H, W]``; negative = never fired) as float64 numpy.
-
-    Shape:
-        ``[N]`` or ``[H, W]`` unchanged.
-
-    Example:
-        >>> first_spike_array(torch.tensor([3, -1, 0]), "f").tolist()
-        [3.0, -1.0, 0.0]
-    """
-    arr = to_numpy(times, owner, "times").astype(np.float64)
-    if arr.ndim not in (1, 2):
-        raise ValueError(f"{owner}: times must be [N] (neurons) or [H, W] (one feature map; pick a channel of "
-                         f"[C, H, W]), got shape {list(arr.shape)}")
-    return arr
 
 
-def curve_array(values, owner: str, name: str) -> np.ndarray:
-    """One run's curve (a sequence, tensor or array of numbers) as float32 numpy ``[K]``.
-
-    Shape:
-        ``[K]`` (a 0-d value becomes ``[1]``).
-
-    Example:
-        >>> curve_array([1, 0.5], "c", "runs['a']").tolist()
-        [1.0, 0.5]
-    """
-    arr = to_numpy(values, owner, name)
-    if arr.ndim > 1:
-        raise ValueError(f"{owner}: {name} must be 1-D (one value per step), got shape {list(arr.shape)}")
-    return np.atleast_1d(arr).astype(np.float32)
 
 
 def check_marker_max(owner, marker_max):
@@ -321,92 +263,3 @@ def check_marker_max(owner, marker_max):
     if marker_max < 0:
         raise ValueError(f"{owner}: marker_max must be an integer >= 0, got {describe(marker_max)}")
     return int(marker_max)
-
-
-def check_real_pair(owner, name, value):
-    """Return ``value`` as a ``(low, high)`` float pair with ``low < high`` (None passes).
-
-    Shape:
-        scalars only.
-
-    Example:
-        >>> check_real_pair("h", "range", (0, 2))
-        (0.0, 2.0)
-    """
-    if value is None:
-        return None
-    try:
-        lo, hi = (float(v) for v in value)
-    except (TypeError, ValueError):
-        raise TypeError(f"{owner}: {name} must be a (low, high) pair of numbers or None, got {describe(value)}") from None
-    if not hi > lo:
-        raise ValueError(f"{owner}: {name} must be (low, high) with high > low, got {(lo, hi)!r}")
-    return lo, hi
-
-
-def surrogate_curves(surrogate_function, x, owner):
-    """``(x, heaviside, primitive, gradient)`` as float64 numpy ``[K]`` (for the surrogate figures).
-
-    Shape:
-        ``x``: ``[K]`` or None (401 points on [-2, 2]) -> four ``[K]`` arrays.
-
-    Example:
-        >>> from snnlab.surrogate import ATan
-        >>> xs, h, p, g = surrogate_curves(ATan(), [0.0], "surrogate")
-        >>> h.tolist(), p.tolist(), g.tolist()
-        ([1.0], [0.5], [1.0])
-    """
-    if not (hasattr(surrogate_function, "primitive") and hasattr(surrogate_function, "derivative")):
-        raise TypeError(f"{owner}: surrogate_function must be a surrogate (with .primitive(x) and .derivative(x)), "
-                        f"got {describe(surrogate_function)}")
-    if x is None:
-        xt = torch.arange(-200, 201, dtype=torch.float64) / 100.0  # exact 0 at the centre
-    else:
-        xt = torch.as_tensor(to_numpy(x, owner, "x"), dtype=torch.float64).flatten()
-    with torch.no_grad():
-        curves = [heaviside(xt), surrogate_function.primitive(xt), surrogate_function.derivative(xt)]
-    return (xt.numpy(),) + tuple(c.detach().double().cpu().numpy() for c in curves)
-
-
-def membrane_arrays(v, spikes, owner):
-    """``v`` as float32 ``[T]`` and the int64 indices of the steps where ``spikes`` is nonzero.
-
-    Shape:
-        ``v``: ``[T]`` or ``[T, 1]``; ``spikes``: the same or None -> ``[T]``, ``[n_spikes]``.
-
-    Example:
-        >>> v, t = membrane_arrays([0.5, 1.0, 0.0], [0, 1, 0], "membrane_trace")
-        >>> v.tolist(), t.tolist()
-        ([0.5, 1.0, 0.0], [1])
-    """
-    v = to_numpy(v, owner, "v").astype(np.float32)
-    if v.ndim == 2 and v.shape[1] == 1:
-        v = v[:, 0]
-    if v.ndim != 1:
-        raise ValueError(f"{owner}: v must be [T] (one neuron's membrane potential), got shape {list(v.shape)}")
-    times = np.zeros(0, dtype=np.int64)
-    if spikes is not None:
-        s = to_numpy(spikes, owner, "spikes")
-        if s.ndim == 2 and s.shape[1] == 1:
-            s = s[:, 0]
-        if s.shape != v.shape:
-            raise ValueError(f"{owner}: spikes must have the shape of v {list(v.shape)}, got {list(s.shape)}")
-        times = np.flatnonzero(s != 0)
-    return v, times
-
-
-def surrogate_title(sf):
-    """A short title for a surrogate: its class name and alpha.
-
-    Shape:
-        not applicable.
-
-    Example:
-        >>> from snnlab.surrogate import Sigmoid
-        >>> surrogate_title(Sigmoid(alpha=4.0))
-        'Sigmoid(alpha=4)'
-    """
-    alpha = getattr(sf, "alpha", None)
-    if isinstance(alpha, torch.Tensor) and alpha.numel() == 1:
-        alpha = float(alpha)
-    return f"{type(sf).__name__}(alpha={alpha:g})" if isinstance(alpha, float) else type(sf).__name__

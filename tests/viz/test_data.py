@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from snnlab.viz import _data
+from snnlab.viz import _data, _series
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 
@@ -73,23 +73,23 @@ def test_firing_rates_and_histogram():
     m = np.array([[1, 0, 0], [1, 1, 0]], dtype=bool)
     np.testing.assert_allclose(_data.firing_rates(m), [1.0, 0.5, 0.0])
     assert _data.firing_rates(np.zeros((0, 3), dtype=bool)).tolist() == [0.0, 0.0, 0.0]
-    counts, edges = _data.histogram(np.array([0.0, 0.25, 0.5, 1.0, np.nan]), 4, None, "h")
+    counts, edges = _series.histogram(np.array([0.0, 0.25, 0.5, 1.0, np.nan]), 4, None, "h")
     assert counts.tolist() == [1, 1, 1, 1] and edges.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
-    counts, edges = _data.histogram(torch.tensor([2.0, 4.0]), 2, None, "h")
+    counts, edges = _series.histogram(torch.tensor([2.0, 4.0]), 2, None, "h")
     assert counts.tolist() == [1, 1] and edges.tolist() == [2.0, 3.0, 4.0]
     with pytest.raises(ValueError, match=r"h: range must be \(low, high\) with high > low"):
-        _data.histogram([0.1], 2, (1.0, 1.0), "h")
+        _series.histogram([0.1], 2, (1.0, 1.0), "h")
 
 
 def test_membrane_arrays_and_first_spike_array_checks():
-    v, t = _data.membrane_arrays(torch.tensor([[0.1], [1.2]]), torch.tensor([[0.0], [1.0]]), "m")
+    v, t = _series.membrane_arrays(torch.tensor([[0.1], [1.2]]), torch.tensor([[0.0], [1.0]]), "m")
     assert v.tolist() == pytest.approx([0.1, 1.2]) and t.tolist() == [1]
     with pytest.raises(ValueError, match=r"m: v must be \[T\] .* got shape \[2, 3\]"):
-        _data.membrane_arrays(torch.zeros(2, 3), None, "m")
+        _series.membrane_arrays(torch.zeros(2, 3), None, "m")
     with pytest.raises(ValueError, match=r"m: spikes must have the shape of v \[2\], got \[3\]"):
-        _data.membrane_arrays(torch.zeros(2), torch.zeros(3), "m")
+        _series.membrane_arrays(torch.zeros(2), torch.zeros(3), "m")
     with pytest.raises(ValueError, match=r"f: times must be \[N\] .* got shape \[2, 3, 4\]"):
-        _data.first_spike_array(torch.zeros(2, 3, 4), "f")
+        _series.first_spike_array(torch.zeros(2, 3, 4), "f")
 
 
 def test_marker_max_checks():

@@ -1,7 +1,9 @@
 """matplotlib figures of snnlab: each takes an ``ax``, returns its artist and has an ``update_*`` twin.
 
 Importing this module imports matplotlib (not pyplot: pass any Axes, e.g. from
-``matplotlib.figure.Figure().subplots()`` or ``plt.subplots()``).
+``matplotlib.figure.Figure().subplots()`` or ``plt.subplots()``). Each ``update_*`` function takes
+what the figure function (or a previous update) returned and returns the artist to keep: the same
+one when the new data fit it, a new one when the figure had to be drawn again.
 
 Shape:
     see each figure; spike rasters are ``[T, N]`` (time x neuron).
@@ -14,10 +16,21 @@ Example:
     >>> type(mpl.raster(ax, torch.zeros(10, 4))).__name__
     'PathCollection'
 """
+from .curves import firing_rate_histogram, training_curves, update_firing_rate_histogram, update_training_curves
+from .delay import delay_effect, update_delay_effect
+from .first_spike import first_spike_map, update_first_spike_map
 from .membrane import membrane_trace, update_membrane_trace
 from .raster import raster, update_raster
+from .similarity import similarity_matrix, update_similarity_matrix
 from .surrogate import surrogate, update_surrogate
 
 __all__ = [
-    "raster", "update_raster", "membrane_trace", "update_membrane_trace", "surrogate", "update_surrogate",
+    "raster", "update_raster",
+    "first_spike_map", "update_first_spike_map",
+    "similarity_matrix", "update_similarity_matrix",
+    "delay_effect", "update_delay_effect",
+    "membrane_trace", "update_membrane_trace",
+    "training_curves", "update_training_curves",
+    "firing_rate_histogram", "update_firing_rate_histogram",
+    "surrogate", "update_surrogate",
 ]

@@ -17,7 +17,8 @@ Example:
 from matplotlib.axes import Axes
 
 from ..._checks import describe
-from .._data import check_marker_max, check_real_pair  # noqa: F401  (re-exported for the figures)
+from .._data import check_marker_max  # noqa: F401  (re-exported for the figures)
+from .._series import check_real_pair  # noqa: F401
 
 __all__ = ["check_axes", "check_marker_max", "show_message", "attach", "state_of", "remove_created", "check_real_pair"]
 
@@ -41,15 +42,16 @@ def show_message(ax, text):
 def attach(artist, kind, ax, options, created):
     """Store the update state on ``artist`` (or on each artist of a tuple) and return it."""
     state = {"kind": kind, "ax": ax, "options": options, "created": created}
-    for a in artist if isinstance(artist, tuple) else (artist,):
+    for a in artist if type(artist) is tuple else (artist,):
         a._snnlab = state
     return artist
 
 
 def state_of(artist, kind, owner):
     """The state stored by :func:`attach`; ``TypeError`` if ``artist`` was not made by ``kind``."""
-    first = artist[0] if isinstance(artist, (tuple, list)) and artist else artist
-    state = getattr(first, "_snnlab", None)
+    state = getattr(artist, "_snnlab", None)
+    if state is None and type(artist) in (tuple, list) and artist:
+        state = getattr(artist[0], "_snnlab", None)
     if state is None or state["kind"] != kind:
         raise TypeError(f"{owner}: artist must be the value returned by {kind}() (or a previous {owner}()), "
                         f"got {describe(artist)}")

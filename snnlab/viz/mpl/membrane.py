@@ -13,7 +13,7 @@ Example:
 import numpy as np
 
 from ..._checks import check_real
-from .. import _data
+from .. import _series
 from ._common import attach, check_axes, remove_created, show_message, state_of
 
 __all__ = ["membrane_trace", "update_membrane_trace"]
@@ -41,7 +41,7 @@ def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="t
     check_axes(owner, ax)
     opts = dict(v_threshold=check_real(owner, "v_threshold", v_threshold),
                 v_reset=check_real(owner, "v_reset", v_reset, allow_none=True), color=color)
-    v, times = _data.membrane_arrays(v, spikes, owner)
+    v, times = _series.membrane_arrays(v, spikes, owner)
     return _draw(ax, v, times, opts)
 
 
@@ -63,7 +63,7 @@ def update_membrane_trace(artist, v, spikes=None, v_threshold=1.0, v_reset=0.0):
     state = state_of(artist, "membrane_trace", owner)
     opts = dict(state["options"], v_threshold=check_real(owner, "v_threshold", v_threshold),
                 v_reset=check_real(owner, "v_reset", v_reset, allow_none=True))
-    v, times = _data.membrane_arrays(v, spikes, owner)
+    v, times = _series.membrane_arrays(v, spikes, owner)
     parts = state["parts"]
     if parts.get("threshold") is None or v.size == 0 or (opts["v_reset"] is None) != (parts["reset"] is None):
         remove_created(state)

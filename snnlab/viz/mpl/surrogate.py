@@ -12,7 +12,7 @@ Example:
 """
 import numpy as np
 
-from .._data import surrogate_curves, surrogate_title
+from .._series import surrogate_curves, surrogate_title
 from ._common import attach, check_axes, state_of
 
 __all__ = ["surrogate", "update_surrogate"]

@@ -2,7 +2,8 @@
 
 Importing this module imports plotly. Data travel as 1-D float32 / int32 numpy arrays (binary
 buffers in a FigureWidget); big rasters are images; axis ranges are fixed so updates do not jump.
-Wrap a result in ``go.FigureWidget(fig)`` for a live figure and pass that widget back as ``fig=``.
+Wrap a result in ``go.FigureWidget(fig)`` for a live figure and pass that widget back as ``fig=``:
+the refill happens inside ``fig.batch_update()`` (one message per update).
 
 Shape:
     see each figure; spike rasters are ``[T, N]`` (time x neuron).
@@ -14,8 +15,15 @@ Example:
     >>> fig.layout.annotations[0].text
     'no spikes'
 """
+from .curves import firing_rate_histogram, training_curves
+from .delay import delay_effect
+from .first_spike import first_spike_map
 from .membrane import membrane_trace
 from .raster import raster
+from .similarity import similarity_matrix
 from .surrogate import surrogate
 
-__all__ = ["raster", "membrane_trace", "surrogate"]
+__all__ = [
+    "raster", "first_spike_map", "similarity_matrix", "delay_effect", "membrane_trace", "training_curves",
+    "firing_rate_histogram", "surrogate",
+]

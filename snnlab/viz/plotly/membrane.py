@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from ..._checks import check_real
-from .. import _data
+from .. import _series
 from ._common import check_figure, f32, new_figure, set_message
 
 __all__ = ["membrane_trace"]
@@ -40,7 +40,7 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="#1f77
     owner = "membrane_trace"
     v_threshold = check_real(owner, "v_threshold", v_threshold)
     v_reset = check_real(owner, "v_reset", v_reset, allow_none=True)
-    v, times = _data.membrane_arrays(v, spikes, owner)
+    v, times = _series.membrane_arrays(v, spikes, owner)
     if fig is None:
         fig = new_figure("membrane_trace", {})
         fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="v", line=dict(color=color, width=1.5)))

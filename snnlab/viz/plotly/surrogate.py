@@ -11,7 +11,7 @@ Example:
 import numpy as np
 import plotly.graph_objects as go
 
-from .._data import surrogate_curves, surrogate_title
+from .._series import surrogate_curves, surrogate_title
 from ._common import check_figure, f32, new_figure, set_message
 
 __all__ = ["surrogate"]

@@ -1,0 +1,346 @@
+"""Arrays for the small figures (traces, curves, maps, matrices), shared by the matplotlib and plotly forms.
+
+Each helper validates its inputs (messages name the figure, the argument, the expected form and
+what was received) and returns plain numpy arrays on the CPU, so both forms draw the same numbers.
+
+Shape:
+    see each helper.
+
+Example:
+    >>> from snnlab.viz import _series
+    >>> _series.curve_array([1, 0.5], "training_curves", "runs['a']").tolist()
+    [1.0, 0.5]
+"""
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from .._checks import describe
+from ..surrogate import heaviside
+from ._data import to_numpy
+
+__all__ = ["histogram", "first_spike_array", "curve_array", "check_real_pair", "surrogate_curves",
+           "surrogate_title", "membrane_arrays", "FirstSpikeGrid", "first_spike_grid", "similarity_arrays",
+           "delay_arrays", "curves", "curve_limits", "rate_summary"]
+
+
+def histogram(values, bins: int, value_range, owner: str):
+    """Counts of ``values`` (any shape, flattened; NaN dropped) in ``bins`` equal bins over ``value_range``.
+
+    ``value_range=None`` uses ``(0, 1)`` when every value lies in [0, 1] (firing rates), else
+    ``(min, max)``. Returns ``(counts int64 [bins], edges float64 [bins + 1])``.
+
+    Shape:
+        any -> ``[bins]``, ``[bins + 1]``.
+
+    Example:
+        >>> c, e = histogram(torch.tensor([0.0, 0.1, 0.9, 1.0]), 2, None, "h")
+        >>> c.tolist(), e.tolist()
+        ([2, 2], [0.0, 0.5, 1.0])
+    """
+    arr = to_numpy(values, owner, "rates").astype(np.float64).ravel()
+    arr = arr[np.isfinite(arr)]
+    if value_range is None:
+        if arr.size == 0 or (arr.min() >= 0.0 and arr.max() <= 1.0):
+            value_range = (0.0, 1.0)
+        else:
+            lo, hi = float(arr.min()), float(arr.max())
+            value_range = (lo, hi if hi > lo else lo + 1.0)
+    lo, hi = (float(v) for v in value_range)
+    if not hi > lo:
+        raise ValueError(f"{owner}: range must be (low, high) with high > low, got {tuple(value_range)!r}")
+    counts, edges = np.histogram(arr, bins=bins, range=(lo, hi))
+    return counts.astype(np.int64), edges
+
+
+def first_spike_array(times, owner: str) -> np.ndarray:
+    """First-spike times (``[N]`` or ``[H, W]``; negative = never fired) as float64 numpy.
+
+    Shape:
+        ``[N]`` or ``[H, W]`` unchanged.
+
+    Example:
+        >>> first_spike_array(torch.tensor([3, -1, 0]), "f").tolist()
+        [3.0, -1.0, 0.0]
+    """
+    arr = to_numpy(times, owner, "times").astype(np.float64)
+    if arr.ndim not in (1, 2):
+        raise ValueError(f"{owner}: times must be [N] (neurons) or [H, W] (one feature map; pick a channel of "
+                         f"[C, H, W]), got shape {list(arr.shape)}")
+    return arr
+
+
+def curve_array(values, owner: str, name: str) -> np.ndarray:
+    """One run's curve (a sequence, tensor or array of numbers) as float32 numpy ``[K]``.
+
+    Shape:
+        ``[K]`` (a 0-d value becomes ``[1]``).
+
+    Example:
+        >>> curve_array([1, 0.5], "c", "runs['a']").tolist()
+        [1.0, 0.5]
+    """
+    arr = to_numpy(values, owner, name)
+    if arr.ndim > 1:
+        raise ValueError(f"{owner}: {name} must be 1-D (one value per step), got shape {list(arr.shape)}")
+    return np.atleast_1d(arr).astype(np.float32)
+
+
+def check_real_pair(owner, name, value):
+    """Return ``value`` as a ``(low, high)`` float pair with ``low < high`` (None passes).
+
+    Shape:
+        scalars only.
+
+    Example:
+        >>> check_real_pair("h", "range", (0, 2))
+        (0.0, 2.0)
+    """
+    if value is None:
+        return None
+    try:
+        lo, hi = (float(v) for v in value)
+    except (TypeError, ValueError):
+        raise TypeError(f"{owner}: {name} must be a (low, high) pair of numbers or None, got {describe(value)}") from None
+    if not hi > lo:
+        raise ValueError(f"{owner}: {name} must be (low, high) with high > low, got {(lo, hi)!r}")
+    return lo, hi
+
+
+def surrogate_curves(surrogate_function, x, owner):
+    """``(x, heaviside, primitive, gradient)`` as float64 numpy ``[K]`` (for the surrogate figures).
+
+    Shape:
+        ``x``: ``[K]`` or None (401 points on [-2, 2]) -> four ``[K]`` arrays.
+
+    Example:
+        >>> from snnlab.surrogate import ATan
+        >>> xs, h, p, g = surrogate_curves(ATan(), [0.0], "surrogate")
+        >>> h.tolist(), p.tolist(), g.tolist()
+        ([1.0], [0.5], [1.0])
+    """
+    if not (hasattr(surrogate_function, "primitive") and hasattr(surrogate_function, "derivative")):
+        raise TypeError(f"{owner}: surrogate_function must be a surrogate (with .primitive(x) and .derivative(x)), "
+                        f"got {describe(surrogate_function)}")
+    if x is None:
+        xt = torch.arange(-200, 201, dtype=torch.float64) / 100.0  # exact 0 at the centre
+    else:
+        xt = torch.as_tensor(to_numpy(x, owner, "x"), dtype=torch.float64).flatten()
+    with torch.no_grad():
+        curves = [heaviside(xt), surrogate_function.primitive(xt), surrogate_function.derivative(xt)]
+    return (xt.numpy(),) + tuple(c.detach().double().cpu().numpy() for c in curves)
+
+
+def membrane_arrays(v, spikes, owner):
+    """``v`` as float32 ``[T]`` and the int64 indices of the steps where ``spikes`` is nonzero.
+
+    Shape:
+        ``v``: ``[T]`` or ``[T, 1]``; ``spikes``: the same or None -> ``[T]``, ``[n_spikes]``.
+
+    Example:
+        >>> v, t = membrane_arrays([0.5, 1.0, 0.0], [0, 1, 0], "membrane_trace")
+        >>> v.tolist(), t.tolist()
+        ([0.5, 1.0, 0.0], [1])
+    """
+    v = to_numpy(v, owner, "v").astype(np.float32)
+    if v.ndim == 2 and v.shape[1] == 1:
+        v = v[:, 0]
+    if v.ndim != 1:
+        raise ValueError(f"{owner}: v must be [T] (one neuron's membrane potential), got shape {list(v.shape)}")
+    times = np.zeros(0, dtype=np.int64)
+    if spikes is not None:
+        s = to_numpy(spikes, owner, "spikes")
+        if s.ndim == 2 and s.shape[1] == 1:
+            s = s[:, 0]
+        if s.shape != v.shape:
+            raise ValueError(f"{owner}: spikes must have the shape of v {list(v.shape)}, got {list(s.shape)}")
+        times = np.flatnonzero(s != 0)
+    return v, times
+
+
+def surrogate_title(sf):
+    """A short title for a surrogate: its class name and alpha.
+
+    Shape:
+        not applicable.
+
+    Example:
+        >>> from snnlab.surrogate import Sigmoid
+        >>> surrogate_title(Sigmoid(alpha=4.0))
+        'Sigmoid(alpha=4)'
+    """
+    alpha = getattr(sf, "alpha", None)
+    if isinstance(alpha, torch.Tensor) and alpha.numel() == 1:
+        alpha = float(alpha)
+    return f"{type(sf).__name__}(alpha={alpha:g})" if isinstance(alpha, float) else type(sf).__name__
+
+
+class FirstSpikeGrid(NamedTuple):
+    """First-spike times laid out as an image: ``times`` (NaN = never fired or padding), masks and ids."""
+
+    times: np.ndarray
+    never: np.ndarray
+    pad: np.ndarray
+    neuron: np.ndarray
+    flat: bool
+
+
+def first_spike_grid(times, owner: str) -> FirstSpikeGrid:
+    """Lay first-spike times out as a grid: ``[H, W]`` as is, ``[N]`` row by row, ``ceil(sqrt(N))`` wide.
+
+    Negative times (``never=-1`` of ``snnlab.analysis.first_spike_times``) mean "never fired".
+    ``neuron`` holds each cell's neuron index (flat index for ``[H, W]``, -1 for padding).
+
+    Shape:
+        ``[N]`` -> ``[ceil(N / w), w]`` with ``w = ceil(sqrt(N))``; ``[H, W]`` -> ``[H, W]``.
+
+    Example:
+        >>> g = first_spike_grid(torch.tensor([2, -1, 0]), "first_spike_map")
+        >>> g.times.tolist()[0], g.never.tolist(), g.neuron.tolist()
+        ([2.0, nan], [[False, True], [False, False]], [[0, 1], [2, -1]])
+    """
+    arr = first_spike_array(times, owner)
+    flat = arr.ndim == 1
+    if flat:
+        n = arr.size
+        width = max(1, int(np.ceil(np.sqrt(n))))
+        rows = -(-n // width) if n else 0
+        grid = np.full(rows * width, np.nan)
+        grid[:n] = arr
+        neuron = np.full(rows * width, -1, dtype=np.int64)
+        neuron[:n] = np.arange(n)
+        grid, neuron = grid.reshape(rows, width), neuron.reshape(rows, width)
+    else:
+        grid, neuron = arr.copy(), np.arange(arr.size, dtype=np.int64).reshape(arr.shape)
+    pad = neuron < 0
+    never = ~pad & ~(grid >= 0)
+    grid[never | pad] = np.nan
+    return FirstSpikeGrid(grid, never, pad, neuron, flat)
+
+
+def similarity_arrays(predicted, target, loss, owner: str):
+    """``(predicted, target, loss)`` as float64 ``[B, B]`` arrays and a float (or None).
+
+    ``predicted`` may be a result with ``.predicted``, ``.target`` and ``.loss`` (as returned by
+    ``snnlab.analysis.similarity_matrices``) when ``target`` is None.
+
+    Shape:
+        ``[B, B]`` each.
+
+    Example:
+        >>> p, t, l = similarity_arrays(torch.eye(2), torch.ones(2, 2), torch.tensor(0.5), "s")
+        >>> p.shape, t.shape, l
+        ((2, 2), (2, 2), 0.5)
+    """
+    if target is None and all(hasattr(predicted, k) for k in ("predicted", "target", "loss")):
+        predicted, target, loss = predicted.predicted, predicted.target, predicted.loss if loss is None else loss
+    if target is None:
+        raise TypeError(f"{owner}: target must be a [B, B] matrix (or predicted a result with .predicted, "
+                        f".target and .loss), got None")
+    p = to_numpy(predicted, owner, "predicted").astype(np.float64)
+    t = to_numpy(target, owner, "target").astype(np.float64)
+    for name, m in (("predicted", p), ("target", t)):
+        if m.ndim != 2 or m.shape[0] != m.shape[1]:
+            raise ValueError(f"{owner}: {name} must be a square [B, B] matrix, got shape {list(m.shape)}")
+    if p.shape != t.shape:
+        raise ValueError(f"{owner}: predicted and target must have the same shape, got {list(p.shape)} "
+                         f"and {list(t.shape)}")
+    if loss is not None:
+        arr = to_numpy(loss, owner, "loss") if not isinstance(loss, (int, float)) else np.asarray(loss)
+        if np.size(arr) != 1:
+            raise ValueError(f"{owner}: loss must be a number, a 1-element tensor or None, got shape "
+                             f"{list(np.shape(arr))}")
+        loss = float(np.asarray(arr, dtype=np.float64).reshape(()))
+    return p, t, loss
+
+
+def delay_arrays(x_seq, delayed, delay_steps, owner: str, channel: int = 0):
+    """``(x, y, d, t0)``: input and delayed sequences of one channel as float32 ``[T]``, the delay, and
+    the first input event ``t0`` whose delayed copy lies inside the window (None if there is none).
+
+    ``[T, *]`` sequences are flattened to ``[T, C]`` and channel ``channel`` is shown.
+
+    Shape:
+        ``x_seq``, ``delayed``: ``[T]`` or ``[T, *]`` (same shape) -> ``[T]`` each.
+
+    Example:
+        >>> x, y, d, t0 = delay_arrays([0, 1, 0, 0], [0, 0, 0, 1], 2, "delay_effect")
+        >>> y.tolist(), d, t0
+        ([0.0, 0.0, 0.0, 1.0], 2, 1)
+    """
+    x = to_numpy(x_seq, owner, "x_seq")
+    y = to_numpy(delayed, owner, "delayed")
+    if x.shape != y.shape:
+        raise ValueError(f"{owner}: x_seq and delayed must have the same shape, got {list(x.shape)} and "
+                         f"{list(y.shape)}")
+    if x.ndim == 0:
+        raise ValueError(f"{owner}: x_seq must be [T] or [T, *], got a 0-d value")
+    if isinstance(delay_steps, bool) or not isinstance(delay_steps, (int, np.integer)) or delay_steps < 0:
+        raise ValueError(f"{owner}: delay_steps must be an integer >= 0, got {describe(delay_steps)}")
+    if x.size == 0:
+        x, y = np.zeros(0), np.zeros(0)
+    else:
+        x, y = x.reshape(x.shape[0], -1), y.reshape(y.shape[0], -1)
+        if not 0 <= channel < x.shape[1]:
+            raise ValueError(f"{owner}: channel must be in [0, {x.shape[1] - 1}], got {channel}")
+        x, y = x[:, channel], y[:, channel]
+    d = int(delay_steps)
+    events = np.flatnonzero(x[: max(x.size - d, 0)] != 0)
+    t0 = int(events[0]) if events.size else None
+    return x.astype(np.float32), y.astype(np.float32), d, t0
+
+
+def curves(runs, owner: str) -> dict:
+    """``{name: float32 [K_i]}`` from ``{name: sequence}`` (runs of a training, any number of steps each).
+
+    Shape:
+        each run ``[K_i]``.
+
+    Example:
+        >>> {k: v.tolist() for k, v in curves({"a": [1.0, 0.5], "b": torch.tensor([2.0])}, "c").items()}
+        {'a': [1.0, 0.5], 'b': [2.0]}
+    """
+    if not isinstance(runs, Mapping):
+        raise TypeError(f"{owner}: runs must be a dict {{name: sequence of values}}, got {describe(runs)}")
+    return {str(name): curve_array(values, owner, f"runs[{name!r}]") for name, values in runs.items()}
+
+
+def curve_limits(arrays: dict, logy: bool):
+    """``(x_range, y_range)`` that holds every curve (finite values; positive ones when ``logy``), or None.
+
+    Shape:
+        not applicable.
+
+    Example:
+        >>> curve_limits({"a": np.array([1.0, 3.0])}, False)
+        ((0.0, 1.0), (0.9, 3.1))
+    """
+    values = [a[np.isfinite(a) & ((a > 0) if logy else True)] for a in arrays.values()]
+    values = [v for v in values if v.size]
+    if not values:
+        return None
+    longest = max(a.size for a in arrays.values())
+    lo, hi = min(float(v.min()) for v in values), max(float(v.max()) for v in values)
+    if logy:
+        lo, hi = np.log10(lo), np.log10(hi)
+    pad = 0.05 * (hi - lo) if hi > lo else 0.5
+    lo, hi = lo - pad, hi + pad
+    if logy:
+        lo, hi = 10.0 ** lo, 10.0 ** hi
+    return (0.0, float(max(longest - 1, 1))), (float(lo), float(hi))
+
+
+def rate_summary(finite: np.ndarray) -> str:
+    """A one-line summary of firing rates: count, mean and how many are exactly 0 (silent).
+
+    Shape:
+        ``finite``: ``[K]`` finite rates.
+
+    Example:
+        >>> rate_summary(np.array([0.0, 0.5]))
+        '2 neurons, mean rate 0.25, 1 silent'
+    """
+    return (f"{finite.size} neurons, mean rate {float(finite.mean(dtype=np.float64)):.3g}, "
+            f"{int((finite == 0).sum())} silent")

@@ -1,0 +1,173 @@
+"""Training curves of several runs on one axis, and the firing-rate histogram (matplotlib).
+
+Shape:
+    ``runs``: ``{name: [K_i]}``; ``rates``: any shape (flattened).
+
+Example:
+    >>> from matplotlib.figure import Figure
+    >>> lines = training_curves(Figure().subplots(), {"lr=0.1": [1.0, 0.6, 0.4], "lr=0.01": [1.0, 0.9]})
+    >>> [l.get_label() for l in lines]
+    ['lr=0.1', 'lr=0.01']
+"""
+import numpy as np
+
+from ..._checks import check_int
+from .. import _series
+from .._data import to_numpy
+from ._common import attach, check_axes, check_real_pair, remove_created, show_message, state_of
+
+__all__ = ["training_curves", "update_training_curves", "firing_rate_histogram", "update_firing_rate_histogram"]
+
+
+def training_curves(ax, runs, *, xlabel="step", ylabel="loss", logy=False):
+    """Draw one line per run (value ``i`` at step ``i``) on ``ax``; return the lines in the runs' order.
+
+    Axis ranges hold every run (positive values when ``logy``). No run or only empty runs show
+    "no data" (and the returned tuple holds that message).
+
+    Shape:
+        ``runs``: ``{name: [K_i]}`` (sequences, tensors or arrays).
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().subplots()
+        >>> lines = training_curves(ax, {"a": torch.tensor([3.0, 1.0])}, logy=True)
+        >>> lines[0].get_ydata().tolist(), ax.get_yscale()
+        ([3.0, 1.0], 'log')
+    """
+    owner = "training_curves"
+    check_axes(owner, ax)
+    opts = dict(xlabel=xlabel, ylabel=ylabel, logy=bool(logy))
+    return _draw_curves(ax, _series.curves(runs, owner), opts)
+
+
+def update_training_curves(lines, runs):
+    """Show new values (runs may grow, appear or disappear) in :func:`training_curves`; returns the lines.
+
+    Same run names: data are replaced in place; otherwise the curves are drawn again.
+
+    Shape:
+        ``runs``: ``{name: [K_i]}``.
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> lines = training_curves(Figure().subplots(), {"a": [1.0]})
+        >>> lines = update_training_curves(lines, {"a": [1.0, 0.5], "b": [2.0]})
+        >>> [(l.get_label(), l.get_ydata().tolist()) for l in lines]
+        [('a', [1.0, 0.5]), ('b', [2.0])]
+    """
+    owner = "update_training_curves"
+    state = state_of(lines, "training_curves", owner)
+    arrays = _series.curves(runs, owner)
+    limits = _series.curve_limits(arrays, state["options"]["logy"])
+    if state["parts"].get("names") != tuple(arrays) or limits is None:
+        remove_created(state)
+        return _draw_curves(state["ax"], arrays, state["options"])
+    for line, values in zip(lines, arrays.values()):
+        line.set_data(np.arange(values.size), values)
+    state["ax"].set_xlim(*limits[0])
+    state["ax"].set_ylim(*limits[1])
+    return lines
+
+
+def _draw_curves(ax, arrays, opts):
+    limits = _series.curve_limits(arrays, opts["logy"])
+    if limits is None:
+        text = (show_message(ax, "no data"),)
+        attach(text, "training_curves", ax, opts, list(text))
+        text[0]._snnlab["parts"] = {}
+        return text
+    lines = tuple(ax.plot(np.arange(v.size), v, lw=1.5, label=name, marker="o" if v.size < 30 else None,
+                          ms=3)[0] for name, v in arrays.items())
+    ax.set_yscale("log" if opts["logy"] else "linear")
+    ax.set_xlim(*limits[0])
+    ax.set_ylim(*limits[1])
+    ax.set_xlabel(opts["xlabel"])
+    ax.set_ylabel(opts["ylabel"])
+    legend = ax.legend(fontsize=8)
+    attach(lines, "training_curves", ax, opts, list(lines) + [legend])
+    lines[0]._snnlab["parts"] = {"names": tuple(arrays)}
+    return lines
+
+
+def firing_rate_histogram(ax, rates, *, bins=20, range=None, color="tab:blue"):
+    """Draw a histogram of firing rates (any shape, flattened); return the ``BarContainer``.
+
+    ``range=None`` bins [0, 1] when every rate lies there (spikes per step), else [min, max].
+    The title gives the neuron count and the mean rate. No finite value shows "no data".
+
+    Shape:
+        ``rates``: any shape ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().subplots()
+        >>> bars = firing_rate_histogram(ax, torch.tensor([0.0, 0.1, 0.1, 0.9]), bins=2)
+        >>> [float(b.get_height()) for b in bars], ax.get_title()
+        ([3.0, 1.0], '4 neurons, mean rate 0.275, 1 silent')
+    """
+    owner = "firing_rate_histogram"
+    check_axes(owner, ax)
+    opts = dict(bins=check_int(owner, "bins", bins, minimum=1), range=check_real_pair(owner, "range", range),
+                color=color)
+    return _draw_hist(ax, rates, opts, owner)
+
+
+def update_firing_rate_histogram(bars, rates):
+    """Show new rates in the histogram of :func:`firing_rate_histogram`; returns the bars to keep.
+
+    Same bin edges: bar heights change in place; otherwise the histogram is drawn again.
+
+    Shape:
+        ``rates``: any shape ``[*]``.
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> bars = firing_rate_histogram(Figure().subplots(), [0.1, 0.2], bins=2)
+        >>> bars = update_firing_rate_histogram(bars, [0.7, 0.8, 0.9])
+        >>> [float(b.get_height()) for b in bars]
+        [0.0, 3.0]
+    """
+    owner = "update_firing_rate_histogram"
+    state = state_of(bars, "firing_rate_histogram", owner)
+    counts, edges, finite = _hist(rates, state["options"], owner)
+    if state["parts"].get("edges") is None or finite.size == 0 or not np.array_equal(edges, state["parts"]["edges"]):
+        remove_created(state)
+        return _draw_hist(state["ax"], rates, state["options"], owner)
+    for bar, c in zip(bars, counts):
+        bar.set_height(float(c))
+    ax = state["ax"]
+    ax.set_ylim(0, max(int(counts.max()), 1) * 1.08)
+    ax.set_title(_hist_title(finite), fontsize=10)
+    return bars
+
+
+def _hist(rates, opts, owner):
+    counts, edges = _series.histogram(rates, opts["bins"], opts["range"], owner)
+    values = to_numpy(rates, owner, "rates").astype(np.float64).ravel()
+    return counts, edges, values[np.isfinite(values)]
+
+
+def _hist_title(finite):
+    return _series.rate_summary(finite)
+
+
+def _draw_hist(ax, rates, opts, owner):
+    counts, edges, finite = _hist(rates, opts, owner)
+    if finite.size == 0:
+        text = show_message(ax, "no data")
+        attach(text, "firing_rate_histogram", ax, opts, [text])
+        text._snnlab["parts"] = {}
+        return text
+    bars = ax.bar(edges[:-1], counts.astype(np.float64), width=np.diff(edges), align="edge", color=opts["color"],
+                  edgecolor="white", linewidth=0.5)
+    ax.set_xlim(edges[0], edges[-1])
+    ax.set_ylim(0, max(int(counts.max()), 1) * 1.08)
+    ax.set_xlabel("firing rate (spikes per step)")
+    ax.set_ylabel("neurons")
+    ax.set_title(_hist_title(finite), fontsize=10)
+    attach(bars, "firing_rate_histogram", ax, opts, [bars])
+    bars._snnlab["parts"] = {"edges": edges}
+    return bars

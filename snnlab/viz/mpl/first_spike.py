@@ -1,0 +1,131 @@
+"""First-spike map (matplotlib): colour = first-spike time, never-fired neurons grey and crossed.
+
+Shape:
+    ``times``: ``[N]`` (laid out ``ceil(sqrt(N))`` wide) or ``[H, W]`` (a feature map); negative = never fired.
+
+Example:
+    >>> import torch
+    >>> from matplotlib.figure import Figure
+    >>> im = first_spike_map(Figure().subplots(), torch.tensor([[0, 3], [-1, 5]]))
+    >>> im.get_array().filled(-1).tolist()
+    [[0.0, 3.0], [-1.0, 5.0]]
+"""
+import numpy as np
+from matplotlib import colormaps
+
+from .. import _series
+from .._data import MARKER_MAX
+from ._common import attach, check_axes, remove_created, show_message, state_of
+
+__all__ = ["first_spike_map", "update_first_spike_map"]
+
+NEVER_COLOR = "0.82"
+
+
+def first_spike_map(ax, times, *, t_max=None, cmap="viridis", marker_max=MARKER_MAX // 2):
+    """Draw first-spike times as an image on ``ax``; return the ``AxesImage``.
+
+    Cells are coloured by first-spike time (0 .. ``t_max``, default the latest time present);
+    never-fired neurons (negative times) are grey and, when there are at most ``marker_max``
+    cells, crossed with a red 'x'. A ``[N]`` vector is laid out row by row (neuron ``i`` at row
+    ``i // w``, column ``i % w``); padding cells stay blank. The title counts never-fired neurons;
+    a colour bar (made once per axes) gives the time scale. Empty input shows "no data".
+
+    Shape:
+        ``times``: ``[N]`` or ``[H, W]``.
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure().subplots()
+        >>> im = first_spike_map(ax, torch.tensor([4, -1, 0, 2, -1]))
+        >>> im.get_array().shape, ax.get_title()
+        ((2, 3), 'first spike: 2 of 5 never fired')
+    """
+    owner = "first_spike_map"
+    check_axes(owner, ax)
+    opts = dict(t_max=None if t_max is None else float(t_max), cmap=cmap, marker_max=int(marker_max))
+    return _draw(ax, _series.first_spike_grid(times, owner), opts)
+
+
+def update_first_spike_map(artist, times, *, t_max=None):
+    """Show new first-spike times in the map drawn by :func:`first_spike_map`; returns the artist to keep.
+
+    Shape:
+        ``times``: as in :func:`first_spike_map`.
+
+    Example:
+        >>> import torch
+        >>> from matplotlib.figure import Figure
+        >>> im = first_spike_map(Figure().subplots(), torch.tensor([1, 2, 3, 4]))
+        >>> im = update_first_spike_map(im, torch.tensor([-1, -1, 0, 1]))
+        >>> im.axes.get_title()
+        'first spike: 2 of 4 never fired'
+    """
+    owner = "update_first_spike_map"
+    state = state_of(artist, "first_spike_map", owner)
+    opts = dict(state["options"], t_max=None if t_max is None else float(t_max))
+    grid = _series.first_spike_grid(times, owner)
+    if state["parts"].get("shape") != grid.times.shape or grid.times.size == 0:
+        remove_created(state)
+        return _draw(state["ax"], grid, opts)
+    state["options"] = opts
+    artist.set_data(_masked(grid))
+    artist.set_clim(0.0, _t_max(grid, opts))
+    _finish(state["ax"], grid, state, opts)
+    return artist
+
+
+def _t_max(grid, opts):
+    if opts["t_max"] is not None:
+        return max(opts["t_max"], 1e-9)
+    fired = grid.times[np.isfinite(grid.times)]
+    return max(float(fired.max()), 1.0) if fired.size else 1.0
+
+
+def _masked(grid):
+    data = np.where(grid.never, -1.0, grid.times)
+    return np.ma.masked_array(data, mask=grid.pad)
+
+
+def _finish(ax, grid, state, opts):
+    parts = state["parts"]
+    if parts.get("crosses") is not None:
+        parts["crosses"].remove()
+        state["created"].remove(parts["crosses"])
+        parts["crosses"] = None
+    rows, cols = np.nonzero(grid.never)
+    if rows.size and grid.times.size <= opts["marker_max"]:
+        parts["crosses"] = ax.scatter(cols, rows, marker="x", c="tab:red", s=float(np.clip(900 / grid.times.shape[1], 8, 60)),
+                                      linewidths=1.0)
+        state["created"].append(parts["crosses"])
+    n = int((~grid.pad).sum())
+    ax.set_title(f"first spike: {int(grid.never.sum())} of {n} never fired", fontsize=10)
+
+
+def _draw(ax, grid, opts):
+    if grid.times.size == 0:
+        text = show_message(ax, "no data")
+        attach(text, "first_spike_map", ax, opts, [text])
+        text._snnlab["parts"] = {}
+        return text
+    cm = colormaps[opts["cmap"]].with_extremes(under=NEVER_COLOR, bad=(1, 1, 1, 0))
+    im = ax.imshow(_masked(grid), cmap=cm, vmin=0.0, vmax=_t_max(grid, opts), interpolation="nearest",
+                   origin="upper", aspect="equal" if max(grid.times.shape) <= 400 else "auto")
+    if grid.flat:
+        ax.set_xlabel("neuron % width")
+        ax.set_ylabel("neuron // width")
+    else:
+        ax.set_xlabel("x")
+        ax.set_ylabel("y")
+    cbar = getattr(ax, "_snnlab_colorbar", None)
+    if cbar is None:
+        cbar = ax.figure.colorbar(im, ax=ax, extend="min", fraction=0.046, pad=0.04)
+        cbar.set_label("first-spike time step (grey: never)")
+        ax._snnlab_colorbar = cbar
+    else:
+        cbar.update_normal(im)
+    attach(im, "first_spike_map", ax, opts, [im])
+    im._snnlab["parts"] = {"shape": grid.times.shape, "crosses": None}
+    _finish(ax, grid, im._snnlab, opts)
+    return im

@@ -1,0 +1,104 @@
+"""Training curves of several runs on one axis, and the firing-rate histogram (plotly).
+
+Shape:
+    ``runs``: ``{name: [K_i]}``; ``rates``: any shape (flattened).
+
+Example:
+    >>> fig = training_curves({"lr=0.1": [1.0, 0.6, 0.4], "lr=0.01": [1.0, 0.9]})
+    >>> [t.name for t in fig.data]
+    ['lr=0.1', 'lr=0.01']
+"""
+import numpy as np
+import plotly.graph_objects as go
+
+from ..._checks import check_int
+from .. import _series
+from .._data import to_numpy
+from ._common import check_figure, f32, new_figure, set_message
+
+__all__ = ["training_curves", "firing_rate_histogram"]
+
+
+def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None):
+    """One line per run (value ``i`` at step ``i``); ``fig=`` refills one made by this function.
+
+    Runs are matched to traces by name: existing traces are refilled, new runs get a new trace
+    (added outside the batch, as plotly requires), vanished runs are emptied and hidden. Axis
+    ranges hold every run. No data shows "no data".
+
+    Shape:
+        ``runs``: ``{name: [K_i]}``.
+
+    Example:
+        >>> fig = training_curves({"a": [3.0, 1.0]})
+        >>> fig = training_curves({"a": [3.0, 1.0, 0.5], "b": [2.0]}, fig=fig)
+        >>> [(t.name, t.y.tolist()) for t in fig.data], list(fig.layout.xaxis.range)
+        ([('a', [3.0, 1.0, 0.5]), ('b', [2.0])], [0.0, 2.0])
+    """
+    owner = "training_curves"
+    arrays = _series.curves(runs, owner)
+    skeleton = {"logy": bool(logy)}
+    if fig is None:
+        fig = new_figure("training_curves", skeleton)
+        fig.update_layout(xaxis=dict(title=xlabel, autorange=False),
+                          yaxis=dict(title=ylabel, autorange=False, type="log" if logy else "linear"))
+    else:
+        check_figure(owner, fig, "training_curves", skeleton)
+    known = {t.name for t in fig.data}
+    for name in arrays:
+        if name not in known:
+            fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name=name, line=dict(width=1.5)))
+    limits = _series.curve_limits(arrays, bool(logy))
+    with fig.batch_update():
+        for trace in fig.data:
+            values = arrays.get(trace.name)
+            if values is None:
+                trace.update(x=f32([]), y=f32([]), visible=False)
+            else:
+                trace.update(x=f32(np.arange(values.size)), y=f32(values), visible=True,
+                             mode="lines+markers" if values.size < 30 else "lines")
+        if limits is not None:
+            (x0, x1), (y0, y1) = limits
+            fig.layout.xaxis.range = [x0, x1]
+            fig.layout.yaxis.range = [np.log10(y0), np.log10(y1)] if logy else [y0, y1]
+        set_message(fig, "no data" if limits is None else None)
+    return fig
+
+
+def firing_rate_histogram(rates, *, bins=20, range=None, color="#1f77b4", fig=None):
+    """A histogram of firing rates (any shape, flattened), drawn as precomputed bars; ``fig=`` refills one.
+
+    ``range=None`` bins [0, 1] when every rate lies there (spikes per step), else [min, max].
+    The title gives the neuron count, the mean rate and the silent count. No finite value shows
+    "no data".
+
+    Shape:
+        ``rates``: any shape ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> fig = firing_rate_histogram(torch.tensor([0.0, 0.1, 0.1, 0.9]), bins=2)
+        >>> fig.data[0].y.tolist(), fig.data[0].x.tolist(), fig.layout.title.text
+        ([3, 1], [0.25, 0.75], '4 neurons, mean rate 0.275, 1 silent')
+    """
+    owner = "firing_rate_histogram"
+    bins = check_int(owner, "bins", bins, minimum=1)
+    value_range = _series.check_real_pair(owner, "range", range)
+    counts, edges = _series.histogram(rates, bins, value_range, owner)
+    values = to_numpy(rates, owner, "rates").astype(np.float64).ravel()
+    finite = values[np.isfinite(values)]
+    if fig is None:
+        fig = new_figure("firing_rate_histogram", {})
+        fig.add_trace(go.Bar(x=f32([]), y=np.zeros(0, dtype=np.int32), marker=dict(color=color, line=dict(width=0.5, color="white")),
+                             name="neurons", hovertemplate="rate %{x:.3g}<br>%{y} neurons<extra></extra>"))
+        fig.update_layout(bargap=0, xaxis=dict(title="firing rate (spikes per step)", autorange=False),
+                          yaxis=dict(title="neurons", autorange=False))
+    else:
+        check_figure(owner, fig, "firing_rate_histogram", {})
+    with fig.batch_update():
+        fig.data[0].update(x=f32((edges[:-1] + edges[1:]) / 2), y=counts.astype(np.int32), width=f32(np.diff(edges)))
+        fig.layout.xaxis.range = [float(edges[0]), float(edges[-1])]
+        fig.layout.yaxis.range = [0, max(int(counts.max(initial=0)), 1) * 1.08]
+        fig.layout.title.text = _series.rate_summary(finite) if finite.size else ""
+        set_message(fig, "no data" if finite.size == 0 else None)
+    return fig

@@ -1,0 +1,79 @@
+"""First-spike map (plotly): colour = first-spike time, never-fired neurons grey and crossed.
+
+Shape:
+    ``times``: ``[N]`` (laid out ``ceil(sqrt(N))`` wide) or ``[H, W]``; negative = never fired.
+
+Example:
+    >>> import torch
+    >>> fig = first_spike_map(torch.tensor([[0, 3], [-1, 5]]))
+    >>> [t.name for t in fig.data]
+    ['first spike', 'never fired', 'never fired (x)']
+"""
+import numpy as np
+import plotly.graph_objects as go
+
+from .. import _series
+from .._data import MARKER_MAX
+from ._common import check_figure, f32, i32, new_figure, set_message
+
+__all__ = ["first_spike_map"]
+
+NEVER_COLOR = "#d0d0d0"
+
+
+def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKER_MAX // 2, fig=None):
+    """A first-spike map figure; ``fig=`` refills one made by this function.
+
+    Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
+    hover gives neuron and time); trace 1 paints never-fired neurons grey; trace 2 crosses them
+    with red 'x' markers when there are at most ``marker_max`` cells. A ``[N]`` vector is laid
+    out row by row (neuron ``i`` at row ``i // w``, column ``i % w``). The title counts the
+    never-fired neurons. Empty input shows "no data".
+
+    Shape:
+        ``times``: ``[N]`` or ``[H, W]``.
+
+    Example:
+        >>> import torch
+        >>> fig = first_spike_map(torch.tensor([4, -1, 0, 2, -1]))
+        >>> fig.data[0].z.shape, fig.data[2].x.tolist(), fig.layout.title.text
+        ((2, 3), [1.0, 1.0], 'first spike: 2 of 5 never fired')
+    """
+    owner = "first_spike_map"
+    grid = _series.first_spike_grid(times, owner)
+    if fig is None:
+        fig = new_figure("first_spike_map", {})
+        fig.add_trace(go.Heatmap(z=np.zeros((0, 0), dtype=np.float32), colorscale=colorscale, zmin=0, zmax=1,
+                                 name="first spike", colorbar=dict(title=dict(text="first-spike step", side="right")),
+                                 hovertemplate="neuron %{customdata}<br>first spike t=%{z}<extra></extra>"))
+        fig.add_trace(go.Heatmap(z=np.zeros((0, 0), dtype=np.float32), colorscale=[[0, NEVER_COLOR], [1, NEVER_COLOR]],
+                                 showscale=False, name="never fired",
+                                 hovertemplate="neuron %{customdata}<br>never fired<extra></extra>"))
+        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="markers", name="never fired (x)", hoverinfo="skip",
+                                 marker=dict(symbol="x-thin-open", color="#d62728", size=8, line=dict(width=1.5)),
+                                 showlegend=False))
+        fig.update_layout(xaxis=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
+                          yaxis=dict(autorange=False, showgrid=False, zeroline=False, scaleanchor="x"))
+    else:
+        check_figure(owner, fig, "first_spike_map", {})
+    with fig.batch_update():
+        _fill(fig, grid, t_max, int(marker_max))
+    return fig
+
+
+def _fill(fig, grid, t_max, marker_max):
+    rows, cols = grid.times.shape
+    fired = grid.times[np.isfinite(grid.times)]
+    top = float(t_max) if t_max is not None else (max(float(fired.max()), 1.0) if fired.size else 1.0)
+    neuron = grid.neuron.astype(np.int32)
+    fig.data[0].update(z=grid.times.astype(np.float32), zmin=0.0, zmax=top, customdata=neuron)
+    fig.data[1].update(z=np.where(grid.never, 1.0, np.nan).astype(np.float32), customdata=neuron)
+    r, c = np.nonzero(grid.never)
+    if grid.times.size > marker_max:
+        r, c = r[:0], c[:0]
+    fig.data[2].update(x=f32(c), y=f32(r))
+    fig.layout.xaxis.update(range=[-0.5, max(cols, 1) - 0.5], title_text="neuron % width" if grid.flat else "x")
+    fig.layout.yaxis.update(range=[max(rows, 1) - 0.5, -0.5], title_text="neuron // width" if grid.flat else "y")
+    n = int((~grid.pad).sum())
+    fig.layout.title.text = f"first spike: {int(grid.never.sum())} of {n} never fired" if n else ""
+    set_message(fig, "no data" if n == 0 else None)

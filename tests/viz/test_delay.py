@@ -1,0 +1,61 @@
+"""delay_effect: input vs delayed lines, the shaded zero-filled head, the shift arrow, channels, updates."""
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+
+from snnlab.viz import mpl as vm
+from snnlab.viz import plotly as vp
+
+
+def _delayed(x, d):
+    y = torch.zeros_like(x)
+    y[d:] = x[: x.shape[0] - d]
+    return y
+
+
+def test_mpl_lines_shading_and_arrow():
+    x = torch.tensor([0.0, 0.0, 1.0, 0.0, 0.5, 0.0, 0.0])
+    ax = Figure().subplots()
+    x_line, y_line = vm.delay_effect(ax, x, _delayed(x, 3), 3)
+    np.testing.assert_array_equal(x_line.get_ydata(), x.numpy())
+    np.testing.assert_array_equal(y_line.get_ydata(), _delayed(x, 3).numpy())
+    (span,) = [p for p in ax.patches]
+    assert span.get_x() == -0.5 and span.get_width() == 3.0
+    arrow = [t for t in ax.texts if not t.get_text()][0]
+    assert arrow.xy[0] == 5.0 and arrow.xyann[0] == 2.0
+    assert [t.get_text() for t in ax.texts if t.get_text()] == ["delay 3"]
+
+
+def test_mpl_channel_no_arrow_update_and_empty():
+    x = torch.zeros(5, 2, 2)
+    x[1, 1, 0] = 1.0
+    ax = Figure().subplots()
+    lines = vm.delay_effect(ax, x, _delayed(x, 1), 1, channel=2)
+    assert lines[0].get_ydata().tolist() == [0, 1, 0, 0, 0] and lines[1].get_ydata().tolist() == [0, 0, 1, 0, 0]
+    lines = vm.update_delay_effect(lines, x, _delayed(x, 4), 4)
+    assert lines[1].get_ydata().tolist() == [0] * 5 and [t for t in ax.texts if t.get_text()] == []
+    assert len(ax.lines) == 2 and len(ax.patches) == 1
+    empty = vm.update_delay_effect(lines, torch.zeros(0), torch.zeros(0), 2)
+    assert empty.get_text() == "no data" and len(ax.lines) == 0
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match=r"delay_effect: x_seq and delayed must have the same shape, got \[3\] and \[4\]"):
+        vp.delay_effect(torch.zeros(3), torch.zeros(4), 1)
+    with pytest.raises(ValueError, match=r"delay_effect: delay_steps must be an integer >= 0, got 1.5"):
+        vm.delay_effect(Figure().subplots(), torch.zeros(3), torch.zeros(3), 1.5)
+    with pytest.raises(ValueError, match=r"delay_effect: channel must be in \[0, 3\], got 4"):
+        vp.delay_effect(torch.zeros(3, 4), torch.zeros(3, 4), 1, channel=4)
+
+
+def test_plotly_traces_shape_and_update():
+    x = torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0])
+    fig = vp.delay_effect(x, _delayed(x, 2), 2)
+    assert fig.data[0].y.tolist() == x.tolist() and fig.data[1].y.tolist() == _delayed(x, 2).tolist()
+    assert fig.data[1].name == "delayed by 2" and fig.data[2].x.tolist() == [1.0, 3.0]
+    assert fig.layout.shapes[0].x0 == -0.5 and fig.layout.shapes[0].x1 == 1.5
+    assert vp.delay_effect(x, x, 0, fig=fig) is fig
+    assert len(fig.layout.shapes) == 0 and fig.data[2].x.tolist() == [1.0, 1.0]
+    vp.delay_effect(torch.zeros(0), torch.zeros(0), 1, fig=fig)
+    assert fig.layout.annotations[0].text == "no data"

@@ -1,0 +1,76 @@
+"""first_spike_map: layout of [N] and [H, W], colour scale, never-fired marked, empty input, updates."""
+import numpy as np
+import pytest
+import torch
+from matplotlib.figure import Figure
+import plotly.graph_objects as go
+
+from snnlab.viz import mpl as vm
+from snnlab.viz import plotly as vp
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
+
+
+def _reference_grid(times, width):
+    n = len(times)
+    rows = -(-n // width)
+    grid = np.full((rows, width), np.nan)
+    for i, t in enumerate(times):
+        grid[i // width, i % width] = t if t >= 0 else np.nan
+    return grid
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_mpl_flat_layout_colours_and_never_fired_marks(device):
+    times = [4, -1, 0, 2, -1, 7, 1]
+    ax = Figure().subplots()
+    im = vm.first_spike_map(ax, torch.tensor(times, device=device))
+    arr = im.get_array()
+    ref = _reference_grid(times, 3)
+    assert arr.shape == (3, 3) and arr.mask.tolist() == [[False] * 3, [False] * 3, [False, True, True]]
+    fired = ~np.isnan(ref)
+    np.testing.assert_array_equal(arr.data[fired], ref[fired])
+    assert (arr.data[~fired & ~arr.mask] < 0).all()
+    assert im.get_clim() == (0.0, 7.0)
+    assert tuple(im.cmap.get_under()[:3]) != tuple(im.cmap(0.0)[:3])
+    crosses = im._snnlab["parts"]["crosses"]
+    assert crosses.get_offsets().tolist() == [[1.0, 0.0], [1.0, 1.0]]
+    assert ax.get_title() == "first spike: 2 of 7 never fired"
+
+
+def test_mpl_feature_map_big_and_update():
+    times = torch.randint(-1, 20, (60, 60), generator=torch.Generator().manual_seed(0))
+    ax = Figure().subplots()
+    im = vm.first_spike_map(ax, times, t_max=25)
+    assert im.get_array().shape == (60, 60) and im.get_clim() == (0.0, 25.0)
+    assert im._snnlab["parts"]["crosses"] is None
+    assert ax.get_title() == f"first spike: {int((times < 0).sum())} of 3600 never fired"
+    same = vm.update_first_spike_map(im, torch.zeros(60, 60))
+    assert same is im and ax.get_title() == "first spike: 0 of 3600 never fired"
+    empty = vm.update_first_spike_map(im, torch.zeros(0))
+    assert empty.get_text() == "no data" and len(ax.images) == 0
+    again = vm.update_first_spike_map(empty, torch.tensor([-1, -1]))
+    assert again.get_array().shape == (1, 2) and ax.get_title() == "first spike: 2 of 2 never fired"
+    assert len(ax.figure.axes) == 2
+
+
+def test_bad_times_shape():
+    with pytest.raises(ValueError, match=r"first_spike_map: times must be \[N\] .* got shape \[2, 3, 4\]"):
+        vp.first_spike_map(torch.zeros(2, 3, 4))
+
+
+def test_plotly_heatmap_never_layer_and_update():
+    times = [4, -1, 0, 2, -1, 7, 1]
+    fig = vp.first_spike_map(torch.tensor(times))
+    np.testing.assert_array_equal(fig.data[0].z, _reference_grid(times, 3).astype(np.float32))
+    never = fig.data[1].z
+    assert np.nan_to_num(never).tolist() == [[0, 1, 0], [0, 1, 0], [0, 0, 0]]
+    assert fig.data[2].x.tolist() == [1.0, 1.0] and fig.data[2].y.tolist() == [0.0, 1.0]
+    assert fig.data[0].customdata.tolist() == [[0, 1, 2], [3, 4, 5], [6, -1, -1]]
+    assert (fig.data[0].zmin, fig.data[0].zmax) == (0.0, 7.0)
+    assert fig.layout.title.text == "first spike: 2 of 7 never fired"
+    widget = go.FigureWidget(fig)
+    assert vp.first_spike_map(torch.zeros(0), fig=widget) is widget
+    assert widget.layout.annotations[0].visible and widget.layout.annotations[0].text == "no data"
+    vp.first_spike_map(torch.full((50, 50), 3), fig=widget, marker_max=100)
+    assert widget.data[2].x.size == 0 and widget.layout.annotations[0].visible is False
