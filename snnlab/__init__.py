@@ -4,10 +4,42 @@ Code written for ``spikingjelly.activation_based`` runs after changing the impor
 
     from snnlab import neuron, functional, surrogate, layer
 
-The core imports torch only; figures live in ``snnlab.viz`` and are imported on demand.
+The core imports torch (and numpy) only; figures live in ``snnlab.viz`` (matplotlib / plotly),
+imported on demand.
+
+Example:
+    >>> import torch, snnlab
+    >>> lif = snnlab.neuron.LIFNode(step_mode='m')
+    >>> lif(torch.full((4, 1), 1.5)).flatten().tolist()
+    [0.0, 1.0, 0.0, 1.0]
 """
-from . import base, errors, surrogate
+from . import (
+    analysis,
+    backends,
+    base,
+    bitpack,
+    datasets,
+    encoding,
+    errors,
+    functional,
+    layer,
+    neuron,
+    surrogate,
+)
 
 __version__ = "0.1.0"
 
-__all__ = ["base", "errors", "surrogate", "__version__"]
+__all__ = [
+    "analysis",
+    "backends",
+    "base",
+    "bitpack",
+    "datasets",
+    "encoding",
+    "errors",
+    "functional",
+    "layer",
+    "neuron",
+    "surrogate",
+    "__version__",
+]
