@@ -1,0 +1,135 @@
+"""TrainingDashboard: results equal direct Trainer runs; blocking and background runs; stop, pause, errors."""
+import time
+
+import pytest
+import torch
+
+from snnlab import datasets
+from snnlab.training import Trainer
+from widgets.training_dashboard import TrainingDashboard, TrainingResult
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
+TINY = dict(T=4, hidden=8, batch_size=8, steps=3)
+
+
+@pytest.fixture(autouse=True)
+def one_thread():
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
+
+
+def test_construct_repr_and_nothing_runs_before_start():
+    panel = TrainingDashboard(device="cpu")
+    assert repr(panel) == "TrainingDashboard(task='digits', methods=('bptt', 'fptt', 'ottt'), T=8, steps=100)"
+    assert panel.result is None and panel.run is None and panel.status_text == "ready: press Start"
+    panel.method_boxes["fptt"].value = False
+    panel.T.value = 5
+    assert panel.methods == ("bptt", "ottt") and panel.result is None
+    assert repr(panel) == "TrainingDashboard(task='digits', methods=('bptt', 'ottt'), T=5, steps=100)"
+
+
+@pytest.mark.parametrize("device", DEVICES)
+def test_result_equals_direct_trainer_runs(device):
+    panel = TrainingDashboard(task="burst", device=device, **TINY)
+    panel.lr.value, panel.seed.value = 0.03, 4
+    assert panel.update() and panel.error is None
+    result = panel.result
+    assert panel.status_text.startswith(f"ran on {device} in ")
+    x, y = datasets.burst_channel_task(512, T=4, burst_length=4, seed=4, time_first=True, device=device)
+    x_test, y_test = datasets.burst_channel_task(256, T=4, burst_length=4, seed=10_004, time_first=True,
+                                                 device=device)
+    for method in ("bptt", "fptt", "ottt"):
+        trainer = Trainer(method, x, y, encoding=None, hidden=8, batch_size=8, lr=0.03, alpha=0.5, seed=4,
+                          n_classes=4, x_test=x_test, labels_test=y_test)
+        direct = [m.as_dict() for m in trainer.run(3)]
+        assert result.loss[method] == pytest.approx([d["loss"] for d in direct], rel=1e-6)
+        assert result.accuracy[method] == [d["accuracy"] for d in direct]
+        assert result.optimizer_steps[method] == direct[-1]["optimizer_steps"]
+        assert result.peak_bytes[method] == max(d["peak_bytes"] for d in direct) > 0
+        assert result.test_accuracy[method] == pytest.approx(float(trainer.evaluate()[1]))
+        assert result.seconds[method] > 0
+    assert [t.name for t in panel.loss_fig.data] == ["BPTT", "FPTT", "OTTT"]
+    assert list(panel.accuracy_fig.data[2].y) == pytest.approx(result.accuracy["ottt"])
+    assert "<td>OTTT</td><td>3</td><td>12</td>" in panel.table.value
+
+
+def test_blocking_start_runs_to_the_end_on_digits():
+    panel = TrainingDashboard(methods=("bptt", "ottt"), blocking=True, device="cpu", **TINY)
+    run = panel.start()
+    assert run.state == "done" and run.steps_done == 6 and panel.wait(0)
+    assert isinstance(panel.result, TrainingResult)
+    assert repr(panel.result) == "TrainingResult(methods=('bptt', 'ottt'), updates=3, device='cpu')"
+    assert panel.result.optimizer_steps == {"bptt": 3, "ottt": 12}
+    assert 0.0 <= panel.result.test_accuracy["bptt"] <= 1.0
+    assert panel.status_text.startswith("finished 6 steps on cpu in ")
+    assert not panel.start_button.disabled and panel.pause_button.disabled
+
+
+def test_background_run_pause_resume_and_stop_within_a_step():
+    panel = TrainingDashboard(task="order", methods=("ottt",), device="cpu", **(TINY | dict(steps=100_000)))
+    run = panel.start()
+    deadline = time.monotonic() + 30
+    while run.steps_done < 2 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    assert run.state == "running" and panel.start_button.disabled
+    panel.toggle_pause()
+    assert panel.pause_button.description == "Resume"
+    time.sleep(0.5)  # the update in flight (if any) ends, then the worker holds
+    held = run.steps_done
+    time.sleep(0.3)
+    assert run.state == "paused" and run.steps_done == held
+    panel.toggle_pause()
+    assert run.state == "running" and panel.pause_button.description == "Pause"
+    panel.stop()
+    assert panel.wait(timeout=30)
+    assert run.state == "stopped" and run.steps_done < 100_000
+    assert len(panel.result.loss["ottt"]) == run.steps_done
+    assert panel.status_text.startswith(f"stopped after {run.steps_done} steps on cpu")
+    assert not panel.start_button.disabled
+
+
+def test_errors_show_in_the_status_line_and_the_panel_stays_usable(monkeypatch):
+    panel = TrainingDashboard(blocking=True, device="cpu", **TINY)
+    for box in panel.method_boxes.values():
+        box.value = False
+    assert panel.start() is None
+    assert panel.status_text == "ValueError: TrainingDashboard: check at least one method"
+
+    def broken(self):
+        raise RuntimeError("boom")
+
+    panel.method_boxes["bptt"].value = True
+    monkeypatch.setattr(Trainer, "step", broken)
+    run = panel.start()
+    assert run.state == "error" and panel.status_text == "RuntimeError: boom"
+    assert not panel.start_button.disabled
+    monkeypatch.undo()
+    assert panel.start().state == "done" and panel.error is None
+
+
+def test_user_tensors_as_a_custom_task():
+    g = torch.Generator().manual_seed(0)
+    x = torch.rand(20, 2, 3, generator=g)
+    labels = torch.arange(20) % 3
+    panel = TrainingDashboard(x=x, labels=labels, methods=("fptt",), blocking=True, device="cpu", **TINY)
+    assert panel.task.value == "custom" and panel.task.disabled
+    panel.start()
+    direct = Trainer("fptt", x, labels, T=4, hidden=8, batch_size=8, lr=1e-2, alpha=0.5).run(3)
+    assert panel.result.loss["fptt"] == pytest.approx([float(m.loss) for m in direct], rel=1e-6)
+    assert panel.result.test_accuracy == {"fptt": None}
+    sequences = TrainingDashboard(x=torch.rand(3, 20, 2), labels=labels, encoding=None, device="cpu")
+    sequences.sync_controls()
+    assert sequences.T.disabled
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="TrainingDashboard: task must be one of 'digits', 'burst', 'order', got 'mnist'"):
+        TrainingDashboard(task="mnist", device="cpu")
+    with pytest.raises(ValueError, match="TrainingDashboard: methods must be one of 'bptt', 'fptt', 'ottt', got 'rtrl'"):
+        TrainingDashboard(methods=("rtrl",), device="cpu")
+    with pytest.raises(TypeError, match="TrainingDashboard: methods must be a tuple of method names"):
+        TrainingDashboard(methods="bptt", device="cpu")
+    with pytest.raises(ValueError, match="TrainingDashboard: x and labels must be given together"):
+        TrainingDashboard(x=torch.rand(4, 2), device="cpu")
