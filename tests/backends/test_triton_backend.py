@@ -110,6 +110,18 @@ def test_16bit_against_fp32_torch_backend(device, dtype, tol, kind, v_reset):
 
 
 @pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
+def test_16bit_storage_rounds_to_nearest_even(device, dtype):
+    # one LIF step from v = 0 without a spike: v_out = h = x * k, computed in fp32, then stored
+    cfg = make_cfg("lif", True, 0.0)
+    x = (torch.linspace(0.01, 2.5, 97) * 1.0137).to(dtype)
+    s, v = triton_backend.multi_step(cfg, x.to(device).reshape(1, -1), torch.zeros(97, device=device, dtype=dtype), 1 / 3)
+    h = torch.zeros(97) + (x.float() - torch.zeros(97)) * (1 / 3)
+    assert torch.equal(s.cpu().flatten(), (h.to(dtype).float() >= 1.0).to(dtype))
+    assert torch.equal(v.cpu(), torch.where(h.to(dtype).float() >= 1.0, torch.zeros(()), h).to(dtype))
+
+
+@pytest.mark.parametrize("device", DEVICES)
 def test_tensor_threshold_broadcasts_like_torch_backend(device):
     x, v0, _ = make_inputs(device, shape=(T, 3, 13))
     theta = torch.tensor([[0.8], [1.0], [1.3]], device=device)  # one threshold per row, broadcast to [3, 13]
