@@ -3,7 +3,7 @@
 - ``stateless``: ``Linear``, ``Conv1d/2d/3d``, ``BatchNorm1d/2d/3d``, ``Flatten``, max / average /
   adaptive average pools: torch layers plus ``step_mode`` ('m' folds time into the batch);
 - ``dropout``: ``Dropout``, ``Dropout2d`` with one mask shared by all time steps;
-- ``containers``: ``MultiStepContainer``, ``SeqToANNContainer``, ``StepModeContainer``;
+- ``containers``: ``MultiStepContainer``, ``SeqToANNContainer``, ``StepModeContainer`` (+ time-last forms);
 - ``recurrent``: ``ElementWiseRecurrentContainer``, ``LinearRecurrentContainer``;
 - ``ottt``: ``OTTTSequential`` and its helpers for online training through time.
 
@@ -17,7 +17,9 @@ Example:
     >>> net(torch.zeros(5, 2, 3, 4)).shape
     torch.Size([5, 2, 3])
 """
-from .containers import MultiStepContainer, SeqToANNContainer, StepModeContainer
+from .containers import (
+    MultiStepContainer, SeqToANNContainer, StepModeContainer, TLastMultiStepContainer, TLastSeqToANNContainer,
+)
 from .dropout import Dropout, Dropout2d
 from .ottt import GradwithTrace, OTTTSequential, ReplaceforGrad, SpikeTraceOp
 from .recurrent import ElementWiseRecurrentContainer, LinearRecurrentContainer
@@ -39,6 +41,7 @@ __all__ = [
     "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
     "Dropout", "Dropout2d",
     "MultiStepContainer", "SeqToANNContainer", "StepModeContainer",
+    "TLastMultiStepContainer", "TLastSeqToANNContainer",
     "ElementWiseRecurrentContainer", "LinearRecurrentContainer",
     "ReplaceforGrad", "GradwithTrace", "SpikeTraceOp", "OTTTSequential",
 ]

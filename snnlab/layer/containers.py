@@ -3,7 +3,8 @@
 - ``MultiStepContainer``: step by step (state carries over), like ``functional.multi_step_forward``;
 - ``SeqToANNContainer``: all steps at once with time folded into the batch (stateless modules only);
 - ``StepModeContainer(stateful, *modules)``: a Sequential with its own ``step_mode`` that picks one of
-  the two above in 'm' mode.
+  the two above in 'm' mode;
+- ``TLastMultiStepContainer`` / ``TLastSeqToANNContainer``: the first two for time-last data ``[N, *, T]``.
 
 Their children must be in single-step mode: the constructor checks it (``InvalidParameterError``,
 where SpikingJelly asserted), and so does ``forward`` (a child switched to 'm' afterwards would
@@ -21,13 +22,15 @@ Example:
     >>> block(torch.rand(4, 3, 1, 5, 5)).shape
     torch.Size([4, 3, 2, 3, 3])
 """
+import torch
 import torch.nn as nn
 
 from .._checks import check_bool, describe
 from ..base import MultiStepModule, StepModule
 from ..errors import InvalidParameterError, InvalidParameterTypeError
 
-__all__ = ["MultiStepContainer", "SeqToANNContainer", "StepModeContainer", "require_single_step"]
+__all__ = ["MultiStepContainer", "SeqToANNContainer", "StepModeContainer", "TLastMultiStepContainer",
+           "TLastSeqToANNContainer", "require_single_step"]
 
 
 def require_single_step(owner: str, modules) -> None:
@@ -150,3 +153,41 @@ class StepModeContainer(nn.Sequential, StepModule):
         if self.stateful:
             return multi_step_forward(x, super().forward)
         return seq_to_ann_forward(x, super().forward)
+
+
+def _time_last(owner: str, x_seq):
+    if not isinstance(x_seq, torch.Tensor) or x_seq.dim() < 2:
+        raise ValueError(f"{owner}: x_seq must be a time-last tensor [N, *, T], got {describe(x_seq)}")
+    return x_seq.movedim(-1, 0)
+
+
+class TLastMultiStepContainer(MultiStepContainer):
+    """``MultiStepContainer`` for time-last sequences: ``y[..., t] = modules(x_seq[..., t])``.
+
+    Shape:
+        ``[N, *, T]`` -> ``[N, *', T]``.
+
+    Example:
+        >>> import torch
+        >>> TLastMultiStepContainer(torch.nn.Linear(3, 2))(torch.zeros(4, 3, 7)).shape
+        torch.Size([4, 2, 7])
+    """
+
+    def forward(self, x_seq):
+        return super().forward(_time_last(type(self).__name__, x_seq)).movedim(0, -1)
+
+
+class TLastSeqToANNContainer(SeqToANNContainer):
+    """``SeqToANNContainer`` for time-last sequences ``[N, *, T]`` (time folded into the batch).
+
+    Shape:
+        ``[N, *, T]`` -> ``[N, *', T]``.
+
+    Example:
+        >>> import torch
+        >>> TLastSeqToANNContainer(torch.nn.Conv1d(2, 5, 3))(torch.zeros(4, 2, 9, 6)).shape
+        torch.Size([4, 5, 7, 6])
+    """
+
+    def forward(self, x_seq):
+        return super().forward(_time_last(type(self).__name__, x_seq)).movedim(0, -1)

@@ -122,3 +122,20 @@ def test_set_step_mode_leaves_container_children_alone_when_available():
     assert net[0][0].step_mode == net[0][1].step_mode == net[1][0].step_mode == net[2][0].step_mode == "s"
     assert net[2].step_mode == "m"
     assert net(torch.rand(3, 2, 1, 5, 5)).shape == (3, 2, 2, 3, 3)
+
+
+def test_time_last_containers_equal_the_time_first_ones():
+    torch.manual_seed(4)
+    x_seq = torch.rand(5, 2, 1, 3) * 2                                    # [T, N, C, L]
+    conv = nn.Conv1d(1, 2, 2)
+    t_first = layer.SeqToANNContainer(conv)(x_seq)
+    t_last = layer.TLastSeqToANNContainer(conv)(x_seq.movedim(0, -1))
+    torch.testing.assert_close(t_last, t_first.movedim(0, -1))
+    first = layer.MultiStepContainer(nn.Flatten(), neuron.IFNode())(x_seq)
+    last = layer.TLastMultiStepContainer(nn.Flatten(), neuron.IFNode())(x_seq.movedim(0, -1))
+    torch.testing.assert_close(last, first.movedim(0, -1))
+    assert first.sum() > 0
+    with pytest.raises(ValueError, match=r"TLastSeqToANNContainer: x_seq must be a time-last tensor \[N, \*, T\]"):
+        layer.TLastSeqToANNContainer(conv)(torch.zeros(3))
+    with pytest.raises(InvalidParameterError, match="TLastMultiStepContainer: every contained module"):
+        layer.TLastMultiStepContainer(neuron.IFNode(step_mode="m"))
