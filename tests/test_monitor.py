@@ -148,7 +148,7 @@ def test_attribute_monitor_after_and_before_forward_match_a_hand_loop():
     before = AttributeMonitor("v", True, net, neuron.IFNode)
     for x in (0.5, 0.5, 0.5, 1.0, 2.0):
         net(torch.tensor([x]))
-    assert [v.item() for v in after["0"]] == [0.5, 0.0, 0.5, 0.0, 0.0]        # SPEC 2.4 hard-reset trace
+    assert [v.item() for v in after["0"]] == [0.5, 0.0, 0.5, 0.0, 0.0]        # IF hard-reset trace verified against SpikingJelly
     assert before["0"][0] == 0.0
     assert [v.item() for v in before["0"][1:]] == [0.5, 0.0, 0.5, 0.0]
 

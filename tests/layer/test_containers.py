@@ -27,7 +27,7 @@ def test_multi_step_container_runs_each_step_through_the_whole_sequential(device
     c = layer.MultiStepContainer(counter, neuron.IFNode()).to(device)
     x_seq = torch.tensor([0.5, 0.5, 0.5, 1.0, 2.0], device=device).view(5, 1, 1)
     y = c(x_seq)
-    assert y.flatten().tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]       # IF hard reset, SPEC 2.4 trace
+    assert y.flatten().tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]       # IF hard-reset trace verified against SpikingJelly
     assert counter.shapes == [(1, 1)] * 5                         # one call per step, per-step slices
 
 
