@@ -11,6 +11,16 @@ Example:
 """
 from ._panel import Panel
 from ._worker import BackgroundRun
+from .delay_explorer import DelayExplorer
 from .neuron_playground import NeuronPlayground
+from .raster_explorer import RasterExplorer
+from .similarity_explorer import SimilarityExplorer
 
-__all__ = ["Panel", "BackgroundRun", "NeuronPlayground"]
+__all__ = [
+    "Panel",
+    "BackgroundRun",
+    "NeuronPlayground",
+    "RasterExplorer",
+    "SimilarityExplorer",
+    "DelayExplorer",
+]

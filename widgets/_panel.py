@@ -11,10 +11,11 @@ the background) and a status line. A subclass creates its controls and figures, 
 into the status line, or the exception's message when either step fails; the panel stays usable and
 the next change of a control tries again. ``result`` holds the last successful result.
 
-Control changes are throttled: the first change redraws at once, changes that arrive within
-``throttle_ms`` of the previous redraw are merged into one trailing redraw with the latest values.
-``with panel.hold_updates(): ...`` merges any number of programmatic changes into one redraw, and
-``flush()`` runs a pending trailing redraw now (headless code calls it instead of sleeping).
+Changes made in the browser are throttled: the first one redraws at once, those that arrive within
+``throttle_ms`` of the previous redraw are merged into one trailing redraw with the latest values
+(a slider drag sends many). Changes made from Python (``panel.tau.value = 3.0``) redraw at once, so
+``panel.result`` is current on the next line; ``with panel.hold_updates(): ...`` merges several of
+them into one redraw. ``flush()`` runs a pending trailing redraw now.
 
 Shape:
     not applicable (a widget).
@@ -65,6 +66,12 @@ def format_value(value) -> str:
     if isinstance(value, tuple):
         return "(" + ", ".join(format_value(v) for v in value) + ("," if len(value) == 1 else "") + ")"
     return repr(value)
+
+
+def _from_frontend(change) -> bool:
+    """True when a trait change came from the browser (ipywidgets applies those under a property lock)."""
+    owner = change.get("owner") if change else None
+    return bool(getattr(owner, "_property_lock", None))
 
 
 class Panel(W.VBox):
@@ -212,7 +219,7 @@ class Panel(W.VBox):
             self._pending = True
             return
         wait = self.throttle_s - (time.monotonic() - self._last_update_end)
-        if wait <= 0:
+        if wait <= 0 or not _from_frontend(change):
             self.update()
             return
         self._pending = True

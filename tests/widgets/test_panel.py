@@ -86,20 +86,32 @@ def test_error_text_is_escaped_in_the_status_html():
     assert "&lt;b&gt;x&lt;/b&gt; &amp; y" in panel.status.value
 
 
-def test_changes_inside_the_throttle_window_merge_into_one_trailing_update():
+def drag(control, value):
+    """A change as the browser makes it (ipywidgets applies it under a property lock)."""
+    control.set_state({"value": value})
+
+
+def test_browser_changes_inside_the_throttle_window_merge_into_one_trailing_update():
     panel = Square(throttle_ms=60_000)  # a window far longer than the test
     assert panel.computed == 1
-    panel.x.value = 1.0  # arrives right after the constructor's update: inside the window
-    panel.x.value = 3.0
+    drag(panel.x, 1.0)  # arrives right after the constructor's update: inside the window
+    drag(panel.x, 3.0)
     assert panel.computed == 1 and panel.pending and panel.result.item() == 4.0
     assert panel.flush() is True
     assert panel.computed == 2 and not panel.pending and panel.result.item() == 9.0
     assert panel._timer is None
 
 
+def test_python_changes_redraw_at_once_even_inside_the_window():
+    panel = Square(throttle_ms=60_000)
+    panel.x.value = 1.0
+    panel.x.value = 3.0
+    assert panel.computed == 3 and not panel.pending and panel.result.item() == 9.0
+
+
 def test_the_trailing_update_runs_by_itself_after_the_window():
     panel = Square(throttle_ms=60_000)
-    panel.x.value = 4.0  # inside the window: deferred to a timer
+    drag(panel.x, 4.0)  # inside the window: deferred to a timer
     assert panel.pending and panel._timer is not None and panel.computed == 1
     panel._timer.cancel()
     panel._timer.function()  # what the timer thread runs once the window has passed
@@ -108,7 +120,7 @@ def test_the_trailing_update_runs_by_itself_after_the_window():
 
 def test_a_short_window_redraws_without_help():
     panel = Square(throttle_ms=20)
-    panel.x.value = 4.0
+    drag(panel.x, 4.0)
     deadline = time.monotonic() + 10
     while panel.computed < 2 and time.monotonic() < deadline:
         time.sleep(0.01)

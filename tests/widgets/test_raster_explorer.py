@@ -1,0 +1,155 @@
+"""RasterExplorer: spikes equal a direct encoder + LIF run; linked selection; user spikes and networks."""
+from types import SimpleNamespace
+
+import pytest
+import torch
+
+from snnlab import neuron
+from snnlab.analysis import first_spike_times, firing_rate
+from snnlab.encoding import LatencyEncoder
+from widgets.raster_explorer import RasterExplorer, RasterResult, encode_population
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
+
+
+def direct_population(encoder, N, T, seed=0, tau=2.0, gain=2.5, device="cpu"):
+    """The core calls the panel must reproduce: encode the ramp of intensities, run a LIF population."""
+    intensities = (torch.arange(N, dtype=torch.float32, device=device) + 0.5) / N
+    generator = torch.Generator(device=device).manual_seed(seed)
+    x_seq = encode_population(encoder, intensities, T, generator=generator) * gain
+    with torch.no_grad():
+        return neuron.LIFNode(tau=tau, step_mode="m").to(device)(x_seq)[:, 0].cpu()
+
+
+@pytest.fixture(scope="module")
+def panel():
+    return RasterExplorer(N=60, T=80, device="cpu", throttle_ms=0)
+
+
+def test_defaults_and_repr():
+    panel = RasterExplorer(device="cpu", throttle_ms=0)
+    assert repr(panel) == "RasterExplorer(encoder='poisson', N=100, T=100, window=(0, 99), neuron=-1)"
+    assert isinstance(panel.result, RasterResult) and panel.result.spikes.shape == (100, 100)
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("encoder", ["poisson", "latency", "current"])
+def test_spikes_equal_a_direct_encoder_and_lif_run(device, encoder):
+    panel = RasterExplorer(encoder=encoder, N=40, T=50, seed=3, tau=3.0, gain=2.0, device=device, throttle_ms=0)
+    assert panel.error is None and panel.status_text.startswith(f"ran on {device} in ")
+    expected = direct_population(encoder, 40, 50, seed=3, tau=3.0, gain=2.0, device=device)
+    torch.testing.assert_close(panel.result.spikes, expected, rtol=0, atol=0)
+    assert panel.result.spikes.device.type == "cpu"
+
+
+def test_latency_coding_gives_first_spikes_at_the_encoders_firing_steps():
+    panel = RasterExplorer(encoder="latency", N=50, T=60, device="cpu", throttle_ms=0)
+    intensities = (torch.arange(50, dtype=torch.float32) + 0.5) / 50
+    # a single input spike of weight 2.5 lifts a tau=2 LIF to 1.25 >= 1: it fires on the same step
+    expected = LatencyEncoder(T=60).firing_step(intensities)
+    torch.testing.assert_close(panel.result.first_spike_times, expected)
+
+
+def test_window_neuron_and_scrubber_views_follow_the_selection(panel):
+    spikes = panel.result.spikes
+    with panel.hold_updates():
+        panel.window.value, panel.neuron.value, panel.t.value = (20, 49), 45, 30
+    result = panel.result
+    window = spikes[20:50]
+    assert result.window == (20, 49) and result.neuron == 45 and result.t == 30
+    torch.testing.assert_close(result.rates, window.mean(0))
+    torch.testing.assert_close(result.rates, firing_rate(window.unsqueeze(1)))
+    expected_first = [next((20 + t for t in range(30) if window[t, n]), -1) for n in range(60)]
+    assert result.first_spike_times.tolist() == expected_first
+    torch.testing.assert_close(result.first_spike_times,
+                               torch.where(first_spike_times(window.unsqueeze(1))[0] >= 0,
+                                           first_spike_times(window.unsqueeze(1))[0] + 20, -1))
+    assert result.neuron_spike_times.tolist() == [20 + t for t in range(30) if window[t, 45]]
+    assert result.active_at_t == int(spikes[30].sum())
+    assert torch.equal(result.spikes, spikes)  # the selection does not re-run the population
+    assert repr(panel) == "RasterExplorer(encoder='poisson', N=60, T=80, window=(20, 49), neuron=45)"
+    # the raster shows the window only, with absolute tick labels, the scrubber and the selected row
+    shapes = panel.raster_fig.layout.shapes
+    assert any(s.type == "line" and s.x0 == 10 for s in shapes)  # t=30 is step 10 of the window
+    assert any(s.type == "rect" and s.y0 == 44.5 and s.y1 == 45.5 for s in shapes)
+    assert panel.raster_fig.layout.xaxis.ticktext[0] == "20"
+    with panel.hold_updates():
+        panel.window.value, panel.neuron.value = (0, 79), -1
+    assert panel.result.neuron is None and panel.result.neuron_spike_times.numel() == 0
+
+
+def test_selection_changes_reuse_the_population_and_generating_changes_rerun_it():
+    calls = []
+
+    def net(x_seq):
+        calls.append(x_seq.shape)
+        return (x_seq > 0.5).float()
+
+    panel = RasterExplorer(encoder="current", N=10, T=20, gain=1.0, net=net, device="cpu", throttle_ms=0)
+    assert calls == [(20, 1, 10)]
+    panel.window.value = (5, 15)
+    panel.neuron.value = 3
+    panel.t.value = 7
+    assert len(calls) == 1
+    panel.gain.value = 2.0
+    assert len(calls) == 2
+    # neuron i gets current (i + 0.5) / 10 * gain; the user's net spikes where it exceeds 0.5
+    expected = ((torch.arange(10) + 0.5) / 10 * 2.0 > 0.5).float().expand(20, 10)
+    torch.testing.assert_close(panel.result.spikes, expected)
+    assert panel.tau.disabled  # no LIF population when the user brings a network
+
+
+def test_changing_T_resets_the_window_and_scrubber_ranges(panel):
+    panel.T.value = 40
+    assert panel.window.max == 39 and panel.window.value == (0, 39) and panel.t.max == 39
+    assert panel.result.spikes.shape == (40, 60) and panel.result.window == (0, 39) and panel.error is None
+    panel.T.value = 80
+
+
+def test_user_spikes():
+    spikes = torch.eye(4, dtype=torch.bool)
+    panel = RasterExplorer(spikes=spikes, device="cpu", throttle_ms=0)
+    assert repr(panel) == "RasterExplorer(encoder='custom', N=4, T=4, window=(0, 3), neuron=-1)"
+    assert panel.result.first_spike_times.tolist() == [0, 1, 2, 3]
+    assert panel.N.disabled and panel.T.disabled and panel.gain.disabled
+    panel.window.value = (2, 3)
+    assert panel.result.first_spike_times.tolist() == [-1, -1, 2, 3] and panel.result.rates.tolist() == [0, 0, 0.5, 0.5]
+
+
+def test_user_network_module_is_reset_around_each_run():
+    net = neuron.IFNode(step_mode="m")
+    panel = RasterExplorer(encoder="current", N=8, T=12, gain=1.0, net=net, device="cpu", throttle_ms=0)
+    x = ((torch.arange(8, dtype=torch.float32) + 0.5) / 8).expand(12, 8)
+    with torch.no_grad():
+        expected = neuron.IFNode(step_mode="m")(x)
+    torch.testing.assert_close(panel.result.spikes, expected)
+    assert net.v == 0.0  # reset after the run
+
+
+def test_a_failing_network_shows_its_error_and_the_panel_recovers():
+    panel = RasterExplorer(encoder="current", N=5, T=6, net=lambda x: x[0], device="cpu", throttle_ms=0)
+    assert panel.result is None
+    assert panel.status_text == "ValueError: net must return a [T, 1, N_out] spike sequence with T=6, got shape [1, 5]"
+    panel.net = lambda x: (x > 1.0).float()
+    panel.gain.value = 3.0
+    assert panel.error is None and panel.result.spikes.shape == (6, 5)
+
+
+def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
+    panel.window.value = (10, 70)
+    panel._on_raster_click(panel.raster_fig.data[0], SimpleNamespace(xs=[5.0], ys=[12]))
+    assert panel.neuron.value == 12 and panel.t.value == 15 and panel.result.neuron == 12
+    panel._on_raster_click(panel.raster_fig.data[0], SimpleNamespace(xs=[], ys=[]))
+    assert panel.neuron.value == 12
+
+
+@pytest.mark.parametrize("kwargs, error, match", [
+    (dict(encoder="rank"), ValueError, r"RasterExplorer: encoder must be one of 'poisson', 'latency', 'current', got 'rank'"),
+    (dict(spikes=torch.ones(3)), ValueError, r"spikes must be a non-empty \[T, N\] tensor, got shape \[3\]"),
+    (dict(spikes=torch.ones(3, 2), net=torch.nn.Identity()), ValueError, r"give spikes, or net/intensities"),
+    (dict(net=3), TypeError, r"net must be a callable multi-step module, got int"),
+    (dict(intensities=torch.ones(2, 2)), ValueError, r"intensities must be a non-empty \[N\] tensor, got shape \[2, 2\]"),
+])
+def test_bad_arguments_are_rejected(kwargs, error, match):
+    with pytest.raises(error, match=match):
+        RasterExplorer(device="cpu", **kwargs)

@@ -1,0 +1,291 @@
+"""RasterExplorer: the spikes of a neuron population, with linked raster, first-spike map and rate margin.
+
+A population of LIF neurons is driven by an encoder of per-neuron intensities (Poisson rate coding,
+latency coding, or a constant current; neuron ``i`` gets intensity ``(i + 0.5) / N`` unless you pass
+``intensities=``), or by your own network (``net=``), or the panel shows your own spike tensor
+(``spikes=``). Every view follows the selection: the time window (``window``, inclusive steps)
+sets what the raster shows and what its firing-rate margin and the first-spike map are computed
+over; the selected neuron (``neuron``, -1 for none) is highlighted and summarised; the time
+scrubber (``t``) marks a step in the raster. Clicking a spike selects its neuron and step.
+
+Big recordings (more than ``canvas_cells`` cells in the window) are drawn by the canvas raster,
+fed bit-packed spikes from the device.
+
+Shape:
+    ``spikes``: ``[T, N]``; ``intensities``: ``[N]``; ``net``: ``[T, 1, N]`` -> ``[T, 1, N_out]``.
+
+Example:
+    >>> panel = RasterExplorer(encoder="latency", N=50, T=60, device="cpu")
+    >>> panel
+    RasterExplorer(encoder='latency', N=50, T=60, window=(0, 59), neuron=-1)
+    >>> panel.result.first_spike_times[:3].tolist(), panel.result.first_spike_times[-1].item()
+    ([58, 57, 56], 1)
+"""
+from typing import NamedTuple, Optional
+
+import ipywidgets as W
+import plotly.graph_objects as go
+import torch
+
+from snnlab import neuron as snn_neuron
+from snnlab._checks import check_choice
+from snnlab.analysis import firing_rate, first_spike_times
+from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
+from snnlab.functional import reset_net
+from snnlab.viz import plotly as vp
+
+from ._device import spikes_to_host, tensor_to_host
+from ._panel import Panel
+
+__all__ = ["RasterExplorer", "RasterResult", "encode_population"]
+
+ENCODERS = ("poisson", "latency", "current")
+CUSTOM = "custom"
+SELECTION = ("window", "neuron", "t")
+
+
+class RasterResult(NamedTuple):
+    """The population's spikes and what the selection shows of them (CPU tensors)."""
+
+    spikes: torch.Tensor  #: ``[T, N]`` the whole recording (0/1)
+    window: tuple  #: ``(first, last)`` time steps, inclusive
+    rates: torch.Tensor  #: ``[N]`` firing rate of each neuron within the window
+    first_spike_times: torch.Tensor  #: ``[N]`` first spike step within the window (absolute), -1 if none
+    neuron: Optional[int]  #: the selected neuron, or None
+    neuron_spike_times: torch.Tensor  #: the selected neuron's spike steps within the window
+    t: int  #: the scrubber's step
+    active_at_t: int  #: number of neurons spiking at step ``t``
+
+
+def encode_population(encoder, intensities, T, *, generator=None) -> torch.Tensor:
+    """The ``[T, 1, N]`` input the ``encoder`` makes of ``[N]`` intensities in [0, 1].
+
+    ``'poisson'``: Poisson spikes (probability = intensity per step, drawn with ``generator``);
+    ``'latency'``: one spike per neuron, stronger intensity earlier; ``'current'``: the intensity
+    itself at every step.
+
+    Shape:
+        ``intensities``: ``[N]`` -> ``[T, 1, N]``.
+
+    Example:
+        >>> import torch
+        >>> encode_population("latency", torch.tensor([1.0, 0.0]), 3)[:, 0].tolist()
+        [[1.0, 0.0], [0.0, 0.0], [0.0, 1.0]]
+    """
+    check_choice("encode_population", "encoder", encoder, ENCODERS)
+    x = intensities.reshape(1, -1)
+    if encoder == "poisson":
+        return PoissonEncoder(generator=generator).encode(x, T)
+    if encoder == "latency":
+        return LatencyEncoder(T).encode(x)
+    return constant_current(x, T)
+
+
+class RasterExplorer(Panel):
+    """Linked raster, firing-rate margin and first-spike map of a population, with selection and scrubber.
+
+    Args:
+        encoder: ``'poisson'``, ``'latency'`` or ``'current'`` (see :func:`encode_population`).
+        N, T, seed: population size, time steps and the seed of the Poisson draws.
+        tau, gain: time constant of the LIF population and the weight of its input.
+        spikes: your own ``[T, N]`` recording (the encoder and population controls are then disabled).
+        net: your own multi-step network, run on the encoded ``[T, 1, N]`` input instead of the LIF
+            population (it is moved to the panel's device and reset before each run).
+        intensities: your own ``[N]`` intensities in [0, 1].
+        canvas_cells: windows with more cells than this are drawn by the canvas raster.
+        device, throttle_ms, blocking: see :class:`widgets._panel.Panel`.
+
+    Shape:
+        ``spikes``: ``[T, N]``.
+
+    Example:
+        >>> import torch
+        >>> panel = RasterExplorer(spikes=torch.eye(4), device="cpu")
+        >>> panel.neuron.value = 2
+        >>> panel.result.neuron_spike_times.tolist(), panel.result.rates.tolist()
+        ([2], [0.25, 0.25, 0.25, 0.25])
+    """
+
+    _repr_fields = ("encoder", "N", "T", "window", "neuron")
+
+    def __init__(self, encoder="poisson", N=100, T=100, seed=0, tau=2.0, gain=2.5, *, spikes=None, net=None,
+                 intensities=None, canvas_cells=200_000, device=None, throttle_ms=50.0, blocking=False):
+        owner = type(self).__name__
+        check_choice(owner, "encoder", encoder, ENCODERS)
+        if spikes is not None:
+            if not isinstance(spikes, torch.Tensor) or spikes.dim() != 2 or 0 in spikes.shape:
+                got = f"shape {list(spikes.shape)}" if isinstance(spikes, torch.Tensor) else type(spikes).__name__
+                raise ValueError(f"{owner}: spikes must be a non-empty [T, N] tensor, got {got}")
+            if net is not None or intensities is not None:
+                raise ValueError(f"{owner}: give spikes, or net/intensities to make them, not both")
+            T, N = spikes.shape
+        if net is not None and not callable(net):
+            raise TypeError(f"{owner}: net must be a callable multi-step module, got {type(net).__name__}")
+        if intensities is not None:
+            if not isinstance(intensities, torch.Tensor) or intensities.dim() != 1 or intensities.numel() == 0:
+                got = (f"shape {list(intensities.shape)}" if isinstance(intensities, torch.Tensor)
+                       else type(intensities).__name__)
+                raise ValueError(f"{owner}: intensities must be a non-empty [N] tensor, got {got}")
+            N = intensities.numel()
+        super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
+        self.user_spikes = None if spikes is None else spikes.detach()
+        self.net = net
+        self.intensities = None if intensities is None else intensities.detach().float()
+        self.canvas_cells = int(canvas_cells)
+        self._cache_key, self._cache = None, None
+        style, wide = {"description_width": "70px"}, W.Layout(width="320px")
+        fixed_size = spikes is not None or intensities is not None
+        self.encoder = W.Dropdown(options=ENCODERS + ((CUSTOM,) if spikes is not None else ()),
+                                  value=CUSTOM if spikes is not None else encoder, description="encoder", style=style)
+        self.N = W.IntSlider(value=N, min=min(2, N), max=max(2000, N), description="N", style=style, layout=wide,
+                             continuous_update=False, disabled=fixed_size)
+        self.T = W.IntSlider(value=T, min=min(2, T), max=max(2000, T), description="T", style=style, layout=wide,
+                             continuous_update=False, disabled=spikes is not None)
+        self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
+        self.tau = W.FloatSlider(value=tau, min=1.1, max=20.0, step=0.1, description="tau", style=style, layout=wide)
+        self.gain = W.FloatSlider(value=gain, min=0.0, max=10.0, step=0.1, description="gain", style=style,
+                                  layout=wide)
+        self.window = W.IntRangeSlider(value=(0, T - 1), min=0, max=T - 1, description="window", style=style,
+                                       layout=wide)
+        self.neuron = W.IntSlider(value=-1, min=-1, max=N - 1, description="neuron", style=style, layout=wide)
+        self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
+        self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
+        self.raster_fig.layout.update(width=720, height=420)
+        self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
+        self.first_fig.layout.update(width=420, height=420)
+        self.raster_fig.data[0].on_click(self._on_raster_click)
+        self.canvas = None
+        self.set_controls([W.VBox([self.encoder, self.N, self.T, self.seed]),
+                           W.VBox([self.tau, self.gain]),
+                           W.VBox([self.window, self.neuron, self.t])], watch=False)
+        self.watch(self.encoder, self.N, self.T, self.seed, self.tau, self.gain, self.window, self.neuron, self.t)
+        self.set_figures([self.raster_fig, self.first_fig])
+        self.update()
+
+    # ----------------------------------------------------------------------------- controls
+    def sync_controls(self):
+        custom = self.encoder.value == CUSTOM
+        for control in (self.seed, self.tau, self.gain):
+            control.disabled = custom
+        self.seed.disabled = custom or self.encoder.value != "poisson"
+        self.tau.disabled = custom or self.net is not None
+        T, N = self.T.value, self.N.value
+        if self.window.max != T - 1:  # T changed: the selection follows
+            self.window.max = T - 1
+            self.window.value = (0, T - 1)
+            self.t.max = T - 1
+        if self.neuron.max != N - 1:
+            self.neuron.max = N - 1
+
+    # ----------------------------------------------------------------------------- compute
+    def population_spikes(self) -> torch.Tensor:
+        """The ``[T, N]`` recording on the panel's device (cached until a generating control changes)."""
+        device = self.device
+        if self.encoder.value == CUSTOM:
+            return self.user_spikes.to(device)
+        key = (self.encoder.value, self.N.value, self.T.value, self.seed.value, self.tau.value, self.gain.value,
+               str(device))
+        if key == self._cache_key:
+            return self._cache
+        N, T = self.N.value, self.T.value
+        if self.intensities is not None:
+            intensities = self.intensities.to(device)
+        else:
+            intensities = (torch.arange(N, device=device, dtype=torch.float32) + 0.5) / N
+        generator = torch.Generator(device=device).manual_seed(int(self.seed.value))
+        x_seq = encode_population(self.encoder.value, intensities, T, generator=generator) * self.gain.value
+        net = self.net if self.net is not None else snn_neuron.LIFNode(tau=self.tau.value, step_mode="m")
+        if isinstance(net, torch.nn.Module):
+            net = net.to(device)
+            reset_net(net)
+        with torch.no_grad():
+            out = net(x_seq)
+        if isinstance(net, torch.nn.Module):
+            reset_net(net)
+        if out.dim() < 2 or out.shape[0] != T:
+            raise ValueError(f"net must return a [T, 1, N_out] spike sequence with T={T}, got shape {list(out.shape)}")
+        spikes = out.reshape(T, -1)
+        self._cache_key, self._cache = key, spikes
+        return spikes
+
+    def compute(self) -> RasterResult:
+        spikes = self.population_spikes()
+        T, N = spikes.shape
+        first, last = self.window.value
+        last = min(last, T - 1)
+        first = min(first, last)
+        in_window = spikes[first:last + 1].unsqueeze(1)  # [steps, 1, N], the layout analysis expects
+        rates = firing_rate(in_window)
+        times = first_spike_times(in_window, never=-1)[0]
+        times = torch.where(times >= 0, times + first, times)
+        selected = self.neuron.value if 0 <= self.neuron.value < N else None
+        t = min(self.t.value, T - 1)
+        neuron_times = (torch.nonzero(spikes[first:last + 1, selected])[:, 0] + first if selected is not None
+                        else torch.zeros(0, dtype=torch.long, device=spikes.device))
+        return RasterResult(spikes=spikes_to_host(spikes), window=(first, last), rates=tensor_to_host(rates),
+                            first_spike_times=tensor_to_host(times), neuron=selected,
+                            neuron_spike_times=tensor_to_host(neuron_times), t=t,
+                            active_at_t=int((spikes[t] != 0).sum()))
+
+    # ----------------------------------------------------------------------------- render
+    def render(self, result: RasterResult):
+        first, last = result.window
+        shown = result.spikes[first:last + 1]
+        fig = self.raster_fig
+        with fig.batch_update():
+            vp.raster(shown, rate_margin=True, fig=fig)
+            marks = []
+            if first <= result.t <= last:
+                marks.append(dict(type="line", xref="x", yref="paper", x0=result.t - first, x1=result.t - first,
+                                  y0=0, y1=1, line=dict(color="#2ca02c", width=1.5)))
+            if result.neuron is not None:
+                marks.append(_highlight(xref="paper", yref="y", x0=0, x1=1, y=result.neuron))
+            fig.layout.shapes = tuple(fig.layout.shapes) + tuple(marks)
+            if first:
+                ticks = _ticks(last - first + 1)
+                fig.layout.xaxis.update(tickmode="array", tickvals=ticks, ticktext=[str(v + first) for v in ticks])
+            else:
+                fig.layout.xaxis.update(tickmode="auto", tickvals=None, ticktext=None)
+            fig.layout.title.text = _summary(result)
+        fig = self.first_fig
+        with fig.batch_update():
+            vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
+            marks = []
+            if result.neuron is not None:
+                width = fig.data[0].z.shape[1]
+                row, col = divmod(result.neuron, width)
+                marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
+            fig.layout.shapes = marks
+
+    def _on_raster_click(self, trace, points, selector=None):
+        """A click on a spike selects its neuron and moves the scrubber to its step (browser only)."""
+        if not points.xs:
+            return
+        with self.hold_updates():
+            self.neuron.value = int(points.ys[0])
+            self.t.value = int(round(points.xs[0])) + self.window.value[0]
+
+
+def _highlight(xref, yref, x0, x1, y):
+    """An orange band over row ``y`` from ``x0`` to ``x1`` (the selected neuron)."""
+    return dict(type="rect", xref=xref, yref=yref, x0=x0, x1=x1, y0=y - 0.5, y1=y + 0.5,
+                fillcolor="rgba(255, 165, 0, 0.35)", line=dict(color="#ff7f0e", width=1))
+
+
+def _summary(result):
+    """The raster's title: spikes in the window, activity at the scrubber, the selected neuron."""
+    first, last = result.window
+    count = int(result.spikes[first:last + 1].sum())
+    text = f"steps {first}-{last}: {count} spikes; t={result.t}: {result.active_at_t} active"
+    if result.neuron is not None:
+        times = result.neuron_spike_times
+        text += f"; neuron {result.neuron}: {times.numel()} spikes"
+        if times.numel():
+            text += f", first at {int(times[0])}"
+    return text
+
+
+def _ticks(steps, count=6):
+    """About ``count`` evenly spaced integer tick positions over ``steps`` steps."""
+    stride = max(1, -(-steps // count))
+    return list(range(0, steps, stride))
