@@ -23,8 +23,11 @@ from . import (
     errors,
     functional,
     layer,
+    monitor,
     neuron,
+    probe,
     surrogate,
+    training,
 )
 
 __version__ = "0.1.0"
@@ -39,7 +42,10 @@ __all__ = [
     "errors",
     "functional",
     "layer",
+    "monitor",
     "neuron",
+    "probe",
     "surrogate",
+    "training",
     "__version__",
 ]
