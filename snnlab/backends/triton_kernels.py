@@ -118,9 +118,13 @@ def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
     else:
         theta = theta_val
     k, one_minus_k = _leak(k_val, one_minus_k_val, k_ptr, K_FROM_PTR)
+    total = tl.cast(T, tl.int64) * N
+    x_next = tl.load(x_ptr + offs, mask=mask & (offs < total), other=0.0)
     for t in range(T):
         idx = tl.cast(t, tl.int64) * N + offs
-        x = tl.load(x_ptr + idx, mask=mask, other=0.0).to(tl.float32)
+        x = x_next.to(tl.float32)
+        # issue the next step's load now, so its latency overlaps this step's work and stores
+        x_next = tl.load(x_ptr + idx + N, mask=mask & (idx + N < total), other=0.0)
         h = _charge(v, x, k, one_minus_k, r, CHARGE_LIF, DECAY_INPUT, SHIFTED)
         if ROUND_H:
             # 16-bit storage: decide the spike on the stored value, so backward sees the same h.
@@ -163,14 +167,20 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
     grad_k = tl.zeros([BLOCK], dtype=tl.float32)
     last = tl.cast(T - 1, tl.int64) * N + offs  # negative (masked) when T == 0
     h = tl.load(h_ptr + last, mask=mask & (last >= 0), other=0.0).to(tl.float32)
+    if HAS_GRAD_SPIKE:
+        grad_s_next = tl.load(grad_spike_ptr + last, mask=mask & (last >= 0), other=0.0)
     for i in range(T):
         t = T - 1 - i
         idx = tl.cast(t, tl.int64) * N + offs
         if HAS_GRAD_V_SEQ:
             grad_v += tl.load(grad_v_seq_ptr + idx, mask=mask, other=0.0).to(tl.float32)
-        # The previous step's h: this step's v_prev (for grad_k) and the next iteration's h.
+        # The previous step's h (this step's v_prev for grad_k, and the next iteration's h) and
+        # spike gradient are loaded one step ahead, so their latency overlaps this step's work.
         prev = idx - N  # negative (masked) at t == 0
         h_prev = tl.load(h_ptr + prev, mask=mask & (prev >= 0), other=0.0).to(tl.float32)
+        if HAS_GRAD_SPIKE:
+            grad_s = grad_s_next.to(tl.float32)
+            grad_s_next = tl.load(grad_spike_ptr + prev, mask=mask & (prev >= 0), other=0.0)
         spike = h >= theta
         sg = _surrogate_grad(h - theta, alpha, c, SURROGATE)
         # dynamics.d_reset_d_h
@@ -186,7 +196,7 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
                 dv_dh = 1.0 - sg * theta
         grad_h = grad_v * dv_dh
         if HAS_GRAD_SPIKE:
-            grad_h += tl.load(grad_spike_ptr + idx, mask=mask, other=0.0).to(tl.float32) * sg
+            grad_h += grad_s * sg
         # dynamics.d_charge_d_x / d_charge_d_v / d_charge_d_k
         if STORE_GRAD_X:
             if CHARGE_LIF and DECAY_INPUT:
