@@ -76,12 +76,12 @@ def _kernels():
 def _launch(kernel, block, n, *args, **constexprs):
     """Launch over ``ceil(n / BLOCK)`` programs (BLOCK fixed, or chosen by the autotuner)."""
     if block is not None:
-        kernel[(triton_cdiv(n, block),)](*args, BLOCK=block, **constexprs)
+        kernel[(_cdiv(n, block),)](*args, BLOCK=block, **constexprs)
     else:
-        kernel[lambda meta: (triton_cdiv(n, meta["BLOCK"]),)](*args, enable_fp_fusion=False, **constexprs)
+        kernel[lambda meta: (_cdiv(n, meta["BLOCK"]),)](*args, enable_fp_fusion=False, **constexprs)
 
 
-def triton_cdiv(a: int, b: int) -> int:
+def _cdiv(a: int, b: int) -> int:
     """``ceil(a / b)`` for positive ints."""
     return -(-a // b)
 
@@ -114,7 +114,6 @@ class _FusedMultiStep(torch.autograd.Function):
                     ROUND_H=x.dtype != torch.float32, **_statics(cfg, k_tensor, theta_tensor))
         ctx.set_materialize_grads(False)
         ctx.cfg, ctx.k_float, ctx.theta_val, ctx.r = cfg, k_float, theta_val, r
-        ctx.has_k, ctx.has_theta = k_tensor is not None, theta_tensor is not None
         need_x = k_tensor is not None and cfg.decay_input and ctx.needs_input_grad[2]
         ctx.save_for_backward(h if save_h else None, v0, x if need_x else None, k_tensor, theta_tensor)
         return spike, v_out
@@ -134,7 +133,7 @@ class _FusedMultiStep(torch.autograd.Function):
         grad_k = None
         parts = None
         if need_gk:
-            n_parts = max(1, triton_cdiv(N, block if block is not None else min(b for b, _ in _GPU_CONFIGS)))
+            n_parts = max(1, _cdiv(N, block if block is not None else min(b for b, _ in _GPU_CONFIGS)))
             parts = torch.zeros(n_parts, dtype=torch.float32, device=h.device)
         seq_grad = grad_v_out if cfg.store_v_seq else None
         last_grad = None if cfg.store_v_seq else grad_v_out
@@ -154,10 +153,6 @@ class _FusedMultiStep(torch.autograd.Function):
                     HAS_GRAD_SPIKE=grad_spike is not None, HAS_GRAD_V_SEQ=seq_grad is not None,
                     HAS_GRAD_V_LAST=last_grad is not None, STORE_GRAD_X=grad_x is not None,
                     NEED_GRAD_K=bool(need_gk), **_statics(cfg, k_tensor, theta_tensor))
-        elif last_grad is not None:
-            grad_v0 = last_grad.clone()
-        else:
-            grad_v0.zero_()
         if need_gk:
             grad_k = parts.sum().to(k_tensor.dtype).reshape(k_tensor.shape)
         return grad_x, grad_v0 if need_gv0 else None, grad_k, None, None, None, None
