@@ -5,7 +5,7 @@ rate profile per class; or your own ``spikes=``/``labels=``) is compared with a 
 cosine, polynomial, sigmoid, gaussian) and a loss type (mse, l1, bce). The panel shows the predicted
 similarity matrix beside the target one (1 where two samples share a label) with the loss. "Train"
 runs a few gradient steps of ``spike_similar_loss`` on the spikes (Heaviside forward, ATan surrogate
-backward, in a background worker), so the predicted matrix visibly moves toward the target; "Reset"
+backward, sign descent, in a background worker), so the predicted matrix visibly moves toward the target; "Reset"
 returns to the original patterns.
 
 Shape:
@@ -174,21 +174,21 @@ class SimilarityExplorer(Panel):
         """A generator of ``n_steps`` gradient steps of ``spike_similar_loss`` on the patterns; yields each loss.
 
         The patterns are the Heaviside of a free pre-activation ``u`` (initially ``0.2 * (spikes - 0.5)``),
-        with the ATan surrogate gradient; Adam with learning rate ``lr`` updates ``u`` (its
-        per-element step size does not depend on the loss' scale, which varies by orders of
-        magnitude between kernels). Each yielded loss is the one the step started from; after
-        every step ``self.spikes`` holds the new binary patterns.
+        with the ATan surrogate gradient. Each step moves every entry of ``u`` by ``lr`` against the
+        sign of its gradient (sign descent: the step size does not depend on the loss' scale, which
+        varies by orders of magnitude between kernels). Each yielded loss is the one the step
+        started from; after every step ``self.spikes`` holds the new binary patterns.
         """
         device, kernel, args, loss_type = self.device, self.kernel.value, self.kernel_args(), self.loss_type.value
         labels = self.labels.to(device)
         u = (0.2 * (self.spikes.to(device) - 0.5)).requires_grad_(True)
-        optimizer = torch.optim.Adam([u], lr=self.lr.value)
         spike_fn = surrogate.ATan()
+        lr = self.lr.value
         for _ in range(n_steps):
-            optimizer.zero_grad()
             loss = spike_similar_loss(spike_fn(u), labels, kernel, loss_type, *args)
-            loss.backward()
-            optimizer.step()
+            (grad,) = torch.autograd.grad(loss, u)
+            with torch.no_grad():
+                u -= lr * grad.sign()
             self.spikes = spikes_to_host(u.detach() >= 0).float()
             self.losses.append(float(loss.detach()))
             yield self.losses[-1]
