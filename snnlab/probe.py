@@ -5,11 +5,13 @@ calls, stores a detached, compact copy of their output: the truth value ``output
 on the output's own device (8 spikes per byte, :mod:`snnlab.bitpack`) before it is moved to the CPU.
 Optionally it also stores the membrane potential ``v`` as a float16/float32 copy.
 
-Memory is bounded: all layers share a budget of ``max_bytes`` (stored CPU bytes). Records are kept
-in *chunks*, one per forward call (one time step in single-step mode, ``T`` steps in multi-step
-mode); when a new chunk would exceed the budget, the oldest chunks (of any layer) are dropped first,
-so the probe holds a sliding window over the most recent time steps, a ring buffer. A single chunk
-bigger than the whole budget keeps only its last steps that fit.
+Memory is bounded: all layers share a budget of ``max_bytes`` (stored CPU bytes). Every layer is
+a ring buffer over the same number of most recent time steps, the *window*
+``max_bytes // (bytes of one time step of all recorded layers)``, so the layers stay aligned in
+time and the total never exceeds the budget. Records are kept in chunks, one per forward call (one
+time step in single-step mode, ``T`` in multi-step mode); the oldest whole chunks are dropped to
+make room, and a chunk longer than the window is cut to its last steps on the device, before it
+is copied (with calls of ``T`` steps each, a layer holds between ``window - T + 1`` and ``window``).
 
 Time bookkeeping. A layer whose ``step_mode`` is ``'m'`` (or any ``MultiStepModule``) returns
 ``[T, N, *]``: its ``T`` steps are appended. Any other layer is taken to run one time step per call
@@ -52,7 +54,7 @@ from .bitpack import packbits, packed_length, unpackbits
 
 __all__ = ["SpikeProbe"]
 
-_Chunk = collections.namedtuple("_Chunk", "layer spikes v steps nbytes")
+_Chunk = collections.namedtuple("_Chunk", "spikes v steps nbytes")
 
 
 class _Layer:
@@ -62,6 +64,7 @@ class _Layer:
         self.name, self.module, self.has_v = name, module, has_v
         self.chunks = collections.deque()
         self.step_shape = None
+        self.step_bytes = None  # bytes stored per time step (spikes + v), known after the first output
         self.steps = 0
         self.dropped = 0
         self.nonbinary = None  # lazily a device bool tensor: some output was neither 0 nor 1
@@ -155,7 +158,6 @@ class SpikeProbe:
         chosen = _select(net, layers)
         self._layers = {name: _Layer(name, m, isinstance(getattr(m, "v", None), (torch.Tensor, float)))
                         for name, m in chosen}
-        self._fifo = collections.deque()  # every live chunk, oldest first (for eviction)
         self._nbytes = 0
         self._fold = []  # stack of (T, N) or None while inside containers that fold time
         self._cuda_devices = set()
@@ -192,8 +194,8 @@ class SpikeProbe:
         """Forget every record and counter; the hooks stay in place."""
         for layer in self._layers.values():
             layer.chunks.clear()
-            layer.step_shape, layer.steps, layer.dropped, layer.nonbinary = None, 0, 0, None
-        self._fifo.clear()
+            layer.step_shape, layer.step_bytes, layer.nonbinary = None, None, None
+            layer.steps, layer.dropped = 0, 0
         self._nbytes = 0
 
     # ------------------------------------------------------------------------------- recording
@@ -220,37 +222,53 @@ class SpikeProbe:
                 self._warn_once(layer, "shape", f"SpikeProbe: layer {layer.name!r} changed its per-step shape "
                                                 f"from {list(layer.step_shape)} to {list(step_shape)}; earlier "
                                                 f"steps were dropped")
-            self._drop_layer(layer)
+            self._trim(layer, 0)
+            count = math.prod(step_shape)
             layer.step_shape = step_shape
-        count = math.prod(step_shape)
-        step_bytes = (packed_length(count) if self.pack else count) + (
-            count * self.v_dtype.itemsize if v_seq is not None else 0)
-        fit = self.max_bytes // max(step_bytes, 1)
-        if fit < seq.shape[0]:
-            layer.dropped += seq.shape[0] - fit
-            if fit == 0:
-                self._warn_once(layer, "budget", f"SpikeProbe: one time step of layer {layer.name!r} needs "
-                                                 f"{step_bytes} bytes, more than max_bytes={self.max_bytes}")
+            layer.step_bytes = (packed_length(count) if self.pack else count) + (
+                count * self.v_dtype.itemsize if v_seq is not None else 0)
+            for other in self._layers.values():  # the shared window may have shrunk
+                self._trim(other, self.window)
+        window = self.window
+        if window < seq.shape[0]:
+            layer.dropped += seq.shape[0] - window
+            if window == 0:
+                self._warn_once(layer, "budget", f"SpikeProbe: one time step of the recorded layers needs "
+                                                 f"{self._step_bytes()} bytes, more than max_bytes="
+                                                 f"{self.max_bytes}; nothing is kept")
                 return
-            seq = seq[-fit:]
-            v_seq = v_seq[-fit:] if v_seq is not None else None
+            seq = seq[-window:]  # cut on the device, before anything is copied
+            v_seq = v_seq[-window:] if v_seq is not None else None
         bits = seq if seq.dtype == torch.bool else seq != 0
         if seq.dtype != torch.bool:  # remember (on the device, without syncing) if values were not 0/1
             flag = torch.ne(seq, bits).any()
             layer.nonbinary = flag if layer.nonbinary is None else layer.nonbinary | flag
         stored = packbits(bits.reshape(bits.shape[0], -1)) if self.pack else bits
-        chunk = _Chunk(layer, self._to_cpu(stored), None if v_seq is None else self._to_cpu(v_seq.to(self.v_dtype)),
-                       seq.shape[0], seq.shape[0] * step_bytes)
-        while self._fifo and self._nbytes + chunk.nbytes > self.max_bytes:
-            old = self._fifo.popleft()
-            old.layer.chunks.popleft()
-            old.layer.steps -= old.steps
-            old.layer.dropped += old.steps
-            self._nbytes -= old.nbytes
+        self._trim(layer, window - seq.shape[0])
+        chunk = _Chunk(self._to_cpu(stored), None if v_seq is None else self._to_cpu(v_seq.to(self.v_dtype)),
+                       seq.shape[0], seq.shape[0] * layer.step_bytes)
         layer.chunks.append(chunk)
         layer.steps += chunk.steps
-        self._fifo.append(chunk)
         self._nbytes += chunk.nbytes
+
+    def _step_bytes(self) -> int:
+        return sum(layer.step_bytes for layer in self._layers.values() if layer.step_bytes is not None)
+
+    @property
+    def window(self) -> int:
+        """Time steps each layer may hold: ``max_bytes // (bytes of one step of every recorded layer)``.
+
+        Layers that have not produced output yet do not count; before any output it is ``max_bytes``.
+        """
+        return self.max_bytes // max(self._step_bytes(), 1)
+
+    def _trim(self, layer, keep):
+        """Drop the oldest whole chunks of ``layer`` until it holds at most ``keep`` steps."""
+        while layer.chunks and layer.steps > keep:
+            old = layer.chunks.popleft()
+            layer.steps -= old.steps
+            layer.dropped += old.steps
+            self._nbytes -= old.nbytes
 
     def _v_of(self, layer, seq):
         """The potential matching the chunk ``seq`` ``[T, N, *]``; NaN where the layer exposes none."""
@@ -268,15 +286,6 @@ class SpikeProbe:
         host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
         host.copy_(tensor, non_blocking=True)  # no host sync here; readers synchronize first
         return host
-
-    def _drop_layer(self, layer):
-        dead = set(id(c) for c in layer.chunks)
-        if dead:
-            self._fifo = collections.deque(c for c in self._fifo if id(c) not in dead)
-            self._nbytes -= sum(c.nbytes for c in layer.chunks)
-        layer.dropped += layer.steps
-        layer.chunks.clear()
-        layer.steps = 0
 
     @staticmethod
     def _warn_once(layer, key, message):

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 import torch
 
-from snnlab.bitpack import packbits, packed_length, unpackbits
+from snnlab.bitpack import _packbits_torch, _unpackbits_torch, packbits, packed_length, unpackbits
 
 DEVICES = [
     "cpu",
@@ -23,6 +23,21 @@ def test_packbits_matches_numpy_big_endian(device, n):
 
 
 @pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("n", [1, 7, 8, 9, 23])
+@pytest.mark.parametrize("dim", [0, 1, 2])
+def test_torch_path_matches_numpy(device, n, dim):
+    # the device-side implementation (used off the CPU) checked on every device, CPU included
+    g = torch.Generator().manual_seed(100 + n)
+    bits = (torch.rand(n + 2, n + 1, n, generator=g) > 0.5).permute(2, 1, 0)  # a strided view [n, n+1, n+2]
+    assert not bits.is_contiguous()
+    expected = torch.from_numpy(np.packbits(bits.numpy(), axis=dim))
+    packed = _packbits_torch(bits.to(device), dim)
+    assert packed.dtype == torch.uint8 and packed.is_contiguous()
+    torch.testing.assert_close(packed.cpu(), expected)
+    torch.testing.assert_close(_unpackbits_torch(expected.to(device), bits.shape[dim], dim).cpu(), bits)
+
+
+@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dim", [0, 1, -3])
 def test_packbits_along_other_dims(device, dim):
     g = torch.Generator().manual_seed(0)
@@ -33,12 +48,16 @@ def test_packbits_along_other_dims(device, dim):
     torch.testing.assert_close(unpackbits(packed, bits.shape[dim], dim=dim).cpu(), bits)
 
 
-def test_bit_order_by_hand():
+@pytest.mark.parametrize("pack,unpack", [(packbits, unpackbits),
+                                         (lambda x: _packbits_torch(x, 0), lambda p, n: _unpackbits_torch(p, n, 0))])
+def test_bit_order_by_hand(pack, unpack):
     # first element -> most significant bit (128), eighth -> 1; padding bits are zero.
-    assert packbits(torch.tensor([True] + [False] * 7)).tolist() == [128]
-    assert packbits(torch.tensor([False] * 7 + [True])).tolist() == [1]
-    assert packbits(torch.tensor([False, True, False])).tolist() == [64]
-    assert unpackbits(torch.tensor([64], dtype=torch.uint8), 3).tolist() == [False, True, False]
+    assert pack(torch.tensor([True] + [False] * 7)).tolist() == [128]
+    assert pack(torch.tensor([False] * 7 + [True])).tolist() == [1]
+    assert pack(torch.tensor([False, True, False])).tolist() == [64]
+    assert pack(torch.tensor([True] * 8 + [True, False, True])).tolist() == [255, 160]
+    assert unpack(torch.tensor([64], dtype=torch.uint8), 3).tolist() == [False, True, False]
+    assert unpack(torch.tensor([255, 160], dtype=torch.uint8), 11).tolist() == [True] * 8 + [True, False, True]
 
 
 def test_integer_input_counts_nonzero_as_set():

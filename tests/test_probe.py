@@ -180,11 +180,32 @@ def test_ring_buffer_keeps_the_newest_steps_within_budget(device):
             for t in range(40):
                 net(x[t])
                 seen.append(probe.nbytes)
-    # 21 newest chunks (42 bytes) fit: the oldest one evicted last belonged to layer '1'
-    assert max(seen) <= budget and probe.nbytes == 10 * step_bytes + 2
-    assert probe.num_steps == {"1": 10, "3": 11} and probe.dropped_steps == {"1": 30, "3": 29}
+    assert probe.window == 10  # 43 // (2 + 2)
+    assert max(seen) <= budget and probe.nbytes == 10 * step_bytes
+    assert probe.num_steps == {"1": 10, "3": 10} and probe.dropped_steps == {"1": 30, "3": 30}
     torch.testing.assert_close(probe.spikes("1"), ref1[-10:])
-    torch.testing.assert_close(probe.spikes("3"), ref3[-11:])
+    torch.testing.assert_close(probe.spikes("3"), ref3[-10:])
+
+
+def test_multi_step_layers_share_the_window():
+    torch.manual_seed(2)
+    net = nn.Sequential(nn.Linear(4, 16), neuron.IFNode(step_mode="m"), nn.Linear(16, 16), neuron.IFNode(step_mode="m"))
+    x = _inputs(20, 2, 4, seed=6)
+    step_bytes = packed_length(32) + 32 * 4  # one layer, one step: spikes + float32 v
+    budget = 7 * 2 * step_bytes + 5
+    with SpikeProbe(net, record_v=True, max_bytes=budget) as probe:
+        net(x)
+        for m in (net[1], net[3]):
+            m.reset()
+        with torch.no_grad():
+            h = net[1](net[0](x))
+            out = net[3](net[2](h))
+            v3 = net[3].v
+    assert probe.window == 7 and probe.num_steps == {"1": 7, "3": 7} and probe.nbytes == 14 * step_bytes
+    # the second sequence, run layer by layer, is recorded too: each layer holds its last 7 steps
+    torch.testing.assert_close(probe.spikes("1"), h[-7:].bool())
+    torch.testing.assert_close(probe.spikes("3"), out[-7:].bool())
+    torch.testing.assert_close(probe.v("3")[-1], v3)
 
 
 def test_oversized_chunk_keeps_its_last_steps_and_oversized_step_is_dropped():
@@ -196,7 +217,8 @@ def test_oversized_chunk_keeps_its_last_steps_and_oversized_step_is_dropped():
     torch.testing.assert_close(probe.spikes(""), out[-6:].bool())
     node.reset()
     with SpikeProbe(node, max_bytes=1, pack=False) as probe:
-        with pytest.warns(RuntimeWarning, match=r"one time step of layer '' needs 16 bytes, more than max_bytes=1"):
+        with pytest.warns(RuntimeWarning, match=r"one time step of the recorded layers needs 16 bytes, more than "
+                                                   r"max_bytes=1; nothing is kept"):
             node(x)
     assert probe.num_steps == {"": 0} and probe.dropped_steps == {"": 20} and probe.spikes("").shape == (0,)
 
