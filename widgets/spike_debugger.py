@@ -1,0 +1,281 @@
+"""SpikeDebugger: probe the spiking layers of any network on your inputs and see where spikes go wrong.
+
+``SpikeDebugger(net, inputs)`` attaches a :class:`snnlab.probe.SpikeProbe` to ``net`` (an snnlab or
+SpikingJelly-style network: every ``BaseNode`` by default, or the ``layers`` you name), runs it once
+on ``inputs`` (time-first ``[T, N, *]``) and shows, for the layer and sample you pick: the spike
+raster (time x neuron, with each neuron's firing rate), the histogram of the layer's firing rates
+(over all samples), the first-spike map, and a report of dead and saturated neurons of every layer
+(:func:`snnlab.analysis.neuron_report`; thresholds adjustable).
+
+The network runs in eval mode under ``torch.no_grad()``, on the chosen device (it is moved there),
+with its state reset before and after; its train/eval mode is restored. A network that has a
+multi-step module (``step_mode='m'``, or a multi-step container) gets the whole sequence in one
+call; otherwise it is called once per time step (``step_mode=`` overrides the choice). Changing the
+layer, the sample or the thresholds redraws without running the network again.
+
+Shape:
+    ``inputs``: ``[T, N, *]``; the records of a layer: ``[T, N, *neurons]``.
+
+Example:
+    >>> import torch
+    >>> from snnlab import layer, neuron
+    >>> net = torch.nn.Sequential(layer.Linear(3, 4), neuron.IFNode(), layer.Linear(4, 2), neuron.IFNode())
+    >>> with torch.no_grad():
+    ...     _ = net[0].weight.fill_(0.5), net[0].bias.zero_()  # the first layer fires at every step
+    ...     _ = net[2].weight.fill_(-1.0)  # the second layer can never fire
+    >>> debugger = SpikeDebugger(net, torch.ones(5, 2, 3), device="cpu")
+    >>> debugger
+    SpikeDebugger(layer='1', sample=0, T=5, N=2)
+    >>> debugger.result.report['1'].n_saturated, debugger.result.report['3'], debugger.dead_layers
+    (4, LayerReport(name='3', n_neurons=2, n_dead=2, n_saturated=0, mean_rate=0.0000), ['3'])
+"""
+import html
+from typing import NamedTuple
+
+import ipywidgets as W
+import plotly.graph_objects as go
+import torch
+import torch.nn as nn
+
+from snnlab._checks import check_choice, check_tensor, describe
+from snnlab.analysis import first_spike_times, neuron_report
+from snnlab.base import MultiStepModule
+from snnlab.functional import reset_net
+from snnlab.probe import SpikeProbe
+from snnlab.viz import plotly as vp
+
+from ._panel import Panel
+
+__all__ = ["SpikeDebugger", "DebugResult"]
+
+
+class DebugResult(NamedTuple):
+    """What one run of the network recorded, and its analysis (CPU tensors)."""
+
+    layer_names: tuple  #: the recorded layers, in module order
+    records: dict  #: ``{name: [T, N, *] bool}`` spikes
+    report: dict  #: ``{name: LayerReport}`` dead / saturated neurons
+    first_spike: dict  #: ``{name: [N, *] int64}`` first-spike step, -1 where a neuron never fired
+    dropped_steps: dict  #: ``{name: steps}`` the probe's budget did not keep
+    output: torch.Tensor  #: the network's output, ``[T, N, ...]``, detached
+
+
+def _runs_multi_step(net) -> bool:
+    """True when ``net`` contains a module that takes whole sequences."""
+    for module in net.modules():
+        if isinstance(module, MultiStepModule) or getattr(module, "step_mode", None) == "m":
+            return True
+    return False
+
+
+def _spike_of(y):
+    # OTTT-style neurons return [spike, trace] in training mode; keep the spike.
+    return y[0] if isinstance(y, (list, tuple)) else y
+
+
+def _map_layout(times):
+    """First-spike times of one sample as a vector ``[n]`` or a 2-D map ``[H, W]`` (one channel)."""
+    if times.dim() == 2:
+        return times
+    if times.dim() == 3 and times.shape[0] == 1:
+        return times[0]
+    return times.flatten()
+
+
+class SpikeDebugger(Panel):
+    """Probe a network's spiking layers on ``inputs``: raster, rate histogram, first spikes, dead/saturated report.
+
+    Args:
+        net: any ``nn.Module`` with spiking layers.
+        inputs: ``[T, N, *]`` input sequence.
+        layers: what to record (see :class:`snnlab.probe.SpikeProbe`): ``None`` for every neuron
+            module, a type / tuple of types, or a list of names from ``net.named_modules()``.
+        step_mode: ``None`` (detect), ``'s'`` (call once per step) or ``'m'`` (one call).
+        dead_rate, saturated_rate: initial thresholds of the report.
+        max_bytes: the probe's memory budget (the oldest steps are dropped beyond it).
+
+    Shape:
+        ``inputs``: ``[T, N, *]``.
+
+    Example:
+        >>> import torch
+        >>> from snnlab import neuron
+        >>> d = SpikeDebugger(torch.nn.Sequential(neuron.IFNode()), torch.tensor([[[0.6]], [[0.6]]]), device="cpu")
+        >>> d.result.records['0'].flatten().tolist(), d.result.first_spike['0'].tolist()
+        ([False, True], [[1]])
+    """
+
+    _repr_fields = ("layer", "sample", "T", "N")
+
+    def __init__(self, net, inputs, *, layers=None, step_mode=None, dead_rate=0.0, saturated_rate=1.0,
+                 max_bytes=64 * 2 ** 20, device=None, throttle_ms=50.0):
+        owner = type(self).__name__
+        if not isinstance(net, nn.Module):
+            raise TypeError(f"{owner}: net must be a torch.nn.Module, got {describe(net)}")
+        check_tensor(owner, "inputs", inputs, min_dim=2)
+        if inputs.shape[0] == 0 or inputs.shape[1] == 0:
+            raise ValueError(f"{owner}: inputs must be [T, N, *] with T >= 1 and N >= 1, got shape "
+                             f"{list(inputs.shape)}")
+        if step_mode is not None:
+            check_choice(owner, "step_mode", step_mode, ("s", "m"))
+        if not 0.0 <= dead_rate < saturated_rate <= 1.0:
+            raise ValueError(f"{owner}: need 0 <= dead_rate < saturated_rate <= 1, got dead_rate={dead_rate!r}, "
+                             f"saturated_rate={saturated_rate!r}")
+        super().__init__(device=device, throttle_ms=throttle_ms)
+        self.net = net
+        self.inputs = inputs.detach()
+        self.layers = layers
+        self.step_mode = step_mode
+        self.max_bytes = max_bytes
+        self._syncing = False
+        style, wide = {"description_width": "90px"}, W.Layout(width="320px")
+        self.layer = W.Dropdown(options=[], description="layer", style=style, layout=wide)
+        self.sample = W.IntSlider(value=0, min=0, max=inputs.shape[1] - 1, description="sample", style=style,
+                                  layout=wide)
+        self.dead_rate = W.FloatSlider(value=dead_rate, min=0.0, max=1.0, step=0.01, description="dead rate <=",
+                                       style=style, layout=wide, continuous_update=False)
+        self.saturated_rate = W.FloatSlider(value=saturated_rate, min=0.0, max=1.0, step=0.01,
+                                            description="saturated >=", style=style, layout=wide,
+                                            continuous_update=False)
+        self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
+        self.raster_fig.layout.update(width=640, height=380)
+        self.hist_fig = go.FigureWidget(vp.firing_rate_histogram(torch.zeros(0)))
+        self.hist_fig.layout.update(width=380, height=300)
+        self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
+        self.first_fig.layout.update(width=380, height=380)
+        self.table = W.HTML(value="")
+        self.set_controls([W.VBox([self.layer, self.sample]), W.VBox([self.dead_rate, self.saturated_rate])],
+                          watch=False)
+        self.layer.observe(self._on_selection, names="value")
+        self.sample.observe(self._on_selection, names="value")
+        self.dead_rate.observe(self._on_thresholds, names="value")
+        self.saturated_rate.observe(self._on_thresholds, names="value")
+        self.set_figures([W.VBox([self.raster_fig, self.table]), W.VBox([self.hist_fig, self.first_fig])])
+        self.update()
+
+    # ----------------------------------------------------------------------------- sizes
+    @property
+    def T(self) -> int:
+        """Number of time steps of the inputs."""
+        return self.inputs.shape[0]
+
+    @property
+    def N(self) -> int:
+        """Number of samples of the inputs."""
+        return self.inputs.shape[1]
+
+    @property
+    def dead_layers(self) -> list:
+        """Names of the layers whose neurons are all dead (in the last result)."""
+        if self.result is None:
+            return []
+        return [n for n, r in self.result.report.items() if r.n_neurons > 0 and r.n_dead == r.n_neurons]
+
+    # ----------------------------------------------------------------------------- compute
+    def run_network(self):
+        """Run ``net`` on ``inputs`` on ``self.device`` with a probe; return ``(records, dropped, output)``."""
+        device = self.device
+        net = self.net.to(device)
+        x = self.inputs.to(device)
+        multi = _runs_multi_step(net) if self.step_mode is None else self.step_mode == "m"
+        was_training = net.training
+        net.eval()
+        reset_net(net)
+        try:
+            with torch.no_grad(), SpikeProbe(net, self.layers, max_bytes=self.max_bytes) as probe:
+                if multi:
+                    output = _spike_of(net(x))
+                else:
+                    output = torch.stack([_spike_of(net(x[t])) for t in range(x.shape[0])])
+                held = {name: steps for name, steps in probe.num_steps.items() if steps > 0}
+                records = {name: probe.spikes(name) for name in held}
+                dropped = {name: probe.dropped_steps[name] for name in held}
+        finally:
+            reset_net(net)
+            net.train(was_training)
+        if not records:
+            raise ValueError(f"{type(self).__name__}: no spiking layer produced a record; name the layers to "
+                             f"probe with layers=[...] (names from net.named_modules())")
+        return records, dropped, output.detach().cpu()
+
+    def analyse(self, records) -> tuple:
+        """``(report, first_spike)`` of ``records`` with the current thresholds."""
+        report = neuron_report(records, self.dead_rate.value, self.saturated_rate.value)
+        return report, {name: first_spike_times(seq) for name, seq in records.items()}
+
+    def compute(self) -> DebugResult:
+        records, dropped, output = self.run_network()
+        report, first_spike = self.analyse(records)
+        return DebugResult(tuple(records), records, report, first_spike, dropped, output)
+
+    # ----------------------------------------------------------------------------- render
+    def render(self, result: DebugResult):
+        self._sync_selection(result)
+        name, sample = self.layer.value, self.sample.value
+        spikes = result.records[name][:, sample]
+        vp.raster(spikes.reshape(spikes.shape[0], -1), rate_margin=True, fig=self.raster_fig)
+        self.raster_fig.layout.title.text = f"layer {name!r}, sample {sample}"
+        vp.firing_rate_histogram(result.report[name].rates, fig=self.hist_fig)
+        vp.first_spike_map(_map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1,
+                           fig=self.first_fig)
+        self.table.value = _report_table(result, name)
+
+    def _sync_selection(self, result):
+        self._syncing = True
+        try:
+            if tuple(self.layer.options) != result.layer_names:
+                current = self.layer.value
+                self.layer.options = result.layer_names
+                self.layer.value = current if current in result.layer_names else result.layer_names[0]
+        finally:
+            self._syncing = False
+
+    def redraw(self) -> bool:
+        """Draw the last result again (after a selection change); errors go to the status line."""
+        if self.result is None:
+            return False
+        try:
+            self.render(self.result)
+        except Exception as exc:  # noqa: BLE001 - shown in the panel, which stays usable
+            self.show_error(exc)
+            return False
+        self.error = None
+        return True
+
+    def _on_selection(self, change=None):
+        if not self._syncing:
+            self.redraw()
+
+    def _on_thresholds(self, change=None):
+        if self.result is None:
+            return
+        try:
+            report, first_spike = self.analyse(self.result.records)
+        except Exception as exc:  # noqa: BLE001
+            self.show_error(exc)
+            return
+        self.result = self.result._replace(report=report, first_spike=first_spike)
+        if self.redraw():
+            self.set_status(f"report updated: dead rate <= {self.dead_rate.value:g}, "
+                            f"saturated rate >= {self.saturated_rate.value:g}")
+
+
+def _report_table(result: DebugResult, selected: str) -> str:
+    """The dead / saturated report of every layer as an HTML table (the selected layer in bold)."""
+    head = ["layer", "neurons", "dead", "saturated", "mean rate", "steps dropped"]
+    rows = []
+    for name, r in result.report.items():
+        cells = [name, str(r.n_neurons), str(r.n_dead), str(r.n_saturated), f"{r.mean_rate:.4f}",
+                 str(result.dropped_steps[name])]
+        style = ' style="color:#b00020"' if r.n_dead == r.n_neurons or r.n_saturated == r.n_neurons else ""
+        weight = "font-weight:bold;" if name == selected else ""
+        rows.append(f'<tr{style}>' + "".join(f'<td style="{weight}">{html.escape(c)}</td>' for c in cells) + "</tr>")
+    r = result.report[selected]
+    notes = []
+    for label, index in (("dead", r.dead_index), ("saturated", r.saturated_index)):
+        shown = index[:20].tolist()
+        more = f" (+{index.numel() - 20} more)" if index.numel() > 20 else ""
+        notes.append(f"{label} neurons of {html.escape(repr(selected), quote=False)}: {shown}{more}")
+    header = "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
+    return (f'<table style="font-family:monospace">{header}{"".join(rows)}</table>'
+            f'<div style="font-family:monospace">{"<br>".join(notes)}</div>')
