@@ -11,10 +11,12 @@ Example:
 """
 from ._panel import Panel
 from ._worker import BackgroundRun
+from .canvas_raster import CanvasRaster
 from .delay_explorer import DelayExplorer
 from .neuron_playground import NeuronPlayground
 from .raster_explorer import RasterExplorer
 from .similarity_explorer import SimilarityExplorer
+from .training_dashboard import TrainingDashboard
 
 __all__ = [
     "Panel",
@@ -23,4 +25,6 @@ __all__ = [
     "RasterExplorer",
     "SimilarityExplorer",
     "DelayExplorer",
+    "TrainingDashboard",
+    "CanvasRaster",
 ]

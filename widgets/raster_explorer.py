@@ -9,7 +9,8 @@ over; the selected neuron (``neuron``, -1 for none) is highlighted and summarise
 scrubber (``t``) marks a step in the raster. Clicking a spike selects its neuron and step.
 
 Big recordings (more than ``canvas_cells`` cells in the window) are drawn by the canvas raster,
-fed bit-packed spikes from the device.
+which receives bit-packed bytes (and spikes leave a GPU bit-packed too); the rate margin is then
+left out, the first-spike map and the summary line still follow the selection.
 
 Shape:
     ``spikes``: ``[T, N]``; ``intensities``: ``[N]``; ``net``: ``[T, 1, N]`` -> ``[T, 1, N_out]``.
@@ -36,6 +37,7 @@ from snnlab.viz import plotly as vp
 
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
+from .canvas_raster import CanvasRaster
 
 __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
 
@@ -154,12 +156,15 @@ class RasterExplorer(Panel):
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=420, height=420)
         self.raster_fig.data[0].on_click(self._on_raster_click)
-        self.canvas = None
+        self.canvas = CanvasRaster(height=400, highlight_color="rgba(44, 160, 44, 0.6)")
+        self.canvas.observe(self._on_canvas_click, names="clicked")
+        self.summary = W.HTML(value="")
         self.set_controls([W.VBox([self.encoder, self.N, self.T, self.seed]),
                            W.VBox([self.tau, self.gain]),
                            W.VBox([self.window, self.neuron, self.t])], watch=False)
         self.watch(self.encoder, self.N, self.T, self.seed, self.tau, self.gain, self.window, self.neuron, self.t)
-        self.set_figures([self.raster_fig, self.first_fig])
+        self._raster_view = W.VBox([self.summary, self.raster_fig])
+        self.set_figures([self._raster_view, self.first_fig])
         self.update()
 
     # ----------------------------------------------------------------------------- controls
@@ -228,9 +233,31 @@ class RasterExplorer(Panel):
                             active_at_t=int((spikes[t] != 0).sum()))
 
     # ----------------------------------------------------------------------------- render
+    def uses_canvas(self, result: RasterResult) -> bool:
+        """True when the window has more cells than ``canvas_cells``: the canvas raster draws it."""
+        first, last = result.window
+        return (last - first + 1) * result.spikes.shape[1] > self.canvas_cells
+
     def render(self, result: RasterResult):
         first, last = result.window
         shown = result.spikes[first:last + 1]
+        self.summary.value = f"<code>{_summary(result)}</code>"
+        if self.uses_canvas(result):
+            self._render_canvas(result, shown)
+        else:
+            self._render_raster(result, shown)
+        fig = self.first_fig
+        with fig.batch_update():
+            vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
+            marks = []
+            if result.neuron is not None:
+                width = fig.data[0].z.shape[1]
+                row, col = divmod(result.neuron, width)
+                marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
+            fig.layout.shapes = marks
+
+    def _render_raster(self, result, shown):
+        first, last = result.window
         fig = self.raster_fig
         with fig.batch_update():
             vp.raster(shown, rate_margin=True, fig=fig)
@@ -246,7 +273,19 @@ class RasterExplorer(Panel):
                 fig.layout.xaxis.update(tickmode="array", tickvals=ticks, ticktext=[str(v + first) for v in ticks])
             else:
                 fig.layout.xaxis.update(tickmode="auto", tickvals=None, ticktext=None)
-            fig.layout.title.text = _summary(result)
+        if self._raster_view.children[1] is not self.raster_fig:
+            self._raster_view.children = (self.summary, self.raster_fig)
+
+    def _render_canvas(self, result, shown):
+        first, last = result.window
+        canvas = self.canvas
+        with canvas.hold_sync():
+            canvas.set_spikes(shown)
+            column = (result.t - first) // canvas.t_factor
+            canvas.highlight = [column, column + 1] if first <= result.t <= last else []
+        if self._raster_view.children[1] is not canvas:
+            self._raster_view.children = (self.summary, canvas)
+
         fig = self.first_fig
         with fig.batch_update():
             vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
@@ -256,6 +295,15 @@ class RasterExplorer(Panel):
                 row, col = divmod(result.neuron, width)
                 marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
             fig.layout.shapes = marks
+
+    def _on_canvas_click(self, change):
+        """A click on the canvas selects the neuron and step of the clicked cell (browser only)."""
+        cell = change["new"]
+        if not cell or "row" not in cell or "col" not in cell:
+            return
+        with self.hold_updates():
+            self.neuron.value = min(int(cell["row"]) * self.canvas.n_factor, self.neuron.max)
+            self.t.value = min(self.window.value[0] + int(cell["col"]) * self.canvas.t_factor, self.t.max)
 
     def _on_raster_click(self, trace, points, selector=None):
         """A click on a spike selects its neuron and moves the scrubber to its step (browser only)."""

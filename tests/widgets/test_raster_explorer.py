@@ -1,6 +1,7 @@
 """RasterExplorer: spikes equal a direct encoder + LIF run; linked selection; user spikes and networks."""
 from types import SimpleNamespace
 
+import numpy as np
 import pytest
 import torch
 
@@ -97,6 +98,29 @@ def test_selection_changes_reuse_the_population_and_generating_changes_rerun_it(
     expected = ((torch.arange(10) + 0.5) / 10 * 2.0 > 0.5).float().expand(20, 10)
     torch.testing.assert_close(panel.result.spikes, expected)
     assert panel.tau.disabled  # no LIF population when the user brings a network
+
+
+def test_summary_line_describes_the_selection():
+    panel = RasterExplorer(spikes=torch.tensor([[1, 0], [1, 1], [0, 1]]), device="cpu", throttle_ms=0)
+    with panel.hold_updates():
+        panel.neuron.value, panel.t.value = 1, 1
+    assert panel.summary.value == "<code>steps 0-2: 4 spikes; t=1: 2 active; neuron 1: 2 spikes, first at 1</code>"
+
+
+def test_big_windows_are_drawn_on_the_canvas_and_small_ones_by_plotly():
+    panel = RasterExplorer(N=50, T=40, canvas_cells=600, device="cpu", throttle_ms=0)
+    assert panel.uses_canvas(panel.result) and panel._raster_view.children[1] is panel.canvas
+    assert (panel.canvas.rows, panel.canvas.cols) == (50, 40)
+    expected = panel.result.spikes.t().bool().numpy()
+    assert bytes(panel.canvas.bits) == np.packbits(expected.reshape(-1)).tobytes()
+    with panel.hold_updates():
+        panel.window.value, panel.t.value = (10, 29), 15
+    assert panel.canvas.cols == 20 and panel.canvas.highlight == [5, 6]
+    assert bytes(panel.canvas.bits) == np.packbits(expected[:, 10:30].reshape(-1)).tobytes()
+    panel.canvas.clicked = {"row": 7, "col": 3}  # as the browser reports a click
+    assert panel.neuron.value == 7 and panel.t.value == 13 and panel.result.neuron == 7
+    panel.window.value = (10, 19)  # 10 x 50 = 500 cells: back to the plotly raster
+    assert not panel.uses_canvas(panel.result) and panel._raster_view.children[1] is panel.raster_fig
 
 
 def test_changing_T_resets_the_window_and_scrubber_ranges(panel):
