@@ -3,7 +3,7 @@
 ``SpikeDebugger(net, inputs)`` attaches a :class:`snnlab.probe.SpikeProbe` to ``net`` (an snnlab or
 SpikingJelly-style network: every ``BaseNode`` by default, or the ``layers`` you name), runs it once
 on ``inputs`` (time-first ``[T, N, *]``) and shows, for the layer and sample you pick: the spike
-raster (time x neuron, with each neuron's firing rate), the histogram of the layer's firing rates
+raster (time x neuron, with each neuron's firing rate; or every layer stacked), the histogram of the layer's firing rates
 (over all samples), the first-spike map, and a report of dead and saturated neurons of every layer
 (:func:`snnlab.analysis.neuron_report`; thresholds adjustable).
 
@@ -50,7 +50,16 @@ __all__ = ["SpikeDebugger", "DebugResult"]
 
 
 class DebugResult(NamedTuple):
-    """What one run of the network recorded, and its analysis (CPU tensors)."""
+    """What one run of the network recorded, and its analysis (CPU tensors).
+
+    Shape:
+        ``records[name]``: ``[T, N, *]``; ``first_spike[name]``: ``[N, *]``; ``output``: ``[T, N, ...]``.
+
+    Example:
+        >>> import torch
+        >>> DebugResult(('sn',), {'sn': torch.zeros(4, 2, 3, dtype=torch.bool)}, {}, {}, {'sn': 0}, torch.zeros(4, 2))
+        DebugResult(layers=('sn',), T=4, N=2)
+    """
 
     layer_names: tuple  #: the recorded layers, in module order
     records: dict  #: ``{name: [T, N, *] bool}`` spikes
@@ -58,6 +67,10 @@ class DebugResult(NamedTuple):
     first_spike: dict  #: ``{name: [N, *] int64}`` first-spike step, -1 where a neuron never fired
     dropped_steps: dict  #: ``{name: steps}`` the probe's budget did not keep
     output: torch.Tensor  #: the network's output, ``[T, N, ...]``, detached
+
+    def __repr__(self):
+        first = self.records[self.layer_names[0]] if self.layer_names else torch.zeros(0, 0)
+        return f"DebugResult(layers={self.layer_names}, T={first.shape[0]}, N={first.shape[1]})"
 
 
 def _runs_multi_step(net) -> bool:
@@ -134,6 +147,7 @@ class SpikeDebugger(Panel):
                                   layout=wide)
         self.dead_rate = W.FloatSlider(value=dead_rate, min=0.0, max=1.0, step=0.01, description="dead rate <=",
                                        style=style, layout=wide, continuous_update=False)
+        self.all_layers = W.Checkbox(value=False, description="raster: every layer", indent=False)
         self.saturated_rate = W.FloatSlider(value=saturated_rate, min=0.0, max=1.0, step=0.01,
                                             description="saturated >=", style=style, layout=wide,
                                             continuous_update=False)
@@ -144,10 +158,10 @@ class SpikeDebugger(Panel):
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=380, height=380)
         self.table = W.HTML(value="")
-        self.set_controls([W.VBox([self.layer, self.sample]), W.VBox([self.dead_rate, self.saturated_rate])],
-                          watch=False)
-        self.layer.observe(self._on_selection, names="value")
-        self.sample.observe(self._on_selection, names="value")
+        self.set_controls([W.VBox([self.layer, self.sample, self.all_layers]),
+                           W.VBox([self.dead_rate, self.saturated_rate])], watch=False)
+        for control in (self.layer, self.sample, self.all_layers):
+            control.observe(self._on_selection, names="value")
         self.dead_rate.observe(self._on_thresholds, names="value")
         self.saturated_rate.observe(self._on_thresholds, names="value")
         self.set_figures([W.VBox([self.raster_fig, self.table]), W.VBox([self.hist_fig, self.first_fig])])
@@ -213,8 +227,13 @@ class SpikeDebugger(Panel):
         self._sync_selection(result)
         name, sample = self.layer.value, self.sample.value
         spikes = result.records[name][:, sample]
-        vp.raster(spikes.reshape(spikes.shape[0], -1), rate_margin=True, fig=self.raster_fig)
-        self.raster_fig.layout.title.text = f"layer {name!r}, sample {sample}"
+        if self.all_layers.value:
+            stack = {n: seq[:, sample].reshape(seq.shape[0], -1) for n, seq in result.records.items()}
+            vp.raster(stack, rate_margin=True, fig=self.raster_fig)
+            self.raster_fig.layout.title.text = f"every layer, sample {sample}"
+        else:
+            vp.raster(spikes.reshape(spikes.shape[0], -1), rate_margin=True, fig=self.raster_fig)
+            self.raster_fig.layout.title.text = f"layer {name!r}, sample {sample}"
         vp.firing_rate_histogram(result.report[name].rates, fig=self.hist_fig)
         vp.first_spike_map(_map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1,
                            fig=self.first_fig)

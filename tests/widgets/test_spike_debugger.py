@@ -111,6 +111,10 @@ def test_selection_redraws_without_running_the_network():
     spikes = result.records["4"][:, 2]
     assert list(debugger.raster_fig.data[1].x) == pytest.approx(spikes.float().mean(0).tolist())
     assert sum(debugger.hist_fig.data[0].y) == 6
+    debugger.all_layers.value = True
+    assert debugger.raster_fig.layout.title.text == "every layer, sample 2"
+    assert len(debugger.raster_fig.data[1].x) == 12 + 6  # one rate per neuron of both layers
+    assert repr(result) == "DebugResult(layers=('2', '4'), T=10, N=3)"
     debugger.device_control.value = "cpu"  # same value: nothing runs
     assert len(calls) == 1
 
