@@ -5,7 +5,8 @@ SpikingJelly-style network: every ``BaseNode`` by default, or the ``layers`` you
 on ``inputs`` (time-first ``[T, N, *]``) and shows, for the layer and sample you pick: the spike
 raster (time x neuron, with each neuron's firing rate; or every layer stacked), the histogram of the layer's firing rates
 (over all samples), the first-spike map, and a report of dead and saturated neurons of every layer
-(:func:`snnlab.analysis.neuron_report`; thresholds adjustable).
+(:func:`snnlab.analysis.neuron_report`; thresholds adjustable). Rasters with more than
+``canvas_cells`` cells are drawn by the canvas raster from bit-packed spikes.
 
 The network runs in eval mode under ``torch.no_grad()``, on the chosen device (it is moved there),
 with its state reset before and after; its train/eval mode is restored. A network that has a
@@ -45,6 +46,7 @@ from snnlab.probe import SpikeProbe
 from snnlab.viz import plotly as vp
 
 from ._panel import Panel
+from .canvas_raster import CanvasRaster
 
 __all__ = ["SpikeDebugger", "DebugResult"]
 
@@ -106,6 +108,8 @@ class SpikeDebugger(Panel):
         step_mode: ``None`` (detect), ``'s'`` (call once per step) or ``'m'`` (one call).
         dead_rate, saturated_rate: initial thresholds of the report.
         max_bytes: the probe's memory budget (the oldest steps are dropped beyond it).
+        canvas_cells: rasters with more cells (time steps x neurons) are drawn by the canvas raster
+            (bit-packed, binned) instead of the plotly figure.
 
     Shape:
         ``inputs``: ``[T, N, *]``.
@@ -121,7 +125,7 @@ class SpikeDebugger(Panel):
     _repr_fields = ("layer", "sample", "T", "N")
 
     def __init__(self, net, inputs, *, layers=None, step_mode=None, dead_rate=0.0, saturated_rate=1.0,
-                 max_bytes=64 * 2 ** 20, device=None, throttle_ms=50.0):
+                 max_bytes=64 * 2 ** 20, canvas_cells=200_000, device=None, throttle_ms=50.0):
         owner = type(self).__name__
         if not isinstance(net, nn.Module):
             raise TypeError(f"{owner}: net must be a torch.nn.Module, got {describe(net)}")
@@ -140,6 +144,7 @@ class SpikeDebugger(Panel):
         self.layers = layers
         self.step_mode = step_mode
         self.max_bytes = max_bytes
+        self.canvas_cells = int(canvas_cells)
         self._syncing = False
         style, wide = {"description_width": "90px"}, W.Layout(width="320px")
         self.layer = W.Dropdown(options=[], description="layer", style=style, layout=wide)
@@ -153,6 +158,9 @@ class SpikeDebugger(Panel):
                                             continuous_update=False)
         self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
         self.raster_fig.layout.update(width=640, height=380)
+        self.canvas = CanvasRaster(height=360)
+        self.raster_title = W.HTML(value="")
+        self._raster_view = W.VBox([self.raster_title, self.raster_fig])
         self.hist_fig = go.FigureWidget(vp.firing_rate_histogram(torch.zeros(0)))
         self.hist_fig.layout.update(width=380, height=300)
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
@@ -164,7 +172,7 @@ class SpikeDebugger(Panel):
             control.observe(self._on_selection, names="value")
         self.dead_rate.observe(self._on_thresholds, names="value")
         self.saturated_rate.observe(self._on_thresholds, names="value")
-        self.set_figures([W.VBox([self.raster_fig, self.table]), W.VBox([self.hist_fig, self.first_fig])])
+        self.set_figures([W.VBox([self._raster_view, self.table]), W.VBox([self.hist_fig, self.first_fig])])
         self.update()
 
     # ----------------------------------------------------------------------------- sizes
@@ -228,16 +236,33 @@ class SpikeDebugger(Panel):
         name, sample = self.layer.value, self.sample.value
         spikes = result.records[name][:, sample]
         if self.all_layers.value:
-            stack = {n: seq[:, sample].reshape(seq.shape[0], -1) for n, seq in result.records.items()}
-            vp.raster(stack, rate_margin=True, fig=self.raster_fig)
-            self.raster_fig.layout.title.text = f"every layer, sample {sample}"
+            shown = {n: seq[:, sample].reshape(seq.shape[0], -1) for n, seq in result.records.items()}
+            title = f"every layer, sample {sample}"
         else:
-            vp.raster(spikes.reshape(spikes.shape[0], -1), rate_margin=True, fig=self.raster_fig)
-            self.raster_fig.layout.title.text = f"layer {name!r}, sample {sample}"
+            shown = {name: spikes.reshape(spikes.shape[0], -1)}
+            title = f"layer {name!r}, sample {sample}"
+        self._render_raster(shown, title)
         vp.firing_rate_histogram(result.report[name].rates, fig=self.hist_fig)
         vp.first_spike_map(_map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1,
                            fig=self.first_fig)
         self.table.value = _report_table(result, name)
+
+    def uses_canvas(self, shown: dict) -> bool:
+        """True when the raster has more than ``canvas_cells`` cells: the canvas raster draws it."""
+        return sum(seq.numel() for seq in shown.values()) > self.canvas_cells
+
+    def _render_raster(self, shown, title):
+        if self.uses_canvas(shown):
+            self.canvas.set_spikes(torch.cat(list(shown.values()), dim=1))
+            self.raster_title.value = f"<b>{html.escape(title, quote=False)}</b> (canvas: neuron 0 at the bottom)"
+            view = self.canvas
+        else:
+            vp.raster(shown if len(shown) > 1 else next(iter(shown.values())), rate_margin=True, fig=self.raster_fig)
+            self.raster_fig.layout.title.text = title
+            self.raster_title.value = ""
+            view = self.raster_fig
+        if self._raster_view.children[1] is not view:
+            self._raster_view.children = (self.raster_title, view)
 
     def _sync_selection(self, result):
         self._syncing = True

@@ -164,3 +164,14 @@ def test_result_type_and_state_reset():
     debugger = SpikeDebugger(net, inputs(), device="cpu")
     assert isinstance(debugger.result, DebugResult)
     assert all(isinstance(m.v, float) for m in net.modules() if isinstance(m, neuron.BaseNode))
+
+
+def test_big_rasters_go_to_the_canvas():
+    debugger = SpikeDebugger(make_net(), inputs(), canvas_cells=100, device="cpu")
+    assert debugger._raster_view.children[1] is debugger.canvas  # 10 steps x 12 neurons > 100 cells
+    assert (debugger.canvas.rows, debugger.canvas.cols) == (12, 10)
+    assert "layer &#x27;2&#x27;" not in debugger.raster_title.value and "layer '2', sample 0" in debugger.raster_title.value
+    debugger.layer.value = "4"  # 60 cells: back to the plotly figure
+    assert debugger._raster_view.children[1] is debugger.raster_fig and debugger.raster_title.value == ""
+    debugger.all_layers.value = True  # 180 cells, both layers side by side on the canvas
+    assert debugger._raster_view.children[1] is debugger.canvas and debugger.canvas.rows == 18
