@@ -57,6 +57,9 @@ __all__ = [
     "d_charge_d_x",
     "d_charge_d_k",
     "d_reset_d_h",
+    "fired",
+    "reset_values",
+    "grad_through_fire_reset",
     "decay_trace",
 ]
 
@@ -67,8 +70,8 @@ def _reset_is_zero(v_reset: Optional[float]) -> bool:
     return v_reset is None or v_reset == 0.0
 
 
-def charge_if(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
-    """Integrate-and-fire charge ``v + x``.
+def charge_if(v: torch.Tensor, x: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Integrate-and-fire charge ``v + x`` (written into ``out`` when given).
 
     Shape:
         ``v``, ``x``: ``[*]`` (broadcastable); returns ``[*]``.
@@ -78,11 +81,14 @@ def charge_if(v: torch.Tensor, x: torch.Tensor) -> torch.Tensor:
         >>> charge_if(torch.tensor([0.5]), torch.tensor([0.25]))
         tensor([0.7500])
     """
-    return v + x
+    return torch.add(v, x, out=out)
 
 
-def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v_reset: Optional[float]) -> torch.Tensor:
+def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v_reset: Optional[float],
+               out: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Leaky integrate-and-fire charge with leak rate ``k = 1 / tau`` (see the module table).
+
+    The last operation writes into ``out`` when given (same values, no extra copy).
 
     Shape:
         ``v``, ``x``: ``[*]``; ``k``: a float or a 0-d tensor; returns ``[*]``.
@@ -95,15 +101,15 @@ def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v
     """
     if decay_input:
         if _reset_is_zero(v_reset):
-            return v + (x - v) * k
-        return v + (x - (v - v_reset)) * k
+            return torch.add(v, (x - v) * k, out=out)
+        return torch.add(v, (x - (v - v_reset)) * k, out=out)
     if _reset_is_zero(v_reset):
-        return v * (1.0 - k) + x
-    return v - (v - v_reset) * k + x
+        return torch.add(v * (1.0 - k), x, out=out)
+    return torch.add(v - (v - v_reset) * k, x, out=out)
 
 
 def charge(kind: str, v: torch.Tensor, x: torch.Tensor, k: Number = 0.0, decay_input: bool = True,
-           v_reset: Optional[float] = 0.0) -> torch.Tensor:
+           v_reset: Optional[float] = 0.0, out: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Dispatch to :func:`charge_if` (``kind='if'``) or :func:`charge_lif` (``kind='lif'``).
 
     Shape:
@@ -115,8 +121,8 @@ def charge(kind: str, v: torch.Tensor, x: torch.Tensor, k: Number = 0.0, decay_i
         tensor([3.])
     """
     if kind == "if":
-        return charge_if(v, x)
-    return charge_lif(v, x, k, decay_input, v_reset)
+        return charge_if(v, x, out)
+    return charge_lif(v, x, k, decay_input, v_reset, out)
 
 
 def fire(h: torch.Tensor, v_threshold: Number, spike_function: Callable = heaviside) -> torch.Tensor:
@@ -180,6 +186,87 @@ def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Op
     if v_reset is None:
         return reset_soft(h, spike, v_threshold)
     return reset_hard(h, spike, v_reset)
+
+
+# ----------------------------------------------------------------------------- graph-free forms
+def fired(h: torch.Tensor, v_threshold: Number) -> torch.Tensor:
+    """Where a spike fires, as a bool mask: ``h >= v_threshold``.
+
+    The same mask as ``fire(h, v_threshold) != 0``: the rounded difference ``h - v_threshold``
+    is zero exactly when ``h == v_threshold`` and otherwise keeps the sign of the exact one.
+
+    Shape:
+        ``h``: ``[*]``; returns a bool tensor ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> fired(torch.tensor([0.5, 1.0]), 1.0)
+        tensor([False,  True])
+    """
+    return torch.ge(h, v_threshold)
+
+
+def reset_values(h: torch.Tensor, mask: torch.Tensor, spike: torch.Tensor, v_threshold: Number,
+                 v_reset: Optional[float]) -> torch.Tensor:
+    """:func:`reset` evaluated without a graph, from the mask of :func:`fired` and its 0/1 ``spike``.
+
+    hard: ``v_reset`` where it fired, else ``h`` (what ``(1 - s) * h + s * r`` gives for
+    ``s`` in {0, 1}); soft: ``h - spike * v_threshold`` (the product is exact).
+
+    Shape:
+        ``h``, ``mask``, ``spike``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> h = torch.tensor([0.5, 1.5]); m = fired(h, 1.0)
+        >>> reset_values(h, m, m.to(h), 1.0, 0.0), reset_values(h, m, m.to(h), 1.0, None)
+        (tensor([0.5000, 0.0000]), tensor([0.5000, 0.5000]))
+    """
+    if v_reset is not None:
+        return torch.where(mask, v_reset, h)
+    if isinstance(v_threshold, torch.Tensor):
+        return torch.addcmul(h, spike, v_threshold, value=-1.0)
+    return torch.sub(h, spike, alpha=v_threshold)
+
+
+def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: torch.Tensor,
+                            mask: torch.Tensor, surrogate_grad: torch.Tensor, v_threshold: Number,
+                            v_reset: Optional[float], detach_reset: bool,
+                            out: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """``dL/dh`` of one step: ``grad_spike * ds/dh + grad_v * dv/dh`` with ``dv/dh`` of
+    :func:`d_reset_d_h`, rearranged to touch each tensor as few times as possible.
+
+    ``mask`` is :func:`fired` of ``h``; ``surrogate_grad`` is ``ds/dh``. hard: ``where(mask, 0,
+    g_v) + sg * (g_s + g_v * (r - h))``; hard + detach: ``where(mask, 0, g_v) + sg * g_s``;
+    soft: ``g_v + sg * (g_s - theta * g_v)``; soft + detach: ``g_v + sg * g_s``.
+
+    Shape:
+        every tensor ``[*]`` (``grad_spike`` may be an expanded view); returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> h = torch.tensor([0.5, 1.5]); g = torch.tensor([0.5, 0.5]); one = torch.ones(2)
+        >>> grad_through_fire_reset(one, one, h, fired(h, 1.0), g, 1.0, 0.0, False)
+        tensor([ 1.2500, -0.2500])
+        >>> one * g + one * d_reset_d_h(h, fired(h, 1.0).to(h), g, 1.0, 0.0, False)
+        tensor([ 1.2500, -0.2500])
+    """
+    if v_reset is None:
+        if detach_reset:
+            return torch.addcmul(grad_v, grad_spike, surrogate_grad, out=out)
+        if isinstance(v_threshold, torch.Tensor):
+            inner = torch.addcmul(grad_spike, grad_v, v_threshold, value=-1.0)
+        else:
+            inner = torch.sub(grad_spike, grad_v, alpha=v_threshold)
+        return torch.addcmul(grad_v, inner, surrogate_grad, out=out)
+    if detach_reset:
+        inner = grad_spike * surrogate_grad
+    else:
+        inner = torch.neg(h) if v_reset == 0.0 else torch.sub(v_reset, h)
+        torch.addcmul(grad_spike, grad_v, inner, out=inner)
+        inner.mul_(surrogate_grad)
+    total = torch.add(inner, grad_v, out=out)
+    return torch.where(mask, inner, total, out=total)
 
 
 # ----------------------------------------------------------------------------- local derivatives

@@ -48,7 +48,8 @@ def _previous_v(cfg: NeuronConfig, h_seq: torch.Tensor, v_init: torch.Tensor, t:
     if t == 0:
         return v_init
     h = h_seq[t - 1]
-    return dynamics.reset(h, dynamics.fire(h, cfg.v_threshold), cfg.v_threshold, cfg.v_reset)
+    mask = dynamics.fired(h, cfg.v_threshold)
+    return dynamics.reset_values(h, mask, mask.to(h.dtype), cfg.v_threshold, cfg.v_reset)
 
 
 class _MultiStep(torch.autograd.Function):
@@ -60,11 +61,10 @@ class _MultiStep(torch.autograd.Function):
         v_seq = torch.empty_like(x_seq) if cfg.store_v_seq else None
         v = v_init
         for t in range(x_seq.shape[0]):
-            h = dynamics.charge(cfg.charge, v, x_seq[t], k, cfg.decay_input, v_reset)
-            spike = dynamics.fire(h, theta)
-            v = dynamics.reset(h, spike, theta, v_reset)
-            h_seq[t] = h
-            spike_seq[t] = spike
+            h = dynamics.charge(cfg.charge, v, x_seq[t], k, cfg.decay_input, v_reset, out=h_seq[t])
+            mask = dynamics.fired(h, theta)
+            spike = spike_seq[t].copy_(mask)
+            v = dynamics.reset_values(h, mask, spike, theta, v_reset)
             if v_seq is not None:
                 v_seq[t] = v
         k_grad = isinstance(k, torch.Tensor) and ctx.needs_input_grad[2] and cfg.charge == "lif"
@@ -83,31 +83,29 @@ class _MultiStep(torch.autograd.Function):
         derivative = _DERIVATIVES[cfg.surrogate]
         dh_dv = dynamics.d_charge_d_v(cfg.charge, k)
         dh_dx = dynamics.d_charge_d_x(cfg.charge, k, cfg.decay_input)
+        unit_dv = isinstance(dh_dv, float) and dh_dv == 1.0
         grad_h_seq = torch.empty_like(h_seq)
         grad_k = None
-        if cfg.store_v_seq:
-            grad_v = None
-        else:
-            grad_v = grad_v_out
+        grad_v = None if cfg.store_v_seq else grad_v_out
         for t in range(h_seq.shape[0] - 1, -1, -1):
             h = h_seq[t]
-            z = h - theta
-            sg = derivative(z, cfg.alpha)
             if cfg.store_v_seq:
                 grad_v = grad_v_out[t] if grad_v is None else grad_v + grad_v_out[t]
-            dv_dh = dynamics.d_reset_d_h(h, surrogate.heaviside(z), sg, theta, v_reset, cfg.detach_reset)
-            grad_h = torch.addcmul(grad_spike_seq[t] * sg, grad_v, dv_dh)
-            grad_h_seq[t] = grad_h
+            sg = derivative(h - theta, cfg.alpha)
+            grad_h = dynamics.grad_through_fire_reset(grad_spike_seq[t], grad_v, h, dynamics.fired(h, theta), sg,
+                                                      theta, v_reset, cfg.detach_reset, out=grad_h_seq[t])
+            del sg
             if k_grad:
                 dh_dk = dynamics.d_charge_d_k(_previous_v(cfg, h_seq, v_init, t),
                                               x_seq[t] if cfg.decay_input else None, cfg.decay_input, v_reset)
-                term = grad_h * dh_dk
-                grad_k = term if grad_k is None else grad_k + term
-            grad_v = grad_h * dh_dv
+                grad_k = dh_dk.mul_(grad_h) if grad_k is None else grad_k.addcmul_(grad_h, dh_dk)
+            grad_v = grad_h if unit_dv else grad_h * dh_dv
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad_h_seq if isinstance(dh_dx, float) and dh_dx == 1.0 else grad_h_seq.mul_(dh_dx)
-        grad_v_init = grad_v if ctx.needs_input_grad[1] else None
+        grad_v_init = None
+        if ctx.needs_input_grad[1]:
+            grad_v_init = grad_v.clone() if unit_dv else grad_v
         if k_grad:
             grad_k = grad_k.sum_to_size(k.shape).to(k.dtype)
         return grad_x, grad_v_init, grad_k, None
