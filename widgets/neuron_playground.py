@@ -155,6 +155,7 @@ class NeuronPlayground(Panel):
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.membrane_fig = go.FigureWidget(vp.membrane_trace([]))
         self.surrogate_fig = go.FigureWidget(vp.surrogate(surrogate.Sigmoid()))
+        self._drawn_surrogate = None
         self.membrane_fig.layout.update(width=620, height=340)
         self.surrogate_fig.layout.update(width=420, height=340)
         self.set_controls([
@@ -225,4 +226,8 @@ class NeuronPlayground(Panel):
 
     def render(self, result: NeuronResult):
         vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, fig=self.membrane_fig)
-        vp.surrogate(result.surrogate_function, fig=self.surrogate_fig)
+        sg = result.surrogate_function
+        key = (type(sg), repr(sg))
+        if key != self._drawn_surrogate:  # the curve depends on the surrogate only: skip redraws of the same one
+            vp.surrogate(sg, fig=self.surrogate_fig)
+            self._drawn_surrogate = key

@@ -159,6 +159,7 @@ class RasterExplorer(Panel):
         self.canvas = CanvasRaster(height=400, highlight_color="rgba(44, 160, 44, 0.6)")
         self.canvas.observe(self._on_canvas_click, names="clicked")
         self.summary = W.HTML(value="")
+        self._drawn_key, self._raster_shapes = None, ()
         self.set_controls([W.VBox([self.encoder, self.N, self.T, self.seed]),
                            W.VBox([self.tau, self.gain]),
                            W.VBox([self.window, self.neuron, self.t])], watch=False)
@@ -241,46 +242,56 @@ class RasterExplorer(Panel):
     def render(self, result: RasterResult):
         first, last = result.window
         shown = result.spikes[first:last + 1]
+        # the data drawn depend on the recording and the window only: a neuron or scrubber change
+        # redraws the selection marks and leaves the figures' data alone
+        data_key = (result.spikes.data_ptr(), tuple(result.spikes.shape), first, last)
+        same_data = data_key == self._drawn_key
         self.summary.value = f"<code>{_summary(result)}</code>"
         if self.uses_canvas(result):
-            self._render_canvas(result, shown)
+            self._render_canvas(result, shown, same_data)
         else:
-            self._render_raster(result, shown)
+            self._render_raster(result, shown, same_data)
         fig = self.first_fig
         with fig.batch_update():
-            vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
+            if not same_data:
+                vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
             marks = []
             if result.neuron is not None:
                 width = fig.data[0].z.shape[1]
                 row, col = divmod(result.neuron, width)
                 marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
             fig.layout.shapes = marks
+        self._drawn_key = data_key
 
-    def _render_raster(self, result, shown):
+    def _render_raster(self, result, shown, same_data):
         first, last = result.window
         fig = self.raster_fig
         with fig.batch_update():
-            vp.raster(shown, rate_margin=True, fig=fig)
+            if not same_data or self._raster_view.children[1] is not fig:
+                vp.raster(shown, rate_margin=True, fig=fig)
+                self._raster_shapes = tuple(fig.layout.shapes)  # the figure's own (layer separators)
+                if first:
+                    ticks = _ticks(last - first + 1)
+                    fig.layout.xaxis.update(tickmode="array", tickvals=ticks,
+                                            ticktext=[str(v + first) for v in ticks])
+                else:
+                    fig.layout.xaxis.update(tickmode="auto", tickvals=None, ticktext=None)
             marks = []
             if first <= result.t <= last:
                 marks.append(dict(type="line", xref="x", yref="paper", x0=result.t - first, x1=result.t - first,
                                   y0=0, y1=1, line=dict(color="#2ca02c", width=1.5)))
             if result.neuron is not None:
                 marks.append(_highlight(xref="paper", yref="y", x0=0, x1=1, y=result.neuron))
-            fig.layout.shapes = tuple(fig.layout.shapes) + tuple(marks)
-            if first:
-                ticks = _ticks(last - first + 1)
-                fig.layout.xaxis.update(tickmode="array", tickvals=ticks, ticktext=[str(v + first) for v in ticks])
-            else:
-                fig.layout.xaxis.update(tickmode="auto", tickvals=None, ticktext=None)
-        if self._raster_view.children[1] is not self.raster_fig:
-            self._raster_view.children = (self.summary, self.raster_fig)
+            fig.layout.shapes = self._raster_shapes + tuple(marks)
+        if self._raster_view.children[1] is not fig:
+            self._raster_view.children = (self.summary, fig)
 
-    def _render_canvas(self, result, shown):
+    def _render_canvas(self, result, shown, same_data):
         first, last = result.window
         canvas = self.canvas
         with canvas.hold_sync():
-            canvas.set_spikes(shown)
+            if not same_data or self._raster_view.children[1] is not canvas:
+                canvas.set_spikes(shown)
             column = (result.t - first) // canvas.t_factor
             canvas.highlight = [column, column + 1] if first <= result.t <= last else []
         if self._raster_view.children[1] is not canvas:

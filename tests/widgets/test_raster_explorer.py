@@ -163,6 +163,12 @@ def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
     panel.window.value = (10, 70)
     panel._on_raster_click(panel.raster_fig.data[0], SimpleNamespace(xs=[5.0], ys=[12]))
     assert panel.neuron.value == 12 and panel.t.value == 15 and panel.result.neuron == 12
+    # a selection-only change moves the marks (the data stay): scrubber at step 5 of the window, row 12
+    shapes = panel.raster_fig.layout.shapes
+    assert [s.x0 for s in shapes if s.type == "line"] == [5] and [s.y0 for s in shapes if s.type == "rect"] == [11.5]
+    width = panel.first_fig.data[0].z.shape[1]
+    (mark,) = panel.first_fig.layout.shapes
+    assert (mark.x0 + 0.5, mark.y0 + 0.5) == (12 % width, 12 // width)
     panel._on_raster_click(panel.raster_fig.data[0], SimpleNamespace(xs=[], ys=[]))
     assert panel.neuron.value == 12
 
