@@ -29,7 +29,7 @@ import traitlets
 
 from snnlab._checks import check_int, describe
 from snnlab.bitpack import packbits
-from snnlab.viz._data import IMAGE_MAX_COLS, IMAGE_MAX_ROWS, bin_columns_any, bin_factor
+from snnlab.viz._data import IMAGE_MAX_COLS, IMAGE_MAX_ROWS, bin_any, bin_factor
 
 __all__ = ["CanvasRaster"]
 
@@ -102,9 +102,10 @@ class CanvasRaster(anywidget.AnyWidget):
             raise ValueError(f"CanvasRaster.set_spikes: spikes must be a 2-D [T, N] (time x neuron) array, "
                              f"got shape {list(spikes.shape)}")
         steps, neurons = spikes.shape
-        cells = (spikes.detach() != 0).t()
-        cells = bin_columns_any(cells, self.max_cols)
-        cells = bin_columns_any(cells.t(), self.max_rows).t()
+        cells = spikes.detach()
+        cells = cells if cells.dtype == torch.bool else cells != 0
+        cells = bin_any(bin_any(cells, 0, self.max_cols), 1, self.max_rows)  # [T', N'] time and neuron bins
+        cells = cells.t().contiguous()                                        # [N', T'] a row per neuron
         packed = packbits(cells.reshape(-1)) if cells.numel() else cells.new_zeros(0, dtype=torch.uint8)
         payload = packed.cpu().numpy().tobytes()
         self.t_factor = bin_factor(steps, self.max_cols)

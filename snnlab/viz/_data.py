@@ -34,7 +34,7 @@ from .._checks import describe
 __all__ = [
     "MARKER_MAX", "IMAGE_MAX_ROWS", "IMAGE_MAX_COLS", "to_numpy", "spike_matrix", "LayerStack",
     "stack_layers", "raster_path", "bin_factor", "RasterImage", "raster_image", "firing_rates",
-    "bin_columns_any", "check_marker_max", 
+    "bin_any", "check_marker_max", 
 ]
 
 MARKER_MAX = 5000
@@ -82,7 +82,8 @@ def spike_matrix(spikes, owner: str, name: str = "spikes") -> np.ndarray:
         if spikes.dim() != 2:
             raise ValueError(f"{owner}: {name} must be a 2-D [T, N] (time x neuron) array, "
                              f"got shape {list(spikes.shape)}")
-        return (spikes.detach() != 0).cpu().numpy()
+        bits = spikes.detach()
+        return (bits if bits.dtype == torch.bool else bits != 0).cpu().numpy()
     arr = to_numpy(spikes, owner, name)
     if arr.ndim != 2:
         raise ValueError(f"{owner}: {name} must be a 2-D [T, N] (time x neuron) array, got shape {list(arr.shape)}")
@@ -194,14 +195,15 @@ def raster_image(matrix: np.ndarray, max_rows: int = IMAGE_MAX_ROWS, max_cols: i
     """
     t, n = matrix.shape
     ft, fn = bin_factor(t, max_cols), bin_factor(n, max_rows)
-    img = matrix.T
     if ft == 1 and fn == 1:
-        return RasterImage(img.astype(np.float32), 1, 1)
-    rows, cols = -(-n // fn), -(-t // ft)
-    padded = np.zeros((rows * fn, cols * ft), dtype=np.float32)
-    padded[:n, :t] = img
-    values = padded.reshape(rows, fn, cols, ft).sum(axis=(1, 3)) / np.float32(fn * ft)
-    return RasterImage(values.astype(np.float32), ft, fn)
+        return RasterImage(matrix.T.astype(np.float32), 1, 1)
+    cols, rows = -(-t // ft), -(-n // fn)
+    if (cols * ft, rows * fn) != (t, n):
+        padded = np.zeros((cols * ft, rows * fn), dtype=bool)
+        padded[:t, :n] = matrix
+        matrix = padded
+    counts = matrix.reshape(cols, ft, rows, fn).sum(axis=(1, 3), dtype=np.int32)
+    return RasterImage((counts.T / np.float32(fn * ft)).astype(np.float32), ft, fn)
 
 
 def firing_rates(matrix: np.ndarray) -> np.ndarray:
@@ -221,31 +223,37 @@ def firing_rates(matrix: np.ndarray) -> np.ndarray:
 
 
 
-def bin_columns_any(bits: torch.Tensor, max_cols: int) -> torch.Tensor:
-    """Bool ``[rows, cols]`` on any device -> ``[rows, ceil(cols / f)]``: a bin is on if any cell spiked.
+def bin_any(bits: torch.Tensor, dim: int, limit: int) -> torch.Tensor:
+    """Bool tensor on any device, binned along ``dim`` to at most ``limit`` bins: a bin is on if any cell is.
 
-    Runs on the tensor's device (used before bit-packing for the canvas raster).
+    Runs on the tensor's device (used before bit-packing for the canvas raster). The other
+    dimension is kept; binning the leading dim of a row-major ``[T, N]`` reduces across rows,
+    which vectorises along N.
 
     Shape:
-        ``[rows, cols]`` -> ``[rows, ceil(cols / bin_factor(cols, max_cols))]``.
+        ``[A, B]`` -> ``[ceil(A / f), B]`` (``dim=0``) or ``[A, ceil(B / f)]`` (``dim=1``),
+        ``f = bin_factor(size, limit)``.
 
     Example:
-        >>> bin_columns_any(torch.tensor([[True, False, False, False, True]]), 3).tolist()
+        >>> bin_any(torch.tensor([[True, False, False, False, True]]), 1, 3).tolist()
         [[True, False, True]]
+        >>> bin_any(torch.tensor([[True], [False], [False]]), 0, 2).tolist()
+        [[True], [False]]
     """
-    rows, cols = bits.shape
-    f = bin_factor(cols, max_cols)
+    size = bits.shape[dim]
+    f = bin_factor(size, limit)
     if f == 1:
         return bits
-    out_cols = -(-cols // f)
-    pad = out_cols * f - cols
+    out = -(-size // f)
+    pad = out * f - size
     if pad:
-        bits = torch.cat([bits, bits.new_zeros(rows, pad)], dim=1)
-    return bits.reshape(rows, out_cols, f).any(dim=2)
-
-
-
-
+        shape = list(bits.shape)
+        shape[dim] = pad
+        bits = torch.cat([bits, bits.new_zeros(shape)], dim=dim)
+    bytes_ = bits.view(torch.uint8)  # max over 0/1 bytes = any; faster than any() on CPU
+    if dim == 0:
+        return bytes_.reshape(out, f, -1).amax(dim=1).view(torch.bool)
+    return bytes_.reshape(bits.shape[0], out, f).amax(dim=2).view(torch.bool)
 
 
 def check_marker_max(owner, marker_max):

@@ -58,15 +58,16 @@ def test_raster_image_binning_matches_a_loop():
 
 
 @pytest.mark.parametrize("device", DEVICES)
-def test_bin_columns_any_matches_a_loop(device):
+def test_bin_any_matches_a_loop_along_either_dim(device):
     g = torch.Generator().manual_seed(0)
     bits = (torch.rand(4, 11, generator=g) < 0.2).to(device)
-    out = _data.bin_columns_any(bits, 4)
-    f = 3
-    expected = torch.stack([bits[:, i * f:(i + 1) * f].any(dim=1) for i in range(4)], dim=1)
+    out = _data.bin_any(bits, 1, 4)
+    expected = torch.stack([bits[:, i * 3:(i + 1) * 3].any(dim=1) for i in range(4)], dim=1)
     assert out.device == bits.device
     torch.testing.assert_close(out, expected)
-    assert _data.bin_columns_any(bits, 11) is bits
+    rows = _data.bin_any(bits.t(), 0, 4)
+    torch.testing.assert_close(rows, expected.t())
+    assert _data.bin_any(bits, 1, 11) is bits
 
 
 def test_firing_rates_and_histogram():

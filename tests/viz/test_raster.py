@@ -43,10 +43,21 @@ def test_mpl_marker_path_holds_every_spike(device):
 
 def test_mpl_big_input_takes_the_image_path_and_keeps_the_cells():
     s = _spikes(1000, 1000, 0.05)
-    art = vm.raster(_ax(), s)
+    art = vm.raster(_ax(), s, max_rows=1000, max_cols=1000)
     assert isinstance(art, AxesImage)
     np.testing.assert_array_equal(art.get_array(), s.T.numpy())
     assert art.get_extent() == [-0.5, 999.5, -0.5, 999.5]
+
+
+def test_mpl_image_is_binned_to_the_axes_pixels_by_default():
+    s = _spikes(1000, 1000, 0.05)
+    ax = Figure(figsize=(6.4, 4.8), dpi=100).subplots()
+    box = ax.get_window_extent()
+    art = vm.raster(ax, s)
+    rows, cols = art.get_array().shape
+    assert rows <= np.ceil(box.height) and cols <= np.ceil(box.width)
+    ft, fn = -(-1000 // cols), -(-1000 // rows)
+    assert art.get_array().sum() * ft * fn == pytest.approx(float(s.sum()))
 
 
 def test_mpl_marker_max_moves_the_threshold():
@@ -58,7 +69,7 @@ def test_mpl_marker_max_moves_the_threshold():
 def test_mpl_long_raster_is_binned():
     s = _spikes(10_000, 50, 0.02)
     ax = _ax()
-    art = vm.raster(ax, s, marker_max=0)
+    art = vm.raster(ax, s, marker_max=0, max_cols=2000)
     assert art.get_array().shape == (50, 2000)
     expected = s.T.reshape(50, 2000, 5).mean(dim=2).numpy()
     np.testing.assert_allclose(art.get_array(), expected, rtol=1e-6)
@@ -97,7 +108,7 @@ def test_mpl_layers_rate_margin_and_update():
 def test_mpl_update_in_place_and_redraw_on_path_change():
     ax = _ax()
     s = _spikes(300, 200, 0.5)
-    img = vm.raster(ax, s)
+    img = vm.raster(ax, s, max_rows=200, max_cols=300)
     s2 = _spikes(300, 200, 0.5, seed=3)
     assert vm.update_raster(img, s2) is img
     np.testing.assert_array_equal(img.get_array(), s2.T.numpy())

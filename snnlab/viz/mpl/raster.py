@@ -16,20 +16,26 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
+from ..._checks import check_int
 from .. import _data
 from ._common import attach, check_axes, check_marker_max, remove_created, show_message, state_of
 
 __all__ = ["raster", "update_raster"]
 
+RATE_SIZE = 0.14  # width of the rate column, a fraction of the raster's width
+RATE_PAD = 0.08  # gap between raster and rate column, inches
+
 
 def raster(ax, spikes, *, rate_margin=False, layer_names=None, marker_max=_data.MARKER_MAX, color="black",
-           max_rows=_data.IMAGE_MAX_ROWS, max_cols=_data.IMAGE_MAX_COLS):
+           max_rows=None, max_cols=None):
     """Draw a spike raster on ``ax`` (time on x, neuron on y) and return its artist.
 
     With at most ``marker_max`` spikes each spike is a ``'|'`` marker (a ``PathCollection``);
-    with more, the raster is an image (``AxesImage``, nearest-neighbour), binned to at most
-    ``max_cols`` time bins x ``max_rows`` neuron bins (a pixel's shade = the fraction of its cells
-    that spiked). ``rate_margin=True`` adds a firing-rate column (spikes per step) at the right.
+    with more, the raster is an image (``AxesImage``), binned to at most ``max_cols`` time bins x
+    ``max_rows`` neuron bins (a bin's shade = the fraction of its cells that spiked). By default
+    the limits are the axes' size in pixels (at most ``IMAGE_MAX_COLS`` x ``IMAGE_MAX_ROWS``), so
+    every spike counts in the picture (no nearest-neighbour sampling dropping rows) and drawing
+    stays cheap; pass larger limits for a sharper image when zooming or saving at a higher dpi. ``rate_margin=True`` adds a firing-rate column (spikes per step) at the right.
     Layers (a dict or list) are stacked bottom-up with dashed separators and named ticks. Empty
     input shows "no data"; a raster without spikes shows "no spikes".
 
@@ -40,7 +46,7 @@ def raster(ax, spikes, *, rate_margin=False, layer_names=None, marker_max=_data.
         >>> import torch
         >>> from matplotlib.figure import Figure
         >>> ax = Figure().subplots()
-        >>> img = raster(ax, torch.rand(300, 200) < 0.5, rate_margin=True)
+        >>> img = raster(ax, torch.rand(300, 200) < 0.5, rate_margin=True, max_rows=200, max_cols=300)
         >>> type(img).__name__, img.get_array().shape
         ('AxesImage', (200, 300))
     """
@@ -48,8 +54,10 @@ def raster(ax, spikes, *, rate_margin=False, layer_names=None, marker_max=_data.
     check_axes(owner, ax)
     if not isinstance(rate_margin, bool):
         raise TypeError(f"{owner}: rate_margin must be a bool, got {rate_margin!r}")
+    rows_px, cols_px = _pixel_limits(ax, rate_margin)
     options = dict(rate_margin=rate_margin, marker_max=check_marker_max(owner, marker_max), color=color,
-                   max_rows=int(max_rows), max_cols=int(max_cols))
+                   max_rows=rows_px if max_rows is None else check_int(owner, "max_rows", max_rows, minimum=1),
+                   max_cols=cols_px if max_cols is None else check_int(owner, "max_cols", max_cols, minimum=1))
     stack = _data.stack_layers(spikes, layer_names, owner)
     return _draw(ax, stack, options)
 
@@ -96,6 +104,17 @@ def update_raster(artist, spikes, *, layer_names=None):
     return artist
 
 
+def _pixel_limits(ax, rate_margin):
+    """``(rows, cols)``: the axes' height and width in pixels (less the rate column), capped by ``_data``."""
+    box = ax.get_window_extent()
+    width = box.width
+    if rate_margin and getattr(ax, "_snnlab_rate_axes", None) is None:
+        width = (width - RATE_PAD * ax.figure.dpi) / (1.0 + RATE_SIZE)
+    rows = int(min(max(np.ceil(box.height), 16), _data.IMAGE_MAX_ROWS))
+    cols = int(min(max(np.ceil(width), 16), _data.IMAGE_MAX_COLS))
+    return rows, cols
+
+
 def _vmax(img):
     """Full scale: 1 for unbinned spikes, the busiest bin for binned images (so sparse bins show)."""
     if img.t_factor == 1 and img.n_factor == 1:
@@ -124,7 +143,7 @@ def _rate_axes(ax):
     """The firing-rate column right of ``ax``: made once (it takes its room from ``ax``), then reused."""
     rax = getattr(ax, "_snnlab_rate_axes", None)
     if rax is None:
-        rax = make_axes_locatable(ax).append_axes("right", size="14%", pad=0.08, sharey=ax)
+        rax = make_axes_locatable(ax).append_axes("right", size=f"{100 * RATE_SIZE:g}%", pad=RATE_PAD, sharey=ax)
         rax.tick_params(labelleft=False, labelsize=7)
         rax.xaxis.set_major_locator(MaxNLocator(2))
         rax.set_xlabel("rate", fontsize=8)
@@ -160,8 +179,9 @@ def _draw(ax, stack, opts):
                            extent=img.extent, cmap=cmap, vmin=0.0, vmax=_vmax(img))
         ax.set_xlim(-0.5, t_steps - 0.5)
         ax.set_ylim(-0.5, n_neurons - 0.5)
-        binned = f" (bins of {img.t_factor})" if img.t_factor > 1 else ""
-        ax.set_xlabel(f"time step{binned}")
+        ax.set_xlabel("time step" + (f" (bins of {img.t_factor})" if img.t_factor > 1 else ""))
+        if img.n_factor > 1:
+            ax.set_ylabel(f"neuron (bins of {img.n_factor})")
     else:
         t, n = np.nonzero(matrix)
         size = float(np.clip(4000.0 / n_neurons, 6.0, 80.0))

@@ -121,5 +121,5 @@ def png_data_uri(values, color, binary):
     header = struct.pack(">IIBBBBB", cols, rows, depth, 3, 0, 0, 0)
     plte = bytes(c for p in palette for c in p)
     png = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", plte)
-           + _chunk(b"IDAT", zlib.compress(raw, 6)) + _chunk(b"IEND", b""))
+           + _chunk(b"IDAT", zlib.compress(raw, 1)) + _chunk(b"IEND", b""))
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")
