@@ -79,7 +79,8 @@ class Panel(W.VBox):
 
     Args:
         device: ``'cpu'`` or ``'cuda'`` (default: CUDA when available, else CPU).
-        throttle_ms: minimum time between two redraws caused by control changes (0: redraw on every change).
+        throttle_ms: minimum time between two redraws caused by browser changes (0: redraw on every change;
+            changes made from Python always redraw at once).
         blocking: run background work (``start_background``) in the calling thread, for headless use.
 
     Shape:

@@ -18,7 +18,7 @@ Example:
     >>> panel.result.predicted.shape, panel.result.target.shape, round(panel.result.loss, 4)
     (torch.Size([12, 12]), torch.Size([12, 12]), 0.1562)
 """
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import ipywidgets as W
 import plotly.graph_objects as go
