@@ -3,8 +3,8 @@
 ``multi_step(cfg, x_seq, v_init, k)`` follows the contract of :mod:`snnlab.backends.config` and
 gives the same results as the ``'torch'`` backend (identical spikes, gradients within float
 rounding). One kernel runs the forward over all ``T`` steps, one runs the backward from ``T - 1``
-down to 0 (the PLIF leak gradient is summed per program, then across programs, with no atomics,
-so it is deterministic).
+down to 0 (the PLIF leak gradient is summed over time per neuron in the kernel, then over neurons
+by one ``sum``, with no atomics, so it is deterministic).
 
 Memory and traffic per element of ``x_seq``: forward reads ``x`` and writes the spike and the
 pre-spike potential ``h`` (the only tensor saved for backward, stored in the input's dtype);
@@ -50,35 +50,40 @@ __all__ = ["multi_step", "FUSED_DTYPES"]
 FUSED_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 _OWNER = "triton backend"
 _INTERPRET_BLOCK = 32  # small blocks under the interpreter, so tests cover several programs and tails
-_GPU_CONFIGS = ((1024, 4), (2048, 4), (2048, 8), (4096, 8))
+_GPU_CONFIGS = ((1024, 4), (2048, 4), (2048, 8), (4096, 8))  # (BLOCK, num_warps) tried by the autotuner
+_SMALL_N = 1 << 16  # below this many neurons per step: one fixed config, no autotuning
+_SMALL_BLOCK = 512
 _launchers = {}
 
 
 def _kernels():
-    """The kernel module and the (autotuned on a GPU) forward / backward launchers, built once."""
+    """``{'forward': ..., 'backward': ...}``: per kernel, (fixed-BLOCK kernel, BLOCK, autotuned kernel)."""
     from . import triton_kernels as tk
 
     key = tk.interpreting()
     if key not in _launchers:
         if key:
-            fwd, bwd, block = tk.neuron_forward, tk.neuron_backward, _INTERPRET_BLOCK
+            _launchers[key] = {"forward": (tk.neuron_forward, _INTERPRET_BLOCK, None),
+                               "backward": (tk.neuron_backward, _INTERPRET_BLOCK, None)}
         else:
             import triton
 
             configs = [triton.Config({"BLOCK": b}, num_warps=w) for b, w in _GPU_CONFIGS]
-            fwd = triton.autotune(configs, key=["N"])(tk.neuron_forward)
-            bwd = triton.autotune(configs, key=["N"])(tk.neuron_backward)
-            block = None
-        _launchers[key] = (tk, fwd, bwd, block)
+            _launchers[key] = {name: (fn, _SMALL_BLOCK, triton.autotune(configs, key=["N"])(fn))
+                               for name, fn in (("forward", tk.neuron_forward), ("backward", tk.neuron_backward))}
     return _launchers[key]
 
 
-def _launch(kernel, block, n, *args, **constexprs):
-    """Launch over ``ceil(n / BLOCK)`` programs (BLOCK fixed, or chosen by the autotuner)."""
-    if block is not None:
-        kernel[(_cdiv(n, block),)](*args, BLOCK=block, **constexprs)
+def _launch(name, n, *args, **constexprs):
+    """Launch kernel ``name`` over ``ceil(n / BLOCK)`` programs: a fixed BLOCK under the interpreter
+    and for small ``n``, else the BLOCK / num_warps the autotuner picked for this ``n``."""
+    plain, block, tuned = _kernels()[name]
+    if tuned is None:
+        plain[(_cdiv(n, block),)](*args, BLOCK=block, **constexprs)
+    elif n < _SMALL_N:
+        plain[(_cdiv(n, block),)](*args, BLOCK=block, num_warps=4, enable_fp_fusion=False, **constexprs)
     else:
-        kernel[lambda meta: (_cdiv(n, meta["BLOCK"]),)](*args, enable_fp_fusion=False, **constexprs)
+        tuned[lambda meta: (_cdiv(n, meta["BLOCK"]),)](*args, enable_fp_fusion=False, **constexprs)
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -99,7 +104,6 @@ class _FusedMultiStep(torch.autograd.Function):
 
     @staticmethod
     def forward(ctx, x, v0, k_tensor, cfg, k_float, theta_tensor, save_h):
-        tk, fwd, _, block = _kernels()
         T, N = x.shape
         spike = torch.empty_like(x)
         h = torch.empty_like(x) if save_h else spike  # an unused pointer when no gradient is needed
@@ -107,7 +111,7 @@ class _FusedMultiStep(torch.autograd.Function):
         theta_val = 1.0 if theta_tensor is not None else float(cfg.v_threshold)
         r = 0.0 if cfg.v_reset is None else float(cfg.v_reset)
         if N > 0:
-            _launch(fwd, block, N, x, v0, theta_tensor if theta_tensor is not None else x,
+            _launch("forward", N, x, v0, theta_tensor if theta_tensor is not None else x,
                     k_tensor if k_tensor is not None else x, spike, h, v_out,
                     T, N, theta_val, k_float, 1.0 - k_float, r,
                     STORE_V_SEQ=bool(cfg.store_v_seq), STORE_H=bool(save_h),
@@ -121,7 +125,6 @@ class _FusedMultiStep(torch.autograd.Function):
     @staticmethod
     @once_differentiable
     def backward(ctx, grad_spike, grad_v_out):
-        _, _, bwd, block = _kernels()
         h, v0, x, k_tensor, theta_tensor = ctx.saved_tensors
         cfg = ctx.cfg
         if h is None:
@@ -133,14 +136,13 @@ class _FusedMultiStep(torch.autograd.Function):
         grad_k = None
         parts = None
         if need_gk:
-            n_parts = max(1, _cdiv(N, block if block is not None else min(b for b, _ in _GPU_CONFIGS)))
-            parts = torch.zeros(n_parts, dtype=torch.float32, device=h.device)
+            parts = torch.empty(N, dtype=torch.float32, device=h.device)  # per-neuron partial sums
         seq_grad = grad_v_out if cfg.store_v_seq else None
         last_grad = None if cfg.store_v_seq else grad_v_out
         dummy = h
         if N > 0:
             alpha = float(cfg.alpha)
-            _launch(bwd, block, N,
+            _launch("backward", N,
                     grad_spike.contiguous() if grad_spike is not None else dummy,
                     seq_grad.contiguous() if seq_grad is not None else dummy,
                     last_grad.contiguous() if last_grad is not None else dummy,

@@ -149,7 +149,7 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
                     SURROGATE: tl.constexpr, THETA_FROM_PTR: tl.constexpr, K_FROM_PTR: tl.constexpr,
                     HAS_GRAD_SPIKE: tl.constexpr, HAS_GRAD_V_SEQ: tl.constexpr,
                     HAS_GRAD_V_LAST: tl.constexpr, STORE_GRAD_X: tl.constexpr, NEED_GRAD_K: tl.constexpr):
-    """The whole sequence backward for t = T-1..0, carrying dL/dv; one grad_k partial per program."""
+    """The whole sequence backward for t = T-1..0, carrying dL/dv; per-neuron grad_k partial sums."""
     pid = tl.program_id(0)
     offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
     mask = offs < N
@@ -223,7 +223,9 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
         h = h_prev
     tl.store(grad_v0_ptr + offs, _storable(grad_v, grad_v0_ptr.dtype.element_ty), mask=mask)
     if NEED_GRAD_K:
-        tl.store(grad_k_part_ptr + pid, tl.sum(grad_k, axis=0))
+        # one partial sum per neuron (summed over time); the caller reduces them across programs.
+        # Every launch configuration writes every slot, so autotuning leaves no stale partials.
+        tl.store(grad_k_part_ptr + offs, grad_k, mask=mask)
 
 
 @triton.jit(do_not_specialize=["R"])

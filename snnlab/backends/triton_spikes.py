@@ -28,6 +28,7 @@ __all__ = ["first_spike_index"]
 _OWNER = "first_spike_index"
 _INTERPRET_TILE = (16, 8)  # (rows, steps) per program under the interpreter: several programs and tails
 _GPU_TILE_ELEMENTS = 4096  # elements per program on a GPU (rows x a power-of-2 chunk of steps)
+_SMALL = 1 << 20  # elements below which the GPU kernel runs with a fixed config
 _autotuned = {}
 
 
@@ -78,5 +79,11 @@ def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
         else:
             block_t = min(256, 1 << max(0, (T - 1).bit_length()))
             block_r = tile // block_t
-            kernel[(-(-R // block_r),)](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t)
+            grid = (-(-R // block_r),)
+            if R * T < _SMALL:  # small inputs: one fixed config, no autotuning
+                from .triton_kernels import first_spike
+
+                first_spike[grid](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t, num_warps=4)
+            else:
+                kernel[grid](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t)
     return out.view(torch.bool)

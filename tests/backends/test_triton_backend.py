@@ -269,3 +269,27 @@ def test_neurons_with_triton_backend_on_cuda(name):
     torch.testing.assert_close(g1, g0, atol=1e-5, rtol=1e-5)
     for a, b in zip(p1, p0):
         torch.testing.assert_close(a, b, atol=0.0, rtol=1e-5)
+
+
+@pytest.mark.skipif(not interpreting(), reason="drives the GPU launch logic through the interpreter")
+def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
+    # The GPU dispatch (a fixed config for few neurons, autotuned above) runs here on the
+    # interpreter; a stand-in benchmarker makes the autotuner run every config, then pick one with
+    # fewer programs than the first it tried, so stale per-program results would show in grad_k.
+    from snnlab.backends import triton_kernels
+
+    monkeypatch.setattr(triton_kernels, "interpreting", lambda: False)
+    monkeypatch.setattr(triton_backend, "_launchers", {})
+    monkeypatch.setattr(triton_backend, "_check_device", lambda *args: None)
+    monkeypatch.setattr(triton_backend, "_GPU_CONFIGS", ((32, 4), (128, 8)))  # small blocks, for speed
+    monkeypatch.setattr(triton_backend, "_SMALL_N", 64)
+    launchers = triton_backend._kernels()
+    for _, _, tuned in launchers.values():
+        order = iter(range(100, 0, -1))
+        tuned.do_bench = lambda fn, quantiles=None, order=order: (fn(), [float(next(order))] * 3)[1]
+    cfg = make_cfg("plif", True, 0.0)
+    for n in (50, 300):
+        x, v0, k = make_inputs("cpu", shape=(2, n), kind="plif")
+        got, ref = run(triton_backend, cfg, x, v0, k), run(torch_backend, cfg, x, v0, k)
+        assert_matches(got, ref)
+    assert all(len(tuned.cache) == 1 for _, _, tuned in launchers.values())
