@@ -16,6 +16,7 @@ from .delay_explorer import DelayExplorer
 from .neuron_playground import NeuronPlayground
 from .raster_explorer import RasterExplorer
 from .similarity_explorer import SimilarityExplorer
+from .spike_debugger import SpikeDebugger
 from .training_dashboard import TrainingDashboard
 
 __all__ = [
@@ -26,5 +27,6 @@ __all__ = [
     "SimilarityExplorer",
     "DelayExplorer",
     "TrainingDashboard",
+    "SpikeDebugger",
     "CanvasRaster",
 ]
