@@ -32,7 +32,7 @@ class StepMetrics(NamedTuple):
     ``step`` counts updates (batches) from 0, ``optimizer_steps`` counts ``optimizer.step()`` calls
     so far (BPTT: 1 per update; FPTT and OTTT: ``T`` per update), ``loss`` is the mean per-time-step
     cross-entropy, ``accuracy`` the fraction of the batch whose time-averaged output picks the label,
-    ``peak_bytes`` the working-memory estimate described in the module docstring.
+    ``peak_bytes`` the working-memory estimate described in :mod:`snnlab.training`.
 
     Shape:
         ``loss`` and ``accuracy``: ``[]``.
@@ -54,9 +54,10 @@ class StepMetrics(NamedTuple):
 
     def as_dict(self) -> dict:
         """The metrics as plain Python numbers (reads the device once)."""
+        loss, accuracy = torch.stack([self.loss.float(), self.accuracy.float()]).tolist()
         return {"method": self.method, "step": self.step, "epoch": self.epoch,
-                "optimizer_steps": self.optimizer_steps, "loss": float(self.loss),
-                "accuracy": float(self.accuracy), "peak_bytes": self.peak_bytes}
+                "optimizer_steps": self.optimizer_steps, "loss": loss, "accuracy": accuracy,
+                "peak_bytes": self.peak_bytes}
 
 
 class Trainer:
