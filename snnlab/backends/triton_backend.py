@@ -86,6 +86,13 @@ def _launch(name, n, *args, **constexprs):
         tuned[lambda meta: (_cdiv(n, meta["BLOCK"]),)](*args, enable_fp_fusion=False, **constexprs)
 
 
+def _surrogate_switch(kind: str) -> int:
+    """The kernels' SURROGATE value for a surrogate ``kind``."""
+    from . import triton_kernels as tk
+
+    return tk.SIGMOID if kind == "sigmoid" else tk.ATAN
+
+
 def _cdiv(a: int, b: int) -> int:
     """``ceil(a / b)`` for positive ints."""
     return -(-a // b)
@@ -151,7 +158,7 @@ class _FusedMultiStep(torch.autograd.Function):
                     k_tensor if k_tensor is not None else dummy,
                     grad_x if grad_x is not None else dummy, grad_v0, parts if parts is not None else dummy,
                     T, N, ctx.theta_val, ctx.k_float, 1.0 - ctx.k_float, ctx.r, alpha, math.pi / 2 * alpha,
-                    DETACH_RESET=bool(cfg.detach_reset), SURROGATE=0 if cfg.surrogate == "sigmoid" else 1,
+                    DETACH_RESET=bool(cfg.detach_reset), SURROGATE=_surrogate_switch(cfg.surrogate),
                     HAS_GRAD_SPIKE=grad_spike is not None, HAS_GRAD_V_SEQ=seq_grad is not None,
                     HAS_GRAD_V_LAST=last_grad is not None, STORE_GRAD_X=grad_x is not None,
                     NEED_GRAD_K=bool(need_gk), **_statics(cfg, k_tensor, theta_tensor))

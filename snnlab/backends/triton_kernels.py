@@ -12,7 +12,7 @@ Arithmetic is fp32 whatever the storage dtype; offsets are int64 so ``T * N`` ma
 
 Shape:
     neuron kernels: ``x``, ``spike``, ``h``, ``grad_x`` ``[T, N]``; ``v_init``, threshold ``[N]``.
-    ``first_spike_kernel``: ``[R, T]`` in, ``[R, T]`` uint8 out.
+    ``first_spike``: ``[R, T]`` in, ``[R, T]`` uint8 out.
 
 Example:
     >>> import importlib.util
@@ -26,7 +26,7 @@ import triton.language as tl
 
 __all__ = ["neuron_forward", "neuron_backward", "first_spike", "SIGMOID", "ATAN", "interpreting"]
 
-SIGMOID = 0
+SIGMOID = 0  # values of the SURROGATE switch
 ATAN = 1
 
 
@@ -91,7 +91,7 @@ def _reset(h, spike, theta, r, HARD_RESET: tl.constexpr):
 def _surrogate_grad(z, alpha, c, SURROGATE: tl.constexpr):
     # surrogate.Sigmoid.derivative_function (alpha * s * (1 - s), s = sigmoid(alpha * z)) and
     # surrogate.ATan.derivative_function ((alpha / 2) / (1 + (c * z)^2), c = pi / 2 * alpha).
-    if SURROGATE == 0:
+    if SURROGATE == 0:  # SIGMOID (jit code reads no module globals)
         s = tl.sigmoid(z * alpha)
         d = (1.0 - s) * s * alpha
     else:
@@ -215,7 +215,7 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
                 dh_dk = x - leak
             else:
                 dh_dk = -leak
-            grad_k += tl.where(mask, grad_h * dh_dk, 0.0)
+            grad_k += grad_h * dh_dk
         if CHARGE_LIF:
             grad_v = grad_h * one_minus_k
         else:
