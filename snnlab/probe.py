@@ -8,10 +8,12 @@ Optionally it also stores the membrane potential ``v`` as a float16/float32 copy
 Memory is bounded: all layers share a budget of ``max_bytes`` (stored CPU bytes). Every layer is
 a ring buffer over the same number of most recent time steps, the *window*
 ``max_bytes // (bytes of one time step of all recorded layers)``, so the layers stay aligned in
-time and the total never exceeds the budget. Records are kept in chunks, one per forward call (one
-time step in single-step mode, ``T`` in multi-step mode); the oldest whole chunks are dropped to
-make room, and a chunk longer than the window is cut to its last steps on the device, before it
-is copied (with calls of ``T`` steps each, a layer holds between ``window - T + 1`` and ``window``).
+time and the total never exceeds the budget. Records are kept in chunks: a multi-step call gives
+one chunk of ``T`` steps, while single steps wait on their device and are merged into chunks of up
+to 64 steps (at most 1/8 of the window), so a long run holds few large CPU tensors and moves data
+to the host in few large copies. The oldest whole chunks are dropped to make room, so a layer holds
+between ``window - chunk length + 1`` and ``window`` steps; a call longer than the window is cut to
+its last steps on the device, before anything is copied.
 
 Time bookkeeping. A layer whose ``step_mode`` is ``'m'`` (or any ``MultiStepModule``) returns
 ``[T, N, *]``: its ``T`` steps are appended. Any other layer is taken to run one time step per call
@@ -55,6 +57,9 @@ from .bitpack import packbits, packed_length, unpackbits
 __all__ = ["SpikeProbe"]
 
 _Chunk = collections.namedtuple("_Chunk", "spikes v steps nbytes")
+# Short records (single steps) are merged into chunks of up to this many steps (and at most 1/8 of the
+# window), so that a long run holds few large CPU tensors rather than one small tensor per step.
+_MERGE_STEPS = 64
 
 
 class _Layer:
@@ -62,7 +67,8 @@ class _Layer:
 
     def __init__(self, name, module, has_v):
         self.name, self.module, self.has_v = name, module, has_v
-        self.chunks = collections.deque()
+        self.chunks = collections.deque()  # on the CPU, oldest first
+        self.pending = []  # newest short records, still on their device, waiting to be merged into one chunk
         self.step_shape = None
         self.step_bytes = None  # bytes stored per time step (spikes + v), known after the first output
         self.steps = 0
@@ -99,13 +105,19 @@ def _select(net, layers):
     return chosen
 
 
-def _folds_time(module):
-    """True when ``module`` runs its children on ``[T * N, *]`` (time folded into the batch)."""
+def _container_types():
+    """Containers that may fold time into the batch (the probe tracks their calls)."""
     from .layer import SeqToANNContainer, StepModeContainer
 
-    if isinstance(module, SeqToANNContainer):
+    return SeqToANNContainer, StepModeContainer
+
+
+def _folds_time(module):
+    """True when ``module`` runs its children on ``[T * N, *]`` (time folded into the batch)."""
+    seq_to_ann, step_mode_container = _container_types()
+    if isinstance(module, seq_to_ann):
         return True
-    return isinstance(module, StepModeContainer) and module.step_mode == "m" and not module.stateful
+    return isinstance(module, step_mode_container) and module.step_mode == "m" and not module.stateful
 
 
 def _remove(handles):
@@ -149,12 +161,12 @@ class SpikeProbe:
                  v_dtype=torch.float32):
         if not isinstance(net, nn.Module):
             raise TypeError(f"SpikeProbe: net must be a torch.nn.Module, got {describe(net)}")
-        self.record_v = check_bool("SpikeProbe", "record_v", record_v)
-        self.pack = check_bool("SpikeProbe", "pack", pack)
-        self.max_bytes = check_int("SpikeProbe", "max_bytes", max_bytes, minimum=1)
+        self._record_v = check_bool("SpikeProbe", "record_v", record_v)
+        self._pack = check_bool("SpikeProbe", "pack", pack)
+        self._max_bytes = check_int("SpikeProbe", "max_bytes", max_bytes, minimum=1)
         if not isinstance(v_dtype, torch.dtype) or not v_dtype.is_floating_point:
             raise TypeError(f"SpikeProbe: v_dtype must be a floating torch.dtype, got {describe(v_dtype)}")
-        self.v_dtype = v_dtype
+        self._v_dtype = v_dtype
         chosen = _select(net, layers)
         self._layers = {name: _Layer(name, m, isinstance(getattr(m, "v", None), (torch.Tensor, float)))
                         for name, m in chosen}
@@ -165,14 +177,20 @@ class SpikeProbe:
         self._finalizer = weakref.finalize(self, _remove, self._handles)
         ref = weakref.ref(self)
         recorded = set(id(m) for _, m in chosen)
-        for name, module in net.named_modules():
-            if any(isinstance(module, c) for c in _container_types()) and any(
+        for module in net.modules():
+            if isinstance(module, _container_types()) and any(
                     id(sub) in recorded for sub in module.modules() if sub is not module):
                 self._handles.append(module.register_forward_pre_hook(_fold_enter(ref)))
                 self._handles.append(module.register_forward_hook(_fold_exit(ref), always_call=True))
         for layer in self._layers.values():
             self._handles.append(layer.module.register_forward_pre_hook(_pre(ref, layer)))
             self._handles.append(layer.module.register_forward_hook(_post(ref, layer), always_call=True))
+
+    # settings are fixed at construction (the stored layout depends on them)
+    record_v = property(lambda self: self._record_v, doc="Whether membrane potentials are recorded.")
+    pack = property(lambda self: self._pack, doc="Whether spikes are stored bit-packed.")
+    max_bytes = property(lambda self: self._max_bytes, doc="The budget, in bytes, shared by all layers.")
+    v_dtype = property(lambda self: self._v_dtype, doc="The dtype of stored potentials.")
 
     # ------------------------------------------------------------------------------- lifecycle
     def close(self):
@@ -194,6 +212,7 @@ class SpikeProbe:
         """Forget every record and counter; the hooks stay in place."""
         for layer in self._layers.values():
             layer.chunks.clear()
+            layer.pending = []
             layer.step_shape, layer.step_bytes, layer.nonbinary = None, None, None
             layer.steps, layer.dropped = 0, 0
         self._nbytes = 0
@@ -243,13 +262,33 @@ class SpikeProbe:
         if seq.dtype != torch.bool:  # remember (on the device, without syncing) if values were not 0/1
             flag = torch.ne(seq, bits).any()
             layer.nonbinary = flag if layer.nonbinary is None else layer.nonbinary | flag
-        stored = packbits(bits.reshape(bits.shape[0], -1)) if self.pack else bits
-        self._trim(layer, window - seq.shape[0])
-        chunk = _Chunk(self._to_cpu(stored), None if v_seq is None else self._to_cpu(v_seq.to(self.v_dtype)),
-                       seq.shape[0], seq.shape[0] * layer.step_bytes)
-        layer.chunks.append(chunk)
-        layer.steps += chunk.steps
-        self._nbytes += chunk.nbytes
+        stored = packbits(bits.reshape(bits.shape[0], -1)) if self.pack else bits.clone()
+        v_part = None if v_seq is None else v_seq.to(self.v_dtype, copy=True)
+        steps = seq.shape[0]
+        self._trim(layer, window - steps)
+        layer.pending.append((stored, v_part))
+        layer.steps += steps
+        self._nbytes += steps * layer.step_bytes
+        if sum(p[0].shape[0] for p in layer.pending) >= max(1, min(_MERGE_STEPS, window // 8)):
+            self._flush(layer)
+
+    def _flush(self, layer, keep=None):
+        """Merge the pending records of ``layer`` into one CPU chunk (only its last ``keep`` steps)."""
+        if not layer.pending:
+            return
+        spikes = torch.cat([p[0] for p in layer.pending])
+        v = None if layer.pending[0][1] is None else torch.cat([p[1] for p in layer.pending])
+        layer.pending = []
+        if keep is not None and keep < spikes.shape[0]:
+            cut = spikes.shape[0] - keep
+            layer.steps -= cut
+            layer.dropped += cut
+            self._nbytes -= cut * layer.step_bytes
+            if keep == 0:
+                return
+            spikes, v = spikes[cut:].clone(), (v[cut:].clone() if v is not None else None)
+        layer.chunks.append(_Chunk(self._to_cpu(spikes), None if v is None else self._to_cpu(v),
+                                   spikes.shape[0], spikes.shape[0] * layer.step_bytes))
 
     def _step_bytes(self) -> int:
         return sum(layer.step_bytes for layer in self._layers.values() if layer.step_bytes is not None)
@@ -264,11 +303,14 @@ class SpikeProbe:
 
     def _trim(self, layer, keep):
         """Drop the oldest whole chunks of ``layer`` until it holds at most ``keep`` steps."""
+        keep = max(keep, 0)
         while layer.chunks and layer.steps > keep:
             old = layer.chunks.popleft()
             layer.steps -= old.steps
             layer.dropped += old.steps
             self._nbytes -= old.nbytes
+        if layer.steps > keep:  # only pending records are left: keep their newest steps
+            self._flush(layer, keep)
 
     def _v_of(self, layer, seq):
         """The potential matching the chunk ``seq`` ``[T, N, *]``; NaN where the layer exposes none."""
@@ -280,8 +322,11 @@ class SpikeProbe:
         return torch.full(seq.shape, float("nan"), dtype=self.v_dtype, device=seq.device)
 
     def _to_cpu(self, tensor):
+        """``tensor`` (private to the probe) on the CPU; CUDA copies are asynchronous."""
+        if tensor.device.type == "cpu":
+            return tensor.contiguous()
         if tensor.device.type != "cuda":
-            return tensor.to("cpu", copy=True) if tensor.device.type != "cpu" else tensor.contiguous().clone()
+            return tensor.to("cpu")
         self._cuda_devices.add(tensor.device)
         host = torch.empty(tensor.shape, dtype=tensor.dtype, pin_memory=True)
         host.copy_(tensor, non_blocking=True)  # no host sync here; readers synchronize first
@@ -316,9 +361,11 @@ class SpikeProbe:
 
     def _layer(self, name):
         check_choice("SpikeProbe", "name", name, tuple(self._layers))
+        layer = self._layers[name]
+        self._flush(layer)
         for device in self._cuda_devices:
             torch.cuda.synchronize(device)
-        return self._layers[name]
+        return layer
 
     def spikes(self, name: str) -> torch.Tensor:
         """The held spikes of layer ``name`` as a CPU bool tensor ``[T, N, *]`` (``[0]`` if none yet)."""
@@ -356,12 +403,6 @@ class SpikeProbe:
 
 
 # ----------------------------------------------------------------------------------- hooks
-def _container_types():
-    from .layer import SeqToANNContainer, StepModeContainer
-
-    return (SeqToANNContainer, StepModeContainer)
-
-
 def _fold_enter(ref):
     def hook(module, args):
         probe = ref()

@@ -208,6 +208,34 @@ def test_multi_step_layers_share_the_window():
     torch.testing.assert_close(probe.v("3")[-1], v3)
 
 
+def test_single_steps_are_merged_into_few_chunks():
+    node = neuron.IFNode()
+    x = _inputs(300, 2, 8, seed=9)
+    with SpikeProbe(node, max_bytes=16 * 8 * 300) as probe:  # window 1200: merge 64 steps at a time
+        out = torch.stack([node(x[t]) for t in range(300)])
+        layer_record = probe._layers[""]
+        assert len(layer_record.chunks) == 4 and len(layer_record.pending) == 300 - 4 * 64
+        torch.testing.assert_close(probe.spikes(""), out.bool())  # reading merges the rest
+        assert len(layer_record.chunks) == 5 and not layer_record.pending
+    assert probe.nbytes == 300 * 2 and probe.num_steps == {"": 300}
+
+
+def test_shrinking_window_cuts_pending_steps():
+    torch.manual_seed(3)
+    net = nn.Sequential(neuron.IFNode(), nn.Linear(8, 200), neuron.IFNode())
+    x = _inputs(3, 2, 8, seed=10)
+    probe = SpikeProbe(net, max_bytes=64)
+    net[0](x[0])
+    net[0](x[1])  # layer '0' alone: 2 bytes per step, window 32, merged by 4: both steps pending
+    assert probe.num_steps == {"0": 2, "2": 0}
+    s0 = net[0](x[2])
+    net[2](net[1](s0))  # layer '2' appears (50 bytes per step): window 64 // 52 = 1, '0' keeps its newest step
+    assert probe.window == 1 and probe.num_steps == {"0": 1, "2": 1} and probe.dropped_steps == {"0": 2, "2": 0}
+    assert probe.nbytes == 2 + 50
+    torch.testing.assert_close(probe.spikes("0"), s0[None].bool())
+    probe.close()
+
+
 def test_oversized_chunk_keeps_its_last_steps_and_oversized_step_is_dropped():
     node = neuron.IFNode(step_mode="m")
     x = _inputs(20, 2, 8, seed=5)  # 16 neurons per step: 2 packed bytes
