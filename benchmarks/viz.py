@@ -23,7 +23,6 @@ import statistics
 import sys
 import time
 
-import numpy as np
 import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
@@ -184,6 +183,13 @@ def main():
 
     print("\n## matplotlib raster to PNG (8 x 5 in at 100 dpi), target <= 200 ms")
     s = spikes(1000, 1000, 0.05, 0)
+
+    def empty_axes():
+        fig = Figure(figsize=(8, 5), dpi=100)
+        fig.subplots().set_xlim(0, 1000)
+        fig.savefig(io.BytesIO(), format="png")
+
+    print(f"baseline: the same figure with an empty axes    : {median_ms(empty_axes, r):7.1f}")
     print(f"1000 x 1000, 5 % spikes (image path)            : {mpl_png_ms(s, r):7.1f}")
     print(f"1000 x 1000, 5 % spikes, rate margin            : {mpl_png_ms(s, r, rate_margin=True):7.1f}")
     big = spikes(10_000, 1000, 0.1, 1)

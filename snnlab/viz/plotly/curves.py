@@ -57,6 +57,8 @@ def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None)
             else:
                 trace.update(x=f32(np.arange(values.size)), y=f32(values), visible=True,
                              mode="lines+markers" if values.size < 30 else "lines")
+        fig.layout.xaxis.title.text = xlabel
+        fig.layout.yaxis.title.text = ylabel
         if limits is not None:
             (x0, x1), (y0, y1) = limits
             fig.layout.xaxis.range = [x0, x1]

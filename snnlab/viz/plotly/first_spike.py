@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from .. import _series
 from .._data import MARKER_MAX
-from ._common import check_figure, f32, i32, new_figure, set_message
+from ._common import check_figure, f32, new_figure, set_message
 
 __all__ = ["first_spike_map"]
 
