@@ -12,7 +12,7 @@ Shape:
 Example:
     >>> panel = NeuronPlayground(model="LIF", tau=2.0, T=100, device="cpu")
     >>> panel
-    NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', surrogate='Sigmoid', alpha=4.0, input='constant', T=100)
+    NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', input='constant', T=100)
     >>> int(panel.result.spikes.sum()), panel.result.v_seq.shape
     (33, torch.Size([100]))
 """
@@ -108,7 +108,7 @@ class NeuronPlayground(Panel):
         ([0.0, 1.0, 0.0, 1.0, 1.0], [0.5, 0.0, 0.5, 0.0, 0.0])
     """
 
-    _repr_fields = ("model", "tau", "v_threshold", "reset", "surrogate", "alpha", "input", "T")
+    _repr_fields = ("model", "tau", "v_threshold", "reset", "input", "T")  # <= 110 characters: Jupyter cuts longer
 
     def __init__(self, model="LIF", tau=2.0, v_threshold=1.0, v_reset=0.0, reset="hard", surrogate_name="Sigmoid",
                  alpha=4.0, input_kind="constant", amplitude=1.2, rate=0.3, noise=0.3, T=100, seed=0, *,

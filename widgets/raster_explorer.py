@@ -25,6 +25,7 @@ Example:
 from typing import NamedTuple, Optional
 
 import ipywidgets as W
+import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -255,6 +256,8 @@ class RasterExplorer(Panel):
         with fig.batch_update():
             if not same_data:
                 vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
+                for trace in fig.data[:2]:
+                    trace.z = _json_safe(trace.z)
             marks = []
             if result.neuron is not None:
                 width = fig.data[0].z.shape[1]
@@ -342,6 +345,18 @@ def _summary(result):
         if times.numel():
             text += f", first at {int(times[0])}"
     return text
+
+
+def _json_safe(z):
+    """A heatmap's ``z`` with NaN cells as None: 2-D data reach the browser as JSON, which has no NaN.
+
+    (A NaN there makes the kernel warn "Out of range float values are not JSON compliant" into the
+    cell's output and the browser may drop the update.)
+    """
+    values = np.asarray(z, dtype=np.float64)
+    cells = values.astype(object)
+    cells[np.isnan(values)] = None
+    return cells.tolist()
 
 
 def _ticks(steps, count=6):

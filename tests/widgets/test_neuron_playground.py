@@ -36,8 +36,7 @@ def direct_run(model, tau, v_threshold, v_reset, sg, x_seq, device="cpu"):
 
 
 def test_defaults_and_repr(panel):
-    assert repr(panel) == ("NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', "
-                           "surrogate='Sigmoid', alpha=4.0, input='constant', T=100)")
+    assert repr(panel) == "NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', input='constant', T=100)"
     assert isinstance(panel.result, NeuronResult) and panel.error is None
     assert panel.result.x_seq.shape == panel.result.spikes.shape == panel.result.v_seq.shape == (100,)
 

@@ -255,3 +255,46 @@ def test_value_changes_made_by_sync_controls_do_not_trigger_another_redraw():
     assert panel.x.value == 1.0 and panel.computed == 1 and panel.result.item() == 1.0 and not panel.pending
     panel.x.value = 0.5
     assert panel.computed == 2 and panel.result.item() == 0.25
+
+
+@pytest.fixture
+def strict_comm(monkeypatch):
+    """Widgets created under this fixture send through a comm that checks messages as a kernel does."""
+    import json
+
+    import comm
+
+    sent = []
+
+    class StrictComm(comm.base_comm.BaseComm):
+        def publish_msg(self, msg_type, data=None, metadata=None, buffers=None, **keys):
+            json.dumps(data, default=str, allow_nan=False)  # NaN / inf are not JSON: the kernel would warn
+            sent.append(msg_type)
+
+    monkeypatch.setattr(comm, "create_comm", lambda *args, **kwargs: StrictComm(*args, **kwargs))
+    return sent
+
+
+def exercise(name):
+    """Build a panel and move a few of its controls: (panel, list of changes)."""
+    import widgets
+
+    panel = getattr(widgets, name)(device="cpu", throttle_ms=0)
+    changes = {
+        "NeuronPlayground": [("input", "poisson"), ("reset", "soft"), ("model", "IF"), ("T", 50)],
+        "RasterExplorer": [("window", (10, 60)), ("neuron", 3), ("encoder", "latency"), ("t", 20)],
+        "SimilarityExplorer": [("kernel", "gaussian"), ("sigma", 2.0), ("loss_type", "l1")],
+        "DelayExplorer": [("delay_steps", 7), ("input", "signal"), ("T", 20)],
+    }[name]
+    for control, value in changes:
+        getattr(panel, control).value = value
+    return panel
+
+
+@pytest.mark.parametrize("name", ["NeuronPlayground", "RasterExplorer", "SimilarityExplorer", "DelayExplorer"])
+def test_every_panel_message_is_json_compliant_and_the_repr_fits_jupyters_plain_text(strict_comm, name):
+    panel = exercise(name)
+    assert panel.error is None, panel.status_text
+    assert len(strict_comm) > 0  # the comm did see the messages
+    text = panel._repr_mimebundle_()["text/plain"]
+    assert text == repr(panel) and len(text) <= 110  # ipywidgets cuts longer text with an ellipsis
