@@ -44,7 +44,7 @@ __all__ = ["BaseNode", "IFNode", "LIFNode", "ParametricLIFNode", "OTTTLIFNode"]
 
 # surrogate classes whose derivative the fused backends implement, by ``kind``
 _FUSABLE_SURROGATES = {"sigmoid": surrogate.Sigmoid, "atan": surrogate.ATan}
-_STEP_METHODS = ("neuronal_charge", "neuronal_fire", "neuronal_reset")
+_STEP_METHODS = ("neuronal_charge", "neuronal_fire", "neuronal_reset", "single_step_forward", "_step")
 
 
 class BaseNode(MemoryModule):
@@ -157,7 +157,7 @@ class BaseNode(MemoryModule):
             return None
         kind, decay_input, k, owner = spec
         cls = type(self)
-        if any(getattr(cls, name) is not getattr(owner, name) for name in _STEP_METHODS + ("_step",)):
+        if any(getattr(cls, name) is not getattr(owner, name) for name in _STEP_METHODS):
             return None
         sg = self.surrogate_function
         sg_cls = _FUSABLE_SURROGATES.get(getattr(sg, "kind", None))
@@ -198,9 +198,11 @@ class BaseNode(MemoryModule):
             else:
                 self.v = v_out
             return spike_seq
+        # a subclass' own single_step_forward is honoured, as in SpikingJelly's step loop
+        step = self._step if type(self).single_step_forward is BaseNode.single_step_forward else self.single_step_forward
         spikes, vs = [], []
         for t in range(x_seq.shape[0]):
-            spikes.append(self._step(x_seq[t]))
+            spikes.append(step(x_seq[t]))
             if self.store_v_seq:
                 vs.append(self.v)
         if self.store_v_seq:

@@ -134,6 +134,19 @@ def test_neuron_uses_fused_backend_only_for_builtin_dynamics():
     assert node._fused_config(x) is None
 
 
+class NoisyIF(neuron.IFNode):
+    def single_step_forward(self, x):
+        return super().single_step_forward(x + 0.5)
+
+
+def test_overridden_single_step_forward_used_by_multi_step():
+    node = NoisyIF(step_mode="m", store_v_seq=True)
+    assert node._fused_config(torch.zeros(2, 1)) is None
+    out = node(torch.full((3, 1), 0.25))
+    assert out.flatten().tolist() == [0.0, 1.0, 0.0]
+    assert node.v_seq.flatten().tolist() == [0.75, 0.0, 0.75]
+
+
 @pytest.mark.parametrize("training", [True, False])
 def test_overridden_charge_respected_in_both_modes(training):
     x = torch.full((3, 1), 0.6)
