@@ -78,6 +78,10 @@ def _launch(name, n, *args, **constexprs):
     """Launch kernel ``name`` over ``ceil(n / BLOCK)`` programs: a fixed BLOCK under the interpreter
     and for small ``n``, else the BLOCK / num_warps the autotuner picked for this ``n``."""
     plain, block, tuned = _kernels()[name]
+    device = args[0].device
+    if device.type == "cuda" and device.index is not None and device.index != torch.cuda.current_device():
+        with torch.cuda.device(device):  # triton launches on the current device
+            return _launch(name, n, *args, **constexprs)
     if tuned is None:
         plain[(_cdiv(n, block),)](*args, BLOCK=block, **constexprs)
     elif n < _SMALL_N:

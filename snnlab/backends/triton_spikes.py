@@ -63,6 +63,9 @@ def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
         raise ValueError(f"{_OWNER}: spikes must be a CUDA tensor, got a tensor on {spikes.device}")
     if spikes.is_complex():
         raise TypeError(f"{_OWNER}: spikes must be a real or bool tensor, got {spikes.dtype}")
+    if spikes.is_cuda and spikes.device.index != torch.cuda.current_device():
+        with torch.cuda.device(spikes.device):  # triton launches on the current device
+            return first_spike_index(spikes)
     out = torch.empty(spikes.shape, dtype=torch.uint8, device=spikes.device)
     if spikes.numel() == 0:
         return out.view(torch.bool)
