@@ -33,11 +33,13 @@ def _rss_mib() -> float:
 
 
 def _storage_bytes(probe) -> int:
-    """Bytes of every distinct storage the probe's chunks keep alive (independent of probe.nbytes)."""
+    """Bytes of every distinct storage the probe keeps alive, merged chunks and pending steps
+    (counted independently of probe.nbytes)."""
     seen = {}
     for layer in probe._layers.values():
-        for chunk in layer.chunks:
-            for t in (chunk.spikes, chunk.v):
+        parts = [(c.spikes, c.v) for c in layer.chunks] + list(layer.pending)
+        for pair in parts:
+            for t in pair:
                 if t is not None:
                     storage = t.untyped_storage()
                     seen[storage.data_ptr()] = storage.nbytes()

@@ -69,6 +69,7 @@ class _Layer:
         self.name, self.module, self.has_v = name, module, has_v
         self.chunks = collections.deque()  # on the CPU, oldest first
         self.pending = []  # newest short records, still on their device, waiting to be merged into one chunk
+        self.pending_steps = 0
         self.step_shape = None
         self.step_bytes = None  # bytes stored per time step (spikes + v), known after the first output
         self.steps = 0
@@ -171,6 +172,7 @@ class SpikeProbe:
         self._layers = {name: _Layer(name, m, isinstance(getattr(m, "v", None), (torch.Tensor, float)))
                         for name, m in chosen}
         self._nbytes = 0
+        self._window = self._max_bytes  # recomputed whenever a layer's bytes per step change
         self._fold = []  # stack of (T, N) or None while inside containers that fold time
         self._cuda_devices = set()
         self._handles = []
@@ -212,10 +214,11 @@ class SpikeProbe:
         """Forget every record and counter; the hooks stay in place."""
         for layer in self._layers.values():
             layer.chunks.clear()
-            layer.pending = []
+            layer.pending, layer.pending_steps = [], 0
             layer.step_shape, layer.step_bytes, layer.nonbinary = None, None, None
             layer.steps, layer.dropped = 0, 0
         self._nbytes = 0
+        self._window = self._max_bytes
 
     # ------------------------------------------------------------------------------- recording
     def _record(self, layer, out):
@@ -246,9 +249,10 @@ class SpikeProbe:
             layer.step_shape = step_shape
             layer.step_bytes = (packed_length(count) if self.pack else count) + (
                 count * self.v_dtype.itemsize if v_seq is not None else 0)
+            self._window = self._max_bytes // max(self._step_bytes(), 1)
             for other in self._layers.values():  # the shared window may have shrunk
-                self._trim(other, self.window)
-        window = self.window
+                self._trim(other, self._window)
+        window = self._window
         if window < seq.shape[0]:
             layer.dropped += seq.shape[0] - window
             if window == 0:
@@ -262,14 +266,18 @@ class SpikeProbe:
         if seq.dtype != torch.bool:  # remember (on the device, without syncing) if values were not 0/1
             flag = torch.ne(seq, bits).any()
             layer.nonbinary = flag if layer.nonbinary is None else layer.nonbinary | flag
-        stored = packbits(bits.reshape(bits.shape[0], -1)) if self.pack else bits.clone()
+        if self.pack:
+            stored = packbits(bits.reshape(bits.shape[0], -1))
+        else:
+            stored = bits.clone() if bits is seq else bits  # never keep the network's own tensor
         v_part = None if v_seq is None else v_seq.to(self.v_dtype, copy=True)
         steps = seq.shape[0]
         self._trim(layer, window - steps)
         layer.pending.append((stored, v_part))
+        layer.pending_steps += steps
         layer.steps += steps
         self._nbytes += steps * layer.step_bytes
-        if sum(p[0].shape[0] for p in layer.pending) >= max(1, min(_MERGE_STEPS, window // 8)):
+        if layer.pending_steps >= max(1, min(_MERGE_STEPS, window // 8)):
             self._flush(layer)
 
     def _flush(self, layer, keep=None):
@@ -278,7 +286,7 @@ class SpikeProbe:
             return
         spikes = torch.cat([p[0] for p in layer.pending])
         v = None if layer.pending[0][1] is None else torch.cat([p[1] for p in layer.pending])
-        layer.pending = []
+        layer.pending, layer.pending_steps = [], 0
         if keep is not None and keep < spikes.shape[0]:
             cut = spikes.shape[0] - keep
             layer.steps -= cut
@@ -299,7 +307,7 @@ class SpikeProbe:
 
         Layers that have not produced output yet do not count; before any output it is ``max_bytes``.
         """
-        return self.max_bytes // max(self._step_bytes(), 1)
+        return self._window
 
     def _trim(self, layer, keep):
         """Drop the oldest whole chunks of ``layer`` until it holds at most ``keep`` steps."""
@@ -368,10 +376,10 @@ class SpikeProbe:
         return layer
 
     def spikes(self, name: str) -> torch.Tensor:
-        """The held spikes of layer ``name`` as a CPU bool tensor ``[T, N, *]`` (``[0]`` if none yet)."""
+        """The held spikes of layer ``name`` as a CPU bool tensor ``[T, N, *]`` (``T`` may be 0)."""
         layer = self._layer(name)
         if not layer.chunks:
-            return torch.zeros(0, dtype=torch.bool)
+            return torch.zeros((0,) + (layer.step_shape or ()), dtype=torch.bool)
         if layer.nonbinary is not None and bool(layer.nonbinary):
             self._warn_once(layer, "binary", f"SpikeProbe: layer {name!r} produced values other than 0 and 1; "
                                              f"they were recorded as output != 0")
@@ -388,7 +396,7 @@ class SpikeProbe:
             reason = "record_v=False" if not self.record_v else "the layer has no membrane potential v"
             raise ValueError(f"SpikeProbe: no potential recorded for layer {name!r} ({reason})")
         if not layer.chunks:
-            return torch.zeros(0, dtype=self.v_dtype)
+            return torch.zeros((0,) + (layer.step_shape or ()), dtype=self.v_dtype)
         return torch.cat([c.v for c in layer.chunks])
 
     def records(self) -> dict:

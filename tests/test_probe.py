@@ -248,7 +248,7 @@ def test_oversized_chunk_keeps_its_last_steps_and_oversized_step_is_dropped():
         with pytest.warns(RuntimeWarning, match=r"one time step of the recorded layers needs 16 bytes, more than "
                                                    r"max_bytes=1; nothing is kept"):
             node(x)
-    assert probe.num_steps == {"": 0} and probe.dropped_steps == {"": 20} and probe.spikes("").shape == (0,)
+    assert probe.num_steps == {"": 0} and probe.dropped_steps == {"": 20} and probe.spikes("").shape == (0, 2, 8)
 
 
 def test_new_batch_size_restarts_the_layer_record():
@@ -296,6 +296,13 @@ def test_hooks_removed_on_exit_close_and_garbage_collection():
     SpikeProbe(node)
     gc.collect()
     assert len(node._forward_hooks) == 0
+
+
+def test_nothing_recorded_yet():
+    probe = SpikeProbe(neuron.IFNode(), record_v=True)
+    assert probe.spikes("").shape == (0,) and probe.v("").shape == (0,) and probe.nbytes == 0
+    assert probe.window == probe.max_bytes and probe.records()[""].dtype == torch.bool
+    probe.close()
 
 
 def test_repr_is_short_and_deterministic():
