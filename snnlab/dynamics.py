@@ -189,55 +189,58 @@ def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Op
 
 
 # ----------------------------------------------------------------------------- graph-free forms
-def fired(h: torch.Tensor, v_threshold: Number) -> torch.Tensor:
-    """Where a spike fires, as a bool mask: ``h >= v_threshold``.
+# The fused backends evaluate the same step without a graph, from 0/1 spike values.
 
-    The same mask as ``fire(h, v_threshold) != 0``: the rounded difference ``h - v_threshold``
-    is zero exactly when ``h == v_threshold`` and otherwise keeps the sign of the exact one.
+def fired(h: torch.Tensor, v_threshold: Number, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """The spike values of :func:`fire` without a graph: 1 where ``h >= v_threshold``, else 0,
+    in ``h``'s dtype (written into ``out`` when given).
+
+    The same values as ``fire(h, v_threshold)``: the rounded difference ``h - v_threshold`` is
+    zero exactly when ``h == v_threshold`` and otherwise keeps the sign of the exact one.
 
     Shape:
-        ``h``: ``[*]``; returns a bool tensor ``[*]``.
+        ``h``: ``[*]``; ``v_threshold``: float or tensor broadcastable to ``h``; returns ``[*]``.
 
     Example:
         >>> import torch
         >>> fired(torch.tensor([0.5, 1.0]), 1.0)
-        tensor([False,  True])
+        tensor([0., 1.])
     """
-    return torch.ge(h, v_threshold)
+    return torch.ge(h, v_threshold, out=torch.empty_like(h) if out is None else out)
 
 
-def reset_values(h: torch.Tensor, mask: torch.Tensor, spike: torch.Tensor, v_threshold: Number,
-                 v_reset: Optional[float]) -> torch.Tensor:
-    """:func:`reset` evaluated without a graph, from the mask of :func:`fired` and its 0/1 ``spike``.
+def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Optional[float]) -> torch.Tensor:
+    """:func:`reset` evaluated without a graph, for 0/1 ``spike`` values (from :func:`fired`).
 
-    hard: ``v_reset`` where it fired, else ``h`` (what ``(1 - s) * h + s * r`` gives for
-    ``s`` in {0, 1}); soft: ``h - spike * v_threshold`` (the product is exact).
+    hard: ``h - h * spike`` (+ ``spike * v_reset``): ``h`` where no spike, exactly ``v_reset``
+    where one fired, the values ``(1 - s) * h + s * r`` gives; soft: ``h - spike * v_threshold``
+    (the products are exact).
 
     Shape:
-        ``h``, ``mask``, ``spike``: ``[*]``; returns ``[*]``.
+        ``h``, ``spike``: ``[*]``; returns ``[*]``.
 
     Example:
         >>> import torch
-        >>> h = torch.tensor([0.5, 1.5]); m = fired(h, 1.0)
-        >>> reset_values(h, m, m.to(h), 1.0, 0.0), reset_values(h, m, m.to(h), 1.0, None)
-        (tensor([0.5000, 0.0000]), tensor([0.5000, 0.5000]))
+        >>> h = torch.tensor([0.5, 1.5]); s = fired(h, 1.0)
+        >>> reset_values(h, s, 1.0, -0.5), reset_values(h, s, 1.0, None)
+        (tensor([ 0.5000, -0.5000]), tensor([0.5000, 0.5000]))
     """
     if v_reset is not None:
-        return torch.where(mask, v_reset, h)
+        v = torch.addcmul(h, h, spike, value=-1.0)
+        return v if v_reset == 0.0 else v.add_(spike, alpha=v_reset)
     if isinstance(v_threshold, torch.Tensor):
         return torch.addcmul(h, spike, v_threshold, value=-1.0)
     return torch.sub(h, spike, alpha=v_threshold)
 
 
 def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: torch.Tensor,
-                            mask: torch.Tensor, surrogate_grad: torch.Tensor, v_threshold: Number,
-                            v_reset: Optional[float], detach_reset: bool,
-                            out: Optional[torch.Tensor] = None) -> torch.Tensor:
+                            surrogate_grad: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
+                            detach_reset: bool, out: Optional[torch.Tensor] = None) -> torch.Tensor:
     """``dL/dh`` of one step: ``grad_spike * ds/dh + grad_v * dv/dh`` with ``dv/dh`` of
     :func:`d_reset_d_h`, rearranged to touch each tensor as few times as possible.
 
-    ``mask`` is :func:`fired` of ``h``; ``surrogate_grad`` is ``ds/dh``. hard: ``where(mask, 0,
-    g_v) + sg * (g_s + g_v * (r - h))``; hard + detach: ``where(mask, 0, g_v) + sg * g_s``;
+    ``surrogate_grad`` is ``ds/dh``; ``q = 1 - s`` is 1 where ``h < v_threshold``. hard:
+    ``g_v * q + sg * (g_s + g_v * (r - h))``; hard + detach: ``g_v * q + sg * g_s``;
     soft: ``g_v + sg * (g_s - theta * g_v)``; soft + detach: ``g_v + sg * g_s``.
 
     Shape:
@@ -246,9 +249,9 @@ def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: t
     Example:
         >>> import torch
         >>> h = torch.tensor([0.5, 1.5]); g = torch.tensor([0.5, 0.5]); one = torch.ones(2)
-        >>> grad_through_fire_reset(one, one, h, fired(h, 1.0), g, 1.0, 0.0, False)
+        >>> grad_through_fire_reset(one, one, h, g, 1.0, 0.0, False)
         tensor([ 1.2500, -0.2500])
-        >>> one * g + one * d_reset_d_h(h, fired(h, 1.0).to(h), g, 1.0, 0.0, False)
+        >>> one * g + one * d_reset_d_h(h, fired(h, 1.0), g, 1.0, 0.0, False)
         tensor([ 1.2500, -0.2500])
     """
     if v_reset is None:
@@ -265,8 +268,8 @@ def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: t
         inner = torch.neg(h) if v_reset == 0.0 else torch.sub(v_reset, h)
         torch.addcmul(grad_spike, grad_v, inner, out=inner)
         inner.mul_(surrogate_grad)
-    total = torch.add(inner, grad_v, out=out)
-    return torch.where(mask, inner, total, out=total)
+    quiet = torch.lt(h, v_threshold, out=torch.empty_like(h))
+    return torch.addcmul(inner, grad_v, quiet, out=out)
 
 
 # ----------------------------------------------------------------------------- local derivatives

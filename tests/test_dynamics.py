@@ -43,20 +43,22 @@ def test_fire_and_fired_agree_on_edges():
     h = torch.tensor([1.0, torch.nextafter(torch.tensor(1.0), torch.tensor(0.0)).item(),
                       torch.nextafter(torch.tensor(1.0), torch.tensor(2.0)).item(), -3.0, 1e30])
     assert dynamics.fire(h, theta).tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
-    assert torch.equal(dynamics.fired(h, theta), dynamics.fire(h, theta) != 0)
+    assert torch.equal(dynamics.fired(h, theta), dynamics.fire(h, theta))
     gen = torch.Generator().manual_seed(3)
     h = torch.randn(10000, generator=gen) * 1e-6 + 0.7
     th = torch.randn(10000, generator=gen) * 1e-6 + 0.7
-    assert torch.equal(dynamics.fired(h, th), dynamics.fire(h, th) != 0)
+    out = torch.empty_like(h)
+    assert dynamics.fired(h, th, out=out) is out
+    assert torch.equal(out, dynamics.fire(h, th)) and out.dtype == h.dtype
 
 
 @pytest.mark.parametrize("v_reset, tensor_theta", list(itertools.product([0.0, -0.5, 0.3, None], [False, True])))
 def test_reset_values_equal_reset(v_reset, tensor_theta):
     h = torch.randn(1000, generator=torch.Generator().manual_seed(4)) + 1.0
     theta = torch.rand(1000, generator=torch.Generator().manual_seed(5)) + 0.5 if tensor_theta else 1.0
-    mask = dynamics.fired(h, theta)
-    spike = mask.to(h)
-    assert torch.equal(dynamics.reset_values(h, mask, spike, theta, v_reset), dynamics.reset(h, spike, theta, v_reset))
+    spike = dynamics.fired(h, theta)
+    assert 0 < spike.sum() < 1000
+    assert torch.equal(dynamics.reset_values(h, spike, theta, v_reset), dynamics.reset(h, spike, theta, v_reset))
 
 
 def test_reset_formulas():
@@ -95,12 +97,11 @@ def test_reset_derivative_and_fused_grad_match_autograd(v_reset, detach, sg_cls,
     (want,) = torch.autograd.grad((spike * g_spike).sum() + (v * g_v).sum(), h)
     hd = h.detach()
     ds = sg.derivative(hd - theta)
-    mask = dynamics.fired(hd, theta)
-    dv_dh = dynamics.d_reset_d_h(hd, mask.to(hd), ds, theta, v_reset, detach)
+    dv_dh = dynamics.d_reset_d_h(hd, dynamics.fired(hd, theta), ds, theta, v_reset, detach)
     assert_close(g_spike * ds + g_v * dv_dh, want)
-    assert_close(dynamics.grad_through_fire_reset(g_spike, g_v, hd, mask, ds, theta, v_reset, detach), want)
+    assert_close(dynamics.grad_through_fire_reset(g_spike, g_v, hd, ds, theta, v_reset, detach), want)
     out = torch.empty_like(hd)
-    assert dynamics.grad_through_fire_reset(g_spike, g_v, hd, mask, ds, theta, v_reset, detach, out=out) is out
+    assert dynamics.grad_through_fire_reset(g_spike, g_v, hd, ds, theta, v_reset, detach, out=out) is out
     assert_close(out, want)
 
 

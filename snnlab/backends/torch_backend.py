@@ -50,8 +50,7 @@ def _previous_v(cfg: NeuronConfig, h_seq: torch.Tensor, v_init: torch.Tensor, t:
     if t == 0:
         return v_init
     h = h_seq[t - 1]
-    mask = dynamics.fired(h, cfg.v_threshold)
-    return dynamics.reset_values(h, mask, mask.to(h.dtype), cfg.v_threshold, cfg.v_reset)
+    return dynamics.reset_values(h, dynamics.fired(h, cfg.v_threshold), cfg.v_threshold, cfg.v_reset)
 
 
 class _MultiStep(torch.autograd.Function):
@@ -64,9 +63,8 @@ class _MultiStep(torch.autograd.Function):
         v = v_init
         for t in range(x_seq.shape[0]):
             h = dynamics.charge(cfg.charge, v, x_seq[t], k, cfg.decay_input, v_reset, out=h_seq[t])
-            mask = dynamics.fired(h, theta)
-            spike = spike_seq[t].copy_(mask)
-            v = dynamics.reset_values(h, mask, spike, theta, v_reset)
+            spike = dynamics.fired(h, theta, out=spike_seq[t])
+            v = dynamics.reset_values(h, spike, theta, v_reset)
             if v_seq is not None:
                 v_seq[t] = v
         k_grad = isinstance(k, torch.Tensor) and ctx.needs_input_grad[2] and cfg.charge == "lif"
@@ -98,8 +96,8 @@ class _MultiStep(torch.autograd.Function):
             if cfg.store_v_seq:
                 grad_v = grad_v_out[t] if grad_v is None else grad_v + grad_v_out[t]
             sg = derivative(h - theta, cfg.alpha)
-            grad_h = dynamics.grad_through_fire_reset(grad_spike_seq[t], grad_v, h, dynamics.fired(h, theta), sg,
-                                                      theta, v_reset, cfg.detach_reset, out=grad_h_seq[t])
+            grad_h = dynamics.grad_through_fire_reset(grad_spike_seq[t], grad_v, h, sg, theta, v_reset,
+                                                      cfg.detach_reset, out=grad_h_seq[t])
             del sg
             if k_grad:
                 dh_dk = dynamics.d_charge_d_k(_previous_v(cfg, h_seq, v_init, t),
