@@ -154,7 +154,10 @@ class RasterExplorer(Panel):
         self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
         self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
         self.raster_fig.layout.update(width=720, height=420)
-        self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
+        # first_spike_map marks never-fired cells with NaN in 2-D heatmap data, which reach the browser as
+        # JSON (no NaN): the figure function fills a plain Figure and its data are copied, NaN as null
+        self._first_source = vp.first_spike_map(torch.zeros(0, dtype=torch.long))
+        self.first_fig = go.FigureWidget(self._first_source)
         self.first_fig.layout.update(width=420, height=420)
         self.raster_fig.data[0].on_click(self._on_raster_click)
         self.canvas = CanvasRaster(height=400, highlight_color="rgba(44, 160, 44, 0.6)")
@@ -252,15 +255,22 @@ class RasterExplorer(Panel):
             self._render_canvas(result, shown, same_data)
         else:
             self._render_raster(result, shown, same_data)
+        if not same_data:
+            vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=self._first_source)
         fig = self.first_fig
         with fig.batch_update():
             if not same_data:
-                vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
-                for trace in fig.data[:2]:
-                    trace.z = _json_safe(trace.z)
+                for target, source in zip(fig.data, self._first_source.data):
+                    values = source.to_plotly_json()
+                    if "z" in values:
+                        values["z"] = _json_safe(values["z"])
+                    target.update(values)
+                layout = self._first_source.layout
+                fig.layout.update(title=layout.title, xaxis=layout.xaxis, yaxis=layout.yaxis,
+                                  annotations=layout.annotations)
             marks = []
             if result.neuron is not None:
-                width = fig.data[0].z.shape[1]
+                width = self._first_source.data[0].z.shape[1]  # the grid the figure function laid out
                 row, col = divmod(result.neuron, width)
                 marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
             fig.layout.shapes = marks
@@ -299,16 +309,6 @@ class RasterExplorer(Panel):
             canvas.highlight = [column, column + 1] if first <= result.t <= last else []
         if self._raster_view.children[1] is not canvas:
             self._raster_view.children = (self.summary, canvas)
-
-        fig = self.first_fig
-        with fig.batch_update():
-            vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
-            marks = []
-            if result.neuron is not None:
-                width = fig.data[0].z.shape[1]
-                row, col = divmod(result.neuron, width)
-                marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
-            fig.layout.shapes = marks
 
     def _on_canvas_click(self, change):
         """A click on the canvas selects the neuron and step of the clicked cell (browser only)."""
@@ -351,7 +351,7 @@ def _json_safe(z):
     """A heatmap's ``z`` with NaN cells as None: 2-D data reach the browser as JSON, which has no NaN.
 
     (A NaN there makes the kernel warn "Out of range float values are not JSON compliant" into the
-    cell's output and the browser may drop the update.)
+    cell's output.)
     """
     values = np.asarray(z, dtype=np.float64)
     cells = values.astype(object)

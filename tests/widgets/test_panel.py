@@ -282,12 +282,17 @@ def exercise(name):
     panel = getattr(widgets, name)(device="cpu", throttle_ms=0)
     changes = {
         "NeuronPlayground": [("input", "poisson"), ("reset", "soft"), ("model", "IF"), ("T", 50)],
-        "RasterExplorer": [("window", (10, 60)), ("neuron", 3), ("encoder", "latency"), ("t", 20)],
+        "RasterExplorer": [("window", (10, 60)), ("neuron", 3), ("encoder", "latency"), ("t", 20),
+                           ("canvas_cells", 100), ("window", (0, 99)), ("neuron", 7)],
         "SimilarityExplorer": [("kernel", "gaussian"), ("sigma", 2.0), ("loss_type", "l1")],
         "DelayExplorer": [("delay_steps", 7), ("input", "signal"), ("T", 20)],
     }[name]
     for control, value in changes:
-        getattr(panel, control).value = value
+        if control == "canvas_cells":  # a plain option: from now on the window is drawn on the canvas
+            panel.canvas_cells = value
+        else:
+            getattr(panel, control).value = value
+        assert panel.error is None, f"{control}={value!r}: {panel.status_text}"
     return panel
 
 

@@ -74,6 +74,9 @@ def test_window_neuron_and_scrubber_views_follow_the_selection(panel):
     assert any(s.type == "line" and s.x0 == 10 for s in shapes)  # t=30 is step 10 of the window
     assert any(s.type == "rect" and s.y0 == 44.5 and s.y1 == 45.5 for s in shapes)
     assert panel.raster_fig.layout.xaxis.ticktext[0] == "20"
+    # the first-spike map shows the window's first spikes (grid 8 wide for 60 neurons), never-fired as null
+    z = [v for row in panel.first_fig.data[0].z for v in row][:60]
+    assert z == [None if t < 0 else float(t) for t in expected_first]
     with panel.hold_updates():
         panel.window.value, panel.neuron.value = (0, 79), -1
     assert panel.result.neuron is None and panel.result.neuron_spike_times.numel() == 0
@@ -166,7 +169,8 @@ def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
     # a selection-only change moves the marks (the data stay): scrubber at step 5 of the window, row 12
     shapes = panel.raster_fig.layout.shapes
     assert [s.x0 for s in shapes if s.type == "line"] == [5] and [s.y0 for s in shapes if s.type == "rect"] == [11.5]
-    width = panel.first_fig.data[0].z.shape[1]
+    width = len(panel.first_fig.data[0].z[0])
+    assert width == 8  # 60 neurons laid out 8 wide
     (mark,) = panel.first_fig.layout.shapes
     assert (mark.x0 + 0.5, mark.y0 + 0.5) == (12 % width, 12 // width)
     panel._on_raster_click(panel.raster_fig.data[0], SimpleNamespace(xs=[], ys=[]))
