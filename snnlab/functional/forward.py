@@ -14,6 +14,7 @@ Example:
     >>> seq_to_ann_forward(x_seq, torch.nn.Flatten()).shape
     torch.Size([3, 2, 4])
 """
+import operator
 from typing import Callable, Sequence, Union
 
 import torch
@@ -101,17 +102,30 @@ def chunk_multi_step_forward(split_size: Union[int, Sequence[int]], x_seq: torch
     if isinstance(split_size, (list, tuple)):
         sizes = []
         for s in split_size:
-            if isinstance(s, bool) or not isinstance(s, int) or s <= 0:
+            s = _as_int(s)
+            if s is None or s <= 0:
                 raise ValueError(f"{owner}: split_size must be a positive int or a list of positive ints, got {split_size!r}")
             sizes.append(s)
         if sum(sizes) != T:
             raise ValueError(f"{owner}: the chunk lengths in split_size must sum to T={T}, got {split_size!r} (sum {sum(sizes)})")
         split_size = sizes
-    elif isinstance(split_size, bool) or not isinstance(split_size, int):
+    elif _as_int(split_size) is None:
         raise TypeError(f"{owner}: split_size must be a positive int or a list of positive ints, got {describe(split_size)}")
-    elif split_size <= 0:
+    elif _as_int(split_size) <= 0:
         raise ValueError(f"{owner}: split_size must be a positive int, got {split_size}")
+    else:
+        split_size = _as_int(split_size)
     return torch.cat([multi_step_module(chunk) for chunk in torch.split(x_seq, split_size)], 0)
+
+
+def _as_int(value):
+    """``value`` as a Python int if it is an integer (numpy and 0-d integer tensors included), else None."""
+    if isinstance(value, bool):
+        return None
+    try:
+        return operator.index(value)
+    except TypeError:
+        return None
 
 
 def seq_to_ann_forward(x_seq: torch.Tensor, stateless_module: Union[nn.Module, Sequence[Callable], Callable]) -> torch.Tensor:

@@ -52,6 +52,19 @@ def _check_bn(owner: str, conv2d, bn2d, *, need_running_stats: bool = True) -> N
                          f"got {bn2d.num_features}")
 
 
+def _scaled(owner: str, name: str, t: torch.Tensor, k, b) -> torch.Tensor:
+    """``k * t + b`` (either step skipped when ``None``) as a new tensor of ``t``'s shape."""
+    out = t
+    if k is not None:
+        out = out * k
+    if b is not None:
+        out = out + b
+    if out.shape != t.shape:
+        raise ValueError(f"{owner}: k and b must broadcast to the shape {list(t.shape)} of {name}, "
+                         f"got a result of shape {list(out.shape)}")
+    return out
+
+
 def _per_channel(t: torch.Tensor) -> torch.Tensor:
     return t.view(-1, 1, 1, 1)
 
@@ -126,11 +139,11 @@ def scale_fused_conv2d_weight_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2
         >>> conv.weight.flatten().tolist()
         [2.5]
     """
-    _check_conv("scale_fused_conv2d_weight_of_convbn2d", conv2d)
-    if k is not None:
-        conv2d.weight.mul_(k)
-    if b is not None:
-        conv2d.weight.add_(b)
+    owner = "scale_fused_conv2d_weight_of_convbn2d"
+    _check_conv(owner, conv2d)
+    # computed out of place first, so a bad k or b leaves the conv untouched
+    weight = _scaled(owner, "conv2d.weight", conv2d.weight, k, b)
+    conv2d.weight.copy_(weight)
 
 
 @torch.no_grad()
@@ -155,11 +168,12 @@ def scale_fused_conv2d_bias_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d,
     owner = "scale_fused_conv2d_bias_of_convbn2d"
     _check_conv(owner, conv2d)
     _check_bn(owner, conv2d, bn2d, need_running_stats=k is not None)
-    if k is not None:
-        bn2d.bias.mul_(k)
-        bn2d.running_mean.mul_(k)
-    if b is not None:
-        bn2d.bias.add_(b)
+    # computed out of place first, so a bad k or b leaves the BatchNorm untouched
+    bias = _scaled(owner, "bn2d.bias", bn2d.bias, k, b)
+    mean = _scaled(owner, "bn2d.running_mean", bn2d.running_mean, k, None) if k is not None else None
+    bn2d.bias.copy_(bias)
+    if mean is not None:
+        bn2d.running_mean.copy_(mean)
 
 
 @torch.no_grad()
