@@ -237,6 +237,8 @@ class SpikeProbe:
             seq = out.unflatten(0, fold)
         else:
             seq = out.unsqueeze(0)
+        if layer.step_shape is None and not layer.has_v:  # e.g. OTTTLIFNode creates v at its first step
+            layer.has_v = isinstance(getattr(module, "v", None), torch.Tensor)
         v_seq = self._v_of(layer, seq) if (self.record_v and layer.has_v) else None
         step_shape = tuple(seq.shape[1:])
         if layer.step_shape != step_shape:

@@ -156,6 +156,15 @@ def test_elementwise_recurrent_container_example():
     assert probe.spikes("sub_module").flatten().int().tolist() == [0, 1, 1, 1]
 
 
+def test_ottt_node_spike_and_v_from_its_first_step():
+    node = neuron.OTTTLIFNode()  # returns [spike, trace] in training; creates v at its first step
+    with SpikeProbe(node, record_v=True) as probe:
+        for x in ([0.8, 1.5], [0.8, 1.5]):
+            node(torch.tensor([x]))
+    assert probe.spikes("").int().tolist() == [[[0, 1]], [[1, 1]]]
+    torch.testing.assert_close(probe.v(""), torch.tensor([[[0.8, 0.5]], [[0.2, 0.75]]]))
+
+
 def test_list_output_records_the_spike():
     class SpikeAndTrace(nn.Module):
         def forward(self, x):
