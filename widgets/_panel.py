@@ -48,7 +48,7 @@ import ipywidgets as W
 from ._device import available_devices, default_device, resolve_device, Stopwatch
 from ._worker import BackgroundRun
 
-__all__ = ["Panel", "format_value"]
+__all__ = ["Panel", "format_value", "refresh_figure_widget"]
 
 
 def format_value(value) -> str:
@@ -72,6 +72,20 @@ def _from_frontend(change) -> bool:
     """True when a trait change came from the browser (ipywidgets applies those under a property lock)."""
     owner = change.get("owner") if change else None
     return bool(getattr(owner, "_property_lock", None))
+
+
+def _is_figure_widget(widget) -> bool:
+    """True for a plotly FigureWidget (recognised without importing plotly)."""
+    return hasattr(widget, "_widget_data") and hasattr(widget, "_layout_obj")
+
+
+def refresh_figure_widget(figure):
+    """Copy a plotly FigureWidget's current figure into its synced state, as its own display does.
+
+    Call it before a FigureWidget that changed while off screen is shown again (e.g. swapped back
+    into a box): a new view starts from that state.
+    """
+    figure._repr_mimebundle_()
 
 
 class Panel(W.VBox):
@@ -323,6 +337,28 @@ class Panel(W.VBox):
             self.progress_bar.value = 1.0
         verb = "finished" if run.state == "done" else "stopped after"
         self.set_status(f"{verb} {run.steps_done} steps on {self.device.type} in {run.elapsed_s * 1e3:.1f} ms")
+
+    # ----------------------------------------------------------------------------- display
+    def _repr_mimebundle_(self, **kwargs):
+        """Display the panel; its plotly figures first copy their current state into their synced state.
+
+        A plotly FigureWidget sends later changes as patches that only a view already on screen applies;
+        it refreshes its full state when displayed by itself, but not inside a box. Without this, a
+        panel updated before display (every panel: the constructor draws) shows stale figures.
+        """
+        for figure in self.figure_widgets():
+            refresh_figure_widget(figure)
+        return super()._repr_mimebundle_(**kwargs)
+
+    def figure_widgets(self):
+        """The plotly FigureWidgets inside the figures area (nested boxes included)."""
+        found, stack = [], list(self.figures_box.children)
+        while stack:
+            child = stack.pop(0)
+            if _is_figure_widget(child):
+                found.append(child)
+            stack.extend(getattr(child, "children", ()))
+        return found
 
     # ----------------------------------------------------------------------------- repr
     def __repr__(self):

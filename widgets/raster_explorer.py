@@ -37,7 +37,7 @@ from snnlab.functional import reset_net
 from snnlab.viz import plotly as vp
 
 from ._device import spikes_to_host, tensor_to_host
-from ._panel import Panel
+from ._panel import Panel, refresh_figure_widget
 from .canvas_raster import CanvasRaster
 
 __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
@@ -297,6 +297,7 @@ class RasterExplorer(Panel):
                 marks.append(_highlight(xref="paper", yref="y", x0=0, x1=1, y=result.neuron))
             fig.layout.shapes = self._raster_shapes + tuple(marks)
         if self._raster_view.children[1] is not fig:
+            refresh_figure_widget(fig)  # it changed off screen: its new view must start from the current state
             self._raster_view.children = (self.summary, fig)
 
     def _render_canvas(self, result, shown, same_data):

@@ -303,3 +303,19 @@ def test_every_panel_message_is_json_compliant_and_the_repr_fits_jupyters_plain_
     assert len(strict_comm) > 0  # the comm did see the messages
     text = panel._repr_mimebundle_()["text/plain"]
     assert text == repr(panel) and len(text) <= 110  # ipywidgets cuts longer text with an ellipsis
+
+
+def test_displaying_a_panel_refreshes_the_synced_state_of_its_figures():
+    # A FigureWidget inside a box keeps the synced state it had when built; the browser then patches
+    # that stale state with later updates. Displaying the panel must first copy the current figure.
+    from widgets import NeuronPlayground
+
+    panel = NeuronPlayground(device="cpu", throttle_ms=0)
+    panel.tau.value = 3.0
+    figure = panel.membrane_fig
+    assert panel.figure_widgets() == [panel.membrane_fig, panel.surrogate_fig]
+    bundle = panel._repr_mimebundle_()
+    assert bundle["text/plain"] == repr(panel)
+    synced_v = figure._widget_data[0]["y"]
+    assert list(synced_v) == pytest.approx(panel.result.v_seq.tolist())
+    assert figure._widget_layout["yaxis"]["range"] == list(figure.layout.yaxis.range)
