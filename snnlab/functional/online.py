@@ -15,6 +15,7 @@ Example:
     >>> [w.shape for w in fptt_online_training_init_w_ra(torch.optim.SGD(net.parameters(), lr=0.1))]
     [torch.Size([1, 2]), torch.Size([1])]
 """
+import contextlib
 import copy
 from typing import Callable, List, Tuple
 
@@ -59,6 +60,35 @@ def fptt_online_training_init_w_ra(optimizer: torch.optim.Optimizer) -> list:
 
 def _memory_modules(model: nn.Module) -> list:
     return [m for m in model.modules() if isinstance(m, MemoryModule)]
+
+
+@contextlib.contextmanager
+def _restore_on_error(model: nn.Module, params: list):
+    """Undo what a failing first step did (network state, buffers such as BatchNorm statistics, gradients).
+
+    A loss that cannot take the model's output (e.g. a target of the wrong shape) is only found after
+    the first forward; this puts the model back as it was before re-raising.
+    """
+    modules = list(model.modules())
+    memories = [dict(m._memories) if isinstance(m, MemoryModule) else None for m in modules]
+    buffers = [{k: (b, None if b is None else b.clone()) for k, b in m._buffers.items()} for m in modules]
+    grads = [w.grad for w in params]
+    try:
+        yield
+    except BaseException:
+        with torch.no_grad():
+            for m, memory, buffer in zip(modules, memories, buffers):
+                if memory is not None:
+                    m._memories = memory
+                for name in [k for k in m._buffers if k not in buffer]:
+                    del m._buffers[name]
+                for name, (ref, saved) in buffer.items():
+                    if ref is not None and not torch.equal(ref, saved):
+                        ref.copy_(saved)
+                    m._buffers[name] = ref
+            for w, g in zip(params, grads):
+                w.grad = g
+        raise
 
 
 def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_seq: torch.Tensor,
@@ -116,8 +146,9 @@ def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
 
     g_prev: List = [0.0] * len(params)
     for t in range(T):
-        optimizer.zero_grad()
-        loss_t = f_loss_t(model(x_seq[t]), target_seq[t])
+        with _restore_on_error(model, params) if t == 0 else contextlib.nullcontext():
+            optimizer.zero_grad()
+            loss_t = f_loss_t(model(x_seq[t]), target_seq[t])
         loss_reg = 0.0
         for i, w in enumerate(params):
             loss_reg = loss_reg + F.mse_loss(w, w_ra[i] + g_prev[i] / (2.0 * alpha))
@@ -175,7 +206,7 @@ def ottt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
     owner = "ottt_online_training"
     if not isinstance(model, nn.Module):
         raise TypeError(f"{owner}: model must be a torch.nn.Module, got {describe(model)}")
-    _parameters(owner, optimizer)
+    params = _parameters(owner, optimizer)
     check_tensor(owner, "x_seq", x_seq, min_dim=2)
     check_tensor(owner, "target_seq", target_seq, min_dim=2)
     if not callable(f_loss_t):
@@ -191,15 +222,14 @@ def ottt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
     target_seq = target_seq.transpose(0, 1)
     batch_loss = None
     y_all = []
-    if not online:
-        optimizer.zero_grad()
     for t in range(T):
-        if online:
-            optimizer.zero_grad()
-        y_t = model(x_seq[t])
-        if isinstance(y_t, (list, tuple)):
-            y_t = y_t[0]
-        loss = f_loss_t(y_t, target_seq[t].contiguous())
+        with _restore_on_error(model, params) if t == 0 else contextlib.nullcontext():
+            if online or t == 0:
+                optimizer.zero_grad()
+            y_t = model(x_seq[t])
+            if isinstance(y_t, (list, tuple)):
+                y_t = y_t[0]
+            loss = f_loss_t(y_t, target_seq[t].contiguous())
         loss.backward()
         if online:
             optimizer.step()

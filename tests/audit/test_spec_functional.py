@@ -372,3 +372,53 @@ def test_cuda_hot_paths_run_under_sync_debug_mode_error():
     finally:
         torch.cuda.set_sync_debug_mode(0)
     assert x_seq.grad.device.type == "cuda"
+
+
+# ---------------------------------------------------------------- policy 2: online training rolls back
+def _net_state(net):
+    state = {}
+    for name, m in net.named_modules():
+        for k, v in getattr(m, "_memories", {}).items():
+            state[f"{name}.mem.{k}"] = v.detach().clone() if torch.is_tensor(v) else v
+        for k, v in m._buffers.items():
+            state[f"{name}.buf.{k}"] = v.detach().clone()
+        for k, v in m._parameters.items():
+            state[f"{name}.par.{k}"] = v.detach().clone()
+            state[f"{name}.grad.{k}"] = None if v.grad is None else v.grad.clone()
+    return state
+
+
+def _assert_same_state(a, b):
+    assert a.keys() == b.keys()
+    for k in a:
+        if torch.is_tensor(a[k]) or torch.is_tensor(b[k]):
+            torch.testing.assert_close(b[k], a[k], rtol=0, atol=0, msg=k)
+        else:
+            assert a[k] == b[k], k
+
+
+@pytest.mark.filterwarnings("ignore:Using a target size")
+@pytest.mark.parametrize("warm", [False, True])
+@pytest.mark.parametrize("method", ["fptt", "ottt_online", "ottt_offline"])
+def test_online_training_with_a_mismatched_target_leaves_the_net_unchanged(method, warm):
+    """SPEC policy 2 (§1.22/§1.23): a target the loss rejects leaves state, BN statistics and grads as they were."""
+    torch.manual_seed(0)
+    if method == "fptt":
+        net = nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4), neuron.IFNode(), nn.Linear(4, 2), neuron.LIFNode())
+    else:
+        from snnlab import layer
+        net = layer.OTTTSequential(nn.Linear(5, 4), nn.BatchNorm1d(4), neuron.OTTTLIFNode(), nn.Linear(4, 2),
+                                   neuron.LIFNode())
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    if warm:   # non-trivial state and gradients before the call
+        out = net(torch.rand(3, 5))
+        (out[0] if isinstance(out, list) else out).sum().backward()
+    before = _net_state(net)
+    with pytest.raises(RuntimeError, match="size of tensor"):
+        if method == "fptt":
+            F.fptt_online_training(net, opt, torch.rand(4, 3, 5), torch.rand(4, 3, 7), TF.mse_loss, 0.1,
+                                   F.fptt_online_training_init_w_ra(opt))
+        else:
+            F.ottt_online_training(net, opt, torch.rand(3, 4, 5), torch.rand(3, 4, 7), TF.mse_loss,
+                                   method == "ottt_online")
+    _assert_same_state(before, _net_state(net))
