@@ -10,15 +10,17 @@ formulations are written out here from their documented algorithms:
 - TET cross entropy: ``cross_entropy`` on the double-transposed ``[N, C, T]`` logits against the
   target repeated over T.
 
-Peak extra memory of the LIF forward+backward is measured with the CPU memory profiler: the
-running sum of every operator's own allocations minus frees, in execution order; its maximum is the
-peak of bytes alive beyond the input, divided by the number of elements T*N.
+Peak extra memory of the LIF forward+backward is the peak resident memory a fresh process adds
+beyond its input while it runs the pass, per element T*N (see ``peak_extra_bytes_per_element``).
 
 Run: ``python benchmarks/cpu.py`` (about a minute on 2 cores). Results: benchmarks/RESULTS.md.
 """
 import argparse
+import os
 import platform
 import statistics
+import subprocess
+import sys
 import time
 
 import torch
@@ -92,16 +94,38 @@ def ratio(candidate, reference, repeats):
     return c, r, c / r
 
 
-def peak_extra_bytes(fn):
-    """Peak bytes alive during ``fn()`` beyond what existed before it (CPU memory profiler)."""
-    with torch.profiler.profile(activities=[torch.profiler.ProfilerActivity.CPU], profile_memory=True) as prof:
-        fn()
-    events = sorted(prof.events(), key=lambda e: e.time_range.start)
-    live = peak = 0
-    for event in events:
-        live += event.self_cpu_memory_usage
-        peak = max(peak, live)
-    return peak
+_MEMORY_PROBE = r"""
+import sys, torch
+sys.path.insert(0, {here!r})
+import cpu
+fn = cpu.snnlab_lif if sys.argv[1] == "snnlab" else cpu.reference_lif
+T, N = int(sys.argv[2]), int(sys.argv[3])
+warm = (torch.rand(T, 4096) * 1.5).requires_grad_()
+fn(warm).sum().backward()                      # first-use allocations happen here, not below
+x = (torch.rand(T, N) * 1.5).requires_grad_()
+rss = lambda: int(open("/proc/self/statm").read().split()[1]) * 4096
+before = rss()
+spikes = fn(x)                                 # the caller keeps its spikes, as training code does
+spikes.sum().backward()
+peak = [int(l.split()[1]) * 1024 for l in open("/proc/self/status") if l.startswith("VmHWM:")][0]
+print((peak - before) / (T * N))
+"""
+
+
+def peak_extra_bytes_per_element(which, T, N):
+    """Peak resident bytes that ``which`` LIF forward+backward adds beyond its input, per element.
+
+    Measured in a fresh process from its resident high-water mark (``VmHWM``, which unlike
+    ``ru_maxrss`` does not inherit the parent's peak); glibc's mmap threshold is pinned
+    at 64 KiB so every large tensor is mapped and unmapped with its lifetime (resident memory then
+    follows the live tensors). Counts the spike output, what autograd keeps, the input's gradient
+    and every temporary.
+    """
+    here = os.path.dirname(os.path.abspath(__file__))
+    env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS="1")
+    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE.format(here=here), which, str(T), str(N)],
+                         env=env, capture_output=True, text=True, check=True)
+    return float(out.stdout.strip())
 
 
 def main():
@@ -146,9 +170,8 @@ def main():
     for name, c, r, q, target_ratio in rows:
         print(f"| {name} | {c * 1e3:.2f} | {r * 1e3:.2f} | {q:.2f} | <= {target_ratio:.2f} |")
 
-    elements = T * N
-    ours = peak_extra_bytes(fwd_bwd(snnlab_lif)) / elements
-    ref = peak_extra_bytes(fwd_bwd(reference_lif)) / elements
+    ours = peak_extra_bytes_per_element("snnlab", T, N)
+    ref = peak_extra_bytes_per_element("reference", T, N)
     print(f"\npeak extra memory of LIF fwd+bwd (T={T}, N={N}): snnlab {ours:.2f} B/element, "
           f"reference {ref:.2f} B/element (target <= 12.5)")
 

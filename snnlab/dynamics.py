@@ -268,8 +268,8 @@ def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: t
         inner = torch.neg(h) if v_reset == 0.0 else torch.sub(v_reset, h)
         torch.addcmul(grad_spike, grad_v, inner, out=inner)
         inner.mul_(surrogate_grad)
-    quiet = torch.lt(h, v_threshold, out=torch.empty_like(h))
-    return torch.addcmul(inner, grad_v, quiet, out=out)
+    quiet = torch.lt(h, v_threshold, out=torch.empty_like(h) if out is None else out)  # 1 - s, in place
+    return quiet.mul_(grad_v).add_(inner)
 
 
 # ----------------------------------------------------------------------------- local derivatives

@@ -110,7 +110,8 @@ class Sigmoid(SurrogateFunctionBase):
     @staticmethod
     def derivative_function(x, alpha):
         s = torch.sigmoid(x * alpha)
-        return (1.0 - s) * s * alpha
+        # (1 - s) * s * alpha, reusing the fresh (1 - s) buffer: one temporary fewer in fused backwards
+        return (1.0 - s).mul_(s).mul_(alpha)
 
 
 class ATan(SurrogateFunctionBase):

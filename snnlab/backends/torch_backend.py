@@ -70,6 +70,7 @@ class _MultiStep(torch.autograd.Function):
         k_grad = isinstance(k, torch.Tensor) and ctx.needs_input_grad[2] and cfg.charge == "lif"
         k_tensor = isinstance(k, torch.Tensor)
         ctx.cfg, ctx.k_float, ctx.k_grad = cfg, (None if k_tensor else k), k_grad
+        ctx.set_materialize_grads(False)  # an unused output's gradient stays None, not a zero tensor
         ctx.save_for_backward(h_seq, v_init if k_grad else None, x_seq if (k_grad and cfg.decay_input) else None,
                               k if k_tensor else None)
         if v_seq is not None:
@@ -80,6 +81,11 @@ class _MultiStep(torch.autograd.Function):
     @once_differentiable
     def backward(ctx, grad_spike_seq, grad_v_out):
         h_seq, v_init, x_seq, k = ctx.saved_tensors
+        zero = h_seq.new_zeros(())
+        if grad_spike_seq is None:
+            grad_spike_seq = zero.expand(h_seq.shape)
+        if grad_v_out is None:
+            grad_v_out = zero.expand(h_seq.shape if ctx.cfg.store_v_seq else h_seq.shape[1:])
         cfg, k_grad = ctx.cfg, ctx.k_grad
         if k is None:
             k = ctx.k_float
