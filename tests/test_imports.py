@@ -7,6 +7,7 @@ CORE_MODULES = (
     "snnlab",
     "snnlab.base",
     "snnlab.surrogate",
+    "snnlab.dynamics",
     "snnlab.neuron",
     "snnlab.layer",
     "snnlab.functional",
