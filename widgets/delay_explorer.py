@@ -158,4 +158,6 @@ class DelayExplorer(Panel):
             vp.delay_effect(result.x_seq, result.y_seq, result.delay_steps, channel=result.channel, fig=fig)
             grad = result.grad.reshape(result.grad.shape[0], -1)[:, result.channel].numpy().astype("float32")
             fig.data[3].update(x=np.arange(grad.size, dtype=np.float32), y=grad)
-            fig.layout.yaxis2.range = [0.0, 1.5 * max(float(np.abs(grad).max(initial=0.0)), 1.0)]
+            top = max(float(np.abs(grad).max(initial=0.0)), 1.0)
+            fig.layout.yaxis2.update(range=[0.0, 1.5 * top], tickmode="array", tickvals=[0.0, top],
+                                     ticktext=["0", f"{top:g}"])
