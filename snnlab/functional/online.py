@@ -102,7 +102,8 @@ def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
     run again with the new weights to get ``g_i`` and update ``w_ra[i] <- (w_ra[i] + w_i) / 2 - g_i / (2 alpha)``
     (``w_ra`` entries are replaced in the list), and the state that re-run produced is rolled back.
     The stored gradients are copies, so the optimizer's ``zero_grad`` cannot alter them. Call
-    ``reset_net(model)`` between sequences.
+    ``reset_net(model)`` between sequences. If the first step fails (e.g. ``f_loss_t`` rejects the
+    target's shape), the model's state, buffers and gradients are restored before the error propagates.
 
     Shape:
         ``x_seq``: ``[T, N, *]``; ``target_seq``: ``[T, *]`` (what ``f_loss_t`` expects per step).
@@ -181,7 +182,9 @@ def ottt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
     network state is detached, so no graph spans two steps. With ``online=True`` the optimizer steps
     after every time step; with ``online=False`` gradients accumulate over the sequence and it steps
     once at the end. A list/tuple output (``[spike, trace]`` of a training-mode ``OTTTLIFNode``) is
-    reduced to its first element. Call ``reset_net(model)`` between batches.
+    reduced to its first element. Call ``reset_net(model)`` between batches. If the first step fails
+    (e.g. ``f_loss_t`` rejects the target's shape), the model's state, buffers and gradients are restored
+    before the error propagates.
 
     Returns ``(batch_loss, y_all)``: the SUM over steps of the detached per-step losses, and the
     detached outputs stacked batch-first.
