@@ -88,7 +88,7 @@ def cases(device):
     playground.input.value = "poisson"
     yield "NeuronPlayground rate (poisson input)", playground, playground.rate, np.linspace(0.1, 0.9, 20)
     raster = RasterExplorer(**kw)
-    yield "RasterExplorer gain (N=100, T=100, re-run)", raster, raster.gain, np.linspace(1.0, 5.0, 20)
+    yield "RasterExplorer tau (N=100, T=100, LIF re-run)", raster, raster.tau, np.linspace(1.5, 10.0, 20)
     yield "RasterExplorer window (selection only)", raster, raster.window, [(i, 60 + i) for i in range(20)]
     yield "RasterExplorer neuron (selection only)", raster, raster.neuron, list(range(0, 100, 5))
     yield "RasterExplorer t (scrubber)", raster, raster.t, list(range(0, 100, 5))

@@ -44,7 +44,7 @@ __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
 
 ENCODERS = ("poisson", "latency", "current")
 CUSTOM = "custom"
-SELECTION = ("window", "neuron", "t")
+_DATA_KEYS = ("x", "y", "z", "zmin", "zmax", "customdata")  # what a first-spike map's refill changes in a trace
 
 
 class RasterResult(NamedTuple):
@@ -261,13 +261,14 @@ class RasterExplorer(Panel):
         with fig.batch_update():
             if not same_data:
                 for target, source in zip(fig.data, self._first_source.data):
-                    values = source.to_plotly_json()
+                    values = {key: source[key] for key in _DATA_KEYS if key in source and source[key] is not None}
                     if "z" in values:
                         values["z"] = _json_safe(values["z"])
                     target.update(values)
                 layout = self._first_source.layout
-                fig.layout.update(title=layout.title, xaxis=layout.xaxis, yaxis=layout.yaxis,
-                                  annotations=layout.annotations)
+                fig.layout.update(title_text=layout.title.text, annotations=layout.annotations)
+                for axis in ("xaxis", "yaxis"):
+                    fig.layout[axis].update(range=layout[axis].range, title_text=layout[axis].title.text)
             marks = []
             if result.neuron is not None:
                 width = self._first_source.data[0].z.shape[1]  # the grid the figure function laid out
