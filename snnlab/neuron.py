@@ -116,6 +116,11 @@ class BaseNode(MemoryModule):
         """Turn a float ``v`` (after ``reset()``) into a tensor shaped, typed and placed like ``x``."""
         if not isinstance(self.v, torch.Tensor):
             self.v = torch.full_like(x.data, self.v)
+        elif self.v.shape != x.shape:
+            raise ValueError(
+                f"{type(self).__name__}: the input has shape {list(x.shape)} but the membrane potential v kept "
+                f"from earlier calls has shape {list(self.v.shape)}; call functional.reset_net(net) before a "
+                f"batch of another size")
 
     def neuronal_charge(self, x: torch.Tensor):
         raise NotImplementedError(f"{type(self).__name__} does not define neuronal_charge")

@@ -268,8 +268,6 @@ def test_set_backend_instance_filter_and_warning_names_step_mode(caplog):
     assert isinstance(neuron.OTTTLIFNode().supported_backends, tuple)
 
 
-@pytest.mark.xfail(strict=True, reason="neuron state is not shape-checked: after a batch of 4, a batch of 1 "
-                                       "without reset_net returns a [4, ...] output (silent wrong shape)")
 @pytest.mark.parametrize("step_mode", ["s", "m"])
 def test_a_smaller_batch_without_reset_is_not_silently_broadcast(step_mode):
     """SPEC §2.4 observation + policy 3: a stale state must not give an output shaped unlike the input."""
@@ -277,8 +275,8 @@ def test_a_smaller_batch_without_reset_is_not_silently_broadcast(step_mode):
     small = torch.zeros(1, 3) if step_mode == "s" else torch.zeros(2, 1, 3)
     large = torch.zeros(4, 3) if step_mode == "s" else torch.zeros(2, 4, 3)
     node(large)
-    try:
-        out = node(small)
-    except ValueError:
-        return   # refusing clearly is acceptable
-    assert out.shape == small.shape
+    with pytest.raises(ValueError, match=r"LIFNode: the input has shape \[1, 3\] but the membrane potential v .* "
+                                         r"has shape \[4, 3\]; call functional.reset_net"):
+        node(small)
+    F.reset_net(node)
+    assert node(small).shape == small.shape
