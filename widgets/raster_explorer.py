@@ -35,6 +35,7 @@ from snnlab.analysis import firing_rate, first_spike_times
 from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
 from snnlab.functional import reset_net
 from snnlab.viz import plotly as vp
+from snnlab.viz.plotly._common import json_grid
 
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel, refresh_figure_widget
@@ -263,7 +264,7 @@ class RasterExplorer(Panel):
                 for target, source in zip(fig.data, self._first_source.data):
                     values = {key: source[key] for key in _DATA_KEYS if key in source and source[key] is not None}
                     if "z" in values:
-                        values["z"] = _json_safe(values["z"])
+                        values["z"] = json_grid(values["z"])
                     target.update(values)
                 layout = self._first_source.layout
                 fig.layout.update(title_text=layout.title.text, annotations=layout.annotations)
@@ -347,18 +348,6 @@ def _summary(result):
         if times.numel():
             text += f", first at {int(times[0])}"
     return text
-
-
-def _json_safe(z):
-    """A heatmap's ``z`` with NaN cells as None: 2-D data reach the browser as JSON, which has no NaN.
-
-    (A NaN there makes the kernel warn "Out of range float values are not JSON compliant" into the
-    cell's output.)
-    """
-    values = np.asarray(z, dtype=np.float64)
-    cells = values.astype(object)
-    cells[np.isnan(values)] = None
-    return cells.tolist()
 
 
 def _ticks(steps, count=6):

@@ -74,3 +74,14 @@ def test_plotly_heatmap_never_layer_and_update():
     assert widget.layout.annotations[0].visible and widget.layout.annotations[0].text == "no data"
     vp.first_spike_map(torch.full((50, 50), 3), fig=widget, marker_max=100)
     assert widget.data[2].x.size == 0 and widget.layout.annotations[0].visible is False
+
+
+def test_plotly_figurewidget_grids_are_json_compliant():
+    """A FigureWidget sends heatmap grids as JSON: never-fired cells travel as null, not NaN."""
+    import json
+
+    fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
+    vp.first_spike_map(torch.tensor([3, -1, 2, -1]), fig=fig)
+    assert [list(row) for row in fig.data[0].z] == [[3.0, None], [2.0, None]]
+    assert [list(row) for row in fig.data[1].z] == [[None, 1.0], [None, 1.0]]
+    json.dumps([trace["z"] for trace in fig.to_dict()["data"][:2]], allow_nan=False)

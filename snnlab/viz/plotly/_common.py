@@ -23,7 +23,8 @@ import plotly.graph_objects as go
 
 from ..._checks import describe
 
-__all__ = ["new_figure", "check_figure", "set_message", "parse_color", "png_data_uri", "f32", "i32"]
+__all__ = ["new_figure", "check_figure", "set_message", "parse_color", "png_data_uri", "f32", "i32", "json_grid",
+           "grid_for"]
 
 MESSAGE_NAME = "snnlab-message"
 
@@ -36,6 +37,26 @@ def f32(x):
 def i32(x):
     """A 1-D int32 numpy array (binary buffer for plotly)."""
     return np.ascontiguousarray(np.asarray(x, dtype=np.int32).ravel())
+
+
+def json_grid(z):
+    """A 2-D array as nested lists with ``None`` for NaN: a FigureWidget sends heatmap grids to the
+    browser as JSON, which has no NaN (a NaN makes the kernel print "Out of range float values are not
+    JSON compliant" into the cell), while ``null`` draws as an empty cell.
+
+    Example:
+        >>> json_grid(np.array([[1.0, np.nan]]))
+        [[1.0, None]]
+    """
+    values = np.asarray(z, dtype=np.float64)
+    cells = values.astype(object)
+    cells[np.isnan(values)] = None
+    return cells.tolist()
+
+
+def grid_for(fig, z):
+    """Heatmap data for ``fig``: float32 numpy for a plain Figure, :func:`json_grid` for a FigureWidget."""
+    return json_grid(z) if isinstance(fig, go.FigureWidget) else np.asarray(z, dtype=np.float32)
 
 
 def new_figure(kind, options, base=None):

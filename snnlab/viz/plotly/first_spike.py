@@ -14,7 +14,7 @@ import plotly.graph_objects as go
 
 from .. import _series
 from .._data import MARKER_MAX
-from ._common import check_figure, f32, new_figure, set_message
+from ._common import check_figure, f32, grid_for, new_figure, set_message
 
 __all__ = ["first_spike_map"]
 
@@ -66,8 +66,8 @@ def _fill(fig, grid, t_max, marker_max):
     fired = grid.times[np.isfinite(grid.times)]
     top = float(t_max) if t_max is not None else (max(float(fired.max()), 1.0) if fired.size else 1.0)
     neuron = grid.neuron.astype(np.int32)
-    fig.data[0].update(z=grid.times.astype(np.float32), zmin=0.0, zmax=top, customdata=neuron)
-    fig.data[1].update(z=np.where(grid.never, 1.0, np.nan).astype(np.float32), customdata=neuron)
+    fig.data[0].update(z=grid_for(fig, grid.times), zmin=0.0, zmax=top, customdata=neuron)
+    fig.data[1].update(z=grid_for(fig, np.where(grid.never, 1.0, np.nan)), customdata=neuron)
     r, c = np.nonzero(grid.never)
     if grid.times.size > marker_max:
         r, c = r[:0], c[:0]
