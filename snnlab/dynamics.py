@@ -235,13 +235,19 @@ def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_re
 
 def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: torch.Tensor,
                             surrogate_grad: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
-                            detach_reset: bool, out: Optional[torch.Tensor] = None) -> torch.Tensor:
-    """``dL/dh`` of one step: ``grad_spike * ds/dh + grad_v * dv/dh`` with ``dv/dh`` of
-    :func:`d_reset_d_h`, rearranged to touch each tensor as few times as possible.
+                            detach_reset: bool, out: Optional[torch.Tensor] = None,
+                            grad_v_scale: float = 1.0) -> torch.Tensor:
+    """``dL/dh`` of one step: ``grad_spike * ds/dh + g_v * dv/dh`` with ``dv/dh`` of
+    :func:`d_reset_d_h` and ``g_v = grad_v_scale * grad_v``, rearranged to touch each tensor as
+    few times as possible.
 
     ``surrogate_grad`` is ``ds/dh``; ``q = 1 - s`` is 1 where ``h < v_threshold``. hard:
     ``g_v * q + sg * (g_s + g_v * (r - h))``; hard + detach: ``g_v * q + sg * g_s``;
     soft: ``g_v + sg * (g_s - theta * g_v)``; soft + detach: ``g_v + sg * g_s``.
+    ``grad_v_scale`` lets a backward carry ``dL/dh`` of the next step unscaled and apply
+    ``dh/dv_prev`` here, inside passes that run anyway. ``out`` may be ``h`` itself: every
+    read of ``h`` comes before the write to the same element. ``grad_v``, ``h`` (unless it is
+    ``out``) and ``surrogate_grad`` are left unchanged.
 
     Shape:
         every tensor ``[*]`` (``grad_spike`` may be an expanded view); returns ``[*]``.
@@ -253,23 +259,33 @@ def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: t
         tensor([ 1.2500, -0.2500])
         >>> one * g + one * d_reset_d_h(h, fired(h, 1.0), g, 1.0, 0.0, False)
         tensor([ 1.2500, -0.2500])
+        >>> grad_through_fire_reset(one, one, h, g, 1.0, 0.0, False, grad_v_scale=0.5)
+        tensor([0.8750, 0.1250])
     """
+    c = grad_v_scale
     if v_reset is None:
         if detach_reset:
-            return torch.addcmul(grad_v, grad_spike, surrogate_grad, out=out)
+            if c == 1.0:
+                return torch.addcmul(grad_v, grad_spike, surrogate_grad, out=out)
+            return torch.mul(grad_spike, surrogate_grad, out=out).add_(grad_v, alpha=c)
         if isinstance(v_threshold, torch.Tensor):
-            inner = torch.addcmul(grad_spike, grad_v, v_threshold, value=-1.0)
+            inner = torch.addcmul(grad_spike, grad_v, v_threshold, value=-c)
         else:
-            inner = torch.sub(grad_spike, grad_v, alpha=v_threshold)
-        return torch.addcmul(grad_v, inner, surrogate_grad, out=out)
+            inner = torch.sub(grad_spike, grad_v, alpha=v_threshold * c)
+        if c == 1.0:
+            return torch.addcmul(grad_v, inner, surrogate_grad, out=out)
+        return torch.add(inner.mul_(surrogate_grad), grad_v, alpha=c, out=out)
     if detach_reset:
         inner = grad_spike * surrogate_grad
+    elif v_reset == 0.0:
+        inner = torch.addcmul(grad_spike, grad_v, h, value=-c)
     else:
-        inner = torch.neg(h) if v_reset == 0.0 else torch.sub(v_reset, h)
-        torch.addcmul(grad_spike, grad_v, inner, out=inner)
+        inner = torch.sub(v_reset, h)
+        torch.addcmul(grad_spike, grad_v, inner, value=c, out=inner)
+    if not detach_reset:
         inner.mul_(surrogate_grad)
     quiet = torch.lt(h, v_threshold, out=torch.empty_like(h) if out is None else out)  # 1 - s, in place
-    return quiet.mul_(grad_v).add_(inner)
+    return torch.addcmul(inner, quiet, grad_v, value=c, out=quiet)
 
 
 # ----------------------------------------------------------------------------- local derivatives

@@ -53,6 +53,12 @@ def _previous_v(cfg: NeuronConfig, h_seq: torch.Tensor, v_init: torch.Tensor, t:
     return dynamics.reset_values(h, dynamics.fired(h, cfg.v_threshold), cfg.v_threshold, cfg.v_reset)
 
 
+def _graph_is_kept() -> bool:
+    """Whether the running backward keeps the graph (``retain_graph``): saved tensors must survive it."""
+    keep_graph = getattr(torch._C._autograd, "_get_current_graph_task_keep_graph", None)
+    return True if keep_graph is None else bool(keep_graph())
+
+
 class _MultiStep(torch.autograd.Function):
     @staticmethod
     def forward(ctx, x_seq, v_init, k, cfg):
@@ -93,29 +99,34 @@ class _MultiStep(torch.autograd.Function):
         derivative = _DERIVATIVES[cfg.surrogate]
         dh_dv = dynamics.d_charge_d_v(cfg.charge, k)
         dh_dx = dynamics.d_charge_d_x(cfg.charge, k, cfg.decay_input)
-        unit_dv = isinstance(dh_dv, float) and dh_dv == 1.0
-        grad_h_seq = torch.empty_like(h_seq)
+        # g_h[t] replaces h[t] once h[t] is read, unless the graph is kept for another backward
+        grad_h_seq = torch.empty_like(h_seq) if _graph_is_kept() else h_seq
         grad_k = None
-        grad_v = None if cfg.store_v_seq else grad_v_out
+        carried = None  # dL/dh of step t + 1, times dh/dv_prev unless that is applied by `scale`
         for t in range(h_seq.shape[0] - 1, -1, -1):
             h = h_seq[t]
-            if cfg.store_v_seq:
-                grad_v = grad_v_out[t] if grad_v is None else grad_v + grad_v_out[t]
+            scale = dh_dv if (carried is not None and isinstance(dh_dv, float)) else 1.0
+            if carried is None:
+                grad_v = grad_v_out[t] if cfg.store_v_seq else grad_v_out
+            elif cfg.store_v_seq:
+                grad_v, scale = torch.add(grad_v_out[t], carried, alpha=scale), 1.0
+            else:
+                grad_v = carried
             sg = derivative(h - theta, cfg.alpha)
             grad_h = dynamics.grad_through_fire_reset(grad_spike_seq[t], grad_v, h, sg, theta, v_reset,
-                                                      cfg.detach_reset, out=grad_h_seq[t])
-            del sg
+                                                      cfg.detach_reset, out=grad_h_seq[t], grad_v_scale=scale)
+            del sg, grad_v
             if k_grad:
                 dh_dk = dynamics.d_charge_d_k(_previous_v(cfg, h_seq, v_init, t),
                                               x_seq[t] if cfg.decay_input else None, cfg.decay_input, v_reset)
                 grad_k = dh_dk.mul_(grad_h) if grad_k is None else grad_k.addcmul_(grad_h, dh_dk)
-            grad_v = grad_h if unit_dv else grad_h * dh_dv
+            carried = grad_h if isinstance(dh_dv, float) else grad_h * dh_dv
+        grad_v_init = None
+        if ctx.needs_input_grad[1]:  # before grad_x may scale grad_h_seq (carried[0] is a view of it) in place
+            grad_v_init = carried * dh_dv if isinstance(dh_dv, float) else carried
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad_h_seq if isinstance(dh_dx, float) and dh_dx == 1.0 else grad_h_seq.mul_(dh_dx)
-        grad_v_init = None
-        if ctx.needs_input_grad[1]:
-            grad_v_init = grad_v.clone() if unit_dv else grad_v
         if k_grad:
             grad_k = grad_k.sum_to_size(k.shape).to(k.dtype)
         return grad_x, grad_v_init, grad_k, None
