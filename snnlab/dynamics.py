@@ -88,7 +88,8 @@ def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v
                out: Optional[torch.Tensor] = None) -> torch.Tensor:
     """Leaky integrate-and-fire charge with leak rate ``k = 1 / tau`` (see the module table).
 
-    The last operation writes into ``out`` when given (same values, no extra copy).
+    With ``out`` (graph-free use; it must not alias ``v`` or ``x``) every operation runs in
+    place in ``out``, in the same order, so the values are identical and no temporary is made.
 
     Shape:
         ``v``, ``x``: ``[*]``; ``k``: a float or a 0-d tensor; returns ``[*]``.
@@ -98,7 +99,17 @@ def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v
         >>> v, x = torch.tensor([0.4]), torch.tensor([0.8])
         >>> charge_lif(v, x, 0.5, True, 0.0), charge_lif(v, x, 0.5, False, None)
         (tensor([0.6000]), tensor([1.]))
+        >>> charge_lif(v, x, 0.5, True, 0.0, out=torch.empty(1))
+        tensor([0.6000])
     """
+    if out is not None:  # a + b == b + a exactly, so adding the leak term last keeps every rounding
+        if decay_input:
+            if _reset_is_zero(v_reset):
+                return torch.sub(x, v, out=out).mul_(k).add_(v)
+            return torch.sub(x, torch.sub(v, v_reset, out=out), out=out).mul_(k).add_(v)
+        if _reset_is_zero(v_reset):
+            return torch.mul(v, 1.0 - k, out=out).add_(x)
+        return torch.sub(v, torch.sub(v, v_reset, out=out).mul_(k), out=out).add_(x)
     if decay_input:
         if _reset_is_zero(v_reset):
             return torch.add(v, (x - v) * k, out=out)
@@ -209,8 +220,10 @@ def fired(h: torch.Tensor, v_threshold: Number, out: Optional[torch.Tensor] = No
     return torch.ge(h, v_threshold, out=torch.empty_like(h) if out is None else out)
 
 
-def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Optional[float]) -> torch.Tensor:
-    """:func:`reset` evaluated without a graph, for 0/1 ``spike`` values (from :func:`fired`).
+def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
+                 out: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """:func:`reset` evaluated without a graph, for 0/1 ``spike`` values (from :func:`fired`),
+    written into ``out`` when given.
 
     hard: ``h - h * spike`` (+ ``spike * v_reset``): ``h`` where no spike, exactly ``v_reset``
     where one fired, the values ``(1 - s) * h + s * r`` gives; soft: ``h - spike * v_threshold``
@@ -226,17 +239,17 @@ def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_re
         (tensor([ 0.5000, -0.5000]), tensor([0.5000, 0.5000]))
     """
     if v_reset is not None:
-        v = torch.addcmul(h, h, spike, value=-1.0)
+        v = torch.addcmul(h, h, spike, value=-1.0, out=out)
         return v if v_reset == 0.0 else v.add_(spike, alpha=v_reset)
     if isinstance(v_threshold, torch.Tensor):
-        return torch.addcmul(h, spike, v_threshold, value=-1.0)
-    return torch.sub(h, spike, alpha=v_threshold)
+        return torch.addcmul(h, spike, v_threshold, value=-1.0, out=out)
+    return torch.sub(h, spike, alpha=v_threshold, out=out)
 
 
 def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: torch.Tensor,
                             surrogate_grad: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
                             detach_reset: bool, out: Optional[torch.Tensor] = None,
-                            grad_v_scale: float = 1.0) -> torch.Tensor:
+                            grad_v_scale: float = 1.0, scratch: Optional[torch.Tensor] = None) -> torch.Tensor:
     """``dL/dh`` of one step: ``grad_spike * ds/dh + g_v * dv/dh`` with ``dv/dh`` of
     :func:`d_reset_d_h` and ``g_v = grad_v_scale * grad_v``, rearranged to touch each tensor as
     few times as possible.
@@ -247,7 +260,8 @@ def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: t
     ``grad_v_scale`` lets a backward carry ``dL/dh`` of the next step unscaled and apply
     ``dh/dv_prev`` here, inside passes that run anyway. ``out`` may be ``h`` itself: every
     read of ``h`` comes before the write to the same element. ``grad_v``, ``h`` (unless it is
-    ``out``) and ``surrogate_grad`` are left unchanged.
+    ``out``) and ``surrogate_grad`` are left unchanged; ``scratch``, a tensor of ``h``'s shape
+    apart from all of them, holds the intermediate term (else one is allocated).
 
     Shape:
         every tensor ``[*]`` (``grad_spike`` may be an expanded view); returns ``[*]``.
@@ -269,18 +283,18 @@ def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: t
                 return torch.addcmul(grad_v, grad_spike, surrogate_grad, out=out)
             return torch.mul(grad_spike, surrogate_grad, out=out).add_(grad_v, alpha=c)
         if isinstance(v_threshold, torch.Tensor):
-            inner = torch.addcmul(grad_spike, grad_v, v_threshold, value=-c)
+            inner = torch.addcmul(grad_spike, grad_v, v_threshold, value=-c, out=scratch)
         else:
-            inner = torch.sub(grad_spike, grad_v, alpha=v_threshold * c)
+            inner = torch.sub(grad_spike, grad_v, alpha=v_threshold * c, out=scratch)
         if c == 1.0:
             return torch.addcmul(grad_v, inner, surrogate_grad, out=out)
         return torch.add(inner.mul_(surrogate_grad), grad_v, alpha=c, out=out)
     if detach_reset:
-        inner = grad_spike * surrogate_grad
+        inner = torch.mul(grad_spike, surrogate_grad, out=scratch)
     elif v_reset == 0.0:
-        inner = torch.addcmul(grad_spike, grad_v, h, value=-c)
+        inner = torch.addcmul(grad_spike, grad_v, h, value=-c, out=scratch)
     else:
-        inner = torch.sub(v_reset, h)
+        inner = torch.sub(v_reset, h, out=scratch)
         torch.addcmul(grad_spike, grad_v, inner, value=c, out=inner)
     if not detach_reset:
         inner.mul_(surrogate_grad)

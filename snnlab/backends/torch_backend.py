@@ -67,12 +67,11 @@ class _MultiStep(torch.autograd.Function):
         spike_seq = torch.empty_like(x_seq)
         v_seq = torch.empty_like(x_seq) if cfg.store_v_seq else None
         v = v_init
+        v_last = None if v_seq is not None else torch.empty_like(v_init)  # one buffer, reused every step
         for t in range(x_seq.shape[0]):
             h = dynamics.charge(cfg.charge, v, x_seq[t], k, cfg.decay_input, v_reset, out=h_seq[t])
             spike = dynamics.fired(h, theta, out=spike_seq[t])
-            v = dynamics.reset_values(h, spike, theta, v_reset)
-            if v_seq is not None:
-                v_seq[t] = v
+            v = dynamics.reset_values(h, spike, theta, v_reset, out=v_last if v_seq is None else v_seq[t])
         k_grad = isinstance(k, torch.Tensor) and ctx.needs_input_grad[2] and cfg.charge == "lif"
         k_tensor = isinstance(k, torch.Tensor)
         ctx.cfg, ctx.k_float, ctx.k_grad = cfg, (None if k_tensor else k), k_grad
@@ -101,6 +100,9 @@ class _MultiStep(torch.autograd.Function):
         dh_dx = dynamics.d_charge_d_x(cfg.charge, k, cfg.decay_input)
         # g_h[t] replaces h[t] once h[t] is read, unless the graph is kept for another backward
         grad_h_seq = torch.empty_like(h_seq) if _graph_is_kept() else h_seq
+        # per-step temporaries live in two buffers reused by every step (they stay in cache)
+        shifted, scratch = torch.empty_like(h_seq[0]), torch.empty_like(h_seq[0])
+        grad_v_sum = torch.empty_like(h_seq[0]) if cfg.store_v_seq else None
         grad_k = None
         carried = None  # dL/dh of step t + 1, times dh/dv_prev unless that is applied by `scale`
         for t in range(h_seq.shape[0] - 1, -1, -1):
@@ -109,12 +111,13 @@ class _MultiStep(torch.autograd.Function):
             if carried is None:
                 grad_v = grad_v_out[t] if cfg.store_v_seq else grad_v_out
             elif cfg.store_v_seq:
-                grad_v, scale = torch.add(grad_v_out[t], carried, alpha=scale), 1.0
+                grad_v, scale = torch.add(grad_v_out[t], carried, alpha=scale, out=grad_v_sum), 1.0
             else:
                 grad_v = carried
-            sg = derivative(h - theta, cfg.alpha)
+            sg = derivative(torch.sub(h, theta, out=shifted), cfg.alpha)
             grad_h = dynamics.grad_through_fire_reset(grad_spike_seq[t], grad_v, h, sg, theta, v_reset,
-                                                      cfg.detach_reset, out=grad_h_seq[t], grad_v_scale=scale)
+                                                      cfg.detach_reset, out=grad_h_seq[t], grad_v_scale=scale,
+                                                      scratch=scratch)
             del sg, grad_v
             if k_grad:
                 dh_dk = dynamics.d_charge_d_k(_previous_v(cfg, h_seq, v_init, t),
