@@ -2,16 +2,20 @@
 
 Forward runs the time loop without building a graph and keeps only the pre-spike potential
 ``h_seq`` (for a learnable leak ``k`` also ``k``, ``v_init`` and, with ``decay_input``, ``x_seq``:
-spikes and post-reset potentials are recomputed from ``h``). Peak extra memory of forward plus
-backward is about 12.5 bytes per element in fp32 (``h``, the spikes, the gradient). Backward
-walks time in reverse with the closed-form local derivatives of :mod:`snnlab.dynamics`::
+spikes and post-reset potentials are recomputed from ``h``). Backward writes ``g_h[t]`` over
+``h[t]`` once it is read (a separate buffer only when ``retain_graph`` keeps the graph), so the
+peak extra memory of forward plus backward is about 8.4 bytes per element in fp32 (``h`` then
+the gradient, the spikes, a few step-sized buffers that every step reuses). Backward walks time
+in reverse with the closed-form local derivatives of :mod:`snnlab.dynamics`::
 
     g_h[t]  = g_spike[t] * sg'(h[t] - theta) + g_v[t] * dv/dh[t]       (reset, spike term included)
     g_v[t-1] = g_v_out[t-1] + g_h[t] * dh/dv_prev                        (1, or 1 - k for LIF)
     g_x[t]  = g_h[t] * dh/dx                                             (1, or k with decay_input)
     g_k     = sum_t g_h[t] * dh/dk[t]                                    (PLIF's learnable leak)
 
-where ``sg'`` is the surrogate derivative (``cfg.surrogate`` and ``cfg.alpha``). The spikes
+where ``sg'`` is the surrogate derivative (``cfg.surrogate`` and ``cfg.alpha``). A float
+``dh/dv_prev`` is not applied in a pass of its own: ``g_h[t]`` is carried unscaled and the factor
+enters the next step's ``grad_through_fire_reset`` (``grad_v_scale``). The spikes and potentials
 equal those of the per-step Python loop exactly; gradients agree to rounding.
 
 Shape:
