@@ -110,8 +110,8 @@ class Sigmoid(SurrogateFunctionBase):
     @staticmethod
     def derivative_function(x, alpha):
         s = (x * alpha).sigmoid_()
-        # alpha * s * (1 - s) as (s - s * s) * alpha: two passes over one fresh buffer
-        return s.addcmul_(s, s, value=-1.0).mul_(alpha)
+        # alpha * s * (1 - s) as (s - s * s) * alpha: four passes; s stays intact for a double backward
+        return torch.addcmul(s, s, s, value=-1.0).mul_(alpha)
 
 
 class ATan(SurrogateFunctionBase):
@@ -136,5 +136,6 @@ class ATan(SurrogateFunctionBase):
 
     @staticmethod
     def derivative_function(x, alpha):
-        # (alpha / 2) / (1 + u^2) with u = pi/2 * alpha * x, in place on the one fresh buffer
-        return (x * (math.pi / 2 * alpha)).square_().add_(1.0).reciprocal_().mul_(alpha / 2)
+        # (alpha / 2) / (1 + u^2) with u = pi/2 * alpha * x, as 1 / ((1 + u^2) * (2 / alpha)): in place
+        # on one fresh buffer, and the reciprocal (saved for a double backward) is the last operation
+        return torch.reciprocal((x * (math.pi / 2 * alpha)).square_().add_(1.0).mul_(2.0 / alpha))
