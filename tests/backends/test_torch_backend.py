@@ -193,3 +193,22 @@ def test_neuron_fused_path_sets_state_and_grad_of_initial_v():
     assert torch.equal(got[0][0], got[1][0])
     assert_close(got[0][1], got[1][1])
     assert_close(got[0][2], got[1][2])
+
+
+@pytest.mark.parametrize("v_reset", [0.0, None])
+def test_repeated_backward_with_retain_graph_gives_identical_gradients(v_reset):
+    """Backward reuses the saved h_seq as its gradient buffer only when the graph is not kept."""
+    cfg = NeuronConfig(charge="lif", decay_input=True, v_threshold=1.0, v_reset=v_reset, detach_reset=False,
+                       surrogate="sigmoid", alpha=4.0, store_v_seq=False)
+    x = (torch.rand(6, 5, generator=torch.Generator().manual_seed(0)) * 1.5).requires_grad_()
+    spikes, v_last = multi_step(cfg, x, torch.zeros(5), 0.5)
+    loss = spikes.sum() + v_last.sum()
+    grads = [torch.autograd.grad(loss, x, retain_graph=True)[0] for _ in range(3)]
+    assert torch.equal(grads[0], grads[1]) and torch.equal(grads[1], grads[2])
+    loss.backward(retain_graph=True)
+    loss.backward()
+    assert_close(x.grad, 2 * grads[0])
+    x_ref = x.detach().double().requires_grad_()
+    ref_spikes, ref_v_last = reference(cfg, x_ref, torch.zeros(5, dtype=torch.float64), 0.5)
+    (ref_spikes.sum() + ref_v_last.sum()).backward()
+    assert_close(grads[0].double(), x_ref.grad, rtol=1e-5, atol=1e-6)
