@@ -82,11 +82,13 @@ class SurrogateFunctionBase(nn.Module):
 
     @staticmethod
     def primitive_function(x, alpha):
-        raise NotImplementedError
+        """The smooth primitive curve; each surrogate class defines it."""
+        raise NotImplementedError("a surrogate class must define primitive_function(x, alpha)")
 
     @staticmethod
     def derivative_function(x, alpha):
-        raise NotImplementedError
+        """d primitive / dx; each surrogate class defines it."""
+        raise NotImplementedError("a surrogate class must define derivative_function(x, alpha)")
 
 
 class Sigmoid(SurrogateFunctionBase):
