@@ -39,6 +39,7 @@ Example:
     (Doubler(x=3.0), 6.0, True)
 """
 import html
+import math
 import threading
 import time
 from contextlib import contextmanager
@@ -72,6 +73,19 @@ def _from_frontend(change) -> bool:
     """True when a trait change came from the browser (ipywidgets applies those under a property lock)."""
     owner = change.get("owner") if change else None
     return bool(getattr(owner, "_property_lock", None))
+
+
+def _is_round_off(change) -> bool:
+    """True when a change only moves a float value by round-off (a slider echoing its snapped value).
+
+    A browser slider sends back the value it computes on its step grid, e.g. ``0.05`` comes back as
+    ``0.049999999999999996``: that is no change of the user's and must not redraw.
+    """
+    old, new = (change.get("old"), change.get("new")) if change else (None, None)
+    olds, news = (old, new) if isinstance(old, tuple) and isinstance(new, tuple) else ((old,), (new,))
+    if len(olds) != len(news) or not all(isinstance(v, float) for v in olds + news):
+        return False
+    return all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(olds, news))
 
 
 def _is_figure_widget(widget) -> bool:
@@ -228,7 +242,7 @@ class Panel(W.VBox):
 
     # ----------------------------------------------------------------------------- throttling
     def _on_control_change(self, change=None):
-        if self._muted:
+        if self._muted or (_from_frontend(change) and _is_round_off(change)):
             return
         if self._held:
             self._pending = True

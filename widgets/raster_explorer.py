@@ -251,8 +251,10 @@ class RasterExplorer(Panel):
         # redraws the selection marks and leaves the figures' data alone
         data_key = (result.spikes.data_ptr(), tuple(result.spikes.shape), first, last)
         same_data = data_key == self._drawn_key
-        self.summary.value = f"<code>{_summary(result)}</code>"
-        if self.uses_canvas(result):
+        canvas = self.uses_canvas(result)
+        hint = " (canvas: time to the right, neuron 0 at the bottom)" if canvas else ""  # it has no axes
+        self.summary.value = f"<code>{_summary(result)}</code>{hint}"
+        if canvas:
             self._render_canvas(result, shown, same_data)
         else:
             self._render_raster(result, shown, same_data)

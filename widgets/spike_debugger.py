@@ -165,7 +165,7 @@ class SpikeDebugger(Panel):
         self.hist_fig.layout.update(width=380, height=300)
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=380, height=380)
-        self.table = W.HTML(value="")
+        self.table = W.HTML(value="", layout=W.Layout(width="640px"))  # long neuron lists wrap, not widen
         self.set_controls([W.VBox([self.layer, self.sample, self.all_layers]),
                            W.VBox([self.dead_rate, self.saturated_rate])], watch=False)
         for control in (self.layer, self.sample, self.all_layers):
@@ -321,5 +321,6 @@ def _report_table(result: DebugResult, selected: str) -> str:
         more = f" (+{index.numel() - 20} more)" if index.numel() > 20 else ""
         notes.append(f"{label} neurons of {html.escape(repr(selected), quote=False)}: {shown}{more}")
     header = "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
-    return (f'<table style="font-family:monospace">{header}{"".join(rows)}</table>'
+    table_style = "font-family:monospace; border-collapse:separate; border-spacing:12px 2px"  # spaced columns
+    return (f'<table style="{table_style}">{header}{"".join(rows)}</table>'
             f'<div style="font-family:monospace">{"<br>".join(notes)}</div>')

@@ -108,9 +108,8 @@ def browser():
             chromium.close()
 
 
-@pytest.fixture
-def page(browser):
-    """A fresh page whose requests to anything but 127.0.0.1 are aborted (``page.blocked`` lists them)."""
+def _guarded_page(browser):
+    """Yield a page whose requests to anything but 127.0.0.1 are aborted (``page.blocked`` lists them)."""
     context = browser.new_context(viewport={"width": 1500, "height": 1000})
     blocked = []
 
@@ -135,3 +134,15 @@ def page(browser):
         if blocked:
             with open(SCREENSHOTS / "blocked_requests.txt", "a", encoding="utf-8") as listing:
                 listing.write("\n".join(blocked) + "\n")
+
+
+@pytest.fixture
+def page(browser):
+    """A fresh guarded page (requests to anything but 127.0.0.1 are aborted; ``page.blocked`` lists them)."""
+    yield from _guarded_page(browser)
+
+
+@pytest.fixture(scope="module")
+def module_page(browser):
+    """One guarded page shared by the tests of a module (each test navigates it to its notebook)."""
+    yield from _guarded_page(browser)
