@@ -122,9 +122,10 @@ def test_a_short_window_redraws_without_help():
     panel = Square(throttle_ms=20)
     drag(panel.x, 4.0)
     deadline = time.monotonic() + 10
-    while panel.computed < 2 and time.monotonic() < deadline:
+    while len(panel.rendered) < 2 and time.monotonic() < deadline:  # rendered after result is set
         time.sleep(0.01)
-    assert panel.computed == 2 and panel.result.item() == 16.0 and not panel.pending
+    assert panel.computed == 2 and panel.rendered == [4.0, 16.0]
+    assert panel.result.item() == 16.0 and not panel.pending
 
 
 def test_hold_updates_merges_programmatic_changes_into_one_update():
