@@ -76,8 +76,12 @@ def test_background_run_pause_resume_and_stop_within_a_step():
     assert run.state == "running" and panel.start_button.disabled
     panel.toggle_pause()
     assert panel.pause_button.description == "Resume"
-    time.sleep(0.5)  # the update in flight (if any) ends, then the worker holds
     held = run.steps_done
+    while time.monotonic() < deadline:  # the update in flight (if any) ends, then the worker holds
+        time.sleep(0.3)
+        if run.steps_done == held:
+            break
+        held = run.steps_done
     time.sleep(0.3)
     assert run.state == "paused" and run.steps_done == held
     panel.toggle_pause()
