@@ -124,7 +124,7 @@ class SimilarityExplorer(Panel):
         self.loss_type = W.Dropdown(options=LOSSES, value=loss_type, description="loss", style=style)
         self.steps = W.IntSlider(value=check_int(owner, "steps", steps, minimum=1), min=1, max=100,
                                  description="steps", style=style)
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-3, max=0, description="lr", style=style)
+        self.lr = W.BoundedFloatText(value=lr, min=1e-4, max=1.0, step=0.01, description="lr", style=style)
         self.train_button = W.Button(description="Train", button_style="primary", layout=W.Layout(width="90px"))
         self.reset_button = W.Button(description="Reset", layout=W.Layout(width="90px"))
         self.train_button.on_click(lambda _button: self.train())
