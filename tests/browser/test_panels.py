@@ -114,7 +114,7 @@ def test_neuron_playground(lab, notebook_page):
 
 def test_similarity_explorer(lab, notebook_page):
     page = notebook_page
-    views = run_panel_notebook(page, lab, "04_similarity.ipynb", panels=1, figures=1, sliders=5)
+    views = run_panel_notebook(page, lab, "04_similarity.ipynb", panels=1, figures=1, sliders=4)
     assert page.locator(".jp-RenderedImage img").count() >= 1, "the matplotlib similarity figure did not render"
     page.get_by_text(re.compile(r"^done: 20 steps, loss 0\.1562 -> ")).wait_for()
     # the background run's last word stays on screen (a slider echoing a rounded value used to redraw over it)
