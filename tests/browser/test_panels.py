@@ -156,9 +156,10 @@ def test_spike_debugger(lab, notebook_page):
     views = run_panel_notebook(page, lab, "08_debugging.ipynb", panels=2, figures=6, sliders=6)
     page.get_by_text("completely dead layers: ['3']").wait_for()
     assert page.evaluate(TITLES).count("layer '1', sample 0") == 1    # the fixed net's raster
-    before = page.evaluate(TITLES)
+    wait_until_settled(page)          # both panels' first drawings are all in (a late one is not an answer)
     press(control(page, "slider", "sample", 1), "ArrowRight")
-    after = wait_for_change(page, TITLES, before)
-    assert "layer '1', sample 1" in after, after
+    # wait for this very title: any other change of the titles may be a late redraw, not the answer
+    page.wait_for_function(f"() => ({TITLES})().includes(\"layer '1', sample 1\")", timeout=30_000)
+    assert page.evaluate(TITLES).count("layer '1', sample 0") == 0
     panel_screenshot(page, "panel_08_spike_debugger_dead.png", views.first)
     panel_screenshot(page, "panel_08_spike_debugger_fixed.png", views.last)
