@@ -85,3 +85,17 @@ def test_plotly_figurewidget_grids_are_json_compliant():
     assert [list(row) for row in fig.data[0].z] == [[3.0, None], [2.0, None]]
     assert [list(row) for row in fig.data[1].z] == [[None, 1.0], [None, 1.0]]
     json.dumps([trace["z"] for trace in fig.to_dict()["data"][:2]], allow_nan=False)
+
+
+def test_small_grids_get_one_tick_per_cell_never_half_cells():
+    """A 3x3 map used to show ticks at 0, 0.5, 1, ...: cells sit at whole numbers."""
+    times = torch.tensor([4, -1, 0, 2, -1, 7, 1])
+    ax = Figure().subplots()
+    im = vm.first_spike_map(ax, times)
+    ax.figure.canvas.draw()
+    for ticks in (ax.get_xticks(), ax.get_yticks(), im.colorbar.get_ticks()):
+        assert len(ticks) > 1 and np.all(ticks == np.round(ticks)), ticks
+    fig = vp.first_spike_map(times)
+    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1 and fig.data[0].colorbar.dtick == 1
+    vp.first_spike_map(torch.randint(-1, 100, (40, 40), generator=torch.Generator().manual_seed(0)), fig=fig)
+    assert fig.layout.xaxis.dtick is None and fig.layout.yaxis.dtick is None and fig.data[0].colorbar.dtick is None

@@ -12,6 +12,7 @@ Example:
 """
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.ticker import MaxNLocator
 
 from .. import _series
 from .._data import MARKER_MAX
@@ -112,6 +113,8 @@ def _draw(ax, grid, opts):
     cm = colormaps[opts["cmap"]].with_extremes(under=NEVER_COLOR, bad=(1, 1, 1, 0))
     im = ax.imshow(_masked(grid), cmap=cm, vmin=0.0, vmax=_t_max(grid, opts), interpolation="nearest",
                    origin="upper", aspect="equal" if max(grid.times.shape) <= 400 else "auto")
+    for axis in (ax.xaxis, ax.yaxis):   # cells sit at whole numbers: no half-cell ticks on small grids
+        axis.set_major_locator(MaxNLocator(integer=True))
     if grid.flat:
         ax.set_xlabel("neuron % width")
         ax.set_ylabel("neuron // width")
@@ -122,6 +125,8 @@ def _draw(ax, grid, opts):
     if cbar is None:
         cbar = ax.figure.colorbar(im, ax=ax, extend="min", fraction=0.046, pad=0.04)
         cbar.set_label("first-spike time step (grey: never)")
+        cbar.locator = MaxNLocator(integer=True)
+        cbar.update_ticks()
         ax._snnlab_colorbar = cbar
     else:
         cbar.update_normal(im)

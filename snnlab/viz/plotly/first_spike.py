@@ -19,6 +19,7 @@ from ._common import check_figure, f32, grid_for, new_figure, set_message
 __all__ = ["first_spike_map"]
 
 NEVER_COLOR = "#d0d0d0"
+SMALL_GRID = 12  # up to this many cells (or time steps) per axis, one tick each
 
 
 def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKER_MAX // 2, fig=None):
@@ -72,8 +73,12 @@ def _fill(fig, grid, t_max, marker_max):
     if grid.times.size > marker_max:
         r, c = r[:0], c[:0]
     fig.data[2].update(x=f32(c), y=f32(r))
-    fig.layout.xaxis.update(range=[-0.5, max(cols, 1) - 0.5], title_text="neuron % width" if grid.flat else "x")
-    fig.layout.yaxis.update(range=[max(rows, 1) - 0.5, -0.5], title_text="neuron // width" if grid.flat else "y")
+    # cells sit at whole numbers: one tick per cell on small grids (plotly would add half-cell ticks)
+    fig.layout.xaxis.update(range=[-0.5, max(cols, 1) - 0.5], title_text="neuron % width" if grid.flat else "x",
+                            dtick=1 if cols <= SMALL_GRID else None)
+    fig.layout.yaxis.update(range=[max(rows, 1) - 0.5, -0.5], title_text="neuron // width" if grid.flat else "y",
+                            dtick=1 if rows <= SMALL_GRID else None)
+    fig.data[0].colorbar.dtick = 1 if top <= SMALL_GRID else None
     n = int((~grid.pad).sum())
     fig.layout.title.text = f"first spike: {int(grid.never.sum())} of {n} never fired" if n else ""
     set_message(fig, "no data" if n == 0 else None)
