@@ -2,12 +2,13 @@
 
 Sliders set the time constant, threshold, reset (hard to ``v_reset``, or soft), the surrogate
 gradient and its sharpness ``alpha``, and the input (constant, a step, Poisson spikes of a given
-rate, or a noisy current). The panel shows the membrane potential with the threshold and the spikes,
-and the surrogate's primitive and gradient. Your own neuron (``node=``, any ``snnlab.neuron`` node)
+rate, or a noisy current). The panel shows the membrane potential with the threshold and the spikes
+(a sawtooth: the potential charges past the threshold, then drops to the reset level), and the
+surrogate's primitive and gradient. Your own neuron (``node=``, any ``snnlab.neuron`` node)
 and your own input (``x_seq=``, a ``[T]`` tensor) replace the built-in ones.
 
 Shape:
-    ``x_seq``: ``[T]``; ``result.spikes`` and ``result.v_seq``: ``[T]``.
+    ``x_seq``: ``[T]``; ``result.spikes``, ``result.v_seq`` and ``result.h_seq``: ``[T]``.
 
 Example:
     >>> panel = NeuronPlayground(model="LIF", tau=2.0, T=100, device="cpu")
@@ -24,6 +25,7 @@ import plotly.graph_objects as go
 import torch
 
 from snnlab import neuron, surrogate
+from snnlab.analysis import charged_potential
 from snnlab._checks import check_choice
 from snnlab.encoding import PoissonEncoder, constant_current
 from snnlab.viz import plotly as vp
@@ -45,6 +47,7 @@ class NeuronResult(NamedTuple):
     x_seq: torch.Tensor  #: input current ``[T]``
     spikes: torch.Tensor  #: output spikes ``[T]``
     v_seq: torch.Tensor  #: membrane potential after each step's reset ``[T]``
+    h_seq: torch.Tensor  #: membrane potential after charging, before the fire/reset ``[T]``
     v_threshold: float
     v_reset: Optional[float]  #: ``None`` for a soft reset
     surrogate_function: torch.nn.Module
@@ -212,20 +215,24 @@ class NeuronPlayground(Panel):
     def compute(self) -> NeuronResult:
         node = self.make_node().to(self.device)
         x_seq = self.make_input()
+        x_dev = x_seq.to(self.device).unsqueeze(1)
         with torch.no_grad():
-            spikes = node(x_seq.to(self.device).unsqueeze(1))
+            spikes = node(x_dev)
+        h_seq = charged_potential(node, x_dev, node.v_seq)
         threshold = node.v_threshold
         return NeuronResult(
             x_seq=x_seq,
             spikes=spikes_to_host(spikes[:, 0]),
             v_seq=tensor_to_host(node.v_seq[:, 0]),
+            h_seq=tensor_to_host(h_seq[:, 0]),
             v_threshold=float(threshold) if not isinstance(threshold, torch.Tensor) else float(threshold.mean()),
             v_reset=node.v_reset,
             surrogate_function=node.surrogate_function,
         )
 
     def render(self, result: NeuronResult):
-        vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, fig=self.membrane_fig)
+        vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq,
+                          fig=self.membrane_fig)
         sg = result.surrogate_function
         key = (type(sg), repr(sg))
         if key != self._drawn_surrogate:  # the curve depends on the surrogate only: skip redraws of the same one

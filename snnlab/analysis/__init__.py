@@ -1,4 +1,4 @@
-"""What figures need but is not drawing: rates, first-spike times, similarity, neuron health, SOPs.
+"""What figures need but is not drawing: rates, first-spike times, similarity, neuron health, SOPs, h[t].
 
 Everything takes recorded spikes laid out ``[T, N, *]`` (time, batch, neurons), usually a
 ``SpikeProbe.records()`` dict ``{layer name: tensor}``, computes on the tensors' device and never
@@ -14,12 +14,14 @@ Example:
     >>> analysis.firing_rate(spikes).tolist(), analysis.first_spike_times(spikes).tolist()
     ([1.0, 0.0], [[0, -1]])
 """
+from .membrane import charged_potential
 from .rates import RATE_AXES, firing_rate, first_spike_times, spike_counts
 from .report import LayerReport, neuron_report
 from .similarity import SimilarityResult, similarity_matrices
 from .sops import WEIGHTED_LAYERS, synaptic_fan_out, synaptic_operations
 
 __all__ = [
+    "charged_potential",
     "RATE_AXES",
     "firing_rate",
     "first_spike_times",

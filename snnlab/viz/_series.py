@@ -22,7 +22,7 @@ from ..surrogate import heaviside
 from ._data import to_numpy
 
 __all__ = ["histogram", "first_spike_array", "curve_array", "check_real_pair", "surrogate_curves",
-           "surrogate_title", "membrane_arrays", "FirstSpikeGrid", "first_spike_grid", "similarity_arrays",
+           "surrogate_title", "membrane_arrays", "membrane_path", "membrane_levels", "FirstSpikeGrid", "first_spike_grid", "similarity_arrays",
            "delay_arrays", "curves", "curve_limits", "rate_summary"]
 
 
@@ -158,6 +158,54 @@ def membrane_arrays(v, spikes, owner):
             raise ValueError(f"{owner}: spikes must have the shape of v {list(v.shape)}, got {list(s.shape)}")
         times = np.flatnonzero(s != 0)
     return v, times
+
+
+def membrane_path(v, h, owner):
+    """The drawn potential line: ``v`` at each step, or with ``h`` a sawtooth that rises to ``h[t]`` and drops to ``v[t]``.
+
+    ``h`` is the potential after charging and before the reset (see
+    ``snnlab.analysis.charged_potential``); at a spike step the line climbs past the threshold and
+    falls to the reset level, as in a textbook figure. Without ``h``, one point per step.
+
+    Shape:
+        ``v``: ``[T]`` float32; ``h``: ``[T]`` (``[T, 1]`` accepted) or None -> ``xs``, ``ys``: ``[T]`` or ``[2T]``.
+
+    Example:
+        >>> xs, ys = membrane_path(np.array([0.5, 0.0], np.float32), [0.5, 1.25], "membrane_trace")
+        >>> xs.tolist(), ys.tolist()
+        ([0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 1.25, 0.0])
+    """
+    steps = np.arange(v.size, dtype=np.float32)
+    if h is None:
+        return steps, v
+    h = to_numpy(h, owner, "h").astype(np.float32)
+    if h.ndim == 2 and h.shape[1] == 1:
+        h = h[:, 0]
+    if h.shape != v.shape:
+        raise ValueError(f"{owner}: h must have the shape of v {list(v.shape)}, got {list(h.shape)}")
+    return np.repeat(steps, 2), np.stack((h, v), axis=1).ravel()
+
+
+def membrane_levels(ys, v_threshold, v_reset):
+    """``(y_min, spike_top, y_max)`` of a membrane figure: room for the line, both levels and the spike marks.
+
+    Spike marks rise from the threshold to ``spike_top`` (15 % of the span above the highest value);
+    the y axis runs from 8 % of the span below the lowest value to 22 % above ``spike_top``.
+
+    Shape:
+        ``ys``: ``[K]`` (the drawn line's values; NaN ignored) -> three floats.
+
+    Example:
+        >>> [round(v, 3) for v in membrane_levels(np.array([0.0, 0.5], np.float32), 1.0, 0.0)]
+        [-0.08, 1.15, 1.37]
+    """
+    levels = [v_threshold] + ([v_reset] if v_reset is not None else [])
+    finite = ys[np.isfinite(ys)]
+    lo = min([float(finite.min())] + levels) if finite.size else min(levels)
+    hi = max([float(finite.max())] + levels) if finite.size else max(levels)
+    span = max(hi - lo, 1e-3)
+    top = hi + 0.15 * span
+    return lo - 0.08 * span, top, top + 0.22 * span
 
 
 def surrogate_title(sf):

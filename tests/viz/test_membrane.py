@@ -66,3 +66,27 @@ def test_plotly_traces_and_update():
     assert out is fig and fig.layout.annotations[0].text == "no data"
     vp.membrane_trace(V, v_reset=None, fig=fig)
     assert fig.data[2].visible is False and fig.data[3].x.size == 0 and fig.layout.annotations[0].visible is False
+
+
+def test_h_draws_a_sawtooth_through_the_threshold_in_both_forms():
+    """With the pre-reset potential, the line rises to h[t] and drops to v[t] at each step."""
+    h = [0.2, 0.7, 1.3, 0.0, 0.5]
+    want_x, want_y = np.repeat(np.arange(5.0), 2), np.array([[a, b] for a, b in zip(h, V)]).ravel()
+
+    def assert_xy(xs, ys):
+        np.testing.assert_array_equal(xs, want_x)
+        np.testing.assert_allclose(ys, want_y, rtol=1e-6)
+
+    ax = Figure().subplots()
+    line = vm.membrane_trace(ax, V, S, h=torch.tensor(h).unsqueeze(1))
+    assert_xy(line.get_xdata(), line.get_ydata())
+    assert max(line.get_ydata()) > 1.0 and ax.get_ylim()[1] > 1.3 and ax.get_xlim() == (-0.5, 4.5)
+    line = vm.update_membrane_trace(line, V, S)                      # back to one point per step
+    assert line.get_xdata().tolist() == list(range(5))
+    fig = vp.membrane_trace(V, S, h=h)
+    assert_xy(fig.data[0].x, fig.data[0].y)
+    assert fig.layout.yaxis.range[1] > fig.data[3].y[1] > 1.3 and fig.layout.xaxis.range == (-0.5, 4.5)
+    with pytest.raises(ValueError, match=r"membrane_trace: h must have the shape of v \[5\], got \[4\]"):
+        vp.membrane_trace(V, S, h=h[:4])
+    with pytest.raises(ValueError, match=r"update_membrane_trace: h must have the shape of v \[5\], got \[2, 2\]"):
+        vm.update_membrane_trace(line, V, S, h=np.zeros((2, 2)))

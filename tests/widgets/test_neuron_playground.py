@@ -69,9 +69,11 @@ def test_known_if_trace_from_a_users_input_and_neuron():
     hard = NeuronPlayground(node=neuron.IFNode(), x_seq=x, device="cpu", throttle_ms=0)
     assert hard.result.spikes.tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]
     torch.testing.assert_close(hard.result.v_seq, torch.tensor([0.5, 0.0, 0.5, 0.0, 0.0]))
+    torch.testing.assert_close(hard.result.h_seq, torch.tensor([0.5, 1.0, 0.5, 1.5, 2.0]))  # before each reset
     user_node = neuron.IFNode(v_reset=None)
     soft = NeuronPlayground(node=user_node, x_seq=x, device="cpu", throttle_ms=0)
     torch.testing.assert_close(soft.result.v_seq, torch.tensor([0.5, 0.0, 0.5, 0.5, 1.5]))
+    torch.testing.assert_close(soft.result.h_seq, torch.tensor([0.5, 1.0, 0.5, 1.5, 2.5]))
     assert user_node.step_mode == "s" and user_node.v == 0.0  # the user's node is not touched
     assert repr(soft).startswith("NeuronPlayground(model='custom', ") and repr(soft).endswith("input='custom', T=5)")
     assert soft.tau.disabled and soft.alpha.disabled and soft.amplitude.disabled and soft.T.disabled
@@ -94,7 +96,10 @@ def test_figures_show_the_result_with_one_message_per_figure(panel):
     # one batched message per figure at most (plotly skips a figure whose data did not change)
     assert (1, "_send_update_msg") in calls and sorted(set(calls)) == sorted(calls)
     assert {name for _, name in calls} == {"_send_update_msg"}
-    np.testing.assert_allclose(panel.membrane_fig.data[0].y, panel.result.v_seq.numpy(), rtol=1e-6)
+    # the drawn line rises to h[t] (before the reset) and drops to v[t] at each step
+    sawtooth = torch.stack((panel.result.h_seq, panel.result.v_seq), dim=1).flatten().numpy()
+    np.testing.assert_allclose(panel.membrane_fig.data[0].y, sawtooth, rtol=1e-6)
+    assert panel.membrane_fig.data[0].y.max() >= panel.v_threshold.value
     assert panel.surrogate_fig.layout.title.text.startswith("ATan(")
     grad = panel.surrogate_fig.data[2]
     expected = surrogate.ATan(alpha=panel.alpha.value).derivative(torch.as_tensor(grad.x, dtype=torch.float32))

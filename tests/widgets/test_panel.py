@@ -211,12 +211,15 @@ def test_the_stop_button_stops_a_threaded_run_within_a_step():
             gate.clear()
             yield i
 
+    assert panel.stop_button.disabled and panel.stop_button.button_style == ""
     run = panel.start_background(work(), total=1000)
-    assert entered.wait(5) and not panel.stop_button.disabled
+    assert entered.wait(5) and not panel.stop_button.disabled and panel.stop_button.button_style == "warning"
     panel.stop_button.click()
     gate.set()
     assert panel.wait(10) and run.state == "stopped" and run.steps_done == 1
     assert re.match(r"^stopped after 1 steps on cpu in \d+\.\d ms$", panel.status_text), panel.status_text
+    # once the run is over the button is greyed out, not a live-looking orange one
+    assert panel.stop_button.disabled and panel.stop_button.button_style == ""
 
 
 def test_starting_new_work_stops_the_previous_run_first():
@@ -317,6 +320,7 @@ def test_displaying_a_panel_refreshes_the_synced_state_of_its_figures():
     assert panel.figure_widgets() == [panel.membrane_fig, panel.surrogate_fig]
     bundle = panel._repr_mimebundle_()
     assert bundle["text/plain"] == repr(panel)
-    synced_v = figure._widget_data[0]["y"]
-    assert list(synced_v) == pytest.approx(panel.result.v_seq.tolist())
+    synced_line = figure._widget_data[0]["y"]
+    drawn = torch.stack((panel.result.h_seq, panel.result.v_seq), dim=1).flatten()   # the membrane sawtooth
+    assert list(synced_line) == pytest.approx(drawn.tolist())
     assert figure._widget_layout["yaxis"]["range"] == list(figure.layout.yaxis.range)

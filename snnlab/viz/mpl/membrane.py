@@ -19,15 +19,17 @@ from ._common import attach, check_axes, remove_created, show_message, state_of
 __all__ = ["membrane_trace", "update_membrane_trace"]
 
 
-def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="tab:blue"):
+def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color="tab:blue"):
     """Draw ``v`` over time with the threshold (dashed), the reset level (dotted) and spikes; return the v line.
 
     Spikes are vertical red marks rising from the threshold at each step where ``spikes`` is
-    nonzero. ``v_reset=None`` (soft reset) draws no reset line. The y range covers the data,
-    the threshold and the reset level. An empty ``v`` shows "no data".
+    nonzero. ``v_reset=None`` (soft reset) draws no reset line. ``h`` (the potential before each
+    step's reset, from ``snnlab.analysis.charged_potential``) turns the line into a sawtooth that
+    crosses the threshold and drops at each spike. The y range covers the data, the threshold and
+    the reset level. An empty ``v`` shows "no data".
 
     Shape:
-        ``v``: ``[T]`` (``[T, 1]`` accepted); ``spikes``: same as ``v`` or None.
+        ``v``: ``[T]`` (``[T, 1]`` accepted); ``spikes`` and ``h``: same as ``v`` or None.
 
     Example:
         >>> import torch
@@ -35,17 +37,20 @@ def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="t
         >>> ax = Figure().subplots()
         >>> line = membrane_trace(ax, torch.linspace(0, 1, 5), v_threshold=0.8, v_reset=None)
         >>> line.get_xdata().tolist()
-        [0, 1, 2, 3, 4]
+        [0.0, 1.0, 2.0, 3.0, 4.0]
+        >>> line = update_membrane_trace(line, [0.5, 0.0], [0, 1], v_reset=None, h=[0.5, 1.5])  # a sawtooth
+        >>> line.get_xdata().tolist(), line.get_ydata().tolist()
+        ([0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 1.5, 0.0])
     """
     owner = "membrane_trace"
     check_axes(owner, ax)
     opts = dict(v_threshold=check_real(owner, "v_threshold", v_threshold),
                 v_reset=check_real(owner, "v_reset", v_reset, allow_none=True), color=color)
     v, times = _series.membrane_arrays(v, spikes, owner)
-    return _draw(ax, v, times, opts)
+    return _draw(ax, _series.membrane_path(v, h, owner), times, opts)
 
 
-def update_membrane_trace(artist, v, spikes=None, v_threshold=1.0, v_reset=0.0):
+def update_membrane_trace(artist, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None):
     """Show a new trace (and threshold / reset levels) in the figure of :func:`membrane_trace`; returns the line.
 
     Shape:
@@ -64,45 +69,42 @@ def update_membrane_trace(artist, v, spikes=None, v_threshold=1.0, v_reset=0.0):
     opts = dict(state["options"], v_threshold=check_real(owner, "v_threshold", v_threshold),
                 v_reset=check_real(owner, "v_reset", v_reset, allow_none=True))
     v, times = _series.membrane_arrays(v, spikes, owner)
+    path = _series.membrane_path(v, h, owner)
     parts = state["parts"]
     if parts.get("threshold") is None or v.size == 0 or (opts["v_reset"] is None) != (parts["reset"] is None):
         remove_created(state)
-        return _draw(state["ax"], v, times, opts)
+        return _draw(state["ax"], path, times, opts)
     state["options"] = opts
-    artist.set_data(np.arange(v.size), v)
+    artist.set_data(*path)
     parts["threshold"].set_ydata([opts["v_threshold"]] * 2)
     if parts["reset"] is not None:
         parts["reset"].set_ydata([opts["v_reset"]] * 2)
-    _limits(state["ax"], v, times, opts, parts)
+    _limits(state["ax"], path, times, opts, parts)
     return artist
 
 
-def _limits(ax, v, times, opts, parts):
-    levels = [opts["v_threshold"]] + ([opts["v_reset"]] if opts["v_reset"] is not None else [])
-    finite = v[np.isfinite(v)]
-    lo = min([float(finite.min())] + levels) if finite.size else min(levels)
-    hi = max([float(finite.max())] + levels) if finite.size else max(levels)
-    span = max(hi - lo, 1e-3)
-    top = hi + 0.15 * span
+def _limits(ax, path, times, opts, parts):
+    xs, ys = path
+    y_min, top, y_max = _series.membrane_levels(ys, opts["v_threshold"], opts["v_reset"])
     parts["spikes"].set_segments([np.array([[t, opts["v_threshold"]], [t, top]]) for t in times])
-    ax.set_xlim(-0.5, max(v.size - 0.5, 0.5))
-    ax.set_ylim(lo - 0.08 * span, top + 0.22 * span)
+    ax.set_xlim(-0.5, max(xs[-1] + 0.5 if xs.size else 0.5, 0.5))
+    ax.set_ylim(y_min, y_max)
 
 
-def _draw(ax, v, times, opts):
-    if v.size == 0:
+def _draw(ax, path, times, opts):
+    if path[0].size == 0:
         text = show_message(ax, "no data")
         attach(text, "membrane_trace", ax, opts, [text])
         text._snnlab["parts"] = {"threshold": None, "reset": None}
         return text
-    (line,) = ax.plot(np.arange(v.size), v, color=opts["color"], lw=1.3, label="v")
+    (line,) = ax.plot(*path, color=opts["color"], lw=1.3, label="v")
     threshold = ax.axhline(opts["v_threshold"], color="tab:red", ls="--", lw=1.0, label="threshold")
     reset = None
     if opts["v_reset"] is not None:
         reset = ax.axhline(opts["v_reset"], color="0.4", ls=":", lw=1.0, label="reset")
     spikes = ax.vlines([], [], [], colors="tab:red", lw=1.5, label="spike")
     parts = {"threshold": threshold, "reset": reset, "spikes": spikes}
-    _limits(ax, v, times, opts, parts)
+    _limits(ax, path, times, opts, parts)
     ax.set_xlabel("time step")
     ax.set_ylabel("membrane potential v")
     legend = ax.legend(loc="upper right", ncols=4, fontsize=8, framealpha=0.9)

@@ -18,15 +18,17 @@ from ._common import check_figure, f32, new_figure, set_message
 __all__ = ["membrane_trace"]
 
 
-def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="#1f77b4", fig=None):
+def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color="#1f77b4", fig=None):
     """A figure of ``v`` over time with threshold (dashed), reset level (dotted) and spikes; ``fig=`` refills one.
 
     Traces: 0 ``v``; 1 the threshold; 2 the reset level (hidden when ``v_reset=None``, a soft
     reset); 3 the spikes, vertical red marks rising from the threshold (NaN-separated segments).
-    The y range covers the data and both levels and is fixed. An empty ``v`` shows "no data".
+    ``h`` (the potential before each step's reset, from ``snnlab.analysis.charged_potential``)
+    turns trace 0 into a sawtooth that crosses the threshold and drops at each spike. The y range
+    covers the data and both levels and is fixed. An empty ``v`` shows "no data".
 
     Shape:
-        ``v``: ``[T]`` (``[T, 1]`` accepted); ``spikes``: same as ``v`` or None.
+        ``v``: ``[T]`` (``[T, 1]`` accepted); ``spikes`` and ``h``: same as ``v`` or None.
 
     Example:
         >>> import torch
@@ -36,11 +38,15 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="#1f77
         >>> fig = membrane_trace(torch.zeros(3), v_reset=None, fig=fig)
         >>> fig.data[2].visible, fig.data[3].x.size
         (False, 0)
+        >>> fig = membrane_trace([0.5, 0.0], [0, 1], h=[0.5, 1.5], fig=fig)      # rise to h, drop to v
+        >>> fig.data[0].x.tolist(), fig.data[0].y.tolist()
+        ([0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 1.5, 0.0])
     """
     owner = "membrane_trace"
     v_threshold = check_real(owner, "v_threshold", v_threshold)
     v_reset = check_real(owner, "v_reset", v_reset, allow_none=True)
     v, times = _series.membrane_arrays(v, spikes, owner)
+    path = _series.membrane_path(v, h, owner)
     if fig is None:
         fig = new_figure("membrane_trace", {})
         fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="v", line=dict(color=color, width=1.5)))
@@ -56,26 +62,21 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, color="#1f77
     else:
         check_figure(owner, fig, "membrane_trace", {})
     with fig.batch_update():
-        _fill(fig, v, times, v_threshold, v_reset)
+        _fill(fig, path, v.size, times, v_threshold, v_reset)
     return fig
 
 
-def _fill(fig, v, times, v_threshold, v_reset):
-    steps = v.size
+def _fill(fig, path, steps, times, v_threshold, v_reset):
+    xs, ys = path
     ends = f32([0, max(steps - 1, 1)])
-    fig.data[0].update(x=f32(np.arange(steps)), y=f32(v))
+    fig.data[0].update(x=f32(xs), y=f32(ys))
     fig.data[1].update(x=ends, y=f32([v_threshold, v_threshold]))
     fig.data[2].update(x=ends, y=f32([v_reset if v_reset is not None else np.nan] * 2), visible=v_reset is not None)
-    levels = [v_threshold] + ([v_reset] if v_reset is not None else [])
-    finite = v[np.isfinite(v)]
-    lo = min([float(finite.min())] + levels) if finite.size else min(levels)
-    hi = max([float(finite.max())] + levels) if finite.size else max(levels)
-    span = max(hi - lo, 1e-3)
-    top = hi + 0.15 * span
-    xs = np.repeat(times.astype(np.float32), 3)
-    ys = np.tile(np.array([v_threshold, top, np.nan], dtype=np.float32), times.size)
-    xs[2::3] = np.nan
-    fig.data[3].update(x=f32(xs), y=f32(ys))
+    y_min, top, y_max = _series.membrane_levels(ys, v_threshold, v_reset)
+    spike_x = np.repeat(times.astype(np.float32), 3)
+    spike_y = np.tile(np.array([v_threshold, top, np.nan], dtype=np.float32), times.size)
+    spike_x[2::3] = np.nan
+    fig.data[3].update(x=f32(spike_x), y=f32(spike_y))
     fig.layout.xaxis.range = [-0.5, max(steps - 0.5, 0.5)]
-    fig.layout.yaxis.range = [lo - 0.08 * span, top + 0.22 * span]
+    fig.layout.yaxis.range = [y_min, y_max]
     set_message(fig, "no data" if steps == 0 else None)
