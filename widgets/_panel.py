@@ -151,7 +151,7 @@ class Panel(W.VBox):
         )
         self.status = W.HTML(value="")
         self.progress_bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="240px"))
-        self.stop_button = W.Button(description="Stop", button_style="warning", disabled=True,
+        self.stop_button = W.Button(description="Stop", button_style="", disabled=True,
                                     layout=W.Layout(width="80px"))
         self.stop_button.on_click(lambda _button: self.stop())
         self.progress_row = W.HBox([self.progress_bar, self.stop_button], layout=W.Layout(display="none"))
@@ -319,7 +319,7 @@ class Panel(W.VBox):
         self.run = run
         self.progress_bar.value = 0.0
         self.progress_row.layout.display = "flex"
-        self.stop_button.disabled = False
+        self._arm_stop_button(True)
         self.set_status("running ...")
         run.start()
         return run
@@ -341,8 +341,13 @@ class Panel(W.VBox):
         total = "?" if run.total is None else run.total
         self.set_status(f"step {run.steps_done}/{total}")
 
+    def _arm_stop_button(self, running):
+        """Stop is orange and clickable only while a run goes (a disabled orange button still looks live)."""
+        self.stop_button.disabled = not running
+        self.stop_button.button_style = "warning" if running else ""
+
     def _show_finished(self, run):
-        self.stop_button.disabled = True
+        self._arm_stop_button(False)
         if run.state == "error":
             self.show_error(run.error)
             return
