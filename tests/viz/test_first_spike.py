@@ -97,5 +97,7 @@ def test_small_grids_get_one_tick_per_cell_never_half_cells():
         assert len(ticks) > 1 and np.all(ticks == np.round(ticks)), ticks
     fig = vp.first_spike_map(times)
     assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1 and fig.data[0].colorbar.dtick == 1
+    # square cells are kept by shrinking the plot area; padding the y range showed rows -2, -1, 11, 12
+    assert fig.layout.xaxis.constrain == fig.layout.yaxis.constrain == "domain"
     vp.first_spike_map(torch.randint(-1, 100, (40, 40), generator=torch.Generator().manual_seed(0)), fig=fig)
     assert fig.layout.xaxis.dtick is None and fig.layout.yaxis.dtick is None and fig.data[0].colorbar.dtick is None

@@ -59,6 +59,8 @@ def test_plotly_heatmaps_and_update():
     assert fig.data[0].coloraxis == fig.data[1].coloraxis == "coloraxis"
     assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (0.0, 1.0)
     assert fig.layout.title.text == "predicted vs target (loss 0.125)"
+    # square matrices by shrinking the plot area, never by padding a sample axis past the matrix
+    assert {fig.layout[a].constrain for a in ("xaxis", "yaxis", "xaxis2", "yaxis2")} == {"domain"}
     assert vp.similarity_matrix(Result(P * 3, T, torch.tensor(2.0)), fig=fig) is fig
     assert fig.layout.coloraxis.cmax == pytest.approx(3.0) and fig.layout.title.text.endswith("(loss 2)")
     vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0), fig=fig)

@@ -54,7 +54,8 @@ def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKE
                                  marker=dict(symbol="x-thin-open", color="#d62728", size=8, line=dict(width=1.5)),
                                  showlegend=False))
         fig.update_layout(xaxis=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
-                          yaxis=dict(autorange=False, showgrid=False, zeroline=False, scaleanchor="x"))
+                          yaxis=dict(autorange=False, showgrid=False, zeroline=False, scaleanchor="x",
+                                     constrain="domain"))  # square cells: shrink the plot, never pad the range
     else:
         check_figure(owner, fig, "first_spike_map", {})
     with fig.batch_update():
