@@ -127,8 +127,9 @@ def test_similarity_explorer(lab, notebook_page):
     sigma = control(page, "slider", "sigma")
     page.wait_for_function("(el) => !el.classList.contains('mod-disabled') && "
                            "!el.querySelector('.noUi-target[disabled]')", arg=sigma.element_handle())
-    titles = page.evaluate(TITLES)
-    assert any("(loss " in t for t in titles) and not any("(loss 0.1562)" in t for t in titles), titles
+    # sigma is enabled before the gaussian matrix is computed: wait for the redraw itself
+    page.wait_for_function(f"() => {{ const t = ({TITLES})(); return t.some(x => x.includes('(loss ')) && "
+                           f"!t.some(x => x.includes('(loss 0.1562)')); }}", timeout=30_000)
     before = page.evaluate(FIGURES)
     press(sigma, "ArrowRight", 4)                                      # sigma 2 -> 4
     wait_for_change(page, FIGURES, before)
