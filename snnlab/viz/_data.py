@@ -34,7 +34,7 @@ from .._checks import describe
 __all__ = [
     "MARKER_MAX", "IMAGE_MAX_ROWS", "IMAGE_MAX_COLS", "to_numpy", "spike_matrix", "LayerStack",
     "stack_layers", "raster_path", "bin_factor", "RasterImage", "raster_image", "firing_rates",
-    "bin_any", "check_marker_max", 
+    "rate_axis_max", "bin_any", "check_marker_max", 
 ]
 
 MARKER_MAX = 5000
@@ -219,6 +219,22 @@ def firing_rates(matrix: np.ndarray) -> np.ndarray:
     if matrix.shape[0] == 0:
         return np.zeros(matrix.shape[1], dtype=np.float32)
     return matrix.mean(axis=0, dtype=np.float64).astype(np.float32)
+
+
+def rate_axis_max(rates: np.ndarray) -> float:
+    """The upper end of the rate margin's axis: 10 % above the highest rate, or 1 when no neuron fired.
+
+    A silent layer gets the full 0..1 scale (a flat line at 0), not a cramped 0..0.001 axis.
+
+    Shape:
+        ``[N]`` -> a float.
+
+    Example:
+        >>> rate_axis_max(np.array([0.2, 0.5], np.float32)), rate_axis_max(np.zeros(3, np.float32))
+        (0.55, 1.0)
+    """
+    top = float(rates.max(initial=0.0))
+    return round(top * 1.1, 6) if top > 0 else 1.0
 
 
 

@@ -193,3 +193,15 @@ def test_plotly_fig_must_match():
         vp.raster(torch.eye(3), fig=go.Figure())
     with pytest.raises(ValueError, match="raster: color must be '#rrggbb'"):
         vp.raster(torch.eye(3), color="chartreuse")
+
+
+def test_a_silent_layer_gets_the_full_rate_scale_in_both_forms():
+    """No spikes: the rate margin spans 0..1 (a cramped 0..0.001 axis used to suggest tiny rates)."""
+    silent = torch.zeros(16, 10)
+    fig = vp.raster(silent, rate_margin=True)
+    assert tuple(fig.layout.xaxis2.range) == (0.0, 1.0)
+    ax = Figure().subplots()
+    vm.raster(ax, silent, rate_margin=True)
+    assert [a.get_xlim() for a in ax.figure.axes if a is not ax] == [(0.0, 1.0)]
+    vp.raster(torch.eye(16, 10), rate_margin=True, fig=fig)     # 1 spike in 16 steps per neuron
+    assert fig.layout.xaxis2.range[1] == pytest.approx(1.1 / 16, rel=1e-4)

@@ -136,7 +136,7 @@ def _set_message(state, text):
 def _set_rates(line, matrix):
     rates = _data.firing_rates(matrix)
     line.set_data(rates, np.arange(rates.size))
-    line.axes.set_xlim(0.0, max(float(rates.max(initial=0.0)) * 1.1, 1e-3))
+    line.axes.set_xlim(0.0, _data.rate_axis_max(rates))
 
 
 def _rate_axes(ax):

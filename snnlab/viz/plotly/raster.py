@@ -125,5 +125,5 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
     if rate_margin:
         rates = _data.firing_rates(matrix)
         fig.data[1].update(x=f32(rates), y=i32(np.arange(rates.size)))
-        fig.layout.xaxis2.update(range=[0.0, max(float(rates.max(initial=0.0)) * 1.1, 1e-3)], autorange=False)
+        fig.layout.xaxis2.update(range=[0.0, _data.rate_axis_max(rates)], autorange=False)
     set_message(fig, message)
