@@ -34,7 +34,7 @@ from .._checks import describe
 __all__ = [
     "MARKER_MAX", "IMAGE_MAX_ROWS", "IMAGE_MAX_COLS", "to_numpy", "spike_matrix", "LayerStack",
     "stack_layers", "raster_path", "bin_factor", "RasterImage", "raster_image", "firing_rates",
-    "rate_axis_max", "bin_any", "check_marker_max", 
+    "rate_axis_max", "bin_any", "check_marker_max",
 ]
 
 MARKER_MAX = 5000

@@ -22,8 +22,8 @@ from ..surrogate import heaviside
 from ._data import to_numpy
 
 __all__ = ["histogram", "first_spike_array", "curve_array", "check_real_pair", "surrogate_curves",
-           "surrogate_title", "membrane_arrays", "membrane_path", "membrane_levels", "FirstSpikeGrid", "first_spike_grid", "similarity_arrays",
-           "delay_arrays", "curves", "curve_limits", "rate_summary"]
+           "surrogate_title", "membrane_arrays", "membrane_path", "membrane_levels", "FirstSpikeGrid",
+           "first_spike_grid", "similarity_arrays", "delay_arrays", "curves", "curve_limits", "rate_summary"]
 
 
 def histogram(values, bins: int, value_range, owner: str):
