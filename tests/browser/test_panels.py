@@ -13,6 +13,7 @@ import re
 import urllib.request
 
 import pytest
+from playwright.sync_api import expect
 
 from test_jupyterlab import SCREENSHOTS, open_and_run_all
 
@@ -40,11 +41,13 @@ def run_panel_notebook(page, lab, name, *, panels, figures, sliders):
     open_and_run_all(page, lab, name)
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
     assert errors.count() == 0, f"{name}: error output: {errors.first.inner_text()[:500]}"
+    # widget views render in the browser after their output arrives: wait for them, never count at once
     views = page.locator(PANEL)
-    assert views.count() == panels, f"{name}: {views.count()} widget outputs, expected {panels}"
+    expect(views, f"{name}: widget outputs").to_have_count(panels, timeout=60_000)
     page.locator(f"{PANEL} .js-plotly-plot .main-svg").nth(figures - 1).wait_for()
-    assert page.locator(f"{PANEL} .js-plotly-plot").count() == figures
-    assert page.locator(f"{PANEL} .widget-slider").count() >= sliders
+    expect(page.locator(f"{PANEL} .js-plotly-plot"), f"{name}: plotly figures").to_have_count(figures, timeout=60_000)
+    page.locator(f"{PANEL} .widget-slider").nth(sliders - 1).wait_for()
+    expect(views.filter(has_text="Loading widget"), f"{name}: views still loading").to_have_count(0, timeout=60_000)
     text = " ".join(views.all_inner_texts())
     assert "Error displaying widget" not in text and "Loading widget" not in text, text[:500]
     # every panel drew without an error: its status line is the grey one, never the red one
