@@ -72,8 +72,10 @@ def test_bad_arguments():
         charged_potential(torch.nn.Linear(1, 1), torch.zeros(2, 1), torch.zeros(2, 1))
     with pytest.raises(TypeError, match=r"charged_potential: node must keep its potential v as a memory .* OTTTLIFNode"):
         charged_potential(neuron.OTTTLIFNode(), torch.zeros(2, 1), torch.zeros(2, 1))
-    with pytest.raises(TypeError, match=r"charged_potential: v_seq must be a torch.Tensor \[T, \*\], got list"):
+    with pytest.raises(TypeError, match=r"charged_potential: v_seq must be a torch.Tensor, got .*list"):
         charged_potential(node, torch.zeros(2, 1), [0.0, 0.0])
+    with pytest.raises(ValueError, match=r"charged_potential: x_seq must have at least 1 dimension\(s\), got shape \[\]"):
+        charged_potential(node, torch.tensor(0.0), torch.tensor(0.0))
     with pytest.raises(ValueError, match=r"charged_potential: x_seq must be \[T, \*\] with T >= 1, got shape \[0\]"):
         charged_potential(node, torch.zeros(0), torch.zeros(0))
     with pytest.raises(ValueError, match=r"x_seq and v_seq must have the same shape, got \[2, 1\] and \[3, 1\]"):

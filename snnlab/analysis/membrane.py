@@ -21,6 +21,7 @@ Example:
 """
 import torch
 
+from .._checks import check_tensor
 from ..neuron import BaseNode
 
 __all__ = ["charged_potential"]
@@ -57,9 +58,7 @@ def charged_potential(node, x_seq, v_seq, v_init=None) -> torch.Tensor:
         raise TypeError(f"{owner}: node must keep its potential v as a memory (IF, LIF or PLIF nodes), "
                         f"got a {type(node).__name__}, which keeps v elsewhere")
     for name, value in (("x_seq", x_seq), ("v_seq", v_seq)):
-        if not isinstance(value, torch.Tensor):
-            raise TypeError(f"{owner}: {name} must be a torch.Tensor [T, *], got {type(value).__name__}")
-        if value.dim() < 1 or value.shape[0] == 0:
+        if check_tensor(owner, name, value, min_dim=1).shape[0] == 0:
             raise ValueError(f"{owner}: {name} must be [T, *] with T >= 1, got shape {list(value.shape)}")
     if x_seq.shape != v_seq.shape:
         raise ValueError(f"{owner}: x_seq and v_seq must have the same shape, got {list(x_seq.shape)} and "
