@@ -68,13 +68,14 @@ def test_v_init_continues_a_run():
 
 def test_bad_arguments():
     node = _node("IF", tau=2.0, decay_input=True)
-    with pytest.raises(TypeError, match=r"charged_potential: node must be a snnlab.neuron node .* got an object of type Linear"):
+    with pytest.raises(TypeError, match=r"charged_potential: node must be a snnlab.neuron node .* of type Linear"):
         charged_potential(torch.nn.Linear(1, 1), torch.zeros(2, 1), torch.zeros(2, 1))
-    with pytest.raises(TypeError, match=r"charged_potential: node must keep its potential v as a memory .* OTTTLIFNode"):
+    with pytest.raises(TypeError, match=r"charged_potential: node must keep its potential v as a memory .*OTTTLIFNode"):
         charged_potential(neuron.OTTTLIFNode(), torch.zeros(2, 1), torch.zeros(2, 1))
     with pytest.raises(TypeError, match=r"charged_potential: v_seq must be a torch.Tensor, got .*list"):
         charged_potential(node, torch.zeros(2, 1), [0.0, 0.0])
-    with pytest.raises(ValueError, match=r"charged_potential: x_seq must have at least 1 dimension\(s\), got shape \[\]"):
+    scalar = r"charged_potential: x_seq must have at least 1 dimension\(s\), got shape \[\]$"
+    with pytest.raises(ValueError, match=scalar):
         charged_potential(node, torch.tensor(0.0), torch.tensor(0.0))
     with pytest.raises(ValueError, match=r"charged_potential: x_seq must be \[T, \*\] with T >= 1, got shape \[0\]"):
         charged_potential(node, torch.zeros(0), torch.zeros(0))

@@ -154,7 +154,8 @@ class TrainingDashboard(Panel):
         self.lr = W.FloatLogSlider(value=lr, base=10, min=-5, max=0, description="lr", style=style, layout=wide,
                                    readout_format=".1e", continuous_update=False)
         self.alpha = W.FloatLogSlider(value=alpha, base=10, min=-3, max=2, description="FPTT alpha",
-                                      style={"description_width": "85px"}, layout=W.Layout(width="315px"), readout_format=".2g", continuous_update=False)
+                                      style={"description_width": "85px"}, layout=W.Layout(width="315px"),
+                                      readout_format=".2g", continuous_update=False)
         self.steps = W.IntText(value=steps, description="updates", style=style, layout=W.Layout(width="160px"))
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.start_button = W.Button(description="Start", button_style="success", layout=W.Layout(width="80px"))

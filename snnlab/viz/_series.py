@@ -161,7 +161,7 @@ def membrane_arrays(v, spikes, owner):
 
 
 def membrane_path(v, h, owner):
-    """The drawn potential line: ``v`` at each step, or with ``h`` a sawtooth that rises to ``h[t]`` and drops to ``v[t]``.
+    """The drawn potential line: ``v`` per step, or with ``h`` a sawtooth up to ``h[t]`` and down to ``v[t]``.
 
     ``h`` is the potential after charging and before the reset (see
     ``snnlab.analysis.charged_potential``); at a spike step the line climbs past the threshold and

@@ -46,7 +46,8 @@ def similarity_matrix(predicted, target=None, loss=None, *, colorscale="Viridis"
                           row=1, col=col)
         fig.update_layout(coloraxis=dict(colorscale=colorscale))
         fig.update_xaxes(title_text="sample", autorange=False, constrain="domain")
-        fig.update_yaxes(title_text="sample", autorange=False, constrain="domain")  # shrink the plot, never pad the range
+        # square cells: the plot area shrinks, the sample axes are never padded past the matrix
+        fig.update_yaxes(title_text="sample", autorange=False, constrain="domain")
         fig.update_yaxes(scaleanchor="x", row=1, col=1)
         fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     else:
