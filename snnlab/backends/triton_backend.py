@@ -36,6 +36,7 @@ Example:
     (tensor([[0.], [0.], [0.], [0.]], device='cuda:0'),
      tensor([[0.4000], [0.6000], [0.7000], [0.7500]], device='cuda:0'))
 """
+import inspect
 import math
 import numbers
 
@@ -69,9 +70,18 @@ def _kernels():
             import triton
 
             configs = [triton.Config({"BLOCK": b}, num_warps=w) for b, w in _GPU_CONFIGS]
-            _launchers[key] = {name: (fn, _SMALL_BLOCK, triton.autotune(configs, key=["N"])(fn))
+            _launchers[key] = {name: (fn, _SMALL_BLOCK, triton.autotune(configs, key=_tuning_key(fn))(fn))
                                for name, fn in (("forward", tk.neuron_forward), ("backward", tk.neuron_backward))}
     return _launchers[key]
+
+
+def _tuning_key(fn) -> list:
+    """What the autotuner tunes separately: ``N`` and every compile-time switch but ``BLOCK`` (the
+    variants differ in registers and traffic; the tensors' dtypes are added by triton itself)."""
+    import triton.language as tl
+
+    params = inspect.signature(fn.fn).parameters.values()  # fn.fn: the kernel's Python source function
+    return ["N"] + [p.name for p in params if p.annotation is tl.constexpr and p.name != "BLOCK"]
 
 
 def _launch(name, n, *args, **constexprs):
@@ -111,24 +121,27 @@ def _statics(cfg: NeuronConfig, k_tensor, theta_tensor):
 
 
 class _FusedMultiStep(torch.autograd.Function):
-    """Forward kernel in ``forward``, backward kernel in ``backward``, on ``[T, N]`` views."""
+    """Forward kernel in ``forward``, backward kernel in ``backward``. The kernels see contiguous
+    ``x`` ``[T, *]`` as ``[T, N]`` and ``v0`` ``[*]`` as ``[N]``; no reshape (nor autograd view node)
+    is made, so the outputs and gradients come out in the caller's shapes."""
 
     @staticmethod
     def forward(ctx, x, v0, k_tensor, cfg, k_float, theta_tensor, save_h):
-        T, N = x.shape
+        T, N = x.shape[0], v0.numel()
         spike = torch.empty_like(x)
         h = torch.empty_like(x) if save_h else spike  # an unused pointer when no gradient is needed
         v_out = torch.empty_like(x) if cfg.store_v_seq else torch.empty_like(v0)
         theta_val = 1.0 if theta_tensor is not None else float(cfg.v_threshold)
         r = 0.0 if cfg.v_reset is None else float(cfg.v_reset)
+        statics = _statics(cfg, k_tensor, theta_tensor)
         if N > 0:
             _launch("forward", N, x, v0, theta_tensor if theta_tensor is not None else x,
                     k_tensor if k_tensor is not None else x, spike, h, v_out,
                     T, N, theta_val, k_float, 1.0 - k_float, r,
                     STORE_V_SEQ=bool(cfg.store_v_seq), STORE_H=bool(save_h),
-                    ROUND_H=x.dtype != torch.float32, **_statics(cfg, k_tensor, theta_tensor))
+                    ROUND_H=x.dtype != torch.float32, **statics)
         ctx.set_materialize_grads(False)
-        ctx.cfg, ctx.k_float, ctx.theta_val, ctx.r = cfg, k_float, theta_val, r
+        ctx.cfg, ctx.k_float, ctx.theta_val, ctx.r, ctx.statics = cfg, k_float, theta_val, r, statics
         need_x = k_tensor is not None and cfg.decay_input and ctx.needs_input_grad[2]
         ctx.save_for_backward(h if save_h else None, v0, x if need_x else None, k_tensor, theta_tensor)
         return spike, v_out
@@ -140,7 +153,7 @@ class _FusedMultiStep(torch.autograd.Function):
         cfg = ctx.cfg
         if h is None:
             raise RuntimeError(f"{_OWNER}: backward called on a sequence run without gradient tracking")
-        T, N = h.shape
+        T, N = h.shape[0], v0.numel()
         need_gx, need_gv0, need_gk = ctx.needs_input_grad[:3]
         grad_x = torch.empty_like(h) if need_gx else None
         grad_v0 = torch.empty_like(v0)
@@ -165,19 +178,23 @@ class _FusedMultiStep(torch.autograd.Function):
                     DETACH_RESET=bool(cfg.detach_reset), SURROGATE=_surrogate_switch(cfg.surrogate),
                     HAS_GRAD_SPIKE=grad_spike is not None, HAS_GRAD_V_SEQ=seq_grad is not None,
                     HAS_GRAD_V_LAST=last_grad is not None, STORE_GRAD_X=grad_x is not None,
-                    NEED_GRAD_K=bool(need_gk), **_statics(cfg, k_tensor, theta_tensor))
+                    NEED_GRAD_K=bool(need_gk), **ctx.statics)
         if need_gk:
             grad_k = parts.sum().to(k_tensor.dtype).reshape(k_tensor.shape)
         return grad_x, grad_v0 if need_gv0 else None, grad_k, None, None, None, None
 
 
-def _check_device(name, tensor, device):
+def _check_devices(x_seq, **others):
+    """``x_seq`` on a CUDA device (any device under the interpreter), ``others`` on the same one."""
     from .triton_kernels import interpreting
 
-    if tensor.device != device:
-        raise ValueError(f"{_OWNER}: {name} must be on {device} like x_seq, got a tensor on {tensor.device}")
+    device = x_seq.device
     if device.type != "cuda" and not interpreting():
-        raise ValueError(f"{_OWNER}: {name} must be a CUDA tensor, got a tensor on {device}")
+        raise ValueError(f"{_OWNER}: x_seq must be a CUDA tensor, got a tensor on {device}")
+    for name, tensor in others.items():
+        if tensor is not None and tensor.device != device:
+            raise ValueError(f"{_OWNER}: {name} must be on {device} like x_seq, got a tensor on {tensor.device}")
+    return device
 
 
 def _threshold_tensor(theta, v_shape, device):
@@ -240,18 +257,9 @@ def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k=N
         from . import torch_backend
 
         return torch_backend.multi_step(cfg, x_seq, v_init, k)
-    device = x_seq.device
-    _check_device("x_seq", x_seq, device)
-    _check_device("v_init", v_init, device)
-    if k_tensor is not None:
-        _check_device("k", k_tensor, device)
+    device = _check_devices(x_seq, v_init=v_init, k=k_tensor)
     theta_tensor = _threshold_tensor(cfg.v_threshold, v_init.shape, device)
-    T = x_seq.shape[0]
-    x2 = x_seq.contiguous().reshape(T, v_init.numel())
-    v0 = v_init.contiguous().reshape(-1)
     save_h = torch.is_grad_enabled() and (x_seq.requires_grad or v_init.requires_grad
                                           or (k_tensor is not None and k_tensor.requires_grad))
-    spike, v_out = _FusedMultiStep.apply(x2, v0, k_tensor, cfg, k_float, theta_tensor, save_h)
-    spike = spike.reshape(x_seq.shape)
-    v_out = v_out.reshape(x_seq.shape) if cfg.store_v_seq else v_out.reshape(v_init.shape)
-    return spike, v_out
+    return _FusedMultiStep.apply(x_seq.contiguous(), v_init.contiguous(), k_tensor, cfg, k_float, theta_tensor,
+                                 save_h)

@@ -246,6 +246,15 @@ def test_cpu_tensor_without_interpreter_is_rejected(monkeypatch):
         triton_backend.multi_step(make_cfg(), x, v0, 0.5)
 
 
+def test_tensors_on_another_device_than_x_seq_are_rejected():
+    x, v0, _ = make_inputs(ANY_DEVICE)
+    with pytest.raises(ValueError, match=f"triton backend: v_init must be on {x.device} like x_seq, got a tensor on meta"):
+        triton_backend.multi_step(make_cfg(), x, v0.to("meta"), 0.5)
+    k = torch.tensor(0.5, device="meta", requires_grad=True)
+    with pytest.raises(ValueError, match=f"triton backend: k must be on {x.device} like x_seq, got a tensor on meta"):
+        triton_backend.multi_step(make_cfg(), x, v0, k)
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")
 @pytest.mark.parametrize("name", ["IFNode", "LIFNode", "ParametricLIFNode"])
 def test_neurons_with_triton_backend_on_cuda(name):
@@ -280,7 +289,7 @@ def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
 
     monkeypatch.setattr(triton_kernels, "interpreting", lambda: False)
     monkeypatch.setattr(triton_backend, "_launchers", {})
-    monkeypatch.setattr(triton_backend, "_check_device", lambda *args: None)
+    monkeypatch.setattr(triton_backend, "_check_devices", lambda x_seq, **others: x_seq.device)
     monkeypatch.setattr(triton_backend, "_GPU_CONFIGS", ((32, 4), (128, 8)))  # small blocks, for speed
     monkeypatch.setattr(triton_backend, "_SMALL_N", 64)
     launchers = triton_backend._kernels()
@@ -293,3 +302,8 @@ def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
         got, ref = run(triton_backend, cfg, x, v0, k), run(torch_backend, cfg, x, v0, k)
         assert_matches(got, ref)
     assert all(len(tuned.cache) == 1 for _, _, tuned in launchers.values())
+    # another variant of the same size is tuned on its own (its registers and traffic differ)
+    x, v0, _ = make_inputs("cpu", shape=(2, 300))
+    cfg = make_cfg("lif", True, None, False, "atan", True)
+    assert_matches(run(triton_backend, cfg, x, v0, 0.5), run(torch_backend, cfg, x, v0, 0.5))
+    assert all(len(tuned.cache) == 2 for _, _, tuned in launchers.values())
