@@ -28,7 +28,8 @@ __all__ = ["first_spike_index"]
 _OWNER = "first_spike_index"
 _INTERPRET_TILE = (16, 8)  # (rows, steps) per program under the interpreter: several programs and tails
 _GPU_TILE_ELEMENTS = 4096  # elements per program on a GPU (rows x a power-of-2 chunk of steps)
-_SMALL = 1 << 20  # elements below which the GPU kernel runs with a fixed config
+_SMALL = 1 << 20  # elements below which the GPU kernel runs with a fixed config (4 warps)
+_GPU_WARPS = (4, 8)  # num_warps tried by the autotuner above that size
 _autotuned = {}
 
 
@@ -36,13 +37,20 @@ def _launcher():
     from . import triton_kernels as tk
 
     if tk.interpreting():
-        return tk.first_spike, None
+        return tk.first_spike, False
     if "kernel" not in _autotuned:
         import triton
 
-        configs = [triton.Config({}, num_warps=w) for w in (4, 8)]
+        configs = [triton.Config({}, num_warps=w) for w in _GPU_WARPS]
         _autotuned["kernel"] = triton.autotune(configs, key=["R", "T"])(tk.first_spike)
-    return _autotuned["kernel"], _GPU_TILE_ELEMENTS
+    return _autotuned["kernel"], True
+
+
+def _gpu_tile(T: int) -> tuple:
+    """``(BLOCK_R, BLOCK_T)`` of the compiled kernel for rows of ``T`` steps: a power-of-2 chunk of
+    at most 256 steps, and as many rows as fill ``_GPU_TILE_ELEMENTS``."""
+    block_t = min(256, 1 << max(0, (T - 1).bit_length()))
+    return _GPU_TILE_ELEMENTS // block_t, block_t
 
 
 def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
@@ -75,13 +83,12 @@ def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
             x = x.view(torch.uint8)
         T = x.shape[-1] if x.dim() > 0 else 1
         R = x.numel() // T
-        kernel, tile = _launcher()
-        if tile is None:
+        kernel, compiled = _launcher()
+        if not compiled:
             block_r, block_t = _INTERPRET_TILE
             kernel[(-(-R // block_r),)](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t)
         else:
-            block_t = min(256, 1 << max(0, (T - 1).bit_length()))
-            block_r = tile // block_t
+            block_r, block_t = _gpu_tile(T)
             grid = (-(-R // block_r),)
             if R * T < _SMALL:  # small inputs: one fixed config, no autotuning
                 from .triton_kernels import first_spike
