@@ -307,3 +307,38 @@ def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
     cfg = make_cfg("lif", True, None, False, "atan", True)
     assert_matches(run(triton_backend, cfg, x, v0, 0.5), run(torch_backend, cfg, x, v0, 0.5))
     assert all(len(tuned.cache) == 2 for _, _, tuned in launchers.values())
+
+
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize("kind,v_reset", [("lif", 0.0), ("plif", None)])
+def test_input_gradient_reuses_saved_h_unless_the_graph_is_kept(device, kind, v_reset):
+    cfg = make_cfg(kind, True, v_reset, False, "sigmoid", False)
+    x, v0, k = make_inputs(device, kind=kind)
+    saved = []
+
+    def pack(t):
+        saved.append(t.data_ptr())
+        return t
+
+    def grads(retain):
+        xr = x.clone().requires_grad_()
+        kk = k.clone().requires_grad_() if isinstance(k, torch.Tensor) else k
+        saved.clear()
+        with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
+            spikes, v_last = triton_backend.multi_step(cfg, xr, v0, kk)
+        loss = (spikes * torch.arange(1.0, N + 1, device=device)).sum() + v_last.sum()
+        if retain is None:  # .backward(): x.grad takes the buffer over, no copy
+            loss.backward()
+            return xr.grad, set(saved)
+        first = torch.autograd.grad(loss, xr, retain_graph=retain)[0]
+        if retain:  # the saved h survived the first backward: a second one gives the same gradient
+            assert torch.equal(torch.autograd.grad(loss, xr)[0], first)
+        return first, set(saved)
+
+    kept, kept_saved = grads(retain=True)
+    reused, reused_saved = grads(retain=False)
+    assert kept.data_ptr() not in kept_saved
+    assert reused.data_ptr() in reused_saved  # written over the saved pre-spike potentials
+    assert torch.equal(kept, reused)
+    accumulated, accumulated_saved = grads(retain=None)
+    assert accumulated.data_ptr() in accumulated_saved and torch.equal(accumulated, kept)
