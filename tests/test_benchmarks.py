@@ -40,7 +40,9 @@ def test_gpu_targets_are_read_off_the_table():
             ("LIF triton", "float32", 128, 2 ** 24, 12.9, None, 89.5, 12.0),
             ("LIF spikingjelly 2.0.0", "float32", 128, 2 ** 24, 12.5, None, 92.0, None),
             ("LIF triton", "float16", 128, 2 ** 24, 7.0, None, 85.0, 6.0),
-            ("LIF spikingjelly 2.0.0", "float16", 128, 2 ** 24, None, None, None, None),  # not measured
+            ("LIF spikingjelly 2.0.0", "float16", 128, 2 ** 24, 30.0, None, 20.0, None),
+            ("LIF spikingjelly 2.0.0 storage fp16", "float16", 128, 2 ** 24, 6.5, None, 92.0, None),
+            ("LIF spikingjelly 2.0.0 storage fp32", "float16", 128, 2 ** 24, None, None, None, None),  # failed
             ("first_spike triton", "float32", 256, 2 ** 20, 0.41, None, 78.0, None)]
     lines = gpu.target_lines(rows)
     assert lines == [
@@ -48,13 +50,17 @@ def test_gpu_targets_are_read_off_the_table():
         "PASS  float16 LIF at T*N >= 2^29: worst 85.0 % of copy bandwidth (target >= 80 %)",
         "PASS  float32 LIF T=32 N=2^20: 0.300 ms (target <= 0.35 ms)",
         "PASS  float32 LIF peak extra memory: 12.10 B/element (target <= 12.5)",
-        "PASS  float32 LIF T=32 N=1048576: snnlab/SpikingJelly = 0.26 (target <= 1)",
-        "MISS  float32 LIF T=128 N=16777216: snnlab/SpikingJelly = 1.03 (target <= 1)",
+        "PASS  float32 LIF T=32 N=1048576: snnlab / fastest SpikingJelly set-up = 0.26 (target <= 1; "
+        "LIF spikingjelly 2.0.0)",
+        "MISS  float32 LIF T=128 N=16777216: snnlab / fastest SpikingJelly set-up = 1.03 (target <= 1; "
+        "LIF spikingjelly 2.0.0)",
+        "MISS  float16 LIF T=128 N=16777216: snnlab / fastest SpikingJelly set-up = 1.08 (target <= 1; "
+        "LIF spikingjelly 2.0.0 storage fp16)",
         "PASS  first_spike_index [1048576, 256]: 0.410 ms (target <= 0.5 ms on an H200)",
     ]
 
 
-def test_spikingjelly_row_times_and_compares_a_compatible_node(capsys):
+def test_spikingjelly_rows_time_each_setup_and_compare_spikes(capsys):
     # snnlab's LIFNode has SpikingJelly's API (reset(), step_mode='m'), so it stands in for it on a CPU
     from snnlab import neuron
     from snnlab.backends import torch_backend
@@ -64,9 +70,17 @@ def test_spikingjelly_row_times_and_compares_a_compatible_node(capsys):
     x = (torch.rand(6, 50, generator=torch.Generator().manual_seed(0)) * 1.5).requires_grad_()
     ours, _ = torch_backend.multi_step(cfg, x.detach(), torch.zeros(50), 0.5)
     ours[2, :5] = 1 - ours[2, :5]  # 5 of 300 spikes differ
-    sj = {"make": lambda: neuron.LIFNode(tau=2.0, step_mode="m"), "version": "stand-in", "implementation": "torch"}
-    row = gpu.spikingjelly_row(sj, x, torch.ones(6, 50), gpu.Timer("cpu"), 2, gpu.neuron_bytes(6, 50, x.dtype),
-                               1.0, torch.float32, 6, 50, ours)
-    assert row[:4] == ("LIF spikingjelly stand-in", "float32", 6, 50) and row[4] > 0
-    assert "1.67e-02 of the spikes differ" in capsys.readouterr().out
+
+    def broken():
+        raise RuntimeError("no such set-up here")
+    sj = {"setups": lambda dtype: [("", lambda: neuron.LIFNode(tau=2.0, step_mode="m")), ("odd", broken)],
+          "version": "stand-in", "implementation": "torch"}
+    rows = gpu.spikingjelly_rows(sj, x, torch.ones(6, 50), gpu.Timer("cpu"), 2, gpu.neuron_bytes(6, 50, x.dtype),
+                                 1.0, torch.float32, 6, 50, ours)
+    assert [r[:4] for r in rows] == [("LIF spikingjelly stand-in", "float32", 6, 50),
+                                     ("LIF spikingjelly stand-in odd", "float32", 6, 50)]
+    assert rows[0][4] > 0 and rows[1][4:] == (None,) * 4
+    out = capsys.readouterr().out
+    assert "LIF spikingjelly stand-in (torch) vs snnlab triton, float32 T=6 N=50: 1.67e-02 of the spikes differ" in out
+    assert "LIF spikingjelly stand-in odd skipped for float32 T=6 N=50: RuntimeError: no such set-up here" in out
     assert x.grad is None  # the timed steps' gradients are dropped
