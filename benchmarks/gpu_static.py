@@ -14,8 +14,9 @@ device (default: sm_90, the H100 / H200):
   * the PTX's global loads and stores are classified by width, so a variant that would move its
     per-element data in narrow transactions shows up.
 
-``--check`` exits non-zero when a variant fails to compile, spills, or (for sizes whose rows are
-16-element aligned, the common case) moves per-element data in accesses narrower than 128 bits.
+``--check`` exits non-zero when a variant fails to compile, spills, or moves per-element data in
+accesses narrower than the data allows: 16 bytes, or less when the rows start less aligned (N a
+multiple of 4 in fp32, of 8 in 16-bit types gives 16) or a thread holds fewer bytes of a row.
 The only scalar access allowed is the PLIF leak ``k``, loaded once per program.
 
 Run: ``python benchmarks/gpu_static.py [--arch 90] [--check]``. It must run without
@@ -39,7 +40,9 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
-ALIGNED_N, TAIL_N = 1 << 16, 37  # neurons per step: at the autotuner's threshold, and an odd tail
+# neurons per step: at the autotuner's threshold (a multiple of 16), multiples of 8 and of 4 only (rows
+# aligned by the kernels' ROW_ALIGN hint, not by Triton's specialisation), and an odd size
+NEURON_COUNTS = (1 << 16, 1000, 1004, 37)
 T_STEPS = 3
 _ACCESS = re.compile(r"\b(ld|st)\.global((?:\.[A-Za-z0-9_:]+)*)")
 
@@ -81,7 +84,9 @@ def launch_configs(n):
 
 
 def neuron_variants():
-    """(label, kernel name, args, constexprs, configs, aligned) for every neuron kernel variant."""
+    """(label, kernel name, args, constexprs, configs, row bytes, element bytes) for every neuron
+    kernel variant; row bytes: the alignment of every step's row start (N's largest power-of-2
+    divisor times the element size)."""
     from snnlab.backends import NeuronConfig
 
     def cfg(charge="lif", decay_input=True, v_reset=0.0, detach_reset=False, surrogate="sigmoid",
@@ -100,16 +105,18 @@ def neuron_variants():
     out = []
     for dtype in (torch.float32, torch.float16, torch.bfloat16):
         for label, c, kind in cases + (cases_fp32 if dtype == torch.float32 else []):
-            for n in (ALIGNED_N, TAIL_N):
+            for n in NEURON_COUNTS if label == "LIF" else NEURON_COUNTS[::3]:
                 for name, n_, args, constexprs in neuron_launches(c, dtype, n, kind):
                     dt = str(dtype).replace("torch.", "")
                     out.append((f"{name} {label} {dt} N={n}", name, args, constexprs, launch_configs(n_),
-                                n % 16 == 0))
+                                (n & -n) * dtype.itemsize, dtype.itemsize))
     return out
 
 
 def first_spike_variants():
-    """(label, 'first_spike', args, constexprs, configs, aligned) for a few row lengths and dtypes."""
+    """(label, 'first_spike', args, constexprs, configs, row bytes, None) for a few row lengths and
+    dtypes; rows count as aligned (16 bytes) only when T is a multiple of 16, Triton's own
+    specialisation (this kernel has no alignment hint)."""
     from snnlab.backends import triton_spikes as ts
 
     out = []
@@ -121,7 +128,7 @@ def first_spike_variants():
         block_r, block_t = ts._gpu_tile(T)
         configs = [(None, w) for w in ts._GPU_WARPS]
         out.append((f"first_spike {str(dtype).replace('torch.', '')} T={T}", "first_spike", (x, y, R, T),
-                    dict(BLOCK_R=block_r, BLOCK_T=block_t), configs, T % 16 == 0))
+                    dict(BLOCK_R=block_r, BLOCK_T=block_t), configs, 16 if T % 16 == 0 else 1, None))
     return out
 
 
@@ -171,7 +178,7 @@ def analyse(arch: int):
 
     kernels = {"forward": tk.neuron_forward, "backward": tk.neuron_backward, "first_spike": tk.first_spike}
     rows = []
-    for label, name, args, constexprs, configs, aligned in neuron_variants() + first_spike_variants():
+    for label, name, args, constexprs, configs, row_bytes, elem in neuron_variants() + first_spike_variants():
         for block, warps in configs:
             kwargs = dict(constexprs, num_warps=warps)
             if block is not None:
@@ -189,10 +196,12 @@ def analyse(arch: int):
             widths = access_widths(kernel.asm["ptx"])
             if usage.get("LOCAL", 0):
                 problems.append(f"{usage['LOCAL']} bytes of local memory (register spills)")
-            narrow = {key: c for key, c in widths.items() if key[1] < 128}
+            # the widest access the data allows: 16 bytes, the row alignment, a thread's share of a row
+            expect = min(16, row_bytes) if elem is None else min(16, row_bytes, block // (32 * warps) * elem)
+            narrow = {key: c for key, c in widths.items() if key[1] < 8 * expect}
             scalar_ok = 1 if constexprs.get("K_FROM_PTR") else 0  # the PLIF leak k, once per program
-            if aligned and sum(narrow.values()) > scalar_ok:
-                problems.append(f"narrow global accesses {fmt_widths(narrow)}")
+            if sum(narrow.values()) > scalar_ok:
+                problems.append(f"global accesses narrower than {8 * expect} bits: {fmt_widths(narrow)}")
             loads = fmt_widths({k: c for k, c in widths.items() if k[0] == "ld"})
             stores = fmt_widths({k: c for k, c in widths.items() if k[0] == "st"})
             rows.append((label, block, warps, usage.get("REG"), usage.get("LOCAL"), usage.get("SHARED"), loads,

@@ -118,12 +118,18 @@ def _cdiv(a: int, b: int) -> int:
     return -(-a // b)
 
 
-def _statics(cfg: NeuronConfig, k_tensor, theta_tensor):
-    """The compile-time switches shared by both kernels."""
+def _statics(cfg: NeuronConfig, k_tensor, theta_tensor, n: int):
+    """The compile-time switches shared by both kernels (``n``: neurons per step)."""
     shifted = cfg.v_reset is not None and cfg.v_reset != 0.0
     return dict(CHARGE_LIF=cfg.charge == "lif", DECAY_INPUT=bool(cfg.decay_input), SHIFTED=shifted,
                 HARD_RESET=cfg.v_reset is not None, THETA_FROM_PTR=theta_tensor is not None,
-                K_FROM_PTR=k_tensor is not None)
+                K_FROM_PTR=k_tensor is not None, ROW_ALIGN=_row_align(n))
+
+
+def _row_align(n: int) -> int:
+    """The largest power of two dividing ``n``, at most 16: every step's row of ``[T, n]`` starts at
+    a multiple of it, which lets the kernels use wide accesses when ``n`` is not a multiple of 16."""
+    return min(16, n & -n) if n > 0 else 16
 
 
 class _FusedMultiStep(torch.autograd.Function):
@@ -139,7 +145,7 @@ class _FusedMultiStep(torch.autograd.Function):
         v_out = torch.empty_like(x) if cfg.store_v_seq else torch.empty_like(v0)
         theta_val = 1.0 if theta_tensor is not None else float(cfg.v_threshold)
         r = 0.0 if cfg.v_reset is None else float(cfg.v_reset)
-        statics = _statics(cfg, k_tensor, theta_tensor)
+        statics = _statics(cfg, k_tensor, theta_tensor, N)
         if N > 0:
             _launch("forward", N, x, v0, theta_tensor if theta_tensor is not None else x,
                     k_tensor if k_tensor is not None else x, spike, h, v_out,

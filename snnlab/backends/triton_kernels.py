@@ -100,17 +100,46 @@ def _surrogate_grad(z, alpha, c, SURROGATE: tl.constexpr):
     return d
 
 
+@triton.jit
+def _in_row(offs, N, ROW_ALIGN: tl.constexpr):
+    # offs < N. With N a multiple of ROW_ALIGN it is written per group of ROW_ALIGN lanes, so the
+    # compiler sees the mask constant over each group and can vectorise the masked accesses.
+    if ROW_ALIGN > 1:
+        m = (offs // ROW_ALIGN) < (N // ROW_ALIGN)
+    else:
+        m = offs < N
+    return m
+
+
+@triton.jit
+def _row(t, N, offs, ROW_ALIGN: tl.constexpr):
+    # Offsets of step t's slice of the [T, N] layout: t * N + offs. N is specialised (and known to
+    # be 16-aligned) only when it is a multiple of 16; ROW_ALIGN tells the compiler the row starts
+    # are multiples of ROW_ALIGN in every case, so e.g. N = 1000 still gets 128-bit fp32 accesses.
+    idx = tl.cast(t, tl.int64) * N + offs
+    if ROW_ALIGN > 1:
+        idx = tl.multiple_of(idx, ROW_ALIGN)
+    return idx
+
+
+@triton.jit
+def _lanes_lt(a, b, BLOCK: tl.constexpr):
+    # The scalar condition a < b on all BLOCK lanes: uniform, so it keeps the masks' vector width,
+    # and a comparison, so the interpreter also gets a boolean mask.
+    return tl.full([BLOCK], a, tl.int32) < b
+
+
 @triton.jit(do_not_specialize=["T"])
 def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
                    T, N, theta_val, k_val, one_minus_k_val, r,
                    BLOCK: tl.constexpr, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
                    SHIFTED: tl.constexpr, HARD_RESET: tl.constexpr, THETA_FROM_PTR: tl.constexpr,
                    K_FROM_PTR: tl.constexpr, STORE_V_SEQ: tl.constexpr, STORE_H: tl.constexpr,
-                   ROUND_H: tl.constexpr):
+                   ROUND_H: tl.constexpr, ROW_ALIGN: tl.constexpr):
     """The whole sequence forward: charge, fire, reset for t = 0..T-1 (see module docstring)."""
     pid = tl.program_id(0)
     offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < N
+    mask = _in_row(offs, N, ROW_ALIGN)
     out_ty = spike_ptr.dtype.element_ty
     v = tl.load(v0_ptr + offs, mask=mask, other=0.0).to(tl.float32)
     if THETA_FROM_PTR:
@@ -118,13 +147,13 @@ def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
     else:
         theta = theta_val
     k, one_minus_k = _leak(k_val, one_minus_k_val, k_ptr, K_FROM_PTR)
-    total = tl.cast(T, tl.int64) * N
-    x_next = tl.load(x_ptr + offs, mask=mask & (offs < total), other=0.0)
+    x_next = tl.load(x_ptr + _row(0, N, offs, ROW_ALIGN), mask=mask & _lanes_lt(0, T, BLOCK), other=0.0)
     for t in range(T):
-        idx = tl.cast(t, tl.int64) * N + offs
+        idx = _row(t, N, offs, ROW_ALIGN)
         x = x_next.to(tl.float32)
         # issue the next step's load now, so its latency overlaps this step's work and stores
-        x_next = tl.load(x_ptr + idx + N, mask=mask & (idx + N < total), other=0.0)
+        x_next = tl.load(x_ptr + _row(t + 1, N, offs, ROW_ALIGN), mask=mask & _lanes_lt(t + 1, T, BLOCK),
+                         other=0.0)
         h = _charge(v, x, k, one_minus_k, r, CHARGE_LIF, DECAY_INPUT, SHIFTED)
         if ROUND_H:
             # 16-bit storage: decide the spike on the stored value, so backward sees the same h.
@@ -148,11 +177,12 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
                     SHIFTED: tl.constexpr, HARD_RESET: tl.constexpr, DETACH_RESET: tl.constexpr,
                     SURROGATE: tl.constexpr, THETA_FROM_PTR: tl.constexpr, K_FROM_PTR: tl.constexpr,
                     HAS_GRAD_SPIKE: tl.constexpr, HAS_GRAD_V_SEQ: tl.constexpr,
-                    HAS_GRAD_V_LAST: tl.constexpr, STORE_GRAD_X: tl.constexpr, NEED_GRAD_K: tl.constexpr):
+                    HAS_GRAD_V_LAST: tl.constexpr, STORE_GRAD_X: tl.constexpr, NEED_GRAD_K: tl.constexpr,
+                    ROW_ALIGN: tl.constexpr):
     """The whole sequence backward for t = T-1..0, carrying dL/dv; per-neuron grad_k partial sums."""
     pid = tl.program_id(0)
     offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
-    mask = offs < N
+    mask = _in_row(offs, N, ROW_ALIGN)
     gx_ty = grad_x_ptr.dtype.element_ty
     if THETA_FROM_PTR:
         theta = tl.load(theta_ptr + offs, mask=mask, other=1.0).to(tl.float32)
@@ -165,22 +195,22 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
     else:
         grad_v = tl.zeros([BLOCK], dtype=tl.float32)
     grad_k = tl.zeros([BLOCK], dtype=tl.float32)
-    last = tl.cast(T - 1, tl.int64) * N + offs  # negative (masked) when T == 0
-    h = tl.load(h_ptr + last, mask=mask & (last >= 0), other=0.0).to(tl.float32)
+    last = _row(T - 1, N, offs, ROW_ALIGN)  # masked off when T == 0
+    h = tl.load(h_ptr + last, mask=mask & _lanes_lt(0, T, BLOCK), other=0.0).to(tl.float32)
     if HAS_GRAD_SPIKE:
-        grad_s_next = tl.load(grad_spike_ptr + last, mask=mask & (last >= 0), other=0.0)
+        grad_s_next = tl.load(grad_spike_ptr + last, mask=mask & _lanes_lt(0, T, BLOCK), other=0.0)
     for i in range(T):
         t = T - 1 - i
-        idx = tl.cast(t, tl.int64) * N + offs
+        idx = _row(t, N, offs, ROW_ALIGN)
         if HAS_GRAD_V_SEQ:
             grad_v += tl.load(grad_v_seq_ptr + idx, mask=mask, other=0.0).to(tl.float32)
         # The previous step's h (this step's v_prev for grad_k, and the next iteration's h) and
         # spike gradient are loaded one step ahead, so their latency overlaps this step's work.
-        prev = idx - N  # negative (masked) at t == 0
-        h_prev = tl.load(h_ptr + prev, mask=mask & (prev >= 0), other=0.0).to(tl.float32)
+        prev = _row(t - 1, N, offs, ROW_ALIGN)  # masked off at t == 0
+        h_prev = tl.load(h_ptr + prev, mask=mask & _lanes_lt(0, t, BLOCK), other=0.0).to(tl.float32)
         if HAS_GRAD_SPIKE:
             grad_s = grad_s_next.to(tl.float32)
-            grad_s_next = tl.load(grad_spike_ptr + prev, mask=mask & (prev >= 0), other=0.0)
+            grad_s_next = tl.load(grad_spike_ptr + prev, mask=mask & _lanes_lt(0, t, BLOCK), other=0.0)
         spike = h >= theta
         sg = _surrogate_grad(h - theta, alpha, c, SURROGATE)
         # dynamics.d_reset_d_h

@@ -342,3 +342,15 @@ def test_input_gradient_reuses_saved_h_unless_the_graph_is_kept(device, kind, v_
     assert torch.equal(kept, reused)
     accumulated, accumulated_saved = grads(retain=None)
     assert accumulated.data_ptr() in accumulated_saved and torch.equal(accumulated, kept)
+
+
+@pytest.mark.parametrize("n,row_align", [(37, 1), (38, 2), (44, 4), (40, 8), (48, 16)])
+def test_every_row_alignment_matches_torch_backend(n, row_align):
+    # N's largest power-of-2 divisor (at most 16) is the kernels' ROW_ALIGN; under the interpreter
+    # BLOCK is 32, so each N here ends in a partial program whose mask is written per aligned group
+    assert triton_backend._row_align(n) == row_align
+    for kind, v_reset, store_v_seq in (("plif", 0.0, True), ("lif", None, False)):
+        cfg = make_cfg(kind, True, v_reset, False, "atan", store_v_seq)
+        x, v0, k = make_inputs(ANY_DEVICE, shape=(T, n), kind=kind, seed=n)
+        weights = random_weights(x, cfg)
+        assert_matches(run(triton_backend, cfg, x, v0, k, weights), run(torch_backend, cfg, x, v0, k, weights))
