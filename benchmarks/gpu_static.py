@@ -115,20 +115,21 @@ def neuron_variants():
 
 def first_spike_variants():
     """(label, 'first_spike', args, constexprs, configs, row bytes, None) for a few row lengths and
-    dtypes; rows count as aligned (16 bytes) only when T is a multiple of 16, Triton's own
-    specialisation (this kernel has no alignment hint)."""
+    dtypes; row bytes: the alignment of the rows of the one-byte output (T's largest power-of-2
+    divisor), which bounds the stores' width (the loads may be wider)."""
+    from snnlab.backends import triton_backend as tb
     from snnlab.backends import triton_spikes as ts
 
     out = []
-    for dtype, T in ((torch.float32, 256), (torch.float32, 1000), (torch.float16, 32), (torch.uint8, 128),
-                     (torch.float32, 37)):
+    for dtype, T in ((torch.float32, 256), (torch.float32, 1000), (torch.float32, 100), (torch.float16, 32),
+                     (torch.uint8, 128), (torch.float32, 37)):
         R = 64
         x = torch.zeros(R, T, dtype=dtype)
         y = torch.empty(R, T, dtype=torch.uint8)
         block_r, block_t = ts._gpu_tile(T)
         configs = [(None, w) for w in ts._GPU_WARPS]
         out.append((f"first_spike {str(dtype).replace('torch.', '')} T={T}", "first_spike", (x, y, R, T),
-                    dict(BLOCK_R=block_r, BLOCK_T=block_t), configs, 16 if T % 16 == 0 else 1, None))
+                    dict(BLOCK_R=block_r, BLOCK_T=block_t, ROW_ALIGN=min(tb._row_align(T), block_t)), configs, T & -T, None))
     return out
 
 

@@ -259,8 +259,9 @@ def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_pt
 
 
 @triton.jit(do_not_specialize=["R"])
-def first_spike(x_ptr, out_ptr, R, T, BLOCK_R: tl.constexpr, BLOCK_T: tl.constexpr):
-    """Marks the first nonzero entry of each row of a ``[R, T]`` tensor, one read of the input."""
+def first_spike(x_ptr, out_ptr, R, T, BLOCK_R: tl.constexpr, BLOCK_T: tl.constexpr, ROW_ALIGN: tl.constexpr):
+    """Marks the first nonzero entry of each row of a ``[R, T]`` tensor, one read of the input.
+    ``ROW_ALIGN`` (a power of two dividing T, at most 16) lets rows of any such T use wide accesses."""
     pid = tl.program_id(0)
     rows = pid.to(tl.int64) * BLOCK_R + tl.arange(0, BLOCK_R)
     row_mask = rows < R
@@ -269,10 +270,13 @@ def first_spike(x_ptr, out_ptr, R, T, BLOCK_R: tl.constexpr, BLOCK_T: tl.constex
     found = tl.zeros([BLOCK_R], dtype=tl.int1)
     for t0 in range(0, T, BLOCK_T):
         c = t0 + cols
-        m = row_mask[:, None] & (c < T)[None, :]
-        x = tl.load(x_ptr + base + c[None, :], mask=m, other=0)
+        m = row_mask[:, None] & _in_row(c, T, ROW_ALIGN)[None, :]
+        offs = base + c[None, :]
+        if ROW_ALIGN > 1:
+            offs = tl.multiple_of(offs, [1, ROW_ALIGN])  # each row's chunk starts at a multiple
+        x = tl.load(x_ptr + offs, mask=m, other=0)
         nz = (x != 0) & m
         first = tl.min(tl.where(nz, c[None, :], T), axis=1)
         mark = (c[None, :] == first[:, None]) & (found == 0)[:, None]
-        tl.store(out_ptr + base + c[None, :], mark.to(tl.uint8), mask=m)
+        tl.store(out_ptr + offs, mark.to(tl.uint8), mask=m)
         found = found | (first < T)

@@ -22,6 +22,7 @@ Example:
 import torch
 
 from .._checks import check_tensor
+from .triton_backend import _row_align
 
 __all__ = ["first_spike_index"]
 
@@ -84,16 +85,14 @@ def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
         T = x.shape[-1] if x.dim() > 0 else 1
         R = x.numel() // T
         kernel, compiled = _launcher()
-        if not compiled:
-            block_r, block_t = _INTERPRET_TILE
-            kernel[(-(-R // block_r),)](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t)
-        else:
-            block_r, block_t = _gpu_tile(T)
-            grid = (-(-R // block_r),)
-            if R * T < _SMALL:  # small inputs: one fixed config, no autotuning
-                from .triton_kernels import first_spike
+        block_r, block_t = _gpu_tile(T) if compiled else _INTERPRET_TILE
+        # chunks of a row start at multiples of BLOCK_T: the alignment hint may not claim more
+        meta = dict(BLOCK_R=block_r, BLOCK_T=block_t, ROW_ALIGN=min(_row_align(T), block_t))
+        grid = (-(-R // block_r),)
+        if compiled and R * T < _SMALL:  # small inputs: one fixed config, no autotuning
+            from .triton_kernels import first_spike
 
-                first_spike[grid](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t, num_warps=4)
-            else:
-                kernel[grid](x, out, R, T, BLOCK_R=block_r, BLOCK_T=block_t)
+            first_spike[grid](x, out, R, T, num_warps=4, **meta)
+        else:
+            kernel[grid](x, out, R, T, **meta)
     return out.view(torch.bool)

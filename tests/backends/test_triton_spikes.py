@@ -30,7 +30,7 @@ def double_cumsum(x):
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("shape", [(37, 13), (3, 4, 20), (5,), (40, 1), (2, 3, 8)])
+@pytest.mark.parametrize("shape", [(37, 13), (3, 4, 20), (5,), (40, 1), (2, 3, 8), (5, 24), (7, 16), (6, 12)])
 def test_binary_rows_equal_double_cumsum(device, shape):
     g = torch.Generator().manual_seed(sum(shape))
     x = (torch.rand(shape, generator=g) < 0.15).float()
