@@ -58,6 +58,7 @@ _GPU_CONFIGS = ((1024, 4), (2048, 4), (2048, 8), (4096, 8))  # (BLOCK, num_warps
 _SMALL_N = 1 << 16  # below this many neurons per step: one fixed config, no autotuning
 _SMALL_BLOCK = 512
 _launchers = {}
+_chosen = {}  # launch key -> the launch kwargs of the config the autotuner chose for it
 
 
 def _kernels():
@@ -103,7 +104,23 @@ def _launch(name, n, *args, **constexprs):
     elif n < _SMALL_N:
         plain[(_cdiv(n, block),)](*args, BLOCK=block, num_warps=4, enable_fp_fusion=False, **constexprs)
     else:
-        tuned[lambda meta: (_cdiv(n, meta["BLOCK"]),)](*args, enable_fp_fusion=False, **constexprs)
+        key = (name, n, args[0].dtype, device.index, tuple(constexprs.items()))
+        _launch_tuned(tuned, plain, key, lambda meta: (_cdiv(n, meta["BLOCK"]),), args,
+                      dict(constexprs, enable_fp_fusion=False))
+
+
+def _launch_tuned(tuned, plain, key, grid, args, kwargs):
+    """Launch through the autotuner the first time ``key`` is seen (it benchmarks its candidates
+    unless its own cache already knows the case), then straight through the plain kernel with the
+    config it chose: triton's ``Autotuner.run`` costs about 50 us of Python per launch even when its
+    cache hits, as much as a whole small forward on an H200. ``grid(meta)`` gives the launch grid
+    for a config's meta-parameters."""
+    best = _chosen.get(key)
+    if best is None:
+        tuned[grid](*args, **kwargs)
+        _chosen[key] = tuned.best_config.all_kwargs()
+    else:
+        plain[grid(best)](*args, **best, **kwargs)
 
 
 def _surrogate_switch(kind: str) -> int:

@@ -22,7 +22,7 @@ Example:
 import torch
 
 from .._checks import check_tensor
-from .triton_backend import _row_align
+from .triton_backend import _launch_tuned, _row_align
 
 __all__ = ["first_spike_index"]
 
@@ -35,16 +35,24 @@ _autotuned = {}
 
 
 def _launcher():
+    """(kernel, compiled): the interpreted kernel under ``TRITON_INTERPRET=1``, else the autotuned one."""
     from . import triton_kernels as tk
 
     if tk.interpreting():
         return tk.first_spike, False
+    return _autotuned_kernel(), True
+
+
+def _autotuned_kernel():
+    """The first_spike kernel behind triton's autotuner (num_warps in ``_GPU_WARPS``), built once."""
     if "kernel" not in _autotuned:
         import triton
 
+        from . import triton_kernels as tk
+
         configs = [triton.Config({}, num_warps=w) for w in _GPU_WARPS]
         _autotuned["kernel"] = triton.autotune(configs, key=["R", "T"])(tk.first_spike)
-    return _autotuned["kernel"], True
+    return _autotuned["kernel"]
 
 
 def _gpu_tile(T: int) -> tuple:
@@ -89,10 +97,14 @@ def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
         # chunks of a row start at multiples of BLOCK_T: the alignment hint may not claim more
         meta = dict(BLOCK_R=block_r, BLOCK_T=block_t, ROW_ALIGN=min(_row_align(T), block_t))
         grid = (-(-R // block_r),)
-        if compiled and R * T < _SMALL:  # small inputs: one fixed config, no autotuning
+        if not compiled:
+            kernel[grid](x, out, R, T, **meta)
+        else:
             from .triton_kernels import first_spike
 
-            first_spike[grid](x, out, R, T, num_warps=4, **meta)
-        else:
-            kernel[grid](x, out, R, T, **meta)
+            if R * T < _SMALL:  # small inputs: one fixed config, no autotuning
+                first_spike[grid](x, out, R, T, num_warps=4, **meta)
+            else:
+                key = ("first_spike", R, T, x.dtype, x.device.index)
+                _launch_tuned(kernel, first_spike, key, lambda _: grid, (x, out, R, T), meta)
     return out.view(torch.bool)

@@ -291,6 +291,7 @@ def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
 
     monkeypatch.setattr(triton_kernels, "interpreting", lambda: False)
     monkeypatch.setattr(triton_backend, "_launchers", {})
+    monkeypatch.setattr(triton_backend, "_chosen", {})
     monkeypatch.setattr(triton_backend, "_check_devices", lambda x_seq, **others: x_seq.device)
     monkeypatch.setattr(triton_backend, "_GPU_CONFIGS", ((32, 4), (128, 8)))  # small blocks, for speed
     monkeypatch.setattr(triton_backend, "_SMALL_N", 64)
@@ -309,6 +310,13 @@ def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
     cfg = make_cfg("lif", True, None, False, "atan", True)
     assert_matches(run(triton_backend, cfg, x, v0, 0.5), run(torch_backend, cfg, x, v0, 0.5))
     assert all(len(tuned.cache) == 2 for _, _, tuned in launchers.values())
+    # the stand-in timings make the last candidate (BLOCK 128, 8 warps) the choice, for all four launches
+    assert len(triton_backend._chosen) == 4
+    assert all(c["BLOCK"] == 128 and c["num_warps"] == 8 for c in triton_backend._chosen.values())
+    # a known case goes straight to the plain kernel with that config; the autotuner is not asked again
+    for _, _, tuned in launchers.values():
+        monkeypatch.setattr(tuned, "run", lambda *a, **k: pytest.fail("autotuner called for a known case"))
+    assert_matches(run(triton_backend, cfg, x, v0, 0.5), run(torch_backend, cfg, x, v0, 0.5))
 
 
 @pytest.mark.parametrize("device", DEVICES)

@@ -88,3 +88,26 @@ def test_cpu_tensor_without_interpreter_is_rejected(monkeypatch):
     monkeypatch.setenv("TRITON_INTERPRET", "0")
     with pytest.raises(ValueError, match="first_spike_index: spikes must be a CUDA tensor, got a tensor on cpu"):
         first_spike_index(torch.zeros(2, 3))
+
+
+@pytest.mark.skipif(not interpreting(), reason="drives the GPU launch logic through the interpreter")
+def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
+    # The compiled-GPU dispatch (GPU tiles; a fixed config for small inputs, the autotuner once per
+    # case above, then the plain kernel with its choice) runs here with the interpreted kernel.
+    from snnlab.backends import triton_backend, triton_spikes
+
+    monkeypatch.setattr(triton_spikes, "_autotuned", {})
+    monkeypatch.setattr(triton_backend, "_chosen", {})
+    monkeypatch.setattr(triton_spikes, "_SMALL", 256)
+    monkeypatch.setattr(triton_spikes, "_launcher", lambda: (triton_spikes._autotuned_kernel(), True))
+    tuned = triton_spikes._autotuned_kernel()
+    order = iter(range(100, 0, -1))
+    tuned.do_bench = lambda fn, quantiles=None: (fn(), [float(next(order))] * 3)[1]
+    for shape in ((5, 20), (40, 24), (33, 100)):  # below the small-input threshold, then above it
+        x = (torch.rand(shape, generator=torch.Generator().manual_seed(shape[1])) < 0.1).float()
+        assert torch.equal(first_spike_index(x), first_nonzero_reference(x))
+    assert len(tuned.cache) == 2 and len(triton_backend._chosen) == 2  # (5, 20) took the fixed config
+    assert all(c["num_warps"] == 8 for c in triton_backend._chosen.values())  # the stand-in's choice
+    monkeypatch.setattr(tuned, "run", lambda *a, **k: pytest.fail("autotuner called for a known case"))
+    x = (torch.rand(33, 100, generator=torch.Generator().manual_seed(5)) < 0.1).float()
+    assert torch.equal(first_spike_index(x), first_nonzero_reference(x))
