@@ -112,9 +112,9 @@ def _launch(name, n, *args, **constexprs):
 def _launch_tuned(tuned, plain, key, grid, args, kwargs):
     """Launch through the autotuner the first time ``key`` is seen (it benchmarks its candidates
     unless its own cache already knows the case), then straight through the plain kernel with the
-    config it chose: triton's ``Autotuner.run`` costs about 50 us of Python per launch even when its
-    cache hits, as much as a whole small forward on an H200. ``grid(meta)`` gives the launch grid
-    for a config's meta-parameters."""
+    config it chose: triton's ``Autotuner.run`` rebuilds its key from every argument on each call,
+    20-40 us of Python per launch on the machines measured (benchmarks/RESULTS.md) even when its
+    cache hits. ``grid(meta)`` gives the launch grid for a config's meta-parameters."""
     best = _chosen.get(key)
     if best is None:
         tuned[grid](*args, **kwargs)
