@@ -117,7 +117,6 @@ def first_spike_variants():
     """(label, 'first_spike', args, constexprs, configs, row bytes, None) for a few row lengths and
     dtypes; row bytes: the alignment of the rows of the one-byte output (T's largest power-of-2
     divisor), which bounds the stores' width (the loads may be wider)."""
-    from snnlab.backends import triton_backend as tb
     from snnlab.backends import triton_spikes as ts
 
     out = []
@@ -126,10 +125,9 @@ def first_spike_variants():
         R = 64
         x = torch.zeros(R, T, dtype=dtype)
         y = torch.empty(R, T, dtype=torch.uint8)
-        block_r, block_t = ts._gpu_tile(T)
         configs = [(None, w) for w in ts._GPU_WARPS]
         out.append((f"first_spike {str(dtype).replace('torch.', '')} T={T}", "first_spike", (x, y, R, T),
-                    dict(BLOCK_R=block_r, BLOCK_T=block_t, ROW_ALIGN=min(tb._row_align(T), block_t)), configs, T & -T, None))
+                    ts._meta(T, compiled=True), configs, T & -T, None))
     return out
 
 

@@ -55,11 +55,17 @@ def _autotuned_kernel():
     return _autotuned["kernel"]
 
 
-def _gpu_tile(T: int) -> tuple:
-    """``(BLOCK_R, BLOCK_T)`` of the compiled kernel for rows of ``T`` steps: a power-of-2 chunk of
-    at most 256 steps, and as many rows as fill ``_GPU_TILE_ELEMENTS``."""
-    block_t = min(256, 1 << max(0, (T - 1).bit_length()))
-    return _GPU_TILE_ELEMENTS // block_t, block_t
+def _meta(T: int, compiled: bool) -> dict:
+    """The kernel's meta-parameters for rows of ``T`` steps. Compiled: a power-of-2 chunk of at most
+    256 steps (``BLOCK_T``) and as many rows as fill ``_GPU_TILE_ELEMENTS``; interpreted: small tiles,
+    so tests cover several programs and tails. Chunks of a row start at multiples of ``BLOCK_T``, so
+    the alignment hint ``ROW_ALIGN`` may not claim more than that."""
+    if compiled:
+        block_t = min(256, 1 << max(0, (T - 1).bit_length()))
+        block_r = _GPU_TILE_ELEMENTS // block_t
+    else:
+        block_r, block_t = _INTERPRET_TILE
+    return dict(BLOCK_R=block_r, BLOCK_T=block_t, ROW_ALIGN=min(_row_align(T), block_t))
 
 
 def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
@@ -93,10 +99,8 @@ def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
         T = x.shape[-1] if x.dim() > 0 else 1
         R = x.numel() // T
         kernel, compiled = _launcher()
-        block_r, block_t = _gpu_tile(T) if compiled else _INTERPRET_TILE
-        # chunks of a row start at multiples of BLOCK_T: the alignment hint may not claim more
-        meta = dict(BLOCK_R=block_r, BLOCK_T=block_t, ROW_ALIGN=min(_row_align(T), block_t))
-        grid = (-(-R // block_r),)
+        meta = _meta(T, compiled)
+        grid = (-(-R // meta["BLOCK_R"]),)
         if not compiled:
             kernel[grid](x, out, R, T, **meta)
         else:
