@@ -1,8 +1,8 @@
 """Every Triton kernel variant the backends launch compiles for an H100 / H200 (sm_90), without a GPU.
 
 ``benchmarks/gpu_static.py`` captures the launches from the real call path, compiles each for
-sm_90 with triton's own ptxas, and checks that none spills registers and that aligned sizes move
-their per-element data in 128-bit accesses. The interpreter tests check what the kernels compute;
+sm_90 with triton's own ptxas, and checks that none spills registers and that each moves its
+per-element data as wide as the data allows (128 bits when its rows start 16-byte aligned). The interpreter tests check what the kernels compute;
 this checks that the compiled form exists and is the one intended, before any GPU runs it.
 """
 import importlib.util
