@@ -84,3 +84,19 @@ def test_spikingjelly_rows_time_each_setup_and_compare_spikes(capsys):
     assert "LIF spikingjelly stand-in (torch) vs snnlab triton, float32 T=6 N=50: 1.67e-02 of the spikes differ" in out
     assert "LIF spikingjelly stand-in odd skipped for float32 T=6 N=50: RuntimeError: no such set-up here" in out
     assert x.grad is None  # the timed steps' gradients are dropped
+
+
+def test_chunked_compare_matches_whole_tensor_formulas():
+    gpu = load_gpu_script()
+    gen = torch.Generator().manual_seed(3)
+    a = torch.rand(11, 7, 3, generator=gen)  # 11 rows: the last chunk of 4 is partial
+    b = a.clone()
+    b[0, 0, 0] += 0.25
+    b[10, 6, 2] -= 0.5
+    b[5, 3, 1] += 0.125
+    fraction, largest = gpu.chunked_compare(a, b, rows=4)
+    assert fraction == 3 / a.numel()
+    torch.testing.assert_close(largest, (a - b).abs().max().item())
+    half, ref = a.half(), a.half().float()  # 16-bit against fp32 compares in fp32
+    assert gpu.chunked_compare(half, ref) == (0.0, 0.0)
+    assert gpu.chunked_compare(half, ref + 1.0, rows=5) == (1.0, 1.0)
