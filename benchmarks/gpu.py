@@ -157,8 +157,8 @@ def chunked_compare(a, b, rows=8):
 
 def check_neuron(cfg, x, v0, grad):
     """Triton vs torch backend (in fp32 for 16-bit x): spike mismatch fraction, max |grad_x| difference.
-    Each side's outputs are freed before the next is made, so it needs about as much memory as a
-    timed case."""
+    The reference's spikes are dropped once compared and ours before the gradients are, so at most
+    six x-sized tensors (x and grad included) are alive at once, not eight."""
     from snnlab.backends import torch_backend, triton_backend
 
     xr = x.detach().float().requires_grad_()
