@@ -89,7 +89,7 @@ def test_spikingjelly_rows_time_each_setup_and_compare_spikes(capsys):
 def test_chunked_compare_matches_whole_tensor_formulas():
     gpu = load_gpu_script()
     gen = torch.Generator().manual_seed(3)
-    a = torch.rand(11, 7, 3, generator=gen)  # 11 rows: the last chunk of 4 is partial
+    a = torch.rand(11, 7, 3, generator=gen)  # 11 rows in chunks of 4: the last chunk has 3
     b = a.clone()
     b[0, 0, 0] += 0.25
     b[10, 6, 2] -= 0.5
