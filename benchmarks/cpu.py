@@ -169,7 +169,7 @@ def main():
     c, r, q = ratio(tet(functional.temporal_efficient_training_cross_entropy), tet(reference_tet), args.repeats)
     rows.append(("TET cross entropy fwd+bwd, T=32, N=128, C=1000", c, r, q, 0.60))
 
-    print(f"\n| case | snnlab ms | reference ms | ratio | target |\n|---|---|---|---|---|")
+    print("\n| case | snnlab ms | reference ms | ratio | target |\n|---|---|---|---|---|")
     for name, c, r, q, target_ratio in rows:
         print(f"| {name} | {c * 1e3:.2f} | {r * 1e3:.2f} | {q:.2f} | <= {target_ratio:.2f} |")
 

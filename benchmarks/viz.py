@@ -27,17 +27,17 @@ import torch
 
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
-import matplotlib  # noqa: E402
+import matplotlib
 
 matplotlib.use("Agg")
-from matplotlib.backends.backend_agg import FigureCanvasAgg  # noqa: E402
-from matplotlib.figure import Figure  # noqa: E402
-import plotly.graph_objects as go  # noqa: E402
+import plotly.graph_objects as go
+from matplotlib.backends.backend_agg import FigureCanvasAgg
+from matplotlib.figure import Figure
 
-from snnlab.surrogate import Sigmoid  # noqa: E402
-from snnlab.viz import mpl as vm  # noqa: E402
-from snnlab.viz import plotly as vp  # noqa: E402
-from widgets.canvas_raster import CanvasRaster  # noqa: E402
+from snnlab.surrogate import Sigmoid
+from snnlab.viz import mpl as vm
+from snnlab.viz import plotly as vp
+from widgets.canvas_raster import CanvasRaster
 
 
 class Timing(float):

@@ -34,6 +34,7 @@ from . import (
 __version__ = "0.1.0"
 
 __all__ = [
+    "__version__",
     "analysis",
     "backends",
     "base",
@@ -49,5 +50,4 @@ __all__ = [
     "probe",
     "surrogate",
     "training",
-    "__version__",
 ]

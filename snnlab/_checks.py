@@ -9,7 +9,7 @@ import torch
 
 from .errors import InvalidParameterError, InvalidParameterTypeError, UnknownOptionError
 
-__all__ = ["describe", "check_real", "check_bool", "check_choice", "check_int", "check_tensor"]
+__all__ = ["check_bool", "check_choice", "check_int", "check_real", "check_tensor", "describe"]
 
 
 def describe(value) -> str:

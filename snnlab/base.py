@@ -33,7 +33,7 @@ import torch.nn as nn
 from ._checks import describe
 from .errors import InvalidParameterError, UnknownOptionError
 
-__all__ = ["StepModule", "SingleModule", "SingleStepModule", "MultiStepModule", "MemoryModule"]
+__all__ = ["MemoryModule", "MultiStepModule", "SingleModule", "SingleStepModule", "StepModule"]
 
 
 class StepModule:

@@ -33,7 +33,7 @@ import torch
 
 from ._checks import check_int, check_tensor, describe
 
-__all__ = ["packbits", "unpackbits", "packed_length"]
+__all__ = ["packbits", "packed_length", "unpackbits"]
 
 # Shift of each of the 8 positions of a byte, most significant first (big-endian).
 _SHIFTS = (7, 6, 5, 4, 3, 2, 1, 0)

@@ -31,7 +31,7 @@ import torch
 
 from ._checks import check_bool, check_int, check_real
 
-__all__ = ["Digits", "load_digits", "burst_channel_task", "spike_order_task"]
+__all__ = ["Digits", "burst_channel_task", "load_digits", "spike_order_task"]
 
 _DIGITS_FILE = "digits8x8.npz"
 _DIGITS_LEVELS = 16.0     # grey levels 0..16

@@ -39,38 +39,38 @@ Example:
     >>> s, dynamics.reset(h, s, v_threshold=1.0, v_reset=0.0)
     (tensor([0., 1., 1.]), tensor([0.5000, 0.0000, 0.0000]))
 """
-from typing import Callable, Optional, Union
+from collections.abc import Callable
 
 import torch
 
 from .surrogate import heaviside
 
 __all__ = [
+    "charge",
     "charge_if",
     "charge_lif",
-    "charge",
-    "fire",
-    "reset_hard",
-    "reset_soft",
-    "reset",
+    "d_charge_d_k",
     "d_charge_d_v",
     "d_charge_d_x",
-    "d_charge_d_k",
     "d_reset_d_h",
-    "fired",
-    "reset_values",
-    "grad_through_fire_reset",
     "decay_trace",
+    "fire",
+    "fired",
+    "grad_through_fire_reset",
+    "reset",
+    "reset_hard",
+    "reset_soft",
+    "reset_values",
 ]
 
-Number = Union[float, torch.Tensor]
+Number = float | torch.Tensor
 
 
-def _reset_is_zero(v_reset: Optional[float]) -> bool:
+def _reset_is_zero(v_reset: float | None) -> bool:
     return v_reset is None or v_reset == 0.0
 
 
-def charge_if(v: torch.Tensor, x: torch.Tensor, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+def charge_if(v: torch.Tensor, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
     """Integrate-and-fire charge ``v + x`` (written into ``out`` when given).
 
     Shape:
@@ -84,8 +84,8 @@ def charge_if(v: torch.Tensor, x: torch.Tensor, out: Optional[torch.Tensor] = No
     return torch.add(v, x, out=out)
 
 
-def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v_reset: Optional[float],
-               out: Optional[torch.Tensor] = None) -> torch.Tensor:
+def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v_reset: float | None,
+               out: torch.Tensor | None = None) -> torch.Tensor:
     """Leaky integrate-and-fire charge with leak rate ``k = 1 / tau`` (see the module table).
 
     With ``out`` (graph-free use; it must not alias ``v`` or ``x``) every operation runs in
@@ -120,7 +120,7 @@ def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v
 
 
 def charge(kind: str, v: torch.Tensor, x: torch.Tensor, k: Number = 0.0, decay_input: bool = True,
-           v_reset: Optional[float] = 0.0, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+           v_reset: float | None = 0.0, out: torch.Tensor | None = None) -> torch.Tensor:
     """Dispatch to :func:`charge_if` (``kind='if'``) or :func:`charge_lif` (``kind='lif'``).
 
     Shape:
@@ -178,7 +178,7 @@ def reset_soft(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number) -> tor
     return h - spike * v_threshold
 
 
-def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
+def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: float | None,
           detach_reset: bool = False) -> torch.Tensor:
     """Hard reset (``v_reset`` a float) or soft reset (``v_reset=None``); ``detach_reset`` cuts
     the spike out of the reset's graph.
@@ -202,7 +202,7 @@ def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Op
 # ----------------------------------------------------------------------------- graph-free forms
 # The fused backends evaluate the same step without a graph, from 0/1 spike values.
 
-def fired(h: torch.Tensor, v_threshold: Number, out: Optional[torch.Tensor] = None) -> torch.Tensor:
+def fired(h: torch.Tensor, v_threshold: Number, out: torch.Tensor | None = None) -> torch.Tensor:
     """The spike values of :func:`fire` without a graph: 1 where ``h >= v_threshold``, else 0,
     in ``h``'s dtype (written into ``out`` when given).
 
@@ -220,8 +220,8 @@ def fired(h: torch.Tensor, v_threshold: Number, out: Optional[torch.Tensor] = No
     return torch.ge(h, v_threshold, out=torch.empty_like(h) if out is None else out)
 
 
-def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
-                 out: Optional[torch.Tensor] = None) -> torch.Tensor:
+def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: float | None,
+                 out: torch.Tensor | None = None) -> torch.Tensor:
     """:func:`reset` evaluated without a graph, for 0/1 ``spike`` values (from :func:`fired`),
     written into ``out`` when given.
 
@@ -247,9 +247,9 @@ def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_re
 
 
 def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: torch.Tensor,
-                            surrogate_grad: torch.Tensor, v_threshold: Number, v_reset: Optional[float],
-                            detach_reset: bool, out: Optional[torch.Tensor] = None,
-                            grad_v_scale: float = 1.0, scratch: Optional[torch.Tensor] = None) -> torch.Tensor:
+                            surrogate_grad: torch.Tensor, v_threshold: Number, v_reset: float | None,
+                            detach_reset: bool, out: torch.Tensor | None = None,
+                            grad_v_scale: float = 1.0, scratch: torch.Tensor | None = None) -> torch.Tensor:
     """``dL/dh`` of one step: ``grad_spike * ds/dh + g_v * dv/dh`` with ``dv/dh`` of
     :func:`d_reset_d_h` and ``g_v = grad_v_scale * grad_v``, rearranged to touch each tensor as
     few times as possible.
@@ -329,7 +329,7 @@ def d_charge_d_x(kind: str, k: Number = 0.0, decay_input: bool = True) -> Number
     return k if (kind == "lif" and decay_input) else 1.0
 
 
-def d_charge_d_k(v: torch.Tensor, x: Optional[torch.Tensor], decay_input: bool, v_reset: Optional[float]) -> torch.Tensor:
+def d_charge_d_k(v: torch.Tensor, x: torch.Tensor | None, decay_input: bool, v_reset: float | None) -> torch.Tensor:
     """``dh / dk`` of the LIF charge: ``x - (v - r)`` with ``decay_input``, else ``-(v - r)``
     (``r = 0`` for a soft reset). ``x`` is only read with ``decay_input``.
 
@@ -347,7 +347,7 @@ def d_charge_d_k(v: torch.Tensor, x: Optional[torch.Tensor], decay_input: bool, 
 
 
 def d_reset_d_h(h: torch.Tensor, spike: torch.Tensor, surrogate_grad: torch.Tensor, v_threshold: Number,
-                v_reset: Optional[float], detach_reset: bool) -> torch.Tensor:
+                v_reset: float | None, detach_reset: bool) -> torch.Tensor:
     """Total ``dv / dh`` of one reset, where ``surrogate_grad = ds / dh``.
 
     hard: ``(1 - s) + (r - h) * ds/dh``; soft: ``1 - theta * ds/dh``; with ``detach_reset`` the

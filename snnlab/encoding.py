@@ -28,7 +28,7 @@ import torch.nn.functional as F
 from ._checks import check_bool, check_choice, check_int, check_tensor, describe
 from .base import MemoryModule, StepModule
 
-__all__ = ["PoissonEncoder", "LatencyEncoder", "constant_current"]
+__all__ = ["LatencyEncoder", "PoissonEncoder", "constant_current"]
 
 
 def _check_intensity(owner: str, x, check_range: bool) -> torch.Tensor:

@@ -15,7 +15,7 @@ Example:
     True
 """
 
-__all__ = ["UnknownOptionError", "InvalidParameterError", "InvalidParameterTypeError"]
+__all__ = ["InvalidParameterError", "InvalidParameterTypeError", "UnknownOptionError"]
 
 
 class UnknownOptionError(ValueError, NotImplementedError):

@@ -45,7 +45,7 @@ import torch.nn as nn
 
 from ._checks import check_bool, describe
 
-__all__ = ["BaseMonitor", "OutputMonitor", "InputMonitor", "AttributeMonitor", "unpack_len1_tuple"]
+__all__ = ["AttributeMonitor", "BaseMonitor", "InputMonitor", "OutputMonitor", "unpack_len1_tuple"]
 
 
 def unpack_len1_tuple(x):

@@ -30,7 +30,7 @@ Example:
     0.0
 """
 import math
-from typing import Callable, Optional
+from collections.abc import Callable
 
 import torch
 import torch.nn as nn
@@ -40,7 +40,7 @@ from ._checks import check_bool, check_real, describe
 from .base import MemoryModule
 from .errors import InvalidParameterError, InvalidParameterTypeError
 
-__all__ = ["BaseNode", "IFNode", "LIFNode", "ParametricLIFNode", "OTTTLIFNode"]
+__all__ = ["BaseNode", "IFNode", "LIFNode", "OTTTLIFNode", "ParametricLIFNode"]
 
 # surrogate classes whose derivative the fused backends implement, by ``kind``
 _FUSABLE_SURROGATES = {"sigmoid": surrogate.Sigmoid, "atan": surrogate.ATan}
@@ -67,8 +67,8 @@ class BaseNode(MemoryModule):
         [0.5, 0.0, 0.5, 0.5, 1.5]
     """
 
-    def __init__(self, v_threshold: float = 1.0, v_reset: Optional[float] = 0.0,
-                 surrogate_function: Optional[Callable] = None, detach_reset: bool = False,
+    def __init__(self, v_threshold: float = 1.0, v_reset: float | None = 0.0,
+                 surrogate_function: Callable | None = None, detach_reset: bool = False,
                  step_mode: str = "s", backend: str = "torch", store_v_seq: bool = False):
         owner = type(self).__name__
         v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
@@ -251,7 +251,7 @@ class LIFNode(BaseNode):
     """
 
     def __init__(self, tau: float = 2.0, decay_input: bool = True, v_threshold: float = 1.0,
-                 v_reset: Optional[float] = 0.0, surrogate_function: Optional[Callable] = None,
+                 v_reset: float | None = 0.0, surrogate_function: Callable | None = None,
                  detach_reset: bool = False, step_mode: str = "s", backend: str = "torch",
                  store_v_seq: bool = False):
         tau = check_real(type(self).__name__, "tau", tau, greater_than=1.0)
@@ -291,7 +291,7 @@ class ParametricLIFNode(BaseNode):
     """
 
     def __init__(self, init_tau: float = 2.0, decay_input: bool = True, v_threshold: float = 1.0,
-                 v_reset: Optional[float] = 0.0, surrogate_function: Optional[Callable] = None,
+                 v_reset: float | None = 0.0, surrogate_function: Callable | None = None,
                  detach_reset: bool = False, step_mode: str = "s", backend: str = "torch",
                  store_v_seq: bool = False):
         init_tau = check_real(type(self).__name__, "init_tau", init_tau, greater_than=1.0)
@@ -333,7 +333,7 @@ class OTTTLIFNode(LIFNode):
     """
 
     def __init__(self, tau: float = 2.0, decay_input: bool = False, v_threshold: float = 1.0,
-                 v_reset: Optional[float] = None, surrogate_function: Optional[Callable] = None,
+                 v_reset: float | None = None, surrogate_function: Callable | None = None,
                  detach_reset: bool = True, step_mode: str = "s", backend: str = "torch",
                  store_v_seq: bool = False):
         if step_mode != "s":

@@ -26,7 +26,7 @@ import torch.nn as nn
 
 from ._checks import check_bool, check_real
 
-__all__ = ["heaviside", "SurrogateFunctionBase", "Sigmoid", "ATan", "SurrogateSpike"]
+__all__ = ["ATan", "Sigmoid", "SurrogateFunctionBase", "SurrogateSpike", "heaviside"]
 
 
 def heaviside(x: torch.Tensor) -> torch.Tensor:

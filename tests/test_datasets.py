@@ -101,7 +101,7 @@ def test_spike_order_semantics():
     assert bool((t0 != t1).all())
     assert torch.equal((t0 < t1).long(), labels)
     assert torch.bincount(labels).tolist() == [100, 100]
-    assert t0.min() == 0 and t0.max() == 14 or t1.min() == 0 or t1.max() == 14
+    assert (t0.min() == 0 and t0.max() == 14) or t1.min() == 0 or t1.max() == 14
     noisy, noisy_labels = spike_order_task(200, T=15, seed=2, noise_rate=0.2)
     assert torch.equal(noisy_labels, labels) and bool((noisy >= spikes).all()) and noisy.sum() > spikes.sum()
     tf, _ = spike_order_task(200, T=15, seed=2, time_first=True)

@@ -129,7 +129,7 @@ def test_ottt_trace_example_and_modes():
 def test_ottt_detaches_v_between_steps():
     node = neuron.OTTTLIFNode()
     x = torch.tensor([0.8, 1.5], requires_grad=True)
-    s0, _ = node(x)
+    _s0, _ = node(x)
     s1, _ = node(x * 1.0)
     (g,) = torch.autograd.grad(s1.sum(), x)
     # v was detached before step 1, so only the direct path counts: dh1/dx = 1 (no decay_input)

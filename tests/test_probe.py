@@ -77,10 +77,9 @@ def test_single_step_net_matches_reference(device, pack):
     net, x = _net(device), _inputs(12, 3, 4, device=device)
     ref1, ref3 = _reference(net, x)
     assert ref1.any() and not ref1.all()
-    with SpikeProbe(net, pack=pack) as probe:
-        with torch.no_grad():
-            for t in range(x.shape[0]):
-                net(x[t])
+    with SpikeProbe(net, pack=pack) as probe, torch.no_grad():
+        for t in range(x.shape[0]):
+            net(x[t])
     assert probe.layer_names == ["1", "3"]
     records = probe.records()
     torch.testing.assert_close(records["1"], ref1)
@@ -184,11 +183,10 @@ def test_ring_buffer_keeps_the_newest_steps_within_budget(device):
     step_bytes = packed_length(15) + packed_length(9)  # 2 + 2
     budget = 10 * step_bytes + 3  # room for 10 steps of both layers (+3 spare bytes)
     seen = []
-    with SpikeProbe(net, max_bytes=budget) as probe:
-        with torch.no_grad():
-            for t in range(40):
-                net(x[t])
-                seen.append(probe.nbytes)
+    with SpikeProbe(net, max_bytes=budget) as probe, torch.no_grad():
+        for t in range(40):
+            net(x[t])
+            seen.append(probe.nbytes)
     assert probe.window == 10  # 43 // (2 + 2)
     assert max(seen) <= budget and probe.nbytes == 10 * step_bytes
     assert probe.num_steps == {"1": 10, "3": 10} and probe.dropped_steps == {"1": 30, "3": 30}
@@ -253,10 +251,9 @@ def test_oversized_chunk_keeps_its_last_steps_and_oversized_step_is_dropped():
     assert probe.num_steps == {"": 6} and probe.dropped_steps == {"": 14} and probe.nbytes == 12
     torch.testing.assert_close(probe.spikes(""), out[-6:].bool())
     node.reset()
-    with SpikeProbe(node, max_bytes=1, pack=False) as probe:
-        with pytest.warns(RuntimeWarning, match=r"one time step of the recorded layers needs 16 bytes, more than "
-                                                   r"max_bytes=1; nothing is kept"):
-            node(x)
+    warning = r"one time step of the recorded layers needs 16 bytes, more than max_bytes=1; nothing is kept"
+    with SpikeProbe(node, max_bytes=1, pack=False) as probe, pytest.warns(RuntimeWarning, match=warning):
+        node(x)
     assert probe.num_steps == {"": 0} and probe.dropped_steps == {"": 20} and probe.spikes("").shape == (0, 2, 8)
 
 

@@ -20,13 +20,13 @@ from .spike_debugger import SpikeDebugger
 from .training_dashboard import TrainingDashboard
 
 __all__ = [
-    "Panel",
     "BackgroundRun",
+    "CanvasRaster",
+    "DelayExplorer",
     "NeuronPlayground",
+    "Panel",
     "RasterExplorer",
     "SimilarityExplorer",
-    "DelayExplorer",
-    "TrainingDashboard",
     "SpikeDebugger",
-    "CanvasRaster",
+    "TrainingDashboard",
 ]

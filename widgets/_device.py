@@ -26,12 +26,12 @@ import torch
 from snnlab.bitpack import packbits, unpackbits
 
 __all__ = [
+    "Stopwatch",
     "available_devices",
     "default_device",
     "resolve_device",
-    "synchronize",
-    "Stopwatch",
     "spikes_to_host",
+    "synchronize",
     "tensor_to_host",
 ]
 

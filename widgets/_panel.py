@@ -46,7 +46,7 @@ from contextlib import contextmanager
 
 import ipywidgets as W
 
-from ._device import available_devices, default_device, resolve_device, Stopwatch
+from ._device import Stopwatch, available_devices, default_device, resolve_device
 from ._worker import BackgroundRun
 
 __all__ = ["Panel", "format_value", "refresh_figure_widget"]
@@ -220,7 +220,7 @@ class Panel(W.VBox):
                 started = time.perf_counter()
                 self.render(result)
                 self.render_ms = (time.perf_counter() - started) * 1e3
-            except Exception as exc:  # noqa: BLE001 - shown in the panel, which stays usable
+            except Exception as exc:
                 self.show_error(exc)
                 return False
             finally:

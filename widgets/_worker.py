@@ -23,10 +23,11 @@ Example:
     >>> run.state, run.steps_done, run.last_value, run.progress
     ('done', 4, 9, 1.0)
 """
+import contextlib
 import threading
 import time
 
-__all__ = ["BackgroundRun", "RUN_STATES"]
+__all__ = ["RUN_STATES", "BackgroundRun"]
 
 RUN_STATES = ("idle", "running", "paused", "done", "stopped", "error")
 _FINAL = ("done", "stopped", "error")
@@ -186,7 +187,7 @@ class BackgroundRun:
                     self.history.append(value)
                 if self.on_step is not None:
                     self.on_step(self, value)
-        except Exception as exc:  # noqa: BLE001 - shown to the user, never printed
+        except Exception as exc:
             self.error = exc
             self.message = f"{type(exc).__name__}: {exc}"
             outcome = "error"
@@ -198,7 +199,7 @@ class BackgroundRun:
         if self.on_finish is not None:
             try:
                 self.on_finish(self)
-            except Exception as exc:  # noqa: BLE001
+            except Exception as exc:
                 self.error = exc
                 self.message = f"{type(exc).__name__}: {exc}"
                 self._state = "error"
@@ -207,10 +208,8 @@ class BackgroundRun:
     def _close_iterator(self):
         close = getattr(self._iterator, "close", None)
         if close is not None:
-            try:
+            with contextlib.suppress(Exception):
                 close()
-            except Exception:  # noqa: BLE001 - a generator's cleanup must not hide the outcome
-                pass
 
     def _finish(self, outcome):
         self._state = outcome

@@ -18,15 +18,15 @@ Example:
     (33, torch.Size([100]))
 """
 import copy
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import ipywidgets as W
 import plotly.graph_objects as go
 import torch
 
 from snnlab import neuron, surrogate
-from snnlab.analysis import charged_potential
 from snnlab._checks import check_choice
+from snnlab.analysis import charged_potential
 from snnlab.encoding import PoissonEncoder, constant_current
 from snnlab.viz import plotly as vp
 
@@ -49,7 +49,7 @@ class NeuronResult(NamedTuple):
     v_seq: torch.Tensor  #: membrane potential after each step's reset ``[T]``
     h_seq: torch.Tensor  #: membrane potential after charging, before the fire/reset ``[T]``
     v_threshold: float
-    v_reset: Optional[float]  #: ``None`` for a soft reset
+    v_reset: float | None  #: ``None`` for a soft reset
     surrogate_function: torch.nn.Module
 
 

@@ -22,10 +22,9 @@ Example:
     >>> panel.result.first_spike_times[:3].tolist(), panel.result.first_spike_times[-1].item()
     ([58, 57, 56], 1)
 """
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import ipywidgets as W
-import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -55,7 +54,7 @@ class RasterResult(NamedTuple):
     window: tuple  #: ``(first, last)`` time steps, inclusive
     rates: torch.Tensor  #: ``[N]`` firing rate of each neuron within the window
     first_spike_times: torch.Tensor  #: ``[N]`` first spike step within the window (absolute), -1 if none
-    neuron: Optional[int]  #: the selected neuron, or None
+    neuron: int | None  #: the selected neuron, or None
     neuron_spike_times: torch.Tensor  #: the selected neuron's spike steps within the window
     t: int  #: the scrubber's step
     active_at_t: int  #: number of neurons spiking at step ``t``
@@ -330,7 +329,7 @@ class RasterExplorer(Panel):
             return
         with self.hold_updates():
             self.neuron.value = int(points.ys[0])
-            self.t.value = int(round(points.xs[0])) + self.window.value[0]
+            self.t.value = round(points.xs[0]) + self.window.value[0]
 
 
 def _highlight(xref, yref, x0, x1, y):

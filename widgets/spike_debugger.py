@@ -48,7 +48,7 @@ from snnlab.viz import plotly as vp
 from ._panel import Panel
 from .canvas_raster import CanvasRaster
 
-__all__ = ["SpikeDebugger", "DebugResult"]
+__all__ = ["DebugResult", "SpikeDebugger"]
 
 
 class DebugResult(NamedTuple):
@@ -280,7 +280,7 @@ class SpikeDebugger(Panel):
             return False
         try:
             self.render(self.result)
-        except Exception as exc:  # noqa: BLE001 - shown in the panel, which stays usable
+        except Exception as exc:
             self.show_error(exc)
             return False
         self.error = None
@@ -295,7 +295,7 @@ class SpikeDebugger(Panel):
             return
         try:
             report, first_spike = self.analyse(self.result.records)
-        except Exception as exc:  # noqa: BLE001
+        except Exception as exc:
             self.show_error(exc)
             return
         self.result = self.result._replace(report=report, first_spike=first_spike)

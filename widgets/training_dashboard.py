@@ -44,7 +44,7 @@ from snnlab.viz import plotly as vp
 from ._device import synchronize
 from ._panel import Panel
 
-__all__ = ["TrainingDashboard", "TrainingResult", "TASKS"]
+__all__ = ["TASKS", "TrainingDashboard", "TrainingResult"]
 
 TASKS = ("digits", "burst", "order")
 CUSTOM = "custom"
@@ -247,7 +247,7 @@ class TrainingDashboard(Panel):
         """Start training in the background (or to the end with ``blocking=True``); returns the run."""
         try:
             trainers = self._begin()
-        except Exception as exc:  # noqa: BLE001 - shown in the status line; the panel stays usable
+        except Exception as exc:
             self.show_error(exc)
             return None
         self._last_draw = 0.0
@@ -293,8 +293,8 @@ class _Live:
     def __init__(self, trainers, device):
         self.trainers = trainers
         self.result = TrainingResult(tuple(trainers), device, *({m: [] for m in trainers} for _ in range(2)),
-                                     {m: None for m in trainers}, {m: 0 for m in trainers}, {m: 0 for m in trainers},
-                                     {m: 0.0 for m in trainers})
+                                     dict.fromkeys(trainers), dict.fromkeys(trainers, 0), dict.fromkeys(trainers, 0),
+                                     dict.fromkeys(trainers, 0.0))
         self.pending = []
         self.seconds = self.result.seconds
 

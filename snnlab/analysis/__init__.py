@@ -21,16 +21,16 @@ from .similarity import SimilarityResult, similarity_matrices
 from .sops import WEIGHTED_LAYERS, synaptic_fan_out, synaptic_operations
 
 __all__ = [
-    "charged_potential",
     "RATE_AXES",
+    "WEIGHTED_LAYERS",
+    "LayerReport",
+    "SimilarityResult",
+    "charged_potential",
     "firing_rate",
     "first_spike_times",
-    "spike_counts",
-    "LayerReport",
     "neuron_report",
-    "SimilarityResult",
     "similarity_matrices",
-    "WEIGHTED_LAYERS",
+    "spike_counts",
     "synaptic_fan_out",
     "synaptic_operations",
 ]

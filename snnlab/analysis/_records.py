@@ -5,7 +5,7 @@ import torch
 
 from .._checks import check_tensor, describe
 
-__all__ = ["check_spike_seq", "as_records", "SINGLE_NAME"]
+__all__ = ["SINGLE_NAME", "as_records", "check_spike_seq"]
 
 # Key under which a bare tensor (instead of a dict of layers) is reported.
 SINGLE_NAME = "layer"

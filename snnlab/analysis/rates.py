@@ -19,7 +19,7 @@ from .._checks import check_choice, check_int
 from ..functional.spikes import first_spike_index
 from ._records import as_records, check_spike_seq
 
-__all__ = ["firing_rate", "first_spike_times", "spike_counts", "RATE_AXES"]
+__all__ = ["RATE_AXES", "firing_rate", "first_spike_times", "spike_counts"]
 
 # Which dimensions of [T, N, *] are averaged for each normalisation ("neurons" = the dims after N).
 RATE_AXES = ("neuron", "step", "sample", "layer")

@@ -9,7 +9,7 @@ Example:
     >>> similarity_matrices(torch.eye(2), torch.eye(2)).loss
     tensor(0.)
 """
-from typing import NamedTuple, Optional
+from typing import NamedTuple
 
 import torch
 
@@ -37,8 +37,8 @@ class SimilarityResult(NamedTuple):
     """
 
     predicted: torch.Tensor
-    target: Optional[torch.Tensor]
-    loss: Optional[torch.Tensor]
+    target: torch.Tensor | None
+    loss: torch.Tensor | None
 
 
 def similarity_matrices(spikes, labels, kernel_type: str = "linear", *args, loss_type: str = "mse"):

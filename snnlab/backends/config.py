@@ -21,7 +21,6 @@ Example:
     False
 """
 from dataclasses import dataclass
-from typing import Optional, Union
 
 import torch
 
@@ -32,8 +31,8 @@ __all__ = ["NeuronConfig"]
 class NeuronConfig:
     charge: str  # 'if' or 'lif' (PLIF is 'lif' with a tensor k)
     decay_input: bool
-    v_threshold: Union[float, torch.Tensor]  # a tensor must broadcast to v and not require grad
-    v_reset: Optional[float]  # None = soft reset (subtract the threshold)
+    v_threshold: float | torch.Tensor  # a tensor must broadcast to v and not require grad
+    v_reset: float | None  # None = soft reset (subtract the threshold)
     detach_reset: bool
     surrogate: str  # a surrogate's ``kind``: 'sigmoid' or 'atan'
     alpha: float

@@ -33,7 +33,6 @@ Example:
     >>> spikes.flatten().tolist(), v_seq.flatten().tolist()
     ([0.0, 1.0, 0.0, 1.0, 1.0], [0.5, 0.0, 0.5, 0.0, 0.0])
 """
-from typing import Union
 
 import torch
 from torch.autograd.function import once_differentiable
@@ -139,7 +138,7 @@ class _MultiStep(torch.autograd.Function):
         return grad_x, grad_v_init, grad_k, None
 
 
-def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k: Union[float, torch.Tensor]):
+def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k: float | torch.Tensor):
     """Run a neuron over a whole sequence in one differentiable call (see :mod:`snnlab.backends.config`).
 
     Shape:

@@ -49,7 +49,7 @@ from .._checks import check_choice, check_tensor, describe
 from .config import NeuronConfig
 from .torch_backend import _graph_is_kept
 
-__all__ = ["multi_step", "FUSED_DTYPES"]
+__all__ = ["FUSED_DTYPES", "multi_step"]
 
 FUSED_DTYPES = (torch.float32, torch.float16, torch.bfloat16)
 _OWNER = "triton backend"

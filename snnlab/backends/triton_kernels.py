@@ -24,7 +24,7 @@ import os
 import triton
 import triton.language as tl
 
-__all__ = ["neuron_forward", "neuron_backward", "first_spike", "SIGMOID", "ATAN", "interpreting"]
+__all__ = ["ATAN", "SIGMOID", "first_spike", "interpreting", "neuron_backward", "neuron_forward"]
 
 SIGMOID = 0  # values of the SURROGATE switch
 ATAN = 1

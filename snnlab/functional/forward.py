@@ -15,14 +15,14 @@ Example:
     torch.Size([3, 2, 4])
 """
 import operator
-from typing import Callable, Sequence, Union
+from collections.abc import Callable, Sequence
 
 import torch
 import torch.nn as nn
 
 from .._checks import check_tensor, describe
 
-__all__ = ["multi_step_forward", "chunk_multi_step_forward", "seq_to_ann_forward"]
+__all__ = ["chunk_multi_step_forward", "multi_step_forward", "seq_to_ann_forward"]
 
 
 def _check_modules(owner: str, name: str, modules):
@@ -45,7 +45,7 @@ def _apply(modules, x: torch.Tensor) -> torch.Tensor:
     return modules(x)
 
 
-def multi_step_forward(x_seq: torch.Tensor, single_step_module: Union[nn.Module, Sequence[Callable], Callable]) -> torch.Tensor:
+def multi_step_forward(x_seq: torch.Tensor, single_step_module: nn.Module | Sequence[Callable] | Callable) -> torch.Tensor:
     """Run a single-step module (or a list/tuple of them, in order) on every ``x_seq[t]`` and stack.
 
     State carried by the module (e.g. a neuron's membrane potential) accumulates from one step to the
@@ -76,7 +76,7 @@ def multi_step_forward(x_seq: torch.Tensor, single_step_module: Union[nn.Module,
     return torch.stack([_apply(single_step_module, x_seq[t]) for t in range(T)])
 
 
-def chunk_multi_step_forward(split_size: Union[int, Sequence[int]], x_seq: torch.Tensor, multi_step_module: Callable) -> torch.Tensor:
+def chunk_multi_step_forward(split_size: int | Sequence[int], x_seq: torch.Tensor, multi_step_module: Callable) -> torch.Tensor:
     """Feed ``x_seq`` to a multi-step module in chunks of ``split_size`` steps and concatenate.
 
     The module's state is not reset between chunks, so the result equals one call on the whole
@@ -128,7 +128,7 @@ def _as_int(value):
         return None
 
 
-def seq_to_ann_forward(x_seq: torch.Tensor, stateless_module: Union[nn.Module, Sequence[Callable], Callable]) -> torch.Tensor:
+def seq_to_ann_forward(x_seq: torch.Tensor, stateless_module: nn.Module | Sequence[Callable] | Callable) -> torch.Tensor:
     """Apply stateless module(s) to all time steps at once by folding time into the batch dimension.
 
     ``x_seq`` is reshaped to ``[T * N, *]``, passed through the module (or a list/tuple of them, in

@@ -22,11 +22,11 @@ from .._checks import describe
 from ..errors import InvalidParameterError
 
 __all__ = [
-    "fused_conv2d_weight_of_convbn2d",
-    "fused_conv2d_bias_of_convbn2d",
-    "scale_fused_conv2d_weight_of_convbn2d",
-    "scale_fused_conv2d_bias_of_convbn2d",
     "fuse_convbn2d",
+    "fused_conv2d_bias_of_convbn2d",
+    "fused_conv2d_weight_of_convbn2d",
+    "scale_fused_conv2d_bias_of_convbn2d",
+    "scale_fused_conv2d_weight_of_convbn2d",
 ]
 
 

@@ -23,10 +23,10 @@ from .._checks import check_choice, check_real, check_tensor, describe
 __all__ = [
     "kernel_dot_product",
     "predicted_similarity",
-    "target_similarity",
-    "spike_similar_loss",
-    "temporal_efficient_training_cross_entropy",
     "set_threshold_margin",
+    "spike_similar_loss",
+    "target_similarity",
+    "temporal_efficient_training_cross_entropy",
 ]
 
 KERNELS = ("linear", "polynomial", "sigmoid", "gaussian")

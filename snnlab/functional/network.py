@@ -28,7 +28,7 @@ import torch.nn as nn
 from .._checks import check_choice, describe
 from ..base import MemoryModule, StepModule
 
-__all__ = ["reset_net", "set_step_mode", "set_backend", "detach_net"]
+__all__ = ["detach_net", "reset_net", "set_backend", "set_step_mode"]
 
 logger = logging.getLogger(__name__)
 
@@ -115,11 +115,7 @@ def _keep_step_mode_types() -> tuple:
 
 
 def _has_step_mode(m) -> bool:
-    try:
-        getattr(m, "step_mode")
-    except AttributeError:
-        return False
-    return True
+    return hasattr(m, "step_mode")
 
 
 def set_step_mode(net: nn.Module, step_mode: str) -> None:
@@ -158,7 +154,7 @@ def set_step_mode(net: nn.Module, step_mode: str) -> None:
         if _has_step_mode(m):
             targets.append(m)
         if not isinstance(m, keep):
-            stack.extend(reversed([c for c in m.children()]))
+            stack.extend(reversed(list(m.children())))
     for m in targets:
         if isinstance(m, StepModule) and step_mode not in m.supported_step_mode():
             raise ValueError(f"{owner}: {m._get_name()} supports step_mode in {tuple(m.supported_step_mode())} only, "

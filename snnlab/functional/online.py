@@ -17,7 +17,7 @@ Example:
 """
 import contextlib
 import copy
-from typing import Callable, List, Tuple
+from collections.abc import Callable
 
 import torch
 import torch.nn as nn
@@ -27,7 +27,7 @@ from .._checks import check_bool, check_real, check_tensor, describe
 from ..base import MemoryModule
 from .network import detach_net
 
-__all__ = ["fptt_online_training_init_w_ra", "fptt_online_training", "ottt_online_training"]
+__all__ = ["fptt_online_training", "fptt_online_training_init_w_ra", "ottt_online_training"]
 
 
 def _parameters(owner: str, optimizer) -> list:
@@ -145,7 +145,7 @@ def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
             raise ValueError(f"{owner}: optimizer parameter {i} (shape {list(w.shape)}) does not require grad; "
                              "remove frozen parameters from the optimizer")
 
-    g_prev: List = [0.0] * len(params)
+    g_prev: list = [0.0] * len(params)
     for t in range(T):
         with _restore_on_error(model, params) if t == 0 else contextlib.nullcontext():
             optimizer.zero_grad()
@@ -175,7 +175,7 @@ def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
 
 
 def ottt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_seq: torch.Tensor,
-                         target_seq: torch.Tensor, f_loss_t: Callable, online: bool) -> Tuple[torch.Tensor, torch.Tensor]:
+                         target_seq: torch.Tensor, f_loss_t: Callable, online: bool) -> tuple[torch.Tensor, torch.Tensor]:
     """Train a single-step ``model`` on batch-first sequences with OTTT / SLTT.
 
     For each time step the loss ``f_loss_t(y_t, target_seq[:, t])`` is back-propagated, then the

@@ -16,7 +16,7 @@ import torch.nn.functional as F
 from .. import backends
 from .._checks import check_int, check_tensor, describe
 
-__all__ = ["first_spike_index", "delay", "redundant_one_hot"]
+__all__ = ["delay", "first_spike_index", "redundant_one_hot"]
 
 
 def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:

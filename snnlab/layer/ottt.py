@@ -42,7 +42,7 @@ from .._checks import describe
 from ..base import MemoryModule
 from .dropout import Dropout
 
-__all__ = ["ReplaceforGrad", "GradwithTrace", "SpikeTraceOp", "OTTTSequential"]
+__all__ = ["GradwithTrace", "OTTTSequential", "ReplaceforGrad", "SpikeTraceOp"]
 
 
 class ReplaceforGrad(torch.autograd.Function):

@@ -29,12 +29,23 @@ import torch.nn as nn
 from ..base import StepModule
 
 __all__ = [
-    "Linear", "Flatten",
-    "Conv1d", "Conv2d", "Conv3d",
-    "BatchNorm1d", "BatchNorm2d", "BatchNorm3d",
-    "MaxPool1d", "MaxPool2d", "MaxPool3d",
-    "AvgPool1d", "AvgPool2d", "AvgPool3d",
-    "AdaptiveAvgPool1d", "AdaptiveAvgPool2d", "AdaptiveAvgPool3d",
+    "AdaptiveAvgPool1d",
+    "AdaptiveAvgPool2d",
+    "AdaptiveAvgPool3d",
+    "AvgPool1d",
+    "AvgPool2d",
+    "AvgPool3d",
+    "BatchNorm1d",
+    "BatchNorm2d",
+    "BatchNorm3d",
+    "Conv1d",
+    "Conv2d",
+    "Conv3d",
+    "Flatten",
+    "Linear",
+    "MaxPool1d",
+    "MaxPool2d",
+    "MaxPool3d",
 ]
 
 _RANK_TEXT = {3: "[T, N, C]", 4: "[T, N, C, L]", 5: "[T, N, C, H, W]", 6: "[T, N, C, D, H, W]"}

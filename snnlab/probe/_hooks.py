@@ -15,8 +15,19 @@ import torch
 
 from .._checks import describe
 
-__all__ = ["Chunk", "LayerRecord", "MERGE_STEPS", "select_layers", "container_types", "folds_time",
-           "remove_handles", "fold_enter", "fold_exit", "pre_hook", "post_hook"]
+__all__ = [
+    "MERGE_STEPS",
+    "Chunk",
+    "LayerRecord",
+    "container_types",
+    "fold_enter",
+    "fold_exit",
+    "folds_time",
+    "post_hook",
+    "pre_hook",
+    "remove_handles",
+    "select_layers",
+]
 
 Chunk = collections.namedtuple("Chunk", "spikes v steps nbytes")
 # Short records (single steps) are merged into chunks of up to this many steps (and at most 1/8 of the

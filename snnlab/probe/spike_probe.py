@@ -52,8 +52,18 @@ import torch.nn as nn
 from .._checks import check_bool, check_choice, check_int, describe
 from ..base import MultiStepModule
 from ..bitpack import packbits, packed_length, unpackbits
-from ._hooks import (MERGE_STEPS, Chunk, LayerRecord, container_types, fold_enter, fold_exit, post_hook, pre_hook,
-                     remove_handles, select_layers)
+from ._hooks import (
+    MERGE_STEPS,
+    Chunk,
+    LayerRecord,
+    container_types,
+    fold_enter,
+    fold_exit,
+    post_hook,
+    pre_hook,
+    remove_handles,
+    select_layers,
+)
 
 __all__ = ["SpikeProbe"]
 
@@ -109,7 +119,7 @@ class SpikeProbe:
         self._handles = []
         self._finalizer = weakref.finalize(self, remove_handles, self._handles)
         ref = weakref.ref(self)
-        recorded = set(id(m) for _, m in chosen)
+        recorded = {id(m) for _, m in chosen}
         for module in net.modules():
             if isinstance(module, container_types()) and any(
                     id(sub) in recorded for sub in module.modules() if sub is not module):

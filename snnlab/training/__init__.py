@@ -47,5 +47,12 @@ from .memory import SavedTensorMeter
 from .models import METHODS, build_model, step_cross_entropy
 from .trainer import StepMetrics, Trainer, train_epoch
 
-__all__ = ["METHODS", "StepMetrics", "SavedTensorMeter", "build_model", "step_cross_entropy", "Trainer",
-           "train_epoch"]
+__all__ = [
+           "METHODS",
+           "SavedTensorMeter",
+           "StepMetrics",
+           "Trainer",
+           "build_model",
+           "step_cross_entropy",
+           "train_epoch",
+]

@@ -27,7 +27,7 @@ __all__ = ["SavedTensorMeter"]
 class _Saved:
     """A tensor held by autograd for backward; its finaliser releases the view's count."""
 
-    __slots__ = ("tensor", "__weakref__")
+    __slots__ = ("__weakref__", "tensor")
 
     def __init__(self, tensor):
         self.tensor = tensor

@@ -254,7 +254,7 @@ class Trainer:
         before every update; ``callback(metrics)`` is called after each.
         """
         n_steps = check_int("Trainer.run", "n_steps", n_steps, minimum=0)
-        return [m for m in _generate(self, n_steps, stop, callback)]
+        return list(_generate(self, n_steps, stop, callback))
 
     # ------------------------------------------------------------------ evaluation
     @torch.no_grad()

@@ -32,9 +32,21 @@ import torch
 from .._checks import describe
 
 __all__ = [
-    "MARKER_MAX", "IMAGE_MAX_ROWS", "IMAGE_MAX_COLS", "to_numpy", "spike_matrix", "LayerStack",
-    "stack_layers", "raster_path", "bin_factor", "RasterImage", "raster_image", "firing_rates",
-    "rate_axis_max", "bin_any", "check_marker_max",
+    "IMAGE_MAX_COLS",
+    "IMAGE_MAX_ROWS",
+    "MARKER_MAX",
+    "LayerStack",
+    "RasterImage",
+    "bin_any",
+    "bin_factor",
+    "check_marker_max",
+    "firing_rates",
+    "raster_image",
+    "raster_path",
+    "rate_axis_max",
+    "spike_matrix",
+    "stack_layers",
+    "to_numpy",
 ]
 
 MARKER_MAX = 5000

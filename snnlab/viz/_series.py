@@ -21,9 +21,24 @@ from .._checks import describe
 from ..surrogate import heaviside
 from ._data import to_numpy
 
-__all__ = ["histogram", "first_spike_array", "curve_array", "check_real_pair", "surrogate_curves",
-           "surrogate_title", "membrane_arrays", "membrane_path", "membrane_levels", "FirstSpikeGrid",
-           "first_spike_grid", "similarity_arrays", "delay_arrays", "curves", "curve_limits", "rate_summary"]
+__all__ = [
+    "FirstSpikeGrid",
+    "check_real_pair",
+    "curve_array",
+    "curve_limits",
+    "curves",
+    "delay_arrays",
+    "first_spike_array",
+    "first_spike_grid",
+    "histogram",
+    "membrane_arrays",
+    "membrane_levels",
+    "membrane_path",
+    "rate_summary",
+    "similarity_arrays",
+    "surrogate_curves",
+    "surrogate_title",
+]
 
 
 def histogram(values, bins: int, value_range, owner: str):

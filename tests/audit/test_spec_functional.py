@@ -4,7 +4,6 @@ Each test names the SPEC section it checks. References are hand-written loops, c
 numbers SPEC records from running SpikingJelly 0.0.0.0.14.
 """
 import inspect
-import math
 
 import numpy as np
 import pytest

@@ -56,7 +56,7 @@ SPIKINGJELLY_CONSTRUCTORS = {
 @pytest.mark.parametrize("cls", list(SPIKINGJELLY_CONSTRUCTORS), ids=lambda c: c.__name__)
 def test_constructor_signature_starts_like_spikingjelly(cls):
     """SPEC §2.4-2.8: positional parameters (names, order, defaults) equal SpikingJelly's; extras are keyword-only."""
-    params = [p for p in inspect.signature(cls).parameters.values()]
+    params = list(inspect.signature(cls).parameters.values())
     positional = [p for p in params if p.kind in (p.POSITIONAL_OR_KEYWORD, p.VAR_POSITIONAL)]
     extras = [p for p in params if p not in positional]
     assert all(p.kind in (p.KEYWORD_ONLY, p.VAR_KEYWORD) for p in extras)

@@ -12,10 +12,10 @@ import torch
 
 pytest.importorskip("triton")
 
-from snnlab import surrogate  # noqa: E402
-from snnlab.backends import NeuronConfig, torch_backend, triton_backend  # noqa: E402
-from snnlab.backends.triton_kernels import interpreting  # noqa: E402
-from snnlab.errors import UnknownOptionError  # noqa: E402
+from snnlab import surrogate
+from snnlab.backends import NeuronConfig, torch_backend, triton_backend
+from snnlab.backends.triton_kernels import interpreting
+from snnlab.errors import UnknownOptionError
 
 DEVICES = [
     pytest.param("cpu", marks=pytest.mark.skipif(not interpreting(), reason="CPU tensors need TRITON_INTERPRET=1")),

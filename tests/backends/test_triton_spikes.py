@@ -4,8 +4,8 @@ import torch
 
 pytest.importorskip("triton")
 
-from snnlab.backends.triton_kernels import interpreting  # noqa: E402
-from snnlab.backends.triton_spikes import first_spike_index  # noqa: E402
+from snnlab.backends.triton_kernels import interpreting
+from snnlab.backends.triton_spikes import first_spike_index
 
 DEVICES = [
     pytest.param("cpu", marks=pytest.mark.skipif(not interpreting(), reason="CPU tensors need TRITON_INTERPRET=1")),

@@ -14,7 +14,6 @@ import urllib.request
 
 import pytest
 from playwright.sync_api import expect
-
 from test_jupyterlab import SCREENSHOTS, open_and_run_all
 
 pytestmark = pytest.mark.browser

@@ -76,7 +76,7 @@ def test_sequential_feeds_every_stateful_module_the_spike_once_per_step():
     torch.manual_seed(0)
     net = layer.OTTTSequential(nn.Linear(4, 3), neuron.OTTTLIFNode(), nn.Flatten(), neuron.OTTTLIFNode(),
                                nn.Linear(3, 2), neuron.LIFNode())
-    calls = {i: 0 for i in (1, 3, 5)}
+    calls = dict.fromkeys((1, 3, 5), 0)
     for i in calls:
         net[i].register_forward_hook(lambda m, x, y, i=i: calls.__setitem__(i, calls[i] + 1))
     for _ in range(3):

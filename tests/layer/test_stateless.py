@@ -52,7 +52,7 @@ def test_multi_step_equals_loop_over_time(name, device):
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_single_step_is_the_torch_layer(name):
     single, _, shape = _pair(name, "cpu")
-    torch_cls = [c for c in type(single).__mro__ if c.__module__.startswith("torch.nn")][0]
+    torch_cls = next(c for c in type(single).__mro__ if c.__module__.startswith("torch.nn"))
     x = torch.randn(shape, dtype=torch.float64)
     torch.testing.assert_close(single(x), torch_cls.forward(single, x))
     assert isinstance(single, torch_cls) and single.step_mode == "s"

@@ -11,14 +11,14 @@ from snnlab.viz import plotly as vp
 def test_mpl_training_curves_lines_limits_and_updates():
     ax = Figure().subplots()
     lines = vm.training_curves(ax, {"a": [2.0, 1.0, 0.5], "b": torch.tensor([3.0, 2.0])})
-    assert [l.get_label() for l in lines] == ["a", "b"]
+    assert [line.get_label() for line in lines] == ["a", "b"]
     assert lines[1].get_ydata().tolist() == [3.0, 2.0] and ax.get_xlim() == (0.0, 2.0)
     lo, hi = ax.get_ylim()
     assert lo < 0.5 and hi > 3.0
     same = vm.update_training_curves(lines, {"a": [2.0, 1.0, 0.5, 0.25], "b": [3.0, 2.0, 1.0]})
     assert same is lines and ax.get_xlim() == (0.0, 3.0)
     grown = vm.update_training_curves(lines, {"a": [1.0], "b": [1.0], "c": [0.5, 0.1]})
-    assert [l.get_label() for l in grown] == ["a", "b", "c"] and len(ax.lines) == 3
+    assert [line.get_label() for line in grown] == ["a", "b", "c"] and len(ax.lines) == 3
     empty = vm.update_training_curves(grown, {})
     assert empty[0].get_text() == "no data" and len(ax.lines) == 0
 

@@ -20,9 +20,9 @@ def test_mpl_lines_shading_and_arrow():
     x_line, y_line = vm.delay_effect(ax, x, _delayed(x, 3), 3)
     np.testing.assert_array_equal(x_line.get_ydata(), x.numpy())
     np.testing.assert_array_equal(y_line.get_ydata(), _delayed(x, 3).numpy())
-    (span,) = [p for p in ax.patches]
+    (span,) = list(ax.patches)
     assert span.get_x() == -0.5 and span.get_width() == 3.0
-    arrow = [t for t in ax.texts if not t.get_text()][0]
+    arrow = next(t for t in ax.texts if not t.get_text())
     assert arrow.xy[0] == 5.0 and arrow.xyann[0] == 2.0
     assert [t.get_text() for t in ax.texts if t.get_text()] == ["delay 3"]
 

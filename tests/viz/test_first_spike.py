@@ -1,9 +1,9 @@
 """first_spike_map: layout of [N] and [H, W], colour scale, never-fired marked, empty input, updates."""
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import torch
 from matplotlib.figure import Figure
-import plotly.graph_objects as go
 
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp

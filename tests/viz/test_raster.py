@@ -3,12 +3,12 @@ import base64
 import io
 
 import numpy as np
+import plotly.graph_objects as go
 import pytest
 import torch
 from matplotlib.collections import PathCollection
 from matplotlib.figure import Figure
 from matplotlib.image import AxesImage
-import plotly.graph_objects as go
 
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
@@ -93,7 +93,7 @@ def test_mpl_layers_rate_margin_and_update():
     ax = _ax()
     art = vm.raster(ax, layers, rate_margin=True)
     assert [t.get_text() for t in ax.get_yticklabels()] == ["conv", "fc"]
-    assert [l.get_ydata()[0] for l in ax.lines] == [5.5]
+    assert [line.get_ydata()[0] for line in ax.lines] == [5.5]
     rate_line = art._snnlab["parts"]["rate_line"]
     expected = torch.cat(list(layers.values()), dim=1).mean(dim=0).numpy()
     np.testing.assert_allclose(rate_line.get_xdata(), expected, rtol=1e-6)

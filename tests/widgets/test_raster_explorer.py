@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from snnlab import neuron
-from snnlab.analysis import first_spike_times, firing_rate
+from snnlab.analysis import firing_rate, first_spike_times
 from snnlab.encoding import LatencyEncoder
 from widgets.raster_explorer import RasterExplorer, RasterResult, encode_population
 

@@ -154,7 +154,7 @@ def test_user_batch_and_known_values():
 def test_runs_on_each_device(device):
     panel = SimilarityExplorer(kernel="gaussian", sigma=3.0, device=device, throttle_ms=0)
     assert panel.error is None and panel.status_text.startswith(f"ran on {device} in ")
-    spikes, labels = demo_patterns()
+    spikes, _labels = demo_patterns()
     torch.testing.assert_close(panel.result.predicted, predicted_similarity(spikes, "gaussian", 3.0), rtol=1e-5, atol=1e-5)
     assert panel.result.predicted.device.type == "cpu"
 

@@ -3,7 +3,7 @@ import threading
 
 import pytest
 
-from widgets._worker import BackgroundRun, RUN_STATES
+from widgets._worker import RUN_STATES, BackgroundRun
 
 
 def gated_steps(n, gate, entered):

@@ -25,12 +25,20 @@ from .similarity import similarity_matrix, update_similarity_matrix
 from .surrogate import surrogate, update_surrogate
 
 __all__ = [
-    "raster", "update_raster",
-    "first_spike_map", "update_first_spike_map",
-    "similarity_matrix", "update_similarity_matrix",
-    "delay_effect", "update_delay_effect",
-    "membrane_trace", "update_membrane_trace",
-    "training_curves", "update_training_curves",
-    "firing_rate_histogram", "update_firing_rate_histogram",
-    "surrogate", "update_surrogate",
+    "delay_effect",
+    "firing_rate_histogram",
+    "first_spike_map",
+    "membrane_trace",
+    "raster",
+    "similarity_matrix",
+    "surrogate",
+    "training_curves",
+    "update_delay_effect",
+    "update_firing_rate_histogram",
+    "update_first_spike_map",
+    "update_membrane_trace",
+    "update_raster",
+    "update_similarity_matrix",
+    "update_surrogate",
+    "update_training_curves",
 ]

@@ -14,13 +14,15 @@ Example:
     >>> show_message(ax, "no data").get_text()
     'no data'
 """
+import contextlib
+
 from matplotlib.axes import Axes
 
 from ..._checks import describe
-from .._data import check_marker_max  # noqa: F401  (re-exported for the figures)
-from .._series import check_real_pair  # noqa: F401
+from .._data import check_marker_max
+from .._series import check_real_pair
 
-__all__ = ["check_axes", "check_marker_max", "show_message", "attach", "state_of", "remove_created", "check_real_pair"]
+__all__ = ["attach", "check_axes", "check_marker_max", "check_real_pair", "remove_created", "show_message", "state_of"]
 
 MESSAGE_GID = "snnlab-message"
 
@@ -61,8 +63,6 @@ def state_of(artist, kind, owner):
 def remove_created(state):
     """Remove every artist (and inset axes) the figure function created."""
     for a in state["created"]:
-        try:
+        with contextlib.suppress(ValueError, NotImplementedError, AttributeError):
             a.remove()
-        except (ValueError, NotImplementedError, AttributeError):
-            pass
     state["created"] = []

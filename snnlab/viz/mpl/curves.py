@@ -16,7 +16,7 @@ from .. import _series
 from .._data import to_numpy
 from ._common import attach, check_axes, check_real_pair, remove_created, show_message, state_of
 
-__all__ = ["training_curves", "update_training_curves", "firing_rate_histogram", "update_firing_rate_histogram"]
+__all__ = ["firing_rate_histogram", "training_curves", "update_firing_rate_histogram", "update_training_curves"]
 
 
 def training_curves(ax, runs, *, xlabel="step", ylabel="loss", logy=False):

@@ -24,6 +24,12 @@ from .similarity import similarity_matrix
 from .surrogate import surrogate
 
 __all__ = [
-    "raster", "first_spike_map", "similarity_matrix", "delay_effect", "membrane_trace", "training_curves",
-    "firing_rate_histogram", "surrogate",
+    "delay_effect",
+    "firing_rate_histogram",
+    "first_spike_map",
+    "membrane_trace",
+    "raster",
+    "similarity_matrix",
+    "surrogate",
+    "training_curves",
 ]

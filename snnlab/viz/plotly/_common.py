@@ -13,18 +13,27 @@ Example:
     >>> fig.layout.meta
     {'snnlab': 'raster', 'rate_margin': False}
 """
+import base64
 import re
 import struct
 import zlib
-import base64
 
 import numpy as np
 import plotly.graph_objects as go
 
 from ..._checks import describe
 
-__all__ = ["new_figure", "check_figure", "set_message", "parse_color", "png_data_uri", "f32", "i32", "json_grid",
-           "grid_for"]
+__all__ = [
+    "check_figure",
+    "f32",
+    "grid_for",
+    "i32",
+    "json_grid",
+    "new_figure",
+    "parse_color",
+    "png_data_uri",
+    "set_message",
+]
 
 MESSAGE_NAME = "snnlab-message"
 

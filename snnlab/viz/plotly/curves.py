@@ -16,7 +16,7 @@ from .. import _series
 from .._data import to_numpy
 from ._common import check_figure, f32, new_figure, set_message
 
-__all__ = ["training_curves", "firing_rate_histogram"]
+__all__ = ["firing_rate_histogram", "training_curves"]
 
 
 def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None):

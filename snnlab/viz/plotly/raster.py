@@ -10,8 +10,8 @@ Example:
     ([0.0, 1.0, 2.0], [0, 1, 2])
 """
 import numpy as np
-from plotly.subplots import make_subplots
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 from .. import _data
 from .._data import check_marker_max
