@@ -3,6 +3,7 @@
 Without a CUDA device, Triton kernels run in the Triton interpreter on CPU tensors; the variable
 must be set before anything imports triton. Figures render with the headless Agg backend.
 """
+
 import os
 
 import torch

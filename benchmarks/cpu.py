@@ -15,6 +15,7 @@ beyond its input while it runs the pass, per element T*N (see ``peak_extra_bytes
 
 Run: ``python benchmarks/cpu.py`` (about a minute on 2 cores). Results: benchmarks/RESULTS.md.
 """
+
 import argparse
 import os
 import platform
@@ -123,8 +124,13 @@ def peak_extra_bytes_per_element(which, T, N):
     """
     here = os.path.dirname(os.path.abspath(__file__))
     env = dict(os.environ, MALLOC_MMAP_THRESHOLD_="65536", OMP_NUM_THREADS="1")
-    out = subprocess.run([sys.executable, "-c", _MEMORY_PROBE.format(here=here), which, str(T), str(N)],
-                         env=env, capture_output=True, text=True, check=True)
+    out = subprocess.run(
+        [sys.executable, "-c", _MEMORY_PROBE.format(here=here), which, str(T), str(N)],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
     return float(out.stdout.strip())
 
 
@@ -136,8 +142,10 @@ def main():
     if args.threads:
         torch.set_num_threads(args.threads)
     torch.manual_seed(0)
-    print(f"snnlab {snnlab.__version__}, torch {torch.__version__}, {platform.processor() or platform.machine()}, "
-          f"{torch.get_num_threads()} threads")
+    print(
+        f"snnlab {snnlab.__version__}, torch {torch.__version__}, {platform.processor() or platform.machine()}, "
+        f"{torch.get_num_threads()} threads"
+    )
     rows = []
 
     T, N = 32, 32 * 4096
@@ -147,14 +155,16 @@ def main():
         def run():
             x.grad = None
             fn(x).sum().backward()
+
         return run
 
     c, r, q = ratio(fwd_bwd(snnlab_lif), fwd_bwd(reference_lif), args.repeats)
     rows.append(("multi-step LIF fwd+bwd, T=32, 32x4096 fp32", c, r, q, 0.40))
 
     spikes = (torch.rand(64, 1024, 128) < 0.05).float()
-    c, r, q = ratio(lambda: functional.first_spike_index(spikes),
-                    lambda: reference_first_spike_index(spikes), args.repeats)
+    c, r, q = ratio(
+        lambda: functional.first_spike_index(spikes), lambda: reference_first_spike_index(spikes), args.repeats
+    )
     rows.append(("first_spike_index [64,1024,128] fp32", c, r, q, 0.75))
 
     logits = torch.randn(32, 128, 1000, requires_grad=True)
@@ -164,6 +174,7 @@ def main():
         def run():
             logits.grad = None
             fn(logits, target).backward()
+
         return run
 
     c, r, q = ratio(tet(functional.temporal_efficient_training_cross_entropy), tet(reference_tet), args.repeats)
@@ -175,8 +186,10 @@ def main():
 
     ours = peak_extra_bytes_per_element("snnlab", T, N)
     ref = peak_extra_bytes_per_element("reference", T, N)
-    print(f"\npeak extra memory of LIF fwd+bwd (T={T}, N={N}): snnlab {ours:.2f} B/element, "
-          f"reference {ref:.2f} B/element (target <= 12.5)")
+    print(
+        f"\npeak extra memory of LIF fwd+bwd (T={T}, N={N}): snnlab {ours:.2f} B/element, "
+        f"reference {ref:.2f} B/element (target <= 12.5)"
+    )
 
 
 if __name__ == "__main__":

@@ -27,6 +27,7 @@ interpreter (timings then mean nothing; memory columns show ``-``): it checks th
 
 Run: ``python benchmarks/gpu.py`` (or ``--dry-run`` without a GPU).
 """
+
 import argparse
 import os
 import statistics
@@ -39,15 +40,15 @@ import torch
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))  # run from a checkout without installing
 
 GRID = (  # (dtype, T, N) for the neuron benchmark
-    (torch.float32, 32, 2 ** 20),
-    (torch.float32, 128, 2 ** 20),
-    (torch.float32, 32, 2 ** 24),
-    (torch.float32, 128, 2 ** 24),
-    (torch.float16, 128, 2 ** 24),
+    (torch.float32, 32, 2**20),
+    (torch.float32, 128, 2**20),
+    (torch.float32, 32, 2**24),
+    (torch.float32, 128, 2**24),
+    (torch.float16, 128, 2**24),
 )
 DRY_GRID = ((torch.float32, 4, 37), (torch.float16, 4, 37))
-COPY_BYTES, DRY_COPY_BYTES = 2 ** 30, 2 ** 20
-SPIKES_SHAPE, DRY_SPIKES_SHAPE = (2 ** 20, 256), (64, 16)
+COPY_BYTES, DRY_COPY_BYTES = 2**30, 2**20
+SPIKES_SHAPE, DRY_SPIKES_SHAPE = (2**20, 256), (64, 16)
 KERNEL_SHAPE, DRY_KERNEL_SHAPE = (8192, 1024), (32, 16)
 
 
@@ -106,6 +107,7 @@ def peak_extra_bytes(fn, device: str):
 
 def format_table(header, rows) -> str:
     """A fixed-width text table; ``None`` cells print as ``-`` and floats with 3 significant digits."""
+
     def cell(v):
         if v is None:
             return "-"
@@ -130,16 +132,26 @@ def copy_bandwidth(device, nbytes, timer, repeats):
 def lif_cfg():
     from snnlab.backends import NeuronConfig
 
-    return NeuronConfig(charge="lif", decay_input=True, v_threshold=1.0, v_reset=0.0, detach_reset=False,
-                        surrogate="sigmoid", alpha=4.0, store_v_seq=False)
+    return NeuronConfig(
+        charge="lif",
+        decay_input=True,
+        v_threshold=1.0,
+        v_reset=0.0,
+        detach_reset=False,
+        surrogate="sigmoid",
+        alpha=4.0,
+        store_v_seq=False,
+    )
 
 
 def neuron_case(backend, cfg, x, v0, grad):
     """One forward + backward through the spikes; the input gradient lands in ``x.grad``."""
+
     def step():
         x.grad = None
         spikes, _ = backend.multi_step(cfg, x, v0, 0.5)
         spikes.backward(grad)
+
     return step
 
 
@@ -149,7 +161,7 @@ def chunked_compare(a, b, rows=8):
     case would take 16 GiB beside its operands)."""
     unequal, largest = 0, 0.0
     for i in range(0, a.shape[0], rows):
-        d = a[i:i + rows].float() - b[i:i + rows].float()
+        d = a[i : i + rows].float() - b[i : i + rows].float()
         unequal += d.count_nonzero().item()
         largest = max(largest, d.abs_().max().item())
     return unequal / a.numel(), largest
@@ -200,13 +212,22 @@ def bench_neurons(device, grid, timer, repeats, copy_gbs, spikingjelly_lif):
             ms = timer(step, repeats if name == "triton" else max(2, repeats // 4))
             x.grad = None
             gbs = gb_per_s(nbytes, ms)
-            rows.append((f"LIF {name}", str(dtype).replace("torch.", ""), T, N, ms, gbs,
-                         100 * gbs / copy_gbs, None if extra is None else extra / (T * N)))
+            rows.append(
+                (
+                    f"LIF {name}",
+                    str(dtype).replace("torch.", ""),
+                    T,
+                    N,
+                    ms,
+                    gbs,
+                    100 * gbs / copy_gbs,
+                    None if extra is None else extra / (T * N),
+                )
+            )
         if spikingjelly_lif is not None:
             with torch.no_grad():
                 ours, _ = triton_backend.multi_step(cfg, x.detach(), v0, 0.5)
-            rows += spikingjelly_rows(spikingjelly_lif, x, grad, timer, repeats, nbytes, copy_gbs, dtype, T, N,
-                                      ours)
+            rows += spikingjelly_rows(spikingjelly_lif, x, grad, timer, repeats, nbytes, copy_gbs, dtype, T, N, ours)
             del ours
         del x, grad, v0
         if device == "cuda":
@@ -226,14 +247,17 @@ def spikingjelly_rows(sj, x, grad, timer, repeats, nbytes, copy_gbs, dtype, T, N
             x.grad = None
             node.reset()
             node(x).backward(grad)
+
         try:
             node = make()
             with torch.no_grad():
                 node.reset()
                 theirs = node(x.detach())
             mismatch = (theirs.float() != ours.float()).float().mean().item()
-            print(f"{label} ({sj['implementation']}) vs snnlab triton, {dt} T={T} N={N}: "
-                  f"{mismatch:.2e} of the spikes differ")
+            print(
+                f"{label} ({sj['implementation']}) vs snnlab triton, {dt} T={T} N={N}: "
+                f"{mismatch:.2e} of the spikes differ"
+            )
             ms = timer(step, repeats)
         except Exception as exc:  # an unsupported dtype or set-up in that version: report, do not abort
             print(f"{label} skipped for {dt} T={T} N={N}: {type(exc).__name__}: {exc}")
@@ -272,9 +296,11 @@ def find_spikingjelly_lif(device):
 
         def make():
             return sj_neuron.LIFNode(tau=2.0, step_mode="m").to(device)
+
         make()(torch.rand(4, 64, device=device))  # makes it select its CUDA implementation
         try:
             from spikingjelly._ops.lif import _selection
+
             implementation = _selection.diagnostics(torch.device(device))["implementation"]
         except Exception:  # a layout of the package this script does not know
             implementation = "implementation unknown"
@@ -287,6 +313,7 @@ def find_spikingjelly_lif(device):
             from spikingjelly.activation_based.precision import PrecisionConfig, prepare_model_for_precision
 
             return prepare_model_for_precision(make(), device, PrecisionConfig(neuron_storage=storage)).model
+
         return build
 
     def setups(dtype):
@@ -312,12 +339,14 @@ def bench_first_spike(device, shape, timer, repeats, copy_gbs):
     failures = [] if torch.equal(first_spike_index(spikes), reference) else ["first_spike_index != double cumsum"]
     nbytes = first_spike_bytes(shape[0], shape[1], spikes.dtype)
     rows = []
-    for name, fn in (("triton", first_spike_index), ("torch one-pass", torch_one_pass),
-                     ("double cumsum", lambda s: s.cumsum(-1).cumsum(-1) == 1)):
+    for name, fn in (
+        ("triton", first_spike_index),
+        ("torch one-pass", torch_one_pass),
+        ("double cumsum", lambda s: s.cumsum(-1).cumsum(-1) == 1),
+    ):
         ms = timer(lambda: fn(spikes), repeats)
         gbs = gb_per_s(nbytes, ms)
-        rows.append((f"first_spike {name}", "float32", shape[1], shape[0], ms, gbs, 100 * gbs / copy_gbs,
-                     None))
+        rows.append((f"first_spike {name}", "float32", shape[1], shape[0], ms, gbs, 100 * gbs / copy_gbs, None))
     return rows, failures
 
 
@@ -330,50 +359,68 @@ def bench_kernel_dot(device, shape, timer, repeats):
     sigma = float(shape[1]) ** 0.5
     got = kernel_dot_product(x, y, "gaussian", sigma)
     rows64 = slice(0, 64)
-    exact = torch.exp(-torch.cdist(x[rows64].double(), y.double()).square() / (2 * sigma ** 2))
+    exact = torch.exp(-torch.cdist(x[rows64].double(), y.double()).square() / (2 * sigma**2))
     err = (got[rows64].double() - exact).abs().max().item()
     failures = [] if err < 1e-4 else [f"gaussian kernel_dot_product max error {err:.2e}"]
     ms_k = timer(lambda: kernel_dot_product(x, y, "gaussian", sigma), repeats)
     ms_m = timer(lambda: x @ y.T, repeats)
-    return [("kernel_dot gaussian", "float32", shape[0], shape[1], ms_k, None, None, None),
-            ("bare x @ y.T", "float32", shape[0], shape[1], ms_m, None, None, None)], failures
+    return [
+        ("kernel_dot gaussian", "float32", shape[0], shape[1], ms_k, None, None, None),
+        ("bare x @ y.T", "float32", shape[0], shape[1], ms_m, None, None, None),
+    ], failures
 
 
 def target_lines(rows):
     """Issue 3's targets read off the table: one ``PASS`` / ``MISS`` line each; a target whose cases
     were not measured gets no line."""
+
     def find(case, dtype, T=None, N=None):
-        return [r for r in rows if r[0].startswith(case) and dtype in (None, r[1]) and r[4] is not None
-                and (T is None or r[2] == T) and (N is None or r[3] == N)]
+        return [
+            r
+            for r in rows
+            if r[0].startswith(case)
+            and dtype in (None, r[1])
+            and r[4] is not None
+            and (T is None or r[2] == T)
+            and (N is None or r[3] == N)
+        ]
 
     def verdict(ok):
         return "PASS" if ok else "MISS"
 
     lines = []
     for dtype, floor in (("float32", 90.0), ("float16", 80.0), ("bfloat16", 80.0)):
-        big = [r for r in find("LIF triton", dtype) if r[2] * r[3] >= 2 ** 29]
+        big = [r for r in find("LIF triton", dtype) if r[2] * r[3] >= 2**29]
         if big:
             worst = min(r[6] for r in big)
-            lines.append(f"{verdict(worst >= floor)}  {dtype} LIF at T*N >= 2^29: worst {worst:.1f} % of copy "
-                         f"bandwidth (target >= {floor:.0f} %)")
-    small = find("LIF triton", "float32", 32, 2 ** 20)
+            lines.append(
+                f"{verdict(worst >= floor)}  {dtype} LIF at T*N >= 2^29: worst {worst:.1f} % of copy "
+                f"bandwidth (target >= {floor:.0f} %)"
+            )
+    small = find("LIF triton", "float32", 32, 2**20)
     if small:
-        lines.append(f"{verdict(small[0][4] <= 0.35)}  float32 LIF T=32 N=2^20: {small[0][4]:.3f} ms "
-                     f"(target <= 0.35 ms)")
+        lines.append(
+            f"{verdict(small[0][4] <= 0.35)}  float32 LIF T=32 N=2^20: {small[0][4]:.3f} ms (target <= 0.35 ms)"
+        )
     peaks = [r[7] for r in find("LIF triton", "float32") if r[7] is not None]
     if peaks:
-        lines.append(f"{verdict(max(peaks) <= 12.5)}  float32 LIF peak extra memory: {max(peaks):.2f} B/element "
-                     f"(target <= 12.5)")
+        lines.append(
+            f"{verdict(max(peaks) <= 12.5)}  float32 LIF peak extra memory: {max(peaks):.2f} B/element (target <= 12.5)"
+        )
     for r in find("LIF triton", None):
         peers = find("LIF spikingjelly", r[1], r[2], r[3])
         if peers:
             best = min(peers, key=lambda p: p[4])
-            lines.append(f"{verdict(r[4] <= best[4])}  {r[1]} LIF T={r[2]} N={r[3]}: snnlab / fastest SpikingJelly "
-                         f"set-up = {r[4] / best[4]:.2f} (target <= 1; {best[0]})")
+            lines.append(
+                f"{verdict(r[4] <= best[4])}  {r[1]} LIF T={r[2]} N={r[3]}: snnlab / fastest SpikingJelly "
+                f"set-up = {r[4] / best[4]:.2f} (target <= 1; {best[0]})"
+            )
     first = find("first_spike triton", "float32")
     if first:
-        lines.append(f"{verdict(first[0][4] <= 0.5)}  first_spike_index [{first[0][3]}, {first[0][2]}]: "
-                     f"{first[0][4]:.3f} ms (target <= 0.5 ms on an H200)")
+        lines.append(
+            f"{verdict(first[0][4] <= 0.5)}  first_spike_index [{first[0][3]}, {first[0][2]}]: "
+            f"{first[0][4]:.3f} ms (target <= 0.5 ms on an H200)"
+        )
     return lines
 
 
@@ -398,8 +445,7 @@ def main(argv=None) -> int:
     print(f"copy bandwidth: {copy_gbs:.4g} GB/s")
     grid = DRY_GRID if args.dry_run else GRID
     rows, failures = bench_neurons(device, grid, timer, repeats, copy_gbs, find_spikingjelly_lif(device))
-    more, bad = bench_first_spike(device, DRY_SPIKES_SHAPE if args.dry_run else SPIKES_SHAPE, timer, repeats,
-                                  copy_gbs)
+    more, bad = bench_first_spike(device, DRY_SPIKES_SHAPE if args.dry_run else SPIKES_SHAPE, timer, repeats, copy_gbs)
     rows += more
     failures += bad
     more, bad = bench_kernel_dot(device, DRY_KERNEL_SHAPE if args.dry_run else KERNEL_SHAPE, timer, repeats)

@@ -23,6 +23,7 @@ Run: ``python benchmarks/gpu_static.py [--arch 90] [--check]``. It must run with
 ``TRITON_INTERPRET`` (the interpreter replaces the kernels by Python functions); it clears the
 variable for itself when it is set to run this file directly.
 """
+
 import argparse
 import contextlib
 import os
@@ -89,8 +90,15 @@ def neuron_variants():
     divisor times the element size)."""
     from snnlab.backends import NeuronConfig
 
-    def cfg(charge="lif", decay_input=True, v_reset=0.0, detach_reset=False, surrogate="sigmoid",
-            store_v_seq=False, theta=1.0):
+    def cfg(
+        charge="lif",
+        decay_input=True,
+        v_reset=0.0,
+        detach_reset=False,
+        surrogate="sigmoid",
+        store_v_seq=False,
+        theta=1.0,
+    ):
         return NeuronConfig(charge, decay_input, theta, v_reset, detach_reset, surrogate, 4.0, store_v_seq)
 
     cases = [("LIF", cfg(), "lif")]  # the benchmark's neuron, in every dtype and launch config
@@ -108,8 +116,17 @@ def neuron_variants():
             for n in NEURON_COUNTS if label == "LIF" else NEURON_COUNTS[::3]:
                 for name, n_, args, constexprs in neuron_launches(c, dtype, n, kind):
                     dt = str(dtype).replace("torch.", "")
-                    out.append((f"{name} {label} {dt} N={n}", name, args, constexprs, launch_configs(n_),
-                                (n & -n) * dtype.itemsize, dtype.itemsize))
+                    out.append(
+                        (
+                            f"{name} {label} {dt} N={n}",
+                            name,
+                            args,
+                            constexprs,
+                            launch_configs(n_),
+                            (n & -n) * dtype.itemsize,
+                            dtype.itemsize,
+                        )
+                    )
     return out
 
 
@@ -120,14 +137,29 @@ def first_spike_variants():
     from snnlab.backends import triton_spikes as ts
 
     out = []
-    for dtype, T in ((torch.float32, 256), (torch.float32, 1000), (torch.float32, 100), (torch.float16, 32),
-                     (torch.uint8, 128), (torch.float32, 37)):
+    for dtype, T in (
+        (torch.float32, 256),
+        (torch.float32, 1000),
+        (torch.float32, 100),
+        (torch.float16, 32),
+        (torch.uint8, 128),
+        (torch.float32, 37),
+    ):
         R = 64
         x = torch.zeros(R, T, dtype=dtype)
         y = torch.empty(R, T, dtype=torch.uint8)
         configs = [(None, w) for w in ts._GPU_WARPS]
-        out.append((f"first_spike {str(dtype).replace('torch.', '')} T={T}", "first_spike", (x, y, R, T),
-                    ts._meta(T, compiled=True), configs, T & -T, None))
+        out.append(
+            (
+                f"first_spike {str(dtype).replace('torch.', '')} T={T}",
+                "first_spike",
+                (x, y, R, T),
+                ts._meta(T, compiled=True),
+                configs,
+                T & -T,
+                None,
+            )
+        )
     return out
 
 
@@ -154,8 +186,9 @@ def resource_usage(cubin: bytes) -> dict:
     with tempfile.NamedTemporaryFile(suffix=".cubin") as f:
         f.write(cubin)
         f.flush()
-        text = subprocess.run([str(tool), "--dump-resource-usage", f.name], capture_output=True, text=True,
-                              check=True).stdout
+        text = subprocess.run(
+            [str(tool), "--dump-resource-usage", f.name], capture_output=True, text=True, check=True
+        ).stdout
     return {key: int(val) for key, val in re.findall(r"\b(REG|LOCAL|SHARED):(\d+)", text)}
 
 
@@ -188,8 +221,19 @@ def analyse(arch: int):
             try:
                 kernel = compile_variant(kernels[name], args, kwargs, arch)
             except Exception as exc:  # report every failing variant, not only the first
-                rows.append((label, block, warps, None, None, None, "-", "-",
-                             [f"does not compile: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"]))
+                rows.append(
+                    (
+                        label,
+                        block,
+                        warps,
+                        None,
+                        None,
+                        None,
+                        "-",
+                        "-",
+                        [f"does not compile: {type(exc).__name__}: {str(exc).splitlines()[0][:200]}"],
+                    )
+                )
                 continue
             usage = resource_usage(kernel.asm["cubin"])
             widths = access_widths(kernel.asm["ptx"])
@@ -203,8 +247,19 @@ def analyse(arch: int):
                 problems.append(f"global accesses narrower than {8 * expect} bits: {fmt_widths(narrow)}")
             loads = fmt_widths({k: c for k, c in widths.items() if k[0] == "ld"})
             stores = fmt_widths({k: c for k, c in widths.items() if k[0] == "st"})
-            rows.append((label, block, warps, usage.get("REG"), usage.get("LOCAL"), usage.get("SHARED"), loads,
-                         stores, problems))
+            rows.append(
+                (
+                    label,
+                    block,
+                    warps,
+                    usage.get("REG"),
+                    usage.get("LOCAL"),
+                    usage.get("SHARED"),
+                    loads,
+                    stores,
+                    problems,
+                )
+            )
     return rows
 
 
@@ -225,10 +280,18 @@ def main(argv=None) -> int:
     start = time.perf_counter()
     rows = analyse(args.arch)
     print(f"triton {triton.__version__}, torch {torch.__version__}, target sm_{args.arch}")
-    header = ("variant", "BLOCK", "warps", "regs", "local B", "shared B", "global loads (n x bits)",
-              "global stores", "")
-    cells = [[str(c) if c is not None else "-" for c in row[:8]] + ["OK" if not row[8] else "PROBLEM"]
-             for row in rows]
+    header = (
+        "variant",
+        "BLOCK",
+        "warps",
+        "regs",
+        "local B",
+        "shared B",
+        "global loads (n x bits)",
+        "global stores",
+        "",
+    )
+    cells = [[str(c) if c is not None else "-" for c in row[:8]] + ["OK" if not row[8] else "PROBLEM"] for row in rows]
     widths = [max(len(h), *(len(r[i]) for r in cells)) for i, h in enumerate(header)]
     print("  ".join(h.ljust(w) for h, w in zip(header, widths)))
     for r in cells:

@@ -14,6 +14,7 @@ without the probe is printed for reference only (no claim is made on it).
 
 Run: ``python benchmarks/probe.py [--steps 10000] [--budget-mib 1] [--device cpu|cuda]``.
 """
+
 import argparse
 import time
 
@@ -49,9 +50,12 @@ def _storage_bytes(probe) -> int:
 def _net(step_mode, device):
     torch.manual_seed(0)
     return nn.Sequential(
-        nn.Linear(100, 256), neuron.IFNode(step_mode=step_mode),
-        nn.Linear(256, 256), neuron.LIFNode(step_mode=step_mode),
-        nn.Linear(256, 10), neuron.LIFNode(step_mode=step_mode),
+        nn.Linear(100, 256),
+        neuron.IFNode(step_mode=step_mode),
+        nn.Linear(256, 256),
+        neuron.LIFNode(step_mode=step_mode),
+        nn.Linear(256, 10),
+        neuron.LIFNode(step_mode=step_mode),
     ).to(device)
 
 
@@ -88,11 +92,13 @@ def run(label, step_mode, steps, T, budget, device, **probe_kwargs):
     window = probe.window
     dropped = probe.dropped_steps
     ok = peak <= budget and held <= budget
-    print(f"{label:<28} steps={steps:>6} budget={budget:>8} B  peak nbytes={peak:>8} B  "
-          f"stored storages={held:>8} B  window={window} held={min(steps_held.values())}-{max(steps_held.values())}  "
-          f"dropped={max(dropped.values())}  RSS +{rss1 - rss0:5.1f} MiB (last 90%: {rss1 - rss_tenth:+5.1f})  "
-          f"{with_probe * 1e6:7.1f} us/step (no probe {without * 1e6:6.1f})  {'OK' if ok else 'OVER BUDGET'}",
-          flush=True)
+    print(
+        f"{label:<28} steps={steps:>6} budget={budget:>8} B  peak nbytes={peak:>8} B  "
+        f"stored storages={held:>8} B  window={window} held={min(steps_held.values())}-{max(steps_held.values())}  "
+        f"dropped={max(dropped.values())}  RSS +{rss1 - rss0:5.1f} MiB (last 90%: {rss1 - rss_tenth:+5.1f})  "
+        f"{with_probe * 1e6:7.1f} us/step (no probe {without * 1e6:6.1f})  {'OK' if ok else 'OVER BUDGET'}",
+        flush=True,
+    )
     return ok
 
 
@@ -104,12 +110,11 @@ def main():
     parser.add_argument("--threads", type=int, default=1, help="torch CPU threads (1 = steady on a busy box)")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
-    budget = int(args.budget_mib * 2 ** 20)
+    budget = int(args.budget_mib * 2**20)
     print(f"torch {torch.__version__}, device {args.device}, {torch.get_num_threads()} threads")
     results = [
         run("single-step, spikes", "s", args.steps, 1, budget, args.device),
-        run("single-step, spikes + v16", "s", args.steps, 1, budget, args.device,
-            record_v=True, v_dtype=torch.float16),
+        run("single-step, spikes + v16", "s", args.steps, 1, budget, args.device, record_v=True, v_dtype=torch.float16),
         run("multi-step T=100, spikes + v", "m", args.steps, 100, budget, args.device, record_v=True),
     ]
     print("all within budget" if all(results) else "BUDGET EXCEEDED")

@@ -14,6 +14,7 @@ case is also run from a GPU tensor (bits packed on the device before the copy to
 
 Run: ``python benchmarks/viz.py`` (about half a minute on 2 idle cores).
 """
+
 import argparse
 import io
 import json
@@ -100,6 +101,7 @@ def mpl_png_ms(s, repeats, **kwargs):
         fig = Figure(figsize=(8, 5), dpi=100)
         vm.raster(fig.subplots(), s, **kwargs)
         fig.savefig(io.BytesIO(), format="png")
+
     return median_ms(run, repeats)
 
 
@@ -131,22 +133,48 @@ def small_figures(repeats):
     runs = {f"run {i}": torch.rand(200, generator=g).cumsum(0).flip(0) for i in range(4)}
     rates = torch.rand(10_000, generator=g) * 0.3
     cases = {
-        "membrane_trace (T=1000)": (lambda ax: vm.membrane_trace(ax, v, s), vm.update_membrane_trace, (v, s),
-                                    lambda f: vp.membrane_trace(v, s, fig=f)),
-        "first_spike_map (28x28)": (lambda ax: vm.first_spike_map(ax, times), vm.update_first_spike_map, (times,),
-                                    lambda f: vp.first_spike_map(times, fig=f)),
-        "similarity_matrix (32x32)": (lambda ax: vm.similarity_matrix((ax, ax.figure.add_subplot(122)), sim, sim),
-                                      vm.update_similarity_matrix, (sim, sim),
-                                      lambda f: vp.similarity_matrix(sim, sim, fig=f)),
-        "delay_effect (T=200)": (lambda ax: vm.delay_effect(ax, x, x.roll(3), 3), vm.update_delay_effect,
-                                 (x, x.roll(3), 3), lambda f: vp.delay_effect(x, x.roll(3), 3, fig=f)),
-        "training_curves (4x200)": (lambda ax: vm.training_curves(ax, runs), vm.update_training_curves, (runs,),
-                                    lambda f: vp.training_curves(runs, fig=f)),
-        "firing_rate_histogram (1e4)": (lambda ax: vm.firing_rate_histogram(ax, rates),
-                                        vm.update_firing_rate_histogram, (rates,),
-                                        lambda f: vp.firing_rate_histogram(rates, fig=f)),
-        "surrogate (401 points)": (lambda ax: vm.surrogate(ax, Sigmoid()), vm.update_surrogate, (Sigmoid(alpha=8.0),),
-                                   lambda f: vp.surrogate(Sigmoid(alpha=8.0), fig=f)),
+        "membrane_trace (T=1000)": (
+            lambda ax: vm.membrane_trace(ax, v, s),
+            vm.update_membrane_trace,
+            (v, s),
+            lambda f: vp.membrane_trace(v, s, fig=f),
+        ),
+        "first_spike_map (28x28)": (
+            lambda ax: vm.first_spike_map(ax, times),
+            vm.update_first_spike_map,
+            (times,),
+            lambda f: vp.first_spike_map(times, fig=f),
+        ),
+        "similarity_matrix (32x32)": (
+            lambda ax: vm.similarity_matrix((ax, ax.figure.add_subplot(122)), sim, sim),
+            vm.update_similarity_matrix,
+            (sim, sim),
+            lambda f: vp.similarity_matrix(sim, sim, fig=f),
+        ),
+        "delay_effect (T=200)": (
+            lambda ax: vm.delay_effect(ax, x, x.roll(3), 3),
+            vm.update_delay_effect,
+            (x, x.roll(3), 3),
+            lambda f: vp.delay_effect(x, x.roll(3), 3, fig=f),
+        ),
+        "training_curves (4x200)": (
+            lambda ax: vm.training_curves(ax, runs),
+            vm.update_training_curves,
+            (runs,),
+            lambda f: vp.training_curves(runs, fig=f),
+        ),
+        "firing_rate_histogram (1e4)": (
+            lambda ax: vm.firing_rate_histogram(ax, rates),
+            vm.update_firing_rate_histogram,
+            (rates,),
+            lambda f: vp.firing_rate_histogram(rates, fig=f),
+        ),
+        "surrogate (401 points)": (
+            lambda ax: vm.surrogate(ax, Sigmoid()),
+            vm.update_surrogate,
+            (Sigmoid(alpha=8.0),),
+            lambda f: vp.surrogate(Sigmoid(alpha=8.0), fig=f),
+        ),
     }
     rows = []
     for name, (draw, update, args, refill) in cases.items():
@@ -168,16 +196,20 @@ def main():
     parser.add_argument("--repeats", type=int, default=10)
     args = parser.parse_args()
     r = args.repeats
-    print(f"# snnlab.viz benchmarks  (torch {torch.__version__}, matplotlib {matplotlib.__version__}, "
-          f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
-          f"load {os.getloadavg()[0]:.1f})")
+    print(
+        f"# snnlab.viz benchmarks  (torch {torch.__version__}, matplotlib {matplotlib.__version__}, "
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} cpus, "
+        f"load {os.getloadavg()[0]:.1f})"
+    )
 
     print("\n## Canvas raster (CanvasRaster.set_spikes), target <= 50 ms and <= 150 KB per update")
     devices = ["cpu"] + (["cuda"] if torch.cuda.is_available() else [])
     for device in devices:
         ms, kb, msgs, w = canvas_case(1000, 1000, 0.05, device, 2 * r)
-        print(f"1000 x 1000, 5 % spikes, {device:4s}: {ms:7.2f}, {kb:7.1f} KB sent, {msgs:.0f} message(s) "
-              f"per update, {w!r}")
+        print(
+            f"1000 x 1000, 5 % spikes, {device:4s}: {ms:7.2f}, {kb:7.1f} KB sent, {msgs:.0f} message(s) "
+            f"per update, {w!r}"
+        )
     ms, kb, _, w = canvas_case(10_000, 1000, 0.1, "cpu", r)
     print(f"10^4 x 1000, 10^6 spikes, cpu : {ms:7.2f}, {kb:7.1f} KB sent ({w!r})")
 
@@ -200,13 +232,17 @@ def main():
     print("\n## plotly raster")
     ms_build = median_ms(lambda: vp.raster(s), r)
     fig = vp.raster(s)
-    print(f"1000 x 1000 build: {ms_build:7.1f}, PNG image {len(fig.layout.images[0].source) / 1e3:.1f} KB "
-          f"(base64), figure JSON {len(fig.to_json()) / 1e3:.1f} KB")
+    print(
+        f"1000 x 1000 build: {ms_build:7.1f}, PNG image {len(fig.layout.images[0].source) / 1e3:.1f} KB "
+        f"(base64), figure JSON {len(fig.to_json()) / 1e3:.1f} KB"
+    )
     ms, kb, n_msgs = plotly_refill(s, r)
     print(f"1000 x 1000 FigureWidget refill: {ms:7.1f}, {kb:.1f} KB sent in {n_msgs} message(s)")
     ms_big = median_ms(lambda: vp.raster(big), max(r // 2, 3))
-    print(f"10^4 x 1000 (10^6 spikes) build, target <= 1 s: {ms_big:7.1f}, "
-          f"figure JSON {len(vp.raster(big).to_json()) / 1e3:.1f} KB")
+    print(
+        f"10^4 x 1000 (10^6 spikes) build, target <= 1 s: {ms_big:7.1f}, "
+        f"figure JSON {len(vp.raster(big).to_json()) / 1e3:.1f} KB"
+    )
 
     print("\n## Other figures: one update (matplotlib: update + canvas draw; plotly: fig= refill)")
     for name, mpl_ms, plotly_ms in small_figures(r):

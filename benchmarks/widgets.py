@@ -18,6 +18,7 @@ Target: a slider change redraws in <= 100 ms end to end in the kernel for the de
 
 Run: ``python benchmarks/widgets.py`` (about a minute on 2 cores).
 """
+
 import argparse
 import json
 import pathlib
@@ -73,9 +74,11 @@ def summarize(name, rows):
     kb = [r[2] / 1024 for r in rows]
     compute = [r[3] for r in rows]
     render = [r[4] for r in rows]
-    print(f"{name:<48} median {statistics.median(ms):7.1f} ms  p90 {np.percentile(ms, 90):7.1f}  "
-          f"max {max(ms):7.1f}  (compute {statistics.median(compute):5.1f}, render {statistics.median(render):5.1f})  "
-          f"msgs {statistics.median(msgs):4.0f}  {statistics.median(kb):7.1f} KB")
+    print(
+        f"{name:<48} median {statistics.median(ms):7.1f} ms  p90 {np.percentile(ms, 90):7.1f}  "
+        f"max {max(ms):7.1f}  (compute {statistics.median(compute):5.1f}, render {statistics.median(render):5.1f})  "
+        f"msgs {statistics.median(msgs):4.0f}  {statistics.median(kb):7.1f} KB"
+    )
 
 
 def cases(device):
@@ -97,7 +100,12 @@ def cases(device):
     similarity = SimilarityExplorer(**kw)
     similarity.kernel.value = "gaussian"
     yield "SimilarityExplorer sigma (gaussian, N=12)", similarity, similarity.sigma, np.linspace(1.0, 10.0, 19)
-    yield "SimilarityExplorer kernel", similarity, similarity.kernel, ["linear", "sigmoid", "gaussian", "polynomial"] * 3
+    yield (
+        "SimilarityExplorer kernel",
+        similarity,
+        similarity.kernel,
+        ["linear", "sigmoid", "gaussian", "polynomial"] * 3,
+    )
     delay_panel = DelayExplorer(**kw)
     yield "DelayExplorer delay steps (T=40)", delay_panel, delay_panel.delay_steps, list(range(0, 40, 2))
 
@@ -113,7 +121,9 @@ def throttling(device):
         time.sleep(0.01)
     time.sleep(0.2)
     panel.flush()
-    print(f"throttling: 50 changes 10 ms apart -> {len(redraws)} redraws (default throttle {panel.throttle_s * 1e3:.0f} ms)")
+    print(
+        f"throttling: 50 changes 10 ms apart -> {len(redraws)} redraws (default throttle {panel.throttle_s * 1e3:.0f} ms)"
+    )
 
 
 def background(device):
@@ -122,8 +132,10 @@ def background(device):
     panel = SimilarityExplorer(device=device, throttle_ms=0, blocking=True)
     start = time.perf_counter()
     panel.train()
-    print(f"SimilarityExplorer: {panel.steps.value} gradient steps with a redraw each: "
-          f"{(time.perf_counter() - start) * 1e3:.1f} ms (loss {panel.result.losses[0]:.4f} -> {panel.result.loss:.4f})")
+    print(
+        f"SimilarityExplorer: {panel.steps.value} gradient steps with a redraw each: "
+        f"{(time.perf_counter() - start) * 1e3:.1f} ms (loss {panel.result.losses[0]:.4f} -> {panel.result.loss:.4f})"
+    )
     panel = SimilarityExplorer(device=device, throttle_ms=0)
     panel.steps.value = 100
     run = panel.train()
@@ -132,8 +144,10 @@ def background(device):
     start = time.perf_counter()
     panel.stop()
     run.wait(10)
-    print(f"stop -> run ended in {(time.perf_counter() - start) * 1e3:.1f} ms after {run.steps_done} steps "
-          f"(state {run.state!r})")
+    print(
+        f"stop -> run ended in {(time.perf_counter() - start) * 1e3:.1f} ms after {run.steps_done} steps "
+        f"(state {run.state!r})"
+    )
 
 
 def main():

@@ -13,6 +13,7 @@ Example:
     >>> lif(torch.full((4, 1), 1.5)).flatten().tolist()
     [0.0, 1.0, 0.0, 1.0]
 """
+
 from . import (
     analysis,
     backends,

@@ -2,6 +2,7 @@
 
 Every message reads ``"{owner}: {name} must be {expected}, got {received}"``.
 """
+
 import numbers
 import operator
 
@@ -74,7 +75,5 @@ def check_tensor(owner, name, value, *, min_dim=0):
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{owner}: {name} must be a torch.Tensor, got {describe(value)}")
     if value.dim() < min_dim:
-        raise ValueError(
-            f"{owner}: {name} must have at least {min_dim} dimension(s), got shape {list(value.shape)}"
-        )
+        raise ValueError(f"{owner}: {name} must have at least {min_dim} dimension(s), got shape {list(value.shape)}")
     return value

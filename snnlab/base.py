@@ -25,6 +25,7 @@ Example:
     >>> c.reset(); c.count
     0.0
 """
+
 import copy
 
 import torch
@@ -120,7 +121,9 @@ class MemoryModule(nn.Module, StepModule):
     def multi_step_forward(self, x_seq: torch.Tensor, *args, **kwargs):
         """Default multi-step forward: run ``single_step_forward`` over ``x_seq[t]`` and stack."""
         if x_seq.shape[0] == 0:
-            raise ValueError(f"{self._get_name()}: x_seq must have at least one time step, got shape {list(x_seq.shape)}")
+            raise ValueError(
+                f"{self._get_name()}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
+            )
         return torch.stack([self.single_step_forward(x_seq[t], *args, **kwargs) for t in range(x_seq.shape[0])])
 
     def extra_repr(self):

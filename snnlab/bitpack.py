@@ -28,6 +28,7 @@ Example:
     >>> torch.equal(unpackbits(packbits(bits), 9), bits)
     True
 """
+
 import numpy as np
 import torch
 
@@ -86,9 +87,7 @@ def packbits(x: torch.Tensor, dim: int = -1) -> torch.Tensor:
     """
     check_tensor("packbits", "x", x, min_dim=1)
     if x.dtype.is_floating_point or x.dtype.is_complex:
-        raise TypeError(
-            f"packbits: x must be a bool or integer tensor (use x != 0 for spikes), got {describe(x)}"
-        )
+        raise TypeError(f"packbits: x must be a bool or integer tensor (use x != 0 for spikes), got {describe(x)}")
     dim = _check_dim("packbits", dim, x.dim())
     bits = x if x.dtype == torch.bool else x != 0
     if bits.device.type == "cpu":
@@ -139,9 +138,7 @@ def unpackbits(packed: torch.Tensor, count: int, dim: int = -1) -> torch.Tensor:
     count = check_int("unpackbits", "count", count, minimum=0)
     capacity = 8 * packed.shape[dim]
     if count > capacity:
-        raise ValueError(
-            f"unpackbits: count must be at most 8 * packed.shape[{dim}] = {capacity}, got {count}"
-        )
+        raise ValueError(f"unpackbits: count must be at most 8 * packed.shape[{dim}] = {capacity}, got {count}")
     if packed.device.type == "cpu":
         return torch.from_numpy(np.unpackbits(packed.numpy(), axis=dim, count=count)).view(torch.bool)
     return _unpackbits_torch(packed, count, dim)

@@ -23,6 +23,7 @@ Example:
     >>> spikes.shape, labels.tolist()
     (torch.Size([8, 20, 4]), [0, 0, 3, 3, 2, 1, 1, 2])
 """
+
 import importlib.resources
 from typing import NamedTuple
 
@@ -34,7 +35,7 @@ from ._checks import check_bool, check_int, check_real
 __all__ = ["Digits", "burst_channel_task", "load_digits", "spike_order_task"]
 
 _DIGITS_FILE = "digits8x8.npz"
-_DIGITS_LEVELS = 16.0     # grey levels 0..16
+_DIGITS_LEVELS = 16.0  # grey levels 0..16
 
 
 class Digits(NamedTuple):
@@ -61,8 +62,9 @@ def _read_digits():
         return data["images"].copy(), data["labels"].copy()
 
 
-def load_digits(test_fraction: float = 0.25, seed: int = 0, *, flatten: bool = True,
-                dtype: torch.dtype = torch.float32, device=None) -> Digits:
+def load_digits(
+    test_fraction: float = 0.25, seed: int = 0, *, flatten: bool = True, dtype: torch.dtype = torch.float32, device=None
+) -> Digits:
     """The 8x8 digits as a stratified, seeded train / test split, intensities scaled to ``[0, 1]``.
 
     Each class is shuffled with ``seed`` and its first ``round(test_fraction * count)`` images go to
@@ -117,9 +119,19 @@ def _finish(spikes: torch.Tensor, labels: torch.Tensor, time_first: bool, dtype,
     return (spikes.transpose(0, 1).contiguous() if time_first else spikes), labels.to(device)
 
 
-def burst_channel_task(n_samples: int, n_channels: int = 4, T: int = 30, *, burst_length: int = 6,
-                       burst_rate: float = 0.8, noise_rate: float = 0.05, seed: int = 0, time_first: bool = False,
-                       dtype: torch.dtype = torch.float32, device=None):
+def burst_channel_task(
+    n_samples: int,
+    n_channels: int = 4,
+    T: int = 30,
+    *,
+    burst_length: int = 6,
+    burst_rate: float = 0.8,
+    noise_rate: float = 0.05,
+    seed: int = 0,
+    time_first: bool = False,
+    dtype: torch.dtype = torch.float32,
+    device=None,
+):
     """Which channel bursts? ``n_channels`` noisy spike trains, one with a burst; label = that channel.
 
     Every channel fires at ``noise_rate`` per step. In the labelled channel, a window of
@@ -148,15 +160,23 @@ def burst_channel_task(n_samples: int, n_channels: int = 4, T: int = 30, *, burs
     labels = _balanced_labels(n_samples, n_channels, g)
     start = torch.randint(0, T - burst_length + 1, (n_samples,), generator=g)
     steps = torch.arange(T)
-    in_window = (steps >= start[:, None]) & (steps < start[:, None] + burst_length)              # [N, T]
-    is_label = torch.nn.functional.one_hot(labels, n_channels).bool()                             # [N, C]
-    rate = torch.where(in_window[:, :, None] & is_label[:, None, :], burst_rate, noise_rate)      # [N, T, C]
+    in_window = (steps >= start[:, None]) & (steps < start[:, None] + burst_length)  # [N, T]
+    is_label = torch.nn.functional.one_hot(labels, n_channels).bool()  # [N, C]
+    rate = torch.where(in_window[:, :, None] & is_label[:, None, :], burst_rate, noise_rate)  # [N, T, C]
     spikes = torch.rand(rate.shape, generator=g) < rate
     return _finish(spikes, labels, time_first, dtype, device)
 
 
-def spike_order_task(n_samples: int, T: int = 20, *, noise_rate: float = 0.0, seed: int = 0,
-                     time_first: bool = False, dtype: torch.dtype = torch.float32, device=None):
+def spike_order_task(
+    n_samples: int,
+    T: int = 20,
+    *,
+    noise_rate: float = 0.0,
+    seed: int = 0,
+    time_first: bool = False,
+    dtype: torch.dtype = torch.float32,
+    device=None,
+):
     """Which of two channels fires first? Label 1 if channel 0 spikes before channel 1, else 0.
 
     Each channel fires exactly one "signal" spike, at two distinct random steps; optional background
@@ -183,10 +203,11 @@ def spike_order_task(n_samples: int, T: int = 20, *, noise_rate: float = 0.0, se
     # two distinct steps, ordered early < late
     early = torch.randint(0, T - 1, (n_samples,), generator=g)
     late = early + 1 + (torch.rand(n_samples, generator=g) * (T - 1 - early)).long()
-    first_channel = 1 - labels                          # label 1: channel 0 first
-    times = torch.stack([torch.where(first_channel == 0, early, late),
-                         torch.where(first_channel == 0, late, early)], dim=1)                    # [N, 2]
-    spikes = torch.nn.functional.one_hot(times, T).transpose(1, 2).bool()                         # [N, T, 2]
+    first_channel = 1 - labels  # label 1: channel 0 first
+    times = torch.stack(
+        [torch.where(first_channel == 0, early, late), torch.where(first_channel == 0, late, early)], dim=1
+    )  # [N, 2]
+    spikes = torch.nn.functional.one_hot(times, T).transpose(1, 2).bool()  # [N, T, 2]
     if noise_rate > 0:
         spikes |= torch.rand(spikes.shape, generator=g) < noise_rate
     return _finish(spikes, labels, time_first, dtype, device)

@@ -39,6 +39,7 @@ Example:
     >>> s, dynamics.reset(h, s, v_threshold=1.0, v_reset=0.0)
     (tensor([0., 1., 1.]), tensor([0.5000, 0.0000, 0.0000]))
 """
+
 from collections.abc import Callable
 
 import torch
@@ -84,8 +85,14 @@ def charge_if(v: torch.Tensor, x: torch.Tensor, out: torch.Tensor | None = None)
     return torch.add(v, x, out=out)
 
 
-def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v_reset: float | None,
-               out: torch.Tensor | None = None) -> torch.Tensor:
+def charge_lif(
+    v: torch.Tensor,
+    x: torch.Tensor,
+    k: Number,
+    decay_input: bool,
+    v_reset: float | None,
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Leaky integrate-and-fire charge with leak rate ``k = 1 / tau`` (see the module table).
 
     With ``out`` (graph-free use; it must not alias ``v`` or ``x``) every operation runs in
@@ -119,8 +126,15 @@ def charge_lif(v: torch.Tensor, x: torch.Tensor, k: Number, decay_input: bool, v
     return torch.add(v - (v - v_reset) * k, x, out=out)
 
 
-def charge(kind: str, v: torch.Tensor, x: torch.Tensor, k: Number = 0.0, decay_input: bool = True,
-           v_reset: float | None = 0.0, out: torch.Tensor | None = None) -> torch.Tensor:
+def charge(
+    kind: str,
+    v: torch.Tensor,
+    x: torch.Tensor,
+    k: Number = 0.0,
+    decay_input: bool = True,
+    v_reset: float | None = 0.0,
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
     """Dispatch to :func:`charge_if` (``kind='if'``) or :func:`charge_lif` (``kind='lif'``).
 
     Shape:
@@ -178,8 +192,9 @@ def reset_soft(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number) -> tor
     return h - spike * v_threshold
 
 
-def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: float | None,
-          detach_reset: bool = False) -> torch.Tensor:
+def reset(
+    h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: float | None, detach_reset: bool = False
+) -> torch.Tensor:
     """Hard reset (``v_reset`` a float) or soft reset (``v_reset=None``); ``detach_reset`` cuts
     the spike out of the reset's graph.
 
@@ -202,6 +217,7 @@ def reset(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: fl
 # ----------------------------------------------------------------------------- graph-free forms
 # The fused backends evaluate the same step without a graph, from 0/1 spike values.
 
+
 def fired(h: torch.Tensor, v_threshold: Number, out: torch.Tensor | None = None) -> torch.Tensor:
     """The spike values of :func:`fire` without a graph: 1 where ``h >= v_threshold``, else 0,
     in ``h``'s dtype (written into ``out`` when given).
@@ -220,8 +236,9 @@ def fired(h: torch.Tensor, v_threshold: Number, out: torch.Tensor | None = None)
     return torch.ge(h, v_threshold, out=torch.empty_like(h) if out is None else out)
 
 
-def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: float | None,
-                 out: torch.Tensor | None = None) -> torch.Tensor:
+def reset_values(
+    h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_reset: float | None, out: torch.Tensor | None = None
+) -> torch.Tensor:
     """:func:`reset` evaluated without a graph, for 0/1 ``spike`` values (from :func:`fired`),
     written into ``out`` when given.
 
@@ -246,10 +263,18 @@ def reset_values(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number, v_re
     return torch.sub(h, spike, alpha=v_threshold, out=out)
 
 
-def grad_through_fire_reset(grad_spike: torch.Tensor, grad_v: torch.Tensor, h: torch.Tensor,
-                            surrogate_grad: torch.Tensor, v_threshold: Number, v_reset: float | None,
-                            detach_reset: bool, out: torch.Tensor | None = None,
-                            grad_v_scale: float = 1.0, scratch: torch.Tensor | None = None) -> torch.Tensor:
+def grad_through_fire_reset(
+    grad_spike: torch.Tensor,
+    grad_v: torch.Tensor,
+    h: torch.Tensor,
+    surrogate_grad: torch.Tensor,
+    v_threshold: Number,
+    v_reset: float | None,
+    detach_reset: bool,
+    out: torch.Tensor | None = None,
+    grad_v_scale: float = 1.0,
+    scratch: torch.Tensor | None = None,
+) -> torch.Tensor:
     """``dL/dh`` of one step: ``grad_spike * ds/dh + g_v * dv/dh`` with ``dv/dh`` of
     :func:`d_reset_d_h` and ``g_v = grad_v_scale * grad_v``, rearranged to touch each tensor as
     few times as possible.
@@ -346,8 +371,14 @@ def d_charge_d_k(v: torch.Tensor, x: torch.Tensor | None, decay_input: bool, v_r
     return x - leak if decay_input else -leak
 
 
-def d_reset_d_h(h: torch.Tensor, spike: torch.Tensor, surrogate_grad: torch.Tensor, v_threshold: Number,
-                v_reset: float | None, detach_reset: bool) -> torch.Tensor:
+def d_reset_d_h(
+    h: torch.Tensor,
+    spike: torch.Tensor,
+    surrogate_grad: torch.Tensor,
+    v_threshold: Number,
+    v_reset: float | None,
+    detach_reset: bool,
+) -> torch.Tensor:
     """Total ``dv / dh`` of one reset, where ``surrogate_grad = ds / dh``.
 
     hard: ``(1 - s) + (r - h) * ds/dh``; soft: ``1 - theta * ds/dh``; with ``detach_reset`` the

@@ -21,6 +21,7 @@ Example:
     >>> constant_current(0.5, T=3, shape=(2,)).tolist()
     [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]
 """
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -36,8 +37,10 @@ def _check_intensity(owner: str, x, check_range: bool) -> torch.Tensor:
     if not torch.is_floating_point(x):
         raise TypeError(f"{owner}: x must be a floating-point tensor of intensities in [0, 1], got {describe(x)}")
     if check_range and x.numel() and bool(((x < 0) | (x > 1) | torch.isnan(x)).any()):
-        raise ValueError(f"{owner}: x must hold intensities in [0, 1], got values in "
-                         f"[{x.min().item():.4g}, {x.max().item():.4g}] (NaN counts as out of range)")
+        raise ValueError(
+            f"{owner}: x must hold intensities in [0, 1], got values in "
+            f"[{x.min().item():.4g}, {x.max().item():.4g}] (NaN counts as out of range)"
+        )
     return x
 
 
@@ -76,8 +79,10 @@ class PoissonEncoder(nn.Module, StepModule):
     def _draw(self, shape, x: torch.Tensor) -> torch.Tensor:
         g = self.generator
         if g is not None and g.device.type != x.device.type:
-            raise ValueError(f"PoissonEncoder: generator is on {g.device}, but x is on {x.device}; "
-                             f"use a generator on the input's device")
+            raise ValueError(
+                f"PoissonEncoder: generator is on {g.device}, but x is on {x.device}; "
+                f"use a generator on the input's device"
+            )
         u = torch.rand(shape, generator=g, device=x.device, dtype=x.dtype)
         return (u < x).to(x.dtype)
 
@@ -169,8 +174,9 @@ def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> t
     T = check_int("constant_current", "T", T, minimum=1)
     if isinstance(value, torch.Tensor):
         if shape is not None:
-            raise ValueError(f"constant_current: shape must be None when value is a tensor (its shape is used), "
-                             f"got {shape!r}")
+            raise ValueError(
+                f"constant_current: shape must be None when value is a tensor (its shape is used), got {shape!r}"
+            )
         value = value.to(dtype=dtype or value.dtype, device=device or value.device)
         return value.unsqueeze(0).repeat((T,) + (1,) * value.dim())
     if isinstance(value, bool) or not isinstance(value, (int, float)):
@@ -178,8 +184,10 @@ def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> t
     if shape is None:
         raise ValueError("constant_current: shape must be given (e.g. (N, features)) when value is a number, got None")
     try:
-        shape = tuple(check_int("constant_current", "shape", s, minimum=0) for s in
-                      ((shape,) if not isinstance(shape, (tuple, list, torch.Size)) else shape))
+        shape = tuple(
+            check_int("constant_current", "shape", s, minimum=0)
+            for s in ((shape,) if not isinstance(shape, (tuple, list, torch.Size)) else shape)
+        )
     except (TypeError, ValueError):
         raise ValueError(f"constant_current: shape must be a tuple of non-negative ints, got {shape!r}") from None
     return torch.full((T,) + shape, float(value), dtype=dtype, device=device)

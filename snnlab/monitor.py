@@ -37,6 +37,7 @@ Example:
     >>> mon.monitored_layers, len(mon['1']), mon[0].dtype
     (['1'], 4, torch.bool)
 """
+
 import contextlib
 import weakref
 
@@ -97,7 +98,7 @@ class BaseMonitor:
         self.name_records_index = {}
         self._records = []
         self._enable = True
-        self._pending_checks = {}     # layer name -> 0-d bool tensor: "some record was not binary"
+        self._pending_checks = {}  # layer name -> 0-d bool tensor: "some record was not binary"
         self._lossy_layers = set()
 
     # ------------------------------------------------------------------ reading
@@ -110,13 +111,15 @@ class BaseMonitor:
     def __getitem__(self, i):
         if isinstance(i, str):
             if i not in self.name_records_index:
-                raise KeyError(f"{type(self).__name__}: no monitored layer named {i!r}; "
-                               f"monitored layers: {self.monitored_layers}")
+                raise KeyError(
+                    f"{type(self).__name__}: no monitored layer named {i!r}; monitored layers: {self.monitored_layers}"
+                )
             records = self.records
             return [records[index] for index in self.name_records_index[i]]
         if isinstance(i, bool) or not hasattr(i, "__index__"):
-            raise ValueError(f"{type(self).__name__}: index must be an int (a record) or a str (a layer name), "
-                             f"got {describe(i)}")
+            raise ValueError(
+                f"{type(self).__name__}: index must be an int (a record) or a str (a layer name), got {describe(i)}"
+            )
         return self.records[i]
 
     def _check_compact(self):
@@ -129,7 +132,8 @@ class BaseMonitor:
             raise ValueError(
                 f"{type(self).__name__}: compact=True stores binary records as bool, but layer(s) "
                 f"{sorted(self._lossy_layers)} recorded values other than 0 and 1; those records are lossy. "
-                f"Use compact=False for them (clear_recorded_data() discards the lossy records)")
+                f"Use compact=False for them (clear_recorded_data() discards the lossy records)"
+            )
 
     # ------------------------------------------------------------------ control
     def clear_recorded_data(self):
@@ -183,8 +187,9 @@ class BaseMonitor:
         try:
             isinstance(net, instance)
         except TypeError:
-            raise TypeError(f"{type(self).__name__}: instance must be a class or a tuple of classes, "
-                            f"got {describe(instance)}") from None
+            raise TypeError(
+                f"{type(self).__name__}: instance must be a class or a tuple of classes, got {describe(instance)}"
+            ) from None
         for name, m in net.named_modules():
             if isinstance(m, instance):
                 self.monitored_layers.append(name)
@@ -247,15 +252,22 @@ class OutputMonitor(BaseMonitor):
         ({'1': [0, 2], '2': [1, 3]}, False)
     """
 
-    def __init__(self, net: nn.Module, instance=None, function_on_output=_identity, *, detach: bool = True,
-                 compact: bool = False):
+    def __init__(
+        self, net: nn.Module, instance=None, function_on_output=_identity, *, detach: bool = True, compact: bool = False
+    ):
         super().__init__(detach, compact)
         if not callable(function_on_output):
             raise TypeError(f"OutputMonitor: function_on_output must be callable, got {describe(function_on_output)}")
         self.function_on_output = function_on_output
-        self._add_layers(net, instance, lambda m, name: m.register_forward_hook(
-            _weak_hook(self, lambda mon, module, x, y: mon._record(name, unpack_len1_tuple(y),
-                                                                    mon.function_on_output))))
+        self._add_layers(
+            net,
+            instance,
+            lambda m, name: m.register_forward_hook(
+                _weak_hook(
+                    self, lambda mon, module, x, y: mon._record(name, unpack_len1_tuple(y), mon.function_on_output)
+                )
+            ),
+        )
 
 
 class InputMonitor(BaseMonitor):
@@ -276,15 +288,20 @@ class InputMonitor(BaseMonitor):
         torch.Size([4, 3])
     """
 
-    def __init__(self, net: nn.Module, instance=None, function_on_input=_identity, *, detach: bool = True,
-                 compact: bool = False):
+    def __init__(
+        self, net: nn.Module, instance=None, function_on_input=_identity, *, detach: bool = True, compact: bool = False
+    ):
         super().__init__(detach, compact)
         if not callable(function_on_input):
             raise TypeError(f"InputMonitor: function_on_input must be callable, got {describe(function_on_input)}")
         self.function_on_input = function_on_input
-        self._add_layers(net, instance, lambda m, name: m.register_forward_pre_hook(
-            _weak_hook(self, lambda mon, module, x: mon._record(name, unpack_len1_tuple(x),
-                                                                 mon.function_on_input))))
+        self._add_layers(
+            net,
+            instance,
+            lambda m, name: m.register_forward_pre_hook(
+                _weak_hook(self, lambda mon, module, x: mon._record(name, unpack_len1_tuple(x), mon.function_on_input))
+            ),
+        )
 
 
 class AttributeMonitor(BaseMonitor):
@@ -308,24 +325,37 @@ class AttributeMonitor(BaseMonitor):
         ([[0.5], [0.0]], [0.0, tensor([0.5000])])
     """
 
-    def __init__(self, attribute_name: str, pre_forward: bool, net: nn.Module, instance=None,
-                 function_on_attribute=_identity, *, detach: bool = True, compact: bool = False):
+    def __init__(
+        self,
+        attribute_name: str,
+        pre_forward: bool,
+        net: nn.Module,
+        instance=None,
+        function_on_attribute=_identity,
+        *,
+        detach: bool = True,
+        compact: bool = False,
+    ):
         super().__init__(detach, compact)
         if not isinstance(attribute_name, str) or not attribute_name:
             raise TypeError(f"AttributeMonitor: attribute_name must be a non-empty str, got {describe(attribute_name)}")
         check_bool("AttributeMonitor", "pre_forward", pre_forward)
         if not callable(function_on_attribute):
             raise TypeError(
-                f"AttributeMonitor: function_on_attribute must be callable, got {describe(function_on_attribute)}")
+                f"AttributeMonitor: function_on_attribute must be callable, got {describe(function_on_attribute)}"
+            )
         self.attribute_name = attribute_name
         self.pre_forward = pre_forward
         self.function_on_attribute = function_on_attribute
         if pre_forward:
+
             def register(m, name):
                 return m.register_forward_pre_hook(_weak_hook(self, lambda mon, module, x: mon._read(name, module)))
         else:
+
             def register(m, name):
                 return m.register_forward_hook(_weak_hook(self, lambda mon, module, x, y: mon._read(name, module)))
+
         self._add_layers(net, instance, register)
 
     def _read(self, name: str, module: nn.Module):
@@ -334,6 +364,8 @@ class AttributeMonitor(BaseMonitor):
         try:
             value = getattr(module, self.attribute_name)
         except AttributeError:
-            raise AttributeError(f"AttributeMonitor: the monitored module {name!r} ({type(module).__name__}) has no "
-                                 f"attribute {self.attribute_name!r}") from None
+            raise AttributeError(
+                f"AttributeMonitor: the monitored module {name!r} ({type(module).__name__}) has no "
+                f"attribute {self.attribute_name!r}"
+            ) from None
         self._record(name, value, self.function_on_attribute)

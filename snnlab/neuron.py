@@ -29,6 +29,7 @@ Example:
     >>> node.reset(); node.v
     0.0
 """
+
 import math
 from collections.abc import Callable
 
@@ -67,9 +68,16 @@ class BaseNode(MemoryModule):
         [0.5, 0.0, 0.5, 0.5, 1.5]
     """
 
-    def __init__(self, v_threshold: float = 1.0, v_reset: float | None = 0.0,
-                 surrogate_function: Callable | None = None, detach_reset: bool = False,
-                 step_mode: str = "s", backend: str = "torch", store_v_seq: bool = False):
+    def __init__(
+        self,
+        v_threshold: float = 1.0,
+        v_reset: float | None = 0.0,
+        surrogate_function: Callable | None = None,
+        detach_reset: bool = False,
+        step_mode: str = "s",
+        backend: str = "torch",
+        store_v_seq: bool = False,
+    ):
         owner = type(self).__name__
         v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
         v_reset = check_real(owner, "v_reset", v_reset, allow_none=True)
@@ -77,7 +85,8 @@ class BaseNode(MemoryModule):
             surrogate_function = surrogate.Sigmoid()
         elif not callable(surrogate_function):
             raise InvalidParameterTypeError(
-                f"{owner}: surrogate_function must be callable, got {describe(surrogate_function)}")
+                f"{owner}: surrogate_function must be callable, got {describe(surrogate_function)}"
+            )
         check_bool(owner, "detach_reset", detach_reset)
         check_bool(owner, "store_v_seq", store_v_seq)
         super().__init__()
@@ -108,8 +117,10 @@ class BaseNode(MemoryModule):
         return backends.available_backends() if self.step_mode == "m" else ("torch",)
 
     def extra_repr(self):
-        return (f"v_threshold={self.v_threshold}, v_reset={self.v_reset}, detach_reset={self.detach_reset}, "
-                f"step_mode={self.step_mode}, backend={self.backend}")
+        return (
+            f"v_threshold={self.v_threshold}, v_reset={self.v_reset}, detach_reset={self.detach_reset}, "
+            f"step_mode={self.step_mode}, backend={self.backend}"
+        )
 
     # ------------------------------------------------------------------ one time step
     def v_float_to_tensor(self, x: torch.Tensor):
@@ -120,7 +131,8 @@ class BaseNode(MemoryModule):
             raise ValueError(
                 f"{type(self).__name__}: the input has shape {list(x.shape)} but the membrane potential v kept "
                 f"from earlier calls has shape {list(self.v.shape)}; call functional.reset_net(net) before a "
-                f"batch of another size")
+                f"batch of another size"
+            )
 
     def neuronal_charge(self, x: torch.Tensor):
         raise NotImplementedError(f"{type(self).__name__} does not define neuronal_charge")
@@ -166,9 +178,14 @@ class BaseNode(MemoryModule):
             return None
         sg = self.surrogate_function
         sg_cls = _FUSABLE_SURROGATES.get(getattr(sg, "kind", None))
-        if (sg_cls is None or not isinstance(sg, sg_cls) or not sg.spiking or isinstance(sg.alpha, torch.Tensor)
-                or type(sg).derivative_function is not sg_cls.derivative_function
-                or type(sg).forward is not surrogate.SurrogateFunctionBase.forward):
+        if (
+            sg_cls is None
+            or not isinstance(sg, sg_cls)
+            or not sg.spiking
+            or isinstance(sg.alpha, torch.Tensor)
+            or type(sg).derivative_function is not sg_cls.derivative_function
+            or type(sg).forward is not surrogate.SurrogateFunctionBase.forward
+        ):
             return None
         theta = self.v_threshold
         if isinstance(theta, torch.Tensor):
@@ -179,19 +196,28 @@ class BaseNode(MemoryModule):
         if self.v_reset is not None and not isinstance(self.v_reset, float):
             return None
         v = self.v
-        if isinstance(v, torch.Tensor) and (v.shape != x_seq.shape[1:] or v.dtype != x_seq.dtype
-                                            or v.device != x_seq.device):
+        if isinstance(v, torch.Tensor) and (
+            v.shape != x_seq.shape[1:] or v.dtype != x_seq.dtype or v.device != x_seq.device
+        ):
             return None
-        cfg = backends.NeuronConfig(charge=kind, decay_input=decay_input, v_threshold=theta, v_reset=self.v_reset,
-                                    detach_reset=self.detach_reset, surrogate=sg.kind, alpha=float(sg.alpha),
-                                    store_v_seq=self.store_v_seq)
+        cfg = backends.NeuronConfig(
+            charge=kind,
+            decay_input=decay_input,
+            v_threshold=theta,
+            v_reset=self.v_reset,
+            detach_reset=self.detach_reset,
+            surrogate=sg.kind,
+            alpha=float(sg.alpha),
+            store_v_seq=self.store_v_seq,
+        )
         return cfg, k
 
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         """Run ``x_seq`` ``[T, N, *]``; returns spikes ``[T, N, *]``. Leaves the last ``v`` in ``self.v``."""
         if x_seq.dim() == 0 or x_seq.shape[0] == 0:
-            raise ValueError(f"{type(self).__name__}: x_seq must have at least one time step, "
-                             f"got shape {list(x_seq.shape)}")
+            raise ValueError(
+                f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
+            )
         fused = self._fused_config(x_seq)
         if fused is not None:
             cfg, k = fused
@@ -204,7 +230,9 @@ class BaseNode(MemoryModule):
                 self.v = v_out
             return spike_seq
         # a subclass' own single_step_forward is honoured, as in SpikingJelly's step loop
-        step = self._step if type(self).single_step_forward is BaseNode.single_step_forward else self.single_step_forward
+        step = (
+            self._step if type(self).single_step_forward is BaseNode.single_step_forward else self.single_step_forward
+        )
         spikes, vs = [], []
         for t in range(x_seq.shape[0]):
             spikes.append(step(x_seq[t]))
@@ -250,10 +278,18 @@ class LIFNode(BaseNode):
         [0.4, 0.6, 0.7, 0.75]
     """
 
-    def __init__(self, tau: float = 2.0, decay_input: bool = True, v_threshold: float = 1.0,
-                 v_reset: float | None = 0.0, surrogate_function: Callable | None = None,
-                 detach_reset: bool = False, step_mode: str = "s", backend: str = "torch",
-                 store_v_seq: bool = False):
+    def __init__(
+        self,
+        tau: float = 2.0,
+        decay_input: bool = True,
+        v_threshold: float = 1.0,
+        v_reset: float | None = 0.0,
+        surrogate_function: Callable | None = None,
+        detach_reset: bool = False,
+        step_mode: str = "s",
+        backend: str = "torch",
+        store_v_seq: bool = False,
+    ):
         tau = check_real(type(self).__name__, "tau", tau, greater_than=1.0)
         check_bool(type(self).__name__, "decay_input", decay_input)
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
@@ -290,10 +326,18 @@ class ParametricLIFNode(BaseNode):
         True
     """
 
-    def __init__(self, init_tau: float = 2.0, decay_input: bool = True, v_threshold: float = 1.0,
-                 v_reset: float | None = 0.0, surrogate_function: Callable | None = None,
-                 detach_reset: bool = False, step_mode: str = "s", backend: str = "torch",
-                 store_v_seq: bool = False):
+    def __init__(
+        self,
+        init_tau: float = 2.0,
+        decay_input: bool = True,
+        v_threshold: float = 1.0,
+        v_reset: float | None = 0.0,
+        surrogate_function: Callable | None = None,
+        detach_reset: bool = False,
+        step_mode: str = "s",
+        backend: str = "torch",
+        store_v_seq: bool = False,
+    ):
         init_tau = check_real(type(self).__name__, "init_tau", init_tau, greater_than=1.0)
         check_bool(type(self).__name__, "decay_input", decay_input)
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
@@ -332,16 +376,26 @@ class OTTTLIFNode(LIFNode):
         ([[0.0, 1.0], [0.0, 1.0]], [[1.0, 1.0], [1.0, 1.5]])
     """
 
-    def __init__(self, tau: float = 2.0, decay_input: bool = False, v_threshold: float = 1.0,
-                 v_reset: float | None = None, surrogate_function: Callable | None = None,
-                 detach_reset: bool = True, step_mode: str = "s", backend: str = "torch",
-                 store_v_seq: bool = False):
+    def __init__(
+        self,
+        tau: float = 2.0,
+        decay_input: bool = False,
+        v_threshold: float = 1.0,
+        v_reset: float | None = None,
+        surrogate_function: Callable | None = None,
+        detach_reset: bool = True,
+        step_mode: str = "s",
+        backend: str = "torch",
+        store_v_seq: bool = False,
+    ):
         if step_mode != "s":
             raise InvalidParameterError(
                 f"{type(self).__name__}: step_mode must be 's' (OTTT trains online, one step at a time), "
-                f"got {describe(step_mode)}")
-        super().__init__(tau, decay_input, v_threshold, v_reset, surrogate_function, detach_reset, step_mode,
-                         backend, store_v_seq)
+                f"got {describe(step_mode)}"
+            )
+        super().__init__(
+            tau, decay_input, v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq
+        )
         del self._memories["v"], self._memories_rv["v"]
 
     def supported_step_mode(self):

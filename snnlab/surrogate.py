@@ -19,6 +19,7 @@ Example:
     >>> sg(x).sum().backward(); x.grad
     tensor([0.0707, 1.0000, 0.0707])
 """
+
 import math
 
 import torch

@@ -1,4 +1,5 @@
 """snnlab.analysis: rates, first-spike times, counts, neuron reports and SOPs against hand-written loops."""
+
 import itertools
 
 import pytest
@@ -78,14 +79,23 @@ def test_firing_rate_dict_and_no_grad():
 
 
 def test_firing_rate_errors():
-    with pytest.raises(UnknownOptionError, match=r"firing_rate: per must be one of 'neuron', 'step', 'sample', "
-                                                 r"'layer', got 'time' \(str\)"):
+    with pytest.raises(
+        UnknownOptionError,
+        match=r"firing_rate: per must be one of 'neuron', 'step', 'sample', "
+        r"'layer', got 'time' \(str\)",
+    ):
         firing_rate(torch.ones(2, 2), per="time")
-    with pytest.raises(ValueError, match=r"firing_rate: spike_seq must have shape \[T, N, \*\] \(at least 2 "
-                                         r"dimensions\), got shape \[3\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"firing_rate: spike_seq must have shape \[T, N, \*\] \(at least 2 "
+        r"dimensions\), got shape \[3\]",
+    ):
         firing_rate(torch.ones(3))
-    with pytest.raises(TypeError, match=r"firing_rate: records must be a tensor or a dict of name -> tensor, "
-                                        r"got an object of type list"):
+    with pytest.raises(
+        TypeError,
+        match=r"firing_rate: records must be a tensor or a dict of name -> tensor, "
+        r"got an object of type list",
+    ):
         firing_rate([torch.ones(2, 2)])
     with pytest.raises(ValueError, match=r"firing_rate: records\['a'\] must have shape \[T, N, \*\]"):
         firing_rate({"a": torch.ones(2)})
@@ -113,8 +123,11 @@ def test_first_spike_times_by_hand_and_errors():
     s = torch.tensor([[[0, 1, 0]], [[1, 1, 0]], [[1, 0, 0]]])
     assert first_spike_times(s).tolist() == [[1, 0, -1]]
     assert first_spike_times(torch.tensor([[1.0], [0.0]])).tolist() == [0]  # [T, N] -> [N]
-    with pytest.raises(ValueError, match=r"first_spike_times: spike_seq must have at least one time step, "
-                                         r"got shape \[0, 2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"first_spike_times: spike_seq must have at least one time step, "
+        r"got shape \[0, 2\]",
+    ):
         first_spike_times(torch.zeros(0, 2))
     with pytest.raises(TypeError, match=r"first_spike_times: never must be an integer, got 1.5 \(float\)"):
         first_spike_times(torch.zeros(2, 2), never=1.5)
@@ -153,8 +166,11 @@ def test_neuron_report_against_explicit_expectations(device):
 
 
 def test_neuron_report_errors():
-    with pytest.raises(ValueError, match=r"neuron_report: saturated_rate must be greater than dead_rate=0.5, "
-                                         r"got 0.5"):
+    with pytest.raises(
+        ValueError,
+        match=r"neuron_report: saturated_rate must be greater than dead_rate=0.5, "
+        r"got 0.5",
+    ):
         neuron_report(torch.zeros(2, 2), dead_rate=0.5, saturated_rate=0.5)
     with pytest.raises(TypeError, match=r"neuron_report: dead_rate must be a real number, got '0' \(str\)"):
         neuron_report(torch.zeros(2, 2), dead_rate="0")
@@ -170,15 +186,27 @@ def test_fan_out_formulas():
     assert synaptic_fan_out(nn.Conv2d(4, 8, (3, 5), stride=(1, 2), groups=4)) == 2 * 15 / 2
     assert synaptic_fan_out(nn.Conv1d(2, 6, 4, stride=2, dilation=2)) == 12.0
     assert synaptic_fan_out(nn.Conv3d(1, 2, 3)) == 54.0
-    with pytest.raises(TypeError, match=r"synaptic_fan_out: module must be one of nn.Linear, nn.Conv1d, nn.Conv2d, "
-                                        r"nn.Conv3d, got an object of type ReLU"):
+    with pytest.raises(
+        TypeError,
+        match=r"synaptic_fan_out: module must be one of nn.Linear, nn.Conv1d, nn.Conv2d, "
+        r"nn.Conv3d, got an object of type ReLU",
+    ):
         synaptic_fan_out(nn.ReLU())
 
 
 def _exact_conv_sops(conv, spikes):
     """Count every (input spike, weight) product the convolution performs: conv with all-ones weights."""
-    ones = nn.Conv2d(conv.in_channels, conv.out_channels, conv.kernel_size, conv.stride, conv.padding,
-                     conv.dilation, conv.groups, bias=False, padding_mode=conv.padding_mode).double()
+    ones = nn.Conv2d(
+        conv.in_channels,
+        conv.out_channels,
+        conv.kernel_size,
+        conv.stride,
+        conv.padding,
+        conv.dilation,
+        conv.groups,
+        bias=False,
+        padding_mode=conv.padding_mode,
+    ).double()
     nn.init.ones_(ones.weight)
     with torch.no_grad():
         return ones((spikes != 0).double().flatten(0, 1)).sum()
@@ -225,20 +253,35 @@ def test_sops_skip_containers_of_the_layer():
 def test_sops_errors():
     net = nn.Sequential(nn.ReLU(), nn.Linear(4, 2), nn.ReLU(), nn.Conv2d(2, 3, 3))
     s = _spikes((2, 1, 4))
-    with pytest.raises(ValueError, match=r"synaptic_operations: connections key must name a weighted layer of net "
-                                         r"\(one of \['1', '3'\]\), got '0' \(str\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"synaptic_operations: connections key must name a weighted layer of net "
+        r"\(one of \['1', '3'\]\), got '0' \(str\)",
+    ):
         synaptic_operations(net, {"0": s}, connections={"0": "0"})
-    with pytest.raises(ValueError, match=r"synaptic_operations: connections\['1'\] must name a record "
-                                         r"\(one of \['0'\]\), got 'x' \(str\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"synaptic_operations: connections\['1'\] must name a record "
+        r"\(one of \['0'\]\), got 'x' \(str\)",
+    ):
         synaptic_operations(net, {"0": s}, connections={"1": "x"})
-    with pytest.raises(ValueError, match=r"synaptic_operations: spikes of '0' cannot feed layer '1': it expects "
-                                         r"4 features, got shape \[2, 1, 5\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"synaptic_operations: spikes of '0' cannot feed layer '1': it expects "
+        r"4 features, got shape \[2, 1, 5\]",
+    ):
         synaptic_operations(net, {"0": _spikes((2, 1, 5))})
-    with pytest.raises(ValueError, match=r"spikes of '2' cannot feed layer '3': it expects \[T, N, 2, \.\.\.\] with "
-                                         r"2 spatial dims, got shape \[2, 1, 2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"spikes of '2' cannot feed layer '3': it expects \[T, N, 2, \.\.\.\] with "
+        r"2 spatial dims, got shape \[2, 1, 2\]",
+    ):
         synaptic_operations(net, {"2": _spikes((2, 1, 2))})
-    with pytest.raises(TypeError, match=r"synaptic_operations: net must be a torch.nn.Module, got an object of "
-                                        r"type dict"):
+    with pytest.raises(
+        TypeError,
+        match=r"synaptic_operations: net must be a torch.nn.Module, got an object of "
+        r"type dict",
+    ):
         synaptic_operations({}, {"0": s})
     with pytest.raises(TypeError, match=r"synaptic_operations: connections must be a dict"):
         synaptic_operations(net, {"0": s}, connections=[("1", "0")])
@@ -255,20 +298,26 @@ def test_linear_sops_equal_the_exact_count_of_accumulations():
 
 # ---------------------------------------------------------------------------------- similarity
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("kernel,args", [("linear", ()), ("polynomial", (2,)), ("sigmoid", (0.5,)), ("gaussian", (3.0,))])
+@pytest.mark.parametrize(
+    "kernel,args", [("linear", ()), ("polynomial", (2,)), ("sigmoid", (0.5,)), ("gaussian", (3.0,))]
+)
 def test_similarity_matrices_against_closed_forms(device, kernel, args):
     spikes = _spikes((5, 2, 4), p=0.5, seed=13, dtype=torch.float64).to(device)
     labels = torch.tensor([[1, 0], [1, 0], [0, 1], [1, 1], [0, 1]], device=device)
     r = similarity_matrices(spikes, labels, kernel, *args)
     x = spikes.flatten(1).cpu()
     dots = torch.tensor([[float(x[i] @ x[j]) for j in range(5)] for i in range(5)], dtype=torch.float64)
-    sq = torch.tensor([[float((x[i] - x[j]).square().sum()) for j in range(5)] for i in range(5)],
-                      dtype=torch.float64)
+    sq = torch.tensor([[float((x[i] - x[j]).square().sum()) for j in range(5)] for i in range(5)], dtype=torch.float64)
     norms = x.norm(dim=1)
-    ref = {"linear": dots / (torch.outer(norms, norms) + 1e-8), "polynomial": dots ** 2,
-           "sigmoid": torch.sigmoid(0.5 * dots), "gaussian": torch.exp(-sq / (2 * 3.0 ** 2))}[kernel]
-    target = torch.tensor([[min(1.0, float(labels[i].float() @ labels[j].float())) for j in range(5)]
-                           for i in range(5)])
+    ref = {
+        "linear": dots / (torch.outer(norms, norms) + 1e-8),
+        "polynomial": dots**2,
+        "sigmoid": torch.sigmoid(0.5 * dots),
+        "gaussian": torch.exp(-sq / (2 * 3.0**2)),
+    }[kernel]
+    target = torch.tensor(
+        [[min(1.0, float(labels[i].float() @ labels[j].float())) for j in range(5)] for i in range(5)]
+    )
     torch.testing.assert_close(r.predicted.cpu(), ref)
     torch.testing.assert_close(r.target.cpu(), target)
     torch.testing.assert_close(r.loss.cpu(), ((ref - target.double()) ** 2).mean())

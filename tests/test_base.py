@@ -1,4 +1,5 @@
 """Step modes and registered memories (snnlab.base)."""
+
 import pytest
 import torch
 

@@ -1,5 +1,6 @@
 """The GPU benchmark script stays runnable: its dry run drives every code path at tiny sizes
 (CPU tensors; Triton kernels in the interpreter) and checks correctness against the torch backend."""
+
 import importlib.util
 import os
 import pathlib
@@ -16,8 +17,13 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 def test_gpu_benchmark_dry_run_checks_correctness():
     pytest.importorskip("triton")
     env = dict(os.environ, TRITON_INTERPRET="1")
-    out = subprocess.run([sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--dry-run"], env=env,
-                         capture_output=True, text=True, timeout=300)
+    out = subprocess.run(
+        [sys.executable, str(ROOT / "benchmarks" / "gpu.py"), "--dry-run"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     assert out.returncode == 0, out.stderr[-2000:]
     assert "correctness: OK" in out.stdout
     for case in ("LIF triton", "LIF torch", "first_spike triton", "kernel_dot gaussian", "copy bandwidth"):
@@ -34,16 +40,18 @@ def load_gpu_script():
 def test_gpu_targets_are_read_off_the_table():
     gpu = load_gpu_script()
     # (case, dtype, T, N, ms, GB/s, % copy, peak B/elem), as bench_neurons / bench_first_spike make them
-    rows = [("LIF triton", "float32", 32, 2 ** 20, 0.30, None, 60.0, 12.1),
-            ("LIF spikingjelly 2.0.0", "float32", 32, 2 ** 20, 1.16, None, 17.0, None),
-            ("LIF triton", "float32", 32, 2 ** 24, 3.2, None, 91.0, 12.0),
-            ("LIF triton", "float32", 128, 2 ** 24, 12.9, None, 89.5, 12.0),
-            ("LIF spikingjelly 2.0.0", "float32", 128, 2 ** 24, 12.5, None, 92.0, None),
-            ("LIF triton", "float16", 128, 2 ** 24, 7.0, None, 85.0, 6.0),
-            ("LIF spikingjelly 2.0.0", "float16", 128, 2 ** 24, 30.0, None, 20.0, None),
-            ("LIF spikingjelly 2.0.0 storage fp16", "float16", 128, 2 ** 24, 6.5, None, 92.0, None),
-            ("LIF spikingjelly 2.0.0 storage fp32", "float16", 128, 2 ** 24, None, None, None, None),  # failed
-            ("first_spike triton", "float32", 256, 2 ** 20, 0.41, None, 78.0, None)]
+    rows = [
+        ("LIF triton", "float32", 32, 2**20, 0.30, None, 60.0, 12.1),
+        ("LIF spikingjelly 2.0.0", "float32", 32, 2**20, 1.16, None, 17.0, None),
+        ("LIF triton", "float32", 32, 2**24, 3.2, None, 91.0, 12.0),
+        ("LIF triton", "float32", 128, 2**24, 12.9, None, 89.5, 12.0),
+        ("LIF spikingjelly 2.0.0", "float32", 128, 2**24, 12.5, None, 92.0, None),
+        ("LIF triton", "float16", 128, 2**24, 7.0, None, 85.0, 6.0),
+        ("LIF spikingjelly 2.0.0", "float16", 128, 2**24, 30.0, None, 20.0, None),
+        ("LIF spikingjelly 2.0.0 storage fp16", "float16", 128, 2**24, 6.5, None, 92.0, None),
+        ("LIF spikingjelly 2.0.0 storage fp32", "float16", 128, 2**24, None, None, None, None),  # failed
+        ("first_spike triton", "float32", 256, 2**20, 0.41, None, 78.0, None),
+    ]
     lines = gpu.target_lines(rows)
     assert lines == [
         "MISS  float32 LIF at T*N >= 2^29: worst 89.5 % of copy bandwidth (target >= 90 %)",
@@ -73,12 +81,19 @@ def test_spikingjelly_rows_time_each_setup_and_compare_spikes(capsys):
 
     def broken():
         raise RuntimeError("no such set-up here")
-    sj = {"setups": lambda dtype: [("", lambda: neuron.LIFNode(tau=2.0, step_mode="m")), ("odd", broken)],
-          "version": "stand-in", "implementation": "torch"}
-    rows = gpu.spikingjelly_rows(sj, x, torch.ones(6, 50), gpu.Timer("cpu"), 2, gpu.neuron_bytes(6, 50, x.dtype),
-                                 1.0, torch.float32, 6, 50, ours)
-    assert [r[:4] for r in rows] == [("LIF spikingjelly stand-in", "float32", 6, 50),
-                                     ("LIF spikingjelly stand-in odd", "float32", 6, 50)]
+
+    sj = {
+        "setups": lambda dtype: [("", lambda: neuron.LIFNode(tau=2.0, step_mode="m")), ("odd", broken)],
+        "version": "stand-in",
+        "implementation": "torch",
+    }
+    rows = gpu.spikingjelly_rows(
+        sj, x, torch.ones(6, 50), gpu.Timer("cpu"), 2, gpu.neuron_bytes(6, 50, x.dtype), 1.0, torch.float32, 6, 50, ours
+    )
+    assert [r[:4] for r in rows] == [
+        ("LIF spikingjelly stand-in", "float32", 6, 50),
+        ("LIF spikingjelly stand-in odd", "float32", 6, 50),
+    ]
     assert rows[0][4] > 0 and rows[1][4:] == (None,) * 4
     out = capsys.readouterr().out
     assert "LIF spikingjelly stand-in (torch) vs snnlab triton, float32 T=6 N=50: 1.67e-02 of the spikes differ" in out

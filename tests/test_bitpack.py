@@ -48,8 +48,9 @@ def test_packbits_along_other_dims(device, dim):
     torch.testing.assert_close(unpackbits(packed, bits.shape[dim], dim=dim).cpu(), bits)
 
 
-@pytest.mark.parametrize("pack,unpack", [(packbits, unpackbits),
-                                         (lambda x: _packbits_torch(x, 0), lambda p, n: _unpackbits_torch(p, n, 0))])
+@pytest.mark.parametrize(
+    "pack,unpack", [(packbits, unpackbits), (lambda x: _packbits_torch(x, 0), lambda p, n: _unpackbits_torch(p, n, 0))]
+)
 def test_bit_order_by_hand(pack, unpack):
     # first element -> most significant bit (128), eighth -> 1; padding bits are zero.
     assert pack(torch.tensor([True] + [False] * 7)).tolist() == [128]
@@ -84,8 +85,11 @@ def test_packed_length():
 
 
 def test_errors():
-    with pytest.raises(TypeError, match=r"packbits: x must be a bool or integer tensor \(use x != 0 for spikes\), "
-                                        r"got a torch.float32 tensor of shape \[3\]"):
+    with pytest.raises(
+        TypeError,
+        match=r"packbits: x must be a bool or integer tensor \(use x != 0 for spikes\), "
+        r"got a torch.float32 tensor of shape \[3\]",
+    ):
         packbits(torch.ones(3))
     with pytest.raises(TypeError, match=r"packbits: x must be a torch.Tensor, got an object of type list"):
         packbits([True])

@@ -1,4 +1,5 @@
 """analysis.charged_potential: h[t] against a hand-written step loop for IF, LIF and PLIF, hard and soft reset."""
+
 import pytest
 import torch
 from torch.testing import assert_close
@@ -51,7 +52,7 @@ def test_matches_a_hand_loop_and_leaves_the_node_as_it_was(kind, v_reset, decay_
     assert_close(h, h_ref)
     assert torch.equal(spikes.bool(), h >= 0.9)
     quiet = spikes == 0
-    assert torch.equal(h[quiet], node.v_seq[quiet])       # no spike: nothing was reset
+    assert torch.equal(h[quiet], node.v_seq[quiet])  # no spike: nothing was reset
     assert torch.equal(node.v, v_after) and not h.requires_grad
 
 

@@ -1,4 +1,5 @@
 """snnlab.datasets: shipped digits split, synthetic temporal tasks (shapes, determinism, semantics)."""
+
 import os
 
 import numpy as np
@@ -18,7 +19,7 @@ def test_digits_split_shapes_ranges_and_stratification():
     assert d.x_train.dtype == torch.float32 and d.y_train.dtype == torch.int64
     for x in (d.x_train, d.x_test):
         assert x.min() == 0.0 and x.max() == 1.0
-        torch.testing.assert_close(x * 16, (x * 16).round())          # grey levels 0..16
+        torch.testing.assert_close(x * 16, (x * 16).round())  # grey levels 0..16
     counts = torch.bincount(torch.cat([d.y_train, d.y_test]), minlength=10)
     assert counts.tolist() == [178, 182, 177, 183, 181, 182, 181, 179, 174, 180]
     expected_test = [round(0.25 * c) for c in counts.tolist()]
@@ -84,11 +85,11 @@ def test_burst_task_shapes_layout_and_determinism(device):
 
 def test_burst_task_semantics():
     spikes, labels = burst_channel_task(60, n_channels=4, T=20, burst_length=5, burst_rate=1.0, noise_rate=0.0)
-    counts = spikes.sum(1)                                               # [N, C]
+    counts = spikes.sum(1)  # [N, C]
     assert counts.gather(1, labels[:, None]).flatten().tolist() == [5.0] * 60
-    assert counts.sum().item() == 5 * 60                                 # nothing outside the burst
+    assert counts.sum().item() == 5 * 60  # nothing outside the burst
     burst = spikes.gather(2, labels[:, None, None].expand(60, 20, 1)).squeeze(2)
-    assert bool((burst.diff(dim=1).abs().sum(1) <= 2).all())             # one contiguous window
+    assert bool((burst.diff(dim=1).abs().sum(1) <= 2).all())  # one contiguous window
     noisy, _ = burst_channel_task(400, n_channels=4, T=50, burst_length=1, burst_rate=0.0, noise_rate=0.1)
     assert abs(noisy.mean().item() - 0.1) < 0.01
 
@@ -96,7 +97,7 @@ def test_burst_task_semantics():
 def test_spike_order_semantics():
     spikes, labels = spike_order_task(200, T=15, seed=2)
     assert spikes.shape == (200, 15, 2)
-    assert spikes.sum(1).tolist() == [[1.0, 1.0]] * 200                  # one spike per channel, both classes
+    assert spikes.sum(1).tolist() == [[1.0, 1.0]] * 200  # one spike per channel, both classes
     t0, t1 = spikes[:, :, 0].argmax(1), spikes[:, :, 1].argmax(1)
     assert bool((t0 != t1).all())
     assert torch.equal((t0 < t1).long(), labels)
@@ -108,15 +109,26 @@ def test_spike_order_semantics():
     assert torch.equal(tf, spikes.transpose(0, 1))
 
 
-@pytest.mark.parametrize("call, exc, text", [
-    (lambda: burst_channel_task(0), ValueError, "burst_channel_task: n_samples must be an integer >= 1, got 0"),
-    (lambda: burst_channel_task(4, n_channels=1), ValueError, "n_channels must be an integer >= 2, got 1"),
-    (lambda: burst_channel_task(4, T=5, burst_length=6), ValueError, "burst_length must be an integer <= T=5, got 6"),
-    (lambda: burst_channel_task(4, burst_rate=1.5), ValueError, r"burst_rate must be a probability in \[0, 1\], got 1.5"),
-    (lambda: burst_channel_task(4, time_first="yes"), TypeError, "time_first must be a bool"),
-    (lambda: spike_order_task(4, T=1), ValueError, "spike_order_task: T must be an integer >= 2, got 1"),
-    (lambda: spike_order_task(4, noise_rate=-0.1), ValueError, "noise_rate must be a probability"),
-])
+@pytest.mark.parametrize(
+    "call, exc, text",
+    [
+        (lambda: burst_channel_task(0), ValueError, "burst_channel_task: n_samples must be an integer >= 1, got 0"),
+        (lambda: burst_channel_task(4, n_channels=1), ValueError, "n_channels must be an integer >= 2, got 1"),
+        (
+            lambda: burst_channel_task(4, T=5, burst_length=6),
+            ValueError,
+            "burst_length must be an integer <= T=5, got 6",
+        ),
+        (
+            lambda: burst_channel_task(4, burst_rate=1.5),
+            ValueError,
+            r"burst_rate must be a probability in \[0, 1\], got 1.5",
+        ),
+        (lambda: burst_channel_task(4, time_first="yes"), TypeError, "time_first must be a bool"),
+        (lambda: spike_order_task(4, T=1), ValueError, "spike_order_task: T must be an integer >= 2, got 1"),
+        (lambda: spike_order_task(4, noise_rate=-0.1), ValueError, "noise_rate must be a probability"),
+    ],
+)
 def test_task_validation(call, exc, text):
     with pytest.raises(exc, match=text):
         call()

@@ -1,4 +1,5 @@
 """Neuron formulas: closed forms, graph-free forms and local derivatives against autograd (float64)."""
+
 import itertools
 
 import pytest
@@ -14,14 +15,17 @@ def rand(*shape, seed=0, scale=2.0):
     return torch.rand(*shape, generator=torch.Generator().manual_seed(seed), **F64) * scale - scale / 4
 
 
-@pytest.mark.parametrize("decay_input, v_reset, expected", [
-    (True, 0.0, 0.4 + (0.8 - 0.4) * 0.25),
-    (True, None, 0.4 + (0.8 - 0.4) * 0.25),
-    (True, -0.5, 0.4 + (0.8 - (0.4 + 0.5)) * 0.25),
-    (False, 0.0, 0.4 * 0.75 + 0.8),
-    (False, None, 0.4 * 0.75 + 0.8),
-    (False, -0.5, 0.4 - (0.4 + 0.5) * 0.25 + 0.8),
-])
+@pytest.mark.parametrize(
+    "decay_input, v_reset, expected",
+    [
+        (True, 0.0, 0.4 + (0.8 - 0.4) * 0.25),
+        (True, None, 0.4 + (0.8 - 0.4) * 0.25),
+        (True, -0.5, 0.4 + (0.8 - (0.4 + 0.5)) * 0.25),
+        (False, 0.0, 0.4 * 0.75 + 0.8),
+        (False, None, 0.4 * 0.75 + 0.8),
+        (False, -0.5, 0.4 - (0.4 + 0.5) * 0.25 + 0.8),
+    ],
+)
 def test_charge_lif_closed_forms(decay_input, v_reset, expected):
     v, x = torch.tensor([0.4], **F64), torch.tensor([0.8], **F64)
     assert_close(dynamics.charge_lif(v, x, 0.25, decay_input, v_reset), torch.tensor([expected], **F64))
@@ -40,8 +44,15 @@ def test_charge_if_and_tensor_k():
 
 def test_fire_and_fired_agree_on_edges():
     theta = 1.0
-    h = torch.tensor([1.0, torch.nextafter(torch.tensor(1.0), torch.tensor(0.0)).item(),
-                      torch.nextafter(torch.tensor(1.0), torch.tensor(2.0)).item(), -3.0, 1e30])
+    h = torch.tensor(
+        [
+            1.0,
+            torch.nextafter(torch.tensor(1.0), torch.tensor(0.0)).item(),
+            torch.nextafter(torch.tensor(1.0), torch.tensor(2.0)).item(),
+            -3.0,
+            1e30,
+        ]
+    )
     assert dynamics.fire(h, theta).tolist() == [1.0, 0.0, 1.0, 0.0, 1.0]
     assert torch.equal(dynamics.fired(h, theta), dynamics.fire(h, theta))
     gen = torch.Generator().manual_seed(3)
@@ -84,9 +95,10 @@ def test_charge_derivatives_match_autograd(decay_input, v_reset):
     assert dynamics.d_charge_d_v("if") == 1.0 and dynamics.d_charge_d_x("if", 0.3, True) == 1.0
 
 
-@pytest.mark.parametrize("v_reset, detach, sg_cls, tensor_theta",
-                         list(itertools.product([0.0, -0.4, None], [False, True],
-                                                [surrogate.Sigmoid, surrogate.ATan], [False, True])))
+@pytest.mark.parametrize(
+    "v_reset, detach, sg_cls, tensor_theta",
+    list(itertools.product([0.0, -0.4, None], [False, True], [surrogate.Sigmoid, surrogate.ATan], [False, True])),
+)
 def test_reset_derivative_and_fused_grad_match_autograd(v_reset, detach, sg_cls, tensor_theta):
     sg = sg_cls()
     h = (rand(50, seed=8) + 0.5).requires_grad_()

@@ -1,4 +1,5 @@
 """snnlab.encoding: Poisson rate statistics, latency one-spike ordering, constant current."""
+
 import math
 
 import pytest
@@ -41,13 +42,24 @@ def test_poisson_is_reproducible_and_multi_step_equals_encode():
     assert single(x).shape == (3, 4)
 
 
-@pytest.mark.parametrize("x, exc, text", [
-    (torch.tensor([0.5, 1.5]), ValueError, r"PoissonEncoder: x must hold intensities in \[0, 1\], got values in \[0.5, 1.5\]"),
-    (torch.tensor([-0.1]), ValueError, r"got values in \[-0.1, -0.1\]"),
-    (torch.tensor([float("nan")]), ValueError, "NaN counts as out of range"),
-    (torch.tensor([1, 0]), TypeError, r"x must be a floating-point tensor of intensities in \[0, 1\], got a torch.int64"),
-    ([0.5], TypeError, "PoissonEncoder: x must be a torch.Tensor, got an object of type list"),
-])
+@pytest.mark.parametrize(
+    "x, exc, text",
+    [
+        (
+            torch.tensor([0.5, 1.5]),
+            ValueError,
+            r"PoissonEncoder: x must hold intensities in \[0, 1\], got values in \[0.5, 1.5\]",
+        ),
+        (torch.tensor([-0.1]), ValueError, r"got values in \[-0.1, -0.1\]"),
+        (torch.tensor([float("nan")]), ValueError, "NaN counts as out of range"),
+        (
+            torch.tensor([1, 0]),
+            TypeError,
+            r"x must be a floating-point tensor of intensities in \[0, 1\], got a torch.int64",
+        ),
+        ([0.5], TypeError, "PoissonEncoder: x must be a torch.Tensor, got an object of type list"),
+    ],
+)
 def test_poisson_validates_its_input(x, exc, text):
     with pytest.raises(exc, match=text):
         PoissonEncoder()(x)
@@ -80,18 +92,18 @@ def test_latency_one_spike_per_neuron_stronger_earlier(device, enc_function):
     x[0, :3] = torch.tensor([0.0, 1.0, 0.5])
     train = LatencyEncoder(T, enc_function).encode(x)
     assert train.shape == (T, 4, 50) and train.dtype == x.dtype
-    assert bool((train.sum(0) == 1).all())                                   # exactly one spike
+    assert bool((train.sum(0) == 1).all())  # exactly one spike
     t_first = train.argmax(0)
     assert t_first[0, 0] == T - 1 and t_first[0, 1] == 0
     order = x.flatten().argsort()
-    assert bool((t_first.flatten()[order].diff() <= 0).all())               # stronger inputs spike no later
+    assert bool((t_first.flatten()[order].diff() <= 0).all())  # stronger inputs spike no later
     torch.testing.assert_close(t_first.cpu(), _spikingjelly_firing_step(x.cpu(), T, enc_function))
 
 
 def test_latency_log_stays_finite_for_long_windows():
     x = torch.tensor([0.0, 1e-30, 0.5, 1.0])
     t = LatencyEncoder(T=200, enc_function="log").firing_step(x)
-    assert t.tolist() == [199, 69, 1, 0]        # -ln(x + (1-x) e^-199): 69.08 -> 69, 0.69 -> 1
+    assert t.tolist() == [199, 69, 1, 0]  # -ln(x + (1-x) e^-199): 69.08 -> 69, 0.69 -> 1
 
 
 @pytest.mark.parametrize("step_mode", ["s", "m"])
@@ -110,9 +122,11 @@ def test_latency_stateful_steps_follow_the_train_and_cycle(step_mode):
 
 
 def test_latency_validates_arguments():
-    with pytest.raises(UnknownOptionError, match=r"LatencyEncoder: enc_function must be one of 'linear', 'log', got 'exp'"):
+    with pytest.raises(
+        UnknownOptionError, match=r"LatencyEncoder: enc_function must be one of 'linear', 'log', got 'exp'"
+    ):
         LatencyEncoder(4, "exp")
-    with pytest.raises(NotImplementedError):                          # SpikingJelly's class for this mistake
+    with pytest.raises(NotImplementedError):  # SpikingJelly's class for this mistake
         LatencyEncoder(4, "exp")
     with pytest.raises(TypeError, match="LatencyEncoder: T must be an integer, got 4.0"):
         LatencyEncoder(4.0)
@@ -129,7 +143,7 @@ def test_constant_current(device):
     seq = constant_current(x, T=4)
     assert seq.shape == (4, 2, 3) and all(torch.equal(seq[t], x) for t in range(4))
     seq[0, 0, 0] = 100.0
-    assert x[0, 0] == 0.0                                             # a copy, not a view
+    assert x[0, 0] == 0.0  # a copy, not a view
     assert constant_current(1, 2, 3).shape == (2, 3)
 
 

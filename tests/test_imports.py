@@ -1,4 +1,5 @@
 """The core stays light: importing snnlab loads torch (and numpy) only."""
+
 import subprocess
 import sys
 

@@ -1,4 +1,5 @@
 """snnlab.monitor: SpikingJelly's monitor interface, detached records, compact storage, closing."""
+
 import gc
 
 import pytest
@@ -13,8 +14,12 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.i
 
 def _net(step_mode="s"):
     torch.manual_seed(0)
-    net = nn.Sequential(layer.Linear(4, 6, step_mode=step_mode), neuron.IFNode(step_mode=step_mode),
-                        layer.Linear(6, 3, step_mode=step_mode), neuron.IFNode(step_mode=step_mode))
+    net = nn.Sequential(
+        layer.Linear(4, 6, step_mode=step_mode),
+        neuron.IFNode(step_mode=step_mode),
+        layer.Linear(6, 3, step_mode=step_mode),
+        neuron.IFNode(step_mode=step_mode),
+    )
     with torch.no_grad():
         net[0].weight.abs_()
         net[2].weight.abs_()
@@ -63,7 +68,7 @@ def test_records_are_detached_by_default_and_kept_attached_on_request():
     mon, attached = OutputMonitor(net, neuron.IFNode), OutputMonitor(net, neuron.IFNode, detach=False)
     net(x)
     assert all(r.grad_fn is None and not r.requires_grad for r in mon.records)
-    assert all(r.requires_grad for r in attached.records)        # SpikingJelly's behaviour
+    assert all(r.requires_grad for r in attached.records)  # SpikingJelly's behaviour
 
 
 def test_function_on_output_runs_without_building_a_graph():
@@ -91,7 +96,7 @@ def test_close_and_context_manager_remove_the_hooks_and_keep_records():
     assert len(mon.records) == 2
     mon2 = AttributeMonitor("v", True, net, neuron.IFNode)
     mon2.close()
-    mon2.close()                                                    # idempotent
+    mon2.close()  # idempotent
     assert _n_hooks(net) == before
 
 
@@ -102,7 +107,7 @@ def test_deleting_the_monitor_removes_its_hooks():
     del mon
     gc.collect()
     assert _n_hooks(net) == 0
-    net(torch.rand(2, 4))                                           # no error from a dead hook
+    net(torch.rand(2, 4))  # no error from a dead hook
 
 
 def test_enable_disable_and_clear():
@@ -133,8 +138,11 @@ def test_compact_refuses_to_hand_out_non_binary_records():
     net = _net()
     mon = OutputMonitor(net, layer.Linear, compact=True)
     net(torch.rand(2, 4) + 0.1)
-    with pytest.raises(ValueError, match=r"OutputMonitor: compact=True stores binary records as bool, but layer\(s\) "
-                                         r"\['0', '2'\] recorded values other than 0 and 1"):
+    with pytest.raises(
+        ValueError,
+        match=r"OutputMonitor: compact=True stores binary records as bool, but layer\(s\) "
+        r"\['0', '2'\] recorded values other than 0 and 1",
+    ):
         mon.records
     with pytest.raises(ValueError, match="compact=True"):
         mon["0"]
@@ -148,7 +156,13 @@ def test_attribute_monitor_after_and_before_forward_match_a_hand_loop():
     before = AttributeMonitor("v", True, net, neuron.IFNode)
     for x in (0.5, 0.5, 0.5, 1.0, 2.0):
         net(torch.tensor([x]))
-    assert [v.item() for v in after["0"]] == [0.5, 0.0, 0.5, 0.0, 0.0]        # IF hard-reset trace verified against SpikingJelly
+    assert [v.item() for v in after["0"]] == [
+        0.5,
+        0.0,
+        0.5,
+        0.0,
+        0.0,
+    ]  # IF hard-reset trace verified against SpikingJelly
     assert before["0"][0] == 0.0
     assert [v.item() for v in before["0"][1:]] == [0.5, 0.0, 0.5, 0.0]
 
@@ -156,7 +170,9 @@ def test_attribute_monitor_after_and_before_forward_match_a_hand_loop():
 def test_attribute_monitor_missing_attribute_is_named():
     net = nn.Sequential(nn.ReLU())
     AttributeMonitor_ = AttributeMonitor("spike", False, net, nn.ReLU)
-    with pytest.raises(AttributeError, match=r"AttributeMonitor: the monitored module '0' \(ReLU\) has no attribute 'spike'"):
+    with pytest.raises(
+        AttributeError, match=r"AttributeMonitor: the monitored module '0' \(ReLU\) has no attribute 'spike'"
+    ):
         net(torch.ones(1))
     AttributeMonitor_.close()
 
@@ -168,7 +184,7 @@ def test_input_monitor_records_the_input_before_the_module_runs():
     pre = net[0](x)
     net(x)
     torch.testing.assert_close(mon["1"][0], pre)
-    assert (mon["1"][0] < 0).any()                                  # recorded before the in-place ReLU
+    assert (mon["1"][0] < 0).any()  # recorded before the in-place ReLU
 
 
 def test_list_outputs_of_ottt_nodes_are_recorded_detached():

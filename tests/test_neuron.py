@@ -1,4 +1,5 @@
 """Neurons: SpikingJelly's verified traces, construction errors, step modes, eval, repr."""
+
 import math
 
 import pytest
@@ -145,22 +146,41 @@ def test_ottt_rejects_multi_step():
 
 
 # ----------------------------------------------------------------------------- construction
-@pytest.mark.parametrize("make, error, match", [
-    (lambda: neuron.LIFNode(tau=0.5), InvalidParameterError, r"LIFNode: tau must be a number > 1.0, got 0.5"),
-    (lambda: neuron.LIFNode(tau=1.0), InvalidParameterError, r"LIFNode: tau must be a number > 1.0, got 1.0"),
-    (lambda: neuron.LIFNode(tau="2"), InvalidParameterTypeError, r"LIFNode: tau must be a real number, got '2'"),
-    (lambda: neuron.LIFNode(tau=float("nan")), InvalidParameterError, r"LIFNode: tau must not be NaN"),
-    (lambda: neuron.LIFNode(decay_input=1), InvalidParameterTypeError, r"LIFNode: decay_input must be a bool"),
-    (lambda: neuron.ParametricLIFNode(init_tau=1), InvalidParameterError, r"init_tau must be a number > 1.0"),
-    (lambda: neuron.IFNode(v_threshold="1"), InvalidParameterTypeError, r"IFNode: v_threshold must be a real"),
-    (lambda: neuron.IFNode(v_threshold=float("nan")), InvalidParameterError, r"IFNode: v_threshold must not be NaN"),
-    (lambda: neuron.IFNode(v_reset="0"), InvalidParameterTypeError, r"IFNode: v_reset must be a real number or None"),
-    (lambda: neuron.IFNode(detach_reset=0), InvalidParameterTypeError, r"IFNode: detach_reset must be a bool, got 0"),
-    (lambda: neuron.IFNode(store_v_seq="yes"), InvalidParameterTypeError, r"IFNode: store_v_seq must be a bool"),
-    (lambda: neuron.IFNode(surrogate_function=3), InvalidParameterTypeError, r"surrogate_function must be callable"),
-    (lambda: neuron.IFNode(step_mode="x"), ValueError, r'step_mode can only be \(\'s\', \'m\'\), but got "x"'),
-    (lambda: neuron.IFNode(backend="cupy"), UnknownOptionError, r"IFNode: backend must be one of \('torch',\)"),
-])
+@pytest.mark.parametrize(
+    "make, error, match",
+    [
+        (lambda: neuron.LIFNode(tau=0.5), InvalidParameterError, r"LIFNode: tau must be a number > 1.0, got 0.5"),
+        (lambda: neuron.LIFNode(tau=1.0), InvalidParameterError, r"LIFNode: tau must be a number > 1.0, got 1.0"),
+        (lambda: neuron.LIFNode(tau="2"), InvalidParameterTypeError, r"LIFNode: tau must be a real number, got '2'"),
+        (lambda: neuron.LIFNode(tau=float("nan")), InvalidParameterError, r"LIFNode: tau must not be NaN"),
+        (lambda: neuron.LIFNode(decay_input=1), InvalidParameterTypeError, r"LIFNode: decay_input must be a bool"),
+        (lambda: neuron.ParametricLIFNode(init_tau=1), InvalidParameterError, r"init_tau must be a number > 1.0"),
+        (lambda: neuron.IFNode(v_threshold="1"), InvalidParameterTypeError, r"IFNode: v_threshold must be a real"),
+        (
+            lambda: neuron.IFNode(v_threshold=float("nan")),
+            InvalidParameterError,
+            r"IFNode: v_threshold must not be NaN",
+        ),
+        (
+            lambda: neuron.IFNode(v_reset="0"),
+            InvalidParameterTypeError,
+            r"IFNode: v_reset must be a real number or None",
+        ),
+        (
+            lambda: neuron.IFNode(detach_reset=0),
+            InvalidParameterTypeError,
+            r"IFNode: detach_reset must be a bool, got 0",
+        ),
+        (lambda: neuron.IFNode(store_v_seq="yes"), InvalidParameterTypeError, r"IFNode: store_v_seq must be a bool"),
+        (
+            lambda: neuron.IFNode(surrogate_function=3),
+            InvalidParameterTypeError,
+            r"surrogate_function must be callable",
+        ),
+        (lambda: neuron.IFNode(step_mode="x"), ValueError, r'step_mode can only be \(\'s\', \'m\'\), but got "x"'),
+        (lambda: neuron.IFNode(backend="cupy"), UnknownOptionError, r"IFNode: backend must be one of \('torch',\)"),
+    ],
+)
 def test_constructor_errors(make, error, match):
     with pytest.raises(error, match=match):
         make()
@@ -180,7 +200,8 @@ def test_constructor_accepts_ints_and_defaults():
 
 def test_extra_repr():
     assert repr(neuron.IFNode()).startswith(
-        "IFNode(\n  v_threshold=1.0, v_reset=0.0, detach_reset=False, step_mode=s, backend=torch")
+        "IFNode(\n  v_threshold=1.0, v_reset=0.0, detach_reset=False, step_mode=s, backend=torch"
+    )
     assert "v_reset=None" in repr(neuron.LIFNode(v_reset=None))
     assert repr(neuron.LIFNode(tau=3)).split("\n")[1].endswith("backend=torch, tau=3.0")
     assert "tau=2.0" in neuron.ParametricLIFNode().extra_repr()
@@ -219,8 +240,14 @@ def test_single_step_store_v_seq_accumulates_rows():
     assert node.v_seq.flatten().tolist() == [0.5, 0, 0.5, 0, 0]
 
 
-@pytest.mark.parametrize("make", [lambda **k: neuron.IFNode(**k), lambda **k: neuron.LIFNode(tau=3.0, **k),
-                                  lambda **k: neuron.ParametricLIFNode(**k)])
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda **k: neuron.IFNode(**k),
+        lambda **k: neuron.LIFNode(tau=3.0, **k),
+        lambda **k: neuron.ParametricLIFNode(**k),
+    ],
+)
 def test_single_step_equals_multi_step(make):
     torch.manual_seed(0)
     x = torch.rand(7, 4, 5) * 1.5

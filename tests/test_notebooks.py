@@ -4,6 +4,7 @@ CI re-runs every notebook with nbval and compares its outputs with the stored on
 check what nbval does not: the notebooks are stored executed, in order, without widget state,
 error output or local paths, small, listed in notebooks/README.md, and each pins its seeds first.
 """
+
 import json
 import pathlib
 import re
@@ -81,8 +82,9 @@ def test_outputs_hold_no_local_paths_or_addresses(path):
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
 def test_first_code_cell_pins_sizes_and_seeds(path):
     nb = load(path)
-    assert nb["cells"][0]["cell_type"] == "markdown" and source(nb["cells"][0]).startswith("# "), \
+    assert nb["cells"][0]["cell_type"] == "markdown" and source(nb["cells"][0]).startswith("# "), (
         f"{path.name} must open with a title"
+    )
     first = source(code_cells(nb)[0])
     assert "torch.manual_seed(" in first, f"{path.name}: the first code cell must seed torch"
     assert re.search(r"^[A-Z_]+ = \d", first, re.MULTILINE), f"{path.name}: the first code cell must pin sizes"

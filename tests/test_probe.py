@@ -1,4 +1,5 @@
 """SpikeProbe: recorded spikes / potentials equal hand-written references; the budget holds."""
+
 import gc
 import warnings
 
@@ -32,8 +33,9 @@ def _inputs(T, N, F, seed=0, device="cpu"):
 
 def _net(device, step_mode="s"):
     torch.manual_seed(0)
-    net = nn.Sequential(nn.Linear(4, 5), neuron.IFNode(step_mode=step_mode), nn.Linear(5, 3),
-                        neuron.LIFNode(step_mode=step_mode))
+    net = nn.Sequential(
+        nn.Linear(4, 5), neuron.IFNode(step_mode=step_mode), nn.Linear(5, 3), neuron.LIFNode(step_mode=step_mode)
+    )
     return net.to(device)
 
 
@@ -67,8 +69,9 @@ def test_hand_written_if_trace_multi_step_soft_reset_restores_store_v_seq():
         node(torch.tensor([0.5, 0.5, 0.5, 1.0, 2.0]).reshape(5, 1, 1))
         assert node.store_v_seq is False and node.v_seq is None  # switched on for the call only
     assert probe.spikes("").flatten().tolist() == [False, True, False, True, True]
-    torch.testing.assert_close(probe.v(""), torch.tensor([0.5, 0.0, 0.5, 0.5, 1.5], dtype=torch.float16)
-                               .reshape(5, 1, 1))
+    torch.testing.assert_close(
+        probe.v(""), torch.tensor([0.5, 0.0, 0.5, 0.5, 1.5], dtype=torch.float16).reshape(5, 1, 1)
+    )
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -137,8 +140,11 @@ def test_multi_step_container_records_each_step():
 @pytest.mark.parametrize("container", ["seq_to_ann", "step_mode"])
 def test_time_folded_containers_are_unfolded(container):
     heav = Heaviside()
-    net = (layer.SeqToANNContainer(nn.Identity(), heav) if container == "seq_to_ann"
-           else layer.StepModeContainer(False, nn.Identity(), heav, step_mode="m"))
+    net = (
+        layer.SeqToANNContainer(nn.Identity(), heav)
+        if container == "seq_to_ann"
+        else layer.StepModeContainer(False, nn.Identity(), heav, step_mode="m")
+    )
     x = torch.randn(5, 3, 2, generator=torch.Generator().manual_seed(3))
     with SpikeProbe(net, layers=["1"]) as probe:
         net(x)
@@ -285,8 +291,11 @@ def test_non_binary_layer_warns_when_read():
     net = nn.Sequential(nn.Identity())
     probe = SpikeProbe(net, layers=["0"])
     net(torch.tensor([[0.0, 0.5, 1.0]]))
-    with pytest.warns(RuntimeWarning, match=r"layer '0' produced values other than 0 and 1; they were recorded "
-                                            r"as output != 0"):
+    with pytest.warns(
+        RuntimeWarning,
+        match=r"layer '0' produced values other than 0 and 1; they were recorded "
+        r"as output != 0",
+    ):
         assert probe.spikes("0").tolist() == [[[False, True, True]]]
 
 
@@ -333,14 +342,23 @@ def test_errors():
     node = neuron.IFNode()
     with pytest.raises(TypeError, match=r"SpikeProbe: net must be a torch.nn.Module, got an object of type list"):
         SpikeProbe([node])
-    with pytest.raises(ValueError, match=r"SpikeProbe: net has no spiking neuron module \(snnlab.neuron.BaseNode\); "
-                                         r"choose layers with layers="):
+    with pytest.raises(
+        ValueError,
+        match=r"SpikeProbe: net has no spiking neuron module \(snnlab.neuron.BaseNode\); "
+        r"choose layers with layers=",
+    ):
         SpikeProbe(nn.Linear(2, 2))
-    with pytest.raises(ValueError, match=r"SpikeProbe: layers must name modules of net \(names from "
-                                         r"net.named_modules\(\): '', '0'\), got 'fc'"):
+    with pytest.raises(
+        ValueError,
+        match=r"SpikeProbe: layers must name modules of net \(names from "
+        r"net.named_modules\(\): '', '0'\), got 'fc'",
+    ):
         SpikeProbe(nn.Sequential(nn.Identity()), layers=["fc"])
-    with pytest.raises(TypeError, match=r"SpikeProbe: layers must be None, a module type, a tuple of types or a "
-                                        r"list of module names, got 'fc' \(str\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"SpikeProbe: layers must be None, a module type, a tuple of types or a "
+        r"list of module names, got 'fc' \(str\)",
+    ):
         SpikeProbe(node, layers="fc")
     with pytest.raises(ValueError, match=r"SpikeProbe: net has no module of type"):
         SpikeProbe(node, layers=nn.Conv2d)
@@ -348,14 +366,20 @@ def test_errors():
         SpikeProbe(node, max_bytes=0)
     with pytest.raises(TypeError, match=r"SpikeProbe: record_v must be a bool, got 1 \(int\)"):
         SpikeProbe(node, record_v=1)
-    with pytest.raises(TypeError, match=r"SpikeProbe: v_dtype must be a floating torch.dtype, got an object of "
-                                        r"type dtype"):
+    with pytest.raises(
+        TypeError,
+        match=r"SpikeProbe: v_dtype must be a floating torch.dtype, got an object of "
+        r"type dtype",
+    ):
         SpikeProbe(node, v_dtype=torch.int8)
     probe = SpikeProbe(nn.Sequential(node, Heaviside()), layers=["0", "1"], record_v=True)
     with pytest.raises(UnknownOptionError, match=r"SpikeProbe: name must be one of '0', '1', got 'x' \(str\)"):
         probe.spikes("x")
-    with pytest.raises(ValueError, match=r"no potential recorded for layer '1' \(the layer has no membrane "
-                                         r"potential v\)"):
+    with pytest.raises(
+        ValueError,
+        match=r"no potential recorded for layer '1' \(the layer has no membrane "
+        r"potential v\)",
+    ):
         probe.v("1")
     with pytest.raises(ValueError, match=r"no potential recorded for layer '' \(record_v=False\)"):
         SpikeProbe(node).v("")

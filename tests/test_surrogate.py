@@ -1,4 +1,5 @@
 """Surrogate gradients: SpikingJelly's verified numbers and derivative-of-primitive checks."""
+
 import math
 
 import pytest
@@ -45,8 +46,9 @@ class _PrimitiveWithSurrogateBackward(torch.autograd.Function):
         return grad * ctx.sg.derivative(x), None
 
 
-@pytest.mark.parametrize("sg", [surrogate.Sigmoid(), surrogate.Sigmoid(alpha=1.5), surrogate.ATan(),
-                                surrogate.ATan(alpha=0.7)])
+@pytest.mark.parametrize(
+    "sg", [surrogate.Sigmoid(), surrogate.Sigmoid(alpha=1.5), surrogate.ATan(), surrogate.ATan(alpha=0.7)]
+)
 def test_derivative_is_derivative_of_primitive(sg):
     x = torch.linspace(-2, 2, 41, dtype=torch.float64, requires_grad=True)
     assert torch.autograd.gradcheck(lambda t: _PrimitiveWithSurrogateBackward.apply(t, sg), (x,))
@@ -73,11 +75,14 @@ def test_spiking_mode_and_repr():
     assert surrogate.Sigmoid().kind == "sigmoid" and surrogate.ATan().kind == "atan"
 
 
-@pytest.mark.parametrize("alpha, error, match", [
-    (0.0, InvalidParameterError, r"Sigmoid: alpha must be a number > 0.0, got 0.0"),
-    (-1, InvalidParameterError, r"Sigmoid: alpha must be a number > 0.0, got -1.0"),
-    ("4", InvalidParameterTypeError, r"Sigmoid: alpha must be a real number or a tensor, got '4'"),
-])
+@pytest.mark.parametrize(
+    "alpha, error, match",
+    [
+        (0.0, InvalidParameterError, r"Sigmoid: alpha must be a number > 0.0, got 0.0"),
+        (-1, InvalidParameterError, r"Sigmoid: alpha must be a number > 0.0, got -1.0"),
+        ("4", InvalidParameterTypeError, r"Sigmoid: alpha must be a real number or a tensor, got '4'"),
+    ],
+)
 def test_alpha_validation(alpha, error, match):
     with pytest.raises(error, match=match):
         surrogate.Sigmoid(alpha=alpha)

@@ -9,6 +9,7 @@ Example:
     >>> BackgroundRun(range(3), total=3, blocking=True).start().state
     'done'
 """
+
 from ._panel import Panel
 from ._worker import BackgroundRun
 from .canvas_raster import CanvasRaster

@@ -19,6 +19,7 @@ Example:
     tensor([[0., 1.],
             [1., 0.]])
 """
+
 import time
 
 import torch
@@ -86,9 +87,7 @@ def resolve_device(device) -> torch.device:
         raise TypeError(f"device must be a str or torch.device, got an object of type {type(device).__name__}")
     valid = available_devices()
     if name not in valid:
-        raise ValueError(
-            f"device must be one of {', '.join(repr(v) for v in valid)} on this machine, got {device!r}"
-        )
+        raise ValueError(f"device must be one of {', '.join(repr(v) for v in valid)} on this machine, got {device!r}")
     return torch.device(device)
 
 

@@ -38,6 +38,7 @@ Example:
     >>> panel, panel.result, panel.status_text.startswith("ran on cpu in")
     (Doubler(x=3.0), 6.0, True)
 """
+
 import html
 import math
 import threading
@@ -146,13 +147,14 @@ class Panel(W.VBox):
         self._last_update_end = float("-inf")
 
         self.device_control = W.Dropdown(
-            options=available_devices(), value=str(resolve_device(device).type), description="device",
+            options=available_devices(),
+            value=str(resolve_device(device).type),
+            description="device",
             layout=W.Layout(width="160px"),
         )
         self.status = W.HTML(value="")
         self.progress_bar = W.FloatProgress(value=0.0, min=0.0, max=1.0, layout=W.Layout(width="240px"))
-        self.stop_button = W.Button(description="Stop", button_style="", disabled=True,
-                                    layout=W.Layout(width="80px"))
+        self.stop_button = W.Button(description="Stop", button_style="", disabled=True, layout=W.Layout(width="80px"))
         self.stop_button.on_click(lambda _button: self.stop())
         self.progress_row = W.HBox([self.progress_bar, self.stop_button], layout=W.Layout(display="none"))
         self.controls_box = W.HBox([self.device_control], layout=W.Layout(flex_flow="row wrap"))

@@ -23,6 +23,7 @@ Example:
     >>> run.state, run.steps_done, run.last_value, run.progress
     ('done', 4, 9, 1.0)
 """
+
 import contextlib
 import threading
 import time

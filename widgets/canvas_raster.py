@@ -20,6 +20,7 @@ Example:
     >>> list(w.bits)  # rows: neuron 0 = 1000, neuron 1 = 0100, neuron 2 = 0010
     [132, 32]
 """
+
 import pathlib
 
 import anywidget
@@ -77,8 +78,9 @@ class CanvasRaster(anywidget.AnyWidget):
     def _check_highlight(self, proposal):
         value = list(proposal["value"])
         if len(value) not in (0, 2) or (len(value) == 2 and value[1] < value[0]):
-            raise traitlets.TraitError(f"CanvasRaster: highlight must be [] or [start, stop] with stop >= start, "
-                                       f"got {value!r}")
+            raise traitlets.TraitError(
+                f"CanvasRaster: highlight must be [] or [start, stop] with stop >= start, got {value!r}"
+            )
         return value
 
     def set_spikes(self, spikes):
@@ -96,16 +98,19 @@ class CanvasRaster(anywidget.AnyWidget):
         if isinstance(spikes, np.ndarray):
             spikes = torch.from_numpy(np.ascontiguousarray(spikes))
         if not isinstance(spikes, torch.Tensor):
-            raise TypeError(f"CanvasRaster.set_spikes: spikes must be a torch.Tensor or a numpy array, "
-                            f"got {describe(spikes)}")
+            raise TypeError(
+                f"CanvasRaster.set_spikes: spikes must be a torch.Tensor or a numpy array, got {describe(spikes)}"
+            )
         if spikes.dim() != 2:
-            raise ValueError(f"CanvasRaster.set_spikes: spikes must be a 2-D [T, N] (time x neuron) array, "
-                             f"got shape {list(spikes.shape)}")
+            raise ValueError(
+                f"CanvasRaster.set_spikes: spikes must be a 2-D [T, N] (time x neuron) array, "
+                f"got shape {list(spikes.shape)}"
+            )
         steps, neurons = spikes.shape
         cells = spikes.detach()
         cells = cells if cells.dtype == torch.bool else cells != 0
         cells = bin_any(bin_any(cells, 0, self.max_cols), 1, self.max_rows)  # [T', N'] time and neuron bins
-        cells = cells.t().contiguous()                                        # [N', T'] a row per neuron
+        cells = cells.t().contiguous()  # [N', T'] a row per neuron
         packed = packbits(cells.reshape(-1)) if cells.numel() else cells.new_zeros(0, dtype=torch.uint8)
         payload = packed.cpu().numpy().tobytes()
         self.t_factor = bin_factor(steps, self.max_cols)

@@ -16,6 +16,7 @@ Example:
     >>> panel.result.y_seq.tolist(), panel.result.grad.tolist()
     ([0.0, 0.0, 1.0, 2.0, 3.0], [1.0, 1.0, 1.0, 0.0, 0.0])
 """
+
 import math
 from typing import NamedTuple
 
@@ -89,15 +90,28 @@ class DelayExplorer(Panel):
 
     _repr_fields = ("input", "delay_steps", "T")
 
-    def __init__(self, input_kind="spikes", delay_steps=3, T=40, rate=0.3, period=16, seed=0, *, x_seq=None,
-                 device=None, throttle_ms=50.0, blocking=False):
+    def __init__(
+        self,
+        input_kind="spikes",
+        delay_steps=3,
+        T=40,
+        rate=0.3,
+        period=16,
+        seed=0,
+        *,
+        x_seq=None,
+        device=None,
+        throttle_ms=50.0,
+        blocking=False,
+    ):
         owner = type(self).__name__
         check_choice(owner, "input_kind", input_kind, INPUTS)
         delay_steps = check_int(owner, "delay_steps", delay_steps, minimum=0)
         if x_seq is not None:
             if not isinstance(x_seq, torch.Tensor):
-                raise TypeError(f"{owner}: x_seq must be a torch.Tensor [T, *], got an object of type "
-                                f"{type(x_seq).__name__}")
+                raise TypeError(
+                    f"{owner}: x_seq must be a torch.Tensor [T, *], got an object of type {type(x_seq).__name__}"
+                )
             if x_seq.dim() < 1 or x_seq.shape[0] == 0:
                 raise ValueError(f"{owner}: x_seq must be a [T, *] tensor with T >= 1, got shape {list(x_seq.shape)}")
             T = x_seq.shape[0]
@@ -105,25 +119,47 @@ class DelayExplorer(Panel):
         self.x_seq = None if x_seq is None else x_seq.detach()
         n_channels = 1 if x_seq is None else max(x_seq[0].numel(), 1)
         style, wide = {"description_width": "80px"}, W.Layout(width="320px")
-        self.input = W.Dropdown(options=INPUTS + ((CUSTOM,) if x_seq is not None else ()),
-                                value=CUSTOM if x_seq is not None else input_kind, description="input", style=style)
-        self.delay_steps = W.IntSlider(value=delay_steps, min=0, max=max(T_MAX, T, delay_steps),
-                                       description="delay steps", style=style, layout=wide)
+        self.input = W.Dropdown(
+            options=INPUTS + ((CUSTOM,) if x_seq is not None else ()),
+            value=CUSTOM if x_seq is not None else input_kind,
+            description="input",
+            style=style,
+        )
+        self.delay_steps = W.IntSlider(
+            value=delay_steps,
+            min=0,
+            max=max(T_MAX, T, delay_steps),
+            description="delay steps",
+            style=style,
+            layout=wide,
+        )
         self.T = W.IntSlider(value=T, min=min(2, T), max=max(T_MAX, T), description="T", style=style, layout=wide)
-        self.rate = W.FloatSlider(value=rate, min=0.0, max=1.0, step=0.01, description="rate", style=style,
-                                  layout=wide)
+        self.rate = W.FloatSlider(value=rate, min=0.0, max=1.0, step=0.01, description="rate", style=style, layout=wide)
         self.period = W.IntSlider(value=period, min=2, max=64, description="period", style=style, layout=wide)
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
-        self.channel = W.IntSlider(value=0, min=0, max=n_channels - 1, description="channel", style=style,
-                                   layout=wide)
+        self.channel = W.IntSlider(value=0, min=0, max=n_channels - 1, description="channel", style=style, layout=wide)
         self.figure = go.FigureWidget(vp.delay_effect(torch.zeros(1), torch.zeros(1), 0))  # refilled by update()
         # what the gradient sees: d sum(y) / d x[t], as bars on their own axis (0 = the step gets no gradient)
-        self.figure.add_bar(x=[], y=[], name="gradient reaching x[t]", yaxis="y2", opacity=0.3,
-                            marker=dict(color="#2ca02c"), hovertemplate="t=%{x}<br>d sum(y)/dx=%{y}<extra></extra>")
-        self.figure.layout.update(width=900, height=420, yaxis2=dict(
-            title="gradient", overlaying="y", side="right", autorange=False, range=[0.0, 1.5], showgrid=False))
-        self.set_controls([W.VBox([self.input, self.delay_steps, self.T]),
-                           W.VBox([self.rate, self.period, self.seed, self.channel])], watch=False)
+        self.figure.add_bar(
+            x=[],
+            y=[],
+            name="gradient reaching x[t]",
+            yaxis="y2",
+            opacity=0.3,
+            marker=dict(color="#2ca02c"),
+            hovertemplate="t=%{x}<br>d sum(y)/dx=%{y}<extra></extra>",
+        )
+        self.figure.layout.update(
+            width=900,
+            height=420,
+            yaxis2=dict(
+                title="gradient", overlaying="y", side="right", autorange=False, range=[0.0, 1.5], showgrid=False
+            ),
+        )
+        self.set_controls(
+            [W.VBox([self.input, self.delay_steps, self.T]), W.VBox([self.rate, self.period, self.seed, self.channel])],
+            watch=False,
+        )
         self.watch(self.input, self.delay_steps, self.T, self.rate, self.period, self.seed, self.channel)
         self.set_figures([self.figure])
         self.update()
@@ -140,8 +176,9 @@ class DelayExplorer(Panel):
         """The ``[T, *]`` input the controls describe (or the user's)."""
         if self.input.value == CUSTOM:
             return self.x_seq
-        return delay_input(self.input.value, self.T.value, rate=self.rate.value, period=self.period.value,
-                           seed=self.seed.value)
+        return delay_input(
+            self.input.value, self.T.value, rate=self.rate.value, period=self.period.value, seed=self.seed.value
+        )
 
     def compute(self) -> DelayResult:
         x_seq = self.make_input()
@@ -149,8 +186,13 @@ class DelayExplorer(Panel):
         x = x_seq.detach().to(self.device, dtype).requires_grad_(True)
         y = delay(x, self.delay_steps.value)
         (grad,) = torch.autograd.grad(y.sum(), x)
-        return DelayResult(x_seq=tensor_to_host(x), y_seq=tensor_to_host(y), grad=tensor_to_host(grad),
-                           delay_steps=self.delay_steps.value, channel=self.channel.value)
+        return DelayResult(
+            x_seq=tensor_to_host(x),
+            y_seq=tensor_to_host(y),
+            grad=tensor_to_host(grad),
+            delay_steps=self.delay_steps.value,
+            channel=self.channel.value,
+        )
 
     def render(self, result: DelayResult):
         fig = self.figure
@@ -159,5 +201,6 @@ class DelayExplorer(Panel):
             grad = result.grad.reshape(result.grad.shape[0], -1)[:, result.channel].numpy().astype("float32")
             fig.data[3].update(x=np.arange(grad.size, dtype=np.float32), y=grad)
             top = max(float(np.abs(grad).max(initial=0.0)), 1.0)
-            fig.layout.yaxis2.update(range=[0.0, 1.5 * top], tickmode="array", tickvals=[0.0, top],
-                                     ticktext=["0", f"{top:g}"])
+            fig.layout.yaxis2.update(
+                range=[0.0, 1.5 * top], tickmode="array", tickvals=[0.0, top], ticktext=["0", f"{top:g}"]
+            )

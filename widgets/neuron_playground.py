@@ -17,6 +17,7 @@ Example:
     >>> int(panel.result.spikes.sum()), panel.result.v_seq.shape
     (33, torch.Size([100]))
 """
+
 import copy
 from typing import NamedTuple
 
@@ -113,17 +114,38 @@ class NeuronPlayground(Panel):
 
     _repr_fields = ("model", "tau", "v_threshold", "reset", "input", "T")  # <= 110 characters: Jupyter cuts longer
 
-    def __init__(self, model="LIF", tau=2.0, v_threshold=1.0, v_reset=0.0, reset="hard", surrogate_name="Sigmoid",
-                 alpha=4.0, input_kind="constant", amplitude=1.2, rate=0.3, noise=0.3, T=100, seed=0, *,
-                 node=None, x_seq=None, device=None, throttle_ms=50.0, blocking=False):
+    def __init__(
+        self,
+        model="LIF",
+        tau=2.0,
+        v_threshold=1.0,
+        v_reset=0.0,
+        reset="hard",
+        surrogate_name="Sigmoid",
+        alpha=4.0,
+        input_kind="constant",
+        amplitude=1.2,
+        rate=0.3,
+        noise=0.3,
+        T=100,
+        seed=0,
+        *,
+        node=None,
+        x_seq=None,
+        device=None,
+        throttle_ms=50.0,
+        blocking=False,
+    ):
         owner = type(self).__name__
         check_choice(owner, "model", model, MODELS)
         check_choice(owner, "reset", reset, ("hard", "soft"))
         check_choice(owner, "surrogate_name", surrogate_name, tuple(SURROGATES))
         check_choice(owner, "input_kind", input_kind, INPUTS)
         if node is not None and not isinstance(node, neuron.BaseNode):
-            raise TypeError(f"{owner}: node must be a snnlab.neuron node (e.g. LIFNode()), "
-                            f"got an object of type {type(node).__name__}")
+            raise TypeError(
+                f"{owner}: node must be a snnlab.neuron node (e.g. LIFNode()), "
+                f"got an object of type {type(node).__name__}"
+            )
         if x_seq is not None:
             if not isinstance(x_seq, torch.Tensor) or x_seq.dim() != 1 or x_seq.numel() == 0:
                 got = f"shape {list(x_seq.shape)}" if isinstance(x_seq, torch.Tensor) else type(x_seq).__name__
@@ -133,40 +155,78 @@ class NeuronPlayground(Panel):
         self.node = node
         self.x_seq = None if x_seq is None else x_seq.detach().float()
         style, wide = {"description_width": "80px"}, W.Layout(width="300px")
-        self.model = W.Dropdown(options=MODELS + ((CUSTOM,) if node is not None else ()),
-                                value=CUSTOM if node is not None else model, description="model", style=style)
+        self.model = W.Dropdown(
+            options=MODELS + ((CUSTOM,) if node is not None else ()),
+            value=CUSTOM if node is not None else model,
+            description="model",
+            style=style,
+        )
         self.tau = W.FloatSlider(value=tau, min=1.1, max=20.0, step=0.1, description="tau", style=style, layout=wide)
-        self.v_threshold = W.FloatSlider(value=v_threshold, min=0.1, max=3.0, step=0.05, description="threshold",
-                                         style=style, layout=wide)
+        self.v_threshold = W.FloatSlider(
+            value=v_threshold, min=0.1, max=3.0, step=0.05, description="threshold", style=style, layout=wide
+        )
         self.reset = W.ToggleButtons(options=("hard", "soft"), value=reset, description="reset", style=style)
-        self.v_reset = W.FloatSlider(value=v_reset, min=-1.0, max=1.0, step=0.05, description="v_reset",
-                                     style=style, layout=wide)
-        self.surrogate = W.Dropdown(options=tuple(SURROGATES), value=surrogate_name, description="surrogate",
-                                    style=style)
-        self.alpha = W.FloatSlider(value=alpha, min=0.5, max=10.0, step=0.1, description="alpha", style=style,
-                                   layout=wide)
-        self.input = W.Dropdown(options=INPUTS + ((CUSTOM,) if x_seq is not None else ()),
-                                value=CUSTOM if x_seq is not None else input_kind, description="input", style=style)
-        self.amplitude = W.FloatSlider(value=amplitude, min=-1.0, max=3.0, step=0.05, description="amplitude",
-                                       style=style, layout=wide)
-        self.rate = W.FloatSlider(value=rate, min=0.0, max=1.0, step=0.01, description="rate", style=style,
-                                  layout=wide)
-        self.noise = W.FloatSlider(value=noise, min=0.0, max=2.0, step=0.05, description="noise", style=style,
-                                   layout=wide)
-        self.T = W.IntSlider(value=T, min=min(10, T), max=max(1000, T), description="T", style=style, layout=wide,
-                             continuous_update=False)
+        self.v_reset = W.FloatSlider(
+            value=v_reset, min=-1.0, max=1.0, step=0.05, description="v_reset", style=style, layout=wide
+        )
+        self.surrogate = W.Dropdown(
+            options=tuple(SURROGATES), value=surrogate_name, description="surrogate", style=style
+        )
+        self.alpha = W.FloatSlider(
+            value=alpha, min=0.5, max=10.0, step=0.1, description="alpha", style=style, layout=wide
+        )
+        self.input = W.Dropdown(
+            options=INPUTS + ((CUSTOM,) if x_seq is not None else ()),
+            value=CUSTOM if x_seq is not None else input_kind,
+            description="input",
+            style=style,
+        )
+        self.amplitude = W.FloatSlider(
+            value=amplitude, min=-1.0, max=3.0, step=0.05, description="amplitude", style=style, layout=wide
+        )
+        self.rate = W.FloatSlider(value=rate, min=0.0, max=1.0, step=0.01, description="rate", style=style, layout=wide)
+        self.noise = W.FloatSlider(
+            value=noise, min=0.0, max=2.0, step=0.05, description="noise", style=style, layout=wide
+        )
+        self.T = W.IntSlider(
+            value=T,
+            min=min(10, T),
+            max=max(1000, T),
+            description="T",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        )
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.membrane_fig = go.FigureWidget(vp.membrane_trace([]))
         self.surrogate_fig = go.FigureWidget(vp.surrogate(surrogate.Sigmoid()))
         self._drawn_surrogate = None
         self.membrane_fig.layout.update(width=620, height=340)
         self.surrogate_fig.layout.update(width=420, height=340)
-        self.set_controls([
-            W.VBox([self.model, self.tau, self.v_threshold, self.reset, self.v_reset]),
-            W.VBox([self.surrogate, self.alpha, self.input, self.amplitude, self.rate, self.noise, self.T, self.seed]),
-        ], watch=False)
-        self.watch(self.model, self.tau, self.v_threshold, self.reset, self.v_reset, self.surrogate, self.alpha,
-                   self.input, self.amplitude, self.rate, self.noise, self.T, self.seed)
+        self.set_controls(
+            [
+                W.VBox([self.model, self.tau, self.v_threshold, self.reset, self.v_reset]),
+                W.VBox(
+                    [self.surrogate, self.alpha, self.input, self.amplitude, self.rate, self.noise, self.T, self.seed]
+                ),
+            ],
+            watch=False,
+        )
+        self.watch(
+            self.model,
+            self.tau,
+            self.v_threshold,
+            self.reset,
+            self.v_reset,
+            self.surrogate,
+            self.alpha,
+            self.input,
+            self.amplitude,
+            self.rate,
+            self.noise,
+            self.T,
+            self.seed,
+        )
         self.set_figures([self.membrane_fig, self.surrogate_fig])
         self.update()
 
@@ -190,10 +250,15 @@ class NeuronPlayground(Panel):
         else:
             v_reset = None if self.reset.value == "soft" else self.v_reset.value
             if v_reset is not None and v_reset >= self.v_threshold.value:
-                raise ValueError(f"v_reset ({v_reset:g}) must be below the threshold ({self.v_threshold.value:g}): "
-                                 f"after a spike the neuron would stay above it and fire at every step")
-            common = dict(v_threshold=self.v_threshold.value, v_reset=v_reset,
-                          surrogate_function=SURROGATES[self.surrogate.value](alpha=self.alpha.value))
+                raise ValueError(
+                    f"v_reset ({v_reset:g}) must be below the threshold ({self.v_threshold.value:g}): "
+                    f"after a spike the neuron would stay above it and fire at every step"
+                )
+            common = dict(
+                v_threshold=self.v_threshold.value,
+                v_reset=v_reset,
+                surrogate_function=SURROGATES[self.surrogate.value](alpha=self.alpha.value),
+            )
             if self.model.value == "IF":
                 node = neuron.IFNode(**common)
             elif self.model.value == "LIF":
@@ -209,8 +274,14 @@ class NeuronPlayground(Panel):
         """The ``[T]`` input the controls describe (or the user's)."""
         if self.input.value == CUSTOM:
             return self.x_seq
-        return input_sequence(self.input.value, self.T.value, self.amplitude.value, rate=self.rate.value,
-                              noise=self.noise.value, seed=self.seed.value)
+        return input_sequence(
+            self.input.value,
+            self.T.value,
+            self.amplitude.value,
+            rate=self.rate.value,
+            noise=self.noise.value,
+            seed=self.seed.value,
+        )
 
     def compute(self) -> NeuronResult:
         node = self.make_node().to(self.device)
@@ -231,8 +302,9 @@ class NeuronPlayground(Panel):
         )
 
     def render(self, result: NeuronResult):
-        vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq,
-                          fig=self.membrane_fig)
+        vp.membrane_trace(
+            result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq, fig=self.membrane_fig
+        )
         sg = result.surrogate_function
         key = (type(sg), repr(sg))
         if key != self._drawn_surrogate:  # the curve depends on the surrogate only: skip redraws of the same one

@@ -22,6 +22,7 @@ Example:
     >>> panel.result.first_spike_times[:3].tolist(), panel.result.first_spike_times[-1].item()
     ([58, 57, 56], 1)
 """
+
 from typing import NamedTuple
 
 import ipywidgets as W
@@ -111,8 +112,23 @@ class RasterExplorer(Panel):
 
     _repr_fields = ("encoder", "N", "T", "window", "neuron")
 
-    def __init__(self, encoder="poisson", N=100, T=100, seed=0, tau=2.0, gain=2.5, *, spikes=None, net=None,
-                 intensities=None, canvas_cells=200_000, device=None, throttle_ms=50.0, blocking=False):
+    def __init__(
+        self,
+        encoder="poisson",
+        N=100,
+        T=100,
+        seed=0,
+        tau=2.0,
+        gain=2.5,
+        *,
+        spikes=None,
+        net=None,
+        intensities=None,
+        canvas_cells=200_000,
+        device=None,
+        throttle_ms=50.0,
+        blocking=False,
+    ):
         owner = type(self).__name__
         check_choice(owner, "encoder", encoder, ENCODERS)
         if spikes is not None:
@@ -126,8 +142,11 @@ class RasterExplorer(Panel):
             raise TypeError(f"{owner}: net must be a callable multi-step module, got {type(net).__name__}")
         if intensities is not None:
             if not isinstance(intensities, torch.Tensor) or intensities.dim() != 1 or intensities.numel() == 0:
-                got = (f"shape {list(intensities.shape)}" if isinstance(intensities, torch.Tensor)
-                       else type(intensities).__name__)
+                got = (
+                    f"shape {list(intensities.shape)}"
+                    if isinstance(intensities, torch.Tensor)
+                    else type(intensities).__name__
+                )
                 raise ValueError(f"{owner}: intensities must be a non-empty [N] tensor, got {got}")
             N = intensities.numel()
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
@@ -138,18 +157,38 @@ class RasterExplorer(Panel):
         self._cache_key, self._cache = None, None
         style, wide = {"description_width": "70px"}, W.Layout(width="320px")
         fixed_size = spikes is not None or intensities is not None
-        self.encoder = W.Dropdown(options=ENCODERS + ((CUSTOM,) if spikes is not None else ()),
-                                  value=CUSTOM if spikes is not None else encoder, description="encoder", style=style)
-        self.N = W.IntSlider(value=N, min=min(2, N), max=max(2000, N), description="N", style=style, layout=wide,
-                             continuous_update=False, disabled=fixed_size)
-        self.T = W.IntSlider(value=T, min=min(2, T), max=max(2000, T), description="T", style=style, layout=wide,
-                             continuous_update=False, disabled=spikes is not None)
+        self.encoder = W.Dropdown(
+            options=ENCODERS + ((CUSTOM,) if spikes is not None else ()),
+            value=CUSTOM if spikes is not None else encoder,
+            description="encoder",
+            style=style,
+        )
+        self.N = W.IntSlider(
+            value=N,
+            min=min(2, N),
+            max=max(2000, N),
+            description="N",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+            disabled=fixed_size,
+        )
+        self.T = W.IntSlider(
+            value=T,
+            min=min(2, T),
+            max=max(2000, T),
+            description="T",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+            disabled=spikes is not None,
+        )
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.tau = W.FloatSlider(value=tau, min=1.1, max=20.0, step=0.1, description="tau", style=style, layout=wide)
-        self.gain = W.FloatSlider(value=gain, min=0.0, max=10.0, step=0.1, description="gain", style=style,
-                                  layout=wide)
-        self.window = W.IntRangeSlider(value=(0, T - 1), min=0, max=T - 1, description="window", style=style,
-                                       layout=wide)
+        self.gain = W.FloatSlider(value=gain, min=0.0, max=10.0, step=0.1, description="gain", style=style, layout=wide)
+        self.window = W.IntRangeSlider(
+            value=(0, T - 1), min=0, max=T - 1, description="window", style=style, layout=wide
+        )
         self.neuron = W.IntSlider(value=-1, min=-1, max=N - 1, description="neuron", style=style, layout=wide)
         self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
         self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
@@ -164,9 +203,14 @@ class RasterExplorer(Panel):
         self.canvas.observe(self._on_canvas_click, names="clicked")
         self.summary = W.HTML(value="")
         self._drawn_key, self._raster_shapes = None, ()
-        self.set_controls([W.VBox([self.encoder, self.N, self.T, self.seed]),
-                           W.VBox([self.tau, self.gain]),
-                           W.VBox([self.window, self.neuron, self.t])], watch=False)
+        self.set_controls(
+            [
+                W.VBox([self.encoder, self.N, self.T, self.seed]),
+                W.VBox([self.tau, self.gain]),
+                W.VBox([self.window, self.neuron, self.t]),
+            ],
+            watch=False,
+        )
         self.watch(self.encoder, self.N, self.T, self.seed, self.tau, self.gain, self.window, self.neuron, self.t)
         self._raster_view = W.VBox([self.summary, self.raster_fig])
         self.set_figures([self._raster_view, self.first_fig])
@@ -193,8 +237,15 @@ class RasterExplorer(Panel):
         device = self.device
         if self.encoder.value == CUSTOM:
             return self.user_spikes.to(device)
-        key = (self.encoder.value, self.N.value, self.T.value, self.seed.value, self.tau.value, self.gain.value,
-               str(device))
+        key = (
+            self.encoder.value,
+            self.N.value,
+            self.T.value,
+            self.seed.value,
+            self.tau.value,
+            self.gain.value,
+            str(device),
+        )
         if key == self._cache_key:
             return self._cache
         N, T = self.N.value, self.T.value
@@ -224,18 +275,27 @@ class RasterExplorer(Panel):
         first, last = self.window.value
         last = min(last, T - 1)
         first = min(first, last)
-        in_window = spikes[first:last + 1].unsqueeze(1)  # [steps, 1, N], the layout analysis expects
+        in_window = spikes[first : last + 1].unsqueeze(1)  # [steps, 1, N], the layout analysis expects
         rates = firing_rate(in_window)
         times = first_spike_times(in_window, never=-1)[0]
         times = torch.where(times >= 0, times + first, times)
         selected = self.neuron.value if 0 <= self.neuron.value < N else None
         t = min(self.t.value, T - 1)
-        neuron_times = (torch.nonzero(spikes[first:last + 1, selected])[:, 0] + first if selected is not None
-                        else torch.zeros(0, dtype=torch.long, device=spikes.device))
-        return RasterResult(spikes=spikes_to_host(spikes), window=(first, last), rates=tensor_to_host(rates),
-                            first_spike_times=tensor_to_host(times), neuron=selected,
-                            neuron_spike_times=tensor_to_host(neuron_times), t=t,
-                            active_at_t=int((spikes[t] != 0).sum()))
+        neuron_times = (
+            torch.nonzero(spikes[first : last + 1, selected])[:, 0] + first
+            if selected is not None
+            else torch.zeros(0, dtype=torch.long, device=spikes.device)
+        )
+        return RasterResult(
+            spikes=spikes_to_host(spikes),
+            window=(first, last),
+            rates=tensor_to_host(rates),
+            first_spike_times=tensor_to_host(times),
+            neuron=selected,
+            neuron_spike_times=tensor_to_host(neuron_times),
+            t=t,
+            active_at_t=int((spikes[t] != 0).sum()),
+        )
 
     # ----------------------------------------------------------------------------- render
     def uses_canvas(self, result: RasterResult) -> bool:
@@ -245,7 +305,7 @@ class RasterExplorer(Panel):
 
     def render(self, result: RasterResult):
         first, last = result.window
-        shown = result.spikes[first:last + 1]
+        shown = result.spikes[first : last + 1]
         # the data drawn depend on the recording and the window only: a neuron or scrubber change
         # redraws the selection marks and leaves the figures' data alone
         data_key = (result.spikes.data_ptr(), tuple(result.spikes.shape), first, last)
@@ -288,14 +348,23 @@ class RasterExplorer(Panel):
                 self._raster_shapes = tuple(fig.layout.shapes)  # the figure's own (layer separators)
                 if first:
                     ticks = _ticks(last - first + 1)
-                    fig.layout.xaxis.update(tickmode="array", tickvals=ticks,
-                                            ticktext=[str(v + first) for v in ticks])
+                    fig.layout.xaxis.update(tickmode="array", tickvals=ticks, ticktext=[str(v + first) for v in ticks])
                 else:
                     fig.layout.xaxis.update(tickmode="auto", tickvals=None, ticktext=None)
             marks = []
             if first <= result.t <= last:
-                marks.append(dict(type="line", xref="x", yref="paper", x0=result.t - first, x1=result.t - first,
-                                  y0=0, y1=1, line=dict(color="#2ca02c", width=1.5)))
+                marks.append(
+                    dict(
+                        type="line",
+                        xref="x",
+                        yref="paper",
+                        x0=result.t - first,
+                        x1=result.t - first,
+                        y0=0,
+                        y1=1,
+                        line=dict(color="#2ca02c", width=1.5),
+                    )
+                )
             if result.neuron is not None:
                 marks.append(_highlight(xref="paper", yref="y", x0=0, x1=1, y=result.neuron))
             fig.layout.shapes = self._raster_shapes + tuple(marks)
@@ -334,14 +403,23 @@ class RasterExplorer(Panel):
 
 def _highlight(xref, yref, x0, x1, y):
     """An orange band over row ``y`` from ``x0`` to ``x1`` (the selected neuron)."""
-    return dict(type="rect", xref=xref, yref=yref, x0=x0, x1=x1, y0=y - 0.5, y1=y + 0.5,
-                fillcolor="rgba(255, 165, 0, 0.35)", line=dict(color="#ff7f0e", width=1))
+    return dict(
+        type="rect",
+        xref=xref,
+        yref=yref,
+        x0=x0,
+        x1=x1,
+        y0=y - 0.5,
+        y1=y + 0.5,
+        fillcolor="rgba(255, 165, 0, 0.35)",
+        line=dict(color="#ff7f0e", width=1),
+    )
 
 
 def _summary(result):
     """The raster's title: spikes in the window, activity at the scrubber, the selected neuron."""
     first, last = result.window
-    count = int(result.spikes[first:last + 1].sum())
+    count = int(result.spikes[first : last + 1].sum())
     text = f"steps {first}-{last}: {count} spikes; t={result.t}: {result.active_at_t} active"
     if result.neuron is not None:
         times = result.neuron_spike_times

@@ -18,6 +18,7 @@ Example:
     >>> panel.result.predicted.shape, panel.result.target.shape, round(panel.result.loss, 4)
     (torch.Size([12, 12]), torch.Size([12, 12]), 0.1562)
 """
+
 from typing import NamedTuple
 
 import ipywidgets as W
@@ -94,8 +95,22 @@ class SimilarityExplorer(Panel):
 
     _repr_fields = ("kernel", "parameter", "loss_type", "N")
 
-    def __init__(self, spikes=None, labels=None, *, kernel="linear", degree=2, slope=0.05, sigma=4.0,
-                 loss_type="mse", steps=10, lr=0.05, device=None, throttle_ms=50.0, blocking=False):
+    def __init__(
+        self,
+        spikes=None,
+        labels=None,
+        *,
+        kernel="linear",
+        degree=2,
+        slope=0.05,
+        sigma=4.0,
+        loss_type="mse",
+        steps=10,
+        lr=0.05,
+        device=None,
+        throttle_ms=50.0,
+        blocking=False,
+    ):
         owner = type(self).__name__
         check_choice(owner, "kernel", kernel, KERNELS)
         check_choice(owner, "loss_type", loss_type, LOSSES)
@@ -105,11 +120,14 @@ class SimilarityExplorer(Panel):
             spikes, labels = demo_patterns()
         for name, value, dims in (("spikes", spikes, "[N, *]"), ("labels", labels, "[N, C]")):
             if not isinstance(value, torch.Tensor):
-                raise TypeError(f"{owner}: {name} must be a torch.Tensor {dims}, got an object of type "
-                                f"{type(value).__name__}")
+                raise TypeError(
+                    f"{owner}: {name} must be a torch.Tensor {dims}, got an object of type {type(value).__name__}"
+                )
         if spikes.dim() < 2 or labels.dim() != 2 or spikes.shape[0] != labels.shape[0] or spikes.shape[0] < 2:
-            raise ValueError(f"{owner}: spikes must be [N, *] and labels [N, C] with the same N >= 2, got shapes "
-                             f"{list(spikes.shape)} and {list(labels.shape)}")
+            raise ValueError(
+                f"{owner}: spikes must be [N, *] and labels [N, C] with the same N >= 2, got shapes "
+                f"{list(spikes.shape)} and {list(labels.shape)}"
+            )
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
         self.original_spikes = spikes.detach().float().cpu()
         self.spikes = self.original_spikes.clone()
@@ -118,12 +136,14 @@ class SimilarityExplorer(Panel):
         style = {"description_width": "70px"}
         self.kernel = W.Dropdown(options=KERNELS, value=kernel, description="kernel", style=style)
         self.degree = W.IntSlider(value=degree, min=1, max=5, description="degree", style=style)
-        self.slope = W.FloatSlider(value=slope, min=0.005, max=1.0, step=0.005, readout_format=".3f",
-                                   description="slope", style=style)
+        self.slope = W.FloatSlider(
+            value=slope, min=0.005, max=1.0, step=0.005, readout_format=".3f", description="slope", style=style
+        )
         self.sigma = W.FloatSlider(value=sigma, min=0.5, max=20.0, step=0.5, description="sigma", style=style)
         self.loss_type = W.Dropdown(options=LOSSES, value=loss_type, description="loss", style=style)
-        self.steps = W.IntSlider(value=check_int(owner, "steps", steps, minimum=1), min=1, max=100,
-                                 description="steps", style=style)
+        self.steps = W.IntSlider(
+            value=check_int(owner, "steps", steps, minimum=1), min=1, max=100, description="steps", style=style
+        )
         self.lr = W.BoundedFloatText(value=lr, min=1e-4, max=1.0, step=0.01, description="lr", style=style)
         self.train_button = W.Button(description="Train", button_style="primary", layout=W.Layout(width="90px"))
         self.reset_button = W.Button(description="Reset", layout=W.Layout(width="90px"))
@@ -131,10 +151,13 @@ class SimilarityExplorer(Panel):
         self.reset_button.on_click(lambda _button: self.reset_patterns())
         self.matrix_fig = go.FigureWidget(vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0)))
         self.matrix_fig.layout.update(width=820, height=400)
-        self.set_controls([
-            W.VBox([self.kernel, self.degree, self.slope, self.sigma, self.loss_type]),
-            W.VBox([self.steps, self.lr, W.HBox([self.train_button, self.reset_button])]),
-        ], watch=False)
+        self.set_controls(
+            [
+                W.VBox([self.kernel, self.degree, self.slope, self.sigma, self.loss_type]),
+                W.VBox([self.steps, self.lr, W.HBox([self.train_button, self.reset_button])]),
+            ],
+            watch=False,
+        )
         self.watch(self.kernel, self.degree, self.slope, self.sigma, self.loss_type)
         self.set_figures([self.matrix_fig])
         self.update()
@@ -147,8 +170,12 @@ class SimilarityExplorer(Panel):
     @property
     def parameter(self):
         """The current kernel's parameter (``None`` for the linear kernel)."""
-        return {"linear": None, "polynomial": self.degree.value, "sigmoid": self.slope.value,
-                "gaussian": self.sigma.value}[self.kernel.value]
+        return {
+            "linear": None,
+            "polynomial": self.degree.value,
+            "sigmoid": self.slope.value,
+            "gaussian": self.sigma.value,
+        }[self.kernel.value]
 
     def kernel_args(self) -> tuple:
         """The ``*args`` of ``spike_similar_loss`` / ``kernel_dot_product`` for the chosen kernel."""
@@ -161,10 +188,20 @@ class SimilarityExplorer(Panel):
 
     def compute(self) -> SimilarityPanelResult:
         device = self.device
-        sim = similarity_matrices(self.spikes.to(device), self.labels.to(device), self.kernel.value,
-                                  *self.kernel_args(), loss_type=self.loss_type.value)
-        return SimilarityPanelResult(predicted=tensor_to_host(sim.predicted), target=tensor_to_host(sim.target),
-                                     loss=float(sim.loss), spikes=self.spikes, losses=tuple(self.losses))
+        sim = similarity_matrices(
+            self.spikes.to(device),
+            self.labels.to(device),
+            self.kernel.value,
+            *self.kernel_args(),
+            loss_type=self.loss_type.value,
+        )
+        return SimilarityPanelResult(
+            predicted=tensor_to_host(sim.predicted),
+            target=tensor_to_host(sim.target),
+            loss=float(sim.loss),
+            spikes=self.spikes,
+            losses=tuple(self.losses),
+        )
 
     def render(self, result: SimilarityPanelResult):
         vp.similarity_matrix(result.predicted, result.target, loss=result.loss, fig=self.matrix_fig)
@@ -195,11 +232,16 @@ class SimilarityExplorer(Panel):
 
     def train(self):
         """Run ``steps`` gradient steps in the background, redrawing after each; returns the run."""
+
         def redraw(run, loss):
             self.update()
 
-        return self.start_background(self.gradient_steps(self.steps.value), total=self.steps.value, on_step=redraw,
-                                     on_finish=lambda run: self.update())
+        return self.start_background(
+            self.gradient_steps(self.steps.value),
+            total=self.steps.value,
+            on_step=redraw,
+            on_finish=lambda run: self.update(),
+        )
 
     def reset_patterns(self):
         """Stop any training and return to the original patterns."""

@@ -30,6 +30,7 @@ Example:
     >>> debugger.result.report['1'].n_saturated, debugger.result.report['3'], debugger.dead_layers
     (4, LayerReport(name='3', n_neurons=2, n_dead=2, n_saturated=0, mean_rate=0.0000), ['3'])
 """
+
 import html
 from typing import NamedTuple
 
@@ -124,20 +125,35 @@ class SpikeDebugger(Panel):
 
     _repr_fields = ("layer", "sample", "T", "N")
 
-    def __init__(self, net, inputs, *, layers=None, step_mode=None, dead_rate=0.0, saturated_rate=1.0,
-                 max_bytes=64 * 2 ** 20, canvas_cells=200_000, device=None, throttle_ms=50.0):
+    def __init__(
+        self,
+        net,
+        inputs,
+        *,
+        layers=None,
+        step_mode=None,
+        dead_rate=0.0,
+        saturated_rate=1.0,
+        max_bytes=64 * 2**20,
+        canvas_cells=200_000,
+        device=None,
+        throttle_ms=50.0,
+    ):
         owner = type(self).__name__
         if not isinstance(net, nn.Module):
             raise TypeError(f"{owner}: net must be a torch.nn.Module, got {describe(net)}")
         check_tensor(owner, "inputs", inputs, min_dim=2)
         if inputs.shape[0] == 0 or inputs.shape[1] == 0:
-            raise ValueError(f"{owner}: inputs must be [T, N, *] with T >= 1 and N >= 1, got shape "
-                             f"{list(inputs.shape)}")
+            raise ValueError(
+                f"{owner}: inputs must be [T, N, *] with T >= 1 and N >= 1, got shape {list(inputs.shape)}"
+            )
         if step_mode is not None:
             check_choice(owner, "step_mode", step_mode, ("s", "m"))
         if not 0.0 <= dead_rate < saturated_rate <= 1.0:
-            raise ValueError(f"{owner}: need 0 <= dead_rate < saturated_rate <= 1, got dead_rate={dead_rate!r}, "
-                             f"saturated_rate={saturated_rate!r}")
+            raise ValueError(
+                f"{owner}: need 0 <= dead_rate < saturated_rate <= 1, got dead_rate={dead_rate!r}, "
+                f"saturated_rate={saturated_rate!r}"
+            )
         super().__init__(device=device, throttle_ms=throttle_ms)
         self.net = net
         self.inputs = inputs.detach()
@@ -148,14 +164,30 @@ class SpikeDebugger(Panel):
         self._syncing = False
         style, wide = {"description_width": "90px"}, W.Layout(width="320px")
         self.layer = W.Dropdown(options=[], description="layer", style=style, layout=wide)
-        self.sample = W.IntSlider(value=0, min=0, max=inputs.shape[1] - 1, description="sample", style=style,
-                                  layout=wide)
-        self.dead_rate = W.FloatSlider(value=dead_rate, min=0.0, max=1.0, step=0.01, description="dead rate <=",
-                                       style=style, layout=wide, continuous_update=False)
+        self.sample = W.IntSlider(
+            value=0, min=0, max=inputs.shape[1] - 1, description="sample", style=style, layout=wide
+        )
+        self.dead_rate = W.FloatSlider(
+            value=dead_rate,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="dead rate <=",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        )
         self.all_layers = W.Checkbox(value=False, description="raster: every layer", indent=False)
-        self.saturated_rate = W.FloatSlider(value=saturated_rate, min=0.0, max=1.0, step=0.01,
-                                            description="saturated >=", style=style, layout=wide,
-                                            continuous_update=False)
+        self.saturated_rate = W.FloatSlider(
+            value=saturated_rate,
+            min=0.0,
+            max=1.0,
+            step=0.01,
+            description="saturated >=",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        )
         self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
         self.raster_fig.layout.update(width=640, height=380)
         self.canvas = CanvasRaster(height=360)
@@ -166,8 +198,10 @@ class SpikeDebugger(Panel):
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=380, height=380)
         self.table = W.HTML(value="", layout=W.Layout(width="640px"))  # long neuron lists wrap, not widen
-        self.set_controls([W.VBox([self.layer, self.sample, self.all_layers]),
-                           W.VBox([self.dead_rate, self.saturated_rate])], watch=False)
+        self.set_controls(
+            [W.VBox([self.layer, self.sample, self.all_layers]), W.VBox([self.dead_rate, self.saturated_rate])],
+            watch=False,
+        )
         for control in (self.layer, self.sample, self.all_layers):
             control.observe(self._on_selection, names="value")
         self.dead_rate.observe(self._on_thresholds, names="value")
@@ -216,8 +250,10 @@ class SpikeDebugger(Panel):
             reset_net(net)
             net.train(was_training)
         if not records:
-            raise ValueError(f"{type(self).__name__}: no spiking layer produced a record; name the layers to "
-                             f"probe with layers=[...] (names from net.named_modules())")
+            raise ValueError(
+                f"{type(self).__name__}: no spiking layer produced a record; name the layers to "
+                f"probe with layers=[...] (names from net.named_modules())"
+            )
         return records, dropped, output.detach().cpu()
 
     def analyse(self, records) -> tuple:
@@ -243,8 +279,7 @@ class SpikeDebugger(Panel):
             title = f"layer {name!r}, sample {sample}"
         self._render_raster(shown, title)
         vp.firing_rate_histogram(result.report[name].rates, fig=self.hist_fig)
-        vp.first_spike_map(_map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1,
-                           fig=self.first_fig)
+        vp.first_spike_map(_map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1, fig=self.first_fig)
         self.table.value = _report_table(result, name)
 
     def uses_canvas(self, shown: dict) -> bool:
@@ -300,8 +335,10 @@ class SpikeDebugger(Panel):
             return
         self.result = self.result._replace(report=report, first_spike=first_spike)
         if self.redraw():
-            self.set_status(f"report updated: dead rate <= {self.dead_rate.value:g}, "
-                            f"saturated rate >= {self.saturated_rate.value:g}")
+            self.set_status(
+                f"report updated: dead rate <= {self.dead_rate.value:g}, "
+                f"saturated rate >= {self.saturated_rate.value:g}"
+            )
 
 
 def _report_table(result: DebugResult, selected: str) -> str:
@@ -309,11 +346,17 @@ def _report_table(result: DebugResult, selected: str) -> str:
     head = ["layer", "neurons", "dead", "saturated", "mean rate", "steps dropped"]
     rows = []
     for name, r in result.report.items():
-        cells = [name, str(r.n_neurons), str(r.n_dead), str(r.n_saturated), f"{r.mean_rate:.4f}",
-                 str(result.dropped_steps[name])]
+        cells = [
+            name,
+            str(r.n_neurons),
+            str(r.n_dead),
+            str(r.n_saturated),
+            f"{r.mean_rate:.4f}",
+            str(result.dropped_steps[name]),
+        ]
         style = ' style="color:#b00020"' if r.n_dead == r.n_neurons or r.n_saturated == r.n_neurons else ""
         weight = "font-weight:bold;" if name == selected else ""
-        rows.append(f'<tr{style}>' + "".join(f'<td style="{weight}">{html.escape(c)}</td>' for c in cells) + "</tr>")
+        rows.append(f"<tr{style}>" + "".join(f'<td style="{weight}">{html.escape(c)}</td>' for c in cells) + "</tr>")
     r = result.report[selected]
     notes = []
     for label, index in (("dead", r.dead_index), ("saturated", r.saturated_index)):
@@ -322,5 +365,7 @@ def _report_table(result: DebugResult, selected: str) -> str:
         notes.append(f"{label} neurons of {html.escape(repr(selected), quote=False)}: {shown}{more}")
     header = "<tr>" + "".join(f"<th>{h}</th>" for h in head) + "</tr>"
     table_style = "font-family:monospace; border-collapse:separate; border-spacing:12px 2px"  # spaced columns
-    return (f'<table style="{table_style}">{header}{"".join(rows)}</table>'
-            f'<div style="font-family:monospace">{"<br>".join(notes)}</div>')
+    return (
+        f'<table style="{table_style}">{header}{"".join(rows)}</table>'
+        f'<div style="font-family:monospace">{"<br>".join(notes)}</div>'
+    )

@@ -28,6 +28,7 @@ Example:
     >>> panel.result, panel.result.optimizer_steps
     (TrainingResult(methods=('bptt', 'fptt', 'ottt'), updates=2, device='cpu'), {'bptt': 2, 'fptt': 12, 'ottt': 12})
 """
+
 import html
 import time
 from dataclasses import dataclass, field
@@ -123,9 +124,27 @@ class TrainingDashboard(Panel):
 
     _repr_fields = ("task", "methods", "T", "steps")
 
-    def __init__(self, task="digits", methods=METHODS, *, T=8, hidden=64, batch_size=32, lr=1e-2, alpha=0.5,
-                 steps=100, seed=0, x=None, labels=None, x_test=None, labels_test=None, encoding="poisson",
-                 redraw_s=0.25, device=None, blocking=False):
+    def __init__(
+        self,
+        task="digits",
+        methods=METHODS,
+        *,
+        T=8,
+        hidden=64,
+        batch_size=32,
+        lr=1e-2,
+        alpha=0.5,
+        steps=100,
+        seed=0,
+        x=None,
+        labels=None,
+        x_test=None,
+        labels_test=None,
+        encoding="poisson",
+        redraw_s=0.25,
+        device=None,
+        blocking=False,
+    ):
         owner = type(self).__name__
         if x is not None:
             task = CUSTOM
@@ -141,21 +160,60 @@ class TrainingDashboard(Panel):
         self.user_data = None if x is None else (x, labels, x_test, labels_test, encoding)
         self.redraw_s = float(redraw_s)
         style, wide = {"description_width": "70px"}, W.Layout(width="300px")
-        self.task = W.Dropdown(options=TASKS + ((CUSTOM,) if x is not None else ()), value=task,
-                               description="task", style=style, disabled=x is not None)
-        self.method_boxes = {m: W.Checkbox(value=m in methods, description=m.upper(), indent=False,
-                                           layout=W.Layout(width="80px")) for m in METHODS}
-        self.T = W.IntSlider(value=T, min=1, max=max(64, T), description="T", style=style, layout=wide,
-                             continuous_update=False)
-        self.hidden = W.IntSlider(value=hidden, min=1, max=max(512, hidden), description="hidden", style=style,
-                                  layout=wide, continuous_update=False)
-        self.batch_size = W.IntSlider(value=batch_size, min=1, max=max(256, batch_size), description="batch",
-                                      style=style, layout=wide, continuous_update=False)
-        self.lr = W.FloatLogSlider(value=lr, base=10, min=-5, max=0, description="lr", style=style, layout=wide,
-                                   readout_format=".1e", continuous_update=False)
-        self.alpha = W.FloatLogSlider(value=alpha, base=10, min=-3, max=2, description="FPTT alpha",
-                                      style={"description_width": "85px"}, layout=W.Layout(width="315px"),
-                                      readout_format=".2g", continuous_update=False)
+        self.task = W.Dropdown(
+            options=TASKS + ((CUSTOM,) if x is not None else ()),
+            value=task,
+            description="task",
+            style=style,
+            disabled=x is not None,
+        )
+        self.method_boxes = {
+            m: W.Checkbox(value=m in methods, description=m.upper(), indent=False, layout=W.Layout(width="80px"))
+            for m in METHODS
+        }
+        self.T = W.IntSlider(
+            value=T, min=1, max=max(64, T), description="T", style=style, layout=wide, continuous_update=False
+        )
+        self.hidden = W.IntSlider(
+            value=hidden,
+            min=1,
+            max=max(512, hidden),
+            description="hidden",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        )
+        self.batch_size = W.IntSlider(
+            value=batch_size,
+            min=1,
+            max=max(256, batch_size),
+            description="batch",
+            style=style,
+            layout=wide,
+            continuous_update=False,
+        )
+        self.lr = W.FloatLogSlider(
+            value=lr,
+            base=10,
+            min=-5,
+            max=0,
+            description="lr",
+            style=style,
+            layout=wide,
+            readout_format=".1e",
+            continuous_update=False,
+        )
+        self.alpha = W.FloatLogSlider(
+            value=alpha,
+            base=10,
+            min=-3,
+            max=2,
+            description="FPTT alpha",
+            style={"description_width": "85px"},
+            layout=W.Layout(width="315px"),
+            readout_format=".2g",
+            continuous_update=False,
+        )
         self.steps = W.IntText(value=steps, description="updates", style=style, layout=W.Layout(width="160px"))
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.start_button = W.Button(description="Start", button_style="success", layout=W.Layout(width="80px"))
@@ -167,9 +225,15 @@ class TrainingDashboard(Panel):
         for fig in (self.loss_fig, self.accuracy_fig):
             fig.layout.update(width=460, height=320)
         self.table = W.HTML(value="")
-        self.set_controls([W.VBox([self.task, W.HBox(list(self.method_boxes.values())), self.steps, self.seed]),
-                           W.VBox([self.T, self.hidden, self.batch_size]), W.VBox([self.lr, self.alpha]),
-                           W.VBox([self.start_button, self.pause_button])], watch=False)
+        self.set_controls(
+            [
+                W.VBox([self.task, W.HBox(list(self.method_boxes.values())), self.steps, self.seed]),
+                W.VBox([self.T, self.hidden, self.batch_size]),
+                W.VBox([self.lr, self.alpha]),
+                W.VBox([self.start_button, self.pause_button]),
+            ],
+            watch=False,
+        )
         self.set_figures([W.VBox([W.HBox([self.loss_fig, self.accuracy_fig]), self.table])])
         self._live = None
         self._last_draw = 0.0
@@ -200,14 +264,28 @@ class TrainingDashboard(Panel):
             if x_test is not None:
                 x_test, labels_test = x_test.to(device), labels_test.to(device)
         else:
-            x, labels, x_test, labels_test, encoding = _task_data(self.task.value, self.T.value, self.seed.value,
-                                                                  device)
+            x, labels, x_test, labels_test, encoding = _task_data(
+                self.task.value, self.T.value, self.seed.value, device
+            )
         n_classes = 1 + max(int(labels.max()), -1 if labels_test is None else int(labels_test.max()))
-        return {m: Trainer(m, x, labels, T=self.T.value, hidden=self.hidden.value,
-                           batch_size=min(self.batch_size.value, labels.shape[0]), lr=self.lr.value,
-                           alpha=self.alpha.value, seed=self.seed.value, encoding=encoding,
-                           n_classes=max(n_classes, 2), x_test=x_test, labels_test=labels_test)
-                for m in methods}
+        return {
+            m: Trainer(
+                m,
+                x,
+                labels,
+                T=self.T.value,
+                hidden=self.hidden.value,
+                batch_size=min(self.batch_size.value, labels.shape[0]),
+                lr=self.lr.value,
+                alpha=self.alpha.value,
+                seed=self.seed.value,
+                encoding=encoding,
+                n_classes=max(n_classes, 2),
+                x_test=x_test,
+                labels_test=labels_test,
+            )
+            for m in methods
+        }
 
     def _session(self, trainers):
         """A generator: one update of each trainer in turn, ``steps`` rounds; yields ``(method, metrics)``."""
@@ -237,10 +315,15 @@ class TrainingDashboard(Panel):
 
     def render(self, result: TrainingResult):
         names = {m: m.upper() for m in result.methods}
-        vp.training_curves({names[m]: result.loss[m] for m in result.methods}, xlabel="update", ylabel="loss",
-                           fig=self.loss_fig)
-        vp.training_curves({names[m]: result.accuracy[m] for m in result.methods}, xlabel="update",
-                           ylabel="training accuracy", fig=self.accuracy_fig)
+        vp.training_curves(
+            {names[m]: result.loss[m] for m in result.methods}, xlabel="update", ylabel="loss", fig=self.loss_fig
+        )
+        vp.training_curves(
+            {names[m]: result.accuracy[m] for m in result.methods},
+            xlabel="update",
+            ylabel="training accuracy",
+            fig=self.accuracy_fig,
+        )
         self.table.value = _table(result)
 
     def start(self):
@@ -255,8 +338,9 @@ class TrainingDashboard(Panel):
         self.pause_button.description = "Pause"
         self.start_button.disabled = True
         total = self.steps.value * len(trainers)
-        return self.start_background(self._session(trainers), total=total, on_step=self._on_step,
-                                     on_finish=self._on_finish)
+        return self.start_background(
+            self._session(trainers), total=total, on_step=self._on_step, on_finish=self._on_finish
+        )
 
     def toggle_pause(self):
         """Pause a running run, or resume a paused one."""
@@ -292,9 +376,15 @@ class _Live:
 
     def __init__(self, trainers, device):
         self.trainers = trainers
-        self.result = TrainingResult(tuple(trainers), device, *({m: [] for m in trainers} for _ in range(2)),
-                                     dict.fromkeys(trainers), dict.fromkeys(trainers, 0), dict.fromkeys(trainers, 0),
-                                     dict.fromkeys(trainers, 0.0))
+        self.result = TrainingResult(
+            tuple(trainers),
+            device,
+            *({m: [] for m in trainers} for _ in range(2)),
+            dict.fromkeys(trainers),
+            dict.fromkeys(trainers, 0),
+            dict.fromkeys(trainers, 0),
+            dict.fromkeys(trainers, 0.0),
+        )
         self.pending = []
         self.seconds = self.result.seconds
 
@@ -334,9 +424,16 @@ def _table(result: TrainingResult) -> str:
     speed = result.steps_per_second()
     for m in result.methods:
         losses, accuracies, test = result.loss[m], result.accuracy[m], result.test_accuracy[m]
-        cells = [m.upper(), str(len(losses)), str(result.optimizer_steps[m]), f"{speed[m]:.0f}",
-                 f"{losses[-1]:.3f}" if losses else "-", f"{accuracies[-1]:.2f}" if accuracies else "-",
-                 "-" if test is None else f"{test:.3f}", _bytes(result.peak_bytes[m])]
+        cells = [
+            m.upper(),
+            str(len(losses)),
+            str(result.optimizer_steps[m]),
+            f"{speed[m]:.0f}",
+            f"{losses[-1]:.3f}" if losses else "-",
+            f"{accuracies[-1]:.2f}" if accuracies else "-",
+            "-" if test is None else f"{test:.3f}",
+            _bytes(result.peak_bytes[m]),
+        ]
         rows.append("<tr>" + "".join(f"<td>{html.escape(c)}</td>" for c in cells) + "</tr>")
     header = "<tr>" + "".join(f"<th>{html.escape(h)}</th>" for h in head) + "</tr>"
     return f'<table style="font-family:monospace">{header}{"".join(rows)}</table>'

@@ -14,6 +14,7 @@ Example:
     >>> analysis.firing_rate(spikes).tolist(), analysis.first_spike_times(spikes).tolist()
     ([1.0, 0.0], [[0, -1]])
 """
+
 from .membrane import charged_potential
 from .rates import RATE_AXES, firing_rate, first_spike_times, spike_counts
 from .report import LayerReport, neuron_report

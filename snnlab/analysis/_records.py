@@ -1,4 +1,5 @@
 """Argument handling shared by the analysis functions: spike sequences and per-layer records."""
+
 from collections.abc import Mapping
 
 import torch
@@ -15,8 +16,9 @@ def check_spike_seq(owner: str, name: str, spike_seq) -> torch.Tensor:
     """Check ``spike_seq`` is a real tensor laid out ``[T, N, *]`` (at least 2-D)."""
     check_tensor(owner, name, spike_seq)
     if spike_seq.dim() < 2:
-        raise ValueError(f"{owner}: {name} must have shape [T, N, *] (at least 2 dimensions), "
-                         f"got shape {list(spike_seq.shape)}")
+        raise ValueError(
+            f"{owner}: {name} must have shape [T, N, *] (at least 2 dimensions), got shape {list(spike_seq.shape)}"
+        )
     if spike_seq.dtype.is_complex:
         raise TypeError(f"{owner}: {name} must be a real or bool tensor, got {describe(spike_seq)}")
     return spike_seq

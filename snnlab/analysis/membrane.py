@@ -19,6 +19,7 @@ Example:
     >>> charged_potential(node, x, node.v_seq).flatten().tolist()
     [0.6000000238418579, 1.2000000476837158, 0.30000001192092896]
 """
+
 import torch
 
 from .._checks import check_tensor
@@ -51,18 +52,22 @@ def charged_potential(node, x_seq, v_seq, v_init=None) -> torch.Tensor:
     """
     owner = "charged_potential"
     if not isinstance(node, BaseNode):
-        raise TypeError(f"{owner}: node must be a snnlab.neuron node (e.g. LIFNode()), "
-                        f"got an object of type {type(node).__name__}")
+        raise TypeError(
+            f"{owner}: node must be a snnlab.neuron node (e.g. LIFNode()), got an object of type {type(node).__name__}"
+        )
     memories = node.__dict__.get("_memories", {})
     if "v" not in memories:
-        raise TypeError(f"{owner}: node must keep its potential v as a memory (IF, LIF or PLIF nodes), "
-                        f"got a {type(node).__name__}, which keeps v elsewhere")
+        raise TypeError(
+            f"{owner}: node must keep its potential v as a memory (IF, LIF or PLIF nodes), "
+            f"got a {type(node).__name__}, which keeps v elsewhere"
+        )
     for name, value in (("x_seq", x_seq), ("v_seq", v_seq)):
         if check_tensor(owner, name, value, min_dim=1).shape[0] == 0:
             raise ValueError(f"{owner}: {name} must be [T, *] with T >= 1, got shape {list(value.shape)}")
     if x_seq.shape != v_seq.shape:
-        raise ValueError(f"{owner}: x_seq and v_seq must have the same shape, got {list(x_seq.shape)} and "
-                         f"{list(v_seq.shape)}")
+        raise ValueError(
+            f"{owner}: x_seq and v_seq must have the same shape, got {list(x_seq.shape)} and {list(v_seq.shape)}"
+        )
     if v_init is None:
         v_init = node._memories_rv.get("v", 0.0)
     with torch.no_grad():

@@ -13,6 +13,7 @@ Example:
     >>> firing_rate(torch.tensor([[[1., 0.]], [[1., 1.]]]), per='neuron').tolist()
     [1.0, 0.5]
 """
+
 import torch
 
 from .._checks import check_choice, check_int
@@ -116,8 +117,9 @@ def first_spike_times(spike_seq, never: int = -1) -> torch.Tensor:
     check_spike_seq("first_spike_times", "spike_seq", spike_seq)
     never = check_int("first_spike_times", "never", never)
     if spike_seq.shape[0] == 0:
-        raise ValueError(f"first_spike_times: spike_seq must have at least one time step, "
-                         f"got shape {list(spike_seq.shape)}")
+        raise ValueError(
+            f"first_spike_times: spike_seq must have at least one time step, got shape {list(spike_seq.shape)}"
+        )
     with torch.no_grad():
         first = first_spike_index(spike_seq.detach().movedim(0, -1))  # [N, *, T], True at the first spike
         fired = first.any(dim=-1)

@@ -12,6 +12,7 @@ Example:
     >>> neuron_report(torch.tensor([[[0., 1.]], [[0., 1.]]]))
     {'layer': LayerReport(name='layer', n_neurons=2, n_dead=1, n_saturated=1, mean_rate=0.5000)}
 """
+
 from dataclasses import dataclass, field
 
 import torch
@@ -60,8 +61,10 @@ class LayerReport:
     rates: torch.Tensor = field(default=None)
 
     def __repr__(self) -> str:
-        return (f"LayerReport(name={self.name!r}, n_neurons={self.n_neurons}, n_dead={self.n_dead}, "
-                f"n_saturated={self.n_saturated}, mean_rate={self.mean_rate:.4f})")
+        return (
+            f"LayerReport(name={self.name!r}, n_neurons={self.n_neurons}, n_dead={self.n_dead}, "
+            f"n_saturated={self.n_saturated}, mean_rate={self.mean_rate:.4f})"
+        )
 
 
 def neuron_report(records, dead_rate: float = 0.0, saturated_rate: float = 1.0) -> dict:
@@ -100,8 +103,9 @@ def neuron_report(records, dead_rate: float = 0.0, saturated_rate: float = 1.0) 
     dead_rate = check_real("neuron_report", "dead_rate", dead_rate)
     saturated_rate = check_real("neuron_report", "saturated_rate", saturated_rate)
     if not saturated_rate > dead_rate:
-        raise ValueError(f"neuron_report: saturated_rate must be greater than dead_rate={dead_rate!r}, "
-                         f"got {saturated_rate!r}")
+        raise ValueError(
+            f"neuron_report: saturated_rate must be greater than dead_rate={dead_rate!r}, got {saturated_rate!r}"
+        )
     records = as_records("neuron_report", records)
     reports = {}
     for name, seq in records.items():
@@ -109,6 +113,14 @@ def neuron_report(records, dead_rate: float = 0.0, saturated_rate: float = 1.0) 
         dead_index = torch.nonzero(rates <= dead_rate).flatten()
         saturated_index = torch.nonzero(rates >= saturated_rate).flatten()
         mean_rate = float(rates.mean()) if rates.numel() else float("nan")
-        reports[name] = LayerReport(name, rates.numel(), dead_index.numel(), saturated_index.numel(),
-                                    dead_index, saturated_index, mean_rate, rates)
+        reports[name] = LayerReport(
+            name,
+            rates.numel(),
+            dead_index.numel(),
+            saturated_index.numel(),
+            dead_index,
+            saturated_index,
+            mean_rate,
+            rates,
+        )
     return reports

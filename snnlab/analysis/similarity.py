@@ -9,6 +9,7 @@ Example:
     >>> similarity_matrices(torch.eye(2), torch.eye(2)).loss
     tensor(0.)
 """
+
 from typing import NamedTuple
 
 import torch

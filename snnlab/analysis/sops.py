@@ -23,6 +23,7 @@ Example:
     >>> synaptic_fan_out(torch.nn.Conv2d(2, 8, kernel_size=3, stride=2))
     18.0
 """
+
 import math
 
 import torch
@@ -53,8 +54,9 @@ def synaptic_fan_out(module: nn.Module) -> float:
         return float(module.out_features)
     if isinstance(module, (nn.Conv1d, nn.Conv2d, nn.Conv3d)):
         return module.out_channels / module.groups * math.prod(module.kernel_size) / math.prod(module.stride)
-    raise TypeError(f"synaptic_fan_out: module must be one of nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, "
-                    f"got {describe(module)}")
+    raise TypeError(
+        f"synaptic_fan_out: module must be one of nn.Linear, nn.Conv1d, nn.Conv2d, nn.Conv3d, got {describe(module)}"
+    )
 
 
 def _is_inside(name: str, ancestor: str) -> bool:
@@ -81,8 +83,10 @@ def _check_fits(name: str, module: nn.Module, source: str, seq: torch.Tensor):
         ok = len(per_step) == module.weight.dim() - 1 and per_step[0] == module.in_channels
         expected = f"[T, N, {module.in_channels}, ...] with {module.weight.dim() - 2} spatial dims"
     if not ok:
-        raise ValueError(f"synaptic_operations: spikes of {source!r} cannot feed layer {name!r}: "
-                         f"it expects {expected}, got shape {list(seq.shape)}")
+        raise ValueError(
+            f"synaptic_operations: spikes of {source!r} cannot feed layer {name!r}: "
+            f"it expects {expected}, got shape {list(seq.shape)}"
+        )
 
 
 def synaptic_operations(net: nn.Module, records, connections=None) -> dict:
@@ -122,15 +126,21 @@ def synaptic_operations(net: nn.Module, records, connections=None) -> dict:
     if connections is None:
         connections = _infer_connections(net, weighted, records)
     elif not isinstance(connections, dict):
-        raise TypeError(f"synaptic_operations: connections must be a dict of weighted layer name -> record "
-                        f"name, got {describe(connections)}")
+        raise TypeError(
+            f"synaptic_operations: connections must be a dict of weighted layer name -> record "
+            f"name, got {describe(connections)}"
+        )
     for layer, source in connections.items():
         if layer not in weighted:
-            raise ValueError(f"synaptic_operations: connections key must name a weighted layer of net "
-                             f"(one of {sorted(weighted)}), got {describe(layer)}")
+            raise ValueError(
+                f"synaptic_operations: connections key must name a weighted layer of net "
+                f"(one of {sorted(weighted)}), got {describe(layer)}"
+            )
         if source not in records:
-            raise ValueError(f"synaptic_operations: connections[{layer!r}] must name a record "
-                             f"(one of {sorted(records)}), got {describe(source)}")
+            raise ValueError(
+                f"synaptic_operations: connections[{layer!r}] must name a record "
+                f"(one of {sorted(records)}), got {describe(source)}"
+            )
         _check_fits(layer, weighted[layer], source, records[source])
     out = {}
     for layer, source in connections.items():

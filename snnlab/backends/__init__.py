@@ -10,6 +10,7 @@ Example:
     >>> 'torch' in backends.available_backends()
     True
 """
+
 import importlib
 import importlib.util
 

@@ -20,6 +20,7 @@ Example:
     >>> cfg.soft_reset
     False
 """
+
 from dataclasses import dataclass
 
 import torch

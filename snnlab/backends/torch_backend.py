@@ -79,8 +79,9 @@ class _MultiStep(torch.autograd.Function):
         k_tensor = isinstance(k, torch.Tensor)
         ctx.cfg, ctx.k_float, ctx.k_grad = cfg, (None if k_tensor else k), k_grad
         ctx.set_materialize_grads(False)  # an unused output's gradient stays None, not a zero tensor
-        ctx.save_for_backward(h_seq, v_init if k_grad else None, x_seq if (k_grad and cfg.decay_input) else None,
-                              k if k_tensor else None)
+        ctx.save_for_backward(
+            h_seq, v_init if k_grad else None, x_seq if (k_grad and cfg.decay_input) else None, k if k_tensor else None
+        )
         if v_seq is not None:
             return spike_seq, v_seq
         return spike_seq, v
@@ -118,13 +119,23 @@ class _MultiStep(torch.autograd.Function):
             else:
                 grad_v = carried
             sg = derivative(torch.sub(h, theta, out=shifted), cfg.alpha)
-            grad_h = dynamics.grad_through_fire_reset(grad_spike_seq[t], grad_v, h, sg, theta, v_reset,
-                                                      cfg.detach_reset, out=grad_h_seq[t], grad_v_scale=scale,
-                                                      scratch=scratch)
+            grad_h = dynamics.grad_through_fire_reset(
+                grad_spike_seq[t],
+                grad_v,
+                h,
+                sg,
+                theta,
+                v_reset,
+                cfg.detach_reset,
+                out=grad_h_seq[t],
+                grad_v_scale=scale,
+                scratch=scratch,
+            )
             del sg, grad_v
             if k_grad:
-                dh_dk = dynamics.d_charge_d_k(_previous_v(cfg, h_seq, v_init, t),
-                                              x_seq[t] if cfg.decay_input else None, cfg.decay_input, v_reset)
+                dh_dk = dynamics.d_charge_d_k(
+                    _previous_v(cfg, h_seq, v_init, t), x_seq[t] if cfg.decay_input else None, cfg.decay_input, v_reset
+                )
                 grad_k = dh_dk.mul_(grad_h) if grad_k is None else grad_k.addcmul_(grad_h, dh_dk)
             carried = grad_h if isinstance(dh_dv, float) else grad_h * dh_dv
         grad_v_init = None

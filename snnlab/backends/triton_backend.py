@@ -38,6 +38,7 @@ Example:
     (tensor([[0.], [0.], [0.], [0.]], device='cuda:0'),
      tensor([[0.4000], [0.6000], [0.7000], [0.7500]], device='cuda:0'))
 """
+
 import inspect
 import math
 import numbers
@@ -68,17 +69,20 @@ def _kernels():
     key = tk.interpreting()
     if key not in _launchers:
         if key:
-            _launchers[key] = {"forward": (tk.neuron_forward, _INTERPRET_BLOCK, None),
-                               "backward": (tk.neuron_backward, _INTERPRET_BLOCK, None)}
+            _launchers[key] = {
+                "forward": (tk.neuron_forward, _INTERPRET_BLOCK, None),
+                "backward": (tk.neuron_backward, _INTERPRET_BLOCK, None),
+            }
         else:
             import triton
 
             configs = [triton.Config({"BLOCK": b}, num_warps=w) for b, w in _GPU_CONFIGS]
             # the backward may write grad_x over h: the autotuner restores h after each trial run
             restore = {"forward": None, "backward": ["h_ptr"]}
-            _launchers[key] = {name: (fn, _SMALL_BLOCK, triton.autotune(configs, key=_tuning_key(fn),
-                                                                        restore_value=restore[name])(fn))
-                               for name, fn in (("forward", tk.neuron_forward), ("backward", tk.neuron_backward))}
+            _launchers[key] = {
+                name: (fn, _SMALL_BLOCK, triton.autotune(configs, key=_tuning_key(fn), restore_value=restore[name])(fn))
+                for name, fn in (("forward", tk.neuron_forward), ("backward", tk.neuron_backward))
+            }
     return _launchers[key]
 
 
@@ -105,8 +109,9 @@ def _launch(name, n, *args, **constexprs):
         plain[(_cdiv(n, block),)](*args, BLOCK=block, num_warps=4, enable_fp_fusion=False, **constexprs)
     else:
         key = (name, n, args[0].dtype, device.index, tuple(constexprs.items()))
-        _launch_tuned(tuned, plain, key, lambda meta: (_cdiv(n, meta["BLOCK"]),), args,
-                      dict(constexprs, enable_fp_fusion=False))
+        _launch_tuned(
+            tuned, plain, key, lambda meta: (_cdiv(n, meta["BLOCK"]),), args, dict(constexprs, enable_fp_fusion=False)
+        )
 
 
 def _launch_tuned(tuned, plain, key, grid, args, kwargs):
@@ -138,9 +143,15 @@ def _cdiv(a: int, b: int) -> int:
 def _statics(cfg: NeuronConfig, k_tensor, theta_tensor, n: int):
     """The compile-time switches shared by both kernels (``n``: neurons per step)."""
     shifted = cfg.v_reset is not None and cfg.v_reset != 0.0
-    return dict(CHARGE_LIF=cfg.charge == "lif", DECAY_INPUT=bool(cfg.decay_input), SHIFTED=shifted,
-                HARD_RESET=cfg.v_reset is not None, THETA_FROM_PTR=theta_tensor is not None,
-                K_FROM_PTR=k_tensor is not None, ROW_ALIGN=_row_align(n))
+    return dict(
+        CHARGE_LIF=cfg.charge == "lif",
+        DECAY_INPUT=bool(cfg.decay_input),
+        SHIFTED=shifted,
+        HARD_RESET=cfg.v_reset is not None,
+        THETA_FROM_PTR=theta_tensor is not None,
+        K_FROM_PTR=k_tensor is not None,
+        ROW_ALIGN=_row_align(n),
+    )
 
 
 def _row_align(n: int) -> int:
@@ -164,11 +175,27 @@ class _FusedMultiStep(torch.autograd.Function):
         r = 0.0 if cfg.v_reset is None else float(cfg.v_reset)
         statics = _statics(cfg, k_tensor, theta_tensor, N)
         if N > 0:
-            _launch("forward", N, x, v0, theta_tensor if theta_tensor is not None else x,
-                    k_tensor if k_tensor is not None else x, spike, h, v_out,
-                    T, N, theta_val, k_float, 1.0 - k_float, r,
-                    STORE_V_SEQ=bool(cfg.store_v_seq), STORE_H=bool(save_h),
-                    ROUND_H=x.dtype != torch.float32, **statics)
+            _launch(
+                "forward",
+                N,
+                x,
+                v0,
+                theta_tensor if theta_tensor is not None else x,
+                k_tensor if k_tensor is not None else x,
+                spike,
+                h,
+                v_out,
+                T,
+                N,
+                theta_val,
+                k_float,
+                1.0 - k_float,
+                r,
+                STORE_V_SEQ=bool(cfg.store_v_seq),
+                STORE_H=bool(save_h),
+                ROUND_H=x.dtype != torch.float32,
+                **statics,
+            )
         ctx.set_materialize_grads(False)
         ctx.cfg, ctx.k_float, ctx.theta_val, ctx.r, ctx.statics = cfg, k_float, theta_val, r, statics
         need_x = k_tensor is not None and cfg.decay_input and ctx.needs_input_grad[2]
@@ -197,19 +224,37 @@ class _FusedMultiStep(torch.autograd.Function):
         dummy = h
         if N > 0:
             alpha = float(cfg.alpha)
-            _launch("backward", N,
-                    grad_spike.contiguous() if grad_spike is not None else dummy,
-                    seq_grad.contiguous() if seq_grad is not None else dummy,
-                    last_grad.contiguous() if last_grad is not None else dummy,
-                    h, x if x is not None else dummy, v0,
-                    theta_tensor if theta_tensor is not None else dummy,
-                    k_tensor if k_tensor is not None else dummy,
-                    grad_x if grad_x is not None else dummy, grad_v0, parts if parts is not None else dummy,
-                    T, N, ctx.theta_val, ctx.k_float, 1.0 - ctx.k_float, ctx.r, alpha, math.pi / 2 * alpha,
-                    DETACH_RESET=bool(cfg.detach_reset), SURROGATE=_surrogate_switch(cfg.surrogate),
-                    HAS_GRAD_SPIKE=grad_spike is not None, HAS_GRAD_V_SEQ=seq_grad is not None,
-                    HAS_GRAD_V_LAST=last_grad is not None, STORE_GRAD_X=grad_x is not None,
-                    NEED_GRAD_K=bool(need_gk), **ctx.statics)
+            _launch(
+                "backward",
+                N,
+                grad_spike.contiguous() if grad_spike is not None else dummy,
+                seq_grad.contiguous() if seq_grad is not None else dummy,
+                last_grad.contiguous() if last_grad is not None else dummy,
+                h,
+                x if x is not None else dummy,
+                v0,
+                theta_tensor if theta_tensor is not None else dummy,
+                k_tensor if k_tensor is not None else dummy,
+                grad_x if grad_x is not None else dummy,
+                grad_v0,
+                parts if parts is not None else dummy,
+                T,
+                N,
+                ctx.theta_val,
+                ctx.k_float,
+                1.0 - ctx.k_float,
+                ctx.r,
+                alpha,
+                math.pi / 2 * alpha,
+                DETACH_RESET=bool(cfg.detach_reset),
+                SURROGATE=_surrogate_switch(cfg.surrogate),
+                HAS_GRAD_SPIKE=grad_spike is not None,
+                HAS_GRAD_V_SEQ=seq_grad is not None,
+                HAS_GRAD_V_LAST=last_grad is not None,
+                STORE_GRAD_X=grad_x is not None,
+                NEED_GRAD_K=bool(need_gk),
+                **ctx.statics,
+            )
         if need_gk:
             grad_k = parts.sum().to(k_tensor.dtype).reshape(k_tensor.shape)
         return grad_x, grad_v0 if need_gv0 else None, grad_k, None, None, None, None
@@ -238,8 +283,9 @@ def _threshold_tensor(theta, v_shape, device):
         if torch.broadcast_shapes(theta.shape, v_shape) != v_shape:
             raise RuntimeError
     except RuntimeError:
-        raise ValueError(f"{_OWNER}: cfg.v_threshold must broadcast to v of shape {list(v_shape)}, "
-                         f"got {describe(theta)}") from None
+        raise ValueError(
+            f"{_OWNER}: cfg.v_threshold must broadcast to v of shape {list(v_shape)}, got {describe(theta)}"
+        ) from None
     return theta.detach().to(torch.float32).expand(v_shape).contiguous().reshape(-1)
 
 
@@ -270,8 +316,10 @@ def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k=N
     if x_seq.shape[0] == 0:
         raise ValueError(f"{_OWNER}: x_seq must have T >= 1 steps, got shape {list(x_seq.shape)}")
     if v_init.shape != x_seq.shape[1:]:
-        raise ValueError(f"{_OWNER}: v_init must have shape {list(x_seq.shape[1:])} (x_seq.shape[1:]), "
-                         f"got shape {list(v_init.shape)}")
+        raise ValueError(
+            f"{_OWNER}: v_init must have shape {list(x_seq.shape[1:])} (x_seq.shape[1:]), "
+            f"got shape {list(v_init.shape)}"
+        )
     if v_init.dtype != x_seq.dtype:
         raise ValueError(f"{_OWNER}: v_init must have dtype {x_seq.dtype} like x_seq, got {v_init.dtype}")
     k_tensor, k_float = None, 0.0
@@ -290,7 +338,7 @@ def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k=N
         return torch_backend.multi_step(cfg, x_seq, v_init, k)
     device = _check_devices(x_seq, v_init=v_init, k=k_tensor)
     theta_tensor = _threshold_tensor(cfg.v_threshold, v_init.shape, device)
-    save_h = torch.is_grad_enabled() and (x_seq.requires_grad or v_init.requires_grad
-                                          or (k_tensor is not None and k_tensor.requires_grad))
-    return _FusedMultiStep.apply(x_seq.contiguous(), v_init.contiguous(), k_tensor, cfg, k_float, theta_tensor,
-                                 save_h)
+    save_h = torch.is_grad_enabled() and (
+        x_seq.requires_grad or v_init.requires_grad or (k_tensor is not None and k_tensor.requires_grad)
+    )
+    return _FusedMultiStep.apply(x_seq.contiguous(), v_init.contiguous(), k_tensor, cfg, k_float, theta_tensor, save_h)

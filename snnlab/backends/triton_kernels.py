@@ -19,6 +19,7 @@ Example:
     >>> importlib.util.find_spec("triton") is not None  # this module needs triton installed
     True
 """
+
 import os
 
 import triton
@@ -58,8 +59,7 @@ def _leak(k_val, one_minus_k_val, k_ptr, K_FROM_PTR: tl.constexpr):
 
 
 @triton.jit
-def _charge(v, x, k, one_minus_k, r, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
-            SHIFTED: tl.constexpr):
+def _charge(v, x, k, one_minus_k, r, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr, SHIFTED: tl.constexpr):
     # dynamics.charge_if / charge_lif; SHIFTED means v_reset is a float other than 0.
     if CHARGE_LIF:
         if DECAY_INPUT:
@@ -130,12 +130,32 @@ def _lanes_lt(a, b, BLOCK: tl.constexpr):
 
 
 @triton.jit(do_not_specialize=["T"])
-def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
-                   T, N, theta_val, k_val, one_minus_k_val, r,
-                   BLOCK: tl.constexpr, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
-                   SHIFTED: tl.constexpr, HARD_RESET: tl.constexpr, THETA_FROM_PTR: tl.constexpr,
-                   K_FROM_PTR: tl.constexpr, STORE_V_SEQ: tl.constexpr, STORE_H: tl.constexpr,
-                   ROUND_H: tl.constexpr, ROW_ALIGN: tl.constexpr):
+def neuron_forward(
+    x_ptr,
+    v0_ptr,
+    theta_ptr,
+    k_ptr,
+    spike_ptr,
+    h_ptr,
+    v_ptr,
+    T,
+    N,
+    theta_val,
+    k_val,
+    one_minus_k_val,
+    r,
+    BLOCK: tl.constexpr,
+    CHARGE_LIF: tl.constexpr,
+    DECAY_INPUT: tl.constexpr,
+    SHIFTED: tl.constexpr,
+    HARD_RESET: tl.constexpr,
+    THETA_FROM_PTR: tl.constexpr,
+    K_FROM_PTR: tl.constexpr,
+    STORE_V_SEQ: tl.constexpr,
+    STORE_H: tl.constexpr,
+    ROUND_H: tl.constexpr,
+    ROW_ALIGN: tl.constexpr,
+):
     """The whole sequence forward: charge, fire, reset for t = 0..T-1 (see module docstring)."""
     pid = tl.program_id(0)
     offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)
@@ -152,8 +172,7 @@ def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
         idx = _row(t, N, offs, ROW_ALIGN)
         x = x_next.to(tl.float32)
         # issue the next step's load now, so its latency overlaps this step's work and stores
-        x_next = tl.load(x_ptr + _row(t + 1, N, offs, ROW_ALIGN), mask=mask & _lanes_lt(t + 1, T, BLOCK),
-                         other=0.0)
+        x_next = tl.load(x_ptr + _row(t + 1, N, offs, ROW_ALIGN), mask=mask & _lanes_lt(t + 1, T, BLOCK), other=0.0)
         h = _charge(v, x, k, one_minus_k, r, CHARGE_LIF, DECAY_INPUT, SHIFTED)
         if ROUND_H:
             # 16-bit storage: decide the spike on the stored value, so backward sees the same h.
@@ -170,15 +189,42 @@ def neuron_forward(x_ptr, v0_ptr, theta_ptr, k_ptr, spike_ptr, h_ptr, v_ptr,
 
 
 @triton.jit(do_not_specialize=["T"])
-def neuron_backward(grad_spike_ptr, grad_v_seq_ptr, grad_v_last_ptr, h_ptr, x_ptr, v0_ptr,
-                    theta_ptr, k_ptr, grad_x_ptr, grad_v0_ptr, grad_k_part_ptr,
-                    T, N, theta_val, k_val, one_minus_k_val, r, alpha, c,
-                    BLOCK: tl.constexpr, CHARGE_LIF: tl.constexpr, DECAY_INPUT: tl.constexpr,
-                    SHIFTED: tl.constexpr, HARD_RESET: tl.constexpr, DETACH_RESET: tl.constexpr,
-                    SURROGATE: tl.constexpr, THETA_FROM_PTR: tl.constexpr, K_FROM_PTR: tl.constexpr,
-                    HAS_GRAD_SPIKE: tl.constexpr, HAS_GRAD_V_SEQ: tl.constexpr,
-                    HAS_GRAD_V_LAST: tl.constexpr, STORE_GRAD_X: tl.constexpr, NEED_GRAD_K: tl.constexpr,
-                    ROW_ALIGN: tl.constexpr):
+def neuron_backward(
+    grad_spike_ptr,
+    grad_v_seq_ptr,
+    grad_v_last_ptr,
+    h_ptr,
+    x_ptr,
+    v0_ptr,
+    theta_ptr,
+    k_ptr,
+    grad_x_ptr,
+    grad_v0_ptr,
+    grad_k_part_ptr,
+    T,
+    N,
+    theta_val,
+    k_val,
+    one_minus_k_val,
+    r,
+    alpha,
+    c,
+    BLOCK: tl.constexpr,
+    CHARGE_LIF: tl.constexpr,
+    DECAY_INPUT: tl.constexpr,
+    SHIFTED: tl.constexpr,
+    HARD_RESET: tl.constexpr,
+    DETACH_RESET: tl.constexpr,
+    SURROGATE: tl.constexpr,
+    THETA_FROM_PTR: tl.constexpr,
+    K_FROM_PTR: tl.constexpr,
+    HAS_GRAD_SPIKE: tl.constexpr,
+    HAS_GRAD_V_SEQ: tl.constexpr,
+    HAS_GRAD_V_LAST: tl.constexpr,
+    STORE_GRAD_X: tl.constexpr,
+    NEED_GRAD_K: tl.constexpr,
+    ROW_ALIGN: tl.constexpr,
+):
     """The whole sequence backward for t = T-1..0, carrying dL/dv; per-neuron grad_k partial sums."""
     pid = tl.program_id(0)
     offs = pid.to(tl.int64) * BLOCK + tl.arange(0, BLOCK)

@@ -19,6 +19,7 @@ Example:
     tensor([[False,  True, False],
             [False, False, False]], device='cuda:0')
 """
+
 import torch
 
 from .._checks import check_tensor

@@ -14,6 +14,7 @@ Example:
     >>> functional.multi_step_forward(torch.ones(2, 3), torch.nn.Identity()).shape
     torch.Size([2, 3])
 """
+
 from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
 from .fusion import (
     fuse_convbn2d,

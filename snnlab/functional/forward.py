@@ -14,6 +14,7 @@ Example:
     >>> seq_to_ann_forward(x_seq, torch.nn.Flatten()).shape
     torch.Size([3, 2, 4])
 """
+
 import operator
 from collections.abc import Callable, Sequence
 
@@ -32,7 +33,9 @@ def _check_modules(owner: str, name: str, modules):
             if not callable(m):
                 raise TypeError(f"{owner}: {name}[{i}] must be callable, got {describe(m)}")
     elif not callable(modules):
-        raise TypeError(f"{owner}: {name} must be a module, a callable or a list/tuple of them, got {describe(modules)}")
+        raise TypeError(
+            f"{owner}: {name} must be a module, a callable or a list/tuple of them, got {describe(modules)}"
+        )
     return modules
 
 
@@ -45,7 +48,9 @@ def _apply(modules, x: torch.Tensor) -> torch.Tensor:
     return modules(x)
 
 
-def multi_step_forward(x_seq: torch.Tensor, single_step_module: nn.Module | Sequence[Callable] | Callable) -> torch.Tensor:
+def multi_step_forward(
+    x_seq: torch.Tensor, single_step_module: nn.Module | Sequence[Callable] | Callable
+) -> torch.Tensor:
     """Run a single-step module (or a list/tuple of them, in order) on every ``x_seq[t]`` and stack.
 
     State carried by the module (e.g. a neuron's membrane potential) accumulates from one step to the
@@ -76,7 +81,9 @@ def multi_step_forward(x_seq: torch.Tensor, single_step_module: nn.Module | Sequ
     return torch.stack([_apply(single_step_module, x_seq[t]) for t in range(T)])
 
 
-def chunk_multi_step_forward(split_size: int | Sequence[int], x_seq: torch.Tensor, multi_step_module: Callable) -> torch.Tensor:
+def chunk_multi_step_forward(
+    split_size: int | Sequence[int], x_seq: torch.Tensor, multi_step_module: Callable
+) -> torch.Tensor:
     """Feed ``x_seq`` to a multi-step module in chunks of ``split_size`` steps and concatenate.
 
     The module's state is not reset between chunks, so the result equals one call on the whole
@@ -104,13 +111,19 @@ def chunk_multi_step_forward(split_size: int | Sequence[int], x_seq: torch.Tenso
         for s in split_size:
             s = _as_int(s)
             if s is None or s <= 0:
-                raise ValueError(f"{owner}: split_size must be a positive int or a list of positive ints, got {split_size!r}")
+                raise ValueError(
+                    f"{owner}: split_size must be a positive int or a list of positive ints, got {split_size!r}"
+                )
             sizes.append(s)
         if sum(sizes) != T:
-            raise ValueError(f"{owner}: the chunk lengths in split_size must sum to T={T}, got {split_size!r} (sum {sum(sizes)})")
+            raise ValueError(
+                f"{owner}: the chunk lengths in split_size must sum to T={T}, got {split_size!r} (sum {sum(sizes)})"
+            )
         split_size = sizes
     elif _as_int(split_size) is None:
-        raise TypeError(f"{owner}: split_size must be a positive int or a list of positive ints, got {describe(split_size)}")
+        raise TypeError(
+            f"{owner}: split_size must be a positive int or a list of positive ints, got {describe(split_size)}"
+        )
     elif _as_int(split_size) <= 0:
         raise ValueError(f"{owner}: split_size must be a positive int, got {split_size}")
     else:
@@ -128,7 +141,9 @@ def _as_int(value):
         return None
 
 
-def seq_to_ann_forward(x_seq: torch.Tensor, stateless_module: nn.Module | Sequence[Callable] | Callable) -> torch.Tensor:
+def seq_to_ann_forward(
+    x_seq: torch.Tensor, stateless_module: nn.Module | Sequence[Callable] | Callable
+) -> torch.Tensor:
     """Apply stateless module(s) to all time steps at once by folding time into the batch dimension.
 
     ``x_seq`` is reshaped to ``[T * N, *]``, passed through the module (or a list/tuple of them, in

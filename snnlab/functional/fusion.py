@@ -14,6 +14,7 @@ Example:
     >>> fuse_convbn2d(conv, bn).bias.shape
     torch.Size([3])
 """
+
 import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -48,8 +49,9 @@ def _check_bn(owner: str, conv2d, bn2d, *, need_running_stats: bool = True) -> N
     if need_running_stats and (bn2d.running_mean is None or bn2d.running_var is None):
         raise ValueError(f"{owner}: bn2d must track running statistics, got a BatchNorm with track_running_stats=False")
     if bn2d.num_features != conv2d.out_channels:
-        raise ValueError(f"{owner}: bn2d.num_features must equal conv2d.out_channels={conv2d.out_channels}, "
-                         f"got {bn2d.num_features}")
+        raise ValueError(
+            f"{owner}: bn2d.num_features must equal conv2d.out_channels={conv2d.out_channels}, got {bn2d.num_features}"
+        )
 
 
 def _scaled(owner: str, name: str, t: torch.Tensor, k, b) -> torch.Tensor:
@@ -60,8 +62,10 @@ def _scaled(owner: str, name: str, t: torch.Tensor, k, b) -> torch.Tensor:
     if b is not None:
         out = out + b
     if out.shape != t.shape:
-        raise ValueError(f"{owner}: k and b must broadcast to the shape {list(t.shape)} of {name}, "
-                         f"got a result of shape {list(out.shape)}")
+        raise ValueError(
+            f"{owner}: k and b must broadcast to the shape {list(t.shape)} of {name}, "
+            f"got a result of shape {list(out.shape)}"
+        )
     return out
 
 
@@ -200,9 +204,15 @@ def fuse_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d) -> nn.Conv2d:
     _check_conv(owner, conv2d)
     _check_bn(owner, conv2d, bn2d)
     fused = nn.Conv2d(
-        in_channels=conv2d.in_channels, out_channels=conv2d.out_channels, kernel_size=conv2d.kernel_size,
-        stride=conv2d.stride, padding=conv2d.padding, dilation=conv2d.dilation, groups=conv2d.groups,
-        bias=True, padding_mode=conv2d.padding_mode,
+        in_channels=conv2d.in_channels,
+        out_channels=conv2d.out_channels,
+        kernel_size=conv2d.kernel_size,
+        stride=conv2d.stride,
+        padding=conv2d.padding,
+        dilation=conv2d.dilation,
+        groups=conv2d.groups,
+        bias=True,
+        padding_mode=conv2d.padding_mode,
     )
     fused.weight.data = fused_conv2d_weight_of_convbn2d(conv2d, bn2d)
     fused.bias.data = fused_conv2d_bias_of_convbn2d(conv2d, bn2d)

@@ -8,6 +8,7 @@ Example:
     >>> from snnlab.functional.init import kaiming_normal_conv_linear_weight
     >>> kaiming_normal_conv_linear_weight(torch.nn.Sequential(torch.nn.Linear(4, 2)))
 """
+
 import math
 
 import torch.nn as nn

@@ -13,6 +13,7 @@ Example:
     >>> kernel_dot_product(torch.eye(2), torch.ones(3, 2)).shape
     torch.Size([2, 3])
 """
+
 import numbers
 
 import torch
@@ -41,10 +42,14 @@ def _kernel_parameter(owner: str, kernel: str, args: tuple):
     if kernel == "linear":
         return None
     if len(args) == 0:
-        raise TypeError(f"{owner}: the '{kernel}' kernel needs {KERNEL_PARAMETERS[kernel]} as an extra positional argument, got none")
+        raise TypeError(
+            f"{owner}: the '{kernel}' kernel needs {KERNEL_PARAMETERS[kernel]} as an extra positional argument, got none"
+        )
     p = args[0]
     if isinstance(p, bool) or not isinstance(p, (numbers.Real, torch.Tensor)):
-        raise TypeError(f"{owner}: {KERNEL_PARAMETERS[kernel]} of the '{kernel}' kernel must be a real number or a tensor, got {describe(p)}")
+        raise TypeError(
+            f"{owner}: {KERNEL_PARAMETERS[kernel]} of the '{kernel}' kernel must be a real number or a tensor, got {describe(p)}"
+        )
     if kernel == "gaussian" and bool((torch.as_tensor(p) <= 0).any()):
         raise ValueError(f"{owner}: sigma of the 'gaussian' kernel must be positive, got {describe(p)}")
     return p
@@ -86,7 +91,9 @@ def kernel_dot_product(x: torch.Tensor, y: torch.Tensor, kernel: str = "linear",
         if t.dim() != 2:
             raise ValueError(f"{owner}: {name} must be a 2-D tensor [rows, features], got shape {list(t.shape)}")
     if x.shape[1] != y.shape[1]:
-        raise ValueError(f"{owner}: x and y must have the same number of features, got shapes {list(x.shape)} and {list(y.shape)}")
+        raise ValueError(
+            f"{owner}: x and y must have the same number of features, got shapes {list(x.shape)} and {list(y.shape)}"
+        )
     if x.dtype != y.dtype:
         raise TypeError(f"{owner}: x and y must have the same dtype, got {x.dtype} and {y.dtype}")
     xy = x.mm(y.t())
@@ -99,8 +106,11 @@ def kernel_dot_product(x: torch.Tensor, y: torch.Tensor, kernel: str = "linear",
     # gaussian: ||x_i - y_j||^2 = |x_i|^2 + |y_j|^2 - 2 x_i . y_j, with broadcast norms (no copies)
     x2 = x.square().sum(dim=1)
     y2 = y.square().sum(dim=1)
-    d_xy = torch.addmm(x2.unsqueeze(1) + y2.unsqueeze(0), x, y.t(), alpha=-2) if xy.is_floating_point() \
+    d_xy = (
+        torch.addmm(x2.unsqueeze(1) + y2.unsqueeze(0), x, y.t(), alpha=-2)
+        if xy.is_floating_point()
         else x2.unsqueeze(1) + y2.unsqueeze(0) - 2 * xy
+    )
     return torch.exp(-d_xy.clamp_min(0) / (2 * p * p))
 
 
@@ -155,14 +165,17 @@ def target_similarity(labels: torch.Tensor) -> torch.Tensor:
     owner = "target_similarity"
     check_tensor(owner, "labels", labels)
     if labels.dim() != 2:
-        raise ValueError(f"{owner}: labels must be multi-hot of shape [N, C], got shape {list(labels.shape)} "
-                         "(class indices can be converted with torch.nn.functional.one_hot)")
+        raise ValueError(
+            f"{owner}: labels must be multi-hot of shape [N, C], got shape {list(labels.shape)} "
+            "(class indices can be converted with torch.nn.functional.one_hot)"
+        )
     labels = labels.float()
     return labels.mm(labels.t()).clamp_max(1)
 
 
-def spike_similar_loss(spikes: torch.Tensor, labels: torch.Tensor, kernel_type: str = "linear",
-                       loss_type: str = "mse", *args) -> torch.Tensor:
+def spike_similar_loss(
+    spikes: torch.Tensor, labels: torch.Tensor, kernel_type: str = "linear", loss_type: str = "mse", *args
+) -> torch.Tensor:
     """Loss between how similar the spike patterns are and how similar their labels are.
 
     ``predicted_similarity(spikes, kernel_type, *args)`` is compared with ``target_similarity(labels)``
@@ -190,8 +203,10 @@ def spike_similar_loss(spikes: torch.Tensor, labels: torch.Tensor, kernel_type: 
     check_tensor(owner, "spikes", spikes, min_dim=2)
     check_tensor(owner, "labels", labels)
     if labels.dim() != 2 or labels.shape[0] != spikes.shape[0]:
-        raise ValueError(f"{owner}: labels must be multi-hot of shape [N, C] with N={spikes.shape[0]} (the batch "
-                         f"size of spikes), got shape {list(labels.shape)}")
+        raise ValueError(
+            f"{owner}: labels must be multi-hot of shape [N, C] with N={spikes.shape[0]} (the batch "
+            f"size of spikes), got shape {list(labels.shape)}"
+        )
     sim_p = predicted_similarity(spikes, kernel_type, *args)
     sim = target_similarity(labels)
     if loss_type == "mse":
@@ -200,8 +215,10 @@ def spike_similar_loss(spikes: torch.Tensor, labels: torch.Tensor, kernel_type: 
         return F.l1_loss(sim_p, sim)
     tol = max(_BCE_TOLERANCE, 8 * torch.finfo(sim_p.dtype).eps)
     if bool(((sim_p < -tol) | (sim_p > 1 + tol) | sim_p.isnan()).any()):
-        raise ValueError(f"{owner}: loss_type 'bce' needs similarities in [0, 1], but the '{kernel_type}' kernel gave "
-                         f"values in [{float(sim_p.min()):.6g}, {float(sim_p.max()):.6g}]; use 'mse' or 'l1'")
+        raise ValueError(
+            f"{owner}: loss_type 'bce' needs similarities in [0, 1], but the '{kernel_type}' kernel gave "
+            f"values in [{float(sim_p.min()):.6g}, {float(sim_p.max()):.6g}]; use 'mse' or 'l1'"
+        )
     return F.binary_cross_entropy(sim_p.clamp(0, 1), sim.to(sim_p.dtype))
 
 
@@ -232,17 +249,22 @@ def temporal_efficient_training_cross_entropy(x_seq: torch.Tensor, target: torch
         raise ValueError(f"{owner}: x_seq must have at least one time step, got shape {list(x_seq.shape)}")
     expected = [N] + list(x_seq.shape[3:])
     if target.is_floating_point() or target.is_complex() or target.dtype == torch.bool:
-        raise TypeError(f"{owner}: target must hold integer class indices of shape {expected}, got {describe(target)} "
-                        "(probability targets are not supported)")
+        raise TypeError(
+            f"{owner}: target must hold integer class indices of shape {expected}, got {describe(target)} "
+            "(probability targets are not supported)"
+        )
     if list(target.shape) != expected:
-        raise ValueError(f"{owner}: target must have shape {expected} for x_seq of shape {list(x_seq.shape)} "
-                         f"([T, N, C, *] -> [N, *]), got shape {list(target.shape)}")
+        raise ValueError(
+            f"{owner}: target must have shape {expected} for x_seq of shape {list(x_seq.shape)} "
+            f"([T, N, C, *] -> [N, *]), got shape {list(target.shape)}"
+        )
     target_seq = target.long().repeat(T, *([1] * (target.dim() - 1)))  # [T * N, *], time-major like x_seq
     return F.cross_entropy(x_seq.flatten(0, 1), target_seq)
 
 
-def set_threshold_margin(output_layer, label_one_hot: torch.Tensor, eval_threshold=1.0, threshold0=0.9,
-                         threshold1=1.1) -> None:
+def set_threshold_margin(
+    output_layer, label_one_hot: torch.Tensor, eval_threshold=1.0, threshold0=0.9, threshold1=1.1
+) -> None:
     """Give the output neurons a class-dependent threshold while training, a common one at evaluation.
 
     In training mode, ``output_layer.v_threshold`` becomes a tensor shaped like ``label_one_hot``:

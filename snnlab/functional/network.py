@@ -21,6 +21,7 @@ Example:
     >>> _ = net(torch.ones(2)); reset_net(net); net[0].count
     0.0
 """
+
 import logging
 
 import torch.nn as nn
@@ -35,9 +36,13 @@ logger = logging.getLogger(__name__)
 STEP_MODES = ("s", "m")
 # Containers whose children keep their own step mode (the time-last variants are included if they exist).
 _KEEP_STEP_MODE = (
-    "StepModeContainer", "MultiStepContainer", "SeqToANNContainer",
-    "ElementWiseRecurrentContainer", "LinearRecurrentContainer",
-    "TLastMultiStepContainer", "TLastSeqToANNContainer",
+    "StepModeContainer",
+    "MultiStepContainer",
+    "SeqToANNContainer",
+    "ElementWiseRecurrentContainer",
+    "LinearRecurrentContainer",
+    "TLastMultiStepContainer",
+    "TLastSeqToANNContainer",
 )
 
 
@@ -157,8 +162,10 @@ def set_step_mode(net: nn.Module, step_mode: str) -> None:
             stack.extend(reversed(list(m.children())))
     for m in targets:
         if isinstance(m, StepModule) and step_mode not in m.supported_step_mode():
-            raise ValueError(f"{owner}: {m._get_name()} supports step_mode in {tuple(m.supported_step_mode())} only, "
-                             f"got {step_mode!r}; nothing was changed")
+            raise ValueError(
+                f"{owner}: {m._get_name()} supports step_mode in {tuple(m.supported_step_mode())} only, "
+                f"got {step_mode!r}; nothing was changed"
+            )
     for m in targets:
         if not isinstance(m, StepModule):
             logger.warning(f"Trying to set the step mode for {m}, which is not snnlab.base.StepModule")
@@ -201,5 +208,7 @@ def set_backend(net: nn.Module, backend: str, instance=(nn.Module,)) -> None:
             m.backend = backend
         else:
             mode = getattr(m, "step_mode", None) if _has_step_mode(m) else None
-            logger.warning(f"{m} does not support backend={backend!r} in step_mode={mode!r} (supported: {supported}). "
-                           f"It will still use backend={m.backend!r}.")
+            logger.warning(
+                f"{m} does not support backend={backend!r} in step_mode={mode!r} (supported: {supported}). "
+                f"It will still use backend={m.backend!r}."
+            )

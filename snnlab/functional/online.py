@@ -15,6 +15,7 @@ Example:
     >>> [w.shape for w in fptt_online_training_init_w_ra(torch.optim.SGD(net.parameters(), lr=0.1))]
     [torch.Size([1, 2]), torch.Size([1])]
 """
+
 import contextlib
 import copy
 from collections.abc import Callable
@@ -91,8 +92,15 @@ def _restore_on_error(model: nn.Module, params: list):
         raise
 
 
-def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_seq: torch.Tensor,
-                         target_seq: torch.Tensor, f_loss_t: Callable, alpha: float, w_ra: list) -> None:
+def fptt_online_training(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x_seq: torch.Tensor,
+    target_seq: torch.Tensor,
+    f_loss_t: Callable,
+    alpha: float,
+    w_ra: list,
+) -> None:
     """Train a single-step ``model`` on one sequence with FPTT, one optimizer step per time step.
 
     At step ``t`` the loss ``f_loss_t(model(x_seq[t]), target_seq[t])`` plus
@@ -136,14 +144,18 @@ def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
         raise TypeError(f"{owner}: f_loss_t must be callable, got {describe(f_loss_t)}")
     alpha = check_real(owner, "alpha", alpha, greater_than=0)
     if not isinstance(w_ra, list) or len(w_ra) != len(params):
-        raise ValueError(f"{owner}: w_ra must be a list with one tensor per optimizer parameter ({len(params)}), "
-                         f"got {describe(w_ra) if not isinstance(w_ra, list) else f'a list of {len(w_ra)}'}")
+        raise ValueError(
+            f"{owner}: w_ra must be a list with one tensor per optimizer parameter ({len(params)}), "
+            f"got {describe(w_ra) if not isinstance(w_ra, list) else f'a list of {len(w_ra)}'}"
+        )
     for i, (w, r) in enumerate(zip(params, w_ra)):
         if not isinstance(r, torch.Tensor) or r.shape != w.shape:
             raise ValueError(f"{owner}: w_ra[{i}] must be a tensor of shape {list(w.shape)}, got {describe(r)}")
         if not w.requires_grad:
-            raise ValueError(f"{owner}: optimizer parameter {i} (shape {list(w.shape)}) does not require grad; "
-                             "remove frozen parameters from the optimizer")
+            raise ValueError(
+                f"{owner}: optimizer parameter {i} (shape {list(w.shape)}) does not require grad; "
+                "remove frozen parameters from the optimizer"
+            )
 
     g_prev: list = [0.0] * len(params)
     for t in range(T):
@@ -163,8 +175,10 @@ def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
             f_loss_t(model(x_seq[t]), target_seq[t]).backward()
             missing = [i for i, w in enumerate(params) if w.grad is None]
             if missing:
-                raise ValueError(f"{owner}: the loss of step {t} gives no gradient to optimizer parameter(s) {missing}; "
-                                 "every optimized parameter must take part in the loss")
+                raise ValueError(
+                    f"{owner}: the loss of step {t} gives no gradient to optimizer parameter(s) {missing}; "
+                    "every optimized parameter must take part in the loss"
+                )
             with torch.no_grad():
                 for i, w in enumerate(params):
                     g_prev[i] = w.grad.detach().clone()
@@ -174,8 +188,14 @@ def fptt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
             m._memories = state
 
 
-def ottt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_seq: torch.Tensor,
-                         target_seq: torch.Tensor, f_loss_t: Callable, online: bool) -> tuple[torch.Tensor, torch.Tensor]:
+def ottt_online_training(
+    model: nn.Module,
+    optimizer: torch.optim.Optimizer,
+    x_seq: torch.Tensor,
+    target_seq: torch.Tensor,
+    f_loss_t: Callable,
+    online: bool,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Train a single-step ``model`` on batch-first sequences with OTTT / SLTT.
 
     For each time step the loss ``f_loss_t(y_t, target_seq[:, t])`` is back-propagated, then the
@@ -217,10 +237,14 @@ def ottt_online_training(model: nn.Module, optimizer: torch.optim.Optimizer, x_s
     check_bool(owner, "online", online)
     N, T = x_seq.shape[0], x_seq.shape[1]
     if T == 0:
-        raise ValueError(f"{owner}: x_seq must have at least one time step (batch-first [N, T, *]), got shape {list(x_seq.shape)}")
+        raise ValueError(
+            f"{owner}: x_seq must have at least one time step (batch-first [N, T, *]), got shape {list(x_seq.shape)}"
+        )
     if tuple(target_seq.shape[:2]) != (N, T):
-        raise ValueError(f"{owner}: target_seq must be batch-first [N, T, *] with N={N}, T={T} like x_seq, "
-                         f"got shape {list(target_seq.shape)}")
+        raise ValueError(
+            f"{owner}: target_seq must be batch-first [N, T, *] with N={N}, T={T} like x_seq, "
+            f"got shape {list(target_seq.shape)}"
+        )
     x_seq = x_seq.transpose(0, 1)
     target_seq = target_seq.transpose(0, 1)
     batch_loss = None

@@ -10,6 +10,7 @@ Example:
     >>> delay(torch.tensor([1., 2., 3.]), 1).tolist()
     [0.0, 1.0, 2.0]
 """
+
 import torch
 import torch.nn.functional as F
 

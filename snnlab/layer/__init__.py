@@ -17,6 +17,7 @@ Example:
     >>> net(torch.zeros(5, 2, 3, 4)).shape
     torch.Size([5, 2, 3])
 """
+
 from .containers import (
     MultiStepContainer,
     SeqToANNContainer,

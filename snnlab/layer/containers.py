@@ -22,6 +22,7 @@ Example:
     >>> block(torch.rand(4, 3, 1, 5, 5)).shape
     torch.Size([4, 3, 2, 3, 3])
 """
+
 import torch
 import torch.nn as nn
 
@@ -29,8 +30,14 @@ from .._checks import check_bool, describe
 from ..base import MultiStepModule, StepModule
 from ..errors import InvalidParameterError, InvalidParameterTypeError
 
-__all__ = ["MultiStepContainer", "SeqToANNContainer", "StepModeContainer", "TLastMultiStepContainer",
-           "TLastSeqToANNContainer", "require_single_step"]
+__all__ = [
+    "MultiStepContainer",
+    "SeqToANNContainer",
+    "StepModeContainer",
+    "TLastMultiStepContainer",
+    "TLastSeqToANNContainer",
+    "require_single_step",
+]
 
 
 def require_single_step(owner: str, modules) -> None:
@@ -134,7 +141,8 @@ class StepModeContainer(nn.Sequential, StepModule):
         owner = type(self).__name__
         if isinstance(stateful, nn.Module):
             raise InvalidParameterTypeError(
-                f"{owner}: stateful must be a bool given before the modules, got {describe(stateful)}")
+                f"{owner}: stateful must be a bool given before the modules, got {describe(stateful)}"
+            )
         check_bool(owner, "stateful", stateful)
         super().__init__(*modules)
         require_single_step(owner, self)

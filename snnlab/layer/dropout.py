@@ -19,6 +19,7 @@ Example:
     >>> bool((y == y[0]).all())      # the same mask at every step
     True
 """
+
 import torch
 import torch.nn.functional as F
 
@@ -80,7 +81,9 @@ class Dropout(MemoryModule):
         if not self.training:
             return x_seq
         if x_seq.dim() < 1 or x_seq.shape[0] == 0:
-            raise ValueError(f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}")
+            raise ValueError(
+                f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
+            )
         return x_seq * self._mask_for(x_seq[0])
 
 

@@ -35,6 +35,7 @@ Example:
     >>> y.sum().backward(); fc.weight.grad      # the weight gradient uses the trace
     tensor([[1.5000, 0.5000]])
 """
+
 import torch
 import torch.nn as nn
 

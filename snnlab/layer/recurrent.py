@@ -18,6 +18,7 @@ Example:
     >>> rec(torch.ones(3, 1)).flatten().tolist()     # y[t] = y[t-1] + x[t]
     [1.0, 2.0, 3.0]
 """
+
 import torch
 import torch.nn as nn
 
@@ -48,7 +49,8 @@ class ElementWiseRecurrentContainer(MemoryModule):
             raise TypeError(f"{owner}: sub_module must be a module or a callable, got {describe(sub_module)}")
         if not callable(element_wise_function):
             raise TypeError(
-                f"{owner}: element_wise_function must be a callable f(y, x), got {describe(element_wise_function)}")
+                f"{owner}: element_wise_function must be a callable f(y, x), got {describe(element_wise_function)}"
+            )
         require_single_step(owner, [sub_module])
         self.step_mode = step_mode
         self.sub_module = sub_module
@@ -103,7 +105,8 @@ class LinearRecurrentContainer(MemoryModule):
         if x.dim() == 0 or x.shape[-1] != in_features:
             raise ValueError(
                 f"{type(self).__name__}: x must have in_features={in_features} features in its last dim, "
-                f"got shape {list(x.shape)}")
+                f"got shape {list(x.shape)}"
+            )
         if self.y is None:
             self.y = x.new_zeros(x.shape[:-1] + (self.sub_module_out_features,))
         self.y = self.sub_module(self.rc(torch.cat((x, self.y), dim=-1)))

@@ -21,6 +21,7 @@ Example:
     >>> conv
     Conv2d(1, 4, kernel_size=(3, 3), stride=(1, 1), padding=(1, 1), step_mode=m)
 """
+
 import inspect
 
 import torch
@@ -133,10 +134,36 @@ class Flatten(_SequenceLayer, nn.Flatten):
 
 
 def _conv(name, torch_cls, rank):
-    def __init__(self, in_channels, out_channels, kernel_size, stride=1, padding=0, dilation=1, groups=1,
-                 bias=True, padding_mode="zeros", step_mode="s", *, device=None, dtype=None):
-        torch_cls.__init__(self, in_channels, out_channels, kernel_size, stride, padding, dilation, groups,
-                           bias, padding_mode, device=device, dtype=dtype)
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        dilation=1,
+        groups=1,
+        bias=True,
+        padding_mode="zeros",
+        step_mode="s",
+        *,
+        device=None,
+        dtype=None,
+    ):
+        torch_cls.__init__(
+            self,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            dilation,
+            groups,
+            bias,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
         self.step_mode = step_mode
 
     doc = f"""``nn.{name}`` with a step mode; 'm' needs {_RANK_TEXT[rank]}.
@@ -147,11 +174,14 @@ def _conv(name, torch_cls, rank):
     Example:
         >>> import torch
         >>> layer = {name}(2, 3, kernel_size=1, step_mode='m')
-        >>> layer(torch.zeros({', '.join(['4', '5', '2'] + ['6'] * (rank - 3))})).shape[:3]
+        >>> layer(torch.zeros({", ".join(["4", "5", "2"] + ["6"] * (rank - 3))})).shape[:3]
         torch.Size([4, 5, 3])
     """
-    return type(name, (_SequenceLayer, torch_cls), {"__init__": __init__, "__doc__": doc, "_m_ranks": (rank,),
-                                                    "__module__": __name__})
+    return type(
+        name,
+        (_SequenceLayer, torch_cls),
+        {"__init__": __init__, "__doc__": doc, "_m_ranks": (rank,), "__module__": __name__},
+    )
 
 
 Conv1d = _conv("Conv1d", nn.Conv1d, 4)
@@ -160,14 +190,22 @@ Conv3d = _conv("Conv3d", nn.Conv3d, 6)
 
 
 def _batch_norm(name, torch_cls, ranks):
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, affine=True, track_running_stats=True,
-                 step_mode="s", **factory_kwargs):
+    def __init__(
+        self,
+        num_features,
+        eps=1e-5,
+        momentum=0.1,
+        affine=True,
+        track_running_stats=True,
+        step_mode="s",
+        **factory_kwargs,
+    ):
         # factory_kwargs: device, dtype (and bias where this torch version has it)
         torch_cls.__init__(self, num_features, eps, momentum, affine, track_running_stats, **factory_kwargs)
         self.step_mode = step_mode
 
     rank = max(ranks)
-    doc = f"""``nn.{name}`` with a step mode; 'm' needs {' or '.join(_RANK_TEXT[r] for r in sorted(ranks, reverse=True))}.
+    doc = f"""``nn.{name}`` with a step mode; 'm' needs {" or ".join(_RANK_TEXT[r] for r in sorted(ranks, reverse=True))}.
 
     In 'm' mode the batch statistics are taken over all ``T*N`` samples (as in SpikingJelly).
 
@@ -177,11 +215,14 @@ def _batch_norm(name, torch_cls, ranks):
     Example:
         >>> import torch
         >>> bn = {name}(2, step_mode='m')
-        >>> bn(torch.rand({', '.join(['4', '5', '2'] + ['3'] * (rank - 3))})).shape[:3]
+        >>> bn(torch.rand({", ".join(["4", "5", "2"] + ["3"] * (rank - 3))})).shape[:3]
         torch.Size([4, 5, 2])
     """
-    return type(name, (_SequenceLayer, torch_cls), {"__init__": __init__, "__doc__": doc, "_m_ranks": ranks,
-                                                    "__module__": __name__})
+    return type(
+        name,
+        (_SequenceLayer, torch_cls),
+        {"__init__": __init__, "__doc__": doc, "_m_ranks": ranks, "__module__": __name__},
+    )
 
 
 BatchNorm1d = _batch_norm("BatchNorm1d", nn.BatchNorm1d, (3, 4))
@@ -201,8 +242,11 @@ class _NoIndices:
 def _pool(name, torch_cls, rank):
     torch_params = list(inspect.signature(torch_cls.__init__).parameters.values())[1:]
     n_torch = len(torch_params)
-    bases = (_NoIndices, _SequenceLayer, torch_cls) if "return_indices" in (p.name for p in torch_params) \
+    bases = (
+        (_NoIndices, _SequenceLayer, torch_cls)
+        if "return_indices" in (p.name for p in torch_params)
         else (_SequenceLayer, torch_cls)
+    )
 
     def __init__(self, *args, step_mode="s", **kwargs):
         if len(args) > n_torch:
@@ -213,7 +257,8 @@ def _pool(name, torch_cls, rank):
 
     step_param = inspect.Parameter("step_mode", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="s")
     __init__.__signature__ = inspect.Signature(
-        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + torch_params + [step_param])
+        [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + torch_params + [step_param]
+    )
     example_shape = ", ".join(["3", "2", "1"] + ["4"] * (rank - 3))
     doc = f"""``nn.{name}`` plus ``step_mode='s'`` (last, as in SpikingJelly); 'm' needs {_RANK_TEXT[rank]}.
 

@@ -15,6 +15,7 @@ Example:
     >>> probe.spikes('').tolist()
     [[[True, False]]]
 """
+
 from .spike_probe import SpikeProbe
 
 __all__ = ["SpikeProbe"]

@@ -9,6 +9,7 @@ Example:
     >>> [name for name, _ in select_layers(torch.nn.Sequential(torch.nn.ReLU()), ['0'])]
     ['0']
 """
+
 import collections
 
 import torch
@@ -60,7 +61,9 @@ def select_layers(net, layers):
     if layers is None:
         chosen = [(n, m) for n, m in named if isinstance(m, BaseNode)]
         what = "no spiking neuron module (snnlab.neuron.BaseNode); choose layers with layers="
-    elif isinstance(layers, type) or (isinstance(layers, tuple) and layers and all(isinstance(t, type) for t in layers)):
+    elif isinstance(layers, type) or (
+        isinstance(layers, tuple) and layers and all(isinstance(t, type) for t in layers)
+    ):
         chosen = [(n, m) for n, m in named if isinstance(m, layers)]
         what = f"no module of type {layers}"
     elif isinstance(layers, (list, tuple)) and all(isinstance(n, str) for n in layers):
@@ -68,13 +71,16 @@ def select_layers(net, layers):
         for n in layers:
             if n not in modules:
                 shown = ", ".join(repr(k) for k in list(modules)[:12]) + (", ..." if len(modules) > 12 else "")
-                raise ValueError(f"SpikeProbe: layers must name modules of net (names from net.named_modules(): "
-                                 f"{shown}), got {n!r}")
+                raise ValueError(
+                    f"SpikeProbe: layers must name modules of net (names from net.named_modules(): {shown}), got {n!r}"
+                )
         chosen = [(n, modules[n]) for n in dict.fromkeys(layers)]
         what = "no layer"
     else:
-        raise TypeError(f"SpikeProbe: layers must be None, a module type, a tuple of types or a list of module "
-                        f"names, got {describe(layers)}")
+        raise TypeError(
+            f"SpikeProbe: layers must be None, a module type, a tuple of types or a list of module "
+            f"names, got {describe(layers)}"
+        )
     if not chosen:
         raise ValueError(f"SpikeProbe: net has {what}")
     return chosen
@@ -102,41 +108,52 @@ def remove_handles(handles):
     handles.clear()
 
 
-
 # ----------------------------------------------------------------------------------- hooks
 def fold_enter(ref):
     """Pre-hook of a container: push ``(T, N)`` while it folds time into the batch, else None."""
+
     def hook(module, args):
         probe = ref()
         if probe is not None:
             x = args[0] if args else None
             folding = folds_time(module) and isinstance(x, torch.Tensor) and x.dim() >= 2
             probe._fold.append(tuple(x.shape[:2]) if folding else None)
+
     return hook
 
 
 def fold_exit(ref):
     """Forward hook of a container (always called): pop what ``fold_enter`` pushed."""
+
     def hook(module, args, output):
         probe = ref()
         if probe is not None and probe._fold:
             probe._fold.pop()
+
     return hook
 
 
 def pre_hook(ref, layer):
     """Pre-hook of a recorded layer: turn ``store_v_seq`` on for this multi-step call when ``v`` is wanted."""
+
     def hook(module, args):
         probe = ref()
-        if probe is not None and probe.record_v and layer.has_v and getattr(module, "step_mode", "s") == "m" \
-                and getattr(module, "store_v_seq", True) is False:
+        if (
+            probe is not None
+            and probe.record_v
+            and layer.has_v
+            and getattr(module, "step_mode", "s") == "m"
+            and getattr(module, "store_v_seq", True) is False
+        ):
             module.store_v_seq = True
             layer.v_seq_enabled = True
+
     return hook
 
 
 def post_hook(ref, layer):
     """Forward hook of a recorded layer (always called): record the output, restore ``store_v_seq``."""
+
     def hook(module, args, output):
         probe = ref()
         try:
@@ -147,4 +164,5 @@ def post_hook(ref, layer):
                 module.store_v_seq = False
                 module.v_seq = None
                 layer.v_seq_enabled = False
+
     return hook

@@ -42,6 +42,7 @@ Example:
     >>> probe.spikes('1').int().tolist()  # [T=3, N=1, 3 neurons]
     [[[1, 0, 0]], [[0, 0, 0]], [[1, 1, 1]]]
 """
+
 import math
 import warnings
 import weakref
@@ -99,8 +100,7 @@ class SpikeProbe:
         >>> probe.close()
     """
 
-    def __init__(self, net, layers=None, *, record_v=False, max_bytes=64 * 2 ** 20, pack=True,
-                 v_dtype=torch.float32):
+    def __init__(self, net, layers=None, *, record_v=False, max_bytes=64 * 2**20, pack=True, v_dtype=torch.float32):
         if not isinstance(net, nn.Module):
             raise TypeError(f"SpikeProbe: net must be a torch.nn.Module, got {describe(net)}")
         self._record_v = check_bool("SpikeProbe", "record_v", record_v)
@@ -110,8 +110,9 @@ class SpikeProbe:
             raise TypeError(f"SpikeProbe: v_dtype must be a floating torch.dtype, got {describe(v_dtype)}")
         self._v_dtype = v_dtype
         chosen = select_layers(net, layers)
-        self._layers = {name: LayerRecord(name, m, isinstance(getattr(m, "v", None), (torch.Tensor, float)))
-                        for name, m in chosen}
+        self._layers = {
+            name: LayerRecord(name, m, isinstance(getattr(m, "v", None), (torch.Tensor, float))) for name, m in chosen
+        }
         self._nbytes = 0
         self._window = self._max_bytes  # recomputed whenever a layer's bytes per step change
         self._fold = []  # stack of (T, N) or None while inside containers that fold time
@@ -122,7 +123,8 @@ class SpikeProbe:
         recorded = {id(m) for _, m in chosen}
         for module in net.modules():
             if isinstance(module, container_types()) and any(
-                    id(sub) in recorded for sub in module.modules() if sub is not module):
+                id(sub) in recorded for sub in module.modules() if sub is not module
+            ):
                 self._handles.append(module.register_forward_pre_hook(fold_enter(ref)))
                 self._handles.append(module.register_forward_hook(fold_exit(ref), always_call=True))
         for layer in self._layers.values():
@@ -166,8 +168,12 @@ class SpikeProbe:
         if isinstance(out, (tuple, list)) and out and isinstance(out[0], torch.Tensor):
             out = out[0]
         if not isinstance(out, torch.Tensor) or out.dim() == 0:
-            self._warn_once(layer, "type", f"SpikeProbe: layer {layer.name!r} returned {describe(out)}, "
-                                           f"not a [N, *] or [T, N, *] tensor; nothing recorded")
+            self._warn_once(
+                layer,
+                "type",
+                f"SpikeProbe: layer {layer.name!r} returned {describe(out)}, "
+                f"not a [N, *] or [T, N, *] tensor; nothing recorded",
+            )
             return
         out = out.detach()
         module = layer.module
@@ -184,14 +190,19 @@ class SpikeProbe:
         step_shape = tuple(seq.shape[1:])
         if layer.step_shape != step_shape:
             if layer.step_shape is not None:
-                self._warn_once(layer, "shape", f"SpikeProbe: layer {layer.name!r} changed its per-step shape "
-                                                f"from {list(layer.step_shape)} to {list(step_shape)}; earlier "
-                                                f"steps were dropped")
+                self._warn_once(
+                    layer,
+                    "shape",
+                    f"SpikeProbe: layer {layer.name!r} changed its per-step shape "
+                    f"from {list(layer.step_shape)} to {list(step_shape)}; earlier "
+                    f"steps were dropped",
+                )
             self._trim(layer, 0)
             count = math.prod(step_shape)
             layer.step_shape = step_shape
             layer.step_bytes = (packed_length(count) if self.pack else count) + (
-                count * self.v_dtype.itemsize if v_seq is not None else 0)
+                count * self.v_dtype.itemsize if v_seq is not None else 0
+            )
             self._window = self._max_bytes // max(self._step_bytes(), 1)
             for other in self._layers.values():  # the shared window may have shrunk
                 self._trim(other, self._window)
@@ -199,9 +210,13 @@ class SpikeProbe:
         if window < seq.shape[0]:
             layer.dropped += seq.shape[0] - window
             if window == 0:
-                self._warn_once(layer, "budget", f"SpikeProbe: one time step of the recorded layers needs "
-                                                 f"{self._step_bytes()} bytes, more than max_bytes="
-                                                 f"{self.max_bytes}; nothing is kept")
+                self._warn_once(
+                    layer,
+                    "budget",
+                    f"SpikeProbe: one time step of the recorded layers needs "
+                    f"{self._step_bytes()} bytes, more than max_bytes="
+                    f"{self.max_bytes}; nothing is kept",
+                )
                 return
             seq = seq[-window:]  # cut on the device, before anything is copied
             v_seq = v_seq[-window:] if v_seq is not None else None
@@ -238,8 +253,14 @@ class SpikeProbe:
             if keep == 0:
                 return
             spikes, v = spikes[cut:].clone(), (v[cut:].clone() if v is not None else None)
-        layer.chunks.append(Chunk(self._to_cpu(spikes), None if v is None else self._to_cpu(v),
-                                   spikes.shape[0], spikes.shape[0] * layer.step_bytes))
+        layer.chunks.append(
+            Chunk(
+                self._to_cpu(spikes),
+                None if v is None else self._to_cpu(v),
+                spikes.shape[0],
+                spikes.shape[0] * layer.step_bytes,
+            )
+        )
 
     def _step_bytes(self) -> int:
         return sum(layer.step_bytes for layer in self._layers.values() if layer.step_bytes is not None)
@@ -324,8 +345,11 @@ class SpikeProbe:
         if not layer.chunks:
             return torch.zeros((0,) + (layer.step_shape or ()), dtype=torch.bool)
         if layer.nonbinary is not None and bool(layer.nonbinary):
-            self._warn_once(layer, "binary", f"SpikeProbe: layer {name!r} produced values other than 0 and 1; "
-                                             f"they were recorded as output != 0")
+            self._warn_once(
+                layer,
+                "binary",
+                f"SpikeProbe: layer {name!r} produced values other than 0 and 1; they were recorded as output != 0",
+            )
         stored = torch.cat([c.spikes for c in layer.chunks])
         if not self.pack:
             return stored
@@ -349,5 +373,7 @@ class SpikeProbe:
     def __repr__(self) -> str:
         steps = max((layer.steps for layer in self._layers.values()), default=0)
         closed = ", closed" if self.closed else ""
-        return (f"SpikeProbe(layers={len(self._layers)}, steps={steps}, nbytes={self._nbytes}, "
-                f"max_bytes={self.max_bytes}, pack={self.pack}, record_v={self.record_v}{closed})")
+        return (
+            f"SpikeProbe(layers={len(self._layers)}, steps={steps}, nbytes={self._nbytes}, "
+            f"max_bytes={self.max_bytes}, pack={self.pack}, record_v={self.record_v}{closed})"
+        )

@@ -43,16 +43,17 @@ Example:
     >>> m.method, m.step, m.optimizer_steps, m.loss.shape
     ('ottt', 0, 4, torch.Size([]))
 """
+
 from .memory import SavedTensorMeter
 from .models import METHODS, build_model, step_cross_entropy
 from .trainer import StepMetrics, Trainer, train_epoch
 
 __all__ = [
-           "METHODS",
-           "SavedTensorMeter",
-           "StepMetrics",
-           "Trainer",
-           "build_model",
-           "step_cross_entropy",
-           "train_epoch",
+    "METHODS",
+    "SavedTensorMeter",
+    "StepMetrics",
+    "Trainer",
+    "build_model",
+    "step_cross_entropy",
+    "train_epoch",
 ]

@@ -17,6 +17,7 @@ Example:
     >>> meter.peak
     40
 """
+
 import weakref
 
 import torch

@@ -8,6 +8,7 @@ Example:
     >>> [type(m).__name__ for m in build_model('fptt', 4, 3, 5)]
     ['Linear', 'LIFNode', 'Linear']
 """
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -20,8 +21,9 @@ __all__ = ["METHODS", "build_model", "step_cross_entropy"]
 METHODS = ("bptt", "fptt", "ottt")
 
 
-def build_model(method: str, in_features: int, n_classes: int, hidden: int = 64, *, tau: float = 2.0,
-                seed: int = 0) -> nn.Module:
+def build_model(
+    method: str, in_features: int, n_classes: int, hidden: int = 64, *, tau: float = 2.0, seed: int = 0
+) -> nn.Module:
     """Build the two-layer spiking network trained by ``method`` (same initial weights for one seed).
 
     ``'bptt'``: a multi-step ``nn.Sequential`` (``[T, N, F] -> [T, N, C]``); ``'fptt'``: the same in

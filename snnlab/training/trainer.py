@@ -12,6 +12,7 @@ Example:
     >>> Trainer('bptt', x, y, T=2, hidden=4, batch_size=4).step().optimizer_steps
     1
 """
+
 from typing import NamedTuple
 
 import torch
@@ -55,9 +56,15 @@ class StepMetrics(NamedTuple):
     def as_dict(self) -> dict:
         """The metrics as plain Python numbers (reads the device once)."""
         loss, accuracy = torch.stack([self.loss.float(), self.accuracy.float()]).tolist()
-        return {"method": self.method, "step": self.step, "epoch": self.epoch,
-                "optimizer_steps": self.optimizer_steps, "loss": loss, "accuracy": accuracy,
-                "peak_bytes": self.peak_bytes}
+        return {
+            "method": self.method,
+            "step": self.step,
+            "epoch": self.epoch,
+            "optimizer_steps": self.optimizer_steps,
+            "loss": loss,
+            "accuracy": accuracy,
+            "peak_bytes": self.peak_bytes,
+        }
 
 
 class Trainer:
@@ -82,9 +89,27 @@ class Trainer:
         (1, 3)
     """
 
-    def __init__(self, method, x, labels, *, T=8, hidden=64, batch_size=32, lr=1e-2, optimizer="adam",
-                 alpha=0.5, tau=2.0, seed=0, encoding="poisson", n_classes=None, x_test=None,
-                 labels_test=None, model=None, measure_memory=True):
+    def __init__(
+        self,
+        method,
+        x,
+        labels,
+        *,
+        T=8,
+        hidden=64,
+        batch_size=32,
+        lr=1e-2,
+        optimizer="adam",
+        alpha=0.5,
+        tau=2.0,
+        seed=0,
+        encoding="poisson",
+        n_classes=None,
+        x_test=None,
+        labels_test=None,
+        model=None,
+        measure_memory=True,
+    ):
         owner = "Trainer"
         self.method = check_choice(owner, "method", method, METHODS)
         check_choice(owner, "optimizer", optimizer, ("adam", "sgd"))
@@ -95,8 +120,9 @@ class Trainer:
         n_samples = self.labels.shape[0]
         self.batch_size = check_int(owner, "batch_size", batch_size, minimum=1)
         if self.batch_size > n_samples:
-            raise ValueError(f"{owner}: batch_size must be <= the number of samples ({n_samples}), "
-                             f"got {self.batch_size}")
+            raise ValueError(
+                f"{owner}: batch_size must be <= the number of samples ({n_samples}), got {self.batch_size}"
+            )
         self.lr = check_real(owner, "lr", lr, greater_than=0.0)
         self.alpha = check_real(owner, "alpha", alpha, greater_than=0.0)
         self.seed = check_int(owner, "seed", seed)
@@ -105,15 +131,20 @@ class Trainer:
             n_classes = int(self.labels.max()) + 1
         self.n_classes = check_int(owner, "n_classes", n_classes, minimum=2)
         if int(self.labels.max()) >= self.n_classes or int(self.labels.min()) < 0:
-            raise ValueError(f"{owner}: labels must lie in [0, {self.n_classes}), got values in "
-                             f"[{int(self.labels.min())}, {int(self.labels.max())}]")
+            raise ValueError(
+                f"{owner}: labels must lie in [0, {self.n_classes}), got values in "
+                f"[{int(self.labels.min())}, {int(self.labels.max())}]"
+            )
         if (x_test is None) != (labels_test is None):
-            raise ValueError(f"{owner}: x_test and labels_test must be given together, got "
-                             f"{describe(x_test)} and {describe(labels_test)}")
+            raise ValueError(
+                f"{owner}: x_test and labels_test must be given together, got "
+                f"{describe(x_test)} and {describe(labels_test)}"
+            )
         self.x_test = self.labels_test = None
         if x_test is not None:
-            self.x_test, self.labels_test, _ = self._check_data(x_test, labels_test, encoding, self.T,
-                                                                "x_test", "labels_test")
+            self.x_test, self.labels_test, _ = self._check_data(
+                x_test, labels_test, encoding, self.T, "x_test", "labels_test"
+            )
         self.device = self.x.device
         in_features = self.x.shape[-1]
         if model is None:
@@ -154,12 +185,15 @@ class Trainer:
             x = x.flatten(1)
             low, high = (float(v) for v in torch.aminmax(x)) if x.numel() else (0.0, 0.0)
             if low < 0.0 or high > 1.0:
-                raise ValueError(f"{owner}: {x_name} must hold intensities in [0, 1] for Poisson encoding, "
-                                 f"got values in [{low:.4g}, {high:.4g}]")
+                raise ValueError(
+                    f"{owner}: {x_name} must hold intensities in [0, 1] for Poisson encoding, "
+                    f"got values in [{low:.4g}, {high:.4g}]"
+                )
         n = x.shape[1] if encoding is None else x.shape[0]
         if labels.shape[0] != n:
-            raise ValueError(f"{owner}: {labels_name} must have one label per sample ({n}), "
-                             f"got shape {list(labels.shape)}")
+            raise ValueError(
+                f"{owner}: {labels_name} must have one label per sample ({n}), got shape {list(labels.shape)}"
+            )
         return x, labels.to(device=x.device, dtype=torch.long), T
 
     def _make_encoder(self, seed):
@@ -177,7 +211,7 @@ class Trainer:
         position = self.step_index % self.steps_per_epoch
         if position == 0 or self._order is None:
             self._order = torch.randperm(self.labels.shape[0], generator=self._generator).to(self.device)
-        index = self._order[position * self.batch_size:(position + 1) * self.batch_size]
+        index = self._order[position * self.batch_size : (position + 1) * self.batch_size]
         data = self.x[:, index] if self.encoding is None else self.x[index]
         return self._sequence(data, self._encoder), self.labels[index]
 
@@ -202,20 +236,21 @@ class Trainer:
             return loss
 
         target_seq = labels.unsqueeze(0).expand(self.T, -1)
-        functional.fptt_online_training(self.model, self.optimizer, x_seq, target_seq, loss_t, self.alpha,
-                                        self.w_ra)
+        functional.fptt_online_training(self.model, self.optimizer, x_seq, target_seq, loss_t, self.alpha, self.w_ra)
         # The training forward of step t is call 2t; the odd calls re-run a step with updated weights.
         trained = calls[0::2]
         if len(calls) != 2 * self.T - 1:
-            raise RuntimeError(f"Trainer: fptt_online_training called the loss {len(calls)} times, "
-                               f"expected {2 * self.T - 1}")
+            raise RuntimeError(
+                f"Trainer: fptt_online_training called the loss {len(calls)} times, expected {2 * self.T - 1}"
+            )
         loss = torch.stack([c[0] for c in trained]).mean()
         return loss, torch.stack([c[1] for c in trained]).mean(0)
 
     def _update_ottt(self, x_seq, labels):
         target_seq = labels.unsqueeze(1).expand(-1, self.T)
-        batch_loss, y_all = functional.ottt_online_training(self.model, self.optimizer, x_seq.transpose(0, 1),
-                                                            target_seq, step_cross_entropy, True)
+        batch_loss, y_all = functional.ottt_online_training(
+            self.model, self.optimizer, x_seq.transpose(0, 1), target_seq, step_cross_entropy, True
+        )
         return batch_loss / self.T, y_all.mean(1)
 
     def step(self) -> StepMetrics:
@@ -240,8 +275,7 @@ class Trainer:
         if cuda:
             peak = torch.cuda.max_memory_allocated(self.device) - base if self.measure_memory else 0
         accuracy = (y_mean.argmax(-1) == labels).float().mean()
-        metrics = StepMetrics(self.method, self.step_index, self.epoch, self.optimizer_steps, loss, accuracy,
-                              int(peak))
+        metrics = StepMetrics(self.method, self.step_index, self.epoch, self.optimizer_steps, loss, accuracy, int(peak))
         self.step_index += 1
         if self.step_index % self.steps_per_epoch == 0:
             self.epoch += 1
@@ -288,8 +322,10 @@ class Trainer:
         return loss, accuracy
 
     def __repr__(self):
-        return (f"Trainer(method={self.method!r}, T={self.T}, batch_size={self.batch_size}, "
-                f"step={self.step_index}, device={self.device.type!r})")
+        return (
+            f"Trainer(method={self.method!r}, T={self.T}, batch_size={self.batch_size}, "
+            f"step={self.step_index}, device={self.device.type!r})"
+        )
 
 
 def _stopped(stop):

@@ -13,6 +13,7 @@ Example:
     >>> 'plotly' in snnlab.viz.__all__
     True
 """
+
 import importlib
 
 __all__ = ["mpl", "plotly"]

@@ -22,6 +22,7 @@ Example:
     >>> _data.raster_path(int(m.sum()), marker_max=5000)
     'marker'
 """
+
 import numbers
 from collections.abc import Mapping, Sequence
 from typing import NamedTuple
@@ -76,8 +77,9 @@ def to_numpy(x, owner: str, name: str) -> np.ndarray:
             return np.asarray(x, dtype=np.float64)
         except (TypeError, ValueError):
             pass
-    raise TypeError(f"{owner}: {name} must be a torch.Tensor, a numpy array or a sequence of numbers, "
-                    f"got {describe(x)}")
+    raise TypeError(
+        f"{owner}: {name} must be a torch.Tensor, a numpy array or a sequence of numbers, got {describe(x)}"
+    )
 
 
 def spike_matrix(spikes, owner: str, name: str = "spikes") -> np.ndarray:
@@ -92,8 +94,9 @@ def spike_matrix(spikes, owner: str, name: str = "spikes") -> np.ndarray:
     """
     if isinstance(spikes, torch.Tensor):
         if spikes.dim() != 2:
-            raise ValueError(f"{owner}: {name} must be a 2-D [T, N] (time x neuron) array, "
-                             f"got shape {list(spikes.shape)}")
+            raise ValueError(
+                f"{owner}: {name} must be a 2-D [T, N] (time x neuron) array, got shape {list(spikes.shape)}"
+            )
         bits = spikes.detach()
         return (bits if bits.dtype == torch.bool else bits != 0).cpu().numpy()
     arr = to_numpy(spikes, owner, name)
@@ -126,19 +129,23 @@ def stack_layers(spikes, layer_names, owner: str) -> LayerStack:
     """
     if isinstance(spikes, Mapping):
         if layer_names is not None:
-            raise ValueError(f"{owner}: layer_names must be None when spikes is a dict (its keys name the "
-                             f"layers), got {describe(layer_names)}")
+            raise ValueError(
+                f"{owner}: layer_names must be None when spikes is a dict (its keys name the "
+                f"layers), got {describe(layer_names)}"
+            )
         names, layers = [str(k) for k in spikes], list(spikes.values())
     elif isinstance(spikes, (list, tuple)):
         layers = list(spikes)
         names = [f"layer {i}" for i in range(len(layers))] if layer_names is None else [str(n) for n in layer_names]
         if len(names) != len(layers):
-            raise ValueError(f"{owner}: layer_names must have one name per layer ({len(layers)}), "
-                             f"got {len(names)} names")
+            raise ValueError(
+                f"{owner}: layer_names must have one name per layer ({len(layers)}), got {len(names)} names"
+            )
     else:
         if layer_names is not None:
-            raise ValueError(f"{owner}: layer_names needs a dict or list of layers, got a single array "
-                             f"and {describe(layer_names)}")
+            raise ValueError(
+                f"{owner}: layer_names needs a dict or list of layers, got a single array and {describe(layer_names)}"
+            )
         return LayerStack(spike_matrix(spikes, owner), (), ())
     if not layers:
         return LayerStack(np.zeros((0, 0), dtype=bool), (), ())
@@ -247,8 +254,6 @@ def rate_axis_max(rates: np.ndarray) -> float:
     """
     top = float(rates.max(initial=0.0))
     return round(top * 1.1, 6) if top > 0 else 1.0
-
-
 
 
 def bin_any(bits: torch.Tensor, dim: int, limit: int) -> torch.Tensor:

@@ -11,6 +11,7 @@ Example:
     >>> _series.curve_array([1, 0.5], "training_curves", "runs['a']").tolist()
     [1.0, 0.5]
 """
+
 from collections.abc import Mapping
 from typing import NamedTuple
 
@@ -82,8 +83,10 @@ def first_spike_array(times, owner: str) -> np.ndarray:
     """
     arr = to_numpy(times, owner, "times").astype(np.float64)
     if arr.ndim not in (1, 2):
-        raise ValueError(f"{owner}: times must be [N] (neurons) or [H, W] (one feature map; pick a channel of "
-                         f"[C, H, W]), got shape {list(arr.shape)}")
+        raise ValueError(
+            f"{owner}: times must be [N] (neurons) or [H, W] (one feature map; pick a channel of "
+            f"[C, H, W]), got shape {list(arr.shape)}"
+        )
     return arr
 
 
@@ -118,7 +121,9 @@ def check_real_pair(owner, name, value):
     try:
         lo, hi = (float(v) for v in value)
     except (TypeError, ValueError):
-        raise TypeError(f"{owner}: {name} must be a (low, high) pair of numbers or None, got {describe(value)}") from None
+        raise TypeError(
+            f"{owner}: {name} must be a (low, high) pair of numbers or None, got {describe(value)}"
+        ) from None
     if not hi > lo:
         raise ValueError(f"{owner}: {name} must be (low, high) with high > low, got {(lo, hi)!r}")
     return lo, hi
@@ -137,8 +142,10 @@ def surrogate_curves(surrogate_function, x, owner):
         ([1.0], [0.5], [1.0])
     """
     if not (hasattr(surrogate_function, "primitive") and hasattr(surrogate_function, "derivative")):
-        raise TypeError(f"{owner}: surrogate_function must be a surrogate (with .primitive(x) and .derivative(x)), "
-                        f"got {describe(surrogate_function)}")
+        raise TypeError(
+            f"{owner}: surrogate_function must be a surrogate (with .primitive(x) and .derivative(x)), "
+            f"got {describe(surrogate_function)}"
+        )
     if x is None:
         xt = torch.arange(-200, 201, dtype=torch.float64) / 100.0  # exact 0 at the centre
     else:
@@ -300,21 +307,25 @@ def similarity_arrays(predicted, target, loss, owner: str):
     if target is None and all(hasattr(predicted, k) for k in ("predicted", "target", "loss")):
         predicted, target, loss = predicted.predicted, predicted.target, predicted.loss if loss is None else loss
     if target is None:
-        raise TypeError(f"{owner}: target must be a [B, B] matrix (or predicted a result with .predicted, "
-                        f".target and .loss), got None")
+        raise TypeError(
+            f"{owner}: target must be a [B, B] matrix (or predicted a result with .predicted, "
+            f".target and .loss), got None"
+        )
     p = to_numpy(predicted, owner, "predicted").astype(np.float64)
     t = to_numpy(target, owner, "target").astype(np.float64)
     for name, m in (("predicted", p), ("target", t)):
         if m.ndim != 2 or m.shape[0] != m.shape[1]:
             raise ValueError(f"{owner}: {name} must be a square [B, B] matrix, got shape {list(m.shape)}")
     if p.shape != t.shape:
-        raise ValueError(f"{owner}: predicted and target must have the same shape, got {list(p.shape)} "
-                         f"and {list(t.shape)}")
+        raise ValueError(
+            f"{owner}: predicted and target must have the same shape, got {list(p.shape)} and {list(t.shape)}"
+        )
     if loss is not None:
         arr = to_numpy(loss, owner, "loss") if not isinstance(loss, (int, float)) else np.asarray(loss)
         if np.size(arr) != 1:
-            raise ValueError(f"{owner}: loss must be a number, a 1-element tensor or None, got shape "
-                             f"{list(np.shape(arr))}")
+            raise ValueError(
+                f"{owner}: loss must be a number, a 1-element tensor or None, got shape {list(np.shape(arr))}"
+            )
         loss = float(np.asarray(arr, dtype=np.float64).reshape(()))
     return p, t, loss
 
@@ -336,8 +347,9 @@ def delay_arrays(x_seq, delayed, delay_steps, owner: str, channel: int = 0):
     x = to_numpy(x_seq, owner, "x_seq")
     y = to_numpy(delayed, owner, "delayed")
     if x.shape != y.shape:
-        raise ValueError(f"{owner}: x_seq and delayed must have the same shape, got {list(x.shape)} and "
-                         f"{list(y.shape)}")
+        raise ValueError(
+            f"{owner}: x_seq and delayed must have the same shape, got {list(x.shape)} and {list(y.shape)}"
+        )
     if x.ndim == 0:
         raise ValueError(f"{owner}: x_seq must be [T] or [T, *], got a 0-d value")
     if isinstance(delay_steps, bool) or not isinstance(delay_steps, (int, np.integer)) or delay_steps < 0:
@@ -391,7 +403,7 @@ def curve_limits(arrays: dict, logy: bool):
     pad = 0.05 * (hi - lo) if hi > lo else 0.5
     lo, hi = lo - pad, hi + pad
     if logy:
-        lo, hi = 10.0 ** lo, 10.0 ** hi
+        lo, hi = 10.0**lo, 10.0**hi
     return (0.0, float(max(longest - 1, 1))), (float(lo), float(hi))
 
 
@@ -405,5 +417,7 @@ def rate_summary(finite: np.ndarray) -> str:
         >>> rate_summary(np.array([0.0, 0.5]))
         '2 neurons, mean rate 0.25, 1 silent'
     """
-    return (f"{finite.size} neurons, mean rate {float(finite.mean(dtype=np.float64)):.3g}, "
-            f"{int((finite == 0).sum())} silent")
+    return (
+        f"{finite.size} neurons, mean rate {float(finite.mean(dtype=np.float64)):.3g}, "
+        f"{int((finite == 0).sum())} silent"
+    )

@@ -3,6 +3,7 @@
 Each test names the SPEC section of the function; printed values of the examples are compared exactly,
 training examples against a hand-written reference of SPEC's algorithm.
 """
+
 import copy
 
 import pytest
@@ -16,21 +17,33 @@ from snnlab import base, functional, layer, neuron
 def test_redundant_one_hot_example():
     """SPEC §1.8: labels [0, 1, 1, 0], 3 classes, n=2 give the documented codes."""
     codes = functional.redundant_one_hot(torch.tensor([0, 1, 1, 0]), 3, 2)
-    expected = torch.tensor([[1., 1., 0., 0., 0., 0.],
-                             [0., 0., 1., 1., 0., 0.],
-                             [0., 0., 1., 1., 0., 0.],
-                             [1., 1., 0., 0., 0., 0.]])
+    expected = torch.tensor(
+        [
+            [1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            [1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+        ]
+    )
     torch.testing.assert_close(codes, expected, rtol=0, atol=0)
 
 
 def test_first_spike_index_example():
     """SPEC §1.9: the documented [2, 3, 8] spike tensor gives the documented bool index."""
-    spikes = torch.tensor([[[0., 0., 0., 0., 0., 0., 0., 0.],
-                            [1., 0., 0., 0., 0., 0., 1., 0.],
-                            [0., 1., 0., 0., 0., 1., 0., 1.]],
-                           [[0., 0., 1., 1., 0., 0., 0., 1.],
-                            [1., 1., 0., 0., 1., 0., 0., 0.],
-                            [0., 0., 0., 1., 0., 0., 0., 0.]]])
+    spikes = torch.tensor(
+        [
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+                [0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0],
+            ],
+            [
+                [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                [1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        ]
+    )
     expected = torch.zeros(2, 3, 8, dtype=torch.bool)
     for b, n, t in [(0, 1, 0), (0, 2, 1), (1, 0, 2), (1, 1, 0), (1, 2, 3)]:
         expected[b, n, t] = True
@@ -41,11 +54,11 @@ def test_first_spike_index_example():
 
 def test_delay_example():
     """SPEC §1.20: delay(x, 1) on the documented x, its output and x.grad."""
-    x = torch.tensor([[0.1084, 0.5698], [0.4563, 0.3623], [0.0556, 0.4704], [0.0, 0.0], [0.0, 0.0]],
-                     requires_grad=True)
+    x = torch.tensor([[0.1084, 0.5698], [0.4563, 0.3623], [0.0556, 0.4704], [0.0, 0.0], [0.0, 0.0]], requires_grad=True)
     y = functional.delay(x, 1)
-    torch.testing.assert_close(y, torch.tensor([[0.0, 0.0], [0.1084, 0.5698], [0.4563, 0.3623],
-                                                [0.0556, 0.4704], [0.0, 0.0]]), rtol=0, atol=0)
+    torch.testing.assert_close(
+        y, torch.tensor([[0.0, 0.0], [0.1084, 0.5698], [0.4563, 0.3623], [0.0556, 0.4704], [0.0, 0.0]]), rtol=0, atol=0
+    )
     assert y.grad_fn is not None
     y.sum().backward()
     torch.testing.assert_close(x.grad, torch.tensor([[1.0, 1.0]] * 4 + [[0.0, 0.0]]), rtol=0, atol=0)
@@ -53,6 +66,7 @@ def test_delay_example():
 
 def test_tet_cross_entropy_example():
     """SPEC §1.18: the documented loop version agrees within 1e-6 (T=8, N=4, C=10)."""
+
     def tet_ce_for_loop_version(x_seq, target):
         loss = 0.0
         for t in range(x_seq.shape[0]):
@@ -64,16 +78,23 @@ def test_tet_cross_entropy_example():
     for _ in range(5):
         x_seq = torch.rand([T, N, C])
         target = torch.randint(low=0, high=C - 1, size=[N])
-        err = (tet_ce_for_loop_version(x_seq, target)
-               - functional.temporal_efficient_training_cross_entropy(x_seq, target)).abs().max()
+        err = (
+            (
+                tet_ce_for_loop_version(x_seq, target)
+                - functional.temporal_efficient_training_cross_entropy(x_seq, target)
+            )
+            .abs()
+            .max()
+        )
         assert err < 1e-6
 
 
 def test_chunk_multi_step_forward_example():
     """SPEC §1.11: the documented 2-layer multi-step IF net on [1024, 8] gives [1024, 2], equal to one call."""
     torch.manual_seed(0)
-    net = nn.Sequential(layer.Linear(8, 4), neuron.IFNode(step_mode="m"),
-                        layer.Linear(4, 2), neuron.IFNode(step_mode="m"))
+    net = nn.Sequential(
+        layer.Linear(8, 4), neuron.IFNode(step_mode="m"), layer.Linear(4, 2), neuron.IFNode(step_mode="m")
+    )
     x_seq = torch.rand([1024, 8]) * 3
     with torch.no_grad():
         y_seq = functional.chunk_multi_step_forward(16, x_seq, net)
@@ -101,8 +122,10 @@ def _fptt_reference(model, optimizer, x_seq, target_seq, f_loss_t, alpha, w_ra):
         (loss_t + reg * (alpha / 2.0)).backward()
         optimizer.step()
         functional.detach_net(model)
-        states = [{k: (v.clone() if torch.is_tensor(v) else copy.deepcopy(v)) for k, v in m._memories.items()}
-                  for m in _memory_modules(model)]
+        states = [
+            {k: (v.clone() if torch.is_tensor(v) else copy.deepcopy(v)) for k, v in m._memories.items()}
+            for m in _memory_modules(model)
+        ]
         optimizer.zero_grad()
         if t < T - 1:
             f_loss_t(model(x_seq[t]), target_seq[t]).backward()
@@ -130,15 +153,22 @@ def test_fptt_online_training_example():
     for _ in range(2):
         x_seq = torch.rand([T, N, 8]) * 2
         target_seq = torch.rand([T, N, 2])
-        out = functional.fptt_online_training(model=net, optimizer=optimizer, x_seq=x_seq, target_seq=target_seq,
-                                              f_loss_t=TF.mse_loss, alpha=0.1, w_ra=w_ra)
+        out = functional.fptt_online_training(
+            model=net,
+            optimizer=optimizer,
+            x_seq=x_seq,
+            target_seq=target_seq,
+            f_loss_t=TF.mse_loss,
+            alpha=0.1,
+            w_ra=w_ra,
+        )
         assert out is None
         _fptt_reference(ref_net, ref_opt, x_seq, target_seq, TF.mse_loss, 0.1, ref_w_ra)
         functional.reset_net(net)
         functional.reset_net(ref_net)
     for a, b in zip(list(net.parameters()) + w_ra, list(ref_net.parameters()) + ref_w_ra):
         torch.testing.assert_close(a, b)
-    assert any(not torch.equal(a, b) for a, b in zip(net.parameters(), initial))   # it did train
+    assert any(not torch.equal(a, b) for a, b in zip(net.parameters(), initial))  # it did train
 
 
 def _ottt_reference(model, optimizer, x_seq, target_seq, f_loss_t, online):
@@ -177,9 +207,9 @@ def test_ottt_online_training_example(online):
     for _ in range(2):
         x_seq = torch.rand([N, T, 8]) * 3
         target_seq = torch.rand([N, T, 2])
-        batch_loss, y_all = functional.ottt_online_training(model=net, optimizer=optimizer, x_seq=x_seq,
-                                                            target_seq=target_seq, f_loss_t=TF.mse_loss,
-                                                            online=online)
+        batch_loss, y_all = functional.ottt_online_training(
+            model=net, optimizer=optimizer, x_seq=x_seq, target_seq=target_seq, f_loss_t=TF.mse_loss, online=online
+        )
         ref_loss, ref_y = _ottt_reference(ref_net, ref_opt, x_seq, target_seq, TF.mse_loss, online)
         functional.reset_net(net)
         functional.reset_net(ref_net)

@@ -3,6 +3,7 @@
 Each test names the SPEC section it checks. References are hand-written loops, closed forms or the
 numbers SPEC records from running SpikingJelly 0.0.0.0.14.
 """
+
 import inspect
 
 import numpy as np
@@ -29,11 +30,21 @@ SPIKINGJELLY_SIGNATURES = {
     "set_step_mode": [("net", _EMPTY), ("step_mode", _EMPTY)],
     "set_backend": [("net", _EMPTY), ("backend", _EMPTY), ("instance", (nn.Module,))],
     "detach_net": [("net", _EMPTY)],
-    "spike_similar_loss": [("spikes", _EMPTY), ("labels", _EMPTY), ("kernel_type", "linear"),
-                           ("loss_type", "mse"), ("args", _VAR)],
+    "spike_similar_loss": [
+        ("spikes", _EMPTY),
+        ("labels", _EMPTY),
+        ("kernel_type", "linear"),
+        ("loss_type", "mse"),
+        ("args", _VAR),
+    ],
     "kernel_dot_product": [("x", _EMPTY), ("y", _EMPTY), ("kernel", "linear"), ("args", _VAR)],
-    "set_threshold_margin": [("output_layer", _EMPTY), ("label_one_hot", _EMPTY), ("eval_threshold", 1.0),
-                             ("threshold0", 0.9), ("threshold1", 1.1)],
+    "set_threshold_margin": [
+        ("output_layer", _EMPTY),
+        ("label_one_hot", _EMPTY),
+        ("eval_threshold", 1.0),
+        ("threshold0", 0.9),
+        ("threshold1", 1.1),
+    ],
     "redundant_one_hot": [("labels", _EMPTY), ("num_classes", _EMPTY), ("n", _EMPTY)],
     "first_spike_index": [("spikes", _EMPTY)],
     "multi_step_forward": [("x_seq", _EMPTY), ("single_step_module", _EMPTY)],
@@ -48,10 +59,23 @@ SPIKINGJELLY_SIGNATURES = {
     "kaiming_normal_conv_linear_weight": [("net", _EMPTY)],
     "delay": [("x_seq", _EMPTY), ("delay_steps", _EMPTY)],
     "fptt_online_training_init_w_ra": [("optimizer", _EMPTY)],
-    "fptt_online_training": [("model", _EMPTY), ("optimizer", _EMPTY), ("x_seq", _EMPTY), ("target_seq", _EMPTY),
-                             ("f_loss_t", _EMPTY), ("alpha", _EMPTY), ("w_ra", _EMPTY)],
-    "ottt_online_training": [("model", _EMPTY), ("optimizer", _EMPTY), ("x_seq", _EMPTY), ("target_seq", _EMPTY),
-                             ("f_loss_t", _EMPTY), ("online", _EMPTY)],
+    "fptt_online_training": [
+        ("model", _EMPTY),
+        ("optimizer", _EMPTY),
+        ("x_seq", _EMPTY),
+        ("target_seq", _EMPTY),
+        ("f_loss_t", _EMPTY),
+        ("alpha", _EMPTY),
+        ("w_ra", _EMPTY),
+    ],
+    "ottt_online_training": [
+        ("model", _EMPTY),
+        ("optimizer", _EMPTY),
+        ("x_seq", _EMPTY),
+        ("target_seq", _EMPTY),
+        ("f_loss_t", _EMPTY),
+        ("online", _EMPTY),
+    ],
 }
 
 
@@ -82,11 +106,14 @@ def _state(*modules):
 
 
 @pytest.mark.parametrize("scaler", [F.scale_fused_conv2d_weight_of_convbn2d, F.scale_fused_conv2d_bias_of_convbn2d])
-@pytest.mark.parametrize("k, b, error", [
-    (2.0, "x", TypeError),                       # k would apply, then b fails
-    (2.0, torch.ones(5, 1, 1, 1, 1), ValueError),  # b broadcasts to a larger shape
-    (torch.ones(7, 1, 1, 1, 1), None, ValueError),
-])
+@pytest.mark.parametrize(
+    "k, b, error",
+    [
+        (2.0, "x", TypeError),  # k would apply, then b fails
+        (2.0, torch.ones(5, 1, 1, 1, 1), ValueError),  # b broadcasts to a larger shape
+        (torch.ones(7, 1, 1, 1, 1), None, ValueError),
+    ],
+)
 def test_fusion_scalers_reject_bad_k_b_without_mutation(scaler, k, b, error):
     """SPEC §1.13-1.17 + policy 2: a rejected scaler call leaves conv and BatchNorm unchanged."""
     conv, bn = _conv_bn()
@@ -122,8 +149,10 @@ def test_ints_accepted_where_floats_are_expected():
     torch.testing.assert_close(F.kernel_dot_product(x, y, "polynomial", 3), (x @ y.T) ** 3)
     torch.testing.assert_close(F.kernel_dot_product(x, y, "sigmoid", 1), torch.sigmoid(x @ y.T))
     spikes, labels = (torch.rand(4, 6) > 0.5).float(), torch.tensor([[1, 0], [0, 1], [1, 1], [0, 1]])
-    torch.testing.assert_close(F.spike_similar_loss(spikes, labels, "gaussian", "mse", 3),
-                               F.spike_similar_loss(spikes, labels, "gaussian", "mse", 3.0))
+    torch.testing.assert_close(
+        F.spike_similar_loss(spikes, labels, "gaussian", "mse", 3),
+        F.spike_similar_loss(spikes, labels, "gaussian", "mse", 3.0),
+    )
     node = neuron.IFNode()
     F.set_threshold_margin(node, labels, 1, 0, 2)
     torch.testing.assert_close(node.v_threshold, labels.float() * 2)
@@ -149,34 +178,62 @@ def test_fptt_int_alpha_equals_float_alpha():
 
 
 # ---------------------------------------------------------------- §1.24 wrong strings and errors
-@pytest.mark.parametrize("call, error, match", [
-    (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(2, 2), "rbf"), UnknownOptionError, r"kernel.*'rbf'"),
-    (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(2, 2), "Linear"), UnknownOptionError, "'Linear'"),
-    (lambda: F.spike_similar_loss(torch.ones(2, 2), torch.ones(2, 1), "linear", "MSE"), UnknownOptionError,
-     r"loss_type.*'MSE'"),
-    (lambda: F.spike_similar_loss(torch.ones(2, 2), torch.ones(2, 1), "sigmoid"), TypeError, "alpha"),
-    (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(2, 2), "gaussian"), TypeError, "sigma"),
-    (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(3, 2), "gaussian", 0.0), ValueError,
-     r"sigma.*positive.*0\.0"),
-    (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(3, 2), "gaussian", -1), ValueError, r"sigma.*-1"),
-    (lambda: F.spike_similar_loss(torch.ones(3, 2), torch.tensor([0, 1, 0])), ValueError, r"labels.*\[N, C\].*\[3\]"),
-    (lambda: F.spike_similar_loss(torch.ones(3, 2), torch.ones(2, 2)), ValueError, r"labels.*N=3.*\[2, 2\]"),
-    (lambda: F.delay(torch.ones(4), -1), ValueError, r"delay_steps.*>= 0.*-1"),
-    (lambda: F.delay(torch.ones(4), 1.0), TypeError, r"delay_steps.*integer.*1\.0"),
-    (lambda: F.multi_step_forward(torch.ones(0, 2), nn.Identity()), ValueError, r"x_seq.*time step.*\[0, 2\]"),
-    (lambda: F.chunk_multi_step_forward(0, torch.ones(4, 2), nn.Identity()), ValueError, r"split_size.*positive.*0"),
-    (lambda: F.chunk_multi_step_forward(-2, torch.ones(4, 2), nn.Identity()), ValueError, r"split_size.*-2"),
-    (lambda: F.seq_to_ann_forward(torch.ones(4, 2, 3), lambda y: y.sum(0)), ValueError, r"T\*N=8"),
-    (lambda: F.redundant_one_hot(torch.tensor([0.0, 1.0]), 3, 2), TypeError, r"labels.*integer.*float32"),
-    (lambda: F.temporal_efficient_training_cross_entropy(torch.rand(2, 3, 4), torch.rand(3)), TypeError,
-     r"target.*integer.*float32"),
-    (lambda: F.temporal_efficient_training_cross_entropy(torch.rand(2, 3, 4), torch.zeros(2, 3, dtype=torch.long)),
-     ValueError, r"target.*shape \[3\].*\[2, 3\]"),
-    (lambda: F.temporal_efficient_training_cross_entropy(torch.rand(0, 3, 4), torch.zeros(3, dtype=torch.long)),
-     ValueError, r"x_seq.*time step"),
-    (lambda: F.set_step_mode(nn.Linear(1, 1), "x"), ValueError, r"step_mode.*'s', 'm'.*'x'"),
-    (lambda: F.set_backend(nn.Linear(1, 1), "torch", [nn.Module]), TypeError, r"instance.*list"),
-])
+@pytest.mark.parametrize(
+    "call, error, match",
+    [
+        (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(2, 2), "rbf"), UnknownOptionError, r"kernel.*'rbf'"),
+        (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(2, 2), "Linear"), UnknownOptionError, "'Linear'"),
+        (
+            lambda: F.spike_similar_loss(torch.ones(2, 2), torch.ones(2, 1), "linear", "MSE"),
+            UnknownOptionError,
+            r"loss_type.*'MSE'",
+        ),
+        (lambda: F.spike_similar_loss(torch.ones(2, 2), torch.ones(2, 1), "sigmoid"), TypeError, "alpha"),
+        (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(2, 2), "gaussian"), TypeError, "sigma"),
+        (
+            lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(3, 2), "gaussian", 0.0),
+            ValueError,
+            r"sigma.*positive.*0\.0",
+        ),
+        (lambda: F.kernel_dot_product(torch.ones(2, 2), torch.ones(3, 2), "gaussian", -1), ValueError, r"sigma.*-1"),
+        (
+            lambda: F.spike_similar_loss(torch.ones(3, 2), torch.tensor([0, 1, 0])),
+            ValueError,
+            r"labels.*\[N, C\].*\[3\]",
+        ),
+        (lambda: F.spike_similar_loss(torch.ones(3, 2), torch.ones(2, 2)), ValueError, r"labels.*N=3.*\[2, 2\]"),
+        (lambda: F.delay(torch.ones(4), -1), ValueError, r"delay_steps.*>= 0.*-1"),
+        (lambda: F.delay(torch.ones(4), 1.0), TypeError, r"delay_steps.*integer.*1\.0"),
+        (lambda: F.multi_step_forward(torch.ones(0, 2), nn.Identity()), ValueError, r"x_seq.*time step.*\[0, 2\]"),
+        (
+            lambda: F.chunk_multi_step_forward(0, torch.ones(4, 2), nn.Identity()),
+            ValueError,
+            r"split_size.*positive.*0",
+        ),
+        (lambda: F.chunk_multi_step_forward(-2, torch.ones(4, 2), nn.Identity()), ValueError, r"split_size.*-2"),
+        (lambda: F.seq_to_ann_forward(torch.ones(4, 2, 3), lambda y: y.sum(0)), ValueError, r"T\*N=8"),
+        (lambda: F.redundant_one_hot(torch.tensor([0.0, 1.0]), 3, 2), TypeError, r"labels.*integer.*float32"),
+        (
+            lambda: F.temporal_efficient_training_cross_entropy(torch.rand(2, 3, 4), torch.rand(3)),
+            TypeError,
+            r"target.*integer.*float32",
+        ),
+        (
+            lambda: F.temporal_efficient_training_cross_entropy(
+                torch.rand(2, 3, 4), torch.zeros(2, 3, dtype=torch.long)
+            ),
+            ValueError,
+            r"target.*shape \[3\].*\[2, 3\]",
+        ),
+        (
+            lambda: F.temporal_efficient_training_cross_entropy(torch.rand(0, 3, 4), torch.zeros(3, dtype=torch.long)),
+            ValueError,
+            r"x_seq.*time step",
+        ),
+        (lambda: F.set_step_mode(nn.Linear(1, 1), "x"), ValueError, r"step_mode.*'s', 'm'.*'x'"),
+        (lambda: F.set_backend(nn.Linear(1, 1), "torch", [nn.Module]), TypeError, r"instance.*list"),
+    ],
+)
 def test_bad_input_raises_a_named_error(call, error, match):
     """SPEC §1.24 and policy 2: the error names the argument, the expected form and what was received."""
     with pytest.raises(error, match=match):
@@ -196,7 +253,7 @@ def test_gaussian_kernel_different_row_counts_and_sigma_sign():
     """SPEC §1.6 Decision: N != K works (broadcast), equals exp(-cdist^2 / 2 sigma^2) in float64."""
     torch.manual_seed(1)
     x, y = torch.randn(3, 5, dtype=torch.float64), torch.randn(7, 5, dtype=torch.float64)
-    ref = torch.exp(-torch.cdist(x, y) ** 2 / (2 * 1.5 ** 2))
+    ref = torch.exp(-(torch.cdist(x, y) ** 2) / (2 * 1.5**2))
     torch.testing.assert_close(F.kernel_dot_product(x, y, "gaussian", 1.5), ref)
     xg = torch.randn(8, 64) * 30 + 100
     assert F.kernel_dot_product(xg, xg, "gaussian", 1000.0).max() <= 1.0
@@ -225,15 +282,26 @@ def test_spike_similar_loss_linear_bce_over_random_binary_trials():
         norm = flat.norm(dim=1, keepdim=True)
         sim_p = ((flat @ flat.T) / (norm @ norm.T + 1e-8)).clamp(0, 1)
         sim = (labels.float() @ labels.float().T).clamp_max(1)
-        torch.testing.assert_close(F.spike_similar_loss(spikes, labels, "linear", "bce"),
-                                   TF.binary_cross_entropy(sim_p, sim))
+        torch.testing.assert_close(
+            F.spike_similar_loss(spikes, labels, "linear", "bce"), TF.binary_cross_entropy(sim_p, sim)
+        )
 
 
 # ---------------------------------------------------------------- §1.9 first_spike_index table
-@pytest.mark.parametrize("row, first", [
-    ([0.5, 0.5, 0, 0], 0), ([0.25] * 4, 0), ([2, 0, 0, 1], 0), ([-1, 1, 1, 0], 0), ([1, -1, 1, 0], 0),
-    ([0.3, 0.7, 0], 0), ([0.1] * 10, 0), ([0, 0, 0.5], 2), ([0, 0, 0], None),
-])
+@pytest.mark.parametrize(
+    "row, first",
+    [
+        ([0.5, 0.5, 0, 0], 0),
+        ([0.25] * 4, 0),
+        ([2, 0, 0, 1], 0),
+        ([-1, 1, 1, 0], 0),
+        ([1, -1, 1, 0], 0),
+        ([0.3, 0.7, 0], 0),
+        ([0.1] * 10, 0),
+        ([0, 0, 0.5], 2),
+        ([0, 0, 0], None),
+    ],
+)
 def test_first_spike_index_is_first_nonzero(row, first):
     """SPEC §1.9 Decision: the first spike is the first nonzero entry along the last dim (one per row)."""
     out = F.first_spike_index(torch.tensor(row))
@@ -245,10 +313,19 @@ def test_first_spike_index_is_first_nonzero(row, first):
 
 
 # ---------------------------------------------------------------- §1.20 delay table
-@pytest.mark.parametrize("d, expected", [
-    (0, [1, 2, 3, 4, 5]), (1, [0, 1, 2, 3, 4]), (2, [0, 0, 1, 2, 3]), (4, [0, 0, 0, 0, 1]), (5, [0] * 5),
-    (6, [0] * 5), (7, [0] * 5), (10, [0] * 5),
-])
+@pytest.mark.parametrize(
+    "d, expected",
+    [
+        (0, [1, 2, 3, 4, 5]),
+        (1, [0, 1, 2, 3, 4]),
+        (2, [0, 0, 1, 2, 3]),
+        (4, [0, 0, 0, 0, 1]),
+        (5, [0] * 5),
+        (6, [0] * 5),
+        (7, [0] * 5),
+        (10, [0] * 5),
+    ],
+)
 def test_delay_table(d, expected):
     """SPEC §1.20: same values as 0.14 for 0 <= d <= T, zeros of shape [T] for d > T."""
     x = torch.arange(1.0, 6.0, requires_grad=True)
@@ -269,7 +346,7 @@ def test_redundant_one_hot_any_shape_and_default_dtype():
     for i in range(2):
         for j in range(2):
             c = int(torch.tensor([[0, 1], [2, 0]])[i, j])
-            ref[i, j, 2 * c:2 * c + 2] = 1
+            ref[i, j, 2 * c : 2 * c + 2] = 1
     torch.testing.assert_close(out, ref)
     previous = torch.get_default_dtype()
     torch.set_default_dtype(torch.float64)
@@ -297,8 +374,9 @@ def test_functions_keep_device_dtype_and_shape(device):
     torch.testing.assert_close(tet, ref)
     k = F.kernel_dot_product(x64[0], x64[1, :2], "gaussian", 1.0)
     assert k.shape == (3, 2) and k.device == x64.device and k.dtype == torch.float64
-    loss = F.spike_similar_loss((x64 > 0.5).double(), torch.tensor([[1, 0], [0, 1], [1, 1], [0, 0], [1, 0]],
-                                                                    device=device), "linear", "bce")
+    loss = F.spike_similar_loss(
+        (x64 > 0.5).double(), torch.tensor([[1, 0], [0, 1], [1, 1], [0, 0], [1, 0]], device=device), "linear", "bce"
+    )
     assert loss.dtype == torch.float64 and loss.device == x64.device
     node = neuron.IFNode().to(device)
     F.set_threshold_margin(node, torch.tensor([[1, 0, 0]], device=device))
@@ -318,7 +396,9 @@ class _NoHostSync:
         def make(name):
             def forbidden(*args, **kwargs):
                 raise AssertionError(f"host synchronisation: Tensor.{name} called in a hot path")
+
             return forbidden
+
         for n in self.NAMES:
             setattr(torch.Tensor, n, make(n))
         return self
@@ -406,18 +486,28 @@ def test_online_training_with_a_mismatched_target_leaves_the_net_unchanged(metho
         net = nn.Sequential(nn.Linear(5, 4), nn.BatchNorm1d(4), neuron.IFNode(), nn.Linear(4, 2), neuron.LIFNode())
     else:
         from snnlab import layer
-        net = layer.OTTTSequential(nn.Linear(5, 4), nn.BatchNorm1d(4), neuron.OTTTLIFNode(), nn.Linear(4, 2),
-                                   neuron.LIFNode())
+
+        net = layer.OTTTSequential(
+            nn.Linear(5, 4), nn.BatchNorm1d(4), neuron.OTTTLIFNode(), nn.Linear(4, 2), neuron.LIFNode()
+        )
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
-    if warm:   # non-trivial state and gradients before the call
+    if warm:  # non-trivial state and gradients before the call
         out = net(torch.rand(3, 5))
         (out[0] if isinstance(out, list) else out).sum().backward()
     before = _net_state(net)
     with pytest.raises(RuntimeError, match="size of tensor"):
         if method == "fptt":
-            F.fptt_online_training(net, opt, torch.rand(4, 3, 5), torch.rand(4, 3, 7), TF.mse_loss, 0.1,
-                                   F.fptt_online_training_init_w_ra(opt))
+            F.fptt_online_training(
+                net,
+                opt,
+                torch.rand(4, 3, 5),
+                torch.rand(4, 3, 7),
+                TF.mse_loss,
+                0.1,
+                F.fptt_online_training_init_w_ra(opt),
+            )
         else:
-            F.ottt_online_training(net, opt, torch.rand(3, 4, 5), torch.rand(3, 4, 7), TF.mse_loss,
-                                   method == "ottt_online")
+            F.ottt_online_training(
+                net, opt, torch.rand(3, 4, 5), torch.rand(3, 4, 7), TF.mse_loss, method == "ottt_online"
+            )
     _assert_same_state(before, _net_state(net))

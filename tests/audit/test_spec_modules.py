@@ -2,6 +2,7 @@
 
 Each test names the SPEC section it checks; references are hand-written loops of SPEC's equations.
 """
+
 import inspect
 
 import pytest
@@ -17,30 +18,66 @@ DEVICES = [
     pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
 ]
 _E = inspect.Parameter.empty
-_ANY = object()   # default not compared (SpikingJelly's is a shared Sigmoid() instance)
+_ANY = object()  # default not compared (SpikingJelly's is a shared Sigmoid() instance)
 _VAR = "*"
 
-_NODE_TAIL = [("v_threshold", 1.0), ("v_reset", 0.0), ("surrogate_function", _ANY), ("detach_reset", False),
-              ("step_mode", "s"), ("backend", "torch"), ("store_v_seq", False)]
+_NODE_TAIL = [
+    ("v_threshold", 1.0),
+    ("v_reset", 0.0),
+    ("surrogate_function", _ANY),
+    ("detach_reset", False),
+    ("step_mode", "s"),
+    ("backend", "torch"),
+    ("store_v_seq", False),
+]
 SPIKINGJELLY_CONSTRUCTORS = {
     neuron.BaseNode: _NODE_TAIL,
     neuron.IFNode: _NODE_TAIL,
     neuron.LIFNode: [("tau", 2.0), ("decay_input", True)] + _NODE_TAIL,
     neuron.ParametricLIFNode: [("init_tau", 2.0), ("decay_input", True)] + _NODE_TAIL,
-    neuron.OTTTLIFNode: [("tau", 2.0), ("decay_input", False), ("v_threshold", 1.0), ("v_reset", None),
-                         ("surrogate_function", _ANY), ("detach_reset", True), ("step_mode", "s"),
-                         ("backend", "torch"), ("store_v_seq", False)],
+    neuron.OTTTLIFNode: [
+        ("tau", 2.0),
+        ("decay_input", False),
+        ("v_threshold", 1.0),
+        ("v_reset", None),
+        ("surrogate_function", _ANY),
+        ("detach_reset", True),
+        ("step_mode", "s"),
+        ("backend", "torch"),
+        ("store_v_seq", False),
+    ],
     layer.MultiStepContainer: [("*", _VAR)],
     layer.SeqToANNContainer: [("*", _VAR)],
     layer.StepModeContainer: [("stateful", _E), ("*", _VAR)],
     layer.ElementWiseRecurrentContainer: [("sub_module", _E), ("element_wise_function", _E), ("step_mode", "s")],
-    layer.LinearRecurrentContainer: [("sub_module", _E), ("in_features", _E), ("out_features", _E), ("bias", True),
-                                     ("step_mode", "s")],
+    layer.LinearRecurrentContainer: [
+        ("sub_module", _E),
+        ("in_features", _E),
+        ("out_features", _E),
+        ("bias", True),
+        ("step_mode", "s"),
+    ],
     layer.Linear: [("in_features", _E), ("out_features", _E), ("bias", True), ("step_mode", "s")],
-    layer.Conv2d: [("in_channels", _E), ("out_channels", _E), ("kernel_size", _E), ("stride", 1), ("padding", 0),
-                   ("dilation", 1), ("groups", 1), ("bias", True), ("padding_mode", "zeros"), ("step_mode", "s")],
-    layer.BatchNorm2d: [("num_features", _E), ("eps", 1e-5), ("momentum", 0.1), ("affine", True),
-                        ("track_running_stats", True), ("step_mode", "s")],
+    layer.Conv2d: [
+        ("in_channels", _E),
+        ("out_channels", _E),
+        ("kernel_size", _E),
+        ("stride", 1),
+        ("padding", 0),
+        ("dilation", 1),
+        ("groups", 1),
+        ("bias", True),
+        ("padding_mode", "zeros"),
+        ("step_mode", "s"),
+    ],
+    layer.BatchNorm2d: [
+        ("num_features", _E),
+        ("eps", 1e-5),
+        ("momentum", 0.1),
+        ("affine", True),
+        ("track_running_stats", True),
+        ("step_mode", "s"),
+    ],
     layer.Flatten: [("start_dim", 1), ("end_dim", -1), ("step_mode", "s")],
     layer.Dropout: [("p", 0.5), ("step_mode", "s")],
     layer.OTTTSequential: [("*", _VAR)],
@@ -48,8 +85,13 @@ SPIKINGJELLY_CONSTRUCTORS = {
     layer.SpikeTraceOp: [("module", _E)],
     monitor.OutputMonitor: [("net", _E), ("instance", None), ("function_on_output", _ANY)],
     monitor.InputMonitor: [("net", _E), ("instance", None), ("function_on_input", _ANY)],
-    monitor.AttributeMonitor: [("attribute_name", _E), ("pre_forward", _E), ("net", _E), ("instance", None),
-                               ("function_on_attribute", _ANY)],
+    monitor.AttributeMonitor: [
+        ("attribute_name", _E),
+        ("pre_forward", _E),
+        ("net", _E),
+        ("instance", None),
+        ("function_on_attribute", _ANY),
+    ],
 }
 
 
@@ -70,18 +112,21 @@ def test_constructor_signature_starts_like_spikingjelly(cls):
 
 
 # ---------------------------------------------------------------- §2.5 constructor validation, ints
-@pytest.mark.parametrize("cls, kwargs, error, match", [
-    (neuron.LIFNode, dict(tau=0.5), ValueError, r"tau.*> 1.*0\.5"),
-    (neuron.LIFNode, dict(tau=1.0), ValueError, r"tau.*1\.0"),
-    (neuron.ParametricLIFNode, dict(init_tau=1), ValueError, r"init_tau"),
-    (neuron.OTTTLIFNode, dict(tau=0.9), ValueError, r"tau"),
-    (neuron.LIFNode, dict(tau="2"), TypeError, r"tau.*real number.*'2'"),
-    (neuron.IFNode, dict(v_threshold="1"), TypeError, r"v_threshold.*'1'"),
-    (neuron.IFNode, dict(v_reset="0"), TypeError, r"v_reset.*'0'"),
-    (neuron.IFNode, dict(detach_reset=1), TypeError, r"detach_reset.*bool"),
-    (neuron.LIFNode, dict(decay_input="yes"), TypeError, r"decay_input.*bool"),
-    (neuron.IFNode, dict(surrogate_function=3), TypeError, r"surrogate_function.*callable"),
-])
+@pytest.mark.parametrize(
+    "cls, kwargs, error, match",
+    [
+        (neuron.LIFNode, dict(tau=0.5), ValueError, r"tau.*> 1.*0\.5"),
+        (neuron.LIFNode, dict(tau=1.0), ValueError, r"tau.*1\.0"),
+        (neuron.ParametricLIFNode, dict(init_tau=1), ValueError, r"init_tau"),
+        (neuron.OTTTLIFNode, dict(tau=0.9), ValueError, r"tau"),
+        (neuron.LIFNode, dict(tau="2"), TypeError, r"tau.*real number.*'2'"),
+        (neuron.IFNode, dict(v_threshold="1"), TypeError, r"v_threshold.*'1'"),
+        (neuron.IFNode, dict(v_reset="0"), TypeError, r"v_reset.*'0'"),
+        (neuron.IFNode, dict(detach_reset=1), TypeError, r"detach_reset.*bool"),
+        (neuron.LIFNode, dict(decay_input="yes"), TypeError, r"decay_input.*bool"),
+        (neuron.IFNode, dict(surrogate_function=3), TypeError, r"surrogate_function.*callable"),
+    ],
+)
 def test_invalid_neuron_parameters_raise_with_spikingjelly_class(cls, kwargs, error, match):
     """SPEC policy 2 / §1.24: bad neuron parameters raise ValueError/TypeError that are also AssertionError."""
     with pytest.raises(error, match=match):
@@ -112,8 +157,10 @@ def test_ints_accepted_in_neuron_constructors_and_give_float_results():
     pairs = [
         (neuron.IFNode(v_threshold=1, v_reset=0, step_mode="m"), neuron.IFNode(step_mode="m")),
         (neuron.LIFNode(tau=2, step_mode="m"), neuron.LIFNode(tau=2.0, step_mode="m")),
-        (neuron.LIFNode(tau=3, v_reset=-1, decay_input=False, step_mode="m"),
-         neuron.LIFNode(tau=3.0, v_reset=-1.0, decay_input=False, step_mode="m")),
+        (
+            neuron.LIFNode(tau=3, v_reset=-1, decay_input=False, step_mode="m"),
+            neuron.LIFNode(tau=3.0, v_reset=-1.0, decay_input=False, step_mode="m"),
+        ),
         (neuron.ParametricLIFNode(init_tau=2, step_mode="m"), neuron.ParametricLIFNode(init_tau=2.0, step_mode="m")),
     ]
     for a, b in pairs:
@@ -204,7 +251,7 @@ def test_eval_honours_an_overridden_neuronal_charge(cls, step_mode):
         node = cls(step_mode=step_mode)
         node.train(training)
         out = node(x) if step_mode == "m" else torch.stack([node(xt) for xt in x])
-        torch.testing.assert_close(out, torch.ones(3, 2))   # 10 * 0.2 = 2 >= 1 at every step
+        torch.testing.assert_close(out, torch.ones(3, 2))  # 10 * 0.2 = 2 >= 1 at every step
 
 
 @pytest.mark.parametrize("kind, k, decay_input", _CASES)
@@ -275,8 +322,11 @@ def test_a_smaller_batch_without_reset_is_not_silently_broadcast(step_mode):
     small = torch.zeros(1, 3) if step_mode == "s" else torch.zeros(2, 1, 3)
     large = torch.zeros(4, 3) if step_mode == "s" else torch.zeros(2, 4, 3)
     node(large)
-    with pytest.raises(ValueError, match=r"LIFNode: the input has shape \[1, 3\] but the membrane potential v .* "
-                                         r"has shape \[4, 3\]; call functional.reset_net"):
+    with pytest.raises(
+        ValueError,
+        match=r"LIFNode: the input has shape \[1, 3\] but the membrane potential v .* "
+        r"has shape \[4, 3\]; call functional.reset_net",
+    ):
         node(small)
     F.reset_net(node)
     assert node(small).shape == small.shape

@@ -1,4 +1,5 @@
 """The fused 'torch' backend against autograd through a plain per-step loop (float64)."""
+
 import itertools
 
 import pytest
@@ -36,19 +37,29 @@ CASES = [
     (charge, learn_k, v_reset, decay_input, detach, sg, store, tensor_theta)
     for charge, learn_k in (("if", False), ("lif", False), ("lif", True))
     for v_reset, decay_input, detach, sg, store, tensor_theta in itertools.product(
-        (0.0, -0.3, None), (True, False), (False, True), ("sigmoid", "atan"), (False, True), (False, True))
+        (0.0, -0.3, None), (True, False), (False, True), ("sigmoid", "atan"), (False, True), (False, True)
+    )
     if charge == "lif" or decay_input
 ]
 
 
 @pytest.mark.parametrize("charge, learn_k, v_reset, decay_input, detach, sg, store, tensor_theta", CASES)
 def test_fused_matches_autograd_loop(charge, learn_k, v_reset, decay_input, detach, sg, store, tensor_theta):
-    gen = torch.Generator().manual_seed(CASES.index((charge, learn_k, v_reset, decay_input, detach, sg, store,
-                                                     tensor_theta)))
+    gen = torch.Generator().manual_seed(
+        CASES.index((charge, learn_k, v_reset, decay_input, detach, sg, store, tensor_theta))
+    )
     f64 = dict(dtype=torch.float64)
     theta = torch.rand(3, 4, generator=gen, **f64) * 0.5 + 0.75 if tensor_theta else 1.0
-    cfg = NeuronConfig(charge=charge, decay_input=decay_input, v_threshold=theta, v_reset=v_reset,
-                       detach_reset=detach, surrogate=sg, alpha=SURROGATES[sg].alpha, store_v_seq=store)
+    cfg = NeuronConfig(
+        charge=charge,
+        decay_input=decay_input,
+        v_threshold=theta,
+        v_reset=v_reset,
+        detach_reset=detach,
+        surrogate=sg,
+        alpha=SURROGATES[sg].alpha,
+        store_v_seq=store,
+    )
     x = (torch.rand(6, 3, 4, generator=gen, **f64) * 2.4 - 0.2).requires_grad_()
     v0 = (torch.rand(3, 4, generator=gen, **f64) * 0.6).requires_grad_()
     k = torch.tensor(0.35, **f64, requires_grad=True) if learn_k else 1.0 / 3.0
@@ -73,8 +84,16 @@ def test_fused_matches_autograd_loop(charge, learn_k, v_reset, decay_input, deta
 def test_fused_float32_spikes_identical_to_loop(device):
     torch.manual_seed(1)
     x = (torch.rand(16, 8, 32, device=device) * 1.5).requires_grad_()
-    cfg = NeuronConfig(charge="lif", decay_input=True, v_threshold=1.0, v_reset=0.0, detach_reset=False,
-                       surrogate="sigmoid", alpha=4.0, store_v_seq=False)
+    cfg = NeuronConfig(
+        charge="lif",
+        decay_input=True,
+        v_threshold=1.0,
+        v_reset=0.0,
+        detach_reset=False,
+        surrogate="sigmoid",
+        alpha=4.0,
+        store_v_seq=False,
+    )
     s_f, v_f = multi_step(cfg, x, torch.zeros(8, 32, device=device), 0.5)
     s_r, v_r = reference(cfg, x, torch.zeros(8, 32, device=device), 0.5)
     assert torch.equal(s_f, s_r) and torch.equal(v_f, v_r)
@@ -94,22 +113,46 @@ def test_only_h_seq_is_saved_for_if_and_lif():
     x = torch.rand(5, 7, requires_grad=True)
     for charge in ("if", "lif"):
         saved.clear()
-        cfg = NeuronConfig(charge=charge, decay_input=True, v_threshold=1.0, v_reset=0.0, detach_reset=False,
-                           surrogate="atan", alpha=2.0, store_v_seq=True)
+        cfg = NeuronConfig(
+            charge=charge,
+            decay_input=True,
+            v_threshold=1.0,
+            v_reset=0.0,
+            detach_reset=False,
+            surrogate="atan",
+            alpha=2.0,
+            store_v_seq=True,
+        )
         with torch.autograd.graph.saved_tensors_hooks(pack, lambda t: t):
             multi_step(cfg, x, torch.zeros(7), 0.5)
         assert saved == [35]  # h_seq [T, N] only
 
 
 def test_multi_step_rejects_bad_shapes():
-    cfg = NeuronConfig(charge="if", decay_input=True, v_threshold=1.0, v_reset=0.0, detach_reset=False,
-                       surrogate="sigmoid", alpha=4.0, store_v_seq=False)
+    cfg = NeuronConfig(
+        charge="if",
+        decay_input=True,
+        v_threshold=1.0,
+        v_reset=0.0,
+        detach_reset=False,
+        surrogate="sigmoid",
+        alpha=4.0,
+        store_v_seq=False,
+    )
     with pytest.raises(ValueError, match=r"multi_step: x_seq must be a tensor \[T, \*\] with T >= 1, got \[0, 3\]"):
         multi_step(cfg, torch.zeros(0, 3), torch.zeros(3), 0.0)
     with pytest.raises(ValueError, match=r"multi_step: v_init must be a tensor of shape \[3\], got \[2\]"):
         multi_step(cfg, torch.zeros(4, 3), torch.zeros(2), 0.0)
-    bad = NeuronConfig(charge="if", decay_input=True, v_threshold=1.0, v_reset=0.0, detach_reset=False,
-                       surrogate="relu", alpha=4.0, store_v_seq=False)
+    bad = NeuronConfig(
+        charge="if",
+        decay_input=True,
+        v_threshold=1.0,
+        v_reset=0.0,
+        detach_reset=False,
+        surrogate="relu",
+        alpha=4.0,
+        store_v_seq=False,
+    )
     with pytest.raises(ValueError, match=r"cfg.surrogate must be one of \('sigmoid', 'atan'\), got 'relu'"):
         multi_step(bad, torch.zeros(4, 3), torch.zeros(3), 0.0)
 
@@ -189,7 +232,7 @@ def test_neuron_fused_path_sets_state_and_grad_of_initial_v():
         node.v = v0
         s = node(x)
         assert torch.equal(node.v, node.v_seq[-1])
-        got.append((s, node.v_seq, torch.autograd.grad((node.v_seq ** 2).sum(), v0)[0]))
+        got.append((s, node.v_seq, torch.autograd.grad((node.v_seq**2).sum(), v0)[0]))
     assert torch.equal(got[0][0], got[1][0])
     assert_close(got[0][1], got[1][1])
     assert_close(got[0][2], got[1][2])
@@ -198,8 +241,16 @@ def test_neuron_fused_path_sets_state_and_grad_of_initial_v():
 @pytest.mark.parametrize("v_reset", [0.0, None])
 def test_repeated_backward_with_retain_graph_gives_identical_gradients(v_reset):
     """Backward reuses the saved h_seq as its gradient buffer only when the graph is not kept."""
-    cfg = NeuronConfig(charge="lif", decay_input=True, v_threshold=1.0, v_reset=v_reset, detach_reset=False,
-                       surrogate="sigmoid", alpha=4.0, store_v_seq=False)
+    cfg = NeuronConfig(
+        charge="lif",
+        decay_input=True,
+        v_threshold=1.0,
+        v_reset=v_reset,
+        detach_reset=False,
+        surrogate="sigmoid",
+        alpha=4.0,
+        store_v_seq=False,
+    )
     x = (torch.rand(6, 5, generator=torch.Generator().manual_seed(0)) * 1.5).requires_grad_()
     spikes, v_last = multi_step(cfg, x, torch.zeros(5), 0.5)
     loss = spikes.sum() + v_last.sum()

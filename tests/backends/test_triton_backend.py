@@ -4,6 +4,7 @@ Without a GPU the kernels run in the Triton interpreter on CPU tensors (the root
 TRITON_INTERPRET=1); with a GPU the same tests run the compiled kernels on CUDA tensors.
 Sizes are small (T=5, N=37: two programs of 32 under the interpreter, the second with a tail).
 """
+
 import itertools
 import math
 
@@ -25,11 +26,19 @@ ANY_DEVICE = "cpu" if interpreting() else "cuda"
 T, N = 5, 37
 
 
-def make_cfg(kind="lif", decay_input=True, v_reset=0.0, detach_reset=False, surrogate="sigmoid",
-             store_v_seq=False, v_threshold=1.0):
+def make_cfg(
+    kind="lif",
+    decay_input=True,
+    v_reset=0.0,
+    detach_reset=False,
+    surrogate="sigmoid",
+    store_v_seq=False,
+    v_threshold=1.0,
+):
     alpha = 4.0 if surrogate == "sigmoid" else 2.0
-    return NeuronConfig("if" if kind == "if" else "lif", decay_input, v_threshold, v_reset, detach_reset,
-                        surrogate, alpha, store_v_seq)
+    return NeuronConfig(
+        "if" if kind == "if" else "lif", decay_input, v_threshold, v_reset, detach_reset, surrogate, alpha, store_v_seq
+    )
 
 
 def make_inputs(device, dtype=torch.float32, shape=(T, N), seed=0, kind="lif"):
@@ -81,8 +90,11 @@ def assert_matches(got, ref, atol=1e-5, rtol=1e-5):
 
 # Every (neuron, decay_input, reset, detach_reset) combination; the surrogate and store_v_seq cycle
 # through their values so each of them meets every neuron and reset mode.
-_COMBOS = [c for c in itertools.product(("if", "lif", "plif"), (True, False), (0.0, None, -0.5), (False, True))
-           if not (c[0] == "if" and not c[1])]
+_COMBOS = [
+    c
+    for c in itertools.product(("if", "lif", "plif"), (True, False), (0.0, None, -0.5), (False, True))
+    if not (c[0] == "if" and not c[1])
+]
 CASES = [(*c, ("sigmoid", "atan")[i % 2], bool((i // 2) % 2)) for i, c in enumerate(_COMBOS)]
 
 
@@ -175,20 +187,24 @@ def test_empty_neuron_dim(device):
 def test_spec_if_traces():
     x = torch.tensor([0.5, 0.5, 0.5, 1.0, 2.0], device=ANY_DEVICE).reshape(5, 1)
     for v_reset, v_expected in ((0.0, [0.5, 0.0, 0.5, 0.0, 0.0]), (None, [0.5, 0.0, 0.5, 0.5, 1.5])):
-        s, v = triton_backend.multi_step(make_cfg("if", True, v_reset, store_v_seq=True), x,
-                                         torch.zeros(1, device=ANY_DEVICE))
+        s, v = triton_backend.multi_step(
+            make_cfg("if", True, v_reset, store_v_seq=True), x, torch.zeros(1, device=ANY_DEVICE)
+        )
         assert s.flatten().tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]
         torch.testing.assert_close(v.flatten().cpu(), torch.tensor(v_expected))
 
 
-@pytest.mark.parametrize("decay_input,v_reset,spikes,v_expected", [
-    (True, 0.0, [0, 0, 0, 0], [0.4, 0.6, 0.7, 0.75]),
-    (True, None, [0, 0, 0, 0], [0.4, 0.6, 0.7, 0.75]),
-    (True, -0.5, [0, 0, 0, 0], [-0.1, 0.1, 0.2, 0.25]),
-    (False, 0.0, [0, 1, 0, 1], [0.8, 0.0, 0.8, 0.0]),
-    (False, None, [0, 1, 0, 1], [0.8, 0.2, 0.9, 0.25]),
-    (False, -0.5, [0, 0, 0, 1], [0.3, 0.7, 0.9, -0.5]),
-])
+@pytest.mark.parametrize(
+    "decay_input,v_reset,spikes,v_expected",
+    [
+        (True, 0.0, [0, 0, 0, 0], [0.4, 0.6, 0.7, 0.75]),
+        (True, None, [0, 0, 0, 0], [0.4, 0.6, 0.7, 0.75]),
+        (True, -0.5, [0, 0, 0, 0], [-0.1, 0.1, 0.2, 0.25]),
+        (False, 0.0, [0, 1, 0, 1], [0.8, 0.0, 0.8, 0.0]),
+        (False, None, [0, 1, 0, 1], [0.8, 0.2, 0.9, 0.25]),
+        (False, -0.5, [0, 0, 0, 1], [0.3, 0.7, 0.9, -0.5]),
+    ],
+)
 def test_spec_lif_table(decay_input, v_reset, spikes, v_expected):
     x = torch.full((4, 1), 0.8, device=ANY_DEVICE)
     v0 = torch.full((1,), 0.0 if v_reset is None else v_reset, device=ANY_DEVICE)

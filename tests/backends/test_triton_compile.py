@@ -5,6 +5,7 @@ sm_90 with triton's own ptxas, and checks that none spills registers and that ea
 per-element data as wide as the data allows (128 bits when its rows start 16-byte aligned). The interpreter tests check what the kernels compute;
 this checks that the compiled form exists and is the one intended, before any GPU runs it.
 """
+
 import importlib.util
 import os
 import pathlib
@@ -32,8 +33,9 @@ def test_every_kernel_variant_compiles_for_sm90_without_spills_or_narrow_accesse
     if not (bin_dir / "ptxas").exists() or not (bin_dir / "cuobjdump").exists():
         pytest.skip(f"this triton ({triton.__version__}) ships no ptxas / cuobjdump")
     env = {k: v for k, v in os.environ.items() if k != "TRITON_INTERPRET"}
-    out = subprocess.run([sys.executable, str(SCRIPT), "--check", "--arch", "90"], env=env, capture_output=True,
-                         text=True, timeout=600)
+    out = subprocess.run(
+        [sys.executable, str(SCRIPT), "--check", "--arch", "90"], env=env, capture_output=True, text=True, timeout=600
+    )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     summary = out.stdout.strip().splitlines()[-1]
     assert summary.startswith("114 compiled variants, 0 problems"), summary

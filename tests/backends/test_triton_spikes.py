@@ -1,4 +1,5 @@
 """The one-pass Triton first_spike_index against the torch formulations (interpreter on CPU, or CUDA)."""
+
 import pytest
 import torch
 

@@ -6,6 +6,7 @@ token. Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright; every re
 go to 127.0.0.1 (or is not a ``data:``/``blob:`` URL) is aborted and listed in ``blocked``.
 Screenshots go to ``screenshots/`` at the repository root (git-ignored).
 """
+
 import os
 import pathlib
 import secrets
@@ -22,8 +23,15 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 CHROMIUM = pathlib.Path("/usr/bin/chromium")
 SCREENSHOTS = ROOT / "screenshots"
-CHROMIUM_FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                  "--disable-component-update", "--disable-sync", "--no-first-run"]
+CHROMIUM_FLAGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--no-first-run",
+]
 ALLOWED_HOSTS = {"127.0.0.1"}
 
 
@@ -60,9 +68,19 @@ def lab(tmp_path_factory):
     (notification / "notification.jupyterlab-settings").write_text('{"fetchNews": "false"}')
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
     env.pop("MPLBACKEND", None)  # the notebooks choose the inline backend themselves
-    command = [sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-               f"--ServerApp.token={token}", "--ServerApp.port_retries=0", f"--ServerApp.root_dir={root}",
-               "--LabApp.news_url=None", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate"]
+    command = [
+        sys.executable,
+        "-m",
+        "jupyterlab",
+        "--no-browser",
+        "--ip=127.0.0.1",
+        f"--port={port}",
+        f"--ServerApp.token={token}",
+        "--ServerApp.port_retries=0",
+        f"--ServerApp.root_dir={root}",
+        "--LabApp.news_url=None",
+        "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+    ]
     if hasattr(os, "geteuid") and os.geteuid() == 0:
         command.append("--allow-root")
     log = open(home / "server.log", "wb")  # noqa: SIM115  (closed by the fixture's teardown)

@@ -6,6 +6,7 @@ the quickstart's RasterExplorer and see its figure title change (browser -> kern
 press Start then Stop on the TrainingDashboard and see the run stop early. Screenshots are written
 to ``screenshots/``. Run with ``pytest -m browser tests/browser``.
 """
+
 import pathlib
 import re
 
@@ -67,12 +68,12 @@ def slider(page, label):
 def test_quickstart_runs_renders_and_answers_a_slider(lab, page):
     open_and_run_all(page, lab, "01_quickstart.ipynb")
     images = page.locator(".jp-RenderedImage img")
-    images.nth(1).wait_for()                  # the matplotlib raster and first-spike maps rendered
+    images.nth(1).wait_for()  # the matplotlib raster and first-spike maps rendered
     screenshot(page, "quickstart_figures.png", images.first)
 
     plots = page.locator(".js-plotly-plot .main-svg")
-    plots.nth(1).wait_for()                   # the explorer's raster and first-spike map rendered
-    summary = page.get_by_text(re.compile(r"t=\d+: \d+ active")).first   # the explorer's selection summary
+    plots.nth(1).wait_for()  # the explorer's raster and first-spike map rendered
+    summary = page.get_by_text(re.compile(r"t=\d+: \d+ active")).first  # the explorer's selection summary
     assert "t=0:" in summary.text_content(), summary.text_content()
     shapes_before = page.evaluate(SHAPES)
 
@@ -89,12 +90,13 @@ def test_quickstart_runs_renders_and_answers_a_slider(lab, page):
 
 def test_training_dashboard_trains_renders_and_stops(lab, page):
     open_and_run_all(page, lab, "06_online_training.ipynb")
-    page.locator(".jp-RenderedImage img").first.wait_for()     # the memory-vs-T figure rendered
+    page.locator(".jp-RenderedImage img").first.wait_for()  # the memory-vs-T figure rendered
     curves = page.locator(".js-plotly-plot")
-    curves.nth(1).wait_for()                                    # the loss and accuracy figures rendered
+    curves.nth(1).wait_for()  # the loss and accuracy figures rendered
     # 3 curves per figure (plotly may still be drawing when the kernel goes idle)
-    page.wait_for_function("() => document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length >= 6",
-                           timeout=30_000)
+    page.wait_for_function(
+        "() => document.querySelectorAll('.js-plotly-plot .scatterlayer .trace').length >= 6", timeout=30_000
+    )
     status = page.get_by_text(re.compile(r"finished \d+ steps on cpu"))
     status.wait_for()
     screenshot(page, "dashboard_trained.png", curves.first)

@@ -8,6 +8,7 @@ and see the kernel's answer come back (a figure, a title or the status line chan
 server and one page serve the whole module; each notebook's kernel is shut down when its test ends.
 Screenshots of each panel go to ``screenshots/panel_*.png``. Run with ``pytest -m browser tests/browser``.
 """
+
 import json
 import re
 import urllib.request
@@ -70,8 +71,9 @@ def press(slider, key, times=1):
 
 
 def wait_for_change(page, script, before, timeout=30_000):
-    page.wait_for_function(f"(before) => JSON.stringify(({script})()) !== before", arg=json.dumps(before),
-                           timeout=timeout)
+    page.wait_for_function(
+        f"(before) => JSON.stringify(({script})()) !== before", arg=json.dumps(before), timeout=timeout
+    )
     return page.evaluate(script)
 
 
@@ -104,10 +106,10 @@ def test_neuron_playground(lab, notebook_page):
     views = run_panel_notebook(page, lab, "02_neurons_and_step_modes.ipynb", panels=1, figures=2, sliders=8)
     assert page.get_by_text("tau=8.0: 7 spikes in 100 steps").count() == 1
     tau = control(page, "slider", "tau")
-    assert tau.locator(".widget-readout").inner_text() == "8.00"   # the notebook's last Python change reached it
+    assert tau.locator(".widget-readout").inner_text() == "8.00"  # the notebook's last Python change reached it
     page.get_by_text(re.compile(r"ran on cpu in [\d.]+ ms")).first.wait_for()
     before = page.evaluate(FIGURES)
-    press(tau, "ArrowLeft", 20)                                      # tau 8.0 -> 6.0: more spikes
+    press(tau, "ArrowLeft", 20)  # tau 8.0 -> 6.0: more spikes
     wait_for_change(page, FIGURES, before)
     assert tau.locator(".widget-readout").inner_text() == "6.00"
     wait_until_settled(page)
@@ -127,13 +129,18 @@ def test_similarity_explorer(lab, notebook_page):
     page.wait_for_function(f"() => ({TITLES})().some(t => t.includes('(loss 0.1562)'))", timeout=30_000)
     control(page, "dropdown", "kernel").locator("select").select_option("gaussian")
     sigma = control(page, "slider", "sigma")
-    page.wait_for_function("(el) => !el.classList.contains('mod-disabled') && "
-                           "!el.querySelector('.noUi-target[disabled]')", arg=sigma.element_handle())
+    page.wait_for_function(
+        "(el) => !el.classList.contains('mod-disabled') && !el.querySelector('.noUi-target[disabled]')",
+        arg=sigma.element_handle(),
+    )
     # sigma is enabled before the gaussian matrix is computed: wait for the redraw itself
-    page.wait_for_function(f"() => {{ const t = ({TITLES})(); return t.some(x => x.includes('(loss ')) && "
-                           f"!t.some(x => x.includes('(loss 0.1562)')); }}", timeout=30_000)
+    page.wait_for_function(
+        f"() => {{ const t = ({TITLES})(); return t.some(x => x.includes('(loss ')) && "
+        f"!t.some(x => x.includes('(loss 0.1562)')); }}",
+        timeout=30_000,
+    )
     before = page.evaluate(FIGURES)
-    press(sigma, "ArrowRight", 4)                                      # sigma 2 -> 4
+    press(sigma, "ArrowRight", 4)  # sigma 2 -> 4
     wait_for_change(page, FIGURES, before)
     page.locator(f"{PANEL} button.jupyter-button", has_text=re.compile("^Train$")).click()
     page.get_by_text(re.compile(r"finished 20 steps on cpu")).wait_for(timeout=60_000)
@@ -147,7 +154,7 @@ def test_delay_explorer(lab, notebook_page):
     delay_steps = control(page, "slider", "delay steps")
     assert delay_steps.locator(".widget-readout").inner_text() == "10"
     before = page.evaluate(FIGURES)
-    press(delay_steps, "ArrowLeft", 7)                                 # delay 10 -> 3
+    press(delay_steps, "ArrowLeft", 7)  # delay 10 -> 3
     wait_for_change(page, FIGURES, before)
     assert delay_steps.locator(".widget-readout").inner_text() == "3"
     page.locator(f"{PANEL} .js-plotly-plot .legendtext", has_text="delayed by 3").wait_for(timeout=30_000)
@@ -158,8 +165,8 @@ def test_spike_debugger(lab, notebook_page):
     page = notebook_page
     views = run_panel_notebook(page, lab, "08_debugging.ipynb", panels=2, figures=6, sliders=6)
     page.get_by_text("completely dead layers: ['3']").wait_for()
-    assert page.evaluate(TITLES).count("layer '1', sample 0") == 1    # the fixed net's raster
-    wait_until_settled(page)          # both panels' first drawings are all in (a late one is not an answer)
+    assert page.evaluate(TITLES).count("layer '1', sample 0") == 1  # the fixed net's raster
+    wait_until_settled(page)  # both panels' first drawings are all in (a late one is not an answer)
     press(control(page, "slider", "sample", 1), "ArrowRight")
     # wait for this very title: any other change of the titles may be a late redraw, not the answer
     page.wait_for_function(f"() => ({TITLES})().includes(\"layer '1', sample 1\")", timeout=30_000)

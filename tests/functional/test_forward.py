@@ -1,4 +1,5 @@
 """Tests for snnlab/functional/forward.py: multi-step, chunked and time-folded forwards."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -70,11 +71,15 @@ def test_multi_step_forward_empty_list_copies_input():
 
 
 def test_multi_step_forward_errors():
-    with pytest.raises(ValueError, match=r"multi_step_forward: x_seq must have at least one time step, got shape \[0, 2\]"):
+    with pytest.raises(
+        ValueError, match=r"multi_step_forward: x_seq must have at least one time step, got shape \[0, 2\]"
+    ):
         multi_step_forward(torch.rand(0, 2), nn.Identity())
     with pytest.raises(TypeError, match=r"x_seq must be a torch.Tensor, got an object of type list"):
         multi_step_forward([1, 2], nn.Identity())
-    with pytest.raises(TypeError, match=r"single_step_module must be a module, a callable or a list/tuple of them, got 3"):
+    with pytest.raises(
+        TypeError, match=r"single_step_module must be a module, a callable or a list/tuple of them, got 3"
+    ):
         multi_step_forward(torch.rand(2, 2), 3)
     with pytest.raises(TypeError, match=r"single_step_module\[1\] must be callable"):
         multi_step_forward(torch.rand(2, 2), [nn.Identity(), "relu"])
@@ -157,7 +162,9 @@ def test_documented_chunk_example_and_if_trace_with_snnlab_neurons():
     from snnlab import layer, neuron
 
     torch.manual_seed(0)
-    net = nn.Sequential(layer.Linear(8, 4), neuron.IFNode(step_mode="m"), layer.Linear(4, 2), neuron.IFNode(step_mode="m"))
+    net = nn.Sequential(
+        layer.Linear(8, 4), neuron.IFNode(step_mode="m"), layer.Linear(4, 2), neuron.IFNode(step_mode="m")
+    )
     x_seq = torch.rand(1024, 8) * 4
     with torch.no_grad():
         net[0].weight.abs_()

@@ -1,4 +1,5 @@
 """Tests for snnlab/functional/fusion.py: conv-bn fusion identities, scalers and errors."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -47,7 +48,13 @@ def test_fused_conv_equals_conv_then_bn_in_eval(device, cfg):
     fused = fuse_convbn2d(conv, bn)
     assert type(fused) is nn.Conv2d and fused.bias is not None
     assert (fused.kernel_size, fused.stride, fused.padding, fused.dilation, fused.groups, fused.padding_mode) == (
-        conv.kernel_size, conv.stride, conv.padding, conv.dilation, conv.groups, conv.padding_mode)
+        conv.kernel_size,
+        conv.stride,
+        conv.padding,
+        conv.dilation,
+        conv.groups,
+        conv.padding_mode,
+    )
     assert (fused(x) - bn(conv(x))).abs().max() < 1e-5
     assert fused.weight.grad_fn is None and fused.weight.device == conv.weight.device
 
@@ -101,9 +108,16 @@ def test_errors_and_no_mutation_on_rejection():
     conv_b = nn.Conv2d(2, 3, 3, bias=True)
     bn = nn.BatchNorm2d(3)
     conv = nn.Conv2d(2, 3, 3, bias=False)
-    for f in (fused_conv2d_weight_of_convbn2d, fused_conv2d_bias_of_convbn2d, fuse_convbn2d,
-              scale_fused_conv2d_weight_of_convbn2d, scale_fused_conv2d_bias_of_convbn2d):
-        with pytest.raises(InvalidParameterError, match=r"conv2d must have no bias .* got a conv with a bias of shape \[3\]"):
+    for f in (
+        fused_conv2d_weight_of_convbn2d,
+        fused_conv2d_bias_of_convbn2d,
+        fuse_convbn2d,
+        scale_fused_conv2d_weight_of_convbn2d,
+        scale_fused_conv2d_bias_of_convbn2d,
+    ):
+        with pytest.raises(
+            InvalidParameterError, match=r"conv2d must have no bias .* got a conv with a bias of shape \[3\]"
+        ):
             f(conv_b, bn)
         with pytest.raises(AssertionError):  # SpikingJelly's class is kept as a base
             f(conv_b, bn)
@@ -113,7 +127,9 @@ def test_errors_and_no_mutation_on_rejection():
     assert torch.equal(conv_b.weight, w_before)
     with pytest.raises(ValueError, match=r"bn2d must be affine \(weight and bias\), got a BatchNorm with affine=False"):
         fuse_convbn2d(conv, nn.BatchNorm2d(3, affine=False))
-    with pytest.raises(ValueError, match=r"bn2d must track running statistics, got a BatchNorm with track_running_stats=False"):
+    with pytest.raises(
+        ValueError, match=r"bn2d must track running statistics, got a BatchNorm with track_running_stats=False"
+    ):
         fused_conv2d_bias_of_convbn2d(conv, nn.BatchNorm2d(3, track_running_stats=False))
     no_stats = nn.BatchNorm2d(3, track_running_stats=False)
     with pytest.raises(ValueError, match="track_running_stats=False"):

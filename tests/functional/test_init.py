@@ -1,4 +1,5 @@
 """Tests for snnlab/functional/init.py: kaiming_normal_conv_linear_weight."""
+
 import math
 
 import pytest
@@ -23,11 +24,21 @@ def test_std_matches_closed_form():
 def test_same_rng_order_as_manual_calls_and_untouched_modules():
     def build():
         torch.manual_seed(1)
-        return nn.Sequential(nn.Conv1d(2, 3, 3), nn.Sequential(nn.Conv2d(3, 4, 3), MyLinear(5, 6)),
-                             nn.Conv3d(1, 2, 2), nn.ConvTranspose2d(2, 3, 3), nn.BatchNorm1d(3), nn.Linear(6, 2))
+        return nn.Sequential(
+            nn.Conv1d(2, 3, 3),
+            nn.Sequential(nn.Conv2d(3, 4, 3), MyLinear(5, 6)),
+            nn.Conv3d(1, 2, 2),
+            nn.ConvTranspose2d(2, 3, 3),
+            nn.BatchNorm1d(3),
+            nn.Linear(6, 2),
+        )
 
     net, ref = build(), build()
-    convt, bn_w, biases = ref[3].weight.clone(), ref[4].weight.clone(), [m.bias.clone() for m in ref.modules() if hasattr(m, "bias") and isinstance(m.bias, torch.Tensor)]
+    convt, bn_w, biases = (
+        ref[3].weight.clone(),
+        ref[4].weight.clone(),
+        [m.bias.clone() for m in ref.modules() if hasattr(m, "bias") and isinstance(m.bias, torch.Tensor)],
+    )
     torch.manual_seed(7)
     kaiming_normal_conv_linear_weight(net)
     torch.manual_seed(7)
@@ -36,8 +47,12 @@ def test_same_rng_order_as_manual_calls_and_untouched_modules():
     for a, b in zip(net.parameters(), ref.parameters()):
         assert torch.equal(a, b)
     assert torch.equal(net[3].weight, convt) and torch.equal(net[4].weight, bn_w)  # ConvTranspose / BN untouched
-    assert all(torch.equal(a, b) for a, b in zip(
-        [m.bias for m in net.modules() if hasattr(m, "bias") and isinstance(m.bias, torch.Tensor)], biases))
+    assert all(
+        torch.equal(a, b)
+        for a, b in zip(
+            [m.bias for m in net.modules() if hasattr(m, "bias") and isinstance(m.bias, torch.Tensor)], biases
+        )
+    )
 
 
 def test_rejects_non_module():

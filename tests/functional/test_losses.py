@@ -1,4 +1,5 @@
 """Tests for snnlab/functional/losses.py: kernels, similarity loss, TET loss, threshold margins."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -53,7 +54,9 @@ def test_kernels_match_reference_formulas(device):
     y = torch.randn(6, 5, generator=g).to(device)
     for kernel, args in (("linear", ()), ("polynomial", (3,)), ("sigmoid", (0.7,)), ("sigmoid", (torch.tensor(0.7),))):
         assert torch.equal(kernel_dot_product(x, y, kernel, *args), reference_kernel(x, y, kernel, *args))
-    assert_close(kernel_dot_product(x, y, "gaussian", 2.0), reference_kernel(x, y, "gaussian", 2.0), rtol=1e-6, atol=1e-6)
+    assert_close(
+        kernel_dot_product(x, y, "gaussian", 2.0), reference_kernel(x, y, "gaussian", 2.0), rtol=1e-6, atol=1e-6
+    )
 
 
 def test_gaussian_equals_cdist_closed_form_and_handles_different_row_counts():
@@ -62,7 +65,7 @@ def test_gaussian_equals_cdist_closed_form_and_handles_different_row_counts():
     y = torch.randn(5, 7, generator=g, dtype=torch.float64)
     got = kernel_dot_product(x, y, "gaussian", 1.5)  # SpikingJelly raised a size-mismatch RuntimeError here
     assert got.shape == (3, 5)
-    assert_close(got, torch.exp(-torch.cdist(x, y) ** 2 / (2 * 1.5 ** 2)))
+    assert_close(got, torch.exp(-(torch.cdist(x, y) ** 2) / (2 * 1.5**2)))
     assert kernel_dot_product(x, y, "polynomial", 2).shape == (3, 5)
 
 
@@ -91,17 +94,23 @@ def test_kernel_dtypes():
 
 def test_kernel_errors():
     x = torch.rand(3, 4)
-    with pytest.raises(UnknownOptionError, match=r"kernel must be one of 'linear', 'polynomial', 'sigmoid', 'gaussian', got 'rbf'"):
+    with pytest.raises(
+        UnknownOptionError, match=r"kernel must be one of 'linear', 'polynomial', 'sigmoid', 'gaussian', got 'rbf'"
+    ):
         kernel_dot_product(x, x, "rbf")
     with pytest.raises(NotImplementedError):  # SpikingJelly's class is kept as a base
         kernel_dot_product(x, x, "Linear")
     for kernel in ("polynomial", "sigmoid", "gaussian"):
-        with pytest.raises(TypeError, match=rf"the '{kernel}' kernel needs .* as an extra positional argument, got none"):
+        with pytest.raises(
+            TypeError, match=rf"the '{kernel}' kernel needs .* as an extra positional argument, got none"
+        ):
             kernel_dot_product(x, x, kernel)
     for sigma in (0.0, -1.0, torch.tensor(0.0)):
         with pytest.raises(ValueError, match=r"sigma of the 'gaussian' kernel must be positive"):
             kernel_dot_product(x, x, "gaussian", sigma)
-    with pytest.raises(TypeError, match=r"the width sigma of the 'gaussian' kernel must be a real number or a tensor, got '1'"):
+    with pytest.raises(
+        TypeError, match=r"the width sigma of the 'gaussian' kernel must be a real number or a tensor, got '1'"
+    ):
         kernel_dot_product(x, x, "gaussian", "1")
     with pytest.raises(ValueError, match=r"x must be a 2-D tensor \[rows, features\], got shape \[2, 3, 4\]"):
         kernel_dot_product(torch.rand(2, 3, 4), x)
@@ -118,7 +127,9 @@ def test_predicted_similarity_is_cosine_for_linear_kernel():
     cos = F.cosine_similarity(flat.unsqueeze(1), flat.unsqueeze(0), dim=-1)
     assert_close(predicted_similarity(spikes), cos, rtol=0, atol=1e-6)
     assert_close(predicted_similarity(spikes.bool()), predicted_similarity(spikes))
-    assert_close(predicted_similarity(spikes, "sigmoid", 0.3), torch.sigmoid(0.3 * flat.mm(flat.t())))  # no normalisation
+    assert_close(
+        predicted_similarity(spikes, "sigmoid", 0.3), torch.sigmoid(0.3 * flat.mm(flat.t()))
+    )  # no normalisation
     with pytest.raises(ValueError, match=r"spikes must have at least 2 dimension\(s\), got shape \[4\]"):
         predicted_similarity(torch.rand(4))
 
@@ -127,8 +138,8 @@ def test_target_similarity_clamps_above_only():
     labels = torch.tensor([[1, 1, 0], [1, 1, 0], [0, 0, 1], [0, 0, 0]])
     sim = target_similarity(labels)
     assert sim.dtype == torch.float32
-    assert torch.equal(sim, torch.tensor([[1., 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]]))
-    assert torch.equal(target_similarity(torch.tensor([[-1.0], [1.0]])), torch.tensor([[1., -1.], [-1., 1.]]))
+    assert torch.equal(sim, torch.tensor([[1.0, 1, 0, 0], [1, 1, 0, 0], [0, 0, 1, 0], [0, 0, 0, 0]]))
+    assert torch.equal(target_similarity(torch.tensor([[-1.0], [1.0]])), torch.tensor([[1.0, -1.0], [-1.0, 1.0]]))
     assert torch.equal(target_similarity(labels.bool()), sim)
     with pytest.raises(ValueError, match=r"labels must be multi-hot of shape \[N, C\], got shape \[4\]"):
         target_similarity(torch.tensor([0, 1, 2, 0]))
@@ -176,7 +187,10 @@ def test_bce_float64_and_dtype_follow_spikes():
 def test_bce_rejects_kernels_outside_unit_interval():
     spikes = torch.ones(3, 4) * 2
     labels = torch.eye(3)
-    with pytest.raises(ValueError, match=r"loss_type 'bce' needs similarities in \[0, 1\], but the 'polynomial' kernel gave values in \[16, 16\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"loss_type 'bce' needs similarities in \[0, 1\], but the 'polynomial' kernel gave values in \[16, 16\]",
+    ):
         spike_similar_loss(spikes, labels, "polynomial", "bce", 1)
 
 
@@ -236,15 +250,20 @@ def test_tet_ignore_index_float64_and_int32_targets():
     got = temporal_efficient_training_cross_entropy(x, target)
     assert got.dtype == torch.float64
     assert_close(got, tet_loop(x, target))
-    assert_close(temporal_efficient_training_cross_entropy(x, target[[0, 2, 3, 5]].int()[[0, 1, 2, 3, 0, 1]]),
-                 tet_loop(x, target[[0, 2, 3, 5]][[0, 1, 2, 3, 0, 1]]))
+    assert_close(
+        temporal_efficient_training_cross_entropy(x, target[[0, 2, 3, 5]].int()[[0, 1, 2, 3, 0, 1]]),
+        tet_loop(x, target[[0, 2, 3, 5]][[0, 1, 2, 3, 0, 1]]),
+    )
 
 
 def test_tet_errors():
     x = torch.randn(3, 4, 5)
     with pytest.raises(ValueError, match=r"x_seq must have at least one time step, got shape \[0, 4, 5\]"):
         temporal_efficient_training_cross_entropy(torch.randn(0, 4, 5), torch.zeros(4, dtype=torch.long))
-    with pytest.raises(TypeError, match=r"target must hold integer class indices of shape \[4\], got a torch.float32 tensor of shape \[4, 5\]"):
+    with pytest.raises(
+        TypeError,
+        match=r"target must hold integer class indices of shape \[4\], got a torch.float32 tensor of shape \[4, 5\]",
+    ):
         temporal_efficient_training_cross_entropy(x, torch.rand(4, 5))
     with pytest.raises(ValueError, match=r"target must have shape \[4\] .* got shape \[3, 4\]"):
         temporal_efficient_training_cross_entropy(x, torch.zeros(3, 4, dtype=torch.long))
@@ -271,7 +290,9 @@ def test_threshold_margin_eval_sets_float_and_rejections_leave_layer_unchanged()
     layer = nn.Module().eval()
     set_threshold_margin(layer, torch.eye(2), eval_threshold=2)
     assert layer.v_threshold == 2.0 and isinstance(layer.v_threshold, float)
-    with pytest.raises(TypeError, match=r"output_layer must be a module with a 'training' flag, got an object of type object"):
+    with pytest.raises(
+        TypeError, match=r"output_layer must be a module with a 'training' flag, got an object of type object"
+    ):
         set_threshold_margin(object(), torch.eye(2))
     with pytest.raises(TypeError, match=r"label_one_hot must be a torch.Tensor"):
         set_threshold_margin(layer, [[1, 0]])

@@ -1,4 +1,5 @@
 """Tests for snnlab/functional/network.py: reset_net, detach_net, set_step_mode, set_backend."""
+
 import logging
 
 import pytest
@@ -51,7 +52,9 @@ class DuckStep(nn.Module):
 # ------------------------------------------------------------------ reset_net / detach_net
 @pytest.mark.parametrize("device", DEVICES)
 def test_reset_net_restores_neuron_state(device):
-    net = nn.Sequential(nn.Linear(3, 4), neuron.IFNode(v_reset=-0.5), nn.Linear(4, 2), neuron.LIFNode(v_reset=None)).to(device)
+    net = nn.Sequential(nn.Linear(3, 4), neuron.IFNode(v_reset=-0.5), nn.Linear(4, 2), neuron.LIFNode(v_reset=None)).to(
+        device
+    )
     net(torch.rand(5, 3, device=device) * 3)
     assert isinstance(net[1].v, torch.Tensor)
     reset_net(net)
@@ -124,7 +127,9 @@ def test_set_step_mode_sets_every_step_module():
 
 
 def test_set_step_mode_keeps_seq_to_ann_children_so_forward_works():
-    net = nn.Sequential(layer.SeqToANNContainer(layer.Conv2d(2, 3, 3, padding=1), layer.BatchNorm2d(3)), neuron.IFNode())
+    net = nn.Sequential(
+        layer.SeqToANNContainer(layer.Conv2d(2, 3, 3, padding=1), layer.BatchNorm2d(3)), neuron.IFNode()
+    )
     set_step_mode(net, "m")  # SpikingJelly 0.14 switched the inner conv to 'm' and the forward failed
     assert net[0][0].step_mode == "s" and net[0][1].step_mode == "s" and net[1].step_mode == "m"
     assert net(torch.rand(4, 2, 2, 5, 5)).shape == (4, 2, 3, 5, 5)
@@ -145,7 +150,9 @@ def test_set_step_mode_sets_keep_containers_but_not_their_contents():
     inner = neuron.IFNode()
     rec = layer.ElementWiseRecurrentContainer(inner, lambda y, x: y + x)
     lin_rec = layer.LinearRecurrentContainer(neuron.IFNode(), 3, 3)
-    smc = layer.StepModeContainer(True, neuron.IFNode(), layer.ElementWiseRecurrentContainer(neuron.IFNode(), lambda y, x: y + x))
+    smc = layer.StepModeContainer(
+        True, neuron.IFNode(), layer.ElementWiseRecurrentContainer(neuron.IFNode(), lambda y, x: y + x)
+    )
     net = nn.Sequential(rec, lin_rec, smc)
     set_step_mode(net, "m")
     assert rec.step_mode == "m" and inner.step_mode == "s"
@@ -169,7 +176,9 @@ def test_set_step_mode_invalid_changes_nothing(caplog):
     assert duck.step_mode == "s" and net[1].step_mode == "s" and net[2].step_mode == "s"
     # a module that cannot take the mode stops the call before anything changes
     ottt = nn.Sequential(layer.Linear(2, 2), neuron.OTTTLIFNode())
-    with pytest.raises(ValueError, match=r"OTTTLIFNode supports step_mode in \('s',\) only, got 'm'; nothing was changed"):
+    with pytest.raises(
+        ValueError, match=r"OTTTLIFNode supports step_mode in \('s',\) only, got 'm'; nothing was changed"
+    ):
         set_step_mode(ottt, "m")
     assert ottt[0].step_mode == "s"
     with pytest.raises(TypeError, match="net must be a torch.nn.Module"):

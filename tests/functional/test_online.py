@@ -1,4 +1,5 @@
 """Tests for snnlab/functional/online.py: FPTT and OTTT online training."""
+
 import copy
 
 import pytest
@@ -65,7 +66,9 @@ def test_init_w_ra_returns_detached_copies():
 @pytest.mark.parametrize("device", DEVICES)
 def test_fptt_matches_hand_written_order(device):
     g = torch.Generator().manual_seed(1)
-    data = [(torch.rand(5, 3, 8, generator=g).to(device) * 2, torch.rand(5, 3, 2, generator=g).to(device)) for _ in range(2)]
+    data = [
+        (torch.rand(5, 3, 8, generator=g).to(device) * 2, torch.rand(5, 3, 2, generator=g).to(device)) for _ in range(2)
+    ]
     net, ref = make_net(2, device), make_net(2, device)
     opt, ref_opt = torch.optim.SGD(net.parameters(), lr=0.5), torch.optim.SGD(ref.parameters(), lr=0.5)
     w_ra, ref_w_ra = fptt_online_training_init_w_ra(opt), [w.detach().clone() for w in ref.parameters()]
@@ -135,7 +138,9 @@ def test_fptt_errors_leave_model_unchanged():
     for alpha in (0.0, -1.0):
         with pytest.raises(ValueError, match=rf"fptt_online_training: alpha must be a number > 0, got {alpha}"):
             fptt_online_training(net, opt, x, y, F.mse_loss, alpha, w_ra)
-    with pytest.raises(ValueError, match=r"w_ra must be a list with one tensor per optimizer parameter \(4\), got a list of 3"):
+    with pytest.raises(
+        ValueError, match=r"w_ra must be a list with one tensor per optimizer parameter \(4\), got a list of 3"
+    ):
         fptt_online_training(net, opt, x, y, F.mse_loss, 0.1, w_ra[:3])
     with pytest.raises(ValueError, match=r"w_ra\[1\] must be a tensor of shape \[4\]"):
         fptt_online_training(net, opt, x, y, F.mse_loss, 0.1, [w_ra[0], w_ra[0], w_ra[2], w_ra[3]])
@@ -228,7 +233,9 @@ def test_ottt_errors():
     net, opt = make_ottt_net(10), None
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
     x = torch.rand(2, 4, 8)
-    with pytest.raises(ValueError, match=r"target_seq must be batch-first \[N, T, \*\] with N=2, T=4 like x_seq, got shape \[4, 2, 2\]"):
+    with pytest.raises(
+        ValueError, match=r"target_seq must be batch-first \[N, T, \*\] with N=2, T=4 like x_seq, got shape \[4, 2, 2\]"
+    ):
         ottt_online_training(net, opt, x, torch.rand(4, 2, 2), F.mse_loss, True)
     with pytest.raises(ValueError, match=r"at least one time step"):
         ottt_online_training(net, opt, x[:, :0], torch.rand(2, 0, 2), F.mse_loss, True)

@@ -1,4 +1,5 @@
 """Tests for snnlab/functional/spikes.py: first_spike_index, delay, redundant_one_hot."""
+
 import pytest
 import torch
 from torch.testing import assert_close
@@ -15,12 +16,20 @@ def double_cumsum_reference(spikes):
 
 # ------------------------------------------------------------------ first_spike_index
 def test_first_spike_index_documented_example():
-    spikes = torch.tensor([[[0., 0., 0., 0., 0., 0., 0., 0.],
-                            [1., 0., 0., 0., 0., 0., 1., 0.],
-                            [0., 1., 0., 0., 0., 1., 0., 1.]],
-                           [[0., 0., 1., 1., 0., 0., 0., 1.],
-                            [1., 1., 0., 0., 1., 0., 0., 0.],
-                            [0., 0., 0., 1., 0., 0., 0., 0.]]])
+    spikes = torch.tensor(
+        [
+            [
+                [0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0],
+                [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0, 0.0],
+                [0.0, 1.0, 0.0, 0.0, 0.0, 1.0, 0.0, 1.0],
+            ],
+            [
+                [0.0, 0.0, 1.0, 1.0, 0.0, 0.0, 0.0, 1.0],
+                [1.0, 1.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0],
+                [0.0, 0.0, 0.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+            ],
+        ]
+    )
     expected = torch.zeros(2, 3, 8, dtype=torch.bool)
     expected[0, 1, 0] = expected[0, 2, 1] = expected[1, 0, 2] = expected[1, 1, 0] = expected[1, 2, 3] = True
     assert torch.equal(first_spike_index(spikes), expected)
@@ -48,8 +57,16 @@ def test_first_spike_index_non_contiguous_and_zero_dim():
 
 def test_first_spike_index_graded_input_marks_first_nonzero():
     # Divergence from 0.14 (whose double cumsum gave no mark, a mark on a zero, or two marks per row).
-    rows = torch.tensor([[0.5, 0.5, 0.0, 0.0], [0.25] * 4, [2.0, 0.0, 0.0, 1.0], [-1.0, 1.0, 1.0, 0.0],
-                         [1.0, -1.0, 1.0, 0.0], [0.0, 0.3, 0.7, 0.0]])
+    rows = torch.tensor(
+        [
+            [0.5, 0.5, 0.0, 0.0],
+            [0.25] * 4,
+            [2.0, 0.0, 0.0, 1.0],
+            [-1.0, 1.0, 1.0, 0.0],
+            [1.0, -1.0, 1.0, 0.0],
+            [0.0, 0.3, 0.7, 0.0],
+        ]
+    )
     expected = torch.tensor([0, 0, 0, 0, 0, 1])
     got = first_spike_index(rows)
     assert torch.equal(got.sum(-1), torch.ones(6, dtype=torch.long))
@@ -64,7 +81,9 @@ def test_first_spike_index_has_no_grad():
 
 
 def test_first_spike_index_rejects_non_tensor():
-    with pytest.raises(TypeError, match=r"first_spike_index: spikes must be a torch.Tensor, got an object of type list"):
+    with pytest.raises(
+        TypeError, match=r"first_spike_index: spikes must be a torch.Tensor, got an object of type list"
+    ):
         first_spike_index([[0, 1]])
 
 
@@ -72,8 +91,16 @@ def test_first_spike_index_rejects_non_tensor():
 @pytest.mark.parametrize("device", DEVICES)
 def test_delay_table(device):
     x = torch.arange(1.0, 6.0, device=device)
-    table = {0: [1, 2, 3, 4, 5], 1: [0, 1, 2, 3, 4], 2: [0, 0, 1, 2, 3], 4: [0, 0, 0, 0, 1], 5: [0] * 5,
-             6: [0] * 5, 7: [0] * 5, 10: [0] * 5}
+    table = {
+        0: [1, 2, 3, 4, 5],
+        1: [0, 1, 2, 3, 4],
+        2: [0, 0, 1, 2, 3],
+        4: [0, 0, 0, 0, 1],
+        5: [0] * 5,
+        6: [0] * 5,
+        7: [0] * 5,
+        10: [0] * 5,
+    }
     for d, expected in table.items():
         y = delay(x, d)
         assert y.shape == x.shape and y.device == x.device
@@ -112,8 +139,14 @@ def test_delay_errors():
 # ------------------------------------------------------------------ redundant_one_hot
 def test_redundant_one_hot_documented_example():
     codes = redundant_one_hot(torch.tensor([0, 1, 1, 0]), 3, 2)
-    expected = torch.tensor([[1., 1., 0., 0., 0., 0.], [0., 0., 1., 1., 0., 0.],
-                             [0., 0., 1., 1., 0., 0.], [1., 1., 0., 0., 0., 0.]])
+    expected = torch.tensor(
+        [
+            [1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            [0.0, 0.0, 1.0, 1.0, 0.0, 0.0],
+            [1.0, 1.0, 0.0, 0.0, 0.0, 0.0],
+        ]
+    )
     assert codes.dtype == torch.get_default_dtype()
     assert torch.equal(codes, expected)
 
@@ -133,16 +166,18 @@ def test_redundant_one_hot_matches_loop_reference(device):
 
 
 def test_redundant_one_hot_any_shape_and_edge_sizes():
-    assert torch.equal(redundant_one_hot(torch.tensor(1), 3, 2), torch.tensor([0., 0., 1., 1., 0., 0.]))
+    assert torch.equal(redundant_one_hot(torch.tensor(1), 3, 2), torch.tensor([0.0, 0.0, 1.0, 1.0, 0.0, 0.0]))
     two_d = redundant_one_hot(torch.tensor([[0, 2], [1, 0]]), 3, 2)
     assert two_d.shape == (2, 2, 6)
-    assert torch.equal(two_d[0, 1], torch.tensor([0., 0., 0., 0., 1., 1.]))
+    assert torch.equal(two_d[0, 1], torch.tensor([0.0, 0.0, 0.0, 0.0, 1.0, 1.0]))
     assert redundant_one_hot(torch.tensor([1, 2]), 3, 0).shape == (2, 0)
     assert redundant_one_hot(torch.zeros(0, dtype=torch.long), 3, 2).shape == (0, 6)
 
 
 def test_redundant_one_hot_errors():
-    with pytest.raises(TypeError, match=r"labels must be an integer tensor of class indices, got a torch.float32 tensor"):
+    with pytest.raises(
+        TypeError, match=r"labels must be an integer tensor of class indices, got a torch.float32 tensor"
+    ):
         redundant_one_hot(torch.tensor([0.0, 1.0]), 3, 2)
     with pytest.raises(TypeError, match=r"labels must be an integer tensor"):
         redundant_one_hot(torch.tensor([True]), 3, 2)

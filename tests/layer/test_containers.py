@@ -1,4 +1,5 @@
 """snnlab.layer.containers: MultiStep / SeqToANN / StepMode containers."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -27,8 +28,8 @@ def test_multi_step_container_runs_each_step_through_the_whole_sequential(device
     c = layer.MultiStepContainer(counter, neuron.IFNode()).to(device)
     x_seq = torch.tensor([0.5, 0.5, 0.5, 1.0, 2.0], device=device).view(5, 1, 1)
     y = c(x_seq)
-    assert y.flatten().tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]       # IF hard-reset trace verified against SpikingJelly
-    assert counter.shapes == [(1, 1)] * 5                         # one call per step, per-step slices
+    assert y.flatten().tolist() == [0.0, 1.0, 0.0, 1.0, 1.0]  # IF hard-reset trace verified against SpikingJelly
+    assert counter.shapes == [(1, 1)] * 5  # one call per step, per-step slices
 
 
 @pytest.mark.parametrize("device", DEVICES)
@@ -50,10 +51,13 @@ def test_multi_and_seq_containers_have_no_step_mode_attribute_like_spikingjelly(
 
 @pytest.mark.parametrize("cls", [layer.MultiStepContainer, layer.SeqToANNContainer])
 def test_containers_refuse_a_multi_step_child(cls):
-    with pytest.raises(InvalidParameterError, match=rf"{cls.__name__}: every contained module must be in "
-                                                    r"step_mode='s', got IFNode \(at index 1\) with step_mode='m'"):
+    with pytest.raises(
+        InvalidParameterError,
+        match=rf"{cls.__name__}: every contained module must be in "
+        r"step_mode='s', got IFNode \(at index 1\) with step_mode='m'",
+    ):
         cls(nn.Identity(), neuron.IFNode(step_mode="m"))
-    with pytest.raises(AssertionError):          # SpikingJelly asserted here
+    with pytest.raises(AssertionError):  # SpikingJelly asserted here
         cls(layer.Linear(2, 2, step_mode="m"))
 
 
@@ -115,9 +119,11 @@ def test_set_step_mode_leaves_container_children_alone_when_available():
     functional = pytest.importorskip("snnlab.functional")
     if not hasattr(functional, "set_step_mode"):
         pytest.skip("functional.set_step_mode not available")
-    net = nn.Sequential(layer.SeqToANNContainer(layer.Conv2d(1, 2, 3), layer.BatchNorm2d(2)),
-                        layer.MultiStepContainer(neuron.IFNode()),
-                        layer.StepModeContainer(True, neuron.IFNode()))
+    net = nn.Sequential(
+        layer.SeqToANNContainer(layer.Conv2d(1, 2, 3), layer.BatchNorm2d(2)),
+        layer.MultiStepContainer(neuron.IFNode()),
+        layer.StepModeContainer(True, neuron.IFNode()),
+    )
     functional.set_step_mode(net, "m")
     assert net[0][0].step_mode == net[0][1].step_mode == net[1][0].step_mode == net[2][0].step_mode == "s"
     assert net[2].step_mode == "m"
@@ -126,7 +132,7 @@ def test_set_step_mode_leaves_container_children_alone_when_available():
 
 def test_time_last_containers_equal_the_time_first_ones():
     torch.manual_seed(4)
-    x_seq = torch.rand(5, 2, 1, 3) * 2                                    # [T, N, C, L]
+    x_seq = torch.rand(5, 2, 1, 3) * 2  # [T, N, C, L]
     conv = nn.Conv1d(1, 2, 2)
     t_first = layer.SeqToANNContainer(conv)(x_seq)
     t_last = layer.TLastSeqToANNContainer(conv)(x_seq.movedim(0, -1))

@@ -1,4 +1,5 @@
 """snnlab.layer.dropout: one mask per sample, shared across time steps until reset."""
+
 import pytest
 import torch
 
@@ -19,7 +20,7 @@ def test_multi_step_mask_is_shared_by_all_steps_and_scaled(device):
     assert mask.unique().tolist() == [0.0, torch.tensor(1 / 0.75).item()]
     torch.testing.assert_close(y, x_seq * mask)
     dropped = y == 0
-    assert bool((dropped == dropped[0]).all())        # same neurons silent at every step
+    assert bool((dropped == dropped[0]).all())  # same neurons silent at every step
 
 
 def test_single_and_multi_step_draw_the_same_mask_under_the_same_seed():
@@ -57,8 +58,11 @@ def test_dropout2d_drops_whole_channels_shared_over_time():
 def test_a_batch_of_another_shape_without_reset_is_refused_clearly():
     drop = layer.Dropout(0.5)
     drop(torch.ones(2, 3))
-    with pytest.raises(ValueError, match=r"Dropout: the dropout mask was drawn for samples of shape \[2, 3\], "
-                                         r"got shape \[4, 3\]; call functional.reset_net"):
+    with pytest.raises(
+        ValueError,
+        match=r"Dropout: the dropout mask was drawn for samples of shape \[2, 3\], "
+        r"got shape \[4, 3\]; call functional.reset_net",
+    ):
         drop(torch.ones(4, 3))
 
 
@@ -71,11 +75,14 @@ def test_gradient_is_masked():
     torch.testing.assert_close(x.grad, drop.mask.expand(2, 3, 10))
 
 
-@pytest.mark.parametrize("p, exc, text", [
-    (1.0, InvalidParameterError, r"Dropout: p must be a number in \[0, 1\), got 1.0"),
-    (-0.1, InvalidParameterError, r"Dropout: p must be a number in \[0, 1\), got -0.1"),
-    ("0.5", TypeError, r"Dropout: p must be a real number, got '0.5' \(str\)"),
-])
+@pytest.mark.parametrize(
+    "p, exc, text",
+    [
+        (1.0, InvalidParameterError, r"Dropout: p must be a number in \[0, 1\), got 1.0"),
+        (-0.1, InvalidParameterError, r"Dropout: p must be a number in \[0, 1\), got -0.1"),
+        ("0.5", TypeError, r"Dropout: p must be a real number, got '0.5' \(str\)"),
+    ],
+)
 def test_p_is_validated(p, exc, text):
     with pytest.raises(exc, match=text):
         layer.Dropout(p)

@@ -1,4 +1,5 @@
 """snnlab.layer.recurrent: element-wise and linear recurrent containers against hand-written loops."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -12,8 +13,9 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.i
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("step_mode", ["s", "m"])
 def test_element_wise_recurrent_spikingjelly_example(device, step_mode):
-    rec = layer.ElementWiseRecurrentContainer(neuron.IFNode(v_reset=None), lambda y, x: y + x,
-                                              step_mode=step_mode).to(device)
+    rec = layer.ElementWiseRecurrentContainer(neuron.IFNode(v_reset=None), lambda y, x: y + x, step_mode=step_mode).to(
+        device
+    )
     x_seq = torch.tensor([0.6, 0.6, 0.0, 0.0], device=device).view(4, 1)
     y = rec(x_seq) if step_mode == "m" else torch.stack([rec(x) for x in x_seq])
     assert y.flatten().tolist() == [0.0, 1.0, 1.0, 1.0]
@@ -66,7 +68,7 @@ def test_recurrent_gradients_flow_through_time():
     sub = nn.Linear(2, 2)
     rec = layer.LinearRecurrentContainer(sub, 2, 2, step_mode="m")
     rec(torch.randn(3, 1, 2)).sum().backward()
-    assert rec.rc.weight.grad is not None and rec.rc.weight.grad[:, 2:].abs().sum() > 0   # recurrent part used
+    assert rec.rc.weight.grad is not None and rec.rc.weight.grad[:, 2:].abs().sum() > 0  # recurrent part used
 
 
 def test_recurrent_containers_validate_arguments():
@@ -86,10 +88,13 @@ def test_recurrent_containers_validate_arguments():
 
 def test_set_step_mode_changes_the_container_not_the_wrapped_module_when_available():
     from snnlab import functional
+
     if not hasattr(functional, "set_step_mode"):
         pytest.skip("functional.set_step_mode not available")
-    net = nn.Sequential(layer.ElementWiseRecurrentContainer(neuron.IFNode(), torch.add),
-                        layer.LinearRecurrentContainer(neuron.IFNode(), 2, 2))
+    net = nn.Sequential(
+        layer.ElementWiseRecurrentContainer(neuron.IFNode(), torch.add),
+        layer.LinearRecurrentContainer(neuron.IFNode(), 2, 2),
+    )
     functional.set_step_mode(net, "m")
     assert net[0].step_mode == net[1].step_mode == "m"
     assert net[0].sub_module.step_mode == net[1].sub_module.step_mode == "s"

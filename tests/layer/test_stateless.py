@@ -1,4 +1,5 @@
 """snnlab.layer.stateless: torch layers with a step mode; 'm' equals the per-step loop."""
+
 import pytest
 import torch
 import torch.nn as nn
@@ -79,32 +80,41 @@ def test_gradients_reach_the_weights_in_multi_step_mode():
     torch.testing.assert_close(conv.bias.grad, ref.bias.grad)
 
 
-@pytest.mark.parametrize("module, shape, text", [
-    (layer.Conv1d(1, 1, 1, step_mode="m"), (2, 1, 4), r"\[T, N, C, L\]"),
-    (layer.Conv2d(1, 1, 1, step_mode="m"), (2, 3, 5, 5), r"\[T, N, C, H, W\]"),
-    (layer.Conv3d(1, 1, 1, step_mode="m"), (2, 1, 1, 2, 2), r"\[T, N, C, D, H, W\]"),
-    (layer.BatchNorm1d(1, step_mode="m"), (2, 1), r"\[T, N, C, L\] or \[T, N, C\]"),
-    (layer.BatchNorm2d(1, step_mode="m"), (2, 1, 2, 2), r"\[T, N, C, H, W\]"),
-    (layer.BatchNorm3d(1, step_mode="m"), (2, 1, 1, 2, 2), r"\[T, N, C, D, H, W\]"),
-    (layer.MaxPool2d(2, step_mode="m"), (1, 4, 4), r"\[T, N, C, H, W\]"),
-    (layer.AvgPool2d(2, step_mode="m"), (2, 1, 1, 1, 4, 4), r"\[T, N, C, H, W\]"),
-])
+@pytest.mark.parametrize(
+    "module, shape, text",
+    [
+        (layer.Conv1d(1, 1, 1, step_mode="m"), (2, 1, 4), r"\[T, N, C, L\]"),
+        (layer.Conv2d(1, 1, 1, step_mode="m"), (2, 3, 5, 5), r"\[T, N, C, H, W\]"),
+        (layer.Conv3d(1, 1, 1, step_mode="m"), (2, 1, 1, 2, 2), r"\[T, N, C, D, H, W\]"),
+        (layer.BatchNorm1d(1, step_mode="m"), (2, 1), r"\[T, N, C, L\] or \[T, N, C\]"),
+        (layer.BatchNorm2d(1, step_mode="m"), (2, 1, 2, 2), r"\[T, N, C, H, W\]"),
+        (layer.BatchNorm3d(1, step_mode="m"), (2, 1, 1, 2, 2), r"\[T, N, C, D, H, W\]"),
+        (layer.MaxPool2d(2, step_mode="m"), (1, 4, 4), r"\[T, N, C, H, W\]"),
+        (layer.AvgPool2d(2, step_mode="m"), (2, 1, 1, 1, 4, 4), r"\[T, N, C, H, W\]"),
+    ],
+)
 def test_multi_step_rank_errors_use_spikingjelly_text(module, shape, text):
     got = str(torch.Size(shape)).replace("(", r"\(").replace(")", r"\)").replace("[", r"\[").replace("]", r"\]")
-    with pytest.raises(ValueError, match=rf"{type(module).__name__}: expected x with shape {text}, "
-                                         rf"but got x with shape {got}!"):
+    with pytest.raises(
+        ValueError,
+        match=rf"{type(module).__name__}: expected x with shape {text}, "
+        rf"but got x with shape {got}!",
+    ):
         module(torch.zeros(shape))
 
 
 def test_conv_in_multi_step_rejects_a_single_step_input_spikingjelly_example():
-    with pytest.raises(ValueError, match=r"expected x with shape \[T, N, C, H, W\], but got x with shape "
-                                         r"torch.Size\(\[2, 3, 5, 5\]\)!"):
+    with pytest.raises(
+        ValueError,
+        match=r"expected x with shape \[T, N, C, H, W\], but got x with shape "
+        r"torch.Size\(\[2, 3, 5, 5\]\)!",
+    ):
         layer.Conv2d(3, 4, 3, step_mode="m")(torch.zeros(2, 3, 5, 5))
 
 
 def test_max_pool_with_indices_works_in_single_step_and_is_refused_in_multi_step():
     pool = layer.MaxPool2d(2, return_indices=True)
-    out, idx = pool(torch.arange(16.).view(1, 1, 4, 4))
+    out, idx = pool(torch.arange(16.0).view(1, 1, 4, 4))
     assert out.flatten().tolist() == [5.0, 7.0, 13.0, 15.0] and idx.shape == out.shape
     pool.step_mode = "m"
     with pytest.raises(ValueError, match="MaxPool2d: return_indices must be False in step_mode='m', got True"):
@@ -153,11 +163,21 @@ def test_a_spiking_cnn_gives_the_same_spikes_in_both_step_modes(device):
     from snnlab import functional, neuron
 
     torch.manual_seed(5)
-    net = nn.Sequential(
-        layer.Conv2d(1, 4, 3, padding=1), layer.BatchNorm2d(4), neuron.IFNode(),
-        layer.MaxPool2d(2), layer.AvgPool2d(2), layer.Flatten(), layer.Dropout(0.5),
-        layer.Linear(4 * 2 * 2, 3), neuron.LIFNode(),
-    ).to(device=device, dtype=torch.float64).eval()
+    net = (
+        nn.Sequential(
+            layer.Conv2d(1, 4, 3, padding=1),
+            layer.BatchNorm2d(4),
+            neuron.IFNode(),
+            layer.MaxPool2d(2),
+            layer.AvgPool2d(2),
+            layer.Flatten(),
+            layer.Dropout(0.5),
+            layer.Linear(4 * 2 * 2, 3),
+            neuron.LIFNode(),
+        )
+        .to(device=device, dtype=torch.float64)
+        .eval()
+    )
     with torch.no_grad():
         net[0].weight.abs_().mul_(4)
         net[7].weight.abs_().mul_(4)
@@ -167,4 +187,4 @@ def test_a_spiking_cnn_gives_the_same_spikes_in_both_step_modes(device):
     functional.set_step_mode(net, "m")
     assert all(m.step_mode == "m" for m in net)
     torch.testing.assert_close(net(x_seq), loop)
-    assert loop.sum() > 0                                               # the comparison is not all zeros
+    assert loop.sum() > 0  # the comparison is not all zeros

@@ -1,4 +1,5 @@
 """Tests of snnlab/training/models.py: one architecture, same initial weights for every method."""
+
 import pytest
 import torch
 
@@ -27,17 +28,18 @@ def test_build_model_same_weights_and_step_modes():
     assert not torch.equal(build_model("bptt", 6, 3, 4, seed=8)[0].weight, models["bptt"][0].weight)
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(method="rnn"), ValueError, r"build_model: method must be one of 'bptt', 'fptt', 'ottt', got 'rnn'"),
-    (dict(n_classes=1), ValueError, r"build_model: n_classes must be an integer >= 2, got 1"),
-    (dict(tau=1.0), ValueError, r"build_model: tau must be a number > 1.0, got 1.0"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(method="rnn"), ValueError, r"build_model: method must be one of 'bptt', 'fptt', 'ottt', got 'rnn'"),
+        (dict(n_classes=1), ValueError, r"build_model: n_classes must be an integer >= 2, got 1"),
+        (dict(tau=1.0), ValueError, r"build_model: tau must be a number > 1.0, got 1.0"),
+    ],
+)
 def test_build_model_rejects(kwargs, error, match):
     args = dict(method="bptt", in_features=3, n_classes=2) | kwargs
     with pytest.raises(error, match=match):
         build_model(**args)
-
-
 
 
 def test_step_cross_entropy_reads_the_spike_of_a_list_output():

@@ -1,4 +1,5 @@
 """Tests of snnlab/training/trainer.py: each update against a direct core call, memory, stop, determinism."""
+
 import copy
 import gc
 import threading
@@ -72,8 +73,9 @@ def test_bptt_update_matches_a_hand_written_loop(device):
 @pytest.mark.parametrize("device", DEVICES)
 def test_fptt_update_matches_the_functional_call(device):
     x, labels = sequence_data()
-    trainer = Trainer("fptt", x.to(device), labels, encoding=None, hidden=6, batch_size=8, lr=0.05, alpha=0.3,
-                      optimizer="sgd", seed=3)
+    trainer = Trainer(
+        "fptt", x.to(device), labels, encoding=None, hidden=6, batch_size=8, lr=0.05, alpha=0.3, optimizer="sgd", seed=3
+    )
     ref, x_seq, y = snapshot(trainer)
     optimizer = torch.optim.SGD(ref.parameters(), lr=0.05)
     w_ra = functional.fptt_online_training_init_w_ra(optimizer)
@@ -99,8 +101,9 @@ def test_ottt_update_matches_the_functional_call(device):
     ref, x_seq, y = snapshot(trainer)
     optimizer = torch.optim.Adam(ref.parameters(), lr=0.05)
     loss_t = lambda out, target: F.cross_entropy(out[0] if isinstance(out, list) else out, target)  # noqa: E731
-    batch_loss, y_all = functional.ottt_online_training(ref, optimizer, x_seq.transpose(0, 1),
-                                                        y.unsqueeze(1).expand(-1, 4), loss_t, True)
+    batch_loss, y_all = functional.ottt_online_training(
+        ref, optimizer, x_seq.transpose(0, 1), y.unsqueeze(1).expand(-1, 4), loss_t, True
+    )
     m = trainer.step()
     assert m.optimizer_steps == 4
     torch.testing.assert_close(m.loss, batch_loss / 4)
@@ -202,22 +205,29 @@ def test_each_method_learns_a_separable_task(method):
 
 
 # --------------------------------------------------------------------------- validation
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(method="sgd"), ValueError, r"Trainer: method must be one of 'bptt', 'fptt', 'ottt', got 'sgd'"),
-    (dict(x=torch.ones(4, 3, dtype=torch.long)), TypeError, r"Trainer: x must be a floating-point tensor"),
-    (dict(labels=torch.zeros(3).long()), ValueError, r"Trainer: labels must have one label per sample \(4\)"),
-    (dict(labels=torch.zeros(4)), ValueError, r"Trainer: labels must be a 1-D integer tensor"),
-    (dict(batch_size=5), ValueError, r"Trainer: batch_size must be <= the number of samples \(4\), got 5"),
-    (dict(lr=0), ValueError, r"Trainer: lr must be a number > 0.0, got 0.0"),
-    (dict(alpha=-1), ValueError, r"Trainer: alpha must be a number > 0.0"),
-    (dict(T=0), ValueError, r"Trainer: T must be an integer >= 1, got 0"),
-    (dict(n_classes=2, labels=torch.tensor([0, 1, 2, 0])), ValueError, r"labels must lie in \[0, 2\)"),
-    (dict(optimizer="lbfgs"), ValueError, r"Trainer: optimizer must be one of 'adam', 'sgd'"),
-    (dict(encoding="latency"), ValueError, r"Trainer: encoding must be one of 'poisson'"),
-    (dict(x=torch.full((4, 3), 1.5)), ValueError, r"Trainer: x must hold intensities in \[0, 1\] for Poisson encoding, got values in \[1.5, 1.5\]"),
-    (dict(x_test=torch.ones(2, 3)), ValueError, r"x_test and labels_test must be given together"),
-    (dict(model="net"), TypeError, r"Trainer: model must be a torch.nn.Module, got 'net' \(str\)"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(method="sgd"), ValueError, r"Trainer: method must be one of 'bptt', 'fptt', 'ottt', got 'sgd'"),
+        (dict(x=torch.ones(4, 3, dtype=torch.long)), TypeError, r"Trainer: x must be a floating-point tensor"),
+        (dict(labels=torch.zeros(3).long()), ValueError, r"Trainer: labels must have one label per sample \(4\)"),
+        (dict(labels=torch.zeros(4)), ValueError, r"Trainer: labels must be a 1-D integer tensor"),
+        (dict(batch_size=5), ValueError, r"Trainer: batch_size must be <= the number of samples \(4\), got 5"),
+        (dict(lr=0), ValueError, r"Trainer: lr must be a number > 0.0, got 0.0"),
+        (dict(alpha=-1), ValueError, r"Trainer: alpha must be a number > 0.0"),
+        (dict(T=0), ValueError, r"Trainer: T must be an integer >= 1, got 0"),
+        (dict(n_classes=2, labels=torch.tensor([0, 1, 2, 0])), ValueError, r"labels must lie in \[0, 2\)"),
+        (dict(optimizer="lbfgs"), ValueError, r"Trainer: optimizer must be one of 'adam', 'sgd'"),
+        (dict(encoding="latency"), ValueError, r"Trainer: encoding must be one of 'poisson'"),
+        (
+            dict(x=torch.full((4, 3), 1.5)),
+            ValueError,
+            r"Trainer: x must hold intensities in \[0, 1\] for Poisson encoding, got values in \[1.5, 1.5\]",
+        ),
+        (dict(x_test=torch.ones(2, 3)), ValueError, r"x_test and labels_test must be given together"),
+        (dict(model="net"), TypeError, r"Trainer: model must be a torch.nn.Module, got 'net' \(str\)"),
+    ],
+)
 def test_trainer_rejects_bad_arguments(kwargs, error, match):
     args = dict(method="bptt", x=torch.rand(4, 3), labels=torch.tensor([0, 1, 0, 1]), batch_size=2) | kwargs
     with pytest.raises(error, match=match):

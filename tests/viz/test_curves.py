@@ -1,4 +1,5 @@
 """training_curves and firing_rate_histogram: runs on one axis, growing updates, bins and counts, empty input."""
+
 import numpy as np
 import pytest
 import torch

@@ -1,4 +1,5 @@
 """Shared data reduction of the figures: conversion, stacking, path choice, binning, histograms."""
+
 import numpy as np
 import pytest
 import torch
@@ -50,7 +51,7 @@ def test_raster_image_binning_matches_a_loop():
     assert (ft, fn) == (5, 3) and img.values.shape == (3, 5)
     for r in range(3):
         for c in range(5):
-            expected = m[c * ft:(c + 1) * ft, r * fn:(r + 1) * fn].sum() / (ft * fn)
+            expected = m[c * ft : (c + 1) * ft, r * fn : (r + 1) * fn].sum() / (ft * fn)
             assert img.values[r, c] == pytest.approx(expected)
     assert img.extent == (-0.5, 24.5, -0.5, 8.5)
     exact = _data.raster_image(m)
@@ -62,7 +63,7 @@ def test_bin_any_matches_a_loop_along_either_dim(device):
     g = torch.Generator().manual_seed(0)
     bits = (torch.rand(4, 11, generator=g) < 0.2).to(device)
     out = _data.bin_any(bits, 1, 4)
-    expected = torch.stack([bits[:, i * 3:(i + 1) * 3].any(dim=1) for i in range(4)], dim=1)
+    expected = torch.stack([bits[:, i * 3 : (i + 1) * 3].any(dim=1) for i in range(4)], dim=1)
     assert out.device == bits.device
     torch.testing.assert_close(out, expected)
     rows = _data.bin_any(bits.t(), 0, 4)

@@ -1,4 +1,5 @@
 """delay_effect: input vs delayed lines, the shaded zero-filled head, the shift arrow, channels, updates."""
+
 import numpy as np
 import pytest
 import torch
@@ -41,7 +42,9 @@ def test_mpl_channel_no_arrow_update_and_empty():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match=r"delay_effect: x_seq and delayed must have the same shape, got \[3\] and \[4\]"):
+    with pytest.raises(
+        ValueError, match=r"delay_effect: x_seq and delayed must have the same shape, got \[3\] and \[4\]"
+    ):
         vp.delay_effect(torch.zeros(3), torch.zeros(4), 1)
     with pytest.raises(ValueError, match=r"delay_effect: delay_steps must be an integer >= 0, got 1.5"):
         vm.delay_effect(Figure().subplots(), torch.zeros(3), torch.zeros(3), 1.5)

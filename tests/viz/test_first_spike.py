@@ -1,4 +1,5 @@
 """first_spike_map: layout of [N] and [H, W], colour scale, never-fired marked, empty input, updates."""
+
 import numpy as np
 import plotly.graph_objects as go
 import pytest

@@ -1,4 +1,5 @@
 """snnlab.viz is lazy: the package loads no plotting library; each form loads only its own."""
+
 import subprocess
 import sys
 
@@ -24,5 +25,6 @@ def test_each_form_loads_only_its_library():
 
 def test_unknown_attribute_is_an_attribute_error():
     import snnlab.viz
+
     with pytest.raises(AttributeError, match="no attribute 'bokeh'"):
         snnlab.viz.bokeh

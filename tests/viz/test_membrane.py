@@ -1,4 +1,5 @@
 """membrane_trace: v, threshold and reset lines, spike marks, soft reset, empty input, updates."""
+
 import numpy as np
 import pytest
 import torch
@@ -15,8 +16,9 @@ S = [0.0, 0.0, 1.0, 0.0, 0.0]
 @pytest.mark.parametrize("device", DEVICES)
 def test_mpl_lines_and_spikes(device):
     ax = Figure().subplots()
-    line = vm.membrane_trace(ax, torch.tensor(V, device=device), torch.tensor(S, device=device),
-                             v_threshold=1.0, v_reset=0.0)
+    line = vm.membrane_trace(
+        ax, torch.tensor(V, device=device), torch.tensor(S, device=device), v_threshold=1.0, v_reset=0.0
+    )
     np.testing.assert_allclose(line.get_ydata(), V, rtol=1e-6)
     parts = line._snnlab["parts"]
     assert list(parts["threshold"].get_ydata()) == [1.0, 1.0] and list(parts["reset"].get_ydata()) == [0.0, 0.0]
@@ -30,7 +32,10 @@ def test_mpl_soft_reset_update_and_empty():
     ax = Figure().subplots()
     line = vm.membrane_trace(ax, V, S, v_reset=None)
     assert line._snnlab["parts"]["reset"] is None and [t.get_text() for t in ax.get_legend().texts] == [
-        "v", "threshold", "spike"]
+        "v",
+        "threshold",
+        "spike",
+    ]
     same = vm.update_membrane_trace(line, np.array(V) * 2, None, v_threshold=2.0, v_reset=None)
     assert same is line and same._snnlab["parts"]["spikes"].get_segments() == []
     assert list(line._snnlab["parts"]["threshold"].get_ydata()) == [2.0, 2.0]
@@ -81,7 +86,7 @@ def test_h_draws_a_sawtooth_through_the_threshold_in_both_forms():
     line = vm.membrane_trace(ax, V, S, h=torch.tensor(h).unsqueeze(1))
     assert_xy(line.get_xdata(), line.get_ydata())
     assert max(line.get_ydata()) > 1.0 and ax.get_ylim()[1] > 1.3 and ax.get_xlim() == (-0.5, 4.5)
-    line = vm.update_membrane_trace(line, V, S)                      # back to one point per step
+    line = vm.update_membrane_trace(line, V, S)  # back to one point per step
     assert line.get_xdata().tolist() == list(range(5))
     fig = vp.membrane_trace(V, S, h=h)
     assert_xy(fig.data[0].x, fig.data[0].y)

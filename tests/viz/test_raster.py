@@ -1,4 +1,5 @@
 """raster: matplotlib and plotly forms, marker and image paths, layers, rate margin, empty input, updates."""
+
 import base64
 import io
 
@@ -203,5 +204,5 @@ def test_a_silent_layer_gets_the_full_rate_scale_in_both_forms():
     ax = Figure().subplots()
     vm.raster(ax, silent, rate_margin=True)
     assert [a.get_xlim() for a in ax.figure.axes if a is not ax] == [(0.0, 1.0)]
-    vp.raster(torch.eye(16, 10), rate_margin=True, fig=fig)     # 1 spike in 16 steps per neuron
+    vp.raster(torch.eye(16, 10), rate_margin=True, fig=fig)  # 1 spike in 16 steps per neuron
     assert fig.layout.xaxis2.range[1] == pytest.approx(1.1 / 16, rel=1e-4)

@@ -1,4 +1,5 @@
 """similarity_matrix: two matrices on one colour scale with the loss, result objects, empty input, updates."""
+
 from typing import NamedTuple
 
 import numpy as np
@@ -42,7 +43,9 @@ def test_mpl_result_object_update_and_empty():
 
 
 def test_bad_matrices():
-    with pytest.raises(ValueError, match=r"similarity_matrix: predicted must be a square \[B, B\] matrix, got shape \[2, 3\]"):
+    with pytest.raises(
+        ValueError, match=r"similarity_matrix: predicted must be a square \[B, B\] matrix, got shape \[2, 3\]"
+    ):
         vm.similarity_matrix(Figure(), torch.zeros(2, 3), torch.zeros(2, 3))
     with pytest.raises(ValueError, match=r"same shape, got \[2, 2\] and \[3, 3\]"):
         vp.similarity_matrix(torch.zeros(2, 2), torch.zeros(3, 3))

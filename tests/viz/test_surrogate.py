@@ -1,4 +1,5 @@
 """surrogate figure: Heaviside, primitive and gradient curves match the surrogate's own functions."""
+
 import numpy as np
 import pytest
 import torch

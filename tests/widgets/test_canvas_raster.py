@@ -1,4 +1,5 @@
 """CanvasRaster: device-side packing in numpy.packbits order, one message per update, binning, JS decoding."""
+
 import json
 import pathlib
 import shutil

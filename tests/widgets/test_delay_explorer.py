@@ -1,4 +1,5 @@
 """DelayExplorer: output and gradient equal direct delay calls; SpikingJelly's documented outputs."""
+
 import math
 
 import pytest
@@ -17,10 +18,18 @@ def ramp_panel():
 
 
 # delay of x = [1, 2, 3, 4, 5] (SPEC 1.20: same values as SpikingJelly for 0 <= d <= T, zeros beyond T)
-@pytest.mark.parametrize("d, expected", [
-    (0, [1, 2, 3, 4, 5]), (1, [0, 1, 2, 3, 4]), (2, [0, 0, 1, 2, 3]), (4, [0, 0, 0, 0, 1]),
-    (5, [0, 0, 0, 0, 0]), (6, [0, 0, 0, 0, 0]), (10, [0, 0, 0, 0, 0]),
-])
+@pytest.mark.parametrize(
+    "d, expected",
+    [
+        (0, [1, 2, 3, 4, 5]),
+        (1, [0, 1, 2, 3, 4]),
+        (2, [0, 0, 1, 2, 3]),
+        (4, [0, 0, 0, 0, 1]),
+        (5, [0, 0, 0, 0, 0]),
+        (6, [0, 0, 0, 0, 0]),
+        (10, [0, 0, 0, 0, 0]),
+    ],
+)
 def test_documented_outputs_and_gradient_mask(ramp_panel, d, expected):
     ramp_panel.delay_steps.value = d
     result = ramp_panel.result
@@ -35,8 +44,9 @@ def test_documented_outputs_and_gradient_mask(ramp_panel, d, expected):
 @pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("kind", ["spikes", "signal"])
 def test_demo_inputs_equal_a_direct_delay_and_autograd(device, kind):
-    panel = DelayExplorer(input_kind=kind, T=30, delay_steps=7, rate=0.4, period=10, seed=2, device=device,
-                          throttle_ms=0)
+    panel = DelayExplorer(
+        input_kind=kind, T=30, delay_steps=7, rate=0.4, period=10, seed=2, device=device, throttle_ms=0
+    )
     assert panel.error is None and panel.status_text.startswith(f"ran on {device} in ")
     x = delay_input(kind, 30, rate=0.4, period=10, seed=2).to(device).requires_grad_(True)
     y = delay(x, 7)
@@ -51,8 +61,9 @@ def test_demo_inputs_follow_their_definitions():
     t = torch.arange(12, dtype=torch.float32)
     torch.testing.assert_close(delay_input("signal", 12, period=6), torch.sin(2 * math.pi * t / 6))
     g = torch.Generator().manual_seed(4)
-    torch.testing.assert_close(delay_input("spikes", 12, rate=0.5, seed=4),
-                               PoissonEncoder(generator=g).encode(torch.tensor([0.5]), 12)[:, 0])
+    torch.testing.assert_close(
+        delay_input("spikes", 12, rate=0.5, seed=4), PoissonEncoder(generator=g).encode(torch.tensor([0.5]), 12)[:, 0]
+    )
     with pytest.raises(ValueError, match=r"delay_input: kind must be one of 'spikes', 'signal', got 'noise'"):
         delay_input("noise", 5)
 
@@ -102,13 +113,24 @@ def test_a_failing_compute_shows_the_error_and_the_panel_recovers(ramp_panel):
     assert ramp_panel.error is None and ramp_panel.result.y_seq.tolist() == [0.0, 1.0, 2.0, 3.0, 4.0]
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(delay_steps=-1), ValueError, r"DelayExplorer: delay_steps must be an integer >= 0, got -1"),
-    (dict(delay_steps=1.5), TypeError, r"DelayExplorer: delay_steps must be an integer, got 1.5"),
-    (dict(input_kind="ramp"), ValueError, r"DelayExplorer: input_kind must be one of 'spikes', 'signal', got 'ramp'"),
-    (dict(x_seq=[1, 2]), TypeError, r"x_seq must be a torch.Tensor \[T, \*\], got an object of type list"),
-    (dict(x_seq=torch.zeros(0, 3)), ValueError, r"x_seq must be a \[T, \*\] tensor with T >= 1, got shape \[0, 3\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(delay_steps=-1), ValueError, r"DelayExplorer: delay_steps must be an integer >= 0, got -1"),
+        (dict(delay_steps=1.5), TypeError, r"DelayExplorer: delay_steps must be an integer, got 1.5"),
+        (
+            dict(input_kind="ramp"),
+            ValueError,
+            r"DelayExplorer: input_kind must be one of 'spikes', 'signal', got 'ramp'",
+        ),
+        (dict(x_seq=[1, 2]), TypeError, r"x_seq must be a torch.Tensor \[T, \*\], got an object of type list"),
+        (
+            dict(x_seq=torch.zeros(0, 3)),
+            ValueError,
+            r"x_seq must be a \[T, \*\] tensor with T >= 1, got shape \[0, 3\]",
+        ),
+    ],
+)
 def test_bad_arguments_are_rejected(kwargs, error, match):
     with pytest.raises(error, match=match):
         DelayExplorer(device="cpu", **kwargs)

@@ -1,4 +1,5 @@
 """widgets._device: device names, validation, timing and compact transfer of spikes."""
+
 import pytest
 import torch
 

@@ -1,4 +1,5 @@
 """NeuronPlayground: results equal a direct neuron run with the same arguments; errors and controls."""
+
 import numpy as np
 import pytest
 import torch
@@ -20,23 +21,31 @@ def count_messages(*figures):
     for index, fig in enumerate(figures):
         for name in ("_send_update_msg", "_send_restyle_msg", "_send_relayout_msg", "_send_addTraces_msg"):
             original = getattr(fig, name)
-            setattr(fig, name, lambda *a, _original=original, _call=(index, name), **k: (
-                calls.append(_call), _original(*a, **k)))
+            setattr(
+                fig,
+                name,
+                lambda *a, _original=original, _call=(index, name), **k: (calls.append(_call), _original(*a, **k)),
+            )
     return calls
 
 
 def direct_run(model, tau, v_threshold, v_reset, sg, x_seq, device="cpu"):
     """The core call the panel must reproduce: a multi-step node recording v_seq."""
     common = dict(v_threshold=v_threshold, v_reset=v_reset, surrogate_function=sg, step_mode="m", store_v_seq=True)
-    node = {"IF": lambda: neuron.IFNode(**common), "LIF": lambda: neuron.LIFNode(tau=tau, **common),
-            "PLIF": lambda: neuron.ParametricLIFNode(init_tau=tau, **common)}[model]().to(device)
+    node = {
+        "IF": lambda: neuron.IFNode(**common),
+        "LIF": lambda: neuron.LIFNode(tau=tau, **common),
+        "PLIF": lambda: neuron.ParametricLIFNode(init_tau=tau, **common),
+    }[model]().to(device)
     with torch.no_grad():
         spikes = node(x_seq.to(device).unsqueeze(1))
     return spikes[:, 0].cpu(), node.v_seq[:, 0].cpu()
 
 
 def test_defaults_and_repr(panel):
-    assert repr(panel) == "NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', input='constant', T=100)"
+    assert (
+        repr(panel) == "NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', input='constant', T=100)"
+    )
     assert isinstance(panel.result, NeuronResult) and panel.error is None
     assert panel.result.x_seq.shape == panel.result.spikes.shape == panel.result.v_seq.shape == (100,)
 
@@ -48,7 +57,11 @@ def test_defaults_and_repr(panel):
 def test_result_equals_a_direct_neuron_run(panel, model, reset, surrogate_name, input_kind):
     with panel.hold_updates():
         panel.model.value, panel.reset.value, panel.surrogate.value, panel.input.value = (
-            model, reset, surrogate_name, input_kind)
+            model,
+            reset,
+            surrogate_name,
+            input_kind,
+        )
         panel.tau.value, panel.v_threshold.value, panel.v_reset.value = 3.0, 0.8, -0.2
         panel.alpha.value, panel.amplitude.value, panel.rate.value, panel.noise.value = 2.5, 0.7, 0.4, 0.5
         panel.T.value, panel.seed.value = 60, 3
@@ -120,8 +133,10 @@ def test_reset_above_threshold_is_explained_and_the_panel_recovers(panel):
         panel.model.value, panel.reset.value, panel.v_threshold.value, panel.v_reset.value = "LIF", "hard", 0.5, 0.0
     good = panel.result
     panel.v_reset.value = 0.6
-    assert panel.status_text == ("ValueError: v_reset (0.6) must be below the threshold (0.5): after a spike the "
-                                 "neuron would stay above it and fire at every step")
+    assert panel.status_text == (
+        "ValueError: v_reset (0.6) must be below the threshold (0.5): after a spike the "
+        "neuron would stay above it and fire at every step"
+    )
     assert panel.result is good
     panel.v_reset.value = 0.0
     assert panel.error is None and panel.status_text.startswith("ran on cpu in ")
@@ -152,11 +167,17 @@ def test_input_sequences_follow_their_definitions():
     torch.testing.assert_close(input_sequence("constant", 4, 0.7), torch.full((4,), 0.7))
     assert input_sequence("step", 8, 1.5).tolist() == [0.0, 0.0] + [1.5] * 6
     g = torch.Generator().manual_seed(5)
-    torch.testing.assert_close(input_sequence("poisson", 50, 2.0, rate=0.2, seed=5),
-                               (torch.rand(50, generator=g) < 0.2).float() * 2.0)
+    torch.testing.assert_close(
+        input_sequence("poisson", 50, 2.0, rate=0.2, seed=5), (torch.rand(50, generator=g) < 0.2).float() * 2.0
+    )
     g = torch.Generator().manual_seed(5)
-    torch.testing.assert_close(input_sequence("noise", 50, 1.0, noise=0.1, seed=5), 1.0 + 0.1 * torch.randn(50, generator=g))
-    assert input_sequence("poisson", 30, 1.0, rate=0.0).sum() == 0 and input_sequence("poisson", 30, 1.0, rate=1.0).sum() == 30
+    torch.testing.assert_close(
+        input_sequence("noise", 50, 1.0, noise=0.1, seed=5), 1.0 + 0.1 * torch.randn(50, generator=g)
+    )
+    assert (
+        input_sequence("poisson", 30, 1.0, rate=0.0).sum() == 0
+        and input_sequence("poisson", 30, 1.0, rate=1.0).sum() == 30
+    )
     with pytest.raises(ValueError, match=r"kind must be one of 'constant', 'step', 'poisson', 'noise', got 'ramp'"):
         input_sequence("ramp", 4)
     with pytest.raises(ValueError, match=r"rate must be in \[0, 1\], got 1.5"):
@@ -166,11 +187,18 @@ def test_input_sequences_follow_their_definitions():
 @pytest.mark.parametrize(
     "kwargs, error, match",
     [
-        (dict(node=torch.nn.ReLU()), TypeError, r"node must be a snnlab.neuron node \(e.g. LIFNode\(\)\), got an object of type ReLU"),
+        (
+            dict(node=torch.nn.ReLU()),
+            TypeError,
+            r"node must be a snnlab.neuron node \(e.g. LIFNode\(\)\), got an object of type ReLU",
+        ),
         (dict(x_seq=torch.ones(3, 2)), ValueError, r"x_seq must be a non-empty 1-D tensor \[T\], got shape \[3, 2\]"),
         (dict(x_seq=[1.0, 2.0]), ValueError, r"x_seq must be a non-empty 1-D tensor \[T\], got list"),
-        (dict(model="Izhikevich"), ValueError,
-         r"NeuronPlayground: model must be one of 'IF', 'LIF', 'PLIF', got 'Izhikevich' \(str\)"),
+        (
+            dict(model="Izhikevich"),
+            ValueError,
+            r"NeuronPlayground: model must be one of 'IF', 'LIF', 'PLIF', got 'Izhikevich' \(str\)",
+        ),
         (dict(reset="zero"), ValueError, r"NeuronPlayground: reset must be one of 'hard', 'soft', got 'zero'"),
         (dict(input_kind="ramp"), ValueError, r"input_kind must be one of 'constant', 'step', 'poisson', 'noise'"),
     ],

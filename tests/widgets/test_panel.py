@@ -1,4 +1,5 @@
 """Panel: the update cycle, status line, error display, throttling, background work and repr."""
+
 import re
 import threading
 import time
@@ -286,8 +287,15 @@ def exercise(name):
     panel = getattr(widgets, name)(device="cpu", throttle_ms=0)
     changes = {
         "NeuronPlayground": [("input", "poisson"), ("reset", "soft"), ("model", "IF"), ("T", 50)],
-        "RasterExplorer": [("window", (10, 60)), ("neuron", 3), ("encoder", "latency"), ("t", 20),
-                           ("canvas_cells", 100), ("window", (0, 99)), ("neuron", 7)],
+        "RasterExplorer": [
+            ("window", (10, 60)),
+            ("neuron", 3),
+            ("encoder", "latency"),
+            ("t", 20),
+            ("canvas_cells", 100),
+            ("window", (0, 99)),
+            ("neuron", 7),
+        ],
         "SimilarityExplorer": [("kernel", "gaussian"), ("sigma", 2.0), ("loss_type", "l1")],
         "DelayExplorer": [("delay_steps", 7), ("input", "signal"), ("T", 20)],
     }[name]
@@ -321,6 +329,6 @@ def test_displaying_a_panel_refreshes_the_synced_state_of_its_figures():
     bundle = panel._repr_mimebundle_()
     assert bundle["text/plain"] == repr(panel)
     synced_line = figure._widget_data[0]["y"]
-    drawn = torch.stack((panel.result.h_seq, panel.result.v_seq), dim=1).flatten()   # the membrane sawtooth
+    drawn = torch.stack((panel.result.h_seq, panel.result.v_seq), dim=1).flatten()  # the membrane sawtooth
     assert list(synced_line) == pytest.approx(drawn.tolist())
     assert figure._widget_layout["yaxis"]["range"] == list(figure.layout.yaxis.range)

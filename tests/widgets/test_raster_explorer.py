@@ -1,4 +1,5 @@
 """RasterExplorer: spikes equal a direct encoder + LIF run; linked selection; user spikes and networks."""
+
 from types import SimpleNamespace
 
 import numpy as np
@@ -62,9 +63,10 @@ def test_window_neuron_and_scrubber_views_follow_the_selection(panel):
     torch.testing.assert_close(result.rates, firing_rate(window.unsqueeze(1)))
     expected_first = [next((20 + t for t in range(30) if window[t, n]), -1) for n in range(60)]
     assert result.first_spike_times.tolist() == expected_first
-    torch.testing.assert_close(result.first_spike_times,
-                               torch.where(first_spike_times(window.unsqueeze(1))[0] >= 0,
-                                           first_spike_times(window.unsqueeze(1))[0] + 20, -1))
+    torch.testing.assert_close(
+        result.first_spike_times,
+        torch.where(first_spike_times(window.unsqueeze(1))[0] >= 0, first_spike_times(window.unsqueeze(1))[0] + 20, -1),
+    )
     assert result.neuron_spike_times.tolist() == [20 + t for t in range(30) if window[t, 45]]
     assert result.active_at_t == int(spikes[30].sum())
     assert torch.equal(result.spikes, spikes)  # the selection does not re-run the population
@@ -177,13 +179,24 @@ def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
     assert panel.neuron.value == 12
 
 
-@pytest.mark.parametrize("kwargs, error, match", [
-    (dict(encoder="rank"), ValueError, r"RasterExplorer: encoder must be one of 'poisson', 'latency', 'current', got 'rank'"),
-    (dict(spikes=torch.ones(3)), ValueError, r"spikes must be a non-empty \[T, N\] tensor, got shape \[3\]"),
-    (dict(spikes=torch.ones(3, 2), net=torch.nn.Identity()), ValueError, r"give spikes, or net/intensities"),
-    (dict(net=3), TypeError, r"net must be a callable multi-step module, got int"),
-    (dict(intensities=torch.ones(2, 2)), ValueError, r"intensities must be a non-empty \[N\] tensor, got shape \[2, 2\]"),
-])
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (
+            dict(encoder="rank"),
+            ValueError,
+            r"RasterExplorer: encoder must be one of 'poisson', 'latency', 'current', got 'rank'",
+        ),
+        (dict(spikes=torch.ones(3)), ValueError, r"spikes must be a non-empty \[T, N\] tensor, got shape \[3\]"),
+        (dict(spikes=torch.ones(3, 2), net=torch.nn.Identity()), ValueError, r"give spikes, or net/intensities"),
+        (dict(net=3), TypeError, r"net must be a callable multi-step module, got int"),
+        (
+            dict(intensities=torch.ones(2, 2)),
+            ValueError,
+            r"intensities must be a non-empty \[N\] tensor, got shape \[2, 2\]",
+        ),
+    ],
+)
 def test_bad_arguments_are_rejected(kwargs, error, match):
     with pytest.raises(error, match=match):
         RasterExplorer(device="cpu", **kwargs)

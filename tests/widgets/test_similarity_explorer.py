@@ -1,4 +1,5 @@
 """SimilarityExplorer: matrices and loss equal direct core calls and float64 references; gradient steps."""
+
 import threading
 
 import pytest
@@ -35,7 +36,7 @@ def reference_predicted(spikes, kernel, *args):
         return (x @ x.T) ** args[0]
     if kernel == "sigmoid":
         return torch.sigmoid(args[0] * (x @ x.T))
-    return torch.exp(-torch.cdist(x, x) ** 2 / (2 * args[0] ** 2))
+    return torch.exp(-(torch.cdist(x, x) ** 2) / (2 * args[0] ** 2))
 
 
 def test_default_demo_batch_and_repr(panel):
@@ -46,12 +47,15 @@ def test_default_demo_batch_and_repr(panel):
     assert isinstance(panel.result, SimilarityPanelResult)
 
 
-@pytest.mark.parametrize("kernel, loss_type", [
-    (kernel, loss_type)
-    for kernel in ("linear", "polynomial", "sigmoid", "gaussian")
-    for loss_type in ("mse", "l1", "bce")
-    if (kernel, loss_type) != ("polynomial", "bce")  # refused with an explanation: the next test
-])
+@pytest.mark.parametrize(
+    "kernel, loss_type",
+    [
+        (kernel, loss_type)
+        for kernel in ("linear", "polynomial", "sigmoid", "gaussian")
+        for loss_type in ("mse", "l1", "bce")
+        if (kernel, loss_type) != ("polynomial", "bce")  # refused with an explanation: the next test
+    ],
+)
 def test_result_equals_direct_core_calls(panel, kernel, loss_type):
     panel.reset_patterns()
     set_kernel(panel, kernel, loss_type)
@@ -74,8 +78,10 @@ def test_polynomial_bce_is_explained_and_the_panel_recovers(panel):
     set_kernel(panel, "polynomial", "mse")
     good = panel.result
     panel.loss_type.value = "bce"
-    assert panel.status_text.startswith("ValueError: spike_similar_loss: loss_type 'bce' needs similarities in [0, 1], "
-                                        "but the 'polynomial' kernel gave values in")
+    assert panel.status_text.startswith(
+        "ValueError: spike_similar_loss: loss_type 'bce' needs similarities in [0, 1], "
+        "but the 'polynomial' kernel gave values in"
+    )
     assert panel.result is good
     panel.loss_type.value = "l1"
     assert panel.error is None and panel.status_text.startswith("ran on cpu in ")
@@ -144,7 +150,9 @@ def test_user_batch_and_known_values():
     spikes = torch.tensor([[1.0, 0.0, 1.0], [1.0, 0.0, 1.0], [0.0, 1.0, 0.0]])
     labels = torch.tensor([[1, 0], [0, 1], [0, 1]])
     panel = SimilarityExplorer(spikes, labels, device="cpu", throttle_ms=0)
-    torch.testing.assert_close(panel.result.predicted, torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]]))
+    torch.testing.assert_close(
+        panel.result.predicted, torch.tensor([[1.0, 1.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    )
     torch.testing.assert_close(panel.result.target, target_similarity(labels))
     assert panel.result.loss == pytest.approx(4 / 9)  # 4 of the 9 entries differ by 1
     assert repr(panel) == "SimilarityExplorer(kernel='linear', parameter=None, loss_type='mse', N=3)"
@@ -155,18 +163,37 @@ def test_runs_on_each_device(device):
     panel = SimilarityExplorer(kernel="gaussian", sigma=3.0, device=device, throttle_ms=0)
     assert panel.error is None and panel.status_text.startswith(f"ran on {device} in ")
     spikes, _labels = demo_patterns()
-    torch.testing.assert_close(panel.result.predicted, predicted_similarity(spikes, "gaussian", 3.0), rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(
+        panel.result.predicted, predicted_similarity(spikes, "gaussian", 3.0), rtol=1e-5, atol=1e-5
+    )
     assert panel.result.predicted.device.type == "cpu"
 
 
-@pytest.mark.parametrize("args, kwargs, error, match", [
-    ((torch.ones(3, 4),), {}, ValueError, r"give both spikes and labels, or neither"),
-    ((torch.ones(3, 4), torch.ones(2, 2)), {}, ValueError,
-     r"spikes must be \[N, \*\] and labels \[N, C\] with the same N >= 2, got shapes \[3, 4\] and \[2, 2\]"),
-    (([[1.0]], torch.ones(1, 1)), {}, TypeError, r"spikes must be a torch.Tensor \[N, \*\], got an object of type list"),
-    ((), dict(kernel="rbf"), ValueError, r"kernel must be one of 'linear', 'polynomial', 'sigmoid', 'gaussian', got 'rbf'"),
-    ((), dict(loss_type="ce"), ValueError, r"loss_type must be one of 'mse', 'l1', 'bce', got 'ce'"),
-])
+@pytest.mark.parametrize(
+    "args, kwargs, error, match",
+    [
+        ((torch.ones(3, 4),), {}, ValueError, r"give both spikes and labels, or neither"),
+        (
+            (torch.ones(3, 4), torch.ones(2, 2)),
+            {},
+            ValueError,
+            r"spikes must be \[N, \*\] and labels \[N, C\] with the same N >= 2, got shapes \[3, 4\] and \[2, 2\]",
+        ),
+        (
+            ([[1.0]], torch.ones(1, 1)),
+            {},
+            TypeError,
+            r"spikes must be a torch.Tensor \[N, \*\], got an object of type list",
+        ),
+        (
+            (),
+            dict(kernel="rbf"),
+            ValueError,
+            r"kernel must be one of 'linear', 'polynomial', 'sigmoid', 'gaussian', got 'rbf'",
+        ),
+        ((), dict(loss_type="ce"), ValueError, r"loss_type must be one of 'mse', 'l1', 'bce', got 'ce'"),
+    ],
+)
 def test_bad_arguments_are_rejected(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         SimilarityExplorer(*args, device="cpu", **kwargs)

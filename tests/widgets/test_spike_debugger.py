@@ -1,4 +1,5 @@
 """SpikeDebugger: records and report equal a direct probe + analysis run; finds a dead layer; selection redraws."""
+
 import pytest
 import torch
 
@@ -12,8 +13,9 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.i
 
 def make_net(step_mode="m", seed=0):
     torch.manual_seed(seed)
-    net = torch.nn.Sequential(layer.Flatten(), layer.Linear(16, 12), neuron.LIFNode(),
-                              layer.Linear(12, 6), neuron.IFNode())
+    net = torch.nn.Sequential(
+        layer.Flatten(), layer.Linear(16, 12), neuron.LIFNode(), layer.Linear(12, 6), neuron.IFNode()
+    )
     functional.set_step_mode(net, step_mode)
     return net
 
@@ -44,8 +46,11 @@ def test_result_equals_a_direct_probe_and_analysis(device):
         assert torch.equal(result.first_spike[name], first_spike_times(records[name]))
         expected = neuron_report(records)[name]
         got = result.report[name]
-        assert (got.n_dead, got.n_saturated, got.mean_rate) == (expected.n_dead, expected.n_saturated,
-                                                                 expected.mean_rate)
+        assert (got.n_dead, got.n_saturated, got.mean_rate) == (
+            expected.n_dead,
+            expected.n_saturated,
+            expected.mean_rate,
+        )
         assert torch.equal(got.rates, expected.rates)
     torch.testing.assert_close(result.output, output.cpu())
     assert 0 < result.report["2"].mean_rate < 1  # the test means something: the layer does fire
@@ -170,7 +175,10 @@ def test_big_rasters_go_to_the_canvas():
     debugger = SpikeDebugger(make_net(), inputs(), canvas_cells=100, device="cpu")
     assert debugger._raster_view.children[1] is debugger.canvas  # 10 steps x 12 neurons > 100 cells
     assert (debugger.canvas.rows, debugger.canvas.cols) == (12, 10)
-    assert "layer &#x27;2&#x27;" not in debugger.raster_title.value and "layer '2', sample 0" in debugger.raster_title.value
+    assert (
+        "layer &#x27;2&#x27;" not in debugger.raster_title.value
+        and "layer '2', sample 0" in debugger.raster_title.value
+    )
     debugger.layer.value = "4"  # 60 cells: back to the plotly figure
     assert debugger._raster_view.children[1] is debugger.raster_fig and debugger.raster_title.value == ""
     debugger.all_layers.value = True  # 180 cells, both layers side by side on the canvas

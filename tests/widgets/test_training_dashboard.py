@@ -1,4 +1,5 @@
 """TrainingDashboard: results equal direct Trainer runs; blocking and background runs; stop, pause, errors."""
+
 import time
 
 import pytest
@@ -38,11 +39,22 @@ def test_result_equals_direct_trainer_runs(device):
     result = panel.result
     assert panel.status_text.startswith(f"ran on {device} in ")
     x, y = datasets.burst_channel_task(512, T=4, burst_length=4, seed=4, time_first=True, device=device)
-    x_test, y_test = datasets.burst_channel_task(256, T=4, burst_length=4, seed=10_004, time_first=True,
-                                                 device=device)
+    x_test, y_test = datasets.burst_channel_task(256, T=4, burst_length=4, seed=10_004, time_first=True, device=device)
     for method in ("bptt", "fptt", "ottt"):
-        trainer = Trainer(method, x, y, encoding=None, hidden=8, batch_size=8, lr=0.03, alpha=0.5, seed=4,
-                          n_classes=4, x_test=x_test, labels_test=y_test)
+        trainer = Trainer(
+            method,
+            x,
+            y,
+            encoding=None,
+            hidden=8,
+            batch_size=8,
+            lr=0.03,
+            alpha=0.5,
+            seed=4,
+            n_classes=4,
+            x_test=x_test,
+            labels_test=y_test,
+        )
         direct = [m.as_dict() for m in trainer.run(3)]
         assert result.loss[method] == pytest.approx([d["loss"] for d in direct], rel=1e-6)
         assert result.accuracy[method] == [d["accuracy"] for d in direct]
@@ -129,9 +141,13 @@ def test_user_tensors_as_a_custom_task():
 
 
 def test_bad_arguments():
-    with pytest.raises(ValueError, match="TrainingDashboard: task must be one of 'digits', 'burst', 'order', got 'mnist'"):
+    with pytest.raises(
+        ValueError, match="TrainingDashboard: task must be one of 'digits', 'burst', 'order', got 'mnist'"
+    ):
         TrainingDashboard(task="mnist", device="cpu")
-    with pytest.raises(ValueError, match="TrainingDashboard: methods must be one of 'bptt', 'fptt', 'ottt', got 'rtrl'"):
+    with pytest.raises(
+        ValueError, match="TrainingDashboard: methods must be one of 'bptt', 'fptt', 'ottt', got 'rtrl'"
+    ):
         TrainingDashboard(methods=("rtrl",), device="cpu")
     with pytest.raises(TypeError, match="TrainingDashboard: methods must be a tuple of method names"):
         TrainingDashboard(methods="bptt", device="cpu")

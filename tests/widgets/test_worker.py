@@ -1,4 +1,5 @@
 """BackgroundRun: steps, progress, pause/resume/stop, wait, blocking mode, errors captured."""
+
 import threading
 
 import pytest

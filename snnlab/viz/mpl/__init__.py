@@ -16,6 +16,7 @@ Example:
     >>> type(mpl.raster(ax, torch.zeros(10, 4))).__name__
     'PathCollection'
 """
+
 from .curves import firing_rate_histogram, training_curves, update_firing_rate_histogram, update_training_curves
 from .delay import delay_effect, update_delay_effect
 from .first_spike import first_spike_map, update_first_spike_map

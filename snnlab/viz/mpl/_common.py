@@ -14,6 +14,7 @@ Example:
     >>> show_message(ax, "no data").get_text()
     'no data'
 """
+
 import contextlib
 
 from matplotlib.axes import Axes
@@ -36,9 +37,18 @@ def check_axes(owner, ax, name="ax"):
 
 def show_message(ax, text):
     """Write ``text`` centred on ``ax`` (the empty-figure message) and return the Text artist."""
-    return ax.text(0.5, 0.5, text, transform=ax.transAxes, ha="center", va="center", fontsize=13,
-                   color="0.35", gid=MESSAGE_GID,
-                   bbox=dict(boxstyle="round,pad=0.4", facecolor="0.96", edgecolor="0.75"))
+    return ax.text(
+        0.5,
+        0.5,
+        text,
+        transform=ax.transAxes,
+        ha="center",
+        va="center",
+        fontsize=13,
+        color="0.35",
+        gid=MESSAGE_GID,
+        bbox=dict(boxstyle="round,pad=0.4", facecolor="0.96", edgecolor="0.75"),
+    )
 
 
 def attach(artist, kind, ax, options, created):
@@ -55,8 +65,9 @@ def state_of(artist, kind, owner):
     if state is None and type(artist) in (tuple, list) and artist:
         state = getattr(artist[0], "_snnlab", None)
     if state is None or state["kind"] != kind:
-        raise TypeError(f"{owner}: artist must be the value returned by {kind}() (or a previous {owner}()), "
-                        f"got {describe(artist)}")
+        raise TypeError(
+            f"{owner}: artist must be the value returned by {kind}() (or a previous {owner}()), got {describe(artist)}"
+        )
     return state
 
 

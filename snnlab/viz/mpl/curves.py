@@ -9,6 +9,7 @@ Example:
     >>> [l.get_label() for l in lines]
     ['lr=0.1', 'lr=0.01']
 """
+
 import numpy as np
 
 from ..._checks import check_int
@@ -78,8 +79,10 @@ def _draw_curves(ax, arrays, opts):
         attach(text, "training_curves", ax, opts, list(text))
         text[0]._snnlab["parts"] = {}
         return text
-    lines = tuple(ax.plot(np.arange(v.size), v, lw=1.5, label=name, marker="o" if v.size < 30 else None,
-                          ms=3)[0] for name, v in arrays.items())
+    lines = tuple(
+        ax.plot(np.arange(v.size), v, lw=1.5, label=name, marker="o" if v.size < 30 else None, ms=3)[0]
+        for name, v in arrays.items()
+    )
     ax.set_yscale("log" if opts["logy"] else "linear")
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
@@ -110,8 +113,9 @@ def firing_rate_histogram(ax, rates, *, bins=20, range=None, color="tab:blue"):
     """
     owner = "firing_rate_histogram"
     check_axes(owner, ax)
-    opts = dict(bins=check_int(owner, "bins", bins, minimum=1), range=check_real_pair(owner, "range", range),
-                color=color)
+    opts = dict(
+        bins=check_int(owner, "bins", bins, minimum=1), range=check_real_pair(owner, "range", range), color=color
+    )
     return _draw_hist(ax, rates, opts, owner)
 
 
@@ -161,8 +165,15 @@ def _draw_hist(ax, rates, opts, owner):
         attach(text, "firing_rate_histogram", ax, opts, [text])
         text._snnlab["parts"] = {}
         return text
-    bars = ax.bar(edges[:-1], counts.astype(np.float64), width=np.diff(edges), align="edge", color=opts["color"],
-                  edgecolor="white", linewidth=0.5)
+    bars = ax.bar(
+        edges[:-1],
+        counts.astype(np.float64),
+        width=np.diff(edges),
+        align="edge",
+        color=opts["color"],
+        edgecolor="white",
+        linewidth=0.5,
+    )
     ax.set_xlim(edges[0], edges[-1])
     ax.set_ylim(0, max(int(counts.max()), 1) * 1.08)
     ax.set_xlabel("firing rate (spikes per step)")

@@ -9,6 +9,7 @@ Example:
     >>> y_line.get_ydata().tolist()
     [0.0, 0.0, 0.0, 1.0, 0.0]
 """
+
 import numpy as np
 
 from .. import _series
@@ -77,10 +78,16 @@ def _draw(ax, x, y, d, t0, opts):
     created += [x_line, y_line]
     if t0 is not None:
         level = hi + 0.12 * span
-        created.append(ax.annotate("", xy=(t0 + d, level), xytext=(t0, level),
-                                   arrowprops=dict(arrowstyle="->", color="tab:red", lw=1.5)))
-        created.append(ax.text(t0 + d / 2, level + 0.04 * span, f"delay {d}", ha="center", va="bottom",
-                               color="tab:red", fontsize=9))
+        created.append(
+            ax.annotate(
+                "", xy=(t0 + d, level), xytext=(t0, level), arrowprops=dict(arrowstyle="->", color="tab:red", lw=1.5)
+            )
+        )
+        created.append(
+            ax.text(
+                t0 + d / 2, level + 0.04 * span, f"delay {d}", ha="center", va="bottom", color="tab:red", fontsize=9
+            )
+        )
     created.append(ax.legend(loc="upper right", fontsize=8))
     ax.set_xlim(-0.5, x.size - 0.5)
     ax.set_ylim(lo - 0.08 * span, hi + 0.45 * span)

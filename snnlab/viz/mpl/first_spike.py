@@ -10,6 +10,7 @@ Example:
     >>> im.get_array().filled(-1).tolist()
     [[0.0, 3.0], [-1.0, 5.0]]
 """
+
 import numpy as np
 from matplotlib import colormaps
 from matplotlib.ticker import MaxNLocator
@@ -97,8 +98,9 @@ def _finish(ax, grid, state, opts):
         parts["crosses"] = None
     rows, cols = np.nonzero(grid.never)
     if rows.size and grid.times.size <= opts["marker_max"]:
-        parts["crosses"] = ax.scatter(cols, rows, marker="x", c="tab:red", s=float(np.clip(900 / grid.times.shape[1], 8, 60)),
-                                      linewidths=1.0)
+        parts["crosses"] = ax.scatter(
+            cols, rows, marker="x", c="tab:red", s=float(np.clip(900 / grid.times.shape[1], 8, 60)), linewidths=1.0
+        )
         state["created"].append(parts["crosses"])
     n = int((~grid.pad).sum())
     ax.set_title(f"first spike: {int(grid.never.sum())} of {n} never fired", fontsize=10)
@@ -111,9 +113,16 @@ def _draw(ax, grid, opts):
         text._snnlab["parts"] = {}
         return text
     cm = colormaps[opts["cmap"]].with_extremes(under=NEVER_COLOR, bad=(1, 1, 1, 0))
-    im = ax.imshow(_masked(grid), cmap=cm, vmin=0.0, vmax=_t_max(grid, opts), interpolation="nearest",
-                   origin="upper", aspect="equal" if max(grid.times.shape) <= 400 else "auto")
-    for axis in (ax.xaxis, ax.yaxis):   # cells sit at whole numbers: no half-cell ticks on small grids
+    im = ax.imshow(
+        _masked(grid),
+        cmap=cm,
+        vmin=0.0,
+        vmax=_t_max(grid, opts),
+        interpolation="nearest",
+        origin="upper",
+        aspect="equal" if max(grid.times.shape) <= 400 else "auto",
+    )
+    for axis in (ax.xaxis, ax.yaxis):  # cells sit at whole numbers: no half-cell ticks on small grids
         axis.set_major_locator(MaxNLocator(integer=True))
     if grid.flat:
         ax.set_xlabel("neuron % width")

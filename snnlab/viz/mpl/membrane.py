@@ -10,6 +10,7 @@ Example:
     >>> line.get_ydata().tolist()
     [0.0, 0.6000000238418579, 1.2000000476837158, 0.0]
 """
+
 import numpy as np
 
 from ..._checks import check_real
@@ -44,8 +45,11 @@ def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, 
     """
     owner = "membrane_trace"
     check_axes(owner, ax)
-    opts = dict(v_threshold=check_real(owner, "v_threshold", v_threshold),
-                v_reset=check_real(owner, "v_reset", v_reset, allow_none=True), color=color)
+    opts = dict(
+        v_threshold=check_real(owner, "v_threshold", v_threshold),
+        v_reset=check_real(owner, "v_reset", v_reset, allow_none=True),
+        color=color,
+    )
     v, times = _series.membrane_arrays(v, spikes, owner)
     return _draw(ax, _series.membrane_path(v, h, owner), times, opts)
 
@@ -66,8 +70,11 @@ def update_membrane_trace(artist, v, spikes=None, v_threshold=1.0, v_reset=0.0, 
     """
     owner = "update_membrane_trace"
     state = state_of(artist, "membrane_trace", owner)
-    opts = dict(state["options"], v_threshold=check_real(owner, "v_threshold", v_threshold),
-                v_reset=check_real(owner, "v_reset", v_reset, allow_none=True))
+    opts = dict(
+        state["options"],
+        v_threshold=check_real(owner, "v_threshold", v_threshold),
+        v_reset=check_real(owner, "v_reset", v_reset, allow_none=True),
+    )
     v, times = _series.membrane_arrays(v, spikes, owner)
     path = _series.membrane_path(v, h, owner)
     parts = state["parts"]

@@ -11,6 +11,7 @@ Example:
     >>> type(art).__name__, art.get_offsets().tolist()
     ('PathCollection', [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
 """
+
 import numpy as np
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
@@ -26,8 +27,17 @@ RATE_SIZE = 0.14  # width of the rate column, a fraction of the raster's width
 RATE_PAD = 0.08  # gap between raster and rate column, inches
 
 
-def raster(ax, spikes, *, rate_margin=False, layer_names=None, marker_max=_data.MARKER_MAX, color="black",
-           max_rows=None, max_cols=None):
+def raster(
+    ax,
+    spikes,
+    *,
+    rate_margin=False,
+    layer_names=None,
+    marker_max=_data.MARKER_MAX,
+    color="black",
+    max_rows=None,
+    max_cols=None,
+):
     """Draw a spike raster on ``ax`` (time on x, neuron on y) and return its artist.
 
     With at most ``marker_max`` spikes each spike is a ``'|'`` marker (a ``PathCollection``);
@@ -55,9 +65,13 @@ def raster(ax, spikes, *, rate_margin=False, layer_names=None, marker_max=_data.
     if not isinstance(rate_margin, bool):
         raise TypeError(f"{owner}: rate_margin must be a bool, got {rate_margin!r}")
     rows_px, cols_px = _pixel_limits(ax, rate_margin)
-    options = dict(rate_margin=rate_margin, marker_max=check_marker_max(owner, marker_max), color=color,
-                   max_rows=rows_px if max_rows is None else check_int(owner, "max_rows", max_rows, minimum=1),
-                   max_cols=cols_px if max_cols is None else check_int(owner, "max_cols", max_cols, minimum=1))
+    options = dict(
+        rate_margin=rate_margin,
+        marker_max=check_marker_max(owner, marker_max),
+        color=color,
+        max_rows=rows_px if max_rows is None else check_int(owner, "max_rows", max_rows, minimum=1),
+        max_cols=cols_px if max_cols is None else check_int(owner, "max_cols", max_cols, minimum=1),
+    )
     stack = _data.stack_layers(spikes, layer_names, owner)
     return _draw(ax, stack, options)
 
@@ -86,8 +100,12 @@ def update_raster(artist, spikes, *, layer_names=None):
     matrix = stack.matrix
     n_spikes = int(matrix.sum())
     path = _data.raster_path(n_spikes, opts["marker_max"]) if matrix.size else "empty"
-    same = (path == parts["path"] and matrix.shape == parts["shape"] and stack.names == parts["names"]
-            and stack.offsets == parts["offsets"])
+    same = (
+        path == parts["path"]
+        and matrix.shape == parts["shape"]
+        and stack.names == parts["names"]
+        and stack.offsets == parts["offsets"]
+    )
     if not same:
         remove_created(state)
         return _draw(state["ax"], stack, opts)
@@ -155,8 +173,9 @@ def _draw(ax, stack, opts):
     matrix = stack.matrix
     t_steps, n_neurons = matrix.shape
     created = []
-    parts = dict(path="empty", shape=matrix.shape, names=stack.names, offsets=stack.offsets,
-                 message=None, rate_line=None)
+    parts = dict(
+        path="empty", shape=matrix.shape, names=stack.names, offsets=stack.offsets, message=None, rate_line=None
+    )
     if matrix.size == 0:
         artist = show_message(ax, "no data")
         attach(artist, "raster", ax, opts, [artist])
@@ -175,8 +194,16 @@ def _draw(ax, stack, opts):
     if parts["path"] == "image":
         img = _data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
         cmap = LinearSegmentedColormap.from_list("snnlab_raster", ["white", opts["color"]])
-        artist = ax.imshow(img.values, aspect="auto", interpolation="nearest", origin="lower",
-                           extent=img.extent, cmap=cmap, vmin=0.0, vmax=_vmax(img))
+        artist = ax.imshow(
+            img.values,
+            aspect="auto",
+            interpolation="nearest",
+            origin="lower",
+            extent=img.extent,
+            cmap=cmap,
+            vmin=0.0,
+            vmax=_vmax(img),
+        )
         ax.set_xlim(-0.5, t_steps - 0.5)
         ax.set_ylim(-0.5, n_neurons - 0.5)
         ax.set_xlabel("time step" + (f" (bins of {img.t_factor})" if img.t_factor > 1 else ""))

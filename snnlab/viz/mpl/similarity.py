@@ -10,6 +10,7 @@ Example:
     >>> p_im.axes.get_title(), t_im.get_array()[0, 0]
     ('predicted (loss 0.25)', np.float64(1.0))
 """
+
 import numpy as np
 from matplotlib.figure import Figure
 
@@ -113,8 +114,17 @@ def _draw(ax_p, ax_t, p, t, loss, opts):
         if m.shape[0] <= ANNOTATE_MAX:
             mid = (lo + hi) / 2
             for (i, j), value in np.ndenumerate(m):
-                created.append(ax.text(j, i, f"{value:.2g}", ha="center", va="center", fontsize=7,
-                                       color="white" if value < mid else "black"))
+                created.append(
+                    ax.text(
+                        j,
+                        i,
+                        f"{value:.2g}",
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if value < mid else "black",
+                    )
+                )
     _titles(ax_p, ax_t, loss)
     images = tuple(images)
     attach(images, "similarity_matrix", (ax_p, ax_t), opts, created)

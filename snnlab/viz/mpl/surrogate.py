@@ -10,6 +10,7 @@ Example:
     >>> [l.get_label() for l in lines]
     ['Heaviside', 'primitive', 'gradient']
 """
+
 import numpy as np
 
 from .._series import surrogate_curves, surrogate_title
@@ -34,9 +35,11 @@ def surrogate(ax, surrogate_function, x=None):
     owner = "surrogate"
     check_axes(owner, ax)
     xs, h, p, g = surrogate_curves(surrogate_function, x, owner)
-    lines = (ax.plot(xs, h, color="0.2", lw=1.2, label="Heaviside")[0],
-             ax.plot(xs, p, color="tab:blue", lw=1.5, label="primitive")[0],
-             ax.plot(xs, g, color="tab:orange", lw=1.5, ls="--", label="gradient")[0])
+    lines = (
+        ax.plot(xs, h, color="0.2", lw=1.2, label="Heaviside")[0],
+        ax.plot(xs, p, color="tab:blue", lw=1.5, label="primitive")[0],
+        ax.plot(xs, g, color="tab:orange", lw=1.5, ls="--", label="gradient")[0],
+    )
     ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
     legend = ax.legend(loc="upper left", fontsize=8)
     ax.set_xlabel("x (v - threshold)")

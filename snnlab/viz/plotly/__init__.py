@@ -15,6 +15,7 @@ Example:
     >>> fig.layout.annotations[0].text
     'no spikes'
 """
+
 from .curves import firing_rate_histogram, training_curves
 from .delay import delay_effect
 from .first_spike import first_spike_map

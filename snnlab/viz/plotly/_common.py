@@ -13,6 +13,7 @@ Example:
     >>> fig.layout.meta
     {'snnlab': 'raster', 'rate_margin': False}
 """
+
 import base64
 import re
 import struct
@@ -71,11 +72,27 @@ def grid_for(fig, z):
 def new_figure(kind, options, base=None):
     """A new figure (``base`` or an empty ``go.Figure``) tagged with ``kind`` and its skeleton options."""
     fig = go.Figure() if base is None else base
-    fig.update_layout(meta={"snnlab": kind, **options}, template="plotly_white",
-                      margin=dict(l=60, r=20, t=40, b=50),
-                      annotations=[dict(name=MESSAGE_NAME, text="", visible=False, xref="paper", yref="paper",
-                                        x=0.5, y=0.5, showarrow=False, font=dict(size=16, color="#666"),
-                                        bgcolor="#f5f5f5", bordercolor="#bbb", borderpad=6)])
+    fig.update_layout(
+        meta={"snnlab": kind, **options},
+        template="plotly_white",
+        margin=dict(l=60, r=20, t=40, b=50),
+        annotations=[
+            dict(
+                name=MESSAGE_NAME,
+                text="",
+                visible=False,
+                xref="paper",
+                yref="paper",
+                x=0.5,
+                y=0.5,
+                showarrow=False,
+                font=dict(size=16, color="#666"),
+                bgcolor="#f5f5f5",
+                bordercolor="#bbb",
+                borderpad=6,
+            )
+        ],
+    )
     return fig
 
 
@@ -88,8 +105,10 @@ def check_figure(owner, fig, kind, options):
         raise ValueError(f"{owner}: fig must be a figure made by {kind}(), got one tagged {meta!r}")
     for key, value in options.items():
         if meta.get(key) != value:
-            raise ValueError(f"{owner}: fig was made with {key}={meta.get(key)!r}, got {key}={value!r}; "
-                             f"make a new figure to change it")
+            raise ValueError(
+                f"{owner}: fig was made with {key}={meta.get(key)!r}, got {key}={value!r}; "
+                f"make a new figure to change it"
+            )
     return fig
 
 
@@ -102,8 +121,16 @@ def set_message(fig, text):
 
 _HEX = re.compile(r"^#([0-9a-fA-F]{6})$")
 _RGB = re.compile(r"^rgba?\(\s*(\d+)\s*,\s*(\d+)\s*,\s*(\d+)\s*(,\s*[\d.]+\s*)?\)$")
-_NAMED = {"black": (0, 0, 0), "white": (255, 255, 255), "red": (214, 39, 40), "blue": (31, 119, 180),
-          "green": (44, 160, 44), "orange": (255, 127, 14), "gray": (128, 128, 128), "grey": (128, 128, 128)}
+_NAMED = {
+    "black": (0, 0, 0),
+    "white": (255, 255, 255),
+    "red": (214, 39, 40),
+    "blue": (31, 119, 180),
+    "green": (44, 160, 44),
+    "orange": (255, 127, 14),
+    "gray": (128, 128, 128),
+    "grey": (128, 128, 128),
+}
 
 
 def parse_color(owner, name, color):
@@ -111,14 +138,15 @@ def parse_color(owner, name, color):
     if isinstance(color, str):
         m = _HEX.match(color)
         if m:
-            return tuple(int(m.group(1)[i:i + 2], 16) for i in (0, 2, 4))
+            return tuple(int(m.group(1)[i : i + 2], 16) for i in (0, 2, 4))
         m = _RGB.match(color)
         if m:
             return tuple(min(int(m.group(i)), 255) for i in (1, 2, 3))
         if color.lower() in _NAMED:
             return _NAMED[color.lower()]
-    raise ValueError(f"{owner}: {name} must be '#rrggbb', 'rgb(r, g, b)' or one of {sorted(_NAMED)}, "
-                     f"got {describe(color)}")
+    raise ValueError(
+        f"{owner}: {name} must be '#rrggbb', 'rgb(r, g, b)' or one of {sorted(_NAMED)}, got {describe(color)}"
+    )
 
 
 def _chunk(tag, data):
@@ -150,6 +178,11 @@ def png_data_uri(values, color, binary):
     raw = np.hstack([np.zeros((rows, 1), dtype=np.uint8), packed]).tobytes()
     header = struct.pack(">IIBBBBB", cols, rows, depth, 3, 0, 0, 0)
     plte = bytes(c for p in palette for c in p)
-    png = (b"\x89PNG\r\n\x1a\n" + _chunk(b"IHDR", header) + _chunk(b"PLTE", plte)
-           + _chunk(b"IDAT", zlib.compress(raw, 1)) + _chunk(b"IEND", b""))
+    png = (
+        b"\x89PNG\r\n\x1a\n"
+        + _chunk(b"IHDR", header)
+        + _chunk(b"PLTE", plte)
+        + _chunk(b"IDAT", zlib.compress(raw, 1))
+        + _chunk(b"IEND", b"")
+    )
     return "data:image/png;base64," + base64.b64encode(png).decode("ascii")

@@ -8,6 +8,7 @@ Example:
     >>> [t.name for t in fig.data]
     ['lr=0.1', 'lr=0.01']
 """
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -40,8 +41,10 @@ def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None)
     skeleton = {"logy": bool(logy)}
     if fig is None:
         fig = new_figure("training_curves", skeleton)
-        fig.update_layout(xaxis=dict(title=xlabel, autorange=False),
-                          yaxis=dict(title=ylabel, autorange=False, type="log" if logy else "linear"))
+        fig.update_layout(
+            xaxis=dict(title=xlabel, autorange=False),
+            yaxis=dict(title=ylabel, autorange=False, type="log" if logy else "linear"),
+        )
     else:
         check_figure(owner, fig, "training_curves", skeleton)
     known = {t.name for t in fig.data}
@@ -55,8 +58,12 @@ def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None)
             if values is None:
                 trace.update(x=f32([]), y=f32([]), visible=False)
             else:
-                trace.update(x=f32(np.arange(values.size)), y=f32(values), visible=True,
-                             mode="lines+markers" if values.size < 30 else "lines")
+                trace.update(
+                    x=f32(np.arange(values.size)),
+                    y=f32(values),
+                    visible=True,
+                    mode="lines+markers" if values.size < 30 else "lines",
+                )
         fig.layout.xaxis.title.text = xlabel
         fig.layout.yaxis.title.text = ylabel
         if limits is not None:
@@ -91,10 +98,20 @@ def firing_rate_histogram(rates, *, bins=20, range=None, color="#1f77b4", fig=No
     finite = values[np.isfinite(values)]
     if fig is None:
         fig = new_figure("firing_rate_histogram", {})
-        fig.add_trace(go.Bar(x=f32([]), y=np.zeros(0, dtype=np.int32), marker=dict(color=color, line=dict(width=0.5, color="white")),
-                             name="neurons", hovertemplate="rate %{x:.3g}<br>%{y} neurons<extra></extra>"))
-        fig.update_layout(bargap=0, xaxis=dict(title="firing rate (spikes per step)", autorange=False),
-                          yaxis=dict(title="neurons", autorange=False))
+        fig.add_trace(
+            go.Bar(
+                x=f32([]),
+                y=np.zeros(0, dtype=np.int32),
+                marker=dict(color=color, line=dict(width=0.5, color="white")),
+                name="neurons",
+                hovertemplate="rate %{x:.3g}<br>%{y} neurons<extra></extra>",
+            )
+        )
+        fig.update_layout(
+            bargap=0,
+            xaxis=dict(title="firing rate (spikes per step)", autorange=False),
+            yaxis=dict(title="neurons", autorange=False),
+        )
     else:
         check_figure(owner, fig, "firing_rate_histogram", {})
     with fig.batch_update():

@@ -8,6 +8,7 @@ Example:
     >>> [t.name for t in fig.data]
     ['input', 'delayed by 2', 'shift']
 """
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -37,16 +38,38 @@ def delay_effect(x_seq, delayed, delay_steps, *, channel=0, fig=None):
     x, y, d, t0 = _series.delay_arrays(x_seq, delayed, delay_steps, owner, channel)
     if fig is None:
         fig = new_figure("delay_effect", {})
-        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="input",
-                                 line=dict(shape="hvh", color="#1f77b4", width=1.5)))
-        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="delayed",
-                                 line=dict(shape="hvh", color="#ff7f0e", width=1.5, dash="dash")))
-        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines+markers+text", name="shift",
-                                 line=dict(color="#d62728", width=1.5), textposition="top center",
-                                 marker=dict(symbol="arrow", angleref="previous", size=[0, 10], color="#d62728"),
-                                 hoverinfo="skip", showlegend=False))
-        fig.update_layout(xaxis=dict(title="time step", autorange=False), yaxis=dict(title="value", autorange=False),
-                          legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]), y=f32([]), mode="lines", name="input", line=dict(shape="hvh", color="#1f77b4", width=1.5)
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]),
+                y=f32([]),
+                mode="lines",
+                name="delayed",
+                line=dict(shape="hvh", color="#ff7f0e", width=1.5, dash="dash"),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]),
+                y=f32([]),
+                mode="lines+markers+text",
+                name="shift",
+                line=dict(color="#d62728", width=1.5),
+                textposition="top center",
+                marker=dict(symbol="arrow", angleref="previous", size=[0, 10], color="#d62728"),
+                hoverinfo="skip",
+                showlegend=False,
+            )
+        )
+        fig.update_layout(
+            xaxis=dict(title="time step", autorange=False),
+            yaxis=dict(title="value", autorange=False),
+            legend=dict(orientation="h", y=1.08, x=1, xanchor="right"),
+        )
     else:
         check_figure(owner, fig, "delay_effect", {})
     with fig.batch_update():
@@ -61,8 +84,24 @@ def delay_effect(x_seq, delayed, delay_steps, *, channel=0, fig=None):
         else:
             level = hi + 0.12 * span
             fig.data[2].update(x=f32([t0, t0 + d]), y=f32([level, level]), text=["", f"delay {d}"])
-        fig.layout.shapes = ([dict(type="rect", xref="x", yref="paper", x0=-0.5, x1=min(d, x.size) - 0.5, y0=0, y1=1,
-                                   fillcolor="#e6e6e6", line=dict(width=0), layer="below")] if d and x.size else [])
+        fig.layout.shapes = (
+            [
+                dict(
+                    type="rect",
+                    xref="x",
+                    yref="paper",
+                    x0=-0.5,
+                    x1=min(d, x.size) - 0.5,
+                    y0=0,
+                    y1=1,
+                    fillcolor="#e6e6e6",
+                    line=dict(width=0),
+                    layer="below",
+                )
+            ]
+            if d and x.size
+            else []
+        )
         fig.layout.xaxis.range = [-0.5, max(x.size - 0.5, 0.5)]
         fig.layout.yaxis.range = [lo - 0.08 * span, hi + 0.45 * span]
         set_message(fig, "no data" if x.size == 0 else None)

@@ -9,6 +9,7 @@ Example:
     >>> [t.name for t in fig.data]
     ['first spike', 'never fired', 'never fired (x)']
 """
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -44,18 +45,41 @@ def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKE
     grid = _series.first_spike_grid(times, owner)
     if fig is None:
         fig = new_figure("first_spike_map", {})
-        fig.add_trace(go.Heatmap(z=np.zeros((0, 0), dtype=np.float32), colorscale=colorscale, zmin=0, zmax=1,
-                                 name="first spike", colorbar=dict(title=dict(text="first-spike step", side="right")),
-                                 hovertemplate="neuron %{customdata}<br>first spike t=%{z}<extra></extra>"))
-        fig.add_trace(go.Heatmap(z=np.zeros((0, 0), dtype=np.float32), colorscale=[[0, NEVER_COLOR], [1, NEVER_COLOR]],
-                                 showscale=False, name="never fired",
-                                 hovertemplate="neuron %{customdata}<br>never fired<extra></extra>"))
-        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="markers", name="never fired (x)", hoverinfo="skip",
-                                 marker=dict(symbol="x-thin-open", color="#d62728", size=8, line=dict(width=1.5)),
-                                 showlegend=False))
-        fig.update_layout(xaxis=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
-                          yaxis=dict(autorange=False, showgrid=False, zeroline=False, scaleanchor="x",
-                                     constrain="domain"))  # square cells: shrink the plot, never pad the range
+        fig.add_trace(
+            go.Heatmap(
+                z=np.zeros((0, 0), dtype=np.float32),
+                colorscale=colorscale,
+                zmin=0,
+                zmax=1,
+                name="first spike",
+                colorbar=dict(title=dict(text="first-spike step", side="right")),
+                hovertemplate="neuron %{customdata}<br>first spike t=%{z}<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Heatmap(
+                z=np.zeros((0, 0), dtype=np.float32),
+                colorscale=[[0, NEVER_COLOR], [1, NEVER_COLOR]],
+                showscale=False,
+                name="never fired",
+                hovertemplate="neuron %{customdata}<br>never fired<extra></extra>",
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]),
+                y=f32([]),
+                mode="markers",
+                name="never fired (x)",
+                hoverinfo="skip",
+                marker=dict(symbol="x-thin-open", color="#d62728", size=8, line=dict(width=1.5)),
+                showlegend=False,
+            )
+        )
+        fig.update_layout(
+            xaxis=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
+            yaxis=dict(autorange=False, showgrid=False, zeroline=False, scaleanchor="x", constrain="domain"),
+        )  # square cells: shrink the plot, never pad the range
     else:
         check_figure(owner, fig, "first_spike_map", {})
     with fig.batch_update():
@@ -75,10 +99,16 @@ def _fill(fig, grid, t_max, marker_max):
         r, c = r[:0], c[:0]
     fig.data[2].update(x=f32(c), y=f32(r))
     # cells sit at whole numbers: one tick per cell on small grids (plotly would add half-cell ticks)
-    fig.layout.xaxis.update(range=[-0.5, max(cols, 1) - 0.5], title_text="neuron % width" if grid.flat else "x",
-                            dtick=1 if cols <= SMALL_GRID else None)
-    fig.layout.yaxis.update(range=[max(rows, 1) - 0.5, -0.5], title_text="neuron // width" if grid.flat else "y",
-                            dtick=1 if rows <= SMALL_GRID else None)
+    fig.layout.xaxis.update(
+        range=[-0.5, max(cols, 1) - 0.5],
+        title_text="neuron % width" if grid.flat else "x",
+        dtick=1 if cols <= SMALL_GRID else None,
+    )
+    fig.layout.yaxis.update(
+        range=[max(rows, 1) - 0.5, -0.5],
+        title_text="neuron // width" if grid.flat else "y",
+        dtick=1 if rows <= SMALL_GRID else None,
+    )
     fig.data[0].colorbar.dtick = 1 if top <= SMALL_GRID else None
     n = int((~grid.pad).sum())
     fig.layout.title.text = f"first spike: {int(grid.never.sum())} of {n} never fired" if n else ""

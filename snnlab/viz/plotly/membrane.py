@@ -8,6 +8,7 @@ Example:
     >>> [t.name for t in fig.data]
     ['v', 'threshold', 'reset', 'spike']
 """
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -50,15 +51,42 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, colo
     if fig is None:
         fig = new_figure("membrane_trace", {})
         fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="v", line=dict(color=color, width=1.5)))
-        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="threshold", hoverinfo="skip",
-                                 line=dict(color="#d62728", dash="dash", width=1)))
-        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="reset", hoverinfo="skip",
-                                 line=dict(color="#666", dash="dot", width=1)))
-        fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name="spike", connectgaps=False,
-                                 hoverinfo="skip", line=dict(color="#d62728", width=2)))
-        fig.update_layout(xaxis=dict(title="time step", autorange=False),
-                          yaxis=dict(title="membrane potential v", autorange=False),
-                          legend=dict(orientation="h", y=1.08, x=1, xanchor="right"))
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]),
+                y=f32([]),
+                mode="lines",
+                name="threshold",
+                hoverinfo="skip",
+                line=dict(color="#d62728", dash="dash", width=1),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]),
+                y=f32([]),
+                mode="lines",
+                name="reset",
+                hoverinfo="skip",
+                line=dict(color="#666", dash="dot", width=1),
+            )
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]),
+                y=f32([]),
+                mode="lines",
+                name="spike",
+                connectgaps=False,
+                hoverinfo="skip",
+                line=dict(color="#d62728", width=2),
+            )
+        )
+        fig.update_layout(
+            xaxis=dict(title="time step", autorange=False),
+            yaxis=dict(title="membrane potential v", autorange=False),
+            legend=dict(orientation="h", y=1.08, x=1, xanchor="right"),
+        )
     else:
         check_figure(owner, fig, "membrane_trace", {})
     with fig.batch_update():

@@ -9,6 +9,7 @@ Example:
     >>> fig.data[0].x.tolist(), fig.data[0].y.tolist()
     ([0.0, 1.0, 2.0], [0, 1, 2])
 """
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -20,8 +21,17 @@ from ._common import check_figure, f32, i32, new_figure, parse_color, png_data_u
 __all__ = ["raster"]
 
 
-def raster(spikes, *, rate_margin=False, layer_names=None, marker_max=_data.MARKER_MAX, color="#000000",
-           max_rows=_data.IMAGE_MAX_ROWS, max_cols=_data.IMAGE_MAX_COLS, fig=None):
+def raster(
+    spikes,
+    *,
+    rate_margin=False,
+    layer_names=None,
+    marker_max=_data.MARKER_MAX,
+    color="#000000",
+    max_rows=_data.IMAGE_MAX_ROWS,
+    max_cols=_data.IMAGE_MAX_COLS,
+    fig=None,
+):
     """A spike raster figure (time on x, neuron on y); ``fig=`` refills a figure made by this function.
 
     Trace 0 holds one ``'line-ns'`` marker per spike (float32 times, int32 neurons, hover per
@@ -65,19 +75,51 @@ def _skeleton(rate_margin):
     if rate_margin:
         base = make_subplots(rows=1, cols=2, shared_yaxes=True, column_widths=[0.86, 0.14], horizontal_spacing=0.02)
     fig = new_figure("raster", {"rate_margin": rate_margin}, base)
-    fig.add_trace(go.Scatter(x=f32([]), y=i32([]), mode="markers", name="spikes", showlegend=False,
-                             marker=dict(symbol="line-ns-open", size=8, line=dict(width=1.5)),
-                             hovertemplate="t=%{x}<br>neuron=%{y}<extra></extra>"),
-                  **({"row": 1, "col": 1} if rate_margin else {}))
+    fig.add_trace(
+        go.Scatter(
+            x=f32([]),
+            y=i32([]),
+            mode="markers",
+            name="spikes",
+            showlegend=False,
+            marker=dict(symbol="line-ns-open", size=8, line=dict(width=1.5)),
+            hovertemplate="t=%{x}<br>neuron=%{y}<extra></extra>",
+        ),
+        **({"row": 1, "col": 1} if rate_margin else {}),
+    )
     if rate_margin:
-        fig.add_trace(go.Scatter(x=f32([]), y=i32([]), mode="lines", name="rate", showlegend=False,
-                                 line=dict(shape="vh", width=1, color="#1f77b4"),
-                                 hovertemplate="neuron=%{y}<br>rate=%{x:.3f}<extra></extra>"), row=1, col=2)
+        fig.add_trace(
+            go.Scatter(
+                x=f32([]),
+                y=i32([]),
+                mode="lines",
+                name="rate",
+                showlegend=False,
+                line=dict(shape="vh", width=1, color="#1f77b4"),
+                hovertemplate="neuron=%{y}<br>rate=%{x:.3f}<extra></extra>",
+            ),
+            row=1,
+            col=2,
+        )
         fig.update_xaxes(title_text="rate", row=1, col=2)
-    fig.update_layout(images=[dict(source="", xref="x", yref="y", x=-0.5, y=0.5, sizex=1, sizey=1,
-                                   sizing="stretch", layer="below", visible=False)],
-                      xaxis=dict(title="time step", autorange=False, showgrid=False, zeroline=False),
-                      yaxis=dict(title="neuron", autorange=False, showgrid=False, zeroline=False))
+    fig.update_layout(
+        images=[
+            dict(
+                source="",
+                xref="x",
+                yref="y",
+                x=-0.5,
+                y=0.5,
+                sizex=1,
+                sizey=1,
+                sizing="stretch",
+                layer="below",
+                visible=False,
+            )
+        ],
+        xaxis=dict(title="time step", autorange=False, showgrid=False, zeroline=False),
+        yaxis=dict(title="neuron", autorange=False, showgrid=False, zeroline=False),
+    )
     return fig
 
 
@@ -107,18 +149,37 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
             binned = img.t_factor > 1 or img.n_factor > 1
             left, right, bottom, top = img.extent
             spikes_trace.update(x=f32([]), y=i32([]))
-            image.update(visible=True, source=png_data_uri(img.values[::-1], rgb, binary=not binned),
-                         x=left, y=top, sizex=right - left, sizey=top - bottom)
+            image.update(
+                visible=True,
+                source=png_data_uri(img.values[::-1], rgb, binary=not binned),
+                x=left,
+                y=top,
+                sizex=right - left,
+                sizey=top - bottom,
+            )
             xlabel = f"time step (bins of {img.t_factor})" if img.t_factor > 1 else "time step"
         fig.layout.xaxis.update(range=[-0.5, t_steps - 0.5], title_text=xlabel)
         fig.layout.yaxis.range = [-0.5, n_neurons - 0.5]
         for start in stack.offsets[1:]:
-            shapes.append(dict(type="line", xref="paper", yref="y", x0=0, x1=1, y0=start - 0.5, y1=start - 0.5,
-                               line=dict(color="#d62728", width=1, dash="dash")))
+            shapes.append(
+                dict(
+                    type="line",
+                    xref="paper",
+                    yref="y",
+                    x0=0,
+                    x1=1,
+                    y0=start - 0.5,
+                    y1=start - 0.5,
+                    line=dict(color="#d62728", width=1, dash="dash"),
+                )
+            )
     if stack.names:
         ends = list(stack.offsets[1:]) + [n_neurons]
-        fig.layout.yaxis.update(tickmode="array", tickvals=[(s + e - 1) / 2 for s, e in zip(stack.offsets, ends)],
-                                ticktext=list(stack.names))
+        fig.layout.yaxis.update(
+            tickmode="array",
+            tickvals=[(s + e - 1) / 2 for s, e in zip(stack.offsets, ends)],
+            ticktext=list(stack.names),
+        )
     else:
         fig.layout.yaxis.update(tickmode="auto", tickvals=None, ticktext=None)
     fig.layout.shapes = shapes

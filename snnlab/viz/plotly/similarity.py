@@ -9,6 +9,7 @@ Example:
     >>> fig.layout.title.text, fig.data[1].z[0, 0]
     ('predicted vs target (loss 0.25)', np.float32(1.0))
 """
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -41,9 +42,16 @@ def similarity_matrix(predicted, target=None, loss=None, *, colorscale="Viridis"
         base = make_subplots(rows=1, cols=2, subplot_titles=("predicted", "target"), horizontal_spacing=0.08)
         fig = new_figure("similarity_matrix", {}, base)
         for col, name in ((1, "predicted"), (2, "target")):
-            fig.add_trace(go.Heatmap(z=np.zeros((0, 0), dtype=np.float32), coloraxis="coloraxis", name=name,
-                                     hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.3g}}<extra></extra>"),
-                          row=1, col=col)
+            fig.add_trace(
+                go.Heatmap(
+                    z=np.zeros((0, 0), dtype=np.float32),
+                    coloraxis="coloraxis",
+                    name=name,
+                    hovertemplate=f"{name}[%{{y}}, %{{x}}] = %{{z:.3g}}<extra></extra>",
+                ),
+                row=1,
+                col=col,
+            )
         fig.update_layout(coloraxis=dict(colorscale=colorscale))
         fig.update_xaxes(title_text="sample", autorange=False, constrain="domain")
         # square cells: the plot area shrinks, the sample axes are never padded past the matrix

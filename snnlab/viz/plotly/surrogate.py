@@ -8,6 +8,7 @@ Example:
     >>> [t.name for t in surrogate(Sigmoid()).data]
     ['Heaviside', 'primitive', 'gradient']
 """
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -33,12 +34,19 @@ def surrogate(surrogate_function, x=None, *, fig=None):
     xs, h, p, g = surrogate_curves(surrogate_function, x, owner)
     if fig is None:
         fig = new_figure("surrogate", {})
-        for name, color, dash in (("Heaviside", "#333", "solid"), ("primitive", "#1f77b4", "solid"),
-                                  ("gradient", "#ff7f0e", "dash")):
-            fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name=name,
-                                     line=dict(color=color, dash=dash, width=1.5)))
-        fig.update_layout(xaxis=dict(title="x (v - threshold)", autorange=False), yaxis=dict(autorange=False),
-                          legend=dict(x=0.01, y=0.99))
+        for name, color, dash in (
+            ("Heaviside", "#333", "solid"),
+            ("primitive", "#1f77b4", "solid"),
+            ("gradient", "#ff7f0e", "dash"),
+        ):
+            fig.add_trace(
+                go.Scatter(x=f32([]), y=f32([]), mode="lines", name=name, line=dict(color=color, dash=dash, width=1.5))
+            )
+        fig.update_layout(
+            xaxis=dict(title="x (v - threshold)", autorange=False),
+            yaxis=dict(autorange=False),
+            legend=dict(x=0.01, y=0.99),
+        )
     else:
         check_figure(owner, fig, "surrogate", {})
     with fig.batch_update():
