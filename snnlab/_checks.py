@@ -5,6 +5,7 @@ Every message reads ``"{owner}: {name} must be {expected}, got {received}"``.
 
 import numbers
 import operator
+from typing import Any, Literal, overload
 
 import torch
 
@@ -13,7 +14,7 @@ from .errors import InvalidParameterError, InvalidParameterTypeError, UnknownOpt
 __all__ = ["check_bool", "check_choice", "check_int", "check_real", "check_tensor", "describe"]
 
 
-def describe(value) -> str:
+def describe(value: object) -> str:
     """A short, deterministic description of ``value`` for error messages."""
     if isinstance(value, torch.Tensor):
         return f"a {value.dtype} tensor of shape {list(value.shape)}"
@@ -22,7 +23,55 @@ def describe(value) -> str:
     return f"an object of type {type(value).__name__}"
 
 
-def check_real(owner, name, value, *, greater_than=None, allow_none=False, allow_tensor=False):
+@overload
+def check_real(
+    owner: str,
+    name: str,
+    value: object,
+    *,
+    greater_than: float | None = None,
+    allow_none: Literal[False] = False,
+    allow_tensor: Literal[False] = False,
+) -> float: ...
+@overload
+def check_real(
+    owner: str,
+    name: str,
+    value: object,
+    *,
+    greater_than: float | None = None,
+    allow_none: Literal[True],
+    allow_tensor: Literal[False] = False,
+) -> float | None: ...
+@overload
+def check_real(
+    owner: str,
+    name: str,
+    value: object,
+    *,
+    greater_than: float | None = None,
+    allow_none: Literal[False] = False,
+    allow_tensor: Literal[True],
+) -> float | torch.Tensor: ...
+@overload
+def check_real(
+    owner: str,
+    name: str,
+    value: object,
+    *,
+    greater_than: float | None = None,
+    allow_none: bool = False,
+    allow_tensor: bool = False,
+) -> float | torch.Tensor | None: ...
+def check_real(
+    owner: str,
+    name: str,
+    value: Any,
+    *,
+    greater_than: float | None = None,
+    allow_none: bool = False,
+    allow_tensor: bool = False,
+) -> float | torch.Tensor | None:
     """Return ``value`` as a float after checking it is a real number (ints accepted).
 
     ``greater_than`` is a strict lower bound. Tensors pass unchanged when ``allow_tensor``.
@@ -42,14 +91,14 @@ def check_real(owner, name, value, *, greater_than=None, allow_none=False, allow
     return value
 
 
-def check_bool(owner, name, value):
+def check_bool(owner: str, name: str, value: object) -> bool:
     """Return ``value`` after checking it is a ``bool``."""
     if not isinstance(value, bool):
         raise InvalidParameterTypeError(f"{owner}: {name} must be a bool, got {describe(value)}")
     return value
 
 
-def check_choice(owner, name, value, choices):
+def check_choice(owner: str, name: str, value: Any, choices: Any) -> Any:
     """Return ``value`` after checking it is one of ``choices`` (raises ``UnknownOptionError``)."""
     if not isinstance(value, str) or value not in choices:
         valid = ", ".join(repr(c) for c in choices)
@@ -57,7 +106,7 @@ def check_choice(owner, name, value, choices):
     return value
 
 
-def check_int(owner, name, value, *, minimum=None):
+def check_int(owner: str, name: str, value: Any, *, minimum: int | None = None) -> int:
     """Return ``value`` as an int (any integral index, 0-d integer tensors included)."""
     if isinstance(value, bool):
         raise TypeError(f"{owner}: {name} must be an integer, got {describe(value)}")
@@ -70,7 +119,7 @@ def check_int(owner, name, value, *, minimum=None):
     return result
 
 
-def check_tensor(owner, name, value, *, min_dim=0):
+def check_tensor(owner: str, name: str, value: object, *, min_dim: int = 0) -> torch.Tensor:
     """Return ``value`` after checking it is a tensor with at least ``min_dim`` dimensions."""
     if not isinstance(value, torch.Tensor):
         raise TypeError(f"{owner}: {name} must be a torch.Tensor, got {describe(value)}")

@@ -40,7 +40,7 @@ __all__ = ["MemoryModule", "MultiStepModule", "SingleModule", "SingleStepModule"
 class StepModule:
     """Mixin for modules that run in single-step ('s') or multi-step ('m') mode."""
 
-    def supported_step_mode(self):
+    def supported_step_mode(self) -> tuple[str, ...]:
         """The step modes this module accepts."""
         return ("s", "m")
 
@@ -59,7 +59,7 @@ class StepModule:
 class SingleModule(StepModule):
     """A module that only supports single-step mode."""
 
-    def supported_step_mode(self):
+    def supported_step_mode(self) -> tuple[str, ...]:
         return ("s",)
 
 
@@ -69,7 +69,7 @@ SingleStepModule = SingleModule
 class MultiStepModule(StepModule):
     """A module that only supports multi-step mode."""
 
-    def supported_step_mode(self):
+    def supported_step_mode(self) -> tuple[str, ...]:
         return ("m",)
 
 

@@ -58,7 +58,7 @@ class LayerReport:
     dead_index: torch.Tensor
     saturated_index: torch.Tensor
     mean_rate: float
-    rates: torch.Tensor = field(default=None)
+    rates: torch.Tensor | None = field(default=None)
 
     def __repr__(self) -> str:
         return (

@@ -17,6 +17,7 @@ Example:
 
 import operator
 from collections.abc import Callable, Sequence
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -107,9 +108,9 @@ def chunk_multi_step_forward(
     if T == 0:
         raise ValueError(f"{owner}: x_seq must have at least one time step, got shape {list(x_seq.shape)}")
     if isinstance(split_size, (list, tuple)):
-        sizes = []
-        for s in split_size:
-            s = _as_int(s)
+        sizes: list[int] = []
+        for item in split_size:
+            s = _as_int(item)
             if s is None or s <= 0:
                 raise ValueError(
                     f"{owner}: split_size must be a positive int or a list of positive ints, got {split_size!r}"
@@ -119,19 +120,18 @@ def chunk_multi_step_forward(
             raise ValueError(
                 f"{owner}: the chunk lengths in split_size must sum to T={T}, got {split_size!r} (sum {sum(sizes)})"
             )
-        split_size = sizes
-    elif _as_int(split_size) is None:
+        return torch.cat([multi_step_module(chunk) for chunk in torch.split(x_seq, sizes)], 0)
+    size = _as_int(split_size)
+    if size is None:
         raise TypeError(
             f"{owner}: split_size must be a positive int or a list of positive ints, got {describe(split_size)}"
         )
-    elif _as_int(split_size) <= 0:
+    if size <= 0:
         raise ValueError(f"{owner}: split_size must be a positive int, got {split_size}")
-    else:
-        split_size = _as_int(split_size)
-    return torch.cat([multi_step_module(chunk) for chunk in torch.split(x_seq, split_size)], 0)
+    return torch.cat([multi_step_module(chunk) for chunk in torch.split(x_seq, size)], 0)
 
 
-def _as_int(value):
+def _as_int(value: Any) -> int | None:
     """``value`` as a Python int if it is an integer (numpy and 0-d integer tensors included), else None."""
     if isinstance(value, bool):
         return None

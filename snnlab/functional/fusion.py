@@ -15,6 +15,8 @@ Example:
     torch.Size([3])
 """
 
+from typing import NamedTuple, cast
+
 import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
@@ -41,7 +43,16 @@ def _check_conv(owner: str, conv2d) -> None:
         )
 
 
-def _check_bn(owner: str, conv2d, bn2d, *, need_running_stats: bool = True) -> None:
+class _BNParts(NamedTuple):
+    """A checked BatchNorm's tensors (running statistics are None only when they were not needed)."""
+
+    weight: torch.Tensor
+    bias: torch.Tensor
+    running_mean: torch.Tensor | None
+    running_var: torch.Tensor | None
+
+
+def _check_bn(owner: str, conv2d: nn.Conv2d, bn2d: object, *, need_running_stats: bool = True) -> _BNParts:
     if not isinstance(bn2d, _BatchNorm):
         raise TypeError(f"{owner}: bn2d must be a torch.nn.BatchNorm2d, got {describe(bn2d)}")
     if not bn2d.affine:
@@ -52,6 +63,15 @@ def _check_bn(owner: str, conv2d, bn2d, *, need_running_stats: bool = True) -> N
         raise ValueError(
             f"{owner}: bn2d.num_features must equal conv2d.out_channels={conv2d.out_channels}, got {bn2d.num_features}"
         )
+    return _BNParts(bn2d.weight, bn2d.bias, bn2d.running_mean, bn2d.running_var)
+
+
+def _running_stats(parts: _BNParts) -> tuple[torch.Tensor, torch.Tensor]:
+    """The running mean and variance that ``_check_bn(..., need_running_stats=True)`` guaranteed."""
+    mean, var = parts.running_mean, parts.running_var
+    if mean is None or var is None:  # unreachable after the check; keeps the types exact
+        raise ValueError("BatchNorm running statistics are missing")
+    return mean, var
 
 
 def _scaled(owner: str, name: str, t: torch.Tensor, k, b) -> torch.Tensor:
@@ -94,8 +114,9 @@ def fused_conv2d_weight_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d) -> 
     """
     owner = "fused_conv2d_weight_of_convbn2d"
     _check_conv(owner, conv2d)
-    _check_bn(owner, conv2d, bn2d)
-    return conv2d.weight * _per_channel(bn2d.weight) / _per_channel((bn2d.running_var + bn2d.eps).sqrt())
+    parts = _check_bn(owner, conv2d, bn2d)
+    _, var = _running_stats(parts)
+    return conv2d.weight * _per_channel(parts.weight) / _per_channel((var + bn2d.eps).sqrt())
 
 
 def fused_conv2d_bias_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d) -> torch.Tensor:
@@ -118,8 +139,9 @@ def fused_conv2d_bias_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d) -> to
     """
     owner = "fused_conv2d_bias_of_convbn2d"
     _check_conv(owner, conv2d)
-    _check_bn(owner, conv2d, bn2d)
-    return bn2d.bias - bn2d.running_mean * bn2d.weight / (bn2d.running_var + bn2d.eps).sqrt()
+    parts = _check_bn(owner, conv2d, bn2d)
+    mean, var = _running_stats(parts)
+    return parts.bias - mean * parts.weight / (var + bn2d.eps).sqrt()
 
 
 @torch.no_grad()
@@ -171,13 +193,14 @@ def scale_fused_conv2d_bias_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d,
     """
     owner = "scale_fused_conv2d_bias_of_convbn2d"
     _check_conv(owner, conv2d)
-    _check_bn(owner, conv2d, bn2d, need_running_stats=k is not None)
+    parts = _check_bn(owner, conv2d, bn2d, need_running_stats=k is not None)
     # computed out of place first, so a bad k or b leaves the BatchNorm untouched
-    bias = _scaled(owner, "bn2d.bias", bn2d.bias, k, b)
-    mean = _scaled(owner, "bn2d.running_mean", bn2d.running_mean, k, None) if k is not None else None
-    bn2d.bias.copy_(bias)
-    if mean is not None:
-        bn2d.running_mean.copy_(mean)
+    bias = _scaled(owner, "bn2d.bias", parts.bias, k, b)
+    running_mean = _running_stats(parts)[0] if k is not None else None
+    mean = _scaled(owner, "bn2d.running_mean", running_mean, k, None) if running_mean is not None else None
+    parts.bias.copy_(bias)
+    if running_mean is not None and mean is not None:
+        running_mean.copy_(mean)
 
 
 @torch.no_grad()
@@ -206,14 +229,14 @@ def fuse_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d) -> nn.Conv2d:
     fused = nn.Conv2d(
         in_channels=conv2d.in_channels,
         out_channels=conv2d.out_channels,
-        kernel_size=conv2d.kernel_size,
-        stride=conv2d.stride,
-        padding=conv2d.padding,
-        dilation=conv2d.dilation,
+        kernel_size=cast("tuple[int, int]", conv2d.kernel_size),
+        stride=cast("tuple[int, int]", conv2d.stride),
+        padding=cast("tuple[int, int] | str", conv2d.padding),
+        dilation=cast("tuple[int, int]", conv2d.dilation),
         groups=conv2d.groups,
         bias=True,
         padding_mode=conv2d.padding_mode,
     )
-    fused.weight.data = fused_conv2d_weight_of_convbn2d(conv2d, bn2d)
-    fused.bias.data = fused_conv2d_bias_of_convbn2d(conv2d, bn2d)
+    fused.weight = nn.Parameter(fused_conv2d_weight_of_convbn2d(conv2d, bn2d))
+    fused.bias = nn.Parameter(fused_conv2d_bias_of_convbn2d(conv2d, bn2d))
     return fused

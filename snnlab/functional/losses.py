@@ -15,6 +15,7 @@ Example:
 """
 
 import numbers
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
@@ -36,7 +37,7 @@ LOSS_TYPES = ("mse", "l1", "bce")
 _BCE_TOLERANCE = 1e-6
 
 
-def _kernel_parameter(owner: str, kernel: str, args: tuple):
+def _kernel_parameter(owner: str, kernel: str, args: tuple) -> numbers.Real | torch.Tensor | None:
     """Validate ``kernel`` and return its parameter (``None`` for 'linear') before any computation."""
     check_choice(owner, "kernel", kernel, KERNELS)
     if kernel == "linear":
@@ -99,6 +100,7 @@ def kernel_dot_product(x: torch.Tensor, y: torch.Tensor, kernel: str = "linear",
     xy = x.mm(y.t())
     if kernel == "linear":
         return xy
+    p = cast(Any, p)  # every kernel but 'linear' has a real or tensor parameter (checked above)
     if kernel == "polynomial":
         return xy.pow(p)
     if kernel == "sigmoid":

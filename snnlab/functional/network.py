@@ -163,7 +163,7 @@ def set_step_mode(net: nn.Module, step_mode: str) -> None:
     for m in targets:
         if isinstance(m, StepModule) and step_mode not in m.supported_step_mode():
             raise ValueError(
-                f"{owner}: {m._get_name()} supports step_mode in {tuple(m.supported_step_mode())} only, "
+                f"{owner}: {type(m).__name__} supports step_mode in {tuple(m.supported_step_mode())} only, "
                 f"got {step_mode!r}; nothing was changed"
             )
     for m in targets:

@@ -19,6 +19,7 @@ Example:
 import contextlib
 import copy
 from collections.abc import Callable
+from typing import cast
 
 import torch
 import torch.nn as nn
@@ -80,11 +81,11 @@ def _restore_on_error(model: nn.Module, params: list):
         with torch.no_grad():
             for m, memory, buffer in zip(modules, memories, buffers):
                 if memory is not None:
-                    m._memories = memory
+                    m._memories = memory  # pyright: ignore[reportArgumentType]  (Module.__setattr__ stores a dict as-is)
                 for name in [k for k in m._buffers if k not in buffer]:
                     del m._buffers[name]
                 for name, (ref, saved) in buffer.items():
-                    if ref is not None and not torch.equal(ref, saved):
+                    if ref is not None and saved is not None and not torch.equal(ref, saved):
                         ref.copy_(saved)
                     m._buffers[name] = ref
             for w, g in zip(params, grads):
@@ -265,4 +266,5 @@ def ottt_online_training(
         y_all.append(y_t.detach())
     if not online:
         optimizer.step()
-    return batch_loss, torch.stack(y_all, dim=1)
+    # T >= 1 was checked above, so the loop ran and batch_loss is a tensor
+    return cast(torch.Tensor, batch_loss), torch.stack(y_all, dim=1)
