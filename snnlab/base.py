@@ -27,6 +27,7 @@ Example:
 """
 
 import copy
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -167,13 +168,13 @@ class MemoryModule(nn.Module, StepModule):
         """Iterate over ``(name, value)`` pairs of memories."""
         yield from self._memories.items()
 
-    def __getattr__(self, name: str):
+    def __getattr__(self, name: str) -> Any:  # a memory holds whatever was registered (a tensor, a float, None)
         memories = self.__dict__.get("_memories")
         if memories is not None and name in memories:
             return memories[name]
         return super().__getattr__(name)
 
-    def __setattr__(self, name: str, value):
+    def __setattr__(self, name: str, value: Any) -> None:
         memories = self.__dict__.get("_memories")
         if memories is not None and name in memories:
             memories[name] = value

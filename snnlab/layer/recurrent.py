@@ -63,8 +63,9 @@ class ElementWiseRecurrentContainer(MemoryModule):
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.y is None:
             self.y = torch.zeros_like(x.detach())
-        self.y = self.sub_module(self.element_wise_function(self.y, x))
-        return self.y
+        y = self.sub_module(self.element_wise_function(self.y, x))
+        self.y = y
+        return y
 
 
 class LinearRecurrentContainer(MemoryModule):
@@ -109,5 +110,6 @@ class LinearRecurrentContainer(MemoryModule):
             )
         if self.y is None:
             self.y = x.new_zeros(x.shape[:-1] + (self.sub_module_out_features,))
-        self.y = self.sub_module(self.rc(torch.cat((x, self.y), dim=-1)))
-        return self.y
+        y = self.sub_module(self.rc(torch.cat((x, self.y), dim=-1)))
+        self.y = y
+        return y

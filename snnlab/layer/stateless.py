@@ -23,11 +23,17 @@ Example:
 """
 
 import inspect
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn as nn
 
 from ..base import StepModule
+
+if TYPE_CHECKING:  # the mixins below are only ever combined with a torch.nn layer
+    _TorchLayer = nn.Module
+else:
+    _TorchLayer = object
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -68,7 +74,7 @@ def seq_to_ann(x_seq, stateless_function):
     return seq_to_ann_forward(x_seq, stateless_function)
 
 
-class _SequenceLayer(StepModule):
+class _SequenceLayer(StepModule, _TorchLayer):
     """Shared forward: the torch layer in 's' mode, ``seq_to_ann`` in 'm' mode.
 
     ``_m_ranks`` lists the input ranks accepted in 'm' mode (empty: any rank).
@@ -230,8 +236,11 @@ BatchNorm2d = _batch_norm("BatchNorm2d", nn.BatchNorm2d, (5,))
 BatchNorm3d = _batch_norm("BatchNorm3d", nn.BatchNorm3d, (6,))
 
 
-class _NoIndices:
+class _NoIndices(_TorchLayer):
     """Pools that can return indices refuse to do so in 'm' mode (a tuple cannot be unfolded)."""
+
+    step_mode: str
+    return_indices: bool
 
     def forward(self, x):
         if self.step_mode == "m" and self.return_indices:

@@ -116,8 +116,8 @@ def fold_enter(ref):
         probe = ref()
         if probe is not None:
             x = args[0] if args else None
-            folding = folds_time(module) and isinstance(x, torch.Tensor) and x.dim() >= 2
-            probe._fold.append(tuple(x.shape[:2]) if folding else None)
+            folding = isinstance(x, torch.Tensor) and x.dim() >= 2 and folds_time(module)
+            probe._fold.append(tuple(x.shape[:2]) if isinstance(x, torch.Tensor) and folding else None)
 
     return hook
 

@@ -353,8 +353,8 @@ class SpikeProbe:
         stored = torch.cat([c.spikes for c in layer.chunks])
         if not self.pack:
             return stored
-        count = math.prod(layer.step_shape)
-        return unpackbits(stored, count).reshape((stored.shape[0],) + layer.step_shape)
+        step_shape = layer.step_shape or ()  # set with the first recorded chunk
+        return unpackbits(stored, math.prod(step_shape)).reshape((stored.shape[0], *step_shape))
 
     def v(self, name: str) -> torch.Tensor:
         """The held membrane potentials of layer ``name``, CPU ``[T, N, *]`` in ``v_dtype``."""

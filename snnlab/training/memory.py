@@ -93,6 +93,7 @@ class SavedTensorMeter:
         return self
 
     def __exit__(self, *exc):
-        self._context.__exit__(*exc)
+        if self._context is not None:
+            self._context.__exit__(*exc)
         self._context = None
         return False
