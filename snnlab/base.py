@@ -146,6 +146,18 @@ class MemoryModule(nn.Module, StepModule):
             raise KeyError(f"{self._get_name()}: {name!r} is not a registered memory")
         self._memories_rv[name] = copy.deepcopy(value)
 
+    def reset_value(self, name: str) -> Any:
+        """The value memory ``name`` takes at ``reset()`` (the kept copy itself: do not modify it).
+
+        Example:
+            >>> from snnlab import neuron
+            >>> neuron.LIFNode(v_reset=-0.5).reset_value("v")
+            -0.5
+        """
+        if name not in self._memories_rv:
+            raise KeyError(f"{self._get_name()}: {name!r} is not a registered memory")
+        return self._memories_rv[name]
+
     def reset(self):
         """Restore every memory to (a fresh copy of) its reset value."""
         for key, value in self._memories_rv.items():

@@ -55,8 +55,7 @@ def charged_potential(node, x_seq, v_seq, v_init=None) -> torch.Tensor:
         raise TypeError(
             f"{owner}: node must be a snnlab.neuron node (e.g. LIFNode()), got an object of type {type(node).__name__}"
         )
-    memories = node.__dict__.get("_memories", {})
-    if "v" not in memories:
+    if "v" not in dict(node.named_memories()):
         raise TypeError(
             f"{owner}: node must keep its potential v as a memory (IF, LIF or PLIF nodes), "
             f"got a {type(node).__name__}, which keeps v elsewhere"
@@ -69,15 +68,15 @@ def charged_potential(node, x_seq, v_seq, v_init=None) -> torch.Tensor:
             f"{owner}: x_seq and v_seq must have the same shape, got {list(x_seq.shape)} and {list(v_seq.shape)}"
         )
     if v_init is None:
-        v_init = node._memories_rv.get("v", 0.0)
+        v_init = node.reset_value("v")
     with torch.no_grad():
         v_seq = v_seq.detach().to(x_seq.dtype)
         first = torch.as_tensor(v_init, dtype=v_seq.dtype, device=v_seq.device).expand_as(v_seq[:1])
         before = torch.cat((first, v_seq[:-1]))
-        saved = memories["v"]
+        saved = node.v
         try:
-            memories["v"] = before
+            node.v = before
             node.neuronal_charge(x_seq.detach())
-            return memories["v"]
+            return node.v
         finally:
-            memories["v"] = saved
+            node.v = saved
