@@ -43,6 +43,7 @@ __all__ = [
     "backward_function",
     "heaviside",
     "nonzero_sign",
+    "scalar_like",
     "spike_function",
 ]
 
@@ -56,6 +57,20 @@ def heaviside(x: torch.Tensor) -> torch.Tensor:
         [0.0, 1.0, 1.0]
     """
     return (x >= 0).to(x)
+
+
+def scalar_like(x: torch.Tensor, value: float | torch.Tensor) -> torch.Tensor:
+    """``value`` as a tensor in ``x``'s dtype and device (0-d for a number), for ``torch.where``
+    branches that must not fall back to the default dtype.
+
+    Example:
+        >>> import torch
+        >>> scalar_like(torch.zeros(2, dtype=torch.float64), 0.1).dtype
+        torch.float64
+    """
+    if isinstance(value, torch.Tensor):
+        return value.to(dtype=x.dtype, device=x.device)
+    return torch.tensor(value, dtype=x.dtype, device=x.device)
 
 
 def nonzero_sign(x: torch.Tensor) -> torch.Tensor:

@@ -18,7 +18,7 @@ from typing import ClassVar
 import torch
 
 from .._checks import check_int, check_real
-from .base import MultiArgsSurrogateFunctionBase, backward_function, spike_function
+from .base import MultiArgsSurrogateFunctionBase, backward_function, scalar_like, spike_function
 
 __all__ = [
     "S2NN",
@@ -68,7 +68,7 @@ class PiecewiseLeakyReLU(MultiArgsSurrogateFunctionBase):
 
     @staticmethod
     def derivative_function(x, w, c):
-        return torch.where(x.abs() < w, 1.0 / w, c).to(x.dtype)
+        return torch.where(x.abs() < w, scalar_like(x, 1.0 / w), scalar_like(x, c))
 
 
 class LeakyKReLU(MultiArgsSurrogateFunctionBase):
@@ -100,7 +100,7 @@ class LeakyKReLU(MultiArgsSurrogateFunctionBase):
 
     @staticmethod
     def derivative_function(x, leak, k):
-        return torch.where(x >= 0, k, leak).to(x.dtype)
+        return torch.where(x >= 0, scalar_like(x, k), scalar_like(x, leak))
 
 
 class S2NN(MultiArgsSurrogateFunctionBase):

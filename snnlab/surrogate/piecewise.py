@@ -13,9 +13,8 @@ Example:
 from typing import ClassVar
 
 import torch
-import torch.nn.functional as F
 
-from .base import SurrogateFunctionBase, backward_function, nonzero_sign, spike_function
+from .base import SurrogateFunctionBase, backward_function, nonzero_sign, scalar_like, spike_function
 
 __all__ = [
     "FakeNumericalGradient",
@@ -83,12 +82,12 @@ class LogTailedReLU(SurrogateFunctionBase):
     @staticmethod
     def primitive_function(x, alpha):
         above = x > 1.0
-        return torch.where(above, torch.log(torch.where(above, x, 1.0)) + 1.0, F.leaky_relu(x, alpha))
+        return torch.where(above, torch.log(torch.where(above, x, 1.0)) + 1.0, torch.where(x >= 0, x, x * alpha))
 
     @staticmethod
     def derivative_function(x, alpha):
         above = x > 1.0
-        middle = torch.where(x <= 0.0, alpha, 1.0).to(x.dtype)
+        middle = torch.where(x <= 0.0, scalar_like(x, alpha), scalar_like(x, 1.0))
         return torch.where(above, torch.reciprocal(torch.where(above, x, 1.0)), middle)
 
 
@@ -124,7 +123,7 @@ class FakeNumericalGradient(SurrogateFunctionBase):
     def derivative_function(x, alpha):
         a = x.abs()
         outside = a * alpha > 1.0
-        return torch.where(outside, torch.reciprocal(torch.where(outside, a, 1.0)), alpha).to(x.dtype)
+        return torch.where(outside, torch.reciprocal(torch.where(outside, a, 1.0)), scalar_like(x, alpha))
 
 
 piecewise_quadratic = spike_function("piecewise_quadratic", PiecewiseQuadratic.derivative_function, ("alpha",))
