@@ -82,7 +82,7 @@ class LogTailedReLU(SurrogateFunctionBase):
     @staticmethod
     def primitive_function(x, alpha):
         above = x > 1.0
-        return torch.where(above, torch.log(torch.where(above, x, 1.0)) + 1.0, torch.where(x >= 0, x, x * alpha))
+        return torch.where(above, torch.log(torch.where(above, x, 1.0)) + 1.0, torch.where(x > 0, x, x * alpha))
 
     @staticmethod
     def derivative_function(x, alpha):
@@ -117,7 +117,8 @@ class FakeNumericalGradient(SurrogateFunctionBase):
     def primitive_function(x, alpha):
         sign = nonzero_sign(x)
         u = sign * x * alpha  # alpha * |x|, with slope alpha (not 0) at x = 0 under autograd
-        return sign * (u.clamp(max=1.0) + torch.log(u.clamp(min=1.0)))
+        outside = u > 1.0
+        return sign * torch.where(outside, torch.log(torch.where(outside, u, 1.0)) + 1.0, u)
 
     @staticmethod
     def derivative_function(x, alpha):
