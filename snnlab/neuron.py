@@ -7,8 +7,9 @@ memory); the formulas live in :mod:`snnlab.dynamics`. One step charges, fires an
 
 Multi-step mode (``step_mode='m'``) runs the whole sequence in one fused call of the chosen
 backend (``'torch'``, or ``'triton'`` on CUDA) when the neuron uses the built-in dynamics and a
-surrogate with a ``kind``; otherwise it loops over time steps in Python. Both give the same
-spikes. Evaluation mode runs the same computation as training (so a subclass' own
+surrogate registered in :mod:`snnlab.registry.surrogates`; otherwise it loops over time steps in
+Python (with a surrogate the fused backends cannot run, it warns once, saying why). Both give the
+same spikes. Evaluation mode runs the same computation as training (so a subclass' own
 ``neuronal_charge`` is respected and tensor thresholds work); wrap it in ``torch.no_grad()``
 to save memory.
 
@@ -31,6 +32,7 @@ Example:
 """
 
 import math
+import warnings
 from collections.abc import Callable
 
 import torch
@@ -40,11 +42,10 @@ from . import backends, dynamics, surrogate
 from ._checks import check_bool, check_real, describe
 from .base import MemoryModule
 from .errors import InvalidParameterError, InvalidParameterTypeError
+from .registry.surrogates import fused_surrogate
 
 __all__ = ["BaseNode", "IFNode", "LIFNode", "OTTTLIFNode", "ParametricLIFNode"]
 
-# surrogate classes whose derivative the fused backends implement, by ``kind``
-_FUSABLE_SURROGATES = {"sigmoid": surrogate.Sigmoid, "atan": surrogate.ATan}
 _STEP_METHODS = ("neuronal_charge", "neuronal_fire", "neuronal_reset", "single_step_forward", "_step")
 
 
@@ -176,17 +177,11 @@ class BaseNode(MemoryModule):
         cls = type(self)
         if any(getattr(cls, name) is not getattr(owner, name) for name in _STEP_METHODS):
             return None
-        sg = self.surrogate_function
-        sg_cls = _FUSABLE_SURROGATES.get(getattr(sg, "kind", None))
-        if (
-            sg_cls is None
-            or not isinstance(sg, sg_cls)
-            or not sg.spiking
-            or isinstance(sg.alpha, torch.Tensor)
-            or type(sg).derivative_function is not sg_cls.derivative_function
-            or type(sg).forward is not surrogate.SurrogateFunctionBase.forward
-        ):
+        fused_sg = fused_surrogate(self.surrogate_function)
+        if isinstance(fused_sg, str):
+            self._warn_unfused(fused_sg)
             return None
+        sg_kind, sg_params = fused_sg
         theta = self.v_threshold
         if isinstance(theta, torch.Tensor):
             if theta.requires_grad or torch.broadcast_shapes(theta.shape, x_seq.shape[1:]) != x_seq.shape[1:]:
@@ -206,11 +201,23 @@ class BaseNode(MemoryModule):
             v_threshold=theta,
             v_reset=self.v_reset,
             detach_reset=self.detach_reset,
-            surrogate=sg.kind,
-            alpha=float(sg.alpha),
+            surrogate=sg_kind,
+            alpha=sg_params[0] if len(sg_params) == 1 else sg_params,
             store_v_seq=self.store_v_seq,
         )
         return cfg, k
+
+    def _warn_unfused(self, reason: str):
+        """Warn, once per neuron and reason, that the sequence runs step by step instead of fused."""
+        warned = self.__dict__.setdefault("_unfused_warned", set())
+        if reason not in warned:
+            warned.add(reason)
+            warnings.warn(
+                f"{type(self).__name__}: backend={self.backend!r} cannot fuse this neuron ({reason}); "
+                f"it runs step by step",
+                RuntimeWarning,
+                stacklevel=4,
+            )
 
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         """Run ``x_seq`` ``[T, N, *]``; returns spikes ``[T, N, *]``. Leaves the last ``v`` in ``self.v``."""

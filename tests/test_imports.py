@@ -19,6 +19,7 @@ CORE_MODULES = (
     "snnlab.probe",
     "snnlab.training",
     "snnlab.backends",
+    "snnlab.registry",
     "snnlab.viz",
 )
 

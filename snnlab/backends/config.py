@@ -17,8 +17,8 @@ Shape:
 Example:
     >>> cfg = NeuronConfig(charge='lif', decay_input=True, v_threshold=1.0, v_reset=0.0,
     ...                    detach_reset=False, surrogate='sigmoid', alpha=4.0, store_v_seq=False)
-    >>> cfg.soft_reset
-    False
+    >>> cfg.soft_reset, cfg.surrogate_params
+    (False, (4.0,))
 """
 
 from dataclasses import dataclass
@@ -35,10 +35,15 @@ class NeuronConfig:
     v_threshold: float | torch.Tensor  # a tensor must broadcast to v and not require grad
     v_reset: float | None  # None = soft reset (subtract the threshold)
     detach_reset: bool
-    surrogate: str  # a surrogate's ``kind``: 'sigmoid' or 'atan'
-    alpha: float
+    surrogate: str  # a surrogate's ``kind``, a key of snnlab.registry.surrogates.SURROGATES
+    alpha: float | tuple  # its parameter: a float (alpha) or the tuple of all of them, in param_names order
     store_v_seq: bool
 
     @property
     def soft_reset(self) -> bool:
         return self.v_reset is None
+
+    @property
+    def surrogate_params(self) -> tuple:
+        """The surrogate's parameters as a tuple: ``(alpha,)`` or ``alpha`` itself when it is one."""
+        return tuple(self.alpha) if isinstance(self.alpha, tuple) else (self.alpha,)

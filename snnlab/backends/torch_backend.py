@@ -13,7 +13,8 @@ in reverse with the closed-form local derivatives of :mod:`snnlab.dynamics`::
     g_x[t]  = g_h[t] * dh/dx                                             (1, or k with decay_input)
     g_k     = sum_t g_h[t] * dh/dk[t]                                    (PLIF's learnable leak)
 
-where ``sg'`` is the surrogate derivative (``cfg.surrogate`` and ``cfg.alpha``). A float
+where ``sg'`` is the surrogate derivative: ``_DERIVATIVES[cfg.surrogate](z, *cfg.surrogate_params)``, the
+closed form registered in :mod:`snnlab.registry.surrogates`. A float
 ``dh/dv_prev`` is not applied in a pass of its own: ``g_h[t]`` is carried unscaled and the factor
 enters the next step's ``grad_through_fire_reset`` (``grad_v_scale``). The spikes and potentials
 equal those of the per-step Python loop exactly; gradients agree to rounding.
@@ -34,18 +35,19 @@ Example:
     ([0.0, 1.0, 0.0, 1.0, 1.0], [0.5, 0.0, 0.5, 0.0, 0.0])
 """
 
+from types import MappingProxyType
+
 import torch
 from torch.autograd.function import once_differentiable
 
-from .. import dynamics, surrogate
+from .. import dynamics
+from ..registry.surrogates import SURROGATES, check_params
 from .config import NeuronConfig
 
 __all__ = ["multi_step"]
 
-_DERIVATIVES = {
-    surrogate.Sigmoid.kind: surrogate.Sigmoid.derivative_function,
-    surrogate.ATan.kind: surrogate.ATan.derivative_function,
-}
+# the surrogate hook: kind -> closed-form derivative(x, *params), straight from the registry
+_DERIVATIVES = MappingProxyType({kind: spec.derivative for kind, spec in SURROGATES.items()})
 
 
 def _previous_v(cfg: NeuronConfig, h_seq: torch.Tensor, v_init: torch.Tensor, t: int) -> torch.Tensor:
@@ -99,7 +101,7 @@ class _MultiStep(torch.autograd.Function):
         if k is None:
             k = ctx.k_float
         theta, v_reset = cfg.v_threshold, cfg.v_reset
-        derivative = _DERIVATIVES[cfg.surrogate]
+        derivative, sg_params = _DERIVATIVES[cfg.surrogate], cfg.surrogate_params
         dh_dv = dynamics.d_charge_d_v(cfg.charge, k)
         dh_dx = dynamics.d_charge_d_x(cfg.charge, k, cfg.decay_input)
         # g_h[t] replaces h[t] once h[t] is read, unless the graph is kept for another backward
@@ -118,7 +120,7 @@ class _MultiStep(torch.autograd.Function):
                 grad_v, scale = torch.add(grad_v_out[t], carried, alpha=scale, out=grad_v_sum), 1.0
             else:
                 grad_v = carried
-            sg = derivative(torch.sub(h, theta, out=shifted), cfg.alpha)
+            sg = derivative(torch.sub(h, theta, out=shifted), *sg_params)
             grad_h = dynamics.grad_through_fire_reset(
                 grad_spike_seq[t],
                 grad_v,
@@ -172,4 +174,5 @@ def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k: 
         raise ValueError(f"multi_step: v_init must be a tensor of shape {list(x_seq.shape[1:])}, got {got}")
     if cfg.surrogate not in _DERIVATIVES:
         raise ValueError(f"multi_step: cfg.surrogate must be one of {tuple(_DERIVATIVES)}, got {cfg.surrogate!r}")
+    check_params("multi_step", cfg.surrogate, cfg.surrogate_params)
     return _MultiStep.apply(x_seq, v_init, k, cfg)

@@ -40,13 +40,13 @@ Example:
 """
 
 import inspect
-import math
 import numbers
 
 import torch
 from torch.autograd.function import once_differentiable
 
 from .._checks import check_choice, check_tensor, describe
+from ..registry.surrogates import SURROGATE_KINDS, SURROGATES, check_params
 from .config import NeuronConfig
 from .torch_backend import _graph_is_kept
 
@@ -129,10 +129,14 @@ def _launch_tuned(tuned, plain, key, grid, args, kwargs):
 
 
 def _surrogate_switch(kind: str) -> int:
-    """The kernels' SURROGATE value for a surrogate ``kind``."""
-    from . import triton_kernels as tk
+    """The kernels' SURROGATE value for a surrogate ``kind`` (its registered kernel id)."""
+    return SURROGATES[kind].kernel_id
 
-    return tk.SIGMOID if kind == "sigmoid" else tk.ATAN
+
+def _surrogate_args(cfg: NeuronConfig) -> tuple:
+    """The kernels' two runtime surrogate arguments ``(alpha, c)``, made by the registry's
+    ``kernel_args`` from ``cfg``'s surrogate parameters (floats; an int where a kernel loops on it)."""
+    return SURROGATES[cfg.surrogate].kernel_args(*cfg.surrogate_params)
 
 
 def _cdiv(a: int, b: int) -> int:
@@ -223,7 +227,7 @@ class _FusedMultiStep(torch.autograd.Function):
         last_grad = None if cfg.store_v_seq else grad_v_out
         dummy = h
         if N > 0:
-            alpha = float(cfg.alpha)
+            alpha, c = _surrogate_args(cfg)
             _launch(
                 "backward",
                 N,
@@ -245,7 +249,7 @@ class _FusedMultiStep(torch.autograd.Function):
                 1.0 - ctx.k_float,
                 ctx.r,
                 alpha,
-                math.pi / 2 * alpha,
+                c,
                 DETACH_RESET=bool(cfg.detach_reset),
                 SURROGATE=_surrogate_switch(cfg.surrogate),
                 HAS_GRAD_SPIKE=grad_spike is not None,
@@ -310,7 +314,8 @@ def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k=N
     if not isinstance(cfg, NeuronConfig):
         raise TypeError(f"{_OWNER}: cfg must be a NeuronConfig, got {describe(cfg)}")
     check_choice(_OWNER, "cfg.charge", cfg.charge, ("if", "lif"))
-    check_choice(_OWNER, "cfg.surrogate", cfg.surrogate, ("sigmoid", "atan"))
+    check_choice(_OWNER, "cfg.surrogate", cfg.surrogate, SURROGATE_KINDS)
+    check_params(_OWNER, cfg.surrogate, cfg.surrogate_params)
     check_tensor(_OWNER, "x_seq", x_seq, min_dim=1)
     check_tensor(_OWNER, "v_init", v_init)
     if x_seq.shape[0] == 0:

@@ -25,10 +25,12 @@ import os
 import triton
 import triton.language as tl
 
+from ..registry.surrogates import SURROGATES
+
 __all__ = ["ATAN", "SIGMOID", "first_spike", "interpreting", "neuron_backward", "neuron_forward"]
 
-SIGMOID = 0  # values of the SURROGATE switch
-ATAN = 1
+SIGMOID = SURROGATES["sigmoid"].kernel_id  # values of the SURROGATE switch (all kinds: the registry)
+ATAN = SURROGATES["atan"].kernel_id
 
 
 def interpreting() -> bool:
@@ -89,14 +91,51 @@ def _reset(h, spike, theta, r, HARD_RESET: tl.constexpr):
 
 @triton.jit
 def _surrogate_grad(z, alpha, c, SURROGATE: tl.constexpr):
-    # surrogate.Sigmoid.derivative_function (alpha * s * (1 - s), s = sigmoid(alpha * z)) and
-    # surrogate.ATan.derivative_function ((alpha / 2) / (1 + (c * z)^2), c = pi / 2 * alpha).
-    if SURROGATE == 0:  # SIGMOID (jit code reads no module globals)
+    # The closed-form surrogate gradients of snnlab.registry.surrogates (each the Triton form of the
+    # class' derivative_function), by kernel id. (alpha, c) are the two runtime arguments the
+    # registry's kernel_args make from the surrogate's parameters. Jit code reads no module globals,
+    # so the ids are literals; the interpreter tests run every branch against the torch formula.
+    az = tl.abs(z)
+    if SURROGATE == 0:  # sigmoid: alpha * s * (1 - s), s = sigmoid(alpha * z)
         s = tl.sigmoid(z * alpha)
         d = (1.0 - s) * s * alpha
-    else:
+    elif SURROGATE == 1:  # atan: (alpha / 2) / (1 + (c * z)^2), c = pi / 2 * alpha
         cz = z * c
         d = (alpha * 0.5) / (1.0 + cz * cz)
+    elif SURROGATE == 2:  # erf: c * exp(-(alpha * z)^2), c = alpha / sqrt(pi)
+        u = z * alpha
+        d = c * tl.exp(-(u * u))
+    elif SURROGATE == 3:  # soft_sign: alpha / (2 * (1 + alpha * |z|)^2)
+        q = 1.0 + alpha * az
+        d = 1.0 / (q * q * (2.0 / alpha))
+    elif SURROGATE == 4:  # piecewise_exp: c * exp(-alpha * |z|), c = alpha / 2
+        d = c * tl.exp(-(alpha * az))
+    elif SURROGATE == 5:  # nonzero_sign_log_abs: 1 / (c + |z|), c = 1 / alpha
+        d = 1.0 / (az + c)
+    elif SURROGATE == 6:  # q_pseudo_spike: (1 + c * |z|)^(-alpha), c = 2 / (alpha - 1)
+        d = tl.exp(-alpha * tl.log(1.0 + c * az))
+    elif SURROGATE == 7:  # piecewise_quadratic: alpha - alpha^2 * |z| where |z| <= c = 1 / alpha, else 0
+        d = tl.where(az > c, 0.0, alpha - (alpha * alpha) * az)
+    elif SURROGATE == 8:  # log_tailed_relu: alpha for z <= 0, 1 on (0, 1], 1 / z above
+        above = z > 1.0
+        d = tl.where(above, 1.0 / tl.where(above, z, 1.0), tl.where(z <= 0.0, alpha, 1.0))
+    elif SURROGATE == 9:  # fake_numerical_gradient: min(1 / |z|, alpha)
+        outside = az * alpha > 1.0
+        d = tl.where(outside, 1.0 / tl.where(outside, az, 1.0), alpha)
+    elif SURROGATE == 10:  # piecewise_leaky_relu (alpha = w, c): 1 / w where |z| < w, else c
+        d = tl.where(az < alpha, 1.0 / alpha, c)
+    elif SURROGATE == 11:  # leaky_k_relu (alpha = leak, c = k): k for z >= 0, leak below
+        d = tl.where(z >= 0.0, c, alpha)
+    elif SURROGATE == 12:  # s2nn (alpha, c = beta): the sigmoid's gradient below 0, beta / (z + 1) from 0
+        s = tl.sigmoid(z * alpha)
+        negative = z < 0.0
+        d = tl.where(negative, (1.0 - s) * s * alpha, c / tl.where(negative, 1.0, z + 1.0))
+    else:  # 13, squarewave_fourier_series (alpha = n, c = T_period): 4 / T sum_i cos((2i - 1) * 2 pi / T * z)
+        w = 6.283185307179586 / c
+        d = tl.zeros_like(z)
+        for i in range(1, alpha):  # alpha: an int here (registry kernel_args)
+            d += tl.cos(z * ((2.0 * i - 1.0) * w))
+        d = d * (4.0 / c)
     return d
 
 

@@ -231,20 +231,25 @@ def membrane_levels(ys, v_threshold, v_reset):
 
 
 def surrogate_title(sf):
-    """A short title for a surrogate: its class name and alpha.
+    """A short title for a surrogate: its class name and its parameters (``param_names``, else alpha).
 
     Shape:
         not applicable.
 
     Example:
-        >>> from snnlab.surrogate import Sigmoid
-        >>> surrogate_title(Sigmoid(alpha=4.0))
-        'Sigmoid(alpha=4)'
+        >>> from snnlab.surrogate import S2NN, Sigmoid
+        >>> surrogate_title(Sigmoid(alpha=4.0)), surrogate_title(S2NN())
+        ('Sigmoid(alpha=4)', 'S2NN(alpha=4, beta=1)')
     """
-    alpha = getattr(sf, "alpha", None)
-    if isinstance(alpha, torch.Tensor) and alpha.numel() == 1:
-        alpha = float(alpha)
-    return f"{type(sf).__name__}(alpha={alpha:g})" if isinstance(alpha, float) else type(sf).__name__
+    names = getattr(sf, "param_names", None) or ("alpha",)
+    parts = []
+    for name in names:
+        value = getattr(sf, name, None)
+        if isinstance(value, torch.Tensor) and value.numel() == 1:
+            value = float(value)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            parts.append(f"{name}={value:g}")
+    return f"{type(sf).__name__}({', '.join(parts)})" if parts else type(sf).__name__
 
 
 class FirstSpikeGrid(NamedTuple):

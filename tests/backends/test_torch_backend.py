@@ -153,7 +153,7 @@ def test_multi_step_rejects_bad_shapes():
         alpha=4.0,
         store_v_seq=False,
     )
-    with pytest.raises(ValueError, match=r"cfg.surrogate must be one of \('sigmoid', 'atan'\), got 'relu'"):
+    with pytest.raises(ValueError, match=r"cfg.surrogate must be one of \('sigmoid', 'atan', 'erf', .*\), got 'relu'"):
         multi_step(bad, torch.zeros(4, 3), torch.zeros(3), 0.0)
 
 
@@ -169,12 +169,14 @@ def test_neuron_uses_fused_backend_only_for_builtin_dynamics():
     assert neuron.ParametricLIFNode(step_mode="m")._fused_config(x) is not None
     assert ShiftedIF(step_mode="m")._fused_config(x) is None
     custom = neuron.IFNode(step_mode="m", surrogate_function=lambda z: (z >= 0).to(z))
-    assert custom._fused_config(x) is None
+    with pytest.warns(RuntimeWarning, match=r"cannot fuse this neuron \(surrogate_function is an object of type"):
+        assert custom._fused_config(x) is None
     node = neuron.IFNode(step_mode="m")
     node.v_threshold = torch.ones(3, requires_grad=True)
     assert node._fused_config(x) is None
     node = neuron.IFNode(step_mode="m", surrogate_function=surrogate.Sigmoid(spiking=False))
-    assert node._fused_config(x) is None
+    with pytest.warns(RuntimeWarning, match=r"cannot fuse this neuron \(Sigmoid\(alpha=4.0, spiking=False\) has"):
+        assert node._fused_config(x) is None
 
 
 class NoisyIF(neuron.IFNode):

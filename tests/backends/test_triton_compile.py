@@ -38,7 +38,7 @@ def test_every_kernel_variant_compiles_for_sm90_without_spills_or_narrow_accesse
     )
     assert out.returncode == 0, out.stdout[-3000:] + out.stderr[-3000:]
     summary = out.stdout.strip().splitlines()[-1]
-    assert summary.startswith("114 compiled variants, 0 problems"), summary
+    assert summary.startswith("134 compiled variants, 0 problems"), summary
 
 
 def test_access_widths_reads_vector_and_scalar_ptx_accesses():
@@ -53,3 +53,13 @@ def test_access_widths_reads_vector_and_scalar_ptx_accesses():
     """
     widths = load_script().access_widths(ptx)
     assert widths == {("ld", 128): 1, ("ld", 32): 2, ("st", 128): 2, ("st", 8): 1}
+
+
+def test_trig_table_loads_counts_only_libdevice_reduction_table_lookups():
+    script = load_script()
+    table = ".global .align 4 .b8 __cudart_i2opi_f[24] = {65, 144};\n"
+    loads = (
+        "ld.global.nc.b32 %r1, [%rd1];\nld.global.nc.b32 %r2, [%rd2];\nld.global.v4.b32 {%r3, %r4, %r5, %r6}, [%rd3];\n"
+    )
+    assert script.trig_table_loads(table + loads) == 2
+    assert script.trig_table_loads(loads) == 0  # without the table, a scalar .nc load is per-element data

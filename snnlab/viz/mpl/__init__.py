@@ -24,6 +24,7 @@ from .membrane import membrane_trace, update_membrane_trace
 from .raster import raster, update_raster
 from .similarity import similarity_matrix, update_similarity_matrix
 from .surrogate import surrogate, update_surrogate
+from .surrogate_gallery import surrogate_gallery
 
 __all__ = [
     "delay_effect",
@@ -33,6 +34,7 @@ __all__ = [
     "raster",
     "similarity_matrix",
     "surrogate",
+    "surrogate_gallery",
     "training_curves",
     "update_delay_effect",
     "update_firing_rate_histogram",

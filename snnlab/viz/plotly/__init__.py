@@ -23,6 +23,7 @@ from .membrane import membrane_trace
 from .raster import raster
 from .similarity import similarity_matrix
 from .surrogate import surrogate
+from .surrogate_gallery import surrogate_gallery
 
 __all__ = [
     "delay_effect",
@@ -32,5 +33,6 @@ __all__ = [
     "raster",
     "similarity_matrix",
     "surrogate",
+    "surrogate_gallery",
     "training_curves",
 ]
