@@ -98,10 +98,10 @@ class _CubaMultiStep(torch.autograd.Function):
                 grad_spike_seq[t], g_v, h_seq[t], sg, theta, v_reset, cfg.detach_reset, out=grad_h, scratch=scratch
             )
             del sg
-            grad_i.mul_(a_i).add_(grad_h, alpha=b_i)  # dL/di[t] = dL/di[t+1] * a_i + g_h[t] * b_i
+            grad_i.add_(grad_h, alpha=b_i)  # dL/di[t] = dL/di[t+1] * a_i + g_h[t] * b_i
             torch.mul(grad_i, b_x, out=grad_x_seq[t])
+            grad_i.mul_(a_i)
             grad_v = torch.mul(grad_h, a_v, out=g_v if g_v is grad_v else None)
-        grad_i.mul_(a_i)
         return grad_x_seq, grad_i, grad_v, None
 
 
