@@ -100,7 +100,7 @@ def _compare(name, kw, reset, detach, step_mode, dtype):
         if vs is None:
             vs = node.v_seq
         loss = (out * weights).sum() + (vs**2).sum() + (node.v**2).sum()
-        params = [p for p in node.parameters()]
+        params = list(node.parameters())
         grads = torch.autograd.grad(loss, [x, *params])
         state = {k: getattr(node, k).detach().clone() for k in ("v", "w") if k in node._memories}
         node.reset()
