@@ -268,8 +268,10 @@ class BaseNode(MemoryModule):
             self._step if type(self).single_step_forward is BaseNode.single_step_forward else self.single_step_forward
         )
         spikes, vs = [], []
-        for t in range(x_seq.shape[0]):
-            spikes.append(step(x_seq[t]))
+        # unbind: one backward node gathers every step's input gradient (indexing x_seq[t] would
+        # make each step's backward fill and add a whole [T, *] gradient: quadratic in T)
+        for x in x_seq.unbind(0):
+            spikes.append(step(x))
             if self.store_v_seq:
                 vs.append(self.v)
         if self.store_v_seq:
