@@ -9,8 +9,8 @@ from torch.testing import assert_close
 
 pytest.importorskip("triton")
 
-from snnlab import backends, neuron, surrogate  # noqa: E402
-from snnlab.backends import triton_alif, triton_cuba  # noqa: E402
+from snnlab import backends, neuron, surrogate
+from snnlab.backends import triton_alif, triton_cuba
 
 DEVICE = "cuda" if torch.cuda.is_available() else "cpu"
 T, N = 5, 37  # two programs of the interpreter's BLOCK = 32, the second one partial
