@@ -69,32 +69,36 @@ class _AdaptiveMultiStep(torch.autograd.Function):
         decay_a = 1.0 - 1.0 / cfg.tau_adapt
         dh_dv = 1.0 - cfg.k
         dh_dx = cfg.k if cfg.decay_input else 1.0
-        grad_x_seq = torch.empty_like(h_seq) if _graph_is_kept() else h_seq
+        grad_x_seq = torch.empty_like(h_seq) if _graph_is_kept() else h_seq  # g_h[t] replaces h[t] once read
         step = h_seq[0]
+        z, quiet, g_s = torch.empty_like(step), torch.empty_like(step), torch.empty_like(step)
         grad_v = torch.zeros_like(step)
         grad_a = torch.zeros_like(step) if grad_a_last is None else grad_a_last.clone()
+        zero = step.new_zeros(()).expand(step.shape)
         last = h_seq.shape[0] - 1
         for t in range(last, -1, -1):
             if grad_v_out is not None and (cfg.store_v_seq or t == last):
                 grad_v.add_(grad_v_out[t] if cfg.store_v_seq else grad_v_out)
             h, theta = h_seq[t], theta_seq[t]
-            z = h - theta
-            spike = dynamics.fired(z, 0.0)
-            sg = derivative(z, cfg.alpha)
-            g_s = torch.zeros_like(step) if grad_spike_seq is None else grad_spike_seq[t].clone()
-            if not detach:
-                if hard:
-                    g_s.addcmul_(grad_v, cfg.v_reset - h)
-                else:
-                    g_s.addcmul_(grad_v, theta, value=-1.0)
+            torch.sub(h, theta, out=z)
+            torch.lt(z, 0.0, out=quiet)  # 1 - s
+            g_spike = zero if grad_spike_seq is None else grad_spike_seq[t]
+            if detach:
+                g_s.copy_(g_spike)
+            else:  # dL/ds = g_spike + G_v * dv/ds + G_a * beta
+                dv_ds = torch.sub(cfg.v_reset, h) if hard else theta
+                torch.addcmul(g_spike, grad_v, dv_ds, value=1.0 if hard else -1.0, out=g_s)
                 g_s.add_(grad_a, alpha=cfg.beta)
-            g_s.mul_(sg)  # now dL/ds * ds/dz
-            grad_h = g_s + (grad_v - grad_v * spike if hard else grad_v)
+            g_s.mul_(derivative(z, cfg.alpha))  # dL/ds * ds/dz
             grad_a.mul_(decay_a).sub_(g_s)
-            if not hard:
-                grad_a.addcmul_(grad_v, spike, value=-1.0)
-            torch.mul(grad_h, dh_dx, out=grad_x_seq[t])
-            grad_v = grad_h.mul_(dh_dv)
+            if hard:  # g_h = g_s + G_v * (1 - s), written over h[t]
+                grad_h = torch.addcmul(g_s, grad_v, quiet, out=grad_x_seq[t])
+            else:  # g_h = g_s + G_v;  dL/da[t-1] also gets -G_v * s = G_v * (1 - s) - G_v
+                grad_a.addcmul_(grad_v, quiet).sub_(grad_v)
+                grad_h = torch.add(g_s, grad_v, out=grad_x_seq[t])
+            torch.mul(grad_h, dh_dv, out=grad_v)
+        if dh_dx != 1.0:
+            grad_x_seq.mul_(dh_dx)
         return grad_x_seq, grad_v, grad_a, None
 
 
