@@ -166,7 +166,7 @@ def zoo_variants():
     out = []
     for label, which, cfg, dtype in cases:
         n = 1000
-        for name, n_, args, constexprs in zoo_launches(which, cfg, dtype, n):
+        for name, _n, args, constexprs in zoo_launches(which, cfg, dtype, n):
             dt = str(dtype).replace("torch.", "")
             configs = [(tc._GPU_BLOCK, tc._GPU_WARPS)]
             out.append(
