@@ -13,7 +13,12 @@ formulations are written out here from their documented algorithms:
 Peak extra memory of the LIF forward+backward is the peak resident memory a fresh process adds
 beyond its input while it runs the pass, per element T*N (see ``peak_extra_bytes_per_element``).
 
-Run: ``python benchmarks/cpu.py`` (about a minute on 2 cores). Results: benchmarks/RESULTS.md.
+The neuron zoo (``--zoo``, needs ``spikingjelly==0.0.0.0.14``): each 0.14 neuron's multi-step
+forward+backward against 0.14's own class on the same input (``step_mode='m'``,
+``backend='torch'``), and the fused CubaLIF and adaptive LIF against the fused LIF at the same size.
+
+Run: ``python benchmarks/cpu.py`` (about a minute on 2 cores; ``--zoo`` adds a few minutes, ``--only-zoo``
+runs that part alone). Results: benchmarks/RESULTS.md.
 """
 
 import argparse
@@ -134,10 +139,79 @@ def peak_extra_bytes_per_element(which, T, N):
     return float(out.stdout.strip())
 
 
+# (snnlab class, constructor arguments); the 0.14 class has the same name and arguments
+ZOO = [
+    ("IFNode", {}),
+    ("LIFNode", {}),
+    ("ParametricLIFNode", {}),
+    ("QIFNode", {}),
+    ("EIFNode", {}),
+    ("IzhikevichNode", {"a": 0.3, "b": 0.2}),
+    ("LIAFNode", {"act": "ReLU", "threshold_related": True}),
+    ("KLIFNode", {}),
+]
+
+
+def _zoo_node(lib, name, kwargs, sg):
+    kwargs = dict(kwargs)
+    if "act" in kwargs:
+        kwargs["act"] = getattr(torch.nn, kwargs["act"])()
+    cls = getattr(lib, name)
+    if lib is not neuron and name == "LIAFNode":
+        # 0.14's LIAFNode cannot be built or stepped as shipped (COMPATIBILITY.md): the minimal repair
+        cls = type("LIAF014", (cls,), {"single_step_cupy_fp32_inference": False, "single_step_forward": _liaf014_step})
+    node = cls(step_mode="m", surrogate_function=sg, **kwargs)
+    if lib is not neuron:
+        node.backend = "torch"
+    return node
+
+
+def _liaf014_step(self, x):
+    self.v_float_to_tensor(x)
+    return type(self).__mro__[1].single_step_forward(self, x)
+
+
+def zoo_rows(repeats, T=32, N=8 * 4096):
+    """Ratios of the neuron zoo: snnlab / 0.14 per 0.14 neuron, fused CubaLIF and adaptive LIF / fused LIF."""
+    from spikingjelly.activation_based import neuron as sj_neuron
+    from spikingjelly.activation_based import surrogate as sj_surrogate
+
+    from snnlab import surrogate
+
+    x = (torch.rand(T, N) * 1.5).requires_grad_()
+
+    def fwd_bwd(make):
+        def run():
+            x.grad = None
+            make()(x).sum().backward()
+
+        return run
+
+    rows = []
+    for name, kwargs in ZOO:
+        ours = fwd_bwd(lambda n=name, k=kwargs: _zoo_node(neuron, n, k, surrogate.Sigmoid()))
+        ref = fwd_bwd(lambda n=name, k=kwargs: _zoo_node(sj_neuron, n, k, sj_surrogate.Sigmoid()))
+        c, r, q = ratio(ours, ref, repeats)
+        rows.append((f"{name} fwd+bwd vs 0.14, T={T}, N={N} fp32", c, r, q, 0.60))
+    lif = fwd_bwd(lambda: neuron.LIFNode(step_mode="m"))
+    for name in ("CubaLIFNode", "AdaptiveLIFNode"):
+        c, r, q = ratio(fwd_bwd(lambda n=name: getattr(neuron, n)(step_mode="m")), lif, repeats)
+        rows.append((f"fused {name} fwd+bwd vs fused LIFNode, T={T}, N={N} fp32", c, r, q, 2.0))
+    return rows
+
+
+def print_rows(rows):
+    print("\n| case | snnlab ms | reference ms | ratio | target |\n|---|---|---|---|---|")
+    for name, c, r, q, target_ratio in rows:
+        print(f"| {name} | {c * 1e3:.2f} | {r * 1e3:.2f} | {q:.2f} | <= {target_ratio:.2f} |")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
+    parser.add_argument("--zoo", action="store_true", help="also time the neuron zoo (needs spikingjelly 0.14)")
+    parser.add_argument("--only-zoo", action="store_true", help="time the neuron zoo only")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -146,6 +220,9 @@ def main():
         f"snnlab {snnlab.__version__}, torch {torch.__version__}, {platform.processor() or platform.machine()}, "
         f"{torch.get_num_threads()} threads"
     )
+    if args.only_zoo:
+        print_rows(zoo_rows(args.repeats))
+        return
     rows = []
 
     T, N = 32, 32 * 4096
@@ -180,9 +257,9 @@ def main():
     c, r, q = ratio(tet(functional.temporal_efficient_training_cross_entropy), tet(reference_tet), args.repeats)
     rows.append(("TET cross entropy fwd+bwd, T=32, N=128, C=1000", c, r, q, 0.60))
 
-    print("\n| case | snnlab ms | reference ms | ratio | target |\n|---|---|---|---|---|")
-    for name, c, r, q, target_ratio in rows:
-        print(f"| {name} | {c * 1e3:.2f} | {r * 1e3:.2f} | {q:.2f} | <= {target_ratio:.2f} |")
+    if args.zoo:
+        rows += zoo_rows(args.repeats)
+    print_rows(rows)
 
     ours = peak_extra_bytes_per_element("snnlab", T, N)
     ref = peak_extra_bytes_per_element("reference", T, N)

@@ -235,6 +235,57 @@ def bench_neurons(device, grid, timer, repeats, copy_gbs, spikingjelly_lif):
     return rows, failures
 
 
+def zoo_cases():
+    """(label, torch module, triton module, config) of the fused CubaLIF and adaptive LIF."""
+    from snnlab.backends import AdaptiveLIFConfig, CubaLIFConfig, torch_alif, torch_cuba, triton_alif, triton_cuba
+
+    return [
+        ("CubaLIF", torch_cuba, triton_cuba, CubaLIFConfig(2.0, 4.0, True, 1.0, 0.0, False, "sigmoid", 4.0, False)),
+        ("AdaptiveLIF", torch_alif, triton_alif,
+         AdaptiveLIFConfig(0.5, 20.0, 0.2, True, 1.0, 0.0, False, "sigmoid", 4.0, False)),
+    ]  # fmt: skip
+
+
+def bench_zoo(device, grid, timer, repeats, copy_gbs):
+    """The fused CubaLIF and adaptive LIF on the float32 sizes of ``grid`` with T * N <= 2^27 (two
+    states, so bytes are counted as for LIF plus the second state's saved tensor for the adaptive
+    LIF): triton vs torch backend spikes and input gradients, then both timed."""
+    rows, failures = [], []
+    for dtype, T, N in grid:
+        if dtype != torch.float32 or T * N > 2**27:
+            continue
+        gen = torch.Generator(device=device).manual_seed(1)
+        x = (torch.rand((T, N), generator=gen, device=device) * 2.5).requires_grad_()
+        grad = torch.rand((T, N), generator=gen, device=device)
+        s0, v0 = torch.zeros(N, device=device), torch.zeros(N, device=device)
+        for label, torch_mod, triton_mod, cfg in zoo_cases():
+            results = {}
+            for name, mod in (("triton", triton_mod), ("torch", torch_mod)):
+
+                def step(mod=mod, x=x, grad=grad):
+                    x.grad = None
+                    mod.multi_step(cfg, x, s0, v0)[0].backward(grad)
+
+                step()
+                results[name] = (mod.multi_step(cfg, x.detach(), s0, v0)[0], x.grad.clone())
+                ms = timer(step, repeats if name == "triton" else max(2, repeats // 4))
+                x.grad = None
+                nbytes = neuron_bytes(T, N, dtype) * (4 if label == "AdaptiveLIF" else 3) // 3
+                gbs = gb_per_s(nbytes, ms)
+                rows.append((f"{label} {name}", "float32", T, N, ms, gbs, 100 * gbs / copy_gbs, None))
+            mismatch, _ = chunked_compare(results["triton"][0], results["torch"][0])
+            _, grad_diff = chunked_compare(results["triton"][1], results["torch"][1])
+            if mismatch > 0.0 or grad_diff > 1e-4:
+                failures.append(
+                    f"{label} T={T} N={N}: spike mismatch {mismatch:.2e}, max |grad_x diff| {grad_diff:.2e}"
+                )
+            del results
+        del x, grad
+        if device == "cuda":
+            torch.cuda.empty_cache()
+    return rows, failures
+
+
 def spikingjelly_rows(sj, x, grad, timer, repeats, nbytes, copy_gbs, dtype, T, N, ours):
     """Time each of SpikingJelly's LIF set-ups for this dtype on the same input; also report how many
     of its spikes differ from ours. One row per set-up (times ``None`` when it failed)."""
@@ -445,6 +496,9 @@ def main(argv=None) -> int:
     print(f"copy bandwidth: {copy_gbs:.4g} GB/s")
     grid = DRY_GRID if args.dry_run else GRID
     rows, failures = bench_neurons(device, grid, timer, repeats, copy_gbs, find_spikingjelly_lif(device))
+    more, bad = bench_zoo(device, grid, timer, repeats, copy_gbs)
+    rows += more
+    failures += bad
     more, bad = bench_first_spike(device, DRY_SPIKES_SHAPE if args.dry_run else SPIKES_SHAPE, timer, repeats, copy_gbs)
     rows += more
     failures += bad

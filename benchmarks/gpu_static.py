@@ -145,6 +145,59 @@ def neuron_variants():
     return out
 
 
+def zoo_launches(which, cfg, dtype, n):
+    """The kernel launches of one forward + backward of the CubaLIF (``which='cuba'``) or adaptive-LIF
+    (``'alif'``) Triton backend: (kernel name, n, args, constexprs)."""
+    from snnlab.backends import triton_alif, triton_cuba, triton_kernels
+
+    calls = []
+
+    def record(kernel, n_, *args, **constexprs):
+        calls.append((kernel.fn.__name__, n_, args, constexprs))
+
+    module = triton_cuba if which == "cuba" else triton_alif
+    x = torch.zeros(T_STEPS, n, dtype=dtype, requires_grad=True)
+    s0, v0 = (torch.zeros(n, dtype=dtype, requires_grad=True) for _ in range(2))
+    with patched(module, "launch", record), patched(triton_kernels, "interpreting", lambda: True):
+        outs = module.multi_step(cfg, x, s0, v0)
+        sum(o.sum() for o in outs).backward()
+    return calls
+
+
+def zoo_variants():
+    """A few variants of the CubaLIF and adaptive-LIF kernels (fixed BLOCK / warps, see triton_cuba.launch)."""
+    from snnlab.backends import AdaptiveLIFConfig, CubaLIFConfig
+    from snnlab.backends import triton_cuba as tc
+
+    cases = [
+        ("CubaLIF", "cuba", CubaLIFConfig(2.0, 4.0, True, 1.0, 0.0, False, "sigmoid", 4.0, False), torch.float32),
+        ("CubaLIF soft no-decay v_seq", "cuba", CubaLIFConfig(2.0, 4.0, False, 1.0, None, True, "atan", 2.0, True),
+         torch.float16),
+        ("AdaptiveLIF", "alif", AdaptiveLIFConfig(0.5, 20.0, 0.2, True, 1.0, 0.0, False, "sigmoid", 4.0, False),
+         torch.float32),
+        ("AdaptiveLIF shifted detach v_seq", "alif",
+         AdaptiveLIFConfig(0.5, 20.0, 0.2, False, 1.0, -0.5, True, "atan", 2.0, True), torch.bfloat16),
+    ]  # fmt: skip
+    out = []
+    for label, which, cfg, dtype in cases:
+        n = 1000
+        for name, _n, args, constexprs in zoo_launches(which, cfg, dtype, n):
+            dt = str(dtype).replace("torch.", "")
+            configs = [(tc._GPU_BLOCK, tc._GPU_WARPS)]
+            out.append(
+                (
+                    f"{name} {label} {dt} N={n}",
+                    name,
+                    args,
+                    constexprs,
+                    configs,
+                    (n & -n) * dtype.itemsize,
+                    dtype.itemsize,
+                )
+            )
+    return out
+
+
 def first_spike_variants():
     """(label, 'first_spike', args, constexprs, configs, row bytes, None) for a few row lengths and
     dtypes; row bytes: the alignment of the rows of the one-byte output (T's largest power-of-2
@@ -221,11 +274,14 @@ def access_widths(ptx: str) -> dict:
 def analyse(arch: int):
     """One row per (variant, launch config): label, BLOCK, warps, regs, local bytes, shared bytes,
     load / store widths, and the problems ``--check`` reports (empty when fine)."""
+    from snnlab.backends import triton_cuba_kernels as tz
     from snnlab.backends import triton_kernels as tk
 
     kernels = {"forward": tk.neuron_forward, "backward": tk.neuron_backward, "first_spike": tk.first_spike}
+    kernels.update({name: getattr(tz, name) for name in tz.__all__})
     rows = []
-    for label, name, args, constexprs, configs, row_bytes, elem in neuron_variants() + first_spike_variants():
+    variants = neuron_variants() + zoo_variants() + first_spike_variants()
+    for label, name, args, constexprs, configs, row_bytes, elem in variants:
         for block, warps in configs:
             kwargs = dict(constexprs, num_warps=warps)
             if block is not None:

@@ -86,8 +86,8 @@ def cases(device):
 
     kw = dict(device=device, throttle_ms=0)
     playground = NeuronPlayground(**kw)
-    yield "NeuronPlayground tau (LIF, T=100)", playground, playground.tau, np.linspace(1.5, 10.0, 20)
-    yield "NeuronPlayground threshold", playground, playground.v_threshold, np.linspace(0.5, 2.0, 20)
+    yield "NeuronPlayground tau (LIF, T=100)", playground, playground.params["tau"], np.linspace(1.5, 10.0, 20)
+    yield "NeuronPlayground threshold", playground, playground.params["v_threshold"], np.linspace(0.5, 2.0, 20)
     playground.input.value = "poisson"
     yield "NeuronPlayground rate (poisson input)", playground, playground.rate, np.linspace(0.1, 0.9, 20)
     raster = RasterExplorer(**kw)

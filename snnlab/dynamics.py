@@ -19,6 +19,15 @@ LIF, r in {None,0}  ``v + (x - v) * k``           ``v * (1 - k) + x``
 LIF, r != 0         ``v + (x - (v - r)) * k``     ``v - (v - r) * k + x``
 ==================  ============================  ===================================
 
+Current-based LIF (:func:`cuba_current`, :func:`cuba_membrane`; ``r0`` is ``v_reset``, or 0 for
+a soft reset) updates a synaptic current ``i`` before the membrane, both dividing by their tau::
+
+    decay_input=True:   i = i + (x - i) / tau_syn      h = v + (i - (v - r0)) / tau_mem
+    decay_input=False:  i = i - i / tau_syn + x        h = v - (v - r0) / tau_mem + i
+
+The adaptive-threshold LIF charges like LIF, fires against ``theta + a`` and then updates the
+threshold increment ``a = a - a / tau_adapt + beta * s`` (:func:`decay_adaptation`).
+
 SpikingJelly's LIF divides by ``tau`` where snnlab multiplies by ``k = 1 / tau``: identical for
 tau = 2 (the default) and any power of two, within one rounding otherwise.
 
@@ -50,10 +59,13 @@ __all__ = [
     "charge",
     "charge_if",
     "charge_lif",
+    "cuba_current",
+    "cuba_membrane",
     "d_charge_d_k",
     "d_charge_d_v",
     "d_charge_d_x",
     "d_reset_d_h",
+    "decay_adaptation",
     "decay_trace",
     "fire",
     "fired",
@@ -62,6 +74,7 @@ __all__ = [
     "reset_hard",
     "reset_soft",
     "reset_values",
+    "reset_zero_point",
 ]
 
 Number = float | torch.Tensor
@@ -414,3 +427,104 @@ def decay_trace(trace: torch.Tensor, spike: torch.Tensor, k: Number) -> torch.Te
         tensor([1.5000])
     """
     return trace * (1.0 - k) + spike
+
+
+# ----------------------------------------------------------------------------- current-based LIF
+def reset_zero_point(v_reset: float | None) -> float:
+    """The potential a leak pulls towards: ``v_reset`` for a hard reset, 0 for a soft one.
+
+    Example:
+        >>> reset_zero_point(-0.5), reset_zero_point(None)
+        (-0.5, 0.0)
+    """
+    return 0.0 if v_reset is None else v_reset
+
+
+def cuba_current(
+    i: torch.Tensor, x: torch.Tensor, tau_syn: float, decay_input: bool, scratch: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The synaptic current of the current-based LIF: ``i + (x - i) / tau_syn`` with ``decay_input``,
+    else ``i - i / tau_syn + x``.
+
+    With ``scratch`` (graph-free use, a tensor of ``i``'s shape apart from ``i`` and ``x``) ``i``
+    is updated in place, with the same operations in the same order (identical values).
+
+    Shape:
+        ``i``, ``x``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> i, x = torch.tensor([0.5]), torch.tensor([1.0])
+        >>> cuba_current(i, x, 2.0, True), cuba_current(i, x, 2.0, False)
+        (tensor([0.7500]), tensor([1.2500]))
+        >>> cuba_current(i.clone(), x, 2.0, True, scratch=torch.empty(1))
+        tensor([0.7500])
+    """
+    if scratch is not None:
+        if decay_input:
+            return i.add_(torch.sub(x, i, out=scratch).div_(tau_syn))
+        return i.sub_(torch.div(i, tau_syn, out=scratch)).add_(x)
+    if decay_input:
+        return i + (x - i) / tau_syn
+    return i - i / tau_syn + x
+
+
+def cuba_membrane(
+    v: torch.Tensor,
+    i: torch.Tensor,
+    tau_mem: float,
+    decay_input: bool,
+    v_reset: float | None,
+    out: torch.Tensor | None = None,
+) -> torch.Tensor:
+    """The pre-spike potential of the current-based LIF, driven by the current ``i``:
+    ``v + (i - (v - r0)) / tau_mem`` with ``decay_input``, else ``v - (v - r0) / tau_mem + i``
+    (``r0 = reset_zero_point(v_reset)``). With ``out`` (graph-free, apart from ``v`` and ``i``)
+    the same operations run in place in ``out``.
+
+    Shape:
+        ``v``, ``i``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> v, i = torch.tensor([0.5]), torch.tensor([1.0])
+        >>> cuba_membrane(v, i, 2.0, True, 0.0), cuba_membrane(v, i, 2.0, False, -0.5)
+        (tensor([0.7500]), tensor([1.]))
+        >>> cuba_membrane(v, i, 2.0, False, -0.5, out=torch.empty(1))
+        tensor([1.])
+    """
+    r0 = reset_zero_point(v_reset)
+    if out is not None:
+        if decay_input:
+            if r0 == 0.0:
+                return torch.sub(i, v, out=out).div_(tau_mem).add_(v)
+            return torch.sub(i, torch.sub(v, r0, out=out), out=out).div_(tau_mem).add_(v)
+        leak = torch.div(v, tau_mem, out=out) if r0 == 0.0 else torch.sub(v, r0, out=out).div_(tau_mem)
+        return torch.sub(v, leak, out=out).add_(i)
+    if decay_input:
+        if r0 == 0.0:
+            return v + (i - v) / tau_mem
+        return v + (i - (v - r0)) / tau_mem
+    if r0 == 0.0:
+        return v - v / tau_mem + i
+    return v - (v - r0) / tau_mem + i
+
+
+def decay_adaptation(
+    a: torch.Tensor, spike: torch.Tensor, tau_adapt: float, beta: float, scratch: torch.Tensor | None = None
+) -> torch.Tensor:
+    """The threshold increment of the adaptive LIF: ``a - a / tau_adapt + beta * spike``.
+
+    With ``scratch`` (graph-free, 0/1 ``spike``) ``a`` is updated in place with identical values.
+
+    Shape:
+        ``a``, ``spike``: ``[*]``; returns ``[*]``.
+
+    Example:
+        >>> import torch
+        >>> decay_adaptation(torch.tensor([0.4]), torch.tensor([1.0]), 2.0, 0.5)
+        tensor([0.7000])
+    """
+    if scratch is not None:
+        return a.sub_(torch.div(a, tau_adapt, out=scratch)).add_(spike, alpha=beta)
+    return a - a / tau_adapt + beta * spike

@@ -1,11 +1,15 @@
-"""NeuronPlayground: one spiking neuron (IF, LIF or parametric LIF) driven by an input you choose.
+"""NeuronPlayground: one spiking neuron of any model in the zoo, driven by an input you choose.
 
-Sliders set the time constant, threshold, reset (hard to ``v_reset``, or soft), the surrogate
-gradient and its sharpness ``alpha``, and the input (constant, a step, Poisson spikes of a given
-rate, or a noisy current). The panel shows the membrane potential with the threshold and the spikes
-(a sawtooth: the potential charges past the threshold, then drops to the reset level), and the
-surrogate's primitive and gradient. Your own neuron (``node=``, any ``snnlab.neuron`` node)
-and your own input (``x_seq=``, a ``[T]`` tensor) replace the built-in ones.
+The model dropdown offers every neuron of :mod:`snnlab.registry.neurons`; its own parameters
+appear as controls built from that table (ranges and defaults included), with a hard / soft
+reset switch for ``v_reset``. The surrogate dropdown offers every surrogate class with a
+``kind``, with its sharpness ``alpha``. The input is constant, a step, Poisson spikes of a given
+rate, or a noisy current. The panel shows the membrane potential with the threshold and the
+spikes (a sawtooth: the potential charges past the threshold, then drops to the reset level),
+and the surrogate's primitive and gradient. **Compare**: switching it on pins the current
+configuration as A; the controls then edit B, and both run on the same input, A's membrane
+(grey) and spikes overlaid on B's. Your own neuron (``node=``, any ``snnlab.neuron`` node) and
+your own input (``x_seq=``, a ``[T]`` tensor) replace the built-in ones.
 
 Shape:
     ``x_seq``: ``[T]``; ``result.spikes``, ``result.v_seq`` and ``result.h_seq``: ``[T]``.
@@ -13,12 +17,13 @@ Shape:
 Example:
     >>> panel = NeuronPlayground(model="LIF", tau=2.0, T=100, device="cpu")
     >>> panel
-    NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', input='constant', T=100)
+    NeuronPlayground(model='lif', surrogate='Sigmoid', reset='hard', input='constant', T=100, compare=False)
     >>> int(panel.result.spikes.sum()), panel.result.v_seq.shape
     (33, torch.Size([100]))
 """
 
 import copy
+import inspect
 from typing import NamedTuple
 
 import ipywidgets as W
@@ -27,17 +32,16 @@ import torch
 
 from snnlab import neuron, surrogate
 from snnlab._checks import check_choice
-from snnlab.analysis import charged_potential
 from snnlab.encoding import PoissonEncoder, constant_current
+from snnlab.registry import neurons as neuron_registry
 from snnlab.viz import plotly as vp
 
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
 
-__all__ = ["NeuronPlayground", "NeuronResult", "input_sequence"]
+__all__ = ["NeuronPlayground", "NeuronResult", "input_sequence", "run_neuron", "surrogate_classes"]
 
-MODELS = ("IF", "LIF", "PLIF")
-SURROGATES = {"Sigmoid": surrogate.Sigmoid, "ATan": surrogate.ATan}
+MODELS = neuron_registry.NEURON_KINDS
 INPUTS = ("constant", "step", "poisson", "noise")
 CUSTOM = "custom"
 
@@ -52,6 +56,76 @@ class NeuronResult(NamedTuple):
     v_threshold: float
     v_reset: float | None  #: ``None`` for a soft reset
     surrogate_function: torch.nn.Module
+    label: str = ""  #: the configuration, e.g. ``"lif tau=2 ..."``
+    compare: "NeuronResult | None" = None  #: the pinned configuration A in compare mode
+
+
+def surrogate_classes() -> dict:
+    """``{class name: class}`` of every surrogate in :mod:`snnlab.surrogate` that has a ``kind``.
+
+    Example:
+        >>> 'Sigmoid' in surrogate_classes() and 'ATan' in surrogate_classes()
+        True
+    """
+    out = {}
+    for name in surrogate.__all__:
+        cls = getattr(surrogate, name)
+        if isinstance(cls, type) and issubclass(cls, surrogate.SurrogateFunctionBase) and cls.kind is not None:
+            out[name] = cls
+    return out
+
+
+def _make_surrogate(cls, alpha):
+    """``cls(alpha=alpha)`` when the class takes an ``alpha``, else its defaults."""
+    return cls(alpha=alpha) if "alpha" in inspect.signature(cls).parameters else cls()
+
+
+def _model_kind(model: str) -> str:
+    """A registry kind from a kind or a class name, any case ('LIF', 'LIFNode', 'cuba_lif', 'CubaLIF')."""
+    key = model.lower() if isinstance(model, str) else model
+    for kind, spec in neuron_registry.NEURONS.items():
+        if key in (kind, spec.class_name.lower(), spec.class_name.lower().removesuffix("node")):
+            return kind
+    return model
+
+
+def run_neuron(node: neuron.BaseNode, x_seq: torch.Tensor):
+    """Step a copy of ``node`` through ``x_seq`` ``[T, *]``: ``(spikes, v_seq, h_seq)``, each ``[T, *]``.
+
+    ``h_seq`` is the potential after each charge, before the fire and reset (None for a neuron
+    whose own step skips ``neuronal_charge``); spikes are what fire and reset returned (a LIAF
+    neuron's output is its activation, not these spikes).
+
+    Example:
+        >>> import torch
+        >>> s, v, h = run_neuron(neuron.IFNode(), torch.tensor([[0.5], [0.7]]))
+        >>> s.flatten().tolist(), v.flatten().tolist(), [round(x, 4) for x in h.flatten().tolist()]
+        ([0.0, 1.0], [0.5, 0.0], [0.5, 1.2])
+    """
+    node = copy.deepcopy(node)
+    node.reset()
+    node.step_mode = "s"
+    hs, spikes = [], []
+    charge, fire_reset = node.neuronal_charge, node._fire_and_reset
+
+    def recording_charge(x):
+        charge(x)
+        hs.append(node.v.detach().clone())
+
+    def recording_fire_reset():
+        spike = fire_reset()
+        spikes.append(spike.detach())
+        return spike
+
+    node.neuronal_charge, node._fire_and_reset = recording_charge, recording_fire_reset
+    outs, vs = [], []
+    with torch.no_grad():
+        for x in x_seq:
+            outs.append(node(x))
+            vs.append(node.v.detach().clone())
+    T = x_seq.shape[0]
+    spike_seq = torch.stack(spikes) if len(spikes) == T else torch.stack(outs)
+    return spike_seq, torch.stack(vs), torch.stack(hs) if len(hs) == T else None
 
 
 def input_sequence(kind, T, amplitude=1.0, *, rate=0.3, noise=0.3, onset=None, seed=0) -> torch.Tensor:
@@ -88,14 +162,15 @@ def input_sequence(kind, T, amplitude=1.0, *, rate=0.3, noise=0.3, onset=None, s
 
 
 class NeuronPlayground(Panel):
-    """An interactive single neuron: controls -> a multi-step neuron run -> membrane and surrogate figures.
+    """An interactive single neuron: controls -> a neuron run -> membrane and surrogate figures.
 
     Args:
-        model: ``'IF'``, ``'LIF'`` or ``'PLIF'`` (initial control value).
-        tau: membrane time constant (LIF) or initial one (PLIF), > 1.
-        v_threshold, v_reset: threshold and hard-reset level.
-        reset: ``'hard'`` or ``'soft'`` (subtract the threshold).
-        surrogate_name, alpha: ``'Sigmoid'`` or ``'ATan'`` and its sharpness.
+        model: a kind of :data:`snnlab.registry.neurons.NEURONS` or its class name (``'LIF'``,
+            ``'cuba_lif'``, ``'IzhikevichNode'``, ...; initial control value).
+        params: initial values of the model's parameters, e.g. ``{'tau_syn': 5.0}``.
+        tau, v_threshold, v_reset: shortcuts for those parameters (``tau`` also sets PLIF's ``init_tau``).
+        reset: ``'hard'`` or ``'soft'`` (``v_reset=None``: subtract the threshold).
+        surrogate_name, alpha: a surrogate class name (see :func:`surrogate_classes`) and its sharpness.
         input_kind, amplitude, rate, noise, T, seed: the input (see :func:`input_sequence`).
         node: your own neuron module (a copy is run; the model controls are then disabled).
         x_seq: your own ``[T]`` input (the input controls are then disabled).
@@ -110,16 +185,19 @@ class NeuronPlayground(Panel):
         >>> panel = NeuronPlayground(node=neuron.IFNode(), x_seq=torch.tensor([0.5, 0.5, 0.5, 1.0, 2.0]))
         >>> panel.result.spikes.tolist(), panel.result.v_seq.tolist()
         ([0.0, 1.0, 0.0, 1.0, 1.0], [0.5, 0.0, 0.5, 0.0, 0.0])
+        >>> panel.compare.value = True; panel.model.value = 'lif'  # A: the user's IF, B: a LIF
+        >>> panel.result.compare.label, panel.result.label.split()[0]
+        ('custom', 'lif')
     """
 
-    _repr_fields = ("model", "tau", "v_threshold", "reset", "input", "T")  # <= 110 characters: Jupyter cuts longer
+    _repr_fields = ("model", "surrogate", "reset", "input", "T", "compare")  # <= 110 characters
 
     def __init__(
         self,
         model="LIF",
-        tau=2.0,
-        v_threshold=1.0,
-        v_reset=0.0,
+        tau=None,
+        v_threshold=None,
+        v_reset=None,
         reset="hard",
         surrogate_name="Sigmoid",
         alpha=4.0,
@@ -130,6 +208,7 @@ class NeuronPlayground(Panel):
         T=100,
         seed=0,
         *,
+        params=None,
         node=None,
         x_seq=None,
         device=None,
@@ -137,9 +216,11 @@ class NeuronPlayground(Panel):
         blocking=False,
     ):
         owner = type(self).__name__
-        check_choice(owner, "model", model, MODELS)
+        kind = _model_kind(model)
+        check_choice(owner, "model", kind, MODELS)
         check_choice(owner, "reset", reset, ("hard", "soft"))
-        check_choice(owner, "surrogate_name", surrogate_name, tuple(SURROGATES))
+        surrogates = surrogate_classes()
+        check_choice(owner, "surrogate_name", surrogate_name, tuple(surrogates))
         check_choice(owner, "input_kind", input_kind, INPUTS)
         if node is not None and not isinstance(node, neuron.BaseNode):
             raise TypeError(
@@ -151,29 +232,36 @@ class NeuronPlayground(Panel):
                 got = f"shape {list(x_seq.shape)}" if isinstance(x_seq, torch.Tensor) else type(x_seq).__name__
                 raise ValueError(f"{owner}: x_seq must be a non-empty 1-D tensor [T], got {got}")
             T = x_seq.numel()
+        overrides = dict(params or {})
+        for name, value in (("tau", tau), ("init_tau", tau), ("v_threshold", v_threshold), ("v_reset", v_reset)):
+            if value is not None:
+                overrides.setdefault(name, value)
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
         self.node = node
         self.x_seq = None if x_seq is None else x_seq.detach().float()
+        self._surrogates = surrogates
+        self._overrides = overrides
+        self._param_controls = {}  # kind -> {parameter name: control}
+        self._pinned = None  # the configuration A of compare mode
         style, wide = {"description_width": "80px"}, W.Layout(width="300px")
+        self._style, self._wide = style, wide
+        labels = [(spec.class_name, k) for k, spec in neuron_registry.NEURONS.items()]
         self.model = W.Dropdown(
-            options=MODELS + ((CUSTOM,) if node is not None else ()),
-            value=CUSTOM if node is not None else model,
+            options=labels + ([(CUSTOM, CUSTOM)] if node is not None else []),
+            value=CUSTOM if node is not None else kind,
             description="model",
             style=style,
         )
-        self.tau = W.FloatSlider(value=tau, min=1.1, max=20.0, step=0.1, description="tau", style=style, layout=wide)
-        self.v_threshold = W.FloatSlider(
-            value=v_threshold, min=0.1, max=3.0, step=0.05, description="threshold", style=style, layout=wide
-        )
         self.reset = W.ToggleButtons(options=("hard", "soft"), value=reset, description="reset", style=style)
-        self.v_reset = W.FloatSlider(
-            value=v_reset, min=-1.0, max=1.0, step=0.05, description="v_reset", style=style, layout=wide
-        )
+        self.params_box = W.VBox([])
         self.surrogate = W.Dropdown(
-            options=tuple(SURROGATES), value=surrogate_name, description="surrogate", style=style
+            options=tuple(surrogates), value=surrogate_name, description="surrogate", style=style
         )
         self.alpha = W.FloatSlider(
             value=alpha, min=0.5, max=10.0, step=0.1, description="alpha", style=style, layout=wide
+        )
+        self.compare = W.ToggleButton(
+            value=False, description="compare", tooltip="pin this configuration as A; the controls then edit B"
         )
         self.input = W.Dropdown(
             options=INPUTS + ((CUSTOM,) if x_seq is not None else ()),
@@ -199,43 +287,73 @@ class NeuronPlayground(Panel):
         )
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.membrane_fig = go.FigureWidget(vp.membrane_trace([]))
+        for name, line in (
+            ("A: v", dict(color="#888", width=1.5, dash="dot")),
+            ("A: spike", dict(color="#888", width=2)),
+        ):
+            self.membrane_fig.add_scatter(
+                x=[], y=[], mode="lines", name=name, line=line, visible=False, hoverinfo="skip"
+            )
         self.surrogate_fig = go.FigureWidget(vp.surrogate(surrogate.Sigmoid()))
         self._drawn_surrogate = None
         self.membrane_fig.layout.update(width=620, height=340)
         self.surrogate_fig.layout.update(width=420, height=340)
         self.set_controls(
             [
-                W.VBox([self.model, self.tau, self.v_threshold, self.reset, self.v_reset]),
+                W.VBox([self.model, self.reset, self.params_box]),
                 W.VBox(
-                    [self.surrogate, self.alpha, self.input, self.amplitude, self.rate, self.noise, self.T, self.seed]
+                    [self.surrogate, self.alpha, self.compare, self.input, self.amplitude, self.rate, self.noise]
+                    + [self.T, self.seed]
                 ),
             ],
             watch=False,
         )
-        self.watch(
-            self.model,
-            self.tau,
-            self.v_threshold,
-            self.reset,
-            self.v_reset,
-            self.surrogate,
-            self.alpha,
-            self.input,
-            self.amplitude,
-            self.rate,
-            self.noise,
-            self.T,
-            self.seed,
-        )
+        self.watch(self.model, self.reset, self.surrogate, self.alpha, self.input, self.amplitude, self.rate)
+        self.watch(self.noise, self.T, self.seed)
+        self.compare.observe(self._on_compare, names="value")
         self.set_figures([self.membrane_fig, self.surrogate_fig])
+        self.sync_controls()
         self.update()
+
+    # ----------------------------------------------------------------------------- controls
+    @property
+    def params(self) -> dict:
+        """``{parameter name: control}`` of the model shown (empty for a custom node)."""
+        kind = self.model.value
+        return {} if kind == CUSTOM else self._controls_for(kind)
+
+    def _controls_for(self, kind: str) -> dict:
+        """The controls of ``kind``'s parameters, built once from the registry (and watched)."""
+        if kind not in self._param_controls:
+            controls = {}
+            for p in neuron_registry.NEURONS[kind].params:
+                value = self._overrides.get(p.name, p.default)
+                if isinstance(p.default, bool):
+                    control = W.Checkbox(value=bool(value), description=p.name, tooltip=p.doc, indent=False)
+                else:
+                    if value is None:  # v_reset=None given: the reset switch says soft, the slider keeps the default
+                        value = p.default
+                    value = min(max(float(value), p.low), p.high)
+                    control = W.FloatSlider(
+                        value=value, min=p.low, max=p.high, step=p.step, description=p.name, tooltip=p.doc,
+                        style=self._style, layout=self._wide,
+                    )  # fmt: skip
+                controls[p.name] = control
+                self.watch(control)
+            self._param_controls[kind] = controls
+        return self._param_controls[kind]
 
     def sync_controls(self):
         custom_node = self.model.value == CUSTOM
-        self.tau.disabled = custom_node or self.model.value == "IF"
-        for control in (self.v_threshold, self.reset, self.surrogate, self.alpha):
-            control.disabled = custom_node
-        self.v_reset.disabled = custom_node or self.reset.value == "soft"
+        controls = self.params
+        self.params_box.children = tuple(controls.values())
+        nullable = [p.name for p in neuron_registry.NEURONS[self.model.value].params if p.nullable] if controls else []
+        for name in nullable:
+            controls[name].disabled = self.reset.value == "soft"
+        self.reset.disabled = custom_node or not nullable
+        self.surrogate.disabled = custom_node
+        takes_alpha = "alpha" in inspect.signature(self._surrogates[self.surrogate.value]).parameters
+        self.alpha.disabled = custom_node or not takes_alpha
         custom_input = self.input.value == CUSTOM
         self.amplitude.disabled = custom_input
         self.T.disabled = custom_input
@@ -243,32 +361,35 @@ class NeuronPlayground(Panel):
         self.noise.disabled = self.input.value != "noise"
         self.seed.disabled = self.input.value not in ("poisson", "noise")
 
-    def make_node(self) -> neuron.BaseNode:
-        """The neuron the controls describe (or a copy of the user's), in multi-step mode, recording ``v``."""
-        if self.model.value == CUSTOM:
-            node = copy.deepcopy(self.node)
-        else:
-            v_reset = None if self.reset.value == "soft" else self.v_reset.value
-            if v_reset is not None and v_reset >= self.v_threshold.value:
-                raise ValueError(
-                    f"v_reset ({v_reset:g}) must be below the threshold ({self.v_threshold.value:g}): "
-                    f"after a spike the neuron would stay above it and fire at every step"
-                )
-            common = dict(
-                v_threshold=self.v_threshold.value,
-                v_reset=v_reset,
-                surrogate_function=SURROGATES[self.surrogate.value](alpha=self.alpha.value),
+    def _on_compare(self, change):
+        self._pinned = self.configuration() if change["new"] else None
+        self._on_control_change(change)
+
+    # ----------------------------------------------------------------------------- the run
+    def configuration(self) -> tuple:
+        """What the model controls describe: ``(kind, {param: value}, surrogate name, alpha)``;
+        ``kind`` is ``'custom'`` for the user's node."""
+        kind = self.model.value
+        values = {name: control.value for name, control in self.params.items()}
+        nullable = [p.name for p in neuron_registry.NEURONS[kind].params if p.nullable] if kind != CUSTOM else []
+        for name in nullable:
+            if self.reset.value == "soft":
+                values[name] = None
+        return kind, values, self.surrogate.value, self.alpha.value
+
+    def make_node(self, config: tuple | None = None) -> neuron.BaseNode:
+        """The neuron a configuration (default: the controls') describes, or a copy of the user's."""
+        kind, values, sg_name, alpha = self.configuration() if config is None else config
+        if kind == CUSTOM:
+            return copy.deepcopy(self.node)
+        v_reset, v_threshold = values.get("v_reset"), values.get("v_threshold")
+        if v_reset is not None and v_threshold is not None and v_reset >= v_threshold:
+            raise ValueError(
+                f"v_reset ({v_reset:g}) must be below the threshold ({v_threshold:g}): "
+                f"after a spike the neuron would stay above it and fire at every step"
             )
-            if self.model.value == "IF":
-                node = neuron.IFNode(**common)
-            elif self.model.value == "LIF":
-                node = neuron.LIFNode(tau=self.tau.value, **common)
-            else:
-                node = neuron.ParametricLIFNode(init_tau=self.tau.value, **common)
-        node.reset()
-        node.step_mode = "m"
-        node.store_v_seq = True
-        return node
+        sg = _make_surrogate(self._surrogates[sg_name], alpha)
+        return neuron_registry.NEURONS[kind].build(**values, surrogate_function=sg)
 
     def make_input(self) -> torch.Tensor:
         """The ``[T]`` input the controls describe (or the user's)."""
@@ -283,28 +404,51 @@ class NeuronPlayground(Panel):
             seed=self.seed.value,
         )
 
-    def compute(self) -> NeuronResult:
-        node = self.make_node().to(self.device)
-        x_seq = self.make_input()
-        x_dev = x_seq.to(self.device).unsqueeze(1)
-        with torch.no_grad():
-            spikes = node(x_dev)
-        h_seq = charged_potential(node, x_dev, node.v_seq)
+    def _run(self, config, x_seq) -> NeuronResult:
+        node = self.make_node(config).to(self.device)
+        spikes, v_seq, h_seq = run_neuron(node, x_seq.to(self.device).unsqueeze(1))
         threshold = node.v_threshold
+        kind, values = config[0], config[1]
+        label = (
+            kind
+            if kind == CUSTOM
+            else " ".join([kind] + [f"{k}={v:g}" for k, v in values.items() if isinstance(v, float)])
+        )
         return NeuronResult(
             x_seq=x_seq,
             spikes=spikes_to_host(spikes[:, 0]),
-            v_seq=tensor_to_host(node.v_seq[:, 0]),
-            h_seq=tensor_to_host(h_seq[:, 0]),
+            v_seq=tensor_to_host(v_seq[:, 0]),
+            h_seq=None if h_seq is None else tensor_to_host(h_seq[:, 0]),
             v_threshold=float(threshold) if not isinstance(threshold, torch.Tensor) else float(threshold.mean()),
             v_reset=node.v_reset,
             surrogate_function=node.surrogate_function,
+            label=label,
         )
 
+    def compute(self) -> NeuronResult:
+        x_seq = self.make_input()
+        result = self._run(self.configuration(), x_seq)
+        if self._pinned is not None:
+            result = result._replace(compare=self._run(self._pinned, x_seq))
+        return result
+
     def render(self, result: NeuronResult):
-        vp.membrane_trace(
-            result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq, fig=self.membrane_fig
-        )
+        fig = self.membrane_fig
+        with fig.batch_update():
+            vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq, fig=fig)
+            a = result.compare
+            a_v, a_spike = fig.data[4], fig.data[5]
+            a_v.visible = a_spike.visible = a is not None
+            if a is not None:
+                path = vp.membrane_trace(a.v_seq, a.spikes, a.v_threshold, a.v_reset, h=a.h_seq)
+                a_v.x, a_v.y = path.data[0].x, path.data[0].y
+                a_spike.x, a_spike.y = path.data[3].x, path.data[3].y
+                a_v.name, fig.data[0].name = f"A: {a.label}", f"B: {result.label}"
+                lows = [min(float(d.min()), a.v_threshold) for d in (a.v_seq, result.v_seq)]
+                highs = [max(float(d.max()), a.v_threshold, result.v_threshold) + 0.3 for d in (a.v_seq, result.v_seq)]
+                fig.layout.yaxis.range = [min(lows) - 0.1, max(highs)]
+            else:
+                fig.data[0].name = "v"
         sg = result.surrogate_function
         key = (type(sg), repr(sg))
         if key != self._drawn_surrogate:  # the curve depends on the surrogate only: skip redraws of the same one

@@ -74,7 +74,9 @@ def _infer_connections(net: nn.Module, weighted: dict, records: dict) -> dict:
     return connections
 
 
-def _check_fits(name: str, module: nn.Linear | nn.Conv1d | nn.Conv2d | nn.Conv3d, source: str, seq: torch.Tensor) -> None:
+def _check_fits(
+    name: str, module: nn.Linear | nn.Conv1d | nn.Conv2d | nn.Conv3d, source: str, seq: torch.Tensor
+) -> None:
     per_step = seq.shape[2:]
     if isinstance(module, nn.Linear):
         ok = (len(per_step) > 0 and per_step[-1] == module.in_features) or math.prod(per_step) == module.in_features

@@ -17,9 +17,16 @@ import importlib.util
 import torch
 
 from .._checks import check_choice
-from .config import NeuronConfig
+from .config import AdaptiveLIFConfig, CubaLIFConfig, NeuronConfig
 
-__all__ = ["NeuronConfig", "available_backends", "get_backend", "triton_available"]
+__all__ = [
+    "AdaptiveLIFConfig",
+    "CubaLIFConfig",
+    "NeuronConfig",
+    "available_backends",
+    "get_backend",
+    "triton_available",
+]
 
 _MODULES = {"torch": "snnlab.backends.torch_backend", "triton": "snnlab.backends.triton_backend"}
 

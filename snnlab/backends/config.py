@@ -25,12 +25,24 @@ from dataclasses import dataclass
 
 import torch
 
-__all__ = ["NeuronConfig"]
+from ..registry.neurons import ChargeKind
+
+__all__ = ["AdaptiveLIFConfig", "CubaLIFConfig", "NeuronConfig", "surrogate_params"]
+
+
+def surrogate_params(alpha: float | tuple) -> tuple:
+    """A config's surrogate parameters as a tuple: ``(alpha,)``, or ``alpha`` itself when it holds several.
+
+    Example:
+        >>> surrogate_params(4.0), surrogate_params((0.5, 0.1))
+        ((4.0,), (0.5, 0.1))
+    """
+    return tuple(alpha) if isinstance(alpha, tuple) else (alpha,)
 
 
 @dataclass(frozen=True)
 class NeuronConfig:
-    charge: str  # 'if' or 'lif' (PLIF is 'lif' with a tensor k)
+    charge: ChargeKind  # "if" or "lif" (PLIF is "lif" with a tensor k); see snnlab.registry.neurons
     decay_input: bool
     v_threshold: float | torch.Tensor  # a tensor must broadcast to v and not require grad
     v_reset: float | None  # None = soft reset (subtract the threshold)
@@ -45,5 +57,58 @@ class NeuronConfig:
 
     @property
     def surrogate_params(self) -> tuple:
-        """The surrogate's parameters as a tuple: ``(alpha,)`` or ``alpha`` itself when it is one."""
-        return tuple(self.alpha) if isinstance(self.alpha, tuple) else (self.alpha,)
+        """The surrogate's parameters as a tuple (see :func:`surrogate_params`)."""
+        return surrogate_params(self.alpha)
+
+
+@dataclass(frozen=True)
+class CubaLIFConfig:
+    """A current-based LIF sequence (``charge='cuba_lif'``): ``multi_step(cfg, x_seq, i_init, v_init)``
+    returns ``(spike_seq [T, *], i_last [*], v_out)``, ``v_out`` as for :class:`NeuronConfig`.
+
+    Example:
+        >>> CubaLIFConfig(2.0, 4.0, True, 1.0, 0.0, False, 'sigmoid', 4.0, False).tau_mem
+        4.0
+    """
+
+    tau_syn: float
+    tau_mem: float
+    decay_input: bool
+    v_threshold: float
+    v_reset: float | None
+    detach_reset: bool
+    surrogate: str
+    alpha: float | tuple
+    store_v_seq: bool
+
+    @property
+    def surrogate_params(self) -> tuple:
+        """The surrogate's parameters as a tuple (see :func:`surrogate_params`)."""
+        return surrogate_params(self.alpha)
+
+
+@dataclass(frozen=True)
+class AdaptiveLIFConfig:
+    """An adaptive-threshold LIF sequence (``charge='adaptive_lif'``): ``multi_step(cfg, x_seq,
+    v_init, a_init)`` returns ``(spike_seq [T, *], v_out, a_last [*])``; ``k = 1 / tau``.
+
+    Example:
+        >>> AdaptiveLIFConfig(0.5, 20.0, 0.2, True, 1.0, 0.0, False, 'atan', 2.0, False).beta
+        0.2
+    """
+
+    k: float
+    tau_adapt: float
+    beta: float
+    decay_input: bool
+    v_threshold: float
+    v_reset: float | None
+    detach_reset: bool
+    surrogate: str
+    alpha: float | tuple
+    store_v_seq: bool
+
+    @property
+    def surrogate_params(self) -> tuple:
+        """The surrogate's parameters as a tuple (see :func:`surrogate_params`)."""
+        return surrogate_params(self.alpha)

@@ -2,10 +2,10 @@
 
 Example:
     >>> from snnlab import registry
-    >>> 'sigmoid' in registry.surrogates.SURROGATE_KINDS
-    True
+    >>> 'sigmoid' in registry.surrogates.SURROGATE_KINDS, 'lif' in registry.neurons.NEURON_KINDS
+    (True, True)
 """
 
-from . import surrogates
+from . import neurons, surrogates
 
-__all__ = ["surrogates"]
+__all__ = ["neurons", "surrogates"]

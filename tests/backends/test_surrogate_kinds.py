@@ -9,8 +9,9 @@ import pytest
 import torch
 from torch.testing import assert_close
 
-from snnlab import neuron, surrogate
+from snnlab import backends, neuron, surrogate
 from snnlab.backends import NeuronConfig, torch_backend
+from snnlab.backends.config import surrogate_params
 from snnlab.registry.surrogates import SURROGATE_KINDS, fused_surrogate
 
 from ..surrogate.cases import PARAMS, build
@@ -109,12 +110,17 @@ class SpikingJellyStyle(surrogate.SurrogateFunctionBase):
         (surrogate.ATan(alpha=torch.tensor(2.0, dtype=torch.float64)), "ATan.alpha is a tensor", "atan"),
     ],
 )
-def test_unfusable_surrogate_warns_once_and_runs_step_by_step(sg, reason, same_as):
-    node = neuron.LIFNode(tau=2.0, surrogate_function=sg, step_mode="m", store_v_seq=True)
+def test_unfusable_surrogate_warns_once_and_runs_step_by_step(sg, reason, same_as, monkeypatch):
+    monkeypatch.setattr(backends, "triton_available", lambda: True)  # the kernels run in the interpreter
+    # the torch backend runs every configuration (the generic step loop is its own); a backend that
+    # cannot run this one says so once, with the reason
+    node = neuron.LIFNode(tau=2.0, surrogate_function=sg, step_mode="m", store_v_seq=True, backend="triton")
+    assert node._fusion_blocker(torch.zeros(2, 3)).startswith(reason)
     x = torch.rand(5, 3, generator=torch.Generator().manual_seed(3), dtype=torch.float64) * 3.0
     x.requires_grad_(True)
     with pytest.warns(
-        RuntimeWarning, match=rf"LIFNode: backend='torch' cannot fuse this neuron \({reason}.*runs step by step"
+        RuntimeWarning,
+        match=rf"LIFNode: backend 'triton' cannot run this configuration \({reason}.*running the generic step loop",
     ):
         out = node(x)
     (grad,) = torch.autograd.grad(out.sum(), x)
@@ -132,7 +138,6 @@ def test_unfusable_surrogate_warns_once_and_runs_step_by_step(sg, reason, same_a
 def test_fusable_surrogates_do_not_warn_and_use_the_backend():
     for kind in SURROGATE_KINDS:
         node = neuron.IFNode(surrogate_function=build(kind), step_mode="m")
-        with warnings.catch_warnings():
-            warnings.simplefilter("error")
-            cfg, _ = node._fused_config(torch.zeros(2, 3))
-        assert (cfg.surrogate, cfg.surrogate_params) == fused_surrogate(build(kind))
+        assert node._fusion_blocker(torch.zeros(2, 3)) is None
+        fused_kind, alpha = node._fused_surrogate()
+        assert (fused_kind, surrogate_params(alpha)) == fused_surrogate(build(kind))

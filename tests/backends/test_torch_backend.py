@@ -165,18 +165,16 @@ class ShiftedIF(neuron.IFNode):
 
 def test_neuron_uses_fused_backend_only_for_builtin_dynamics():
     x = torch.rand(4, 3)
-    assert neuron.LIFNode(step_mode="m")._fused_config(x) is not None
-    assert neuron.ParametricLIFNode(step_mode="m")._fused_config(x) is not None
-    assert ShiftedIF(step_mode="m")._fused_config(x) is None
+    assert neuron.LIFNode(step_mode="m")._fusion_blocker(x) is None
+    assert neuron.ParametricLIFNode(step_mode="m")._fusion_blocker(x) is None
+    assert ShiftedIF(step_mode="m")._fusion_blocker(x) is not None
     custom = neuron.IFNode(step_mode="m", surrogate_function=lambda z: (z >= 0).to(z))
-    with pytest.warns(RuntimeWarning, match=r"cannot fuse this neuron \(surrogate_function is an object of type"):
-        assert custom._fused_config(x) is None
+    assert custom._fusion_blocker(x).startswith("surrogate_function is an object of type function, not a surrogate")
     node = neuron.IFNode(step_mode="m")
     node.v_threshold = torch.ones(3, requires_grad=True)
-    assert node._fused_config(x) is None
+    assert node._fusion_blocker(x) is not None
     node = neuron.IFNode(step_mode="m", surrogate_function=surrogate.Sigmoid(spiking=False))
-    with pytest.warns(RuntimeWarning, match=r"cannot fuse this neuron \(Sigmoid\(alpha=4.0, spiking=False\) has"):
-        assert node._fused_config(x) is None
+    assert node._fusion_blocker(x).startswith("Sigmoid(alpha=4.0, spiking=False) has spiking=False")
 
 
 class NoisyIF(neuron.IFNode):
@@ -186,7 +184,7 @@ class NoisyIF(neuron.IFNode):
 
 def test_overridden_single_step_forward_used_by_multi_step():
     node = NoisyIF(step_mode="m", store_v_seq=True)
-    assert node._fused_config(torch.zeros(2, 1)) is None
+    assert "overrides single_step_forward" in node._fusion_blocker(torch.zeros(2, 1))
     out = node(torch.full((3, 1), 0.25))
     assert out.flatten().tolist() == [0.0, 1.0, 0.0]
     assert node.v_seq.flatten().tolist() == [0.75, 0.0, 0.75]
@@ -230,7 +228,7 @@ def test_neuron_fused_path_sets_state_and_grad_of_initial_v():
     for fused in (True, False):
         node = neuron.LIFNode(tau=3.0, step_mode="m", store_v_seq=True)
         if not fused:
-            node._fused_config = lambda x_seq: None
+            node._fusion_blocker = lambda x_seq: "unfused"
         node.v = v0
         s = node(x)
         assert torch.equal(node.v, node.v_seq[-1])

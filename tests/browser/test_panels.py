@@ -103,15 +103,16 @@ def panel_screenshot(page, name, view):
 
 def test_neuron_playground(lab, notebook_page):
     page = notebook_page
-    views = run_panel_notebook(page, lab, "02_neurons_and_step_modes.ipynb", panels=1, figures=2, sliders=8)
+    # the notebook ends in compare mode: B is an adaptive LIF (5 parameter sliders + 5 surrogate / input ones)
+    views = run_panel_notebook(page, lab, "02_neurons_and_step_modes.ipynb", panels=1, figures=2, sliders=10)
     assert page.get_by_text("tau=8.0: 7 spikes in 100 steps").count() == 1
     tau = control(page, "slider", "tau")
-    assert tau.locator(".widget-readout").inner_text() == "8.00"  # the notebook's last Python change reached it
+    assert tau.locator(".widget-readout").inner_text() == "4.00"  # the notebook's last Python change reached it
     page.get_by_text(re.compile(r"ran on cpu in [\d.]+ ms")).first.wait_for()
     before = page.evaluate(FIGURES)
-    press(tau, "ArrowLeft", 20)  # tau 8.0 -> 6.0: more spikes
+    press(tau, "ArrowLeft", 20)  # B's tau 4.0 -> 2.0: more spikes
     wait_for_change(page, FIGURES, before)
-    assert tau.locator(".widget-readout").inner_text() == "6.00"
+    assert tau.locator(".widget-readout").inner_text() == "2.00"
     wait_until_settled(page)
     panel_screenshot(page, "panel_02_neuron_playground.png", views.first)
 

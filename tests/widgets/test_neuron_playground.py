@@ -5,7 +5,8 @@ import pytest
 import torch
 
 from snnlab import neuron, surrogate
-from widgets.neuron_playground import NeuronPlayground, NeuronResult, input_sequence
+from snnlab.registry import neurons as neuron_registry
+from widgets.neuron_playground import NeuronPlayground, NeuronResult, input_sequence, surrogate_classes
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
@@ -29,51 +30,92 @@ def count_messages(*figures):
     return calls
 
 
-def direct_run(model, tau, v_threshold, v_reset, sg, x_seq, device="cpu"):
-    """The core call the panel must reproduce: a multi-step node recording v_seq."""
-    common = dict(v_threshold=v_threshold, v_reset=v_reset, surrogate_function=sg, step_mode="m", store_v_seq=True)
-    node = {
-        "IF": lambda: neuron.IFNode(**common),
-        "LIF": lambda: neuron.LIFNode(tau=tau, **common),
-        "PLIF": lambda: neuron.ParametricLIFNode(init_tau=tau, **common),
-    }[model]().to(device)
+def direct_run(kind, values, sg, x_seq, device="cpu"):
+    """The core call the panel must reproduce: the registry's neuron, multi-step, recording v_seq."""
+    node = neuron_registry.NEURONS[kind].build(**values, surrogate_function=sg, step_mode="m", store_v_seq=True)
     with torch.no_grad():
-        spikes = node(x_seq.to(device).unsqueeze(1))
-    return spikes[:, 0].cpu(), node.v_seq[:, 0].cpu()
+        out = node.to(device)(x_seq.to(device).unsqueeze(1))
+    return out[:, 0].cpu(), node.v_seq[:, 0].cpu()
+
+
+def off_default(p):
+    """A value of parameter ``p`` away from its default, inside the control's range."""
+    if isinstance(p.default, bool):
+        return not p.default
+    return round(min(p.high, p.default + 3 * p.step), 6)
 
 
 def test_defaults_and_repr(panel):
-    assert (
-        repr(panel) == "NeuronPlayground(model='LIF', tau=2.0, v_threshold=1.0, reset='hard', input='constant', T=100)"
+    assert repr(panel) == (
+        "NeuronPlayground(model='lif', surrogate='Sigmoid', reset='hard', input='constant', T=100, compare=False)"
     )
     assert isinstance(panel.result, NeuronResult) and panel.error is None
     assert panel.result.x_seq.shape == panel.result.spikes.shape == panel.result.v_seq.shape == (100,)
 
 
-@pytest.mark.parametrize("model", ["IF", "LIF", "PLIF"])
+def test_every_model_and_surrogate_is_offered(panel):
+    assert [value for _, value in panel.model.options] == list(neuron_registry.NEURON_KINDS)
+    assert set(panel.surrogate.options) == set(surrogate_classes()) >= {"Sigmoid", "ATan"}
+
+
+@pytest.mark.parametrize("kind", neuron_registry.NEURON_KINDS)
 @pytest.mark.parametrize("reset", ["hard", "soft"])
-@pytest.mark.parametrize("surrogate_name", ["Sigmoid", "ATan"])
-@pytest.mark.parametrize("input_kind", ["constant", "step", "poisson", "noise"])
-def test_result_equals_a_direct_neuron_run(panel, model, reset, surrogate_name, input_kind):
+@pytest.mark.parametrize("surrogate_name", sorted(surrogate_classes()))
+def test_result_equals_a_direct_neuron_run(panel, kind, reset, surrogate_name):
+    spec = neuron_registry.NEURONS[kind]
     with panel.hold_updates():
         panel.model.value, panel.reset.value, panel.surrogate.value, panel.input.value = (
-            model,
+            kind,
             reset,
             surrogate_name,
-            input_kind,
+            "noise",
         )
-        panel.tau.value, panel.v_threshold.value, panel.v_reset.value = 3.0, 0.8, -0.2
-        panel.alpha.value, panel.amplitude.value, panel.rate.value, panel.noise.value = 2.5, 0.7, 0.4, 0.5
-        panel.T.value, panel.seed.value = 60, 3
+        panel.sync_controls()
+        assert list(panel.params) == [p.name for p in spec.params]
+        for p in spec.params:
+            panel.params[p.name].value = off_default(p)
+        panel.alpha.value, panel.amplitude.value, panel.noise.value = 2.5, 0.9, 0.5
+        panel.T.value, panel.seed.value = 40, 3
     assert panel.error is None, panel.status_text
-    x_seq = input_sequence(input_kind, 60, 0.7, rate=0.4, noise=0.5, seed=3)
-    sg = {"Sigmoid": surrogate.Sigmoid, "ATan": surrogate.ATan}[surrogate_name](alpha=2.5)
-    spikes, v_seq = direct_run(model, 3.0, 0.8, None if reset == "soft" else -0.2, sg, x_seq)
+    x_seq = input_sequence("noise", 40, 0.9, noise=0.5, seed=3)
+    values = {p.name: off_default(p) for p in spec.params}
+    values.update({p.name: None for p in spec.params if p.nullable and reset == "soft"})
+    sg = surrogate_classes()[surrogate_name](alpha=2.5)
+    out, v_seq = direct_run(kind, values, sg, x_seq)
     torch.testing.assert_close(panel.result.x_seq, x_seq)
-    torch.testing.assert_close(panel.result.spikes, spikes, rtol=0, atol=0)
     torch.testing.assert_close(panel.result.v_seq, v_seq)
-    assert panel.result.v_reset == (None if reset == "soft" else -0.2) and panel.result.v_threshold == 0.8
+    if ((out == 0) | (out == 1)).all():  # a spiking output (LIAF outputs its activation instead)
+        torch.testing.assert_close(panel.result.spikes, out, rtol=0, atol=0)
+    assert panel.result.v_reset == values.get("v_reset", panel.result.v_reset)
     assert type(panel.result.surrogate_function) is type(sg) and panel.result.surrogate_function.alpha == 2.5
+
+
+def test_compare_overlays_the_pinned_configuration_on_the_same_input(panel):
+    with panel.hold_updates():
+        panel.compare.value = False
+        panel.model.value, panel.reset.value, panel.input.value = "lif", "hard", "constant"
+        panel.sync_controls()
+        for kind in ("adaptive_lif", "lif"):  # every parameter at its default
+            panel.model.value = kind
+            panel.sync_controls()
+            for p in neuron_registry.NEURONS[kind].params:
+                panel.params[p.name].value = p.default
+        panel.amplitude.value, panel.T.value = 1.2, 50
+    panel.compare.value = True  # A = LIF tau 2
+    panel.model.value = "adaptive_lif"  # B
+    a, b = panel.result.compare, panel.result
+    assert a is not None and a.label.startswith("lif tau=2") and b.label.startswith("adaptive_lif")
+    torch.testing.assert_close(a.x_seq, b.x_seq)
+    _, v_a = direct_run("lif", {"tau": 2.0}, surrogate.Sigmoid(), b.x_seq)
+    _, v_b = direct_run("adaptive_lif", {}, surrogate.Sigmoid(), b.x_seq)
+    torch.testing.assert_close(a.v_seq, v_a)
+    torch.testing.assert_close(b.v_seq, v_b)
+    assert b.spikes.sum() < a.spikes.sum()  # the adaptive threshold fires less on the same input
+    fig = panel.membrane_fig
+    assert fig.data[4].visible and fig.data[5].visible and fig.data[4].name.startswith("A: lif")
+    np.testing.assert_allclose(fig.data[4].y, torch.stack((a.h_seq, a.v_seq), 1).flatten().numpy(), rtol=1e-6)
+    panel.compare.value = False
+    assert panel.result.compare is None and not panel.membrane_fig.data[4].visible
 
 
 def test_known_if_trace_from_a_users_input_and_neuron():
@@ -88,8 +130,8 @@ def test_known_if_trace_from_a_users_input_and_neuron():
     torch.testing.assert_close(soft.result.v_seq, torch.tensor([0.5, 0.0, 0.5, 0.5, 1.5]))
     torch.testing.assert_close(soft.result.h_seq, torch.tensor([0.5, 1.0, 0.5, 1.5, 2.5]))
     assert user_node.step_mode == "s" and user_node.v == 0.0  # the user's node is not touched
-    assert repr(soft).startswith("NeuronPlayground(model='custom', ") and repr(soft).endswith("input='custom', T=5)")
-    assert soft.tau.disabled and soft.alpha.disabled and soft.amplitude.disabled and soft.T.disabled
+    assert repr(soft).startswith("NeuronPlayground(model='custom', ") and repr(soft).endswith("T=5, compare=False)")
+    assert soft.params == {} and soft.alpha.disabled and soft.amplitude.disabled and soft.T.disabled
 
 
 def test_known_lif_trace():
@@ -101,8 +143,10 @@ def test_known_lif_trace():
 
 def test_figures_show_the_result_with_one_message_per_figure(panel):
     with panel.hold_updates():
-        panel.model.value, panel.input.value, panel.reset.value = "LIF", "constant", "hard"
-        panel.v_threshold.value, panel.amplitude.value, panel.T.value = 1.0, 1.2, 100
+        panel.compare.value = False
+        panel.model.value, panel.input.value, panel.reset.value = "lif", "constant", "hard"
+        panel.sync_controls()
+        panel.params["v_threshold"].value, panel.amplitude.value, panel.T.value = 1.0, 1.2, 100
         panel.surrogate.value = "Sigmoid"
     calls = count_messages(panel.membrane_fig, panel.surrogate_fig)
     panel.surrogate.value = "ATan"
@@ -112,7 +156,7 @@ def test_figures_show_the_result_with_one_message_per_figure(panel):
     # the drawn line rises to h[t] (before the reset) and drops to v[t] at each step
     sawtooth = torch.stack((panel.result.h_seq, panel.result.v_seq), dim=1).flatten().numpy()
     np.testing.assert_allclose(panel.membrane_fig.data[0].y, sawtooth, rtol=1e-6)
-    assert panel.membrane_fig.data[0].y.max() >= panel.v_threshold.value
+    assert panel.membrane_fig.data[0].y.max() >= panel.params["v_threshold"].value
     assert panel.surrogate_fig.layout.title.text.startswith("ATan(")
     grad = panel.surrogate_fig.data[2]
     expected = surrogate.ATan(alpha=panel.alpha.value).derivative(torch.as_tensor(grad.x, dtype=torch.float32))
@@ -121,24 +165,30 @@ def test_figures_show_the_result_with_one_message_per_figure(panel):
 
 def test_dependent_controls_are_disabled(panel):
     with panel.hold_updates():
-        panel.model.value, panel.reset.value, panel.input.value = "IF", "soft", "poisson"
-    assert panel.tau.disabled and panel.v_reset.disabled and not panel.rate.disabled and panel.noise.disabled
+        panel.model.value, panel.reset.value, panel.input.value = "if", "soft", "poisson"
+        panel.sync_controls()
+    assert panel.params["v_reset"].disabled and not panel.rate.disabled and panel.noise.disabled
     with panel.hold_updates():
-        panel.model.value, panel.reset.value, panel.input.value = "PLIF", "hard", "noise"
-    assert not panel.tau.disabled and not panel.v_reset.disabled and panel.rate.disabled and not panel.noise.disabled
+        panel.model.value, panel.reset.value, panel.input.value = "plif", "hard", "noise"
+        panel.sync_controls()
+    assert not panel.params["v_reset"].disabled and panel.rate.disabled and not panel.noise.disabled
 
 
 def test_reset_above_threshold_is_explained_and_the_panel_recovers(panel):
     with panel.hold_updates():
-        panel.model.value, panel.reset.value, panel.v_threshold.value, panel.v_reset.value = "LIF", "hard", 0.5, 0.0
+        panel.compare.value = False
+        panel.model.value, panel.reset.value = "lif", "hard"
+        panel.sync_controls()
+        panel.params["v_threshold"].value, panel.params["v_reset"].value = 0.5, 0.0
+    panel.params["v_reset"].value = 0.3
     good = panel.result
-    panel.v_reset.value = 0.6
+    panel.params["v_threshold"].value = 0.3
     assert panel.status_text == (
-        "ValueError: v_reset (0.6) must be below the threshold (0.5): after a spike the "
+        "ValueError: v_reset (0.3) must be below the threshold (0.3): after a spike the "
         "neuron would stay above it and fire at every step"
     )
     assert panel.result is good
-    panel.v_reset.value = 0.0
+    panel.params["v_reset"].value = 0.0
     assert panel.error is None and panel.status_text.startswith("ran on cpu in ")
 
 
@@ -158,7 +208,7 @@ def test_runs_on_each_device_and_returns_cpu_tensors(device):
     panel = NeuronPlayground(model="PLIF", input_kind="noise", device=device, throttle_ms=0)
     assert panel.error is None and panel.status_text.startswith(f"ran on {device} in ")
     assert panel.result.spikes.device.type == "cpu" and panel.result.v_seq.device.type == "cpu"
-    spikes, v_seq = direct_run("PLIF", 2.0, 1.0, 0.0, surrogate.Sigmoid(4.0), panel.result.x_seq)
+    spikes, v_seq = direct_run("plif", {"init_tau": 2.0}, surrogate.Sigmoid(4.0), panel.result.x_seq)
     torch.testing.assert_close(panel.result.spikes, spikes, rtol=0, atol=0)
     torch.testing.assert_close(panel.result.v_seq, v_seq, rtol=1e-5, atol=1e-5)
 
@@ -195,9 +245,9 @@ def test_input_sequences_follow_their_definitions():
         (dict(x_seq=torch.ones(3, 2)), ValueError, r"x_seq must be a non-empty 1-D tensor \[T\], got shape \[3, 2\]"),
         (dict(x_seq=[1.0, 2.0]), ValueError, r"x_seq must be a non-empty 1-D tensor \[T\], got list"),
         (
-            dict(model="Izhikevich"),
+            dict(model="Hodgkin"),
             ValueError,
-            r"NeuronPlayground: model must be one of 'IF', 'LIF', 'PLIF', got 'Izhikevich' \(str\)",
+            r"NeuronPlayground: model must be one of 'if', 'lif', .*, got 'Hodgkin' \(str\)",
         ),
         (dict(reset="zero"), ValueError, r"NeuronPlayground: reset must be one of 'hard', 'soft', got 'zero'"),
         (dict(input_kind="ramp"), ValueError, r"input_kind must be one of 'constant', 'step', 'poisson', 'noise'"),

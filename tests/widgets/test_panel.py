@@ -286,7 +286,7 @@ def exercise(name):
 
     panel = getattr(widgets, name)(device="cpu", throttle_ms=0)
     changes = {
-        "NeuronPlayground": [("input", "poisson"), ("reset", "soft"), ("model", "IF"), ("T", 50)],
+        "NeuronPlayground": [("input", "poisson"), ("reset", "soft"), ("model", "if"), ("T", 50)],
         "RasterExplorer": [
             ("window", (10, 60)),
             ("neuron", 3),
@@ -323,7 +323,7 @@ def test_displaying_a_panel_refreshes_the_synced_state_of_its_figures():
     from widgets import NeuronPlayground
 
     panel = NeuronPlayground(device="cpu", throttle_ms=0)
-    panel.tau.value = 3.0
+    panel.params["tau"].value = 3.0
     figure = panel.membrane_fig
     assert panel.figure_widgets() == [panel.membrane_fig, panel.surrogate_fig]
     bundle = panel._repr_mimebundle_()
