@@ -181,6 +181,8 @@ def _safe(name: str) -> str:
 
 
 def _tensor(value, dtype=torch.float32) -> torch.Tensor:
+    if isinstance(value, torch.Tensor):  # some exporters store tensors
+        return value.detach().clone().to(dtype)
     return torch.from_numpy(np.array(value)).to(dtype)
 
 

@@ -22,13 +22,13 @@ Example:
 import torch
 import torch.nn as nn
 
-from ..base import MemoryModule
+from ..base import MemoryModule, StepModule
 
 __all__ = ["NIRNetwork"]
 
 
 def _torch_forward(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
-    """One step of a module: its ``single_step_forward``, or its torch base class' forward."""
+    """One step of a module outside any network: its ``single_step_forward``, or its torch base class' forward."""
     if hasattr(module, "single_step_forward"):
         return module.single_step_forward(x)
     for cls in type(module).__mro__:
@@ -37,12 +37,11 @@ def _torch_forward(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     return module(x)
 
 
-def _sequence_forward(module: nn.Module, x_seq: torch.Tensor) -> torch.Tensor:
-    """A whole sequence ``[T, N, *]``: ``multi_step_forward`` of stateful modules, else time folded into N."""
-    if isinstance(module, MemoryModule):
-        return module.multi_step_forward(x_seq)
-    y = _torch_forward(module, x_seq.flatten(0, 1))
-    return y.reshape(x_seq.shape[:2] + y.shape[1:])
+def _call(module: nn.Module, x: torch.Tensor, step_mode: str) -> torch.Tensor:
+    """Call ``module`` (so its hooks fire: monitors and probes see it) in ``step_mode``."""
+    if isinstance(module, StepModule) and module.step_mode != step_mode:
+        module.step_mode = step_mode
+    return module(x)
 
 
 class NIRNetwork(MemoryModule):
@@ -137,7 +136,7 @@ class NIRNetwork(MemoryModule):
             x = self._gather(name, values, feedback)
             if name in self._modules:
                 module = self._modules[name]
-                values[name] = _sequence_forward(module, x) if sequence else _torch_forward(module, x)
+                values[name] = _call(module, x, "m" if sequence else "s")
             else:
                 values[name] = x
         if not sequence:
