@@ -1,12 +1,16 @@
 """SpikeDebugger: probe the spiking layers of any network on your inputs and see where spikes go wrong.
 
-``SpikeDebugger(net, inputs)`` attaches a :class:`snnlab.probe.SpikeProbe` to ``net`` (an snnlab or
-SpikingJelly-style network: every ``BaseNode`` by default, or the ``layers`` you name), runs it once
+``SpikeDebugger(net, inputs)`` attaches a :class:`snnlab.probe.SpikeProbe` to ``net`` and runs it once
 on ``inputs`` (time-first ``[T, N, *]``) and shows, for the layer and sample you pick: the spike
 raster (time x neuron, with each neuron's firing rate; or every layer stacked), the histogram of the layer's firing rates
 (over all samples), the first-spike map, and a report of dead and saturated neurons of every layer
 (:func:`snnlab.analysis.neuron_report`; thresholds adjustable). Rasters with more than
 ``canvas_cells`` cells are drawn by the canvas raster from bit-packed spikes.
+
+``net`` may be an snnlab network, a SpikingJelly 0.14 or 2.x network, an snnTorch network (neurons
+built with ``init_hidden=True``), a Norse network (called as ``net(x, state) -> (out, state)``), a NIR
+file path or a ``nir.NIRGraph`` (loaded with :func:`snnlab.interop.from_nir`): no conversion is needed.
+Its spiking layers are found by :func:`snnlab.interop.spiking_layers`, or named with ``layers=``.
 
 The network runs in eval mode under ``torch.no_grad()``, on the chosen device (it is moved there),
 with its state reset before and after; its train/eval mode is restored. A network that has a
@@ -41,8 +45,7 @@ import torch.nn as nn
 
 from snnlab._checks import check_choice, check_tensor, describe
 from snnlab.analysis import first_spike_times, neuron_report
-from snnlab.base import MultiStepModule
-from snnlab.functional import reset_net
+from snnlab.interop import prepare_model, reset_state, run_sequence, spiking_layers
 from snnlab.probe import SpikeProbe
 from snnlab.viz import plotly as vp
 
@@ -76,19 +79,6 @@ class DebugResult(NamedTuple):
         return f"DebugResult(layers={self.layer_names}, T={first.shape[0]}, N={first.shape[1]})"
 
 
-def _runs_multi_step(net) -> bool:
-    """True when ``net`` contains a module that takes whole sequences."""
-    for module in net.modules():
-        if isinstance(module, MultiStepModule) or getattr(module, "step_mode", None) == "m":
-            return True
-    return False
-
-
-def _spike_of(y):
-    # OTTT-style neurons return [spike, trace] in training mode; keep the spike.
-    return y[0] if isinstance(y, (list, tuple)) else y
-
-
 def _map_layout(times):
     """First-spike times of one sample as a vector ``[n]`` or a 2-D map ``[H, W]`` (one channel)."""
     if times.dim() == 2:
@@ -102,10 +92,12 @@ class SpikeDebugger(Panel):
     """Probe a network's spiking layers on ``inputs``: raster, rate histogram, first spikes, dead/saturated report.
 
     Args:
-        net: any ``nn.Module`` with spiking layers.
+        net: any ``nn.Module`` with spiking layers (snnlab, SpikingJelly, snnTorch, Norse), a NIR file
+            path or a ``nir.NIRGraph``.
         inputs: ``[T, N, *]`` input sequence.
-        layers: what to record (see :class:`snnlab.probe.SpikeProbe`): ``None`` for every neuron
-            module, a type / tuple of types, or a list of names from ``net.named_modules()``.
+        layers: what to record (see :class:`snnlab.probe.SpikeProbe`): ``None`` for every spiking
+            layer found (any of the frameworks above), a type / tuple of types, or a list of names from
+            ``net.named_modules()``.
         step_mode: ``None`` (detect), ``'s'`` (call once per step) or ``'m'`` (one call).
         dead_rate, saturated_rate: initial thresholds of the report.
         max_bytes: the probe's memory budget (the oldest steps are dropped beyond it).
@@ -140,8 +132,12 @@ class SpikeDebugger(Panel):
         throttle_ms=50.0,
     ):
         owner = type(self).__name__
-        if not isinstance(net, nn.Module):
-            raise TypeError(f"{owner}: net must be a torch.nn.Module, got {describe(net)}")
+        is_path = isinstance(net, str) or hasattr(net, "__fspath__")
+        if not isinstance(net, nn.Module) and not is_path and type(net).__name__ != "NIRGraph":
+            raise TypeError(
+                f"{owner}: net must be a torch.nn.Module, a NIR file path or a nir.NIRGraph, got {describe(net)}"
+            )
+        net = prepare_model(net)
         check_tensor(owner, "inputs", inputs, min_dim=2)
         if inputs.shape[0] == 0 or inputs.shape[1] == 0:
             raise ValueError(
@@ -157,6 +153,8 @@ class SpikeDebugger(Panel):
         super().__init__(device=device, throttle_ms=throttle_ms)
         self.net = net
         self.inputs = inputs.detach()
+        if layers is None:
+            layers = [name for name, _, _ in spiking_layers(net)] or None
         self.layers = layers
         self.step_mode = step_mode
         self.max_bytes = max_bytes
@@ -233,21 +231,17 @@ class SpikeDebugger(Panel):
         device = self.device
         net = self.net.to(device)
         x = self.inputs.to(device)
-        multi = _runs_multi_step(net) if self.step_mode is None else self.step_mode == "m"
         was_training = net.training
         net.eval()
-        reset_net(net)
+        reset_state(net)
         try:
             with torch.no_grad(), SpikeProbe(net, self.layers, max_bytes=self.max_bytes) as probe:
-                if multi:
-                    output = _spike_of(net(x))
-                else:
-                    output = torch.stack([_spike_of(net(x[t])) for t in range(x.shape[0])])
+                output = run_sequence(net, x, self.step_mode)
                 held = {name: steps for name, steps in probe.num_steps.items() if steps > 0}
                 records = {name: probe.spikes(name) for name in held}
                 dropped = {name: probe.dropped_steps[name] for name in held}
         finally:
-            reset_net(net)
+            reset_state(net)
             net.train(was_training)
         if not records:
             raise ValueError(

@@ -3,7 +3,9 @@
 - ``to_nir(net, sample_input, dt)`` / ``write_nir(path, graph)``: snnlab -> NIR;
 - ``from_nir(graph_or_path, dt=None)`` / ``read_nir(path)``: NIR -> an ordinary snnlab module
   (:class:`NIRNetwork`), reset by ``functional.reset_net``, in either step mode;
-- ``Scale``, ``Threshold``, ``SumPool2d``, ``Delay``: the NIR nodes that have no torch layer.
+- ``Scale``, ``Threshold``, ``SumPool2d``, ``Delay``: the NIR nodes that have no torch layer;
+- ``spiking_layers``, ``reset_state``, ``run_sequence``, ``prepare_model``: SpikingJelly, snnTorch and
+  Norse networks (and NIR files) seen by snnlab's tools, recognised by duck typing.
 
 Shape:
     networks take ``[N, *]`` ('s') or ``[T, N, *]`` ('m').
@@ -18,6 +20,16 @@ Example:
     True
 """
 
+from .adapters import (
+    StatefulModel,
+    framework_of,
+    needs_step_loop,
+    prepare_model,
+    reset_state,
+    run_sequence,
+    runs_whole_sequences,
+    spiking_layers,
+)
 from .nir_export import to_nir, write_nir
 from .nir_import import KNOWN_DT_CONVENTIONS, from_nir, infer_dt, read_nir
 from .nir_modules import Delay, Scale, SumPool2d, Threshold
@@ -28,11 +40,19 @@ __all__ = [
     "Delay",
     "NIRNetwork",
     "Scale",
+    "StatefulModel",
     "SumPool2d",
     "Threshold",
+    "framework_of",
     "from_nir",
     "infer_dt",
+    "needs_step_loop",
+    "prepare_model",
     "read_nir",
+    "reset_state",
+    "run_sequence",
+    "runs_whole_sequences",
+    "spiking_layers",
     "to_nir",
     "write_nir",
 ]

@@ -4,6 +4,7 @@ Usage, with ``PYTHONPATH`` pointing at the SpikingJelly 2 install::
 
     python sj2_worker.py export OUT_DIR DT DECAY_INPUT   # build, run and export a small network
     python sj2_worker.py run NIR_FILE DT INPUT.pt OUT.pt # import a NIR file with SpikingJelly 2 and run it
+    python sj2_worker.py debug STEP_MODE                 # open a SpikingJelly 2 network in the SpikeDebugger
 
 ``export`` writes ``OUT_DIR/sj2.nir``, ``OUT_DIR/x.pt`` and ``OUT_DIR/spikes.pt`` (a dict of the spike
 trains ``[T, N, *]`` of each spiking layer, by NIR node name). ``run`` saves the network's output spikes.
@@ -72,11 +73,47 @@ def run(path: str, dt: float, x_path: str, out_path: str) -> None:
     torch.save(out[0] if isinstance(out, tuple) else out, out_path)
 
 
+def debug(step_mode: str) -> None:
+    """Print, as JSON, the SpikeDebugger's layers and whether its records equal SpikingJelly 2's own spikes."""
+    import json
+
+    import torch
+    from spikingjelly.activation_based import functional, layer, neuron
+
+    from widgets.spike_debugger import SpikeDebugger
+
+    torch.manual_seed(0)
+    net = torch.nn.Sequential(layer.Linear(6, 10), neuron.LIFNode(), layer.Linear(10, 4), neuron.IFNode())
+    with torch.no_grad():
+        net[0].weight.abs_().mul_(2.0)
+        net[2].weight.abs_()
+    functional.set_step_mode(net, step_mode)
+    x_seq = torch.rand(20, 2, 6) * 2
+    if step_mode == "m":
+        _, own = _spiking_outputs(net, x_seq, (neuron.LIFNode, neuron.IFNode))
+    else:
+        own = {"1": [], "3": []}
+        hooks = [net[i].register_forward_hook(lambda m, a, o, i=i: own[str(i)].append(o)) for i in (1, 3)]
+        with torch.no_grad():
+            for x in x_seq:
+                net(x)
+        own = {k: torch.stack(v) for k, v in own.items()}
+        for h in hooks:
+            h.remove()
+    functional.reset_net(net)
+    d = SpikeDebugger(net, x_seq, device="cpu")
+    same = {n: bool(torch.equal(d.result.records[n].float(), own[n].float())) for n in own}
+    counts = {n: int(own[n].sum()) for n in own}
+    print(json.dumps({"layers": list(d.result.layer_names), "same": same, "counts": counts, "error": d.error}))
+
+
 if __name__ == "__main__":
     command, *args = sys.argv[1:]
     if command == "export":
         export(args[0], float(args[1]), args[2] == "True")
     elif command == "run":
         run(args[0], float(args[1]), args[2], args[3])
+    elif command == "debug":
+        debug(args[0])
     else:
-        raise SystemExit(f"sj2_worker: unknown command {command!r}; expected 'export' or 'run'")
+        raise SystemExit(f"sj2_worker: unknown command {command!r}; expected 'export', 'run' or 'debug'")
