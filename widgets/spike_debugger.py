@@ -44,7 +44,7 @@ import torch
 import torch.nn as nn
 
 from snnlab._checks import check_choice, check_tensor, describe
-from snnlab.analysis import first_spike_times, neuron_report
+from snnlab.analysis import diagnose, first_spike_times, neuron_report
 from snnlab.interop import prepare_model, reset_state, run_sequence, spiking_layers
 from snnlab.probe import SpikeProbe
 from snnlab.viz import plotly as vp
@@ -73,6 +73,7 @@ class DebugResult(NamedTuple):
     first_spike: dict  #: ``{name: [N, *] int64}`` first-spike step, -1 where a neuron never fired
     dropped_steps: dict  #: ``{name: steps}`` the probe's budget did not keep
     output: torch.Tensor  #: the network's output, ``[T, N, ...]``, detached
+    diagnosis: object = None  #: :class:`snnlab.analysis.Diagnosis` of the run (None when not asked for)
 
     def __repr__(self):
         first = self.records[self.layer_names[0]] if self.layer_names else torch.zeros(0, 0)
@@ -103,6 +104,9 @@ class SpikeDebugger(Panel):
         max_bytes: the probe's memory budget (the oldest steps are dropped beyond it).
         canvas_cells: rasters with more cells (time steps x neurons) are drawn by the canvas raster
             (bit-packed, binned) instead of the plotly figure.
+        diagnose: also run :func:`snnlab.analysis.diagnose` (one more forward and one backward pass)
+            and show what is wrong, layer by layer, with the numbers and a suggested fix (off by default:
+            it costs about two more runs of the network).
 
     Shape:
         ``inputs``: ``[T, N, *]``.
@@ -128,6 +132,7 @@ class SpikeDebugger(Panel):
         saturated_rate=1.0,
         max_bytes=64 * 2**20,
         canvas_cells=200_000,
+        diagnose=False,
         device=None,
         throttle_ms=50.0,
     ):
@@ -159,6 +164,9 @@ class SpikeDebugger(Panel):
         self.step_mode = step_mode
         self.max_bytes = max_bytes
         self.canvas_cells = int(canvas_cells)
+        if not isinstance(diagnose, bool):
+            raise TypeError(f"{owner}: diagnose must be a bool, got {describe(diagnose)}")
+        self.diagnose = diagnose
         self._syncing = False
         style, wide = {"description_width": "90px"}, W.Layout(width="320px")
         self.layer = W.Dropdown(options=[], description="layer", style=style, layout=wide)
@@ -196,6 +204,7 @@ class SpikeDebugger(Panel):
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=380, height=380)
         self.table = W.HTML(value="", layout=W.Layout(width="640px"))  # long neuron lists wrap, not widen
+        self.diagnosis_box = W.HTML(value="", layout=W.Layout(width="640px"))
         self.set_controls(
             [W.VBox([self.layer, self.sample, self.all_layers]), W.VBox([self.dead_rate, self.saturated_rate])],
             watch=False,
@@ -204,7 +213,9 @@ class SpikeDebugger(Panel):
             control.observe(self._on_selection, names="value")
         self.dead_rate.observe(self._on_thresholds, names="value")
         self.saturated_rate.observe(self._on_thresholds, names="value")
-        self.set_figures([W.VBox([self._raster_view, self.table]), W.VBox([self.hist_fig, self.first_fig])])
+        self.set_figures(
+            [W.VBox([self._raster_view, self.table, self.diagnosis_box]), W.VBox([self.hist_fig, self.first_fig])]
+        )
         self.update()
 
     # ----------------------------------------------------------------------------- sizes
@@ -258,7 +269,10 @@ class SpikeDebugger(Panel):
     def compute(self) -> DebugResult:
         records, dropped, output = self.run_network()
         report, first_spike = self.analyse(records)
-        return DebugResult(tuple(records), records, report, first_spike, dropped, output)
+        diagnosis = None
+        if self.diagnose:
+            diagnosis = diagnose(self.net, self.inputs.to(self.device), layers=list(records), step_mode=self.step_mode)
+        return DebugResult(tuple(records), records, report, first_spike, dropped, output, diagnosis)
 
     # ----------------------------------------------------------------------------- render
     def render(self, result: DebugResult):
@@ -275,6 +289,7 @@ class SpikeDebugger(Panel):
         vp.firing_rate_histogram(result.report[name].rates, fig=self.hist_fig)
         vp.first_spike_map(_map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1, fig=self.first_fig)
         self.table.value = _report_table(result, name)
+        self.diagnosis_box.value = _diagnosis_html(result.diagnosis)
 
     def uses_canvas(self, shown: dict) -> bool:
         """True when the raster has more than ``canvas_cells`` cells: the canvas raster draws it."""
@@ -363,3 +378,17 @@ def _report_table(result: DebugResult, selected: str) -> str:
         f'<table style="{table_style}">{header}{"".join(rows)}</table>'
         f'<div style="font-family:monospace">{"<br>".join(notes)}</div>'
     )
+
+
+def _diagnosis_html(diagnosis) -> str:
+    """The findings as an HTML list: layer, what is wrong (with numbers) and the suggested fix."""
+    if diagnosis is None:
+        return ""
+    if diagnosis.healthy:
+        return '<div style="color:#1b5e20"><b>Diagnosis:</b> no problem found.</div>'
+    items = "".join(
+        f"<li><b>{html.escape(f.layer)}</b> [{html.escape(f.kind)}]: {html.escape(f.message)}"
+        f"<br><i>fix:</i> {html.escape(f.fix)}</li>"
+        for f in diagnosis.findings
+    )
+    return f'<div><b>Diagnosis</b> ({len(diagnosis.findings)} findings):<ul style="margin-top:2px">{items}</ul></div>'
