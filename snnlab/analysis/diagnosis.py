@@ -8,8 +8,9 @@ numbers and a suggested fix:
 
 - ``silent``: the layer fires (almost) never: rate < ``silent_rate``;
 - ``saturated``: it fires (almost) always: rate > ``saturated_rate``;
-- ``exploding``: the membrane runs away: its largest ``|v - v_reset|`` exceeds ``explode_factor`` thresholds
-  (or is not finite);
+- ``exploding``: the membrane runs away: its largest ``|v - v_reset|`` exceeds ``explode_factor`` times the
+  reset-to-threshold distance (or is not finite) and is still growing (the second half of the run
+  reaches over 1.2 times the first half's largest value; a leaky membrane that settles is not flagged);
 - ``stuck_below``: the membrane stays far below threshold: its 99th percentile climbs less than
   ``stuck_fraction`` of the way from the reset value to the threshold;
 - ``input_scale``: the input current is far from the threshold's scale: its 99th percentile of ``|I|``
@@ -57,6 +58,8 @@ class LayerStats:
     v_p99: float  #: 99th percentile of the membrane potential
     v_max_abs: float  #: largest |v - v_reset|
     input_p99: float  #: 99th percentile of |input current|
+    v_peak_median: float = float("nan")  #: median over neurons of each neuron's highest ``v - v_reset``
+    growth: float = float("nan")  #: largest |v - v_reset| in the second half of the run / in the first half
     grad: float = float("nan")  #: mean |dL/d input current| after one backward pass
     surrogate: str = ""  #: the surrogate's description, where the layer has one
 
@@ -205,6 +208,32 @@ class _Recorder:
             self.modules[name].store_v_seq = flag
 
 
+def _series(membranes, multi):
+    """The membrane as ``[T, N, ...]`` (float64), or None when the records do not line up."""
+    try:
+        if multi:
+            return torch.cat([m.double() for m in membranes]) if membranes and membranes[0].dim() >= 2 else None
+        return torch.stack([m.double() for m in membranes]) if membranes else None
+    except RuntimeError:
+        return None
+
+
+def _peak_median(series, reset) -> float:
+    if series is None or series.shape[0] == 0:
+        return float("nan")
+    peaks = (series - reset).flatten(2).amax(dim=(0, 1)) if series.dim() > 2 else (series - reset).amax(0)
+    return float(peaks.median())
+
+
+def _growth(series, reset) -> float:
+    if series is None or series.shape[0] < 4:
+        return float("nan")
+    half = series.shape[0] // 2
+    first = float((series[:half] - reset).abs().max())
+    second = float((series[half:] - reset).abs().max())
+    return second / first if first > 0 else float("inf")
+
+
 def _cat(tensors):
     return torch.cat([t.reshape(-1) for t in tensors]) if tensors else torch.zeros(0)
 
@@ -284,6 +313,7 @@ def diagnose(
         grads = [x.grad for x in inputs if x.grad is not None]
         theta, reset, _ = _threshold_of(module)
         v = _cat(recorder.membranes[name]).double()
+        series = _series(recorder.membranes[name], multi)
         per_step = recorder.spikes[name][0]
         n_neurons = int(per_step.shape[2:].numel()) if multi else int(per_step.shape[1:].numel())
         stats[name] = LayerStats(
@@ -295,6 +325,8 @@ def diagnose(
             v_p99=_quantile(v, 0.99),
             v_max_abs=float((v - reset).abs().max()) if v.numel() else float("nan"),
             input_p99=_quantile(current.abs(), 0.99),
+            v_peak_median=_peak_median(series, reset),
+            growth=_growth(series, reset),
             grad=float(_cat([g.abs() for g in grads]).double().mean()) if grads else float("nan"),
             surrogate=_surrogate_text(module),
         )
@@ -315,6 +347,11 @@ def diagnose(
     return Diagnosis(stats, findings)
 
 
+def _gain_to_fire(s, span) -> float:
+    peak = s.v_peak_median if math.isfinite(s.v_peak_median) else s.v_p99 - s.v_reset
+    return span / max(peak, 1e-3 * span)
+
+
 def _layer_findings(s, spikes, multi, silent_rate, saturated_rate, explode_factor, stuck_fraction, low, high):
     out = []
     span = abs(s.v_threshold - s.v_reset) or 1.0
@@ -325,9 +362,14 @@ def _layer_findings(s, spikes, multi, silent_rate, saturated_rate, explode_facto
                 "silent",
                 f"fires {_fmt(s.rate)} spikes per neuron per step ({s.n_neurons} neurons); the membrane's 99th "
                 f"percentile is {_fmt(s.v_p99)} against a threshold of {_fmt(s.v_threshold)}.",
-                f"lower v_threshold toward {_fmt(max(s.v_p99, s.v_reset + 0.1 * span))} or scale the preceding "
-                f"weights up (about x{_fmt(span / max(s.v_p99 - s.v_reset, 1e-3 * span))}); check the input encoding.",
-                {"rate": s.rate, "v_p99": s.v_p99, "v_threshold": s.v_threshold},
+                f"scale the preceding weights up (about x{_fmt(_gain_to_fire(s, span))}, which brings the median "
+                f"neuron's peak potential to threshold) or lower v_threshold; check the input encoding.",
+                {
+                    "rate": s.rate,
+                    "v_p99": s.v_p99,
+                    "v_threshold": s.v_threshold,
+                    "weight_scale": _gain_to_fire(s, span),
+                },
             )
         )
     if s.rate > saturated_rate:
@@ -345,16 +387,18 @@ def _layer_findings(s, spikes, multi, silent_rate, saturated_rate, explode_facto
                 {"rate": s.rate, "share_saturated": share},
             )
         )
-    if not math.isfinite(s.v_max_abs) or s.v_max_abs > explode_factor * span:
+    runaway = not math.isfinite(s.growth) or s.growth > 1.2
+    if not math.isfinite(s.v_max_abs) or (s.v_max_abs > explode_factor * span and runaway):
         out.append(
             Finding(
                 s.name,
                 "exploding",
                 f"the membrane reaches |v - v_reset| = {_fmt(s.v_max_abs)}, {_fmt(s.v_max_abs / span)} times the "
-                f"distance from reset to threshold ({_fmt(span)}).",
+                f"distance from reset to threshold ({_fmt(span)}), and still grows (x{_fmt(s.growth)} from the first "
+                "half of the run to the second).",
                 "normalise or scale down the input current, use a hard reset (v_reset=0.) or a leaky neuron "
                 "(LIFNode) so the potential cannot run away.",
-                {"v_max_abs": s.v_max_abs, "ratio": s.v_max_abs / span},
+                {"v_max_abs": s.v_max_abs, "ratio": s.v_max_abs / span, "growth": s.growth},
             )
         )
     elif (

@@ -27,7 +27,10 @@ def test_the_diagnosis_is_shown_with_numbers_and_fixes():
     ]
     assert "silent" in expected.kinds()["3"]
     box = d.diagnosis_box.value
-    assert "<b>3</b> [silent]: fires 0 spikes per neuron per step" in box and "<i>fix:</i> lower v_threshold" in box
+    assert (
+        "<b>3</b> [silent]: fires 0 spikes per neuron per step" in box
+        and "<i>fix:</i> scale the preceding weights up" in box
+    )
 
 
 def test_diagnosis_can_be_left_out():
