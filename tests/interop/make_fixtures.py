@@ -59,12 +59,16 @@ def main():
 
     net, x = build(), inputs()
     records = {"1": [], "3": []}
-    for name in records:
+    hooks = [
         net[int(name)].register_forward_hook(lambda m, i, o, name=name: records[name].append(o.detach()))
+        for name in records
+    ]
     utils.reset(net)
     with torch.no_grad():
         for step in x:
             net(step)
+    for hook in hooks:
+        hook.remove()  # the exporter runs the network once more
     NIR_FILE.parent.mkdir(parents=True, exist_ok=True)
     IO_FILE.parent.mkdir(parents=True, exist_ok=True)
     write_nir(NIR_FILE, export_to_nir(net, x[0], ignore_dims=[0]))
