@@ -131,7 +131,7 @@ def infer_dt(graph) -> tuple[float, str]:
                     f"from_nir: the neurons disagree on dt ({how}): values from {values.min()} to {values.max()}; "
                     f"pass dt=..."
                 )
-            return float(f"{dt:.12g}"), how
+            return float(f"{dt:.6g}"), how  # exporters store float32: 9.9999995e-05 means 1e-4
     candidates = ", ".join(f"{k}: dt={v:g}" for k, v in KNOWN_DT_CONVENTIONS.items())
     raise ValueError(
         "from_nir: the graph does not say its time step (no metadata['dt'], and r = 1 fits every exporter's "
