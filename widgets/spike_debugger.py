@@ -391,4 +391,6 @@ def _diagnosis_html(diagnosis) -> str:
         f"<br><i>fix:</i> {html.escape(f.fix)}</li>"
         for f in diagnosis.findings
     )
-    return f'<div><b>Diagnosis</b> ({len(diagnosis.findings)} findings):<ul style="margin-top:2px">{items}</ul></div>'
+    count = len(diagnosis.findings)
+    label = f"{count} finding" + ("s" if count != 1 else "")
+    return f'<div><b>Diagnosis</b> ({label}):<ul style="margin-top:2px">{items}</ul></div>'
