@@ -17,6 +17,7 @@ CORE_MODULES = (
     "snnlab.datasets",
     "snnlab.analysis",
     "snnlab.probe",
+    "snnlab.interop",
     "snnlab.training",
     "snnlab.backends",
     "snnlab.registry",

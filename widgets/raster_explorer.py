@@ -33,7 +33,7 @@ from snnlab import neuron as snn_neuron
 from snnlab._checks import check_choice
 from snnlab.analysis import firing_rate, first_spike_times
 from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
-from snnlab.functional import reset_net
+from snnlab.interop import needs_step_loop, prepare_model, reset_state, run_sequence
 from snnlab.viz import plotly as vp
 from snnlab.viz.plotly._common import json_grid
 
@@ -93,8 +93,10 @@ class RasterExplorer(Panel):
         N, T, seed: population size, time steps and the seed of the Poisson draws.
         tau, gain: time constant of the LIF population and the weight of its input.
         spikes: your own ``[T, N]`` recording (the encoder and population controls are then disabled).
-        net: your own multi-step network, run on the encoded ``[T, 1, N]`` input instead of the LIF
-            population (it is moved to the panel's device and reset before each run).
+        net: your own network, run on the encoded ``[T, 1, N]`` input instead of the LIF population (it
+            is moved to the panel's device and reset before each run): a multi-step snnlab / SpikingJelly
+            network, or a single-step one (snnlab, SpikingJelly, snnTorch, Norse: called once per step),
+            or a NIR file path / ``nir.NIRGraph``.
         intensities: your own ``[N]`` intensities in [0, 1].
         canvas_cells: windows with more cells than this are drawn by the canvas raster.
         device, throttle_ms, blocking: see :class:`widgets._panel.Panel`.
@@ -138,6 +140,10 @@ class RasterExplorer(Panel):
             if net is not None or intensities is not None:
                 raise ValueError(f"{owner}: give spikes, or net/intensities to make them, not both")
             T, N = spikes.shape
+        if net is not None and (isinstance(net, (str, torch.nn.Module)) or hasattr(net, "__fspath__")):
+            net = prepare_model(net)  # NIR files, Norse (x, state) models
+        elif net is not None and type(net).__name__ == "NIRGraph":
+            net = prepare_model(net)
         if net is not None and not callable(net):
             raise TypeError(f"{owner}: net must be a callable multi-step module, got {type(net).__name__}")
         if intensities is not None:
@@ -258,11 +264,11 @@ class RasterExplorer(Panel):
         net = self.net if self.net is not None else snn_neuron.LIFNode(tau=self.tau.value, step_mode="m")
         if isinstance(net, torch.nn.Module):
             net = net.to(device)
-            reset_net(net)
+            reset_state(net)
         with torch.no_grad():
-            out = net(x_seq)
+            out = run_sequence(net, x_seq) if needs_step_loop(net) else net(x_seq)
         if isinstance(net, torch.nn.Module):
-            reset_net(net)
+            reset_state(net)
         if out.dim() < 2 or out.shape[0] != T:
             raise ValueError(f"net must return a [T, 1, N_out] spike sequence with T={T}, got shape {list(out.shape)}")
         spikes = out.reshape(T, -1)

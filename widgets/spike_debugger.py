@@ -1,12 +1,16 @@
 """SpikeDebugger: probe the spiking layers of any network on your inputs and see where spikes go wrong.
 
-``SpikeDebugger(net, inputs)`` attaches a :class:`snnlab.probe.SpikeProbe` to ``net`` (an snnlab or
-SpikingJelly-style network: every ``BaseNode`` by default, or the ``layers`` you name), runs it once
+``SpikeDebugger(net, inputs)`` attaches a :class:`snnlab.probe.SpikeProbe` to ``net`` and runs it once
 on ``inputs`` (time-first ``[T, N, *]``) and shows, for the layer and sample you pick: the spike
 raster (time x neuron, with each neuron's firing rate; or every layer stacked), the histogram of the layer's firing rates
 (over all samples), the first-spike map, and a report of dead and saturated neurons of every layer
 (:func:`snnlab.analysis.neuron_report`; thresholds adjustable). Rasters with more than
 ``canvas_cells`` cells are drawn by the canvas raster from bit-packed spikes.
+
+``net`` may be an snnlab network, a SpikingJelly 0.14 or 2.x network, an snnTorch network (neurons
+built with ``init_hidden=True``), a Norse network (called as ``net(x, state) -> (out, state)``), a NIR
+file path or a ``nir.NIRGraph`` (loaded with :func:`snnlab.interop.from_nir`): no conversion is needed.
+Its spiking layers are found by :func:`snnlab.interop.spiking_layers`, or named with ``layers=``.
 
 The network runs in eval mode under ``torch.no_grad()``, on the chosen device (it is moved there),
 with its state reset before and after; its train/eval mode is restored. A network that has a
@@ -40,9 +44,8 @@ import torch
 import torch.nn as nn
 
 from snnlab._checks import check_choice, check_tensor, describe
-from snnlab.analysis import first_spike_times, neuron_report
-from snnlab.base import MultiStepModule
-from snnlab.functional import reset_net
+from snnlab.analysis import diagnose, first_spike_times, neuron_report
+from snnlab.interop import prepare_model, reset_state, run_sequence, spiking_layers
 from snnlab.probe import SpikeProbe
 from snnlab.viz import plotly as vp
 
@@ -70,23 +73,11 @@ class DebugResult(NamedTuple):
     first_spike: dict  #: ``{name: [N, *] int64}`` first-spike step, -1 where a neuron never fired
     dropped_steps: dict  #: ``{name: steps}`` the probe's budget did not keep
     output: torch.Tensor  #: the network's output, ``[T, N, ...]``, detached
+    diagnosis: object = None  #: :class:`snnlab.analysis.Diagnosis` of the run (None when not asked for)
 
     def __repr__(self):
         first = self.records[self.layer_names[0]] if self.layer_names else torch.zeros(0, 0)
         return f"DebugResult(layers={self.layer_names}, T={first.shape[0]}, N={first.shape[1]})"
-
-
-def _runs_multi_step(net) -> bool:
-    """True when ``net`` contains a module that takes whole sequences."""
-    for module in net.modules():
-        if isinstance(module, MultiStepModule) or getattr(module, "step_mode", None) == "m":
-            return True
-    return False
-
-
-def _spike_of(y):
-    # OTTT-style neurons return [spike, trace] in training mode; keep the spike.
-    return y[0] if isinstance(y, (list, tuple)) else y
 
 
 def _map_layout(times):
@@ -102,15 +93,20 @@ class SpikeDebugger(Panel):
     """Probe a network's spiking layers on ``inputs``: raster, rate histogram, first spikes, dead/saturated report.
 
     Args:
-        net: any ``nn.Module`` with spiking layers.
+        net: any ``nn.Module`` with spiking layers (snnlab, SpikingJelly, snnTorch, Norse), a NIR file
+            path or a ``nir.NIRGraph``.
         inputs: ``[T, N, *]`` input sequence.
-        layers: what to record (see :class:`snnlab.probe.SpikeProbe`): ``None`` for every neuron
-            module, a type / tuple of types, or a list of names from ``net.named_modules()``.
+        layers: what to record (see :class:`snnlab.probe.SpikeProbe`): ``None`` for every spiking
+            layer found (any of the frameworks above), a type / tuple of types, or a list of names from
+            ``net.named_modules()``.
         step_mode: ``None`` (detect), ``'s'`` (call once per step) or ``'m'`` (one call).
         dead_rate, saturated_rate: initial thresholds of the report.
         max_bytes: the probe's memory budget (the oldest steps are dropped beyond it).
         canvas_cells: rasters with more cells (time steps x neurons) are drawn by the canvas raster
             (bit-packed, binned) instead of the plotly figure.
+        diagnose: also run :func:`snnlab.analysis.diagnose` (one more forward and one backward pass)
+            and show what is wrong, layer by layer, with the numbers and a suggested fix (off by default:
+            it costs about two more runs of the network).
 
     Shape:
         ``inputs``: ``[T, N, *]``.
@@ -136,12 +132,17 @@ class SpikeDebugger(Panel):
         saturated_rate=1.0,
         max_bytes=64 * 2**20,
         canvas_cells=200_000,
+        diagnose=False,
         device=None,
         throttle_ms=50.0,
     ):
         owner = type(self).__name__
-        if not isinstance(net, nn.Module):
-            raise TypeError(f"{owner}: net must be a torch.nn.Module, got {describe(net)}")
+        is_path = isinstance(net, str) or hasattr(net, "__fspath__")
+        if not isinstance(net, nn.Module) and not is_path and type(net).__name__ != "NIRGraph":
+            raise TypeError(
+                f"{owner}: net must be a torch.nn.Module, a NIR file path or a nir.NIRGraph, got {describe(net)}"
+            )
+        net = prepare_model(net)
         check_tensor(owner, "inputs", inputs, min_dim=2)
         if inputs.shape[0] == 0 or inputs.shape[1] == 0:
             raise ValueError(
@@ -157,10 +158,15 @@ class SpikeDebugger(Panel):
         super().__init__(device=device, throttle_ms=throttle_ms)
         self.net = net
         self.inputs = inputs.detach()
+        if layers is None:
+            layers = [name for name, _, _ in spiking_layers(net)] or None
         self.layers = layers
         self.step_mode = step_mode
         self.max_bytes = max_bytes
         self.canvas_cells = int(canvas_cells)
+        if not isinstance(diagnose, bool):
+            raise TypeError(f"{owner}: diagnose must be a bool, got {describe(diagnose)}")
+        self.diagnose = diagnose
         self._syncing = False
         style, wide = {"description_width": "90px"}, W.Layout(width="320px")
         self.layer = W.Dropdown(options=[], description="layer", style=style, layout=wide)
@@ -198,6 +204,7 @@ class SpikeDebugger(Panel):
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=380, height=380)
         self.table = W.HTML(value="", layout=W.Layout(width="640px"))  # long neuron lists wrap, not widen
+        self.diagnosis_box = W.HTML(value="", layout=W.Layout(width="640px"))
         self.set_controls(
             [W.VBox([self.layer, self.sample, self.all_layers]), W.VBox([self.dead_rate, self.saturated_rate])],
             watch=False,
@@ -206,7 +213,9 @@ class SpikeDebugger(Panel):
             control.observe(self._on_selection, names="value")
         self.dead_rate.observe(self._on_thresholds, names="value")
         self.saturated_rate.observe(self._on_thresholds, names="value")
-        self.set_figures([W.VBox([self._raster_view, self.table]), W.VBox([self.hist_fig, self.first_fig])])
+        self.set_figures(
+            [W.VBox([self._raster_view, self.table, self.diagnosis_box]), W.VBox([self.hist_fig, self.first_fig])]
+        )
         self.update()
 
     # ----------------------------------------------------------------------------- sizes
@@ -233,21 +242,17 @@ class SpikeDebugger(Panel):
         device = self.device
         net = self.net.to(device)
         x = self.inputs.to(device)
-        multi = _runs_multi_step(net) if self.step_mode is None else self.step_mode == "m"
         was_training = net.training
         net.eval()
-        reset_net(net)
+        reset_state(net)
         try:
             with torch.no_grad(), SpikeProbe(net, self.layers, max_bytes=self.max_bytes) as probe:
-                if multi:
-                    output = _spike_of(net(x))
-                else:
-                    output = torch.stack([_spike_of(net(x[t])) for t in range(x.shape[0])])
+                output = run_sequence(net, x, self.step_mode)
                 held = {name: steps for name, steps in probe.num_steps.items() if steps > 0}
                 records = {name: probe.spikes(name) for name in held}
                 dropped = {name: probe.dropped_steps[name] for name in held}
         finally:
-            reset_net(net)
+            reset_state(net)
             net.train(was_training)
         if not records:
             raise ValueError(
@@ -264,7 +269,10 @@ class SpikeDebugger(Panel):
     def compute(self) -> DebugResult:
         records, dropped, output = self.run_network()
         report, first_spike = self.analyse(records)
-        return DebugResult(tuple(records), records, report, first_spike, dropped, output)
+        diagnosis = None
+        if self.diagnose:
+            diagnosis = diagnose(self.net, self.inputs.to(self.device), layers=list(records), step_mode=self.step_mode)
+        return DebugResult(tuple(records), records, report, first_spike, dropped, output, diagnosis)
 
     # ----------------------------------------------------------------------------- render
     def render(self, result: DebugResult):
@@ -281,6 +289,7 @@ class SpikeDebugger(Panel):
         vp.firing_rate_histogram(result.report[name].rates, fig=self.hist_fig)
         vp.first_spike_map(_map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1, fig=self.first_fig)
         self.table.value = _report_table(result, name)
+        self.diagnosis_box.value = _diagnosis_html(result.diagnosis)
 
     def uses_canvas(self, shown: dict) -> bool:
         """True when the raster has more than ``canvas_cells`` cells: the canvas raster draws it."""
@@ -369,3 +378,19 @@ def _report_table(result: DebugResult, selected: str) -> str:
         f'<table style="{table_style}">{header}{"".join(rows)}</table>'
         f'<div style="font-family:monospace">{"<br>".join(notes)}</div>'
     )
+
+
+def _diagnosis_html(diagnosis) -> str:
+    """The findings as an HTML list: layer, what is wrong (with numbers) and the suggested fix."""
+    if diagnosis is None:
+        return ""
+    if diagnosis.healthy:
+        return '<div style="color:#1b5e20"><b>Diagnosis:</b> no problem found.</div>'
+    items = "".join(
+        f"<li><b>{html.escape(f.layer)}</b> [{html.escape(f.kind)}]: {html.escape(f.message)}"
+        f"<br><i>fix:</i> {html.escape(f.fix)}</li>"
+        for f in diagnosis.findings
+    )
+    count = len(diagnosis.findings)
+    label = f"{count} finding" + ("s" if count != 1 else "")
+    return f'<div><b>Diagnosis</b> ({label}):<ul style="margin-top:2px">{items}</ul></div>'

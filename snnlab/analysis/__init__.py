@@ -2,7 +2,8 @@
 
 Everything takes recorded spikes laid out ``[T, N, *]`` (time, batch, neurons), usually a
 ``SpikeProbe.records()`` dict ``{layer name: tensor}``, computes on the tensors' device and never
-tracks gradients. Only torch is imported.
+tracks gradients (``diagnose`` runs a network and one backward pass: it says what is wrong with it, in
+words with numbers). Only torch is imported.
 
 Shape:
     see each function.
@@ -15,6 +16,7 @@ Example:
     ([1.0, 0.0], [[0, -1]])
 """
 
+from .diagnosis import Diagnosis, Finding, LayerStats, diagnose
 from .membrane import charged_potential
 from .rates import RATE_AXES, firing_rate, first_spike_times, spike_counts
 from .report import LayerReport, neuron_report
@@ -24,9 +26,13 @@ from .sops import WEIGHTED_LAYERS, synaptic_fan_out, synaptic_operations
 __all__ = [
     "RATE_AXES",
     "WEIGHTED_LAYERS",
+    "Diagnosis",
+    "Finding",
     "LayerReport",
+    "LayerStats",
     "SimilarityResult",
     "charged_potential",
+    "diagnose",
     "firing_rate",
     "first_spike_times",
     "neuron_report",

@@ -152,7 +152,12 @@ def test_errors_show_in_the_status_line():
     assert debugger.status_text.startswith("ValueError: SpikeDebugger: no spiking layer produced a record")
     debugger.layers = None  # the user fixes the choice: the panel works again
     assert debugger.update() and debugger.result.layer_names == ("used",)
-    with pytest.raises(TypeError, match=r"SpikeDebugger: net must be a torch.nn.Module, got 'x' \(str\)"):
+    with pytest.raises(
+        TypeError,
+        match=r"SpikeDebugger: net must be a torch.nn.Module, a NIR file path or a nir.NIRGraph, got 42 \(int\)",
+    ):
+        SpikeDebugger(42, torch.ones(2, 1, 3))
+    with pytest.raises(FileNotFoundError, match="read_nir: path must name an existing NIR file, got 'x'"):
         SpikeDebugger("x", torch.ones(2, 1, 3))
     with pytest.raises(ValueError, match=r"SpikeDebugger: inputs must have at least 2 dimension\(s\), got shape \[3\]"):
         SpikeDebugger(make_net(), torch.ones(3))
