@@ -24,6 +24,7 @@ from .membrane import membrane_trace, update_membrane_trace
 from .raster import raster, update_raster
 from .similarity import similarity_matrix, update_similarity_matrix
 from .surrogate import surrogate, update_surrogate
+from .weights import update_weight_matrix, weight_matrix
 
 __all__ = [
     "delay_effect",
@@ -42,4 +43,6 @@ __all__ = [
     "update_similarity_matrix",
     "update_surrogate",
     "update_training_curves",
+    "update_weight_matrix",
+    "weight_matrix",
 ]

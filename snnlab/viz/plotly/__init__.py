@@ -23,6 +23,7 @@ from .membrane import membrane_trace
 from .raster import raster
 from .similarity import similarity_matrix
 from .surrogate import surrogate
+from .weights import weight_matrix
 
 __all__ = [
     "delay_effect",
@@ -33,4 +34,5 @@ __all__ = [
     "similarity_matrix",
     "surrogate",
     "training_curves",
+    "weight_matrix",
 ]
