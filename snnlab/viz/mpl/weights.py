@@ -74,7 +74,7 @@ def _draw(ax, grid, opts, title):
     image = ax.imshow(grid, cmap=opts["cmap"], vmin=lo, vmax=hi, interpolation="nearest", aspect="equal")
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="weight")
     tiles = opts["image_shape"] is not None
-    ax.set_xlabel("input (one tile per output neuron)" if tiles else "input")
+    ax.set_xlabel("pixel column (one tile per output neuron)" if tiles else "input")
     ax.set_ylabel("pixel row" if tiles else "output neuron")
     if title is not None:
         ax.set_title(title, fontsize=10)

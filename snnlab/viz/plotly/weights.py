@@ -46,14 +46,16 @@ def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colorscale
             go.Heatmap(
                 z=np.zeros((0, 0), dtype=np.float32),
                 colorscale=colorscale,
-                colorbar=dict(title=dict(text="weight"), thickness=14),
+                colorbar=dict(title=dict(text="weight", side="right"), thickness=14),
                 hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>",
             )
         )
         tiles = image_shape is not None
         fig.update_layout(
             xaxis=dict(
-                title="input (one tile per output neuron)" if tiles else "input", autorange=False, constrain="domain"
+                title="pixel column (one tile per output neuron)" if tiles else "input",
+                autorange=False,
+                constrain="domain",
             ),
             yaxis=dict(
                 title="pixel row" if tiles else "output neuron", autorange=False, scaleanchor="x", constrain="domain"
