@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn as nn
 
-from snnlab import layer, neuron
+from snnlab import functional, layer, neuron
 from snnlab import monitor as monitor_module
 from snnlab.monitor import AttributeMonitor, InputMonitor, OutputMonitor
 
@@ -232,6 +232,10 @@ def test_gradient_monitors_match_spikingjelly(which, step_mode):
             y = net(x)
         (y * torch.linspace(-1, 1, y.numel()).view_as(y)).sum().backward()
         records.append((mon.monitored_layers, mon.name_records_index, [r.detach() for r in mon.records]))
+        # the neurons' state holds the graph, whose backward-hook nodes hold the modules: a cycle through
+        # autograd that gc cannot see; resetting the state breaks it
+        mon.remove_hooks()
+        functional.reset_net(net)
     ours, theirs = records
     assert ours[0] == theirs[0] == ["1", "3"]
     assert ours[1] == theirs[1]
