@@ -27,6 +27,7 @@ Example:
 """
 
 import copy
+import importlib.util
 from typing import Any
 
 import torch
@@ -35,7 +36,54 @@ import torch.nn as nn
 from ._checks import describe
 from .errors import InvalidParameterError, UnknownOptionError
 
-__all__ = ["MemoryModule", "MultiStepModule", "SingleModule", "SingleStepModule", "StepModule"]
+__all__ = [
+    "MemoryModule",
+    "MultiStepModule",
+    "SingleModule",
+    "SingleStepModule",
+    "StepModule",
+    "check_backend_library",
+]
+
+# backend name -> (module that must be importable, what to install); 'torch' needs nothing more.
+_BACKEND_LIBRARIES = {
+    "torch": None,
+    "triton": ("triton", "Triton is not installed: pip install triton (Linux, for CUDA devices)."),
+    "cupy": ("cupy", "CuPy is not installed (https://github.com/cupy/cupy); snnlab itself has no CuPy backend."),
+    "lava": ("lava.lib.dl.slayer", "Lava-DL is not installed (https://github.com/lava-nc/lava-dl)."),
+}
+
+
+def check_backend_library(backend: str) -> None:
+    """Raise ``ImportError`` if the library that ``backend`` needs cannot be imported.
+
+    Known backends: ``'torch'`` (always available), ``'triton'``, ``'cupy'`` and ``'lava'``; another name
+    raises ``UnknownOptionError`` (a ``ValueError`` and, as in SpikingJelly, a ``NotImplementedError``).
+    The check looks the module up without importing it.
+
+    Shape:
+        not applicable.
+
+    Example:
+        >>> check_backend_library('torch')
+        >>> check_backend_library('tpu')
+        Traceback (most recent call last):
+        ...
+        snnlab.errors.UnknownOptionError: check_backend_library: backend must be one of 'torch', 'triton', 'cupy', 'lava', got 'tpu' (str)
+    """
+    if not isinstance(backend, str) or backend not in _BACKEND_LIBRARIES:
+        valid = ", ".join(repr(b) for b in _BACKEND_LIBRARIES)
+        raise UnknownOptionError(f"check_backend_library: backend must be one of {valid}, got {describe(backend)}")
+    needed = _BACKEND_LIBRARIES[backend]
+    if needed is None:
+        return
+    module, message = needed
+    try:
+        found = importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:  # a parent package is missing
+        found = False
+    if not found:
+        raise ImportError(message)
 
 
 class StepModule:

@@ -4,8 +4,15 @@
   intensity in ``[0, 1]`` (SpikingJelly's ``encoding.PoissonEncoder``, plus a ``generator``);
 - ``LatencyEncoder(T, enc_function)``: time-to-first-spike coding; each neuron spikes exactly once
   in ``T`` steps, stronger inputs earlier (SpikingJelly's ``encoding.LatencyEncoder``);
+- ``WeightedPhaseEncoder(K)``: phase coding; ``x`` in ``[0, 1 - 2^-K]`` as ``K`` binary digits, spike ``k``
+  weighted ``2^-(k+1)`` (Kim et al. 2018);
+- ``PeriodicEncoder(spike)``: replays a given ``[T, N, *]`` train, cycling;
 - ``constant_current(value, T)``: the same input at every step (``[T, N, *]``), for direct encoding
   or to drive neurons with a fixed current.
+
+``StatelessEncoder`` and ``StatefulEncoder`` are the base classes (SpikingJelly's): a stateful encoder
+encodes its input into a ``[T, *]`` train on the first call after ``reset()`` (``single_step_encode``) and
+returns the next step of that train at each call, cycling; later calls need no input (``enc(x); enc()``).
 
 Every encoder can produce a whole ``[T, N, *]`` train in one call (``PoissonEncoder.encode(x, T)``,
 ``LatencyEncoder.encode(x)``), ready for multi-step networks.
@@ -22,6 +29,8 @@ Example:
     [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]
 """
 
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
@@ -29,7 +38,15 @@ import torch.nn.functional as F
 from ._checks import check_bool, check_choice, check_int, check_tensor, describe
 from .base import MemoryModule, StepModule
 
-__all__ = ["LatencyEncoder", "PoissonEncoder", "constant_current"]
+__all__ = [
+    "LatencyEncoder",
+    "PeriodicEncoder",
+    "PoissonEncoder",
+    "StatefulEncoder",
+    "StatelessEncoder",
+    "WeightedPhaseEncoder",
+    "constant_current",
+]
 
 
 def _check_intensity(owner: str, x, check_range: bool) -> torch.Tensor:
@@ -44,7 +61,79 @@ def _check_intensity(owner: str, x, check_range: bool) -> torch.Tensor:
     return x
 
 
-class PoissonEncoder(nn.Module, StepModule):
+class StatelessEncoder(nn.Module, StepModule):
+    """Base class of encoders without state: ``forward`` maps each input to spikes on its own.
+
+    Subclasses define ``forward(x)``; 'm' mode gets a ``[T, N, *]`` input.
+
+    Shape:
+        's': ``[N, *]`` -> ``[N, *]``; 'm': ``[T, N, *]`` -> ``[T, N, *]``.
+
+    Example:
+        >>> import torch
+        >>> class Threshold(StatelessEncoder):
+        ...     def forward(self, x):
+        ...         return (x >= 0.5).to(x)
+        >>> Threshold()(torch.tensor([0.2, 0.7])).tolist()
+        [0.0, 1.0]
+    """
+
+    def __init__(self, step_mode: str = "s") -> None:
+        super().__init__()
+        self.step_mode = step_mode
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        raise NotImplementedError(f"{type(self).__name__} must define forward(x) (StatelessEncoder is a base class)")
+
+
+class StatefulEncoder(MemoryModule):
+    """Base class of encoders that encode once and then replay: a ``[T, *]`` train in the memory ``spike``.
+
+    The first call after ``reset()`` calls ``single_step_encode(x)``, which sets ``self.spike`` ``[T, *x.shape]``;
+    each call returns ``spike[t]`` and advances ``t`` (cycling after ``T``). Calls after the first may omit ``x``.
+
+    Shape:
+        's': ``[N, *]`` (or nothing) -> ``[N, *]``; 'm': ``[T', N, *]`` -> ``[T', N, *]`` (``x_seq[0]`` is encoded).
+
+    Example:
+        >>> import torch
+        >>> class Repeat(StatefulEncoder):
+        ...     def single_step_encode(self, x):
+        ...         self.spike = torch.stack([x, 1 - x])
+        >>> enc = Repeat(T=2)
+        >>> enc(torch.tensor([1.0])).tolist(), enc().tolist(), enc().tolist()
+        ([1.0], [0.0], [1.0])
+    """
+
+    def __init__(self, T: int, step_mode: str = "s") -> None:
+        super().__init__()
+        self.T = check_int(type(self).__name__, "T", T, minimum=1)
+        self.step_mode = step_mode
+        self.register_memory("spike", None)
+        self.register_memory("t", 0)
+
+    def extra_repr(self) -> str:
+        return f"T={self.T}, step_mode={self.step_mode}"
+
+    def single_step_encode(self, x: torch.Tensor) -> None:
+        """Set ``self.spike`` (``[T, *x.shape]``) from ``x``; subclasses define it."""
+        raise NotImplementedError(
+            f"{type(self).__name__} must define single_step_encode(x) (StatefulEncoder is a base class)"
+        )
+
+    def single_step_forward(self, x: torch.Tensor = None) -> torch.Tensor:
+        if self.spike is None:
+            if x is None:
+                raise ValueError(
+                    f"{type(self).__name__}: x must be given on the first call after reset() (nothing is encoded yet), got None"
+                )
+            self.single_step_encode(x)
+        t = self.t
+        self.t = (t + 1) % self.T
+        return self.spike[t]
+
+
+class PoissonEncoder(StatelessEncoder):
     """Rate coding: ``spike = 1`` with probability ``x`` at every step, independently.
 
     'm' mode encodes each ``x_seq[t]`` (the same rule element-wise). ``encode(x, T)`` draws a whole
@@ -66,7 +155,7 @@ class PoissonEncoder(nn.Module, StepModule):
     """
 
     def __init__(self, step_mode: str = "s", *, generator: torch.Generator = None, check_range: bool = True):
-        super().__init__()
+        super().__init__(step_mode)
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"PoissonEncoder: generator must be a torch.Generator or None, got {describe(generator)}")
         self.step_mode = step_mode
@@ -97,7 +186,7 @@ class PoissonEncoder(nn.Module, StepModule):
         return self._draw((T,) + tuple(x.shape), x)
 
 
-class LatencyEncoder(MemoryModule):
+class LatencyEncoder(StatefulEncoder):
     """Latency coding over ``T`` steps: exactly one spike per neuron, at ``t_f(x)``.
 
     ``enc_function='linear'``: ``t_f = round((T - 1) * (1 - x))``; ``'log'``:
@@ -106,8 +195,10 @@ class LatencyEncoder(MemoryModule):
     in float32 beyond ``T`` of about 89). ``x = 1`` spikes at step 0, ``x = 0`` at step ``T - 1``.
 
     As in SpikingJelly the module is stateful: the first call after ``reset()`` encodes its input
-    and every call returns the next step of that train (cycling after ``T``). In 'm' mode it loops
-    over ``x_seq[t]``, so only ``x_seq[0]`` is encoded. ``encode(x)`` returns the whole train at once.
+    (``single_step_encode``) and every call returns the next step of that train (cycling after ``T``);
+    later calls may omit the input (``enc(x); enc()``). In 'm' mode it loops over ``x_seq[t]``, so only
+    ``x_seq[0]`` is encoded. ``encode(x)`` returns the whole train at once. ``alpha`` (``'log'`` only) is
+    ``e^(T-1) - 1`` (``inf`` where that overflows a float, beyond ``T`` = 710).
 
     Shape:
         's': ``[N, *]`` -> ``[N, *]`` (one step); 'm': ``[T', N, *]`` -> ``[T', N, *]``;
@@ -124,13 +215,14 @@ class LatencyEncoder(MemoryModule):
     """
 
     def __init__(self, T: int, enc_function: str = "linear", step_mode: str = "s", *, check_range: bool = True):
-        super().__init__()
-        self.T = check_int("LatencyEncoder", "T", T, minimum=1)
-        self.enc_function = check_choice("LatencyEncoder", "enc_function", enc_function, ("linear", "log"))
-        self.check_range = check_bool("LatencyEncoder", "check_range", check_range)
-        self.step_mode = step_mode
-        self.register_memory("spike", None)
-        self.register_memory("t", 0)
+        T = check_int("LatencyEncoder", "T", T, minimum=1)
+        enc_function = check_choice("LatencyEncoder", "enc_function", enc_function, ("linear", "log"))
+        check_range = check_bool("LatencyEncoder", "check_range", check_range)
+        super().__init__(T, step_mode)
+        self.enc_function = enc_function
+        self.check_range = check_range
+        if enc_function == "log":
+            self.alpha = math.exp(T - 1.0) - 1.0 if T - 1 < 709 else math.inf
 
     def extra_repr(self):
         return f"T={self.T}, enc_function={self.enc_function}, step_mode={self.step_mode}"
@@ -149,12 +241,80 @@ class LatencyEncoder(MemoryModule):
         """The whole ``[T, *x.shape]`` train (in ``x``'s dtype); the module's state is not used."""
         return F.one_hot(self.firing_step(x), num_classes=self.T).movedim(-1, 0).to(x.dtype)
 
-    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.spike is None:
-            self.spike = self.encode(x)
-        t = self.t
-        self.t = (t + 1) % self.T
-        return self.spike[t]
+    def single_step_encode(self, x: torch.Tensor) -> None:
+        """Encode ``x`` into ``self.spike`` (``[T, *x.shape]``) and start from step 0 of it."""
+        self.spike = self.encode(x)
+
+
+class WeightedPhaseEncoder(StatefulEncoder):
+    """Phase coding with ``K`` phases: spike ``k`` is the ``k``-th binary digit of ``x`` (weight ``2^-(k+1)``).
+
+    ``x`` must lie in ``[0, 1 - 2^-K]`` so that ``K`` digits represent it; then
+    ``x = sum_k spike[k] * 2^-(k+1)`` up to ``2^-K``. The train has ``x``'s dtype.
+
+    Shape:
+        's': ``[N, *]`` (or nothing) -> ``[N, *]``; the train is ``[K, N, *]``.
+
+    Example:
+        >>> import torch
+        >>> enc = WeightedPhaseEncoder(K=3)
+        >>> [enc(torch.tensor([0.625])).item()] + [enc().item() for _ in range(2)]   # 0.625 = 0.101 in binary
+        [1.0, 0.0, 1.0]
+    """
+
+    def __init__(self, K: int, step_mode: str = "s") -> None:
+        super().__init__(K, step_mode)
+
+    def single_step_encode(self, x: torch.Tensor) -> None:
+        check_tensor("WeightedPhaseEncoder", "x", x)
+        top = 1.0 - 2.0 ** (-self.T)
+        if x.numel() and bool(((x < 0) | (x > top) | torch.isnan(x)).any()):
+            raise ValueError(
+                f"WeightedPhaseEncoder: x must lie in [0, 1 - 2^-K] = [0, {top}] for K={self.T}, got values in "
+                f"[{x.min().item():.6g}, {x.max().item():.6g}]"
+            )
+        rest = x.clone()
+        spike = torch.empty((self.T,) + tuple(x.shape), device=x.device, dtype=x.dtype)
+        w = 0.5
+        for k in range(self.T):
+            spike[k] = rest >= w
+            rest -= w * spike[k]
+            w *= 0.5
+        self.spike = spike
+
+
+class PeriodicEncoder(StatefulEncoder):
+    """Replay the spike train ``spike`` (``[T, N, *]``) step by step, cycling after ``T`` steps.
+
+    As in SpikingJelly, a tensor passed at the first call after ``reset()`` replaces the train (and ``T``);
+    a call without input replays the train given to the constructor.
+
+    Shape:
+        's': nothing (or a ``[T, N, *]`` train) -> ``[N, *]``.
+
+    Example:
+        >>> import torch
+        >>> enc = PeriodicEncoder(torch.tensor([[1.0], [0.0]]))
+        >>> [enc().item() for _ in range(3)]
+        [1.0, 0.0, 1.0]
+    """
+
+    def __init__(self, spike: torch.Tensor, step_mode: str = "s") -> None:
+        check_tensor("PeriodicEncoder", "spike", spike, min_dim=1)
+        super().__init__(spike.shape[0], step_mode)
+        self.default_spike = spike
+
+    def single_step_encode(self, spike: torch.Tensor) -> None:
+        check_tensor("PeriodicEncoder", "spike", spike, min_dim=1)
+        if spike.shape[0] < 1:
+            raise ValueError(f"PeriodicEncoder: spike must have at least one time step, got shape {list(spike.shape)}")
+        self.spike = spike
+        self.T = spike.shape[0]
+
+    def single_step_forward(self, x: torch.Tensor = None) -> torch.Tensor:
+        if self.spike is None and x is None:
+            self.single_step_encode(self.default_spike)
+        return super().single_step_forward(x)
 
 
 def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> torch.Tensor:

@@ -13,7 +13,9 @@ SpikingJelly-compatible interface (``records``, ``monitored_layers``, ``name_rec
   readable). The hooks hold the monitor weakly: deleting the last reference to a monitor
   removes its hooks too;
 - ``AttributeMonitor(..., pre_forward=True)`` works (it reads the attribute before the forward);
-- ``InputMonitor`` reads the input before the module runs (a pre-forward hook).
+- ``InputMonitor`` reads the input before the module runs (a pre-forward hook);
+- ``GradInputMonitor`` / ``GradOutputMonitor`` record the gradients a module receives and passes
+  back in ``backward()`` (full backward hooks), detached like every other record.
 
 Records are not copies: they share storage with the recorded tensors, so a later in-place
 change (e.g. ``nn.ReLU(inplace=True)`` after a monitored input) shows in them; pass
@@ -46,7 +48,15 @@ import torch.nn as nn
 
 from ._checks import check_bool, describe
 
-__all__ = ["AttributeMonitor", "BaseMonitor", "InputMonitor", "OutputMonitor", "unpack_len1_tuple"]
+__all__ = [
+    "AttributeMonitor",
+    "BaseMonitor",
+    "GradInputMonitor",
+    "GradOutputMonitor",
+    "InputMonitor",
+    "OutputMonitor",
+    "unpack_len1_tuple",
+]
 
 
 def unpack_len1_tuple(x):
@@ -369,3 +379,78 @@ class AttributeMonitor(BaseMonitor):
                 f"attribute {self.attribute_name!r}"
             ) from None
         self._record(name, value, self.function_on_attribute)
+
+
+def _grad_monitor(owner: str, monitor: BaseMonitor, net: nn.Module, instance, function, which: int) -> None:
+    if not callable(function):
+        raise TypeError(f"{owner}: the function on the gradient must be callable, got {describe(function)}")
+    monitor._add_layers(
+        net,
+        instance,
+        lambda m, name: m.register_full_backward_hook(
+            _weak_hook(
+                monitor, lambda mon, module, gi, go: mon._record(name, unpack_len1_tuple((gi, go)[which]), function)
+            )
+        ),
+    )
+
+
+class GradInputMonitor(BaseMonitor):
+    """Record ``function_on_grad_input(grad_input)``: the gradient a module passes back to its input.
+
+    One record per backward through a monitored module (so in reverse call order for single-step
+    networks). A module with one input gives a tensor, several give a tuple (``None`` where no gradient).
+
+    Shape:
+        a record per backward: shaped like the module's input.
+
+    Example:
+        >>> import torch
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+        >>> mon = GradInputMonitor(net, torch.nn.ReLU)
+        >>> net(torch.ones(4, 2)).sum().backward()
+        >>> mon['1'][0].shape
+        torch.Size([4, 3])
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        instance=None,
+        function_on_grad_input=_identity,
+        *,
+        detach: bool = True,
+        compact: bool = False,
+    ):
+        super().__init__(detach, compact)
+        self.function_on_grad_input = function_on_grad_input
+        _grad_monitor("GradInputMonitor", self, net, instance, function_on_grad_input, 0)
+
+
+class GradOutputMonitor(BaseMonitor):
+    """Record ``function_on_grad_output(grad_output)``: the gradient of the loss w.r.t. a module's output.
+
+    Shape:
+        a record per backward: shaped like the module's output.
+
+    Example:
+        >>> import torch
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 3), torch.nn.ReLU())
+        >>> mon = GradOutputMonitor(net, torch.nn.ReLU)
+        >>> (2 * net(torch.ones(4, 2))).sum().backward()
+        >>> mon['1'][0].unique().tolist()
+        [2.0]
+    """
+
+    def __init__(
+        self,
+        net: nn.Module,
+        instance=None,
+        function_on_grad_output=_identity,
+        *,
+        detach: bool = True,
+        compact: bool = False,
+    ):
+        super().__init__(detach, compact)
+        self.function_on_grad_output = function_on_grad_output
+        _grad_monitor("GradOutputMonitor", self, net, instance, function_on_grad_output, 1)

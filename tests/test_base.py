@@ -135,3 +135,23 @@ def test_backend_setter():
 def test_undefined_single_step_forward():
     with pytest.raises(NotImplementedError, match="MemoryModule does not define single_step_forward"):
         base.MemoryModule()(torch.ones(1))
+
+
+def test_check_backend_library_follows_spikingjelly():
+    import importlib.util
+
+    from snnlab.base import check_backend_library
+    from snnlab.errors import UnknownOptionError
+    from tests.sj014 import sj
+
+    assert check_backend_library("torch") is None
+    assert sj("base").check_backend_library("torch") is None
+    with pytest.raises(NotImplementedError):  # both raise it for an unknown name (ours is also a ValueError)
+        sj("base").check_backend_library("tpu")
+    with pytest.raises(UnknownOptionError, match="check_backend_library: backend must be one of 'torch', 'triton'"):
+        check_backend_library("tpu")
+    if importlib.util.find_spec("cupy") is None:
+        with pytest.raises(ImportError, match="CuPy is not installed"):
+            check_backend_library("cupy")
+    if importlib.util.find_spec("triton") is not None:
+        check_backend_library("triton")

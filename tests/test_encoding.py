@@ -5,7 +5,15 @@ import math
 import pytest
 import torch
 
-from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
+from snnlab.encoding import (
+    LatencyEncoder,
+    PeriodicEncoder,
+    PoissonEncoder,
+    StatefulEncoder,
+    StatelessEncoder,
+    WeightedPhaseEncoder,
+    constant_current,
+)
 from snnlab.errors import UnknownOptionError
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
@@ -158,3 +166,72 @@ def test_constant_current_validates():
         constant_current(1.0, 0, shape=(1,))
     with pytest.raises(ValueError, match=r"shape must be a tuple of non-negative ints, got \(2, -1\)"):
         constant_current(1.0, 2, shape=(2, -1))
+
+
+# ---------------------------------------------------------------- SpikingJelly 0.14 stateful encoders
+
+
+def _replay(enc, x, steps):
+    """First call with the input, then calls without (0.14's ``e(x); e()``)."""
+    return torch.stack([enc(x)] + [enc() for _ in range(steps - 1)])
+
+
+@pytest.mark.parametrize("enc_function", ["linear", "log"])
+def test_latency_encoder_steps_without_input_like_spikingjelly(enc_function):
+    from tests.sj014 import sj
+
+    x = torch.rand(3, 5, generator=torch.Generator().manual_seed(0))
+    ours = LatencyEncoder(6, enc_function)
+    theirs = sj("encoding").LatencyEncoder(6, enc_function)
+    torch.testing.assert_close(_replay(ours, x, 9), _replay(theirs, x, 9))
+    if enc_function == "log":
+        assert ours.alpha == theirs.alpha
+    ours.reset()
+    assert ours.spike is None and ours.t == 0
+    ours.single_step_encode(x)
+    torch.testing.assert_close(ours.spike, ours.encode(x))
+
+
+def test_stateful_encoder_needs_an_input_on_the_first_call():
+    with pytest.raises(ValueError, match=r"LatencyEncoder: x must be given on the first call after reset\(\)"):
+        LatencyEncoder(4)()
+
+
+def test_weighted_phase_encoder_matches_spikingjelly_and_the_binary_expansion():
+    from tests.sj014 import sj
+
+    K = 5
+    x = torch.randint(0, 2**K, (4, 3)).float() / 2**K
+    ours = _replay(WeightedPhaseEncoder(K), x, K + 2)
+    theirs = _replay(sj("encoding").WeightedPhaseEncoder(K), x, K + 2)
+    torch.testing.assert_close(ours, theirs)
+    weights = torch.tensor([2.0 ** -(k + 1) for k in range(K)], dtype=torch.float64)
+    torch.testing.assert_close((ours[:K].double() * weights.view(-1, 1, 1)).sum(0), x.double())
+    torch.testing.assert_close(ours[K:], ours[:2])  # cycles
+
+
+def test_weighted_phase_encoder_rejects_values_it_cannot_represent():
+    with pytest.raises(
+        ValueError, match=r"WeightedPhaseEncoder: x must lie in \[0, 1 - 2\^-K\] = \[0, 0.875\] for K=3"
+    ):
+        WeightedPhaseEncoder(3)(torch.tensor([0.9]))
+
+
+def test_periodic_encoder_matches_spikingjelly_and_replays_its_own_train():
+    from tests.sj014 import sj
+
+    train = (torch.rand(4, 2, 3, generator=torch.Generator().manual_seed(2)) > 0.5).float()
+    ours, theirs = PeriodicEncoder(train), sj("encoding").PeriodicEncoder(train)
+    torch.testing.assert_close(_replay(ours, train, 10), _replay(theirs, train, 10))
+    ours.reset()
+    torch.testing.assert_close(torch.stack([ours() for _ in range(5)]), torch.cat([train, train[:1]]))
+
+
+def test_stateless_encoder_is_the_base_of_poisson_and_needs_a_forward():
+    from tests.sj014 import sj
+
+    assert isinstance(PoissonEncoder(), StatelessEncoder)
+    assert issubclass(LatencyEncoder, StatefulEncoder)
+    with pytest.raises(NotImplementedError, match="StatelessEncoder must define forward"):
+        StatelessEncoder()(torch.zeros(1))
+    assert isinstance(sj("encoding").PoissonEncoder(), sj("encoding").StatelessEncoder)

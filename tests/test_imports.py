@@ -14,6 +14,7 @@ CORE_MODULES = (
     "snnlab.functional",
     "snnlab.monitor",
     "snnlab.encoding",
+    "snnlab.learning",
     "snnlab.datasets",
     "snnlab.analysis",
     "snnlab.probe",

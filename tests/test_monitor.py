@@ -6,7 +6,8 @@ import pytest
 import torch
 import torch.nn as nn
 
-from snnlab import layer, neuron
+from snnlab import functional, layer, neuron
+from snnlab import monitor as monitor_module
 from snnlab.monitor import AttributeMonitor, InputMonitor, OutputMonitor
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
@@ -212,3 +213,48 @@ def test_argument_and_index_errors():
         AttributeMonitor("v", None, net)
     with pytest.raises(TypeError, match="function_on_output must be callable"):
         OutputMonitor(net, neuron.IFNode, function_on_output=3)
+
+
+@pytest.mark.parametrize("which", ["GradInputMonitor", "GradOutputMonitor"])
+@pytest.mark.parametrize("step_mode", ["s", "m"])
+def test_gradient_monitors_match_spikingjelly(which, step_mode):
+    from tests.sj014 import sj
+
+    records = []
+    for mon_cls in (getattr(monitor_module, which), getattr(sj("monitor"), which)):
+        net = _net(step_mode)
+        mon = mon_cls(net, neuron.IFNode)
+        torch.manual_seed(3)
+        x = torch.rand(4, 2, 4) * 3
+        if step_mode == "s":
+            y = torch.stack([net(x_t) for x_t in x])
+        else:
+            y = net(x)
+        (y * torch.linspace(-1, 1, y.numel()).view_as(y)).sum().backward()
+        records.append((mon.monitored_layers, mon.name_records_index, [r.detach() for r in mon.records]))
+        # the neurons' state holds the graph, whose backward-hook nodes hold the modules: a cycle through
+        # autograd that gc cannot see; resetting the state breaks it
+        mon.remove_hooks()
+        functional.reset_net(net)
+    ours, theirs = records
+    assert ours[0] == theirs[0] == ["1", "3"]
+    assert ours[1] == theirs[1]
+    assert len(ours[2]) == (8 if step_mode == "s" else 2)
+    for a, b in zip(ours[2], theirs[2]):
+        torch.testing.assert_close(a, b)
+
+
+def test_gradient_output_monitor_records_the_upstream_gradient():
+    net = nn.Sequential(nn.Linear(3, 2), nn.Tanh())
+    mon = monitor_module.GradOutputMonitor(net, nn.Tanh)
+    grad_in = monitor_module.GradInputMonitor(net, nn.Tanh)
+    x = torch.randn(5, 3)
+    (net(x) * 3).sum().backward()
+    torch.testing.assert_close(mon["1"][0], torch.full((5, 2), 3.0))
+    torch.testing.assert_close(grad_in["1"][0], 3 * (1 - torch.tanh(net[0](x)) ** 2).detach())
+    assert not mon[0].requires_grad
+
+
+def test_gradient_monitor_rejects_a_non_callable():
+    with pytest.raises(TypeError, match="GradInputMonitor: the function on the gradient must be callable, got 3"):
+        monitor_module.GradInputMonitor(nn.Linear(1, 1), function_on_grad_input=3)

@@ -35,8 +35,7 @@ def test_the_tutorials_are_there_and_numbered():
     names = [path.name for path in NOTEBOOKS]
     assert all(NAME.match(name) for name in names), names
     numbers = [int(name[:2]) for name in names]
-    assert numbers[:8] == list(range(1, 9)) and numbers == sorted(set(numbers)), names
-    assert "10_bring_your_own_model.ipynb" in names, names
+    assert numbers == list(range(1, len(numbers) + 1)), names  # numbered 01, 02, ... with no gap
 
 
 def test_readme_lists_every_notebook_once():

@@ -48,7 +48,11 @@ __all__ = [
     "Conv1d",
     "Conv2d",
     "Conv3d",
+    "ConvTranspose1d",
+    "ConvTranspose2d",
+    "ConvTranspose3d",
     "Flatten",
+    "GroupNorm",
     "Linear",
     "MaxPool1d",
     "MaxPool2d",
@@ -195,6 +199,66 @@ Conv2d = _conv("Conv2d", nn.Conv2d, 5)
 Conv3d = _conv("Conv3d", nn.Conv3d, 6)
 
 
+def _conv_transpose(name, torch_cls, rank):
+    def __init__(
+        self,
+        in_channels,
+        out_channels,
+        kernel_size,
+        stride=1,
+        padding=0,
+        output_padding=0,
+        groups=1,
+        bias=True,
+        dilation=1,
+        padding_mode="zeros",
+        step_mode="s",
+        *,
+        device=None,
+        dtype=None,
+    ):
+        torch_cls.__init__(
+            self,
+            in_channels,
+            out_channels,
+            kernel_size,
+            stride,
+            padding,
+            output_padding,
+            groups,
+            bias,
+            dilation,
+            padding_mode,
+            device=device,
+            dtype=dtype,
+        )
+        self.step_mode = step_mode
+
+    doc = f"""``nn.{name}`` with a step mode; 'm' needs {_RANK_TEXT[rank]}.
+
+    The arguments keep torch's order (``output_padding`` and ``groups`` before ``bias``, ``dilation`` after).
+
+    Shape:
+        's': ``[N, C_in, ...]`` -> ``[N, C_out, ...']``; 'm': ``{_RANK_TEXT[rank]}`` -> same rank.
+
+    Example:
+        >>> import torch
+        >>> layer = {name}(2, 3, kernel_size=2, stride=2, step_mode='m')
+        >>> layer(torch.zeros({", ".join(["4", "5", "2"] + ["3"] * (rank - 3))})).shape
+        torch.Size([{", ".join(["4", "5", "3"] + ["6"] * (rank - 3))}])
+    """
+    return type(
+        name,
+        (_SequenceLayer, torch_cls),
+        {"__init__": __init__, "__doc__": doc, "_m_ranks": (rank,), "__module__": __name__},
+    )
+
+
+ConvTranspose1d = _conv_transpose("ConvTranspose1d", nn.ConvTranspose1d, 4)
+ConvTranspose2d = _conv_transpose("ConvTranspose2d", nn.ConvTranspose2d, 5)
+ConvTranspose3d = _conv_transpose("ConvTranspose3d", nn.ConvTranspose3d, 6)
+
+
 def _batch_norm(name, torch_cls, ranks):
     def __init__(
         self,
@@ -234,6 +298,29 @@ def _batch_norm(name, torch_cls, ranks):
 BatchNorm1d = _batch_norm("BatchNorm1d", nn.BatchNorm1d, (3, 4))
 BatchNorm2d = _batch_norm("BatchNorm2d", nn.BatchNorm2d, (5,))
 BatchNorm3d = _batch_norm("BatchNorm3d", nn.BatchNorm3d, (6,))
+
+
+class GroupNorm(_SequenceLayer, nn.GroupNorm):
+    """``nn.GroupNorm`` with a step mode; 'm' normalises each sample of each step on its own.
+
+    Group norm has no batch statistics, so 's' and 'm' give the same values step by step.
+
+    Shape:
+        's': ``[N, C, *]`` -> same; 'm': ``[T, N, C, *]`` -> same.
+
+    Example:
+        >>> import torch
+        >>> gn = GroupNorm(2, 4, step_mode='m')
+        >>> y = gn(torch.rand(3, 2, 4, 5))
+        >>> y.shape, round(float(y[0, 0, :2].detach().mean()), 4) == 0.0
+        (torch.Size([3, 2, 4, 5]), True)
+    """
+
+    def __init__(
+        self, num_groups, num_channels, eps=1e-5, affine=True, step_mode="s", *, device=None, dtype=None
+    ) -> None:
+        super().__init__(num_groups, num_channels, eps, affine, device=device, dtype=dtype)
+        self.step_mode = step_mode
 
 
 class _NoIndices(_TorchLayer):

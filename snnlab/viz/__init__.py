@@ -2,7 +2,7 @@
 
 ``snnlab.viz.mpl`` (imports matplotlib) and ``snnlab.viz.plotly`` (imports plotly) hold the same
 figure names: ``raster``, ``first_spike_map``, ``similarity_matrix``, ``delay_effect``,
-``membrane_trace``, ``training_curves``, ``firing_rate_histogram`` and ``surrogate``. Importing
+``membrane_trace``, ``training_curves``, ``firing_rate_histogram``, ``surrogate`` and ``weight_matrix``. Importing
 ``snnlab.viz`` itself loads neither library; each submodule is imported on first attribute access.
 
 Shape:

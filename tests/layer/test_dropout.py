@@ -5,6 +5,7 @@ import torch
 
 from snnlab import layer
 from snnlab.errors import InvalidParameterError
+from tests.sj014 import sj
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
@@ -92,3 +93,53 @@ def test_repr_and_state():
     drop = layer.Dropout(0.3, step_mode="m")
     assert repr(drop) == "Dropout(p=0.3, step_mode=m)"
     assert list(drop.state_dict()) == []
+
+
+@pytest.mark.parametrize("bias", [True, False])
+@pytest.mark.parametrize("invariant", [False, True])
+def test_drop_connect_linear_matches_spikingjelly_in_training(bias, invariant):
+
+    ours = layer.DropConnectLinear(5, 3, bias=bias, p=0.4, invariant=invariant)
+    theirs = sj("layer").DropConnectLinear(5, 3, bias=bias, p=0.4, invariant=invariant)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(4, 2, 5)
+    outs = []
+    for module in (ours, theirs):
+        torch.manual_seed(7)
+        xi = x.clone().requires_grad_(True)
+        y = torch.stack([module(xi[t]) for t in range(4)])
+        y.sum().backward()
+        outs.append((y.detach(), xi.grad, module.weight.grad))
+    for a, b in zip(*outs):
+        torch.testing.assert_close(a, b)
+
+
+def test_drop_connect_linear_matches_spikingjelly_in_eval():
+
+    ours = layer.DropConnectLinear(5, 3, p=0.3, samples_num=64).eval()
+    theirs = sj("layer").DropConnectLinear(5, 3, p=0.3, samples_num=64).eval()
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(2, 5)
+    torch.manual_seed(3)
+    y = ours(x)
+    torch.manual_seed(3)
+    torch.testing.assert_close(y, theirs(x))
+
+
+def test_drop_connect_linear_float64_training_rule():
+    fc = layer.DropConnectLinear(4, 2, p=0.5, activation=None).double()
+    x = torch.randn(3, 4, dtype=torch.float64)
+    y = fc(x)
+    for n in range(3):
+        expected = fc.dropped_w[n] @ x[n] + fc.dropped_b[n]
+        torch.testing.assert_close(y[n], expected)
+    kept = (fc.dropped_w != 0) | (fc.weight == 0)
+    torch.testing.assert_close(fc.dropped_w, fc.weight * kept)
+
+
+def test_drop_connect_linear_state_mode_sets_the_step_mode():
+    fc = layer.DropConnectLinear(4, 2, state_mode="m")
+    assert fc.step_mode == "m" and fc.state_mode == "m"
+    assert fc(torch.ones(3, 2, 4)).shape == (3, 2, 2)
+    with pytest.raises(ValueError, match=r"DropConnectLinear: p must be a number in \[0, 1\), got 1.0"):
+        layer.DropConnectLinear(4, 2, p=1.0)

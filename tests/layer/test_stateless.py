@@ -5,6 +5,7 @@ import torch
 import torch.nn as nn
 
 from snnlab import layer
+from tests.sj014 import run_both, sj
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
@@ -188,3 +189,37 @@ def test_a_spiking_cnn_gives_the_same_spikes_in_both_step_modes(device):
     assert all(m.step_mode == "m" for m in net)
     torch.testing.assert_close(net(x_seq), loop)
     assert loop.sum() > 0  # the comparison is not all zeros
+
+
+@pytest.mark.parametrize(
+    ("name", "args", "shape"),
+    [
+        ("ConvTranspose1d", (2, 3, 3), (4, 2, 2, 5)),
+        ("ConvTranspose2d", (2, 3, 2), (4, 2, 2, 3, 3)),
+        ("ConvTranspose3d", (2, 1, 2), (3, 2, 2, 2, 3, 3)),
+        ("GroupNorm", (2, 4), (3, 2, 4, 5)),
+    ],
+)
+@pytest.mark.parametrize("step_mode", ["s", "m"])
+def test_new_stateless_layers_match_spikingjelly(name, args, shape, step_mode):
+
+    torch.manual_seed(0)
+    kwargs = {"stride": 2, "output_padding": 1} if name.startswith("ConvTranspose") else {}
+    ours = getattr(layer, name)(*args, step_mode=step_mode, **kwargs)
+    theirs = getattr(sj("layer"), name)(*args, step_mode=step_mode, **kwargs)
+    theirs.load_state_dict(ours.state_dict())
+    x = torch.randn(shape)
+    if step_mode == "s":
+        x = x[0]
+    (y, g), (y_ref, g_ref) = run_both(ours, theirs, x)
+    torch.testing.assert_close(y, y_ref)
+    torch.testing.assert_close(g, g_ref)
+    if step_mode == "m":  # 'm' equals the torch layer applied step by step
+        plain = getattr(nn, name)(*args, **kwargs)
+        plain.load_state_dict(ours.state_dict())
+        torch.testing.assert_close(y, torch.stack([plain(x_t) for x_t in x]).detach())
+
+
+def test_conv_transpose_in_multi_step_checks_the_rank():
+    with pytest.raises(ValueError, match=r"ConvTranspose2d: expected x with shape \[T, N, C, H, W\]"):
+        layer.ConvTranspose2d(2, 3, 2, step_mode="m")(torch.zeros(2, 2, 3, 3))

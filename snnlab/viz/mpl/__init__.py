@@ -25,6 +25,7 @@ from .raster import raster, update_raster
 from .similarity import similarity_matrix, update_similarity_matrix
 from .surrogate import surrogate, update_surrogate
 from .surrogate_gallery import surrogate_gallery
+from .weights import update_weight_matrix, weight_matrix
 
 __all__ = [
     "delay_effect",
@@ -44,4 +45,6 @@ __all__ = [
     "update_similarity_matrix",
     "update_surrogate",
     "update_training_curves",
+    "update_weight_matrix",
+    "weight_matrix",
 ]

@@ -24,6 +24,7 @@ from .raster import raster
 from .similarity import similarity_matrix
 from .surrogate import surrogate
 from .surrogate_gallery import surrogate_gallery
+from .weights import weight_matrix
 
 __all__ = [
     "delay_effect",
@@ -35,4 +36,5 @@ __all__ = [
     "surrogate",
     "surrogate_gallery",
     "training_curves",
+    "weight_matrix",
 ]

@@ -1,0 +1,74 @@
+"""A weight matrix, or one receptive field per output neuron, as a heatmap (plotly).
+
+Shape:
+    ``weights``: ``[out, in]``.
+
+Example:
+    >>> import torch
+    >>> fig = weight_matrix(torch.rand(3, 16), image_shape=(4, 4), vmin=0, vmax=1)
+    >>> fig.data[0].z.shape, (fig.data[0].zmin, fig.data[0].zmax)
+    ((4, 14), (0.0, 1.0))
+"""
+
+import numpy as np
+import plotly.graph_objects as go
+
+from .. import _weights
+from ._common import check_figure, grid_for, new_figure
+
+__all__ = ["weight_matrix"]
+
+
+def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colorscale="Viridis", title=None, fig=None):
+    """``weights`` as a heatmap with a colour bar; ``fig=`` refills a figure made by this function in place.
+
+    Without ``image_shape`` the rows are output neurons and the columns inputs. With
+    ``image_shape=(H, W)`` each output neuron's weights are an ``H x W`` tile, tiles side by side
+    (neuron 0 left). ``vmin`` / ``vmax`` fix the colour scale (default: the data's range). For a live
+    figure wrap the result in ``go.FigureWidget`` and pass the widget back as ``fig=``.
+
+    Shape:
+        ``weights``: ``[out, in]`` (``H * W == in``).
+
+    Example:
+        >>> import torch
+        >>> fig = weight_matrix(torch.eye(3), title="W")
+        >>> fig = weight_matrix(torch.ones(3, 3), title="W after", fig=fig)
+        >>> fig.layout.title.text, fig.data[0].z.tolist()[0]
+        ('W after', [1.0, 1.0, 1.0])
+    """
+    owner = "weight_matrix"
+    grid = _weights.weight_grid(weights, image_shape, owner)
+    options = {"image_shape": None if image_shape is None else list(image_shape), "colorscale": colorscale}
+    if fig is None:
+        fig = new_figure("weight_matrix", options)
+        fig.add_trace(
+            go.Heatmap(
+                z=np.zeros((0, 0), dtype=np.float32),
+                colorscale=colorscale,
+                colorbar=dict(title=dict(text="weight", side="right"), thickness=14),
+                hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>",
+            )
+        )
+        tiles = image_shape is not None
+        fig.update_layout(
+            xaxis=dict(
+                title="pixel column (one tile per output neuron)" if tiles else "input",
+                autorange=False,
+                constrain="domain",
+            ),
+            yaxis=dict(
+                title="pixel row" if tiles else "output neuron", autorange=False, scaleanchor="x", constrain="domain"
+            ),
+            height=320,
+        )
+    else:
+        check_figure(owner, fig, "weight_matrix", options)
+    lo, hi = _weights.color_range(grid, vmin, vmax)
+    with fig.batch_update():
+        fig.data[0].update(z=grid_for(fig, grid), zmin=lo, zmax=hi)
+        fig.layout.xaxis.range = [-0.5, max(grid.shape[1], 1) - 0.5]
+        fig.layout.yaxis.range = [max(grid.shape[0], 1) - 0.5, -0.5]
+        if title is not None:
+            fig.layout.title.text = title
+    return fig
