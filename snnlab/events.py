@@ -1,0 +1,243 @@
+"""Event streams (DVS cameras, spike-encoded audio) and their integration into frames, on any device.
+
+An event is ``(t, x, y, p)``: a time stamp (integer, usually microseconds), a pixel and a polarity
+(0: intensity went down, 1: up). ``Events`` holds a stream as four 1-D int64 tensors in time order;
+``as_events`` reads one from a NumPy structured array (what tonic returns: fields ``t``, ``x``,
+``p`` and, for cameras, ``y``), a mapping of arrays, or an ``Events``.
+
+``to_frames`` counts events per frame, polarity and pixel in one ``bincount`` on the tensors' device
+(no Python loop over frames or events). The frames are cut like SpikingJelly's integration:
+
+- ``frames_number=F, split_by='number'``: frame ``i`` holds events ``[i * (E // F), (i + 1) * (E // F))``
+  in stream order; the last frame also takes the remainder;
+- ``frames_number=F, split_by='time'``: with ``dt = (t_last - t_first) // F`` (integer division), frame
+  ``i`` holds the events with ``t_first + i * dt <= t < t_first + (i + 1) * dt``; the last frame also takes
+  every later event (so the last event is always counted);
+- ``time_window=w``: frame ``k`` holds ``t_first + k * w <= t < t_first + (k + 1) * w``, for as many frames as
+  it takes to reach the last event (``(t_last - t_first) // w + 1``).
+
+Shape:
+    ``Events``: four ``[E]`` tensors; ``to_frames``: ``[T, P, H, W]`` for a sensor ``(W, H, P)``.
+
+Example:
+    >>> import torch
+    >>> from snnlab.events import Events, to_frames
+    >>> ev = Events(t=torch.tensor([0, 1, 5, 9]), x=torch.tensor([0, 1, 1, 0]),
+    ...             y=torch.tensor([0, 0, 1, 1]), p=torch.tensor([1, 1, 0, 1]))
+    >>> to_frames(ev, (2, 2, 2), frames_number=2, split_by='number').sum((1, 2, 3)).tolist()
+    [2.0, 2.0]
+    >>> to_frames(ev, (2, 2, 2), time_window=4).sum((1, 2, 3)).tolist()
+    [2.0, 1.0, 1.0]
+"""
+
+from collections.abc import Mapping
+from typing import NamedTuple
+
+import numpy as np
+import torch
+
+from ._checks import check_choice, check_int, describe
+
+__all__ = ["Events", "as_events", "frame_index", "to_frames", "to_structured"]
+
+
+class Events(NamedTuple):
+    """An event stream: time stamps ``t``, pixel ``x`` / ``y`` and polarity ``p``, int64, in time order.
+
+    Shape:
+        each field ``[E]``.
+
+    Example:
+        >>> import torch
+        >>> ev = Events(torch.tensor([3, 7]), torch.tensor([0, 2]), torch.tensor([1, 1]), torch.tensor([0, 1]))
+        >>> ev.count, ev.to("cpu").p.tolist()
+        (2, [0, 1])
+    """
+
+    t: torch.Tensor
+    x: torch.Tensor
+    y: torch.Tensor
+    p: torch.Tensor
+
+    def to(self, device) -> "Events":
+        """The same stream with every field on ``device``."""
+        return Events(*(field.to(device) for field in self))
+
+    @property
+    def count(self) -> int:
+        """The number of events (``len()`` of a tuple counts its four fields)."""
+        return int(self.t.numel())
+
+    def select(self, mask: torch.Tensor) -> "Events":
+        """The events where ``mask`` (a ``[E]`` bool tensor or an index tensor) selects them."""
+        return Events(*(field[mask] for field in self))
+
+
+def _field(owner: str, source, name: str, device) -> torch.Tensor:
+    value = source[name]
+    if isinstance(value, np.ndarray):
+        kind = np.float64 if value.dtype.kind == "f" else np.int64  # floats are checked below, not truncated
+        value = torch.from_numpy(np.ascontiguousarray(value).astype(kind, copy=False))
+    if not isinstance(value, torch.Tensor):
+        value = torch.as_tensor(value)
+    if value.dtype.is_floating_point and value.numel() and not bool((value == value.round()).all()):
+        raise ValueError(f"{owner}: events[{name!r}] must hold whole numbers, got fractional values")
+    return value.reshape(-1).to(device=device, dtype=torch.int64)
+
+
+def as_events(events, device=None) -> Events:
+    """Read an event stream into an ``Events`` of int64 tensors on ``device``.
+
+    Accepts an ``Events``, a NumPy structured array (tonic's samples: fields ``t``, ``x``, ``p`` and
+    optionally ``y``) or a mapping with those keys; a missing ``y`` (1-D sensors such as SHD's 700
+    channels) becomes zeros, and boolean polarities become 0 / 1.
+
+    Shape:
+        ``[E]`` records -> four ``[E]`` tensors.
+
+    Example:
+        >>> import numpy as np
+        >>> rec = np.zeros(2, dtype=[('x', int), ('t', int), ('p', bool)])
+        >>> rec['x'], rec['t'], rec['p'] = [5, 6], [10, 20], [True, False]
+        >>> ev = as_events(rec); ev.t.tolist(), ev.y.tolist(), ev.p.tolist()
+        ([10, 20], [0, 0], [1, 0])
+    """
+    owner = "as_events"
+    if isinstance(events, Events):
+        return events.to(device) if device is not None else events
+    if isinstance(events, np.ndarray) and events.dtype.names is not None:
+        names = events.dtype.names
+    elif isinstance(events, Mapping):
+        names = tuple(events.keys())
+    else:
+        raise TypeError(
+            f"{owner}: events must be an Events, a NumPy structured array or a mapping with keys 't', 'x', 'p' "
+            f"(and 'y'), got {describe(events)}"
+        )
+    missing = [name for name in ("t", "x", "p") if name not in names]
+    if missing:
+        raise ValueError(f"{owner}: events must have the fields 't', 'x', 'p' (and 'y'), missing {missing}")
+    t, x, p = (_field(owner, events, name, device) for name in ("t", "x", "p"))
+    y = _field(owner, events, "y", device) if "y" in names else torch.zeros_like(x)
+    if not len(t) == len(x) == len(y) == len(p):
+        raise ValueError(
+            f"{owner}: the fields must have one length, got t {len(t)}, x {len(x)}, y {len(y)}, p {len(p)}"
+        )
+    return Events(t, x, y, p)
+
+
+def to_structured(events: Events) -> np.ndarray:
+    """The stream as a NumPy structured array with fields ``x, y, t, p`` (int64), tonic's sample type.
+
+    Example:
+        >>> import torch
+        >>> ev = Events(*(torch.tensor([1]) for _ in range(4)))
+        >>> to_structured(ev).dtype.names
+        ('x', 'y', 't', 'p')
+    """
+    events = as_events(events)
+    out = np.zeros(events.count, dtype=[("x", np.int64), ("y", np.int64), ("t", np.int64), ("p", np.int64)])
+    for name in ("x", "y", "t", "p"):
+        out[name] = getattr(events, name).cpu().numpy()
+    return out
+
+
+def _check_mode(owner: str, frames_number, split_by, time_window):
+    if (frames_number is None) == (time_window is None):
+        raise ValueError(
+            f"{owner}: give exactly one of frames_number and time_window, "
+            f"got frames_number={frames_number!r}, time_window={time_window!r}"
+        )
+    check_choice(owner, "split_by", split_by, ("number", "time"))
+    if frames_number is not None:
+        return check_int(owner, "frames_number", frames_number, minimum=1), None
+    return None, check_int(owner, "time_window", time_window, minimum=1)
+
+
+def frame_index(
+    t: torch.Tensor, *, frames_number: int | None = None, split_by: str = "number", time_window: int | None = None
+) -> tuple[torch.Tensor, int]:
+    """The frame each event falls in, and the number of frames (the cutting rules of the module doc).
+
+    Shape:
+        ``t``: ``[E]`` integer time stamps in time order -> ``[E]`` int64 frame indices, an int.
+
+    Example:
+        >>> import torch
+        >>> index, n = frame_index(torch.tensor([0, 1, 2, 3, 9]), frames_number=2, split_by='time')
+        >>> index.tolist(), n
+        ([0, 0, 0, 0, 1], 2)
+    """
+    owner = "frame_index"
+    frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
+    n_events = int(t.numel())
+    if time_window is not None:
+        if n_events == 0:
+            return t.new_zeros(0, dtype=torch.int64), 0
+        offset = t - t.min()
+        return torch.div(offset, time_window, rounding_mode="floor"), int(offset.max()) // time_window + 1
+    if split_by == "number":
+        per_frame = n_events // frames_number
+        index = torch.arange(n_events, device=t.device)
+        if per_frame == 0:  # fewer events than frames: every event lands in the last frame
+            return torch.full_like(index, frames_number - 1), frames_number
+        return (index // per_frame).clamp_(max=frames_number - 1), frames_number
+    if n_events == 0:
+        return t.new_zeros(0, dtype=torch.int64), frames_number
+    first = t.min()
+    duration = int(t.max() - first)
+    dt = duration // frames_number
+    if dt == 0:
+        raise ValueError(
+            f"{owner}: split_by='time' needs a recording at least frames_number={frames_number} time units long, "
+            f"got one of {duration} units (use split_by='number' or fewer frames)"
+        )
+    return torch.div(t - first, dt, rounding_mode="floor").clamp_(max=frames_number - 1), frames_number
+
+
+def _check_sensor(owner: str, sensor_size) -> tuple[int, int, int]:
+    if not isinstance(sensor_size, (tuple, list)) or len(sensor_size) != 3:
+        raise TypeError(f"{owner}: sensor_size must be a tuple (W, H, P), got {describe(sensor_size)}")
+    return tuple(check_int(owner, f"sensor_size[{i}]", v, minimum=1) for i, v in enumerate(sensor_size))
+
+
+def to_frames(
+    events,
+    sensor_size: tuple[int, int, int],
+    *,
+    frames_number: int | None = None,
+    split_by: str = "number",
+    time_window: int | None = None,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> torch.Tensor:
+    """Count events per frame, polarity and pixel, in one ``bincount`` on ``device``.
+
+    ``sensor_size`` is ``(W, H, P)`` (tonic's order); the frames are cut as the module doc says.
+    Events outside the sensor raise a ``ValueError`` (nothing is dropped in silence).
+
+    Shape:
+        events ``[E]`` -> ``[T, P, H, W]``.
+
+    Example:
+        >>> import torch
+        >>> ev = Events(torch.arange(6), torch.tensor([0, 1, 2, 0, 1, 2]), torch.zeros(6, dtype=torch.long),
+        ...             torch.tensor([0, 0, 0, 1, 1, 1]))
+        >>> to_frames(ev, (3, 1, 2), frames_number=3, split_by='number')[:, :, 0, :].tolist()
+        [[[1.0, 1.0, 0.0], [0.0, 0.0, 0.0]], [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]], [[0.0, 0.0, 0.0], [0.0, 1.0, 1.0]]]
+    """
+    owner = "to_frames"
+    width, height, polarities = _check_sensor(owner, sensor_size)
+    frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
+    events = as_events(events, device=device)
+    for name, size in (("x", width), ("y", height), ("p", polarities)):
+        values = getattr(events, name)
+        if values.numel() and bool(((values < 0) | (values >= size)).any()):
+            raise ValueError(
+                f"{owner}: events[{name!r}] must lie in [0, {size}) for sensor_size {tuple(sensor_size)}, "
+                f"got values in [{int(values.min())}, {int(values.max())}]"
+            )
+    index, n_frames = frame_index(events.t, frames_number=frames_number, split_by=split_by, time_window=time_window)
+    flat = ((index * polarities + events.p) * height + events.y) * width + events.x
+    counts = torch.bincount(flat, minlength=n_frames * polarities * height * width)
+    return counts.reshape(n_frames, polarities, height, width).to(dtype)
