@@ -38,7 +38,7 @@ import torch
 
 from ._checks import check_choice, check_int, describe
 
-__all__ = ["Events", "as_events", "frame_index", "to_frames", "to_structured"]
+__all__ = ["Events", "as_events", "frame_index", "to_frames", "to_frames_batch", "to_structured"]
 
 
 class Events(NamedTuple):
@@ -154,6 +154,37 @@ def _check_mode(owner: str, frames_number, split_by, time_window):
     return None, check_int(owner, "time_window", time_window, minimum=1)
 
 
+def _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_window, owner):
+    """Frame index of every event and frame count of every sample; ``sample`` groups the events (sorted)."""
+    counts = torch.bincount(sample, minlength=n_samples)
+    has_events = counts > 0
+    if time_window is not None or split_by == "time":
+        big = torch.iinfo(torch.int64).max
+        first = torch.full((n_samples,), big, dtype=torch.int64, device=t.device).scatter_reduce(0, sample, t, "amin")
+        last = torch.full((n_samples,), -big, dtype=torch.int64, device=t.device).scatter_reduce(0, sample, t, "amax")
+        offset = t - first[sample]
+    if time_window is not None:
+        lengths = torch.where(has_events, (last - first) // time_window + 1, 0)
+        return torch.div(offset, time_window, rounding_mode="floor"), lengths
+    lengths = torch.full((n_samples,), frames_number, dtype=torch.int64, device=t.device)
+    if split_by == "number":
+        per_frame = (counts // frames_number)[sample]
+        position = torch.arange(t.numel(), device=t.device) - (torch.cumsum(counts, 0) - counts)[sample]
+        index = (position // per_frame.clamp(min=1)).clamp_(max=frames_number - 1)
+        # fewer events than frames: every event lands in the last frame
+        return torch.where(per_frame == 0, frames_number - 1, index), lengths
+    dt = torch.where(has_events, (last - first) // frames_number, 1)
+    if bool((dt == 0).any()):
+        bad = int((dt == 0).nonzero()[0, 0])
+        duration = int(last[bad] - first[bad])
+        where = f" (sample {bad})" if n_samples > 1 else ""
+        raise ValueError(
+            f"{owner}: split_by='time' needs a recording at least frames_number={frames_number} time units long, "
+            f"got one of {duration} units{where} (use split_by='number' or fewer frames)"
+        )
+    return (offset // dt[sample]).clamp_(max=frames_number - 1), lengths
+
+
 def frame_index(
     t: torch.Tensor, *, frames_number: int | None = None, split_by: str = "number", time_window: int | None = None
 ) -> tuple[torch.Tensor, int]:
@@ -170,29 +201,9 @@ def frame_index(
     """
     owner = "frame_index"
     frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
-    n_events = int(t.numel())
-    if time_window is not None:
-        if n_events == 0:
-            return t.new_zeros(0, dtype=torch.int64), 0
-        offset = t - t.min()
-        return torch.div(offset, time_window, rounding_mode="floor"), int(offset.max()) // time_window + 1
-    if split_by == "number":
-        per_frame = n_events // frames_number
-        index = torch.arange(n_events, device=t.device)
-        if per_frame == 0:  # fewer events than frames: every event lands in the last frame
-            return torch.full_like(index, frames_number - 1), frames_number
-        return (index // per_frame).clamp_(max=frames_number - 1), frames_number
-    if n_events == 0:
-        return t.new_zeros(0, dtype=torch.int64), frames_number
-    first = t.min()
-    duration = int(t.max() - first)
-    dt = duration // frames_number
-    if dt == 0:
-        raise ValueError(
-            f"{owner}: split_by='time' needs a recording at least frames_number={frames_number} time units long, "
-            f"got one of {duration} units (use split_by='number' or fewer frames)"
-        )
-    return torch.div(t - first, dt, rounding_mode="floor").clamp_(max=frames_number - 1), frames_number
+    sample = torch.zeros_like(t, dtype=torch.int64)
+    index, lengths = _segment_frame_index(t, sample, 1, frames_number, split_by, time_window, owner)
+    return index, int(lengths[0])
 
 
 def _check_sensor(owner: str, sensor_size) -> tuple[int, int, int]:
@@ -230,6 +241,13 @@ def to_frames(
     width, height, polarities = _check_sensor(owner, sensor_size)
     frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
     events = as_events(events, device=device)
+    _check_pixels(owner, events, sensor_size, width, height, polarities)
+    sample = torch.zeros_like(events.t)
+    index, lengths = _segment_frame_index(events.t, sample, 1, frames_number, split_by, time_window, owner)
+    return _count(index, sample, events, 1, int(lengths[0]), (width, height, polarities), dtype)[:, 0]
+
+
+def _check_pixels(owner: str, events: Events, sensor_size, width: int, height: int, polarities: int) -> None:
     for name, size in (("x", width), ("y", height), ("p", polarities)):
         values = getattr(events, name)
         if values.numel() and bool(((values < 0) | (values >= size)).any()):
@@ -237,7 +255,61 @@ def to_frames(
                 f"{owner}: events[{name!r}] must lie in [0, {size}) for sensor_size {tuple(sensor_size)}, "
                 f"got values in [{int(values.min())}, {int(values.max())}]"
             )
-    index, n_frames = frame_index(events.t, frames_number=frames_number, split_by=split_by, time_window=time_window)
-    flat = ((index * polarities + events.p) * height + events.y) * width + events.x
-    counts = torch.bincount(flat, minlength=n_frames * polarities * height * width)
-    return counts.reshape(n_frames, polarities, height, width).to(dtype)
+
+
+def _count(index, sample, events, n_samples, n_frames, sensor, dtype):
+    width, height, polarities = sensor
+    flat = (((index * n_samples + sample) * polarities + events.p) * height + events.y) * width + events.x
+    counts = torch.bincount(flat, minlength=n_frames * n_samples * polarities * height * width)
+    return counts.reshape(n_frames, n_samples, polarities, height, width).to(dtype)
+
+
+def to_frames_batch(
+    events,
+    sample: torch.Tensor,
+    n_samples: int,
+    sensor_size: tuple[int, int, int],
+    *,
+    frames_number: int | None = None,
+    split_by: str = "number",
+    time_window: int | None = None,
+    device=None,
+    dtype: torch.dtype = torch.float32,
+) -> tuple[torch.Tensor, torch.Tensor]:
+    """``to_frames`` of many streams at once: one ``bincount`` for a whole batch, time first.
+
+    ``events`` holds the streams one after the other, ``sample[i]`` says which stream event ``i``
+    belongs to (non-decreasing, in ``[0, n_samples)``); each stream is cut on its own (its own first
+    event, count and duration). Streams shorter than the longest get zero frames at the end;
+    ``lengths`` says how many frames each has.
+
+    Shape:
+        events ``[E]``, ``sample`` ``[E]`` -> frames ``[T_max, n_samples, P, H, W]``, lengths ``[n_samples]``.
+
+    Example:
+        >>> import torch
+        >>> ev = Events(torch.tensor([0, 5, 7, 100]), torch.zeros(4, dtype=torch.long),
+        ...             torch.zeros(4, dtype=torch.long), torch.ones(4, dtype=torch.long))
+        >>> frames, lengths = to_frames_batch(ev, torch.tensor([0, 0, 1, 1]), 2, (1, 1, 2), time_window=10)
+        >>> frames[:, :, 1, 0, 0].T.tolist(), lengths.tolist()
+        ([[2.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0], [1.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 0.0, 1.0]], [1, 10])
+    """
+    owner = "to_frames_batch"
+    width, height, polarities = _check_sensor(owner, sensor_size)
+    frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
+    n_samples = check_int(owner, "n_samples", n_samples, minimum=1)
+    events = as_events(events, device=device)
+    _check_pixels(owner, events, sensor_size, width, height, polarities)
+    if not isinstance(sample, torch.Tensor) or sample.shape != events.t.shape or sample.is_floating_point():
+        raise TypeError(
+            f"{owner}: sample must be an integer tensor of shape {list(events.t.shape)} (one entry per event), "
+            f"got {describe(sample)}"
+        )
+    sample = sample.to(device=events.t.device, dtype=torch.int64)
+    if sample.numel() and (
+        int(sample.min()) < 0 or int(sample.max()) >= n_samples or bool((sample[1:] < sample[:-1]).any())
+    ):
+        raise ValueError(f"{owner}: sample must be non-decreasing sample indices in [0, {n_samples})")
+    index, lengths = _segment_frame_index(events.t, sample, n_samples, frames_number, split_by, time_window, owner)
+    n_frames = int(lengths.max()) if n_samples else 0
+    return _count(index, sample, events, n_samples, n_frames, (width, height, polarities), dtype), lengths

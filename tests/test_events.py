@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 import torch
 
-from snnlab.events import Events, as_events, frame_index, to_frames, to_structured
+from snnlab.events import Events, as_events, frame_index, to_frames, to_frames_batch, to_structured
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
@@ -69,6 +69,49 @@ def test_to_frames_matches_the_reference_loop(device, n, settings):
     assert frames.sum() == n  # every event counted once
 
 
+@pytest.mark.parametrize("device", DEVICES)
+@pytest.mark.parametrize(
+    "settings",
+    [dict(frames_number=4, split_by="number"), dict(frames_number=4, split_by="time"), dict(time_window=90)],
+)
+def test_batches_cut_each_stream_on_its_own(device, settings):
+    sensor = (4, 3, 2)
+    streams = [
+        _random(s, n, sensor, duration) for s, (n, duration) in enumerate([(40, 500), (2, 300), (0, 1), (77, 900)])
+    ]
+    streams[3] = streams[3]._replace(t=streams[3].t + 10_000)  # a late start: cut from its own first event
+    streams[1] = streams[1]._replace(t=torch.tensor([5, 6]))  # 2 events, 1 time unit apart
+    joined = Events(*(torch.cat(fields) for fields in zip(*streams)))
+    sample = torch.cat([torch.full((s.count,), i) for i, s in enumerate(streams)])
+    if settings.get("split_by") == "time":  # a 2-event stream is too short for 4 time frames: leave it out
+        with pytest.raises(ValueError, match=r"to_frames_batch: split_by='time' needs .* \(sample 1\)"):
+            to_frames_batch(joined, sample, 4, sensor, **settings)
+        keep = sample != 1
+        joined, sample = joined.select(keep), sample[keep]
+        streams[1] = streams[1].select(torch.zeros(2, dtype=torch.bool))
+    frames, lengths = to_frames_batch(joined, sample, 4, sensor, device=device, dtype=torch.float64, **settings)
+    assert frames.shape[1] == 4 and frames.device.type == device
+    for i, s in enumerate(streams):
+        expected = (
+            reference_frames(*s, sensor, **settings)
+            if s.count
+            else torch.zeros(0 if "time_window" in settings else 4, 2, 3, 4, dtype=torch.float64)
+        )
+        assert int(lengths[i]) == expected.shape[0]
+        torch.testing.assert_close(frames[: expected.shape[0], i].cpu(), expected)
+        assert frames[expected.shape[0] :, i].sum() == 0
+
+
+def test_batch_validation():
+    ev = Events(*(torch.tensor([0, 1]) for _ in range(4)))
+    with pytest.raises(ValueError, match=r"to_frames_batch: sample must be non-decreasing sample indices in \[0, 2\)"):
+        to_frames_batch(ev, torch.tensor([1, 0]), 2, (2, 2, 2), frames_number=1)
+    with pytest.raises(ValueError, match=r"to_frames_batch: sample must be non-decreasing sample indices in \[0, 1\)"):
+        to_frames_batch(ev, torch.tensor([0, 1]), 1, (2, 2, 2), frames_number=1)
+    with pytest.raises(TypeError, match=r"to_frames_batch: sample must be an integer tensor of shape \[2\]"):
+        to_frames_batch(ev, torch.tensor([0.0, 1.0]), 2, (2, 2, 2), frames_number=1)
+
+
 def test_time_split_gives_the_last_frame_every_later_event():
     t = torch.tensor([0, 1, 2, 3, 4, 5, 6, 10])
     index, count = frame_index(t, frames_number=3, split_by="time")  # dt = 10 // 3 = 3
@@ -118,7 +161,10 @@ def test_validation_messages():
         to_frames(ev, (1, 2, 2), frames_number=1)
     with pytest.raises(TypeError, match=r"to_frames: sensor_size must be a tuple \(W, H, P\), got 4"):
         to_frames(ev, 4, frames_number=1)
-    with pytest.raises(ValueError, match="frame_index: split_by='time' needs a recording at least frames_number=5"):
+    with pytest.raises(
+        ValueError,
+        match="to_frames: split_by='time' needs a recording at least frames_number=5 time units long, got one of 1 units",
+    ):
         to_frames(ev, (2, 2, 2), frames_number=5, split_by="time")
     with pytest.raises(
         ValueError, match=r"as_events: events must have the fields 't', 'x', 'p' \(and 'y'\), missing \['p'\]"

@@ -1,7 +1,8 @@
 """Data sets: small offline ones shipped inside snnlab, and neuromorphic ones read from disk.
 
 - shipped, no download: ``load_digits`` (8x8 digits), ``burst_channel_task``, ``spike_order_task``
-  (see ``snnlab.datasets.synthetic``);
+  (see ``snnlab.datasets.synthetic``), and ``SaccadeDigits``, N-MNIST-like events made from the digits by
+  the DVS emulator (see ``snnlab.datasets.saccades``);
 - event data through tonic (optional extra ``snnlab[events]``): ``NMNIST``, ``DVSGesture``, ``SHD`` as
   ``[T, P, H, W]`` frames or raw events, with ``pad_collate`` for batches and ``FrameCache`` on disk
   (see ``snnlab.datasets.neuromorphic``).
@@ -19,6 +20,7 @@ Example:
 from .cache import FrameCache
 from .collate import pad_collate
 from .neuromorphic import NMNIST, SHD, DVSGesture, EventDataset
+from .saccades import SaccadeDigits, saccade_path
 from .synthetic import Digits, burst_channel_task, load_digits, spike_order_task
 
 __all__ = [
@@ -28,8 +30,10 @@ __all__ = [
     "Digits",
     "EventDataset",
     "FrameCache",
+    "SaccadeDigits",
     "burst_channel_task",
     "load_digits",
     "pad_collate",
+    "saccade_path",
     "spike_order_task",
 ]
