@@ -74,15 +74,49 @@ class Events(NamedTuple):
 
 
 def _field(owner: str, source, name: str, device) -> torch.Tensor:
+    """One field as a 1-D integer tensor on ``device``, in its own integer dtype (bool becomes uint8)."""
     value = source[name]
     if isinstance(value, np.ndarray):
-        kind = np.float64 if value.dtype.kind == "f" else np.int64  # floats are checked below, not truncated
-        value = torch.from_numpy(np.ascontiguousarray(value).astype(kind, copy=False))
+        value = np.ascontiguousarray(value)
+        if value.dtype == np.bool_:
+            value = value.view(np.uint8)
+        elif value.dtype.kind not in "iuf" or (value.dtype.kind == "u" and value.itemsize > 1):
+            value = value.astype(np.int64)  # torch computes with uint8 and signed integers only
+        value = torch.from_numpy(value)
     if not isinstance(value, torch.Tensor):
         value = torch.as_tensor(value)
-    if value.dtype.is_floating_point and value.numel() and not bool((value == value.round()).all()):
-        raise ValueError(f"{owner}: events[{name!r}] must hold whole numbers, got fractional values")
-    return value.reshape(-1).to(device=device, dtype=torch.int64)
+    if value.dtype == torch.bool:
+        value = value.to(torch.uint8)
+    if value.dtype.is_floating_point:
+        if value.numel() and not bool((value == value.round()).all()):
+            raise ValueError(f"{owner}: events[{name!r}] must hold whole numbers, got fractional values")
+        value = value.to(torch.int64)
+    return value.reshape(-1).to(device=device)
+
+
+def _fields(owner: str, events, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """``(t, x, y, p)`` of any accepted stream, each in its own integer dtype (``t`` as int64)."""
+    if isinstance(events, Events):
+        return tuple(field.to(device) for field in events)
+    if isinstance(events, np.ndarray) and events.dtype.names is not None:
+        names = events.dtype.names
+    elif isinstance(events, Mapping):
+        names = tuple(events.keys())
+    else:
+        raise TypeError(
+            f"{owner}: events must be an Events, a NumPy structured array or a mapping with keys 't', 'x', 'p' "
+            f"(and 'y'), got {describe(events)}"
+        )
+    missing = [name for name in ("t", "x", "p") if name not in names]
+    if missing:
+        raise ValueError(f"{owner}: events must have the fields 't', 'x', 'p' (and 'y'), missing {missing}")
+    t, x, p = (_field(owner, events, name, device) for name in ("t", "x", "p"))
+    y = _field(owner, events, "y", device) if "y" in names else torch.zeros_like(x)
+    if not len(t) == len(x) == len(y) == len(p):
+        raise ValueError(
+            f"{owner}: the fields must have one length, got t {len(t)}, x {len(x)}, y {len(y)}, p {len(p)}"
+        )
+    return t.to(torch.int64), x, y, p
 
 
 def as_events(events, device=None) -> Events:
@@ -102,28 +136,9 @@ def as_events(events, device=None) -> Events:
         >>> ev = as_events(rec); ev.t.tolist(), ev.y.tolist(), ev.p.tolist()
         ([10, 20], [0, 0], [1, 0])
     """
-    owner = "as_events"
-    if isinstance(events, Events):
-        return events.to(device) if device is not None else events
-    if isinstance(events, np.ndarray) and events.dtype.names is not None:
-        names = events.dtype.names
-    elif isinstance(events, Mapping):
-        names = tuple(events.keys())
-    else:
-        raise TypeError(
-            f"{owner}: events must be an Events, a NumPy structured array or a mapping with keys 't', 'x', 'p' "
-            f"(and 'y'), got {describe(events)}"
-        )
-    missing = [name for name in ("t", "x", "p") if name not in names]
-    if missing:
-        raise ValueError(f"{owner}: events must have the fields 't', 'x', 'p' (and 'y'), missing {missing}")
-    t, x, p = (_field(owner, events, name, device) for name in ("t", "x", "p"))
-    y = _field(owner, events, "y", device) if "y" in names else torch.zeros_like(x)
-    if not len(t) == len(x) == len(y) == len(p):
-        raise ValueError(
-            f"{owner}: the fields must have one length, got t {len(t)}, x {len(x)}, y {len(y)}, p {len(p)}"
-        )
-    return Events(t, x, y, p)
+    if isinstance(events, Events) and device is None:
+        return events
+    return Events(*(field.to(torch.int64) for field in _fields("as_events", events, device)))
 
 
 def to_structured(events: Events) -> np.ndarray:
@@ -155,7 +170,12 @@ def _check_mode(owner: str, frames_number, split_by, time_window):
 
 
 def _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_window, owner):
-    """Frame index of every event and frame count of every sample; ``sample`` groups the events (sorted)."""
+    """Frame index of every event and frame count of every sample; ``sample`` groups the events (sorted).
+
+    ``sample=None`` is one stream (``n_samples = 1``), computed with scalars and fewer passes.
+    """
+    if sample is None:
+        return _single_frame_index(t, frames_number, split_by, time_window, owner)
     counts = torch.bincount(sample, minlength=n_samples)
     has_events = counts > 0
     if time_window is not None or split_by == "time":
@@ -176,13 +196,43 @@ def _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_win
     dt = torch.where(has_events, (last - first) // frames_number, 1)
     if bool((dt == 0).any()):
         bad = int((dt == 0).nonzero()[0, 0])
-        duration = int(last[bad] - first[bad])
-        where = f" (sample {bad})" if n_samples > 1 else ""
-        raise ValueError(
-            f"{owner}: split_by='time' needs a recording at least frames_number={frames_number} time units long, "
-            f"got one of {duration} units{where} (use split_by='number' or fewer frames)"
-        )
+        raise _time_error(owner, frames_number, int(last[bad] - first[bad]), f" (sample {bad})")
     return (offset // dt[sample]).clamp_(max=frames_number - 1), lengths
+
+
+def _time_error(owner, frames_number, duration, where=""):
+    return ValueError(
+        f"{owner}: split_by='time' needs a recording at least frames_number={frames_number} time units long, "
+        f"got one of {duration} units{where} (use split_by='number' or fewer frames)"
+    )
+
+
+def _single_frame_index(t, frames_number, split_by, time_window, owner):
+    n_events = int(t.numel())
+    if frames_number is not None and split_by == "number":
+        per_frame = n_events // frames_number
+        sizes = torch.full((frames_number,), per_frame, dtype=torch.int64, device=t.device)
+        sizes[-1] = n_events - per_frame * (frames_number - 1)  # the last frame takes the remainder
+        frames = torch.arange(frames_number, dtype=torch.int32, device=t.device)
+        return torch.repeat_interleave(frames, sizes, output_size=n_events), frames_number
+    if n_events == 0:
+        return t.new_zeros(0), 0 if time_window is not None else frames_number
+    in_order = bool((t[1:] >= t[:-1]).all())
+    first, last = (int(t[0]), int(t[-1])) if in_order else (int(v) for v in torch.aminmax(t))
+    if time_window is not None:
+        step, n_frames = time_window, (last - first) // time_window + 1
+    else:
+        step, n_frames = (last - first) // frames_number, frames_number
+        if step == 0:
+            raise _time_error(owner, frames_number, last - first)
+    if not in_order:
+        return (t - first).floor_divide_(step).clamp_(max=n_frames - 1), n_frames
+    # in time order: find the frame edges by binary search, then write each frame's index once
+    edges = first + step * torch.arange(1, n_frames, dtype=torch.int64, device=t.device)
+    cuts = torch.searchsorted(t, edges)
+    bounds = torch.cat([cuts.new_zeros(1), cuts, cuts.new_full((1,), n_events)])
+    frames = torch.arange(n_frames, dtype=torch.int32, device=t.device)
+    return torch.repeat_interleave(frames, bounds.diff(), output_size=n_events), n_frames
 
 
 def frame_index(
@@ -201,9 +251,8 @@ def frame_index(
     """
     owner = "frame_index"
     frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
-    sample = torch.zeros_like(t, dtype=torch.int64)
-    index, lengths = _segment_frame_index(t, sample, 1, frames_number, split_by, time_window, owner)
-    return index, int(lengths[0])
+    index, n_frames = _segment_frame_index(t, None, 1, frames_number, split_by, time_window, owner)
+    return index.long(), n_frames
 
 
 def _check_sensor(owner: str, sensor_size) -> tuple[int, int, int]:
@@ -240,27 +289,36 @@ def to_frames(
     owner = "to_frames"
     width, height, polarities = _check_sensor(owner, sensor_size)
     frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
-    events = as_events(events, device=device)
-    _check_pixels(owner, events, sensor_size, width, height, polarities)
-    sample = torch.zeros_like(events.t)
-    index, lengths = _segment_frame_index(events.t, sample, 1, frames_number, split_by, time_window, owner)
-    return _count(index, sample, events, 1, int(lengths[0]), (width, height, polarities), dtype)[:, 0]
+    t, x, y, p = _fields(owner, events, device)
+    _check_pixels(owner, (x, y, p), sensor_size)
+    index, n_frames = _segment_frame_index(t, None, 1, frames_number, split_by, time_window, owner)
+    return _count(index, None, (x, y, p), 1, n_frames, (width, height, polarities), dtype)[:, 0]
 
 
-def _check_pixels(owner: str, events: Events, sensor_size, width: int, height: int, polarities: int) -> None:
-    for name, size in (("x", width), ("y", height), ("p", polarities)):
-        values = getattr(events, name)
-        if values.numel() and bool(((values < 0) | (values >= size)).any()):
+def _check_pixels(owner: str, pixels, sensor_size) -> None:
+    """Every ``x``, ``y``, ``p`` inside the sensor (one min/max pass per field)."""
+    for name, values, size in zip(("x", "y", "p"), pixels, sensor_size):
+        if not values.numel():
+            continue
+        low, high = (int(v) for v in torch.aminmax(values))
+        if low < 0 or high >= size:
             raise ValueError(
                 f"{owner}: events[{name!r}] must lie in [0, {size}) for sensor_size {tuple(sensor_size)}, "
-                f"got values in [{int(values.min())}, {int(values.max())}]"
+                f"got values in [{low}, {high}]"
             )
 
 
-def _count(index, sample, events, n_samples, n_frames, sensor, dtype):
+def _count(index, sample, pixels, n_samples, n_frames, sensor, dtype):
+    """One bincount over (frame, sample, polarity, y, x); 32-bit indices while they fit (half the memory traffic)."""
     width, height, polarities = sensor
-    flat = (((index * n_samples + sample) * polarities + events.p) * height + events.y) * width + events.x
-    counts = torch.bincount(flat, minlength=n_frames * n_samples * polarities * height * width)
+    x, y, p = pixels
+    bins = n_frames * n_samples * polarities * height * width
+    wide = torch.int32 if bins < 2**31 else torch.int64
+    flat = p.to(wide)
+    flat.mul_(height).add_(y).mul_(width).add_(x)
+    frame = index.to(wide) if sample is None else index.to(wide).mul_(n_samples).add_(sample)
+    flat.add_(frame.mul_(polarities * height * width))
+    counts = torch.bincount(flat, minlength=bins)
     return counts.reshape(n_frames, n_samples, polarities, height, width).to(dtype)
 
 
@@ -298,18 +356,18 @@ def to_frames_batch(
     width, height, polarities = _check_sensor(owner, sensor_size)
     frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
     n_samples = check_int(owner, "n_samples", n_samples, minimum=1)
-    events = as_events(events, device=device)
-    _check_pixels(owner, events, sensor_size, width, height, polarities)
-    if not isinstance(sample, torch.Tensor) or sample.shape != events.t.shape or sample.is_floating_point():
+    t, x, y, p = _fields(owner, events, device)
+    _check_pixels(owner, (x, y, p), sensor_size)
+    if not isinstance(sample, torch.Tensor) or sample.shape != t.shape or sample.is_floating_point():
         raise TypeError(
-            f"{owner}: sample must be an integer tensor of shape {list(events.t.shape)} (one entry per event), "
+            f"{owner}: sample must be an integer tensor of shape {list(t.shape)} (one entry per event), "
             f"got {describe(sample)}"
         )
-    sample = sample.to(device=events.t.device, dtype=torch.int64)
+    sample = sample.to(device=t.device, dtype=torch.int64)
     if sample.numel() and (
         int(sample.min()) < 0 or int(sample.max()) >= n_samples or bool((sample[1:] < sample[:-1]).any())
     ):
         raise ValueError(f"{owner}: sample must be non-decreasing sample indices in [0, {n_samples})")
-    index, lengths = _segment_frame_index(events.t, sample, n_samples, frames_number, split_by, time_window, owner)
+    index, lengths = _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_window, owner)
     n_frames = int(lengths.max()) if n_samples else 0
-    return _count(index, sample, events, n_samples, n_frames, (width, height, polarities), dtype), lengths
+    return _count(index, sample, (x, y, p), n_samples, n_frames, (width, height, polarities), dtype), lengths
