@@ -14,6 +14,12 @@ torch runs on ``--threads`` threads (default 1, like NumPy's ``add.at`` that ton
 2-core machine, 2 OpenMP threads made small reductions 100x slower than 1).
 Target: ratio <= 0.5 at 10^6 events on CPU.
 
+``--viewer`` measures the EventViewer instead: per move of its time slider over a 10^6-event stream, the
+kernel-side time (``compute()`` + ``render()`` + serialising every widget message, as in
+``benchmarks/widgets.py``) and the bytes sent, for an N-MNIST, a DVS Gesture and a DAVIS346 (346x260)
+sensor, without and with a small convolutional network beside the events. Target: <= 100 ms and
+<= 150 KB per update.
+
 Run: ``python benchmarks/events.py`` (needs tonic: ``pip install 'snnlab[events]'``; under a minute).
 """
 
@@ -49,13 +55,44 @@ def make_events(n, sensor, duration, seed=0):
     return events
 
 
+def viewer(repeats):
+    import importlib.util
+    import pathlib
+
+    spec = importlib.util.spec_from_file_location("widget_bench", pathlib.Path(__file__).with_name("widgets.py"))
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    bench._install_recording_comm()
+    import torch.nn as nn
+
+    from snnlab import functional, layer, neuron
+    from snnlab.events import as_events
+    from widgets import EventViewer
+
+    print(f"CPU: {cpu_model()}, torch {torch.__version__} ({torch.get_num_threads()} threads)")
+    for sensor in ((34, 34, 2), (128, 128, 2), (346, 260, 2)):
+        events = as_events(make_events(10**6, sensor, duration=1_000_000))
+        for with_net in (False, True):
+            net = None
+            if with_net:
+                net = nn.Sequential(layer.Conv2d(2, 8, 5, stride=2), neuron.LIFNode(), layer.Flatten())
+                functional.set_step_mode(net, "m")
+            panel = EventViewer(events, sensor, net=net, window=20_000, device="cpu", throttle_ms=0)
+            rows = bench.measure_changes(panel, panel.position, [3 + 7 * i % 40 for i in range(repeats)])
+            bench.summarize(f"EventViewer {'x'.join(map(str, sensor))}{' + conv net' if with_net else ''}", rows)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--events", type=int, default=10**6)
     parser.add_argument("--repeats", type=int, default=5)
     parser.add_argument("--threads", type=int, default=1)
+    parser.add_argument("--viewer", action="store_true", help="measure the EventViewer's updates instead")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
+    if args.viewer:
+        viewer(max(args.repeats, 10))
+        return
     import tonic.transforms
 
     print(
