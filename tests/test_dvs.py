@@ -109,7 +109,10 @@ def test_counts_work_on_a_batch_of_videos():
 
 def test_validation_messages():
     video = torch.ones(3, 2, 2)
-    with pytest.raises(ValueError, match=r"emulate_dvs: video must be \[T, H, W\], \[T, 1, H, W\] or \[T, 3, H, W\], got shape \[3, 2\]"):
+    with pytest.raises(
+        ValueError,
+        match=r"emulate_dvs: video must be \[T, H, W\], \[T, 1, H, W\] or \[T, 3, H, W\], got shape \[3, 2\]",
+    ):
         emulate_dvs(torch.ones(3, 2))
     with pytest.raises(ValueError, match="emulate_dvs: video must hold intensities >= 0, got values down to -1.0"):
         emulate_dvs(-video)
