@@ -37,6 +37,7 @@ import torch.nn.functional as F
 
 from ._checks import check_bool, check_choice, check_int, check_tensor, describe
 from .base import MemoryModule, StepModule
+from .dvs import dvs_counts, emulate_dvs  # noqa: F401 (re-exported: the DVS emulator lives in snnlab.dvs)
 
 __all__ = [
     "LatencyEncoder",

@@ -14,6 +14,8 @@ from ._panel import Panel
 from ._worker import BackgroundRun
 from .canvas_raster import CanvasRaster
 from .delay_explorer import DelayExplorer
+from .event_canvas import EventCanvas
+from .event_viewer import EventViewer
 from .neuron_playground import NeuronPlayground
 from .raster_explorer import RasterExplorer
 from .similarity_explorer import SimilarityExplorer
@@ -24,6 +26,8 @@ __all__ = [
     "BackgroundRun",
     "CanvasRaster",
     "DelayExplorer",
+    "EventCanvas",
+    "EventViewer",
     "NeuronPlayground",
     "Panel",
     "RasterExplorer",

@@ -1,0 +1,133 @@
+"""EventViewer and EventCanvas: the window's counts, the network's first-layer spikes, binning of big frames."""
+
+import numpy as np
+import pytest
+import torch
+import torch.nn as nn
+
+from snnlab import functional, layer, neuron
+from snnlab.events import Events
+from widgets import EventCanvas, EventViewer
+from widgets.event_canvas import encode_counts
+
+
+def _stream(n=3000, sensor=(6, 5, 2), duration=10_000, seed=0):
+    rng = np.random.default_rng(seed)
+    return Events(
+        torch.from_numpy(np.sort(rng.integers(0, duration, n))),
+        torch.from_numpy(rng.integers(0, sensor[0], n)),
+        torch.from_numpy(rng.integers(0, sensor[1], n)),
+        torch.from_numpy(rng.integers(0, sensor[2], n)),
+    )
+
+
+def _reference_counts(ev, sensor, lo, hi):
+    counts = torch.zeros(sensor[2], sensor[1], sensor[0])
+    for t, x, y, p in zip(*(f.tolist() for f in ev)):
+        if lo <= t < hi:
+            counts[p, y, x] += 1
+    return counts
+
+
+def test_the_window_shows_its_events():
+    ev, sensor = _stream(), (6, 5, 2)
+    viewer = EventViewer(ev, sensor, window=700, device="cpu", throttle_ms=0)
+    first = int(ev.t[0])
+    assert viewer.position.max == (int(ev.t[-1]) - first) // 700
+    for k in (0, 3, viewer.position.max):
+        viewer.position.value = k
+        lo = first + 700 * k
+        torch.testing.assert_close(viewer.result.counts, _reference_counts(ev, sensor, lo, lo + 700))
+        assert viewer.result.n_events == int(viewer.result.counts.sum())
+        assert viewer.events_canvas.rows == 5 and viewer.events_canvas.cols == 6
+    viewer.window.value = 5000  # fewer windows: the slider's range follows and its value stays inside
+    assert viewer.position.max == (int(ev.t[-1]) - first) // 5000 and viewer.position.value <= viewer.position.max
+    assert viewer.play.max == viewer.position.max
+    viewer.speed.value = "4x"
+    assert viewer.play.interval == 50
+    assert viewer.error is None and viewer.status_text.startswith("ran on cpu")
+
+
+def test_the_network_panel_shows_the_first_spiking_layer():
+    ev, sensor = _stream(sensor=(8, 8, 2)), (8, 8, 2)
+    torch.manual_seed(0)
+    net = nn.Sequential(
+        layer.Conv2d(2, 3, 3, padding=1),
+        neuron.IFNode(v_threshold=0.5),
+        layer.Flatten(),
+        layer.Linear(192, 4),
+        neuron.IFNode(),
+    )
+    functional.set_step_mode(net, "m")
+    viewer = EventViewer(ev, sensor, net=net, window=1000, device="cpu", throttle_ms=0)
+    # reference: the stream cut into windows, the net run by hand, the first IFNode's output kept by a hook
+    from snnlab.events import to_frames
+
+    frames = to_frames(ev, sensor, time_window=1000)
+    seen = []
+    handle = net[1].register_forward_hook(lambda m, i, o: seen.append(o))
+    functional.reset_net(net)
+    with torch.no_grad():
+        net(frames[:, None])
+    handle.remove()
+    functional.reset_net(net)
+    expected = seen[0][:, 0]  # [T, 3, 8, 8]
+    assert expected.sum() > 0
+    for k in (0, 4):
+        viewer.position.value = k
+        torch.testing.assert_close(viewer.result.spikes, expected[k])
+    assert viewer.spikes_canvas.rows == 2 * 9 - 1 and viewer.spikes_canvas.cols == 2 * 9 - 1  # 3 channels tiled 2x2
+    assert len(viewer.figures_box.children) == 2
+
+
+def test_big_sensors_are_binned_within_the_budget():
+    on = torch.zeros(300, 500)
+    on[10, 20] = 3.0
+    cells, factor = encode_counts(on, max_cells=4096)
+    assert factor == 7 and cells.shape == (43, 72) and cells.numel() <= 4096
+    assert cells[1, 2] == 128 | 127 and int((cells != 0).sum()) == 1
+    canvas = EventCanvas(max_cells=4096)
+    canvas.set_counts(on, torch.zeros_like(on))
+    assert len(canvas.cells) == 43 * 72 and canvas.factor == 7
+
+
+def test_encoding_of_polarity_and_brightness():
+    on = torch.tensor([[0.0, 4.0, 1.0, 2.0]])
+    off = torch.tensor([[0.0, 0.0, 3.0, 2.0]])
+    cells, factor = encode_counts(on, off)
+    # totals 0, 4, 4, 4 -> brightness 127 each; ON dominates (or ties) in cells 1 and 3
+    assert factor == 1 and cells.tolist() == [[0, 255, 127, 255]]
+
+
+def test_a_million_events_update_in_small_messages():
+    sensor = (346, 260, 2)  # a DAVIS346 sensor: 90k pixels
+    rng = np.random.default_rng(1)
+    n = 10**6
+    ev = Events(
+        torch.from_numpy(np.sort(rng.integers(0, 10**6, n))),
+        torch.from_numpy(rng.integers(0, 346, n)),
+        torch.from_numpy(rng.integers(0, 260, n)),
+        torch.from_numpy(rng.integers(0, 2, n)),
+    )
+    viewer = EventViewer(ev, sensor, window=50_000, device="cpu", throttle_ms=0)
+    viewer.position.value = 7
+    assert viewer.error is None and 45_000 < viewer.result.n_events < 55_000
+    assert len(viewer.events_canvas.cells) == 346 * 260 <= 150_000
+
+
+def test_validation_messages():
+    ev = _stream()
+    with pytest.raises(ValueError, match="EventViewer: events must hold at least one event"):
+        EventViewer(ev.select(torch.zeros(ev.count, dtype=torch.bool)), (6, 5, 2))
+    with pytest.raises(ValueError, match="EventViewer: events must be in time order"):
+        EventViewer(ev.select(torch.arange(ev.count - 1, -1, -1)), (6, 5, 2))
+    with pytest.raises(TypeError, match=r"EventViewer: sensor_size must be a tuple \(W, H, P\), got 3"):
+        EventViewer(ev, 3)
+    with pytest.raises(TypeError, match="EventViewer: net must be a torch.nn.Module or None"):
+        EventViewer(ev, (6, 5, 2), net="net")
+    with pytest.raises(ValueError, match="EventViewer: window must be an integer >= 1, got 0"):
+        EventViewer(ev, (6, 5, 2), window=0)
+    viewer = EventViewer(ev, (6, 5, 2), net=nn.Sequential(nn.Identity()), device="cpu")
+    assert viewer.error is not None and "net has no spiking layer" in viewer.status_text
+    with pytest.raises(TypeError, match=r"encode_counts: on must be a 2-D \[H, W\] tensor"):
+        encode_counts(torch.ones(3))
