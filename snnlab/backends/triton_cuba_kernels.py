@@ -3,7 +3,7 @@
 The transcription of :func:`snnlab.dynamics.cuba_current`, :func:`snnlab.dynamics.cuba_membrane`
 and :func:`snnlab.dynamics.decay_adaptation` and of the backward passes of
 :mod:`snnlab.backends.torch_cuba` and :mod:`snnlab.backends.torch_alif`, in the layout of
-:mod:`snnlab.backends.triton_kernels` (whose helpers they share, the surrogate derivative
+:mod:`snnlab.backends.triton_kernels` (whose jit functions they share, the surrogate derivative
 ``_surrogate_grad`` included): a program owns ``BLOCK`` neurons of the ``[T, N]`` view and walks
 time with the state in fp32 registers. Divisions are correctly rounded (``div_rn``), so the
 forward values equal the torch backend's.
