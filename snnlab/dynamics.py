@@ -26,7 +26,7 @@ a soft reset) updates a synaptic current ``i`` before the membrane, both dividin
     decay_input=False:  i = i - i / tau_syn + x        h = v - (v - r0) / tau_mem + i
 
 The adaptive-threshold LIF charges like LIF, fires against ``theta + a`` and then updates the
-threshold increment ``a = a - a / tau_adapt + beta * s`` (:func:`decay_adaptation`).
+threshold increment ``a = a * (1 - 1 / tau_adapt) + beta * s`` (:func:`decay_adaptation`).
 
 SpikingJelly's LIF divides by ``tau`` where snnlab multiplies by ``k = 1 / tau``: identical for
 tau = 2 (the default) and any power of two, within one rounding otherwise.
@@ -513,9 +513,10 @@ def cuba_membrane(
 def decay_adaptation(
     a: torch.Tensor, spike: torch.Tensor, tau_adapt: float, beta: float, scratch: torch.Tensor | None = None
 ) -> torch.Tensor:
-    """The threshold increment of the adaptive LIF: ``a - a / tau_adapt + beta * spike``.
+    """The threshold increment of the adaptive LIF: ``a * (1 - 1 / tau_adapt) + beta * spike``.
 
-    With ``scratch`` (graph-free, 0/1 ``spike``) ``a`` is updated in place with identical values.
+    With ``scratch`` (graph-free, 0/1 ``spike``; kept for symmetry with the other in-place forms,
+    unused) ``a`` is updated in place with identical values.
 
     Shape:
         ``a``, ``spike``: ``[*]``; returns ``[*]``.
@@ -525,6 +526,7 @@ def decay_adaptation(
         >>> decay_adaptation(torch.tensor([0.4]), torch.tensor([1.0]), 2.0, 0.5)
         tensor([0.7000])
     """
+    decay = 1.0 - 1.0 / tau_adapt
     if scratch is not None:
-        return a.sub_(torch.div(a, tau_adapt, out=scratch)).add_(spike, alpha=beta)
-    return a - a / tau_adapt + beta * spike
+        return a.mul_(decay).add_(spike, alpha=beta)
+    return a * decay + beta * spike

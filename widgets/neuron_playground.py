@@ -443,7 +443,8 @@ class NeuronPlayground(Panel):
                 path = vp.membrane_trace(a.v_seq, a.spikes, a.v_threshold, a.v_reset, h=a.h_seq)
                 a_v.x, a_v.y = path.data[0].x, path.data[0].y
                 a_spike.x, a_spike.y = path.data[3].x, path.data[3].y
-                a_v.name, fig.data[0].name = f"A: {a.label}", f"B: {result.label}"
+                # short legend names (the full configurations are in result.label / result.compare.label)
+                a_v.name, fig.data[0].name = f"A: {a.label.split()[0]} v", f"B: {result.label.split()[0]} v"
                 lows = [min(float(d.min()), a.v_threshold) for d in (a.v_seq, result.v_seq)]
                 highs = [max(float(d.max()), a.v_threshold, result.v_threshold) + 0.3 for d in (a.v_seq, result.v_seq)]
                 fig.layout.yaxis.range = [min(lows) - 0.1, max(highs)]

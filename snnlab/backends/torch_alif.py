@@ -2,7 +2,7 @@
 
 Per step (``a`` is the threshold increment, ``theta_t = v_threshold + a[t-1]``)::
 
-    h = charge_lif(v, x)   s = H(h - theta_t)   v = reset(h, s, theta_t)   a = a - a / tau_adapt + beta * s
+    h = charge_lif(v, x)   s = H(h - theta_t)   v = reset(h, s, theta_t)   a = a * (1 - 1 / tau_adapt) + beta * s
 
 Forward runs without a graph and keeps ``h_seq`` and ``theta_seq``. Backward walks time in
 reverse, carrying ``G_v = dL/dv[t]`` and ``G_a = dL/da[t]``; with ``sg = sg'(h - theta_t)``,
@@ -86,8 +86,10 @@ class _AdaptiveMultiStep(torch.autograd.Function):
             if detach:
                 g_s.copy_(g_spike)
             else:  # dL/ds = g_spike + G_v * dv/ds + G_a * beta
-                dv_ds = torch.sub(cfg.v_reset, h) if hard else theta
-                torch.addcmul(g_spike, grad_v, dv_ds, value=1.0 if hard else -1.0, out=g_s)
+                # dv/ds = r - h (hard) or -theta (soft)
+                torch.addcmul(g_spike, grad_v, h if hard else theta, value=-1.0, out=g_s)
+                if hard and cfg.v_reset != 0.0:
+                    g_s.add_(grad_v, alpha=cfg.v_reset)
                 g_s.add_(grad_a, alpha=cfg.beta)
             g_s.mul_(derivative(z, *cfg.surrogate_params))  # dL/ds * ds/dz
             grad_a.mul_(decay_a).sub_(g_s)

@@ -47,7 +47,7 @@ class _FusedAdaptive(torch.autograd.Function):
         if N > 0:
             launch(
                 tk.alif_forward, N, x, v0, a0, spike, h, theta, v_out, a_out,
-                T, N, cfg.v_threshold, k, 1.0 - k, r, float(cfg.tau_adapt), float(cfg.beta),
+                T, N, cfg.v_threshold, k, 1.0 - k, r, 1.0 - 1.0 / cfg.tau_adapt, float(cfg.beta),
                 DECAY_INPUT=bool(cfg.decay_input), SHIFTED=r != 0.0, HARD_RESET=cfg.v_reset is not None,
                 STORE_V_SEQ=bool(cfg.store_v_seq), STORE_H=bool(save_h), ROUND_H=x.dtype != torch.float32,
                 ROW_ALIGN=_row_align(N),

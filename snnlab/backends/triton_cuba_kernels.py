@@ -3,7 +3,7 @@
 The transcription of :func:`snnlab.dynamics.cuba_current`, :func:`snnlab.dynamics.cuba_membrane`
 and :func:`snnlab.dynamics.decay_adaptation` and of the backward passes of
 :mod:`snnlab.backends.torch_cuba` and :mod:`snnlab.backends.torch_alif`, in the layout of
-:mod:`snnlab.backends.triton_kernels` (whose helpers they share, the surrogate derivative
+:mod:`snnlab.backends.triton_kernels` (whose jit functions they share, the surrogate derivative
 ``_surrogate_grad`` included): a program owns ``BLOCK`` neurons of the ``[T, N]`` view and walks
 time with the state in fp32 registers. Divisions are correctly rounded (``div_rn``), so the
 forward values equal the torch backend's.
@@ -127,7 +127,7 @@ def cuba_backward(
 @triton.jit(do_not_specialize=["T"])
 def alif_forward(
     x_ptr, v0_ptr, a0_ptr, spike_ptr, h_ptr, theta_ptr, v_ptr, a_ptr,
-    T, N, theta0, k, one_minus_k, r, tau_adapt, beta,
+    T, N, theta0, k, one_minus_k, r, decay_a, beta,
     BLOCK: tl.constexpr, DECAY_INPUT: tl.constexpr, SHIFTED: tl.constexpr, HARD_RESET: tl.constexpr,
     STORE_V_SEQ: tl.constexpr, STORE_H: tl.constexpr, ROUND_H: tl.constexpr, ROW_ALIGN: tl.constexpr,
 ):  # fmt: skip
@@ -152,7 +152,7 @@ def alif_forward(
             tl.store(theta_ptr + idx, _storable(theta, out_ty), mask=mask)
         tl.store(spike_ptr + idx, tl.where(spike, 1.0, 0.0).to(out_ty), mask=mask)
         v = _reset(h, spike, theta, r, HARD_RESET)
-        a = a - tl.math.div_rn(a, tau_adapt) + tl.where(spike, beta, 0.0)
+        a = a * decay_a + tl.where(spike, beta, 0.0)
         if STORE_V_SEQ:
             tl.store(v_ptr + idx, _storable(v, out_ty), mask=mask)
     if not STORE_V_SEQ:

@@ -20,7 +20,7 @@ class AdaptiveLIFNode(BaseNode):
         theta_t = v_threshold + a
         spike   = surrogate_function(h - theta_t)
         v       = reset(h, spike)                   (hard: v_reset; soft: h - spike * theta_t)
-        a       = a - a / tau_adapt + beta * spike
+        a       = a * (1 - 1 / tau_adapt) + beta * spike
 
     so each spike raises the threshold by ``beta``, and the increment decays back to 0 (the
     threshold to ``v_threshold``) with time constant ``tau_adapt``. ``detach_reset`` also cuts

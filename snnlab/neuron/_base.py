@@ -124,8 +124,9 @@ class BaseNode(MemoryModule):
         if not isinstance(value, torch.Tensor):
             setattr(self, name, torch.full_like(x.data, value))
         elif value.shape != x.shape:
+            what = "the membrane potential v" if name == "v" else f"the state {name}"
             raise ValueError(
-                f"{type(self).__name__}: the input has shape {list(x.shape)} but the state {name} kept "
+                f"{type(self).__name__}: the input has shape {list(x.shape)} but {what} kept "
                 f"from earlier calls has shape {list(value.shape)}; call functional.reset_net(net) before a "
                 f"batch of another size"
             )

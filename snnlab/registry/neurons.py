@@ -214,7 +214,7 @@ NEURONS: dict = {
             "AdaptiveLIFNode",
             (
                 _TAU,
-                _p("tau_adapt", 20.0, 1.1, 200.0, 0.5, doc="threshold recovery time constant"),
+                _p("tau_adapt", 20.0, 1.0, 200.0, 0.5, doc="threshold recovery time constant"),
                 _p("beta", 0.2, 0.0, 2.0, 0.05, doc="threshold jump per spike"),
                 _DECAY,
                 _THRESHOLD,

@@ -42,7 +42,7 @@ def alif_reference(x, v0, a0, tau, tau_adapt, beta, decay_input, v_reset, detach
         s = sg(h - theta)
         sd = s.detach() if detach else s
         v = h - sd * theta if v_reset is None else (1 - sd) * h + sd * v_reset
-        a = a - a / tau_adapt + beta * sd
+        a = a * (1 - 1 / tau_adapt) + beta * sd
         spikes.append(s)
         vs.append(v)
     return torch.stack(spikes), torch.stack(vs), a
@@ -133,7 +133,7 @@ def test_adaptive_threshold_rises_with_each_spike_and_decays_back():
     node(torch.tensor([5.0]))  # fires
     assert node.a.item() == 0.5
     node(torch.tensor([0.0]))
-    assert node.a.item() == 0.5 - 0.5 / 4.0
+    assert node.a.item() == 0.5 * (1 - 1 / 4.0)
 
 
 def test_cuba_state_after_reset_and_repr():

@@ -112,7 +112,12 @@ def test_compare_overlays_the_pinned_configuration_on_the_same_input(panel):
     torch.testing.assert_close(b.v_seq, v_b)
     assert b.spikes.sum() < a.spikes.sum()  # the adaptive threshold fires less on the same input
     fig = panel.membrane_fig
-    assert fig.data[4].visible and fig.data[5].visible and fig.data[4].name.startswith("A: lif")
+    assert (
+        fig.data[4].visible
+        and fig.data[5].visible
+        and fig.data[4].name == "A: lif v"
+        and fig.data[0].name == "B: adaptive_lif v"
+    )
     np.testing.assert_allclose(fig.data[4].y, torch.stack((a.h_seq, a.v_seq), 1).flatten().numpy(), rtol=1e-6)
     panel.compare.value = False
     assert panel.result.compare is None and not panel.membrane_fig.data[4].visible
