@@ -34,6 +34,7 @@ from snnlab import neuron, surrogate
 from snnlab._checks import check_choice
 from snnlab.encoding import PoissonEncoder, constant_current
 from snnlab.registry import neurons as neuron_registry
+from snnlab.registry.surrogates import SURROGATES
 from snnlab.viz import plotly as vp
 
 from ._device import spikes_to_host, tensor_to_host
@@ -61,18 +62,13 @@ class NeuronResult(NamedTuple):
 
 
 def surrogate_classes() -> dict:
-    """``{class name: class}`` of every surrogate in :mod:`snnlab.surrogate` that has a ``kind``.
+    """``{class name: class}`` of every surrogate kind in :data:`snnlab.registry.surrogates.SURROGATES`.
 
     Example:
-        >>> 'Sigmoid' in surrogate_classes() and 'ATan' in surrogate_classes()
+        >>> 'Sigmoid' in surrogate_classes() and 'PiecewiseLeakyReLU' in surrogate_classes()
         True
     """
-    out = {}
-    for name in surrogate.__all__:
-        cls = getattr(surrogate, name)
-        if isinstance(cls, type) and issubclass(cls, surrogate.SurrogateFunctionBase) and cls.kind is not None:
-            out[name] = cls
-    return out
+    return {spec.cls.__name__: spec.cls for spec in SURROGATES.values()}
 
 
 def _make_surrogate(cls, alpha):
