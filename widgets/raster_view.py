@@ -73,6 +73,7 @@ class RasterView(W.VBox):
         self._figure_shapes = ()
         self._callbacks = []
         self.figure_box = W.Box([self.figure])  # a FigureWidget's own .layout is plotly's: hide its box
+        self.figure_box.add_class("snnlab-raster-plotly")
         self.children = (self.figure_box, self.canvas)
 
     # ----------------------------------------------------------------------------- data
