@@ -36,7 +36,6 @@ from snnlab.analysis import firing_rate, first_spike_times
 from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
 from snnlab.functional import reset_net
 from snnlab.viz import plotly as vp
-from snnlab.viz.plotly._common import json_grid
 
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
@@ -46,7 +45,6 @@ __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
 
 ENCODERS = ("poisson", "latency", "current")
 CUSTOM = "custom"
-_DATA_KEYS = ("x", "y", "z", "zmin", "zmax", "customdata")  # what a first-spike map's refill changes in a trace
 
 
 class RasterResult(NamedTuple):
@@ -193,10 +191,7 @@ class RasterExplorer(Panel):
         self.neuron = W.IntSlider(value=-1, min=-1, max=N - 1, description="neuron", style=style, layout=wide)
         self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
         self.raster = RasterView(width=720, height=420, canvas_cells=self.canvas_cells)
-        # first_spike_map marks never-fired cells with NaN in 2-D heatmap data, which reach the browser as
-        # JSON (no NaN): the figure function fills a plain Figure and its data are copied, NaN as null
-        self._first_source = vp.first_spike_map(torch.zeros(0, dtype=torch.long))
-        self.first_fig = go.FigureWidget(self._first_source)
+        self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=420, height=420)
         self.raster.on_select(self._on_raster_select)
         self.summary = W.HTML(value="")
@@ -330,23 +325,13 @@ class RasterExplorer(Panel):
         if not same_data:
             self.raster.show(result.spikes[first : last + 1], t_offset=first, title="spikes (time x neuron)")
         self.raster.mark(neuron=result.neuron, t=result.t)
-        if not same_data:
-            vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=self._first_source)
         fig = self.first_fig
         with fig.batch_update():
-            if not same_data:
-                for target, source in zip(fig.data, self._first_source.data):
-                    values = {key: source[key] for key in _DATA_KEYS if key in source and source[key] is not None}
-                    if "z" in values:
-                        values["z"] = json_grid(values["z"])
-                    target.update(values)
-                layout = self._first_source.layout
-                fig.layout.update(title_text=layout.title.text, annotations=layout.annotations)
-                for axis in ("xaxis", "yaxis"):
-                    fig.layout[axis].update(range=layout[axis].range, title_text=layout[axis].title.text)
+            if not same_data:  # the figure function refills the widget in place (ticks, ranges and titles too)
+                vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
             marks = []
             if result.neuron is not None:
-                width = self._first_source.data[0].z.shape[1]  # the grid the figure function laid out
+                width = len(fig.data[0].z[0])  # the grid the figure function laid out
                 row, col = divmod(result.neuron, width)
                 marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
             fig.layout.shapes = marks
