@@ -166,6 +166,9 @@ class Panel(W.VBox):
         self.progress_row = W.HBox([self.progress_bar, self.stop_button], layout=W.Layout(display="none"))
         self.controls_box = W.HBox([self.device_control], layout=W.Layout(flex_flow="row wrap"))
         self.figures_box = W.HBox([], layout=W.Layout(flex_flow="row wrap"))
+        # sized to sit side by side in about 850 px of output width (1280 x 800 with the file browser open)
+        self.controls_box.add_class("snnlab-controls")
+        self.figures_box.add_class("snnlab-figures")
         super().__init__(children=[self.controls_box, self.figures_box, self.progress_row, self.status])
         self.watch(self.device_control)
 

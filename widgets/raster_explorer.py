@@ -154,7 +154,7 @@ class RasterExplorer(Panel):
         self.intensities = None if intensities is None else intensities.detach().float()
         self.canvas_cells = int(canvas_cells)
         self._cache_key, self._cache = None, None
-        style, wide = {"description_width": "70px"}, W.Layout(width="320px")
+        style, wide = {"description_width": "60px"}, W.Layout(width="270px")
         fixed_size = spikes is not None or intensities is not None
         self.encoder = W.Dropdown(
             options=ENCODERS + ((CUSTOM,) if spikes is not None else ()),
@@ -190,9 +190,9 @@ class RasterExplorer(Panel):
         )
         self.neuron = W.IntSlider(value=-1, min=-1, max=N - 1, description="neuron", style=style, layout=wide)
         self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
-        self.raster = RasterView(width=720, height=420, canvas_cells=self.canvas_cells)
+        self.raster = RasterView(width=520, height=360, canvas_cells=self.canvas_cells)
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
-        self.first_fig.layout.update(width=420, height=420)
+        self.first_fig.layout.update(width=310, height=360, margin=dict(l=56, r=10, t=40, b=50))
         self.raster.on_select(self._on_raster_select)
         self.summary = W.HTML(value="")
         self._drawn_key = None

@@ -188,12 +188,12 @@ class SpikeDebugger(Panel):
             layout=wide,
             continuous_update=False,
         )
-        self.raster = RasterView(width=640, height=380, canvas_cells=self.canvas_cells)
+        self.raster = RasterView(width=520, height=340, canvas_cells=self.canvas_cells)
         self.hist_fig = go.FigureWidget(vp.firing_rate_histogram(torch.zeros(0)))
-        self.hist_fig.layout.update(width=380, height=300)
+        self.hist_fig.layout.update(width=310, height=250)
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
-        self.first_fig.layout.update(width=380, height=380)
-        self.table = W.HTML(value="", layout=W.Layout(width="640px"))  # long neuron lists wrap, not widen
+        self.first_fig.layout.update(width=310, height=310)
+        self.table = W.HTML(value="", layout=W.Layout(width="520px"))  # long neuron lists wrap, not widen
         self.set_controls(
             [W.VBox([self.layer, self.sample, self.all_layers]), W.VBox([self.dead_rate, self.saturated_rate])],
             watch=False,

@@ -105,7 +105,7 @@ def _fill(fig, grid, t_max, marker_max):
     ct = nice_ticks(0, top, MAX_TICKS - 2, integer=top >= 2)
     fig.layout.xaxis.update(
         range=[-0.5, max(cols, 1) - 0.5],
-        title_text=f"column (neuron index mod {cols})" if grid.flat else "x",
+        title_text=f"column = neuron mod {cols}" if grid.flat else "x",
         tickmode="array",
         tickvals=xt,
         ticktext=[str(v) for v in xt],
@@ -113,9 +113,7 @@ def _fill(fig, grid, t_max, marker_max):
     )
     fig.layout.yaxis.update(
         range=[max(rows, 1) - 0.5, -0.5],
-        title_text=f"row (neuron index ÷ {cols}, rounded down; neuron 0 top left)"
-        if grid.flat
-        else "y (row 0 at the top)",
+        title_text=f"row = neuron ÷ {cols} (0 at the top)" if grid.flat else "y (row 0 at the top)",
         tickmode="array",
         tickvals=yt,
         ticktext=[str(v) for v in yt],
