@@ -127,8 +127,8 @@ def _draw(ax, grid, opts):
         axis.set_major_locator(MaxNLocator(nbins=MAX_TICKS - 3, integer=True))
     width = grid.times.shape[1]
     if grid.flat:
-        ax.set_xlabel(f"column (neuron index mod {width})")
-        ax.set_ylabel(f"row (neuron index ÷ {width}, rounded down; neuron 0 top left)")
+        ax.set_xlabel(f"column = neuron mod {width}")
+        ax.set_ylabel(f"row = neuron ÷ {width} (0 at the top)")
     else:
         ax.set_xlabel("x")
         ax.set_ylabel("y (row 0 at the top)")
