@@ -119,7 +119,9 @@ function render({ model, el }) {
     canvas.dataset.neurons = String(model.get("n_neurons"));
   }
 
+  let paints = 0;
   function paint() {
+    canvas.dataset.paints = String(++paints); // a visible change a page (or a benchmark) can observe
     const available = el.parentElement ? el.parentElement.clientWidth : 0;
     const width = available > 200 ? Math.min(model.get("width"), available) : model.get("width");
     const height = model.get("height");

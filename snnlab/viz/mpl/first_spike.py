@@ -25,7 +25,7 @@ __all__ = ["first_spike_map", "update_first_spike_map"]
 NEVER_COLOR = "0.82"
 
 
-def first_spike_map(ax, times, *, t_max=None, cmap="viridis", marker_max=MARKER_MAX // 2):
+def first_spike_map(ax, times, *, t_max=None, colormap="viridis", marker_max=MARKER_MAX // 2):
     """Draw first-spike times as an image on ``ax``; return the ``AxesImage``.
 
     Cells are coloured by first-spike time (0 .. ``t_max``, default the latest time present);
@@ -47,7 +47,7 @@ def first_spike_map(ax, times, *, t_max=None, cmap="viridis", marker_max=MARKER_
     """
     owner = "first_spike_map"
     check_axes(owner, ax)
-    opts = dict(t_max=None if t_max is None else float(t_max), cmap=cmap, marker_max=int(marker_max))
+    opts = dict(t_max=None if t_max is None else float(t_max), cmap=colormap, marker_max=int(marker_max))
     return _draw(ax, _series.first_spike_grid(times, owner), opts)
 
 

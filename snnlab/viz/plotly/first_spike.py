@@ -23,7 +23,7 @@ __all__ = ["first_spike_map"]
 NEVER_COLOR = "#d0d0d0"
 
 
-def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKER_MAX // 2, fig=None):
+def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_MAX // 2, fig=None):
     """A first-spike map figure; ``fig=`` refills one made by this function.
 
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
@@ -48,7 +48,7 @@ def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKE
         fig.add_trace(
             go.Heatmap(
                 z=np.zeros((0, 0), dtype=np.float32),
-                colorscale=colorscale,
+                colorscale=colormap,
                 zmin=0,
                 zmax=1,
                 name="first spike",
