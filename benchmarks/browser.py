@@ -21,6 +21,7 @@ import argparse
 import json
 import os
 import pathlib
+import re
 import secrets
 import socket
 import statistics
@@ -36,7 +37,7 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-ne
          "--disable-component-update", "--disable-sync", "--no-first-run"]  # fmt: skip
 
 CASES = {
-    "raster_default": ('RasterExplorer(device="cpu")', ["t", "neuron", "tau", "gain"]),
+    "raster_default": ('RasterExplorer(device="cpu")', ["t", "neuron", "tau", "gain", "T"]),
     "raster_2000x2000": ('RasterExplorer(N=2000, T=2000, device="cpu")', ["t", "neuron", "tau"]),
     "raster_1e4x1000": ('RasterExplorer(N=10000, T=1000, device="cpu")', ["t", "neuron", "tau"]),
     "playground_default": ('NeuronPlayground(device="cpu")', ["tau", "threshold", "amplitude"]),
@@ -133,9 +134,8 @@ def measure_case(browser, base, token, root, name, source, controls, presses):
     first_display = max([d for s, d in page.evaluate("window.__longtasks") if s >= shown_at] or [0.0])
     rows = []
     for label in controls:
-        handle = page.locator(".widget-slider", has=page.locator(".widget-label", has_text=label)).first.locator(
-            ".noUi-handle"
-        )
+        exact = page.locator(".widget-label", has_text=re.compile(f"^{re.escape(label)}$"))  # "t" is not "T"
+        handle = page.locator(".widget-slider", has=exact).first.locator(".noUi-handle")
         handle.scroll_into_view_if_needed()
         handle.focus()
         latencies, tasks, sizes = [], [], []
