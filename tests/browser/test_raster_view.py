@@ -15,7 +15,7 @@ import re
 import nbformat
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
-from test_jupyterlab import KERNEL_IDLE, open_and_run_all
+from test_jupyterlab import KERNEL_IDLE, SCREENSHOTS, open_and_run_all
 from test_panels import PANEL, control, wait_until_settled
 
 pytestmark = pytest.mark.browser
@@ -105,6 +105,9 @@ def test_plotly_canvas_round_trip_never_shows_stale_data(lab, page):
     check_raster(page, 1000, "plotly")
     set_slider(page, "N", 250)  # 250 x 1000 cells: the canvas draws it
     check_raster(page, 1000, "canvas")
+    canvas = page.locator("canvas.snnlab-canvas-raster")
+    canvas.scroll_into_view_if_needed()
+    canvas.screenshot(path=str(SCREENSHOTS / "raster_canvas_250x1000.png"))
     set_slider(page, "N", 64)
     check_raster(page, 1000, "plotly")
     set_slider(page, "T", 60)
