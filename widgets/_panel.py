@@ -7,6 +7,11 @@ the background) and a status line. A subclass creates its controls and figures, 
 - ``compute()``: one call into the core on ``self.device``; returns a small result object;
 - ``render(result)``: one call into ``snnlab.viz`` that updates the figures in place.
 
+A control that only changes the view (a selected neuron, a scrubbed time step, which layer is
+shown) is watched with ``watch(control, render_only=True)``: its changes call ``redraw()``, which
+runs ``select(result)`` (cheap, on the host: the part of the result that the view controls pick)
+and ``render`` on the last result, without computing.
+
 ``update()`` runs both, times the computation on the chosen device and writes "ran on cpu in 1.2 ms"
 into the status line, or the exception's message when either step fails; the panel stays usable and
 the next change of a control tries again. ``result`` holds the last successful result.
@@ -133,6 +138,7 @@ class Panel(W.VBox):
         self.throttle_s = float(throttle_ms) / 1e3
         self.blocking = blocking
         self.result = None
+        self._computed = None  # the last compute() result, before select()
         self.error = None
         self.status_text = ""
         self.last_device = None
@@ -143,6 +149,7 @@ class Panel(W.VBox):
         self._held = 0
         self._muted = 0
         self._pending = False
+        self._pending_compute = False
         self._timer = None
         self._last_update_end = float("-inf")
 
@@ -159,6 +166,9 @@ class Panel(W.VBox):
         self.progress_row = W.HBox([self.progress_bar, self.stop_button], layout=W.Layout(display="none"))
         self.controls_box = W.HBox([self.device_control], layout=W.Layout(flex_flow="row wrap"))
         self.figures_box = W.HBox([], layout=W.Layout(flex_flow="row wrap"))
+        # sized to sit side by side in about 850 px of output width (1280 x 800 with the file browser open)
+        self.controls_box.add_class("snnlab-controls")
+        self.figures_box.add_class("snnlab-figures")
         super().__init__(children=[self.controls_box, self.figures_box, self.progress_row, self.status])
         self.watch(self.device_control)
 
@@ -174,11 +184,16 @@ class Panel(W.VBox):
         """Lay out the figure widgets (plotly FigureWidgets, canvases, ...)."""
         self.figures_box.children = tuple(figures)
 
-    def watch(self, *controls):
-        """Redraw (throttled) when the ``value`` of any of ``controls`` changes."""
+    def watch(self, *controls, render_only: bool = False) -> None:
+        """Redraw (throttled) when the ``value`` of any of ``controls`` changes.
+
+        ``render_only=True``: the controls only change the view; their changes run ``redraw()``
+        (``select`` + ``render`` of the last result), not ``compute``.
+        """
+        handler = self._on_view_change if render_only else self._on_control_change
         for control in controls:
             if hasattr(control, "value"):
-                control.observe(self._on_control_change, names="value")
+                control.observe(handler, names="value")
 
     # ----------------------------------------------------------------------------- the cycle
     @property
@@ -197,15 +212,53 @@ class Panel(W.VBox):
         """Run the core on ``self.device`` and return a result object (implemented by each panel)."""
         raise NotImplementedError(f"{type(self).__name__} must implement compute()")
 
+    def select(self, result):
+        """The result as the view-only controls pick it (default: unchanged); runs before each ``render``.
+
+        Keep it cheap and on the host: a render-only change runs it on the last result.
+        """
+        return result
+
     def render(self, result):
         """Draw ``result`` into the figures, in place (implemented by each panel)."""
         raise NotImplementedError(f"{type(self).__name__} must implement render(result)")
+
+    def set_result(self, result) -> None:
+        """Replace the computed result (e.g. re-analysed on the host); the next ``redraw`` selects from it."""
+        self._computed = result
+        self.result = result
+
+    def redraw(self) -> bool:
+        """Select and render the last result again, without computing; True on success.
+
+        Errors go to the status line; with no result yet, this computes (``update()``).
+        """
+        with self._update_lock:
+            if self._computed is None or self._pending_compute:
+                return self.update()
+            self._cancel_timer()
+            self._pending = False
+            try:
+                started = time.perf_counter()
+                result = self.select(self._computed)
+                self.render(result)
+                self.result = result
+                self.render_ms = (time.perf_counter() - started) * 1e3
+            except Exception as exc:
+                self.show_error(exc)
+                return False
+            finally:
+                self._last_update_end = time.monotonic()
+            self.error = None
+            self.set_status(f"drawn in {self.render_ms:.1f} ms (view only, nothing computed)")
+            return True
 
     def update(self) -> bool:
         """Compute and render now; True on success. Errors go to the status line, never upward."""
         with self._update_lock:
             self._cancel_timer()
             self._pending = False
+            self._pending_compute = False
             try:
                 self._muted += 1
                 try:
@@ -216,10 +269,12 @@ class Panel(W.VBox):
                 watch = Stopwatch(device)
                 with watch:
                     result = self.compute()
-                self.result = result
                 self.last_device = device
                 self.compute_ms = watch.elapsed_ms
                 started = time.perf_counter()
+                self._computed = result
+                result = self.select(result)
+                self.result = result
                 self.render(result)
                 self.render_ms = (time.perf_counter() - started) * 1e3
             except Exception as exc:
@@ -244,14 +299,21 @@ class Panel(W.VBox):
 
     # ----------------------------------------------------------------------------- throttling
     def _on_control_change(self, change=None):
+        self._request(change, compute=True)
+
+    def _on_view_change(self, change=None):
+        self._request(change, compute=False)
+
+    def _request(self, change, *, compute):
         if self._muted or (_from_frontend(change) and _is_round_off(change)):
             return
+        self._pending_compute = self._pending_compute or compute
         if self._held:
             self._pending = True
             return
         wait = self.throttle_s - (time.monotonic() - self._last_update_end)
         if wait <= 0 or not _from_frontend(change):
-            self.update()
+            self._run_pending()
             return
         self._pending = True
         if self._timer is None:
@@ -259,11 +321,15 @@ class Panel(W.VBox):
             self._timer.daemon = True
             self._timer.start()
 
+    def _run_pending(self) -> bool:
+        """Compute and render when a computing control changed, else render only."""
+        return self.update() if self._pending_compute else self.redraw()
+
     def _trailing_update(self):
         with self._update_lock:
             self._timer = None
             if self._pending:
-                self.update()
+                self._run_pending()
 
     def _cancel_timer(self):
         if self._timer is not None:
@@ -279,7 +345,7 @@ class Panel(W.VBox):
         """Run a pending (throttled or held) redraw now; True when nothing failed."""
         with self._update_lock:
             if self._pending:
-                return self.update()
+                return self._run_pending()
             return self.error is None
 
     @contextmanager
@@ -291,7 +357,7 @@ class Panel(W.VBox):
         finally:
             self._held -= 1
             if self._held == 0 and self._pending:
-                self.update()
+                self._run_pending()
 
     # ----------------------------------------------------------------------------- background work
     def start_background(self, steps, *, total=None, on_step=None, on_finish=None):

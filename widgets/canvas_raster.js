@@ -1,8 +1,19 @@
-// Canvas raster: draws a bit-packed [rows, cols] spike matrix sent by widgets/canvas_raster.py.
+// Canvas raster: a raster figure drawn from a bit-packed [rows, cols] spike matrix sent by
+// widgets/canvas_raster.py.
 //
 // Bits are numpy.packbits order (big-endian, row-major, no per-row padding): cell (r, c) is bit
 // i = r * cols + c, found at (bytes[i >> 3] >> (7 - (i & 7))) & 1. Row 0 (neuron 0) is drawn at
-// the bottom, column 0 (the first time bin) at the left; one canvas pixel per cell, scaled by CSS.
+// the bottom, column 0 (the first time bin) at the left. The figure has a fixed size (the `width`
+// and `height` traits, narrower only when the output area is narrower): a plot area with the image,
+// time ticks below, neuron ticks on the left, axis titles, a rate margin on the right, the selected
+// neuron's row and the selected time step marked. The image is decoded into an off-screen canvas
+// only when the bits change; a selection change repaints the figure from that canvas.
+
+const MARGIN = { left: 64, right: 12, top: 26, bottom: 44 };
+const RATE_WIDTH = 90; // the rate margin, right of the raster
+const GAP = 10;
+const FONT = "11px sans-serif";
+const TITLE_FONT = "12px sans-serif";
 
 // Parse any CSS colour into [r, g, b, a] (0-255) with a 1x1 canvas.
 function parseColor(css) {
@@ -21,10 +32,12 @@ export function pixelValue(rgba) {
 }
 
 // Fill `pixels` (Uint32Array of rows * cols) from the packed `bytes`; row 0 lands on the last line.
+// Returns the number of set cells.
 export function decodeInto(pixels, bytes, rows, cols, on, off) {
   pixels.fill(off);
   const total = rows * cols;
   const nbytes = Math.min(bytes.length, (total + 7) >> 3);
+  let count = 0;
   for (let k = 0; k < nbytes; k++) {
     const b = bytes[k];
     if (b === 0) continue;
@@ -35,10 +48,30 @@ export function decodeInto(pixels, bytes, rows, cols, on, off) {
         const r = (i / cols) | 0;
         const c = i - r * cols;
         pixels[(rows - 1 - r) * cols + c] = on;
+        count++;
       }
     }
   }
-  return pixels;
+  return count;
+}
+
+// Tick values over [lo, hi]: the smallest step of 1, 2 or 5 x 10^k that gives at most `most` ticks,
+// integers when `integer` (the rule of snnlab.viz.ticks.nice_ticks).
+export function niceTicks(lo, hi, most, integer) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / most;
+  const power = Math.pow(10, Math.floor(Math.log10(raw)));
+  let step = power;
+  for (const m of [1, 2, 5, 10]) {
+    step = m * power;
+    if (Math.floor(hi / step + 1e-9) - Math.ceil(lo / step - 1e-9) + 1 <= most) break;
+  }
+  if (integer) step = Math.max(1, Math.round(step));
+  const ticks = [];
+  const first = Math.ceil(lo / step - 1e-9);
+  const last = Math.floor(hi / step + 1e-9);
+  for (let k = first; k <= last; k++) ticks.push(+(k * step).toPrecision(12));
+  return ticks;
 }
 
 function asBytes(value) {
@@ -48,68 +81,224 @@ function asBytes(value) {
   return new Uint8Array(0);
 }
 
+function asFloats(value) {
+  const bytes = asBytes(value);
+  const copy = new Uint8Array(bytes.length - (bytes.length % 4));
+  copy.set(bytes.subarray(0, copy.length));
+  return new Float32Array(copy.buffer);
+}
+
 function render({ model, el }) {
   const canvas = document.createElement("canvas");
   canvas.className = "snnlab-canvas-raster";
-  canvas.style.width = "100%";
-  canvas.style.imageRendering = "pixelated";
-  canvas.style.border = "1px solid #ccc";
+  canvas.style.display = "block";
   canvas.style.cursor = "crosshair";
   el.appendChild(canvas);
   const ctx = canvas.getContext("2d");
+  const image = document.createElement("canvas"); // the decoded raster, one pixel per cell
+  let drawnCount = 0;
+  let box = null; // the plot area of the last paint, in CSS pixels
 
-  function draw() {
+  function decode() {
     const rows = model.get("rows");
     const cols = model.get("cols");
-    canvas.style.height = `${model.get("height")}px`;
-    canvas.width = Math.max(cols, 1);
-    canvas.height = Math.max(rows, 1);
+    image.width = Math.max(cols, 1);
+    image.height = Math.max(rows, 1);
+    const ictx = image.getContext("2d");
+    const data = ictx.createImageData(image.width, image.height);
+    const pixels = new Uint32Array(data.data.buffer);
+    const off = pixelValue(parseColor(model.get("off_color")));
+    drawnCount = rows && cols ? decodeInto(pixels, asBytes(model.get("bits")), rows, cols,
+      pixelValue(parseColor(model.get("on_color"))), off) : (pixels.fill(off), 0);
+    ictx.putImageData(data, 0, 0);
+    canvas.dataset.rows = String(rows);
+    canvas.dataset.cols = String(cols);
+    canvas.dataset.spikes = String(drawnCount);
+    canvas.dataset.tFirst = String(model.get("t_offset"));
+    canvas.dataset.tLast = String(model.get("t_offset") + model.get("n_steps") - 1);
+    canvas.dataset.neurons = String(model.get("n_neurons"));
+  }
+
+  let paints = 0;
+  function paint() {
+    canvas.dataset.paints = String(++paints); // a visible change a page (or a benchmark) can observe
+    const available = el.parentElement ? el.parentElement.clientWidth : 0;
+    const width = available > 200 ? Math.min(model.get("width"), available) : model.get("width");
+    const height = model.get("height");
+    const ratio = window.devicePixelRatio || 1;
+    canvas.style.width = `${width}px`;
+    canvas.style.height = `${height}px`;
+    canvas.width = Math.round(width * ratio);
+    canvas.height = Math.round(height * ratio);
+    ctx.setTransform(ratio, 0, 0, ratio, 0, 0);
+    ctx.fillStyle = "#ffffff";
+    ctx.fillRect(0, 0, width, height);
+    const rows = model.get("rows");
+    const cols = model.get("cols");
+    const rates = asFloats(model.get("rates"));
+    const margin = rates.length ? RATE_WIDTH + GAP : 0;
+    const px = MARGIN.left;
+    const py = MARGIN.top;
+    const pw = Math.max(10, width - MARGIN.left - MARGIN.right - margin);
+    const ph = Math.max(10, height - MARGIN.top - MARGIN.bottom);
+    box = { x: px, y: py, w: pw, h: ph };
+    ctx.font = TITLE_FONT;
+    ctx.fillStyle = "#222";
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    ctx.fillText(model.get("title"), px, MARGIN.top / 2);
     if (rows === 0 || cols === 0) {
-      ctx.fillStyle = model.get("off_color");
-      ctx.fillRect(0, 0, canvas.width, canvas.height);
+      ctx.strokeStyle = "#bbb";
+      ctx.strokeRect(px + 0.5, py + 0.5, pw, ph);
+      ctx.textAlign = "center";
+      ctx.fillStyle = "#666";
+      ctx.fillText("no data", px + pw / 2, py + ph / 2);
       return;
     }
-    const image = ctx.createImageData(cols, rows);
-    const pixels = new Uint32Array(image.data.buffer);
-    decodeInto(pixels, asBytes(model.get("bits")), rows, cols,
-      pixelValue(parseColor(model.get("on_color"))), pixelValue(parseColor(model.get("off_color"))));
-    ctx.putImageData(image, 0, 0);
+    ctx.imageSmoothingEnabled = false;
+    ctx.drawImage(image, px, py, pw, ph);
+    const tf = model.get("t_factor");
+    const nf = model.get("n_factor");
+    const t0 = model.get("t_offset");
+    const spanT = cols * tf; // time steps covered by the image
+    const spanN = rows * nf;
+    const xOf = (step) => px + ((step - t0 + 0.5) / spanT) * pw; // centre of a time step
+    const yOf = (neuron) => py + ph - ((neuron + 0.5) / spanN) * ph;
+    // selection marks
     const hl = model.get("highlight");
     if (hl && hl.length === 2 && hl[1] > hl[0]) {
       ctx.fillStyle = model.get("highlight_color");
-      ctx.fillRect(hl[0], 0, hl[1] - hl[0], rows);
+      const x0 = px + (hl[0] / cols) * pw;
+      ctx.fillRect(x0, py, Math.max(1.5, ((hl[1] - hl[0]) / cols) * pw), ph);
+    }
+    const row = model.get("selected_row");
+    if (row >= 0 && row < rows) {
+      const y0 = py + ph - ((row + 1) / rows) * ph;
+      ctx.fillStyle = "rgba(255, 165, 0, 0.35)";
+      ctx.fillRect(px, y0, pw, Math.max(2, ph / rows));
+      ctx.strokeStyle = "#ff7f0e";
+      ctx.strokeRect(px, y0, pw, Math.max(2, ph / rows));
+    }
+    // layer separators and names
+    ctx.strokeStyle = "#d62728";
+    ctx.setLineDash([4, 3]);
+    for (const [start] of model.get("layers").slice(1)) {
+      const y = py + ph - (start / spanN) * ph;
+      ctx.beginPath();
+      ctx.moveTo(px, y);
+      ctx.lineTo(px + pw, y);
+      ctx.stroke();
+    }
+    ctx.setLineDash([]);
+    ctx.strokeStyle = "#444";
+    ctx.strokeRect(px + 0.5, py + 0.5, pw, ph);
+    // time axis
+    ctx.fillStyle = "#222";
+    ctx.font = FONT;
+    ctx.textAlign = "center";
+    ctx.textBaseline = "top";
+    const tLast = t0 + model.get("n_steps") - 1;
+    const mostX = Math.max(2, Math.min(10, Math.floor(pw / 60)));
+    for (const v of niceTicks(t0, Math.max(t0, tLast), mostX, true)) {
+      const x = xOf(v);
+      ctx.fillRect(x, py + ph, 1, 4);
+      ctx.fillText(String(v), x, py + ph + 6);
+    }
+    const binned = tf > 1 ? ` (bins of ${tf})` : "";
+    ctx.fillText(`time step${binned}`, px + pw / 2, py + ph + 24);
+    // neuron axis (or layer names)
+    ctx.textAlign = "right";
+    ctx.textBaseline = "middle";
+    const layers = model.get("layers");
+    if (layers.length > 1) {
+      const ends = layers.slice(1).map((l) => l[0]).concat([model.get("n_neurons")]);
+      layers.forEach(([start, name], k) => ctx.fillText(String(name), px - 6, yOf((start + ends[k] - 1) / 2)));
+    } else {
+      const mostY = Math.max(2, Math.min(10, Math.floor(ph / 30)));
+      for (const v of niceTicks(0, Math.max(0, model.get("n_neurons") - 1), mostY, true)) {
+        const y = yOf(v);
+        ctx.fillRect(px - 4, y, 4, 1);
+        ctx.fillText(String(v), px - 6, y);
+      }
+    }
+    ctx.save();
+    ctx.translate(14, py + ph / 2);
+    ctx.rotate(-Math.PI / 2);
+    ctx.textAlign = "center";
+    ctx.fillText(nf > 1 ? `neuron (bins of ${nf}; 0 at the bottom)` : "neuron (0 at the bottom)", 0, 0);
+    ctx.restore();
+    // rate margin: one bar per row bin
+    if (rates.length) {
+      const rx = px + pw + GAP;
+      let top = 0;
+      for (const r of rates) top = Math.max(top, r);
+      top = top > 0 ? top * 1.1 : 1;
+      ctx.fillStyle = "#1f77b4";
+      const rh = ph / rates.length;
+      for (let k = 0; k < rates.length; k++) {
+        const w = (rates[k] / top) * RATE_WIDTH;
+        if (w > 0) ctx.fillRect(rx, py + ph - (k + 1) * rh, w, Math.max(rh, 1));
+      }
+      ctx.strokeStyle = "#444";
+      ctx.strokeRect(rx + 0.5, py + 0.5, RATE_WIDTH, ph);
+      ctx.fillStyle = "#222";
+      ctx.textAlign = "center";
+      ctx.textBaseline = "top";
+      for (const v of niceTicks(0, top, 3, false)) {
+        const x = rx + (v / top) * RATE_WIDTH;
+        ctx.fillRect(x, py + ph, 1, 4);
+        ctx.fillText(String(v), x, py + ph + 6);
+      }
+      ctx.fillText("rate", rx + RATE_WIDTH / 2, py + ph + 24);
     }
   }
 
   function onClick(event) {
     const rows = model.get("rows");
     const cols = model.get("cols");
-    if (rows === 0 || cols === 0) return;
-    const box = canvas.getBoundingClientRect();
-    const col = Math.min(cols - 1, Math.max(0, Math.floor(((event.clientX - box.left) / box.width) * cols)));
-    const line = Math.min(rows - 1, Math.max(0, Math.floor(((event.clientY - box.top) / box.height) * rows)));
+    if (rows === 0 || cols === 0 || box === null) return;
+    const rect = canvas.getBoundingClientRect();
+    const x = event.clientX - rect.left - box.x;
+    const y = event.clientY - rect.top - box.y;
+    if (x < 0 || y < 0 || x >= box.w || y >= box.h) return;
+    const col = Math.min(cols - 1, Math.floor((x / box.w) * cols));
+    const line = Math.min(rows - 1, Math.floor((y / box.h) * rows));
     model.set("clicked", { row: rows - 1 - line, col: col });
     model.save_changes();
   }
 
-  // One redraw per animation frame, however many traits one message changed.
+  // One paint per animation frame however many traits one message changed; decode only new bits.
   let pending = false;
-  function schedule() {
+  let stale = true;
+  function schedule(decodeToo) {
+    stale = stale || decodeToo;
     if (pending) return;
     pending = true;
     requestAnimationFrame(() => {
       pending = false;
-      draw();
+      if (stale) decode();
+      stale = false;
+      paint();
     });
   }
-
-  const names = ["bits", "rows", "cols", "on_color", "off_color", "highlight", "highlight_color", "height"];
-  for (const name of names) model.on(`change:${name}`, schedule);
+  const data = ["bits", "rows", "cols", "on_color", "off_color", "t_offset", "n_steps", "n_neurons"];
+  const marks = ["highlight", "highlight_color", "selected_row", "title", "width", "height", "rates", "layers",
+    "t_factor", "n_factor"];
+  const onData = () => schedule(true);
+  const onMarks = () => schedule(false);
+  for (const name of data) model.on(`change:${name}`, onData);
+  for (const name of marks) model.on(`change:${name}`, onMarks);
   canvas.addEventListener("click", onClick);
-  draw();
+  const resize = new ResizeObserver(onMarks);
+  if (el.parentElement) resize.observe(el.parentElement);
+  decode();
+  stale = false;
+  paint();
   return () => {
-    for (const name of names) model.off(`change:${name}`, schedule);
+    for (const name of data) model.off(`change:${name}`, onData);
+    for (const name of marks) model.off(`change:${name}`, onMarks);
     canvas.removeEventListener("click", onClick);
+    resize.disconnect();
   };
 }
 

@@ -1,11 +1,18 @@
-"""CanvasRaster: a small anywidget that draws big spike rasters on a <canvas> from bit-packed bytes.
+"""CanvasRaster: an anywidget that draws big spike rasters on a <canvas> from bit-packed bytes, as a full figure.
 
 A ``[T, N]`` raster is turned into bits on the tensor's own device (``spikes != 0``), transposed
 to ``[N, T]`` (a row per neuron, time to the right), binned by "any spike" when longer than
 ``max_cols`` time bins or ``max_rows`` neurons, packed with :func:`snnlab.bitpack.packbits`
 (``numpy.packbits`` order: big-endian, row-major, no per-row padding) and sent as one binary
-buffer: 125 KB for a 1000 x 1000 raster. The browser side (``canvas_raster.js``) paints one
-pixel per cell; neuron 0 is the bottom row.
+buffer: 125 KB for a 1000 x 1000 raster. Each neuron bin's firing rate travels beside it as
+float32 bytes (4 KB for 1000 rows).
+
+The browser side (``canvas_raster.js``) draws a figure of a fixed ``width`` x ``height`` (CSS
+pixels; narrower when its output area is narrower): the raster image in a plot area with a time
+axis (bottom) and a neuron axis (left, neuron 0 at the bottom, as in the plotly raster), ticks
+chosen from the range (at most about ten per axis), axis titles, a rate margin on the right,
+the selected neuron's row and the selected time step highlighted. The image is decoded once per
+new ``bits``; a change of the selection only repaints the marks.
 
 Shape:
     ``set_spikes(spikes)``: ``[T, N]`` -> ``rows = ceil(N / fn)``, ``cols = ceil(T / t_factor)``.
@@ -36,13 +43,18 @@ __all__ = ["CanvasRaster"]
 
 
 class CanvasRaster(anywidget.AnyWidget):
-    """A raster drawn from bit-packed spikes on a canvas (time on x, neuron on y, neuron 0 at the bottom).
+    """A raster figure drawn from bit-packed spikes on a canvas (time on x, neuron on y, neuron 0 at the bottom).
 
     Traits (synced): ``bits`` (bytes, packed ``[rows, cols]`` bool matrix), ``rows``, ``cols``,
-    ``on_color`` / ``off_color`` (CSS colours of spike / no-spike cells), ``highlight``
-    (``[start, stop)`` column window tinted with ``highlight_color``, or ``[]``), ``height``
-    (CSS pixels) and ``clicked`` (``{"row": neuron bin, "col": time bin}`` set by the browser
-    on a click: time step ``col * t_factor``, neuron ``row * n_factor``). ``t_factor`` / ``n_factor`` (not synced) are the bin factors of the last update.
+    ``t_factor`` / ``n_factor`` (time steps / neurons per bin), ``t_offset`` (the time step of
+    column 0), ``n_neurons`` / ``n_steps`` (sizes before binning), ``rates`` (float32 bytes, the
+    firing rate of each row; empty: no rate margin), ``layers`` (``[[first_neuron, name], ...]``:
+    dashed separators and names for stacked layers), ``on_color`` / ``off_color`` (CSS colours of
+    spike / no-spike cells), ``highlight`` (``[start, stop)`` column window tinted with
+    ``highlight_color``, or ``[]``: the selected time), ``selected_row`` (row bin of the selected
+    neuron, -1 for none), ``title``, ``width`` / ``height`` (CSS pixels of the whole figure) and
+    ``clicked`` (``{"row": neuron bin, "col": time bin}`` set by the browser on a click inside the
+    plot area: time step ``t_offset + col * t_factor``, neuron ``row * n_factor``).
 
     Shape:
         ``set_spikes``: ``[T, N]``.
@@ -50,27 +62,35 @@ class CanvasRaster(anywidget.AnyWidget):
     Example:
         >>> import torch
         >>> w = CanvasRaster(on_color="#1f77b4", height=200)
-        >>> w.set_spikes(torch.ones(10, 2)); (w.rows, w.cols, len(w.bits))
-        (2, 10, 3)
+        >>> w.set_spikes(torch.ones(10, 2)); (w.rows, w.cols, len(w.bits), len(w.rates))
+        (2, 10, 3, 8)
     """
 
     _esm = pathlib.Path(__file__).with_name("canvas_raster.js")
     bits = traitlets.Bytes(b"").tag(sync=True)
     rows = traitlets.Int(0).tag(sync=True)
     cols = traitlets.Int(0).tag(sync=True)
+    t_factor = traitlets.Int(1).tag(sync=True)
+    n_factor = traitlets.Int(1).tag(sync=True)
+    t_offset = traitlets.Int(0).tag(sync=True)
+    n_neurons = traitlets.Int(0).tag(sync=True)
+    n_steps = traitlets.Int(0).tag(sync=True)
+    rates = traitlets.Bytes(b"").tag(sync=True)
+    layers = traitlets.List(default_value=[]).tag(sync=True)
     on_color = traitlets.Unicode("#000000").tag(sync=True)
     off_color = traitlets.Unicode("#ffffff").tag(sync=True)
     highlight = traitlets.List(traitlets.Int(), default_value=[]).tag(sync=True)
-    highlight_color = traitlets.Unicode("rgba(255, 165, 0, 0.3)").tag(sync=True)
-    height = traitlets.Int(300).tag(sync=True)
+    highlight_color = traitlets.Unicode("rgba(44, 160, 44, 0.6)").tag(sync=True)
+    selected_row = traitlets.Int(-1).tag(sync=True)
+    title = traitlets.Unicode("").tag(sync=True)
+    width = traitlets.Int(720).tag(sync=True)
+    height = traitlets.Int(420).tag(sync=True)
     clicked = traitlets.Dict().tag(sync=True)
 
     def __init__(self, spikes=None, *, max_rows=IMAGE_MAX_ROWS, max_cols=IMAGE_MAX_COLS, **kwargs):
         super().__init__(**kwargs)
         self.max_rows = check_int("CanvasRaster", "max_rows", max_rows, minimum=1)
         self.max_cols = check_int("CanvasRaster", "max_cols", max_cols, minimum=1)
-        self.t_factor = 1
-        self.n_factor = 1
         if spikes is not None:
             self.set_spikes(spikes)
 
@@ -83,8 +103,12 @@ class CanvasRaster(anywidget.AnyWidget):
             )
         return value
 
-    def set_spikes(self, spikes):
-        """Pack ``spikes`` ``[T, N]`` on its device and send them in one update (bits, rows, cols together).
+    def set_spikes(self, spikes, *, t_offset: int = 0, rate_margin: bool = True, layers=()) -> None:
+        """Pack ``spikes`` ``[T, N]`` on its device and send them in one update (bits, sizes, rates together).
+
+        ``t_offset`` is the time step of the first row of ``spikes`` (a window's start: the time axis
+        is labelled from there); ``rate_margin`` sends each row's firing rate for the margin;
+        ``layers`` (``[(first_neuron, name), ...]``) marks stacked layers.
 
         Shape:
             ``spikes``: ``[T, N]`` (tensor or numpy array; nonzero = spike).
@@ -92,8 +116,10 @@ class CanvasRaster(anywidget.AnyWidget):
         Example:
             >>> import torch
             >>> w = CanvasRaster(max_cols=2)
-            >>> w.set_spikes(torch.tensor([[1], [0], [0], [0]])); (w.cols, w.t_factor, list(w.bits))
+            >>> w.set_spikes(torch.tensor([[1], [0], [0], [0]]), t_offset=5); (w.cols, w.t_factor, list(w.bits))
             (2, 2, [128])
+            >>> np.frombuffer(w.rates, dtype=np.float32).tolist()
+            [0.25]
         """
         if isinstance(spikes, np.ndarray):
             spikes = torch.from_numpy(np.ascontiguousarray(spikes))
@@ -106,18 +132,45 @@ class CanvasRaster(anywidget.AnyWidget):
                 f"CanvasRaster.set_spikes: spikes must be a 2-D [T, N] (time x neuron) array, "
                 f"got shape {list(spikes.shape)}"
             )
+        t_offset = check_int("CanvasRaster.set_spikes", "t_offset", t_offset, minimum=0)
+        layers = [[int(start), str(name)] for start, name in layers]
         steps, neurons = spikes.shape
         cells = spikes.detach()
         cells = cells if cells.dtype == torch.bool else cells != 0
+        n_factor = bin_factor(neurons, self.max_rows)
+        rates = b""
+        if rate_margin and steps and neurons:
+            per_neuron = cells.sum(dim=0, dtype=torch.float32) / steps  # [N] spikes per step
+            pad = -neurons % n_factor
+            if pad:
+                per_neuron = torch.cat([per_neuron, per_neuron.new_zeros(pad)])
+            sizes = torch.full((per_neuron.numel() // n_factor,), float(n_factor), device=per_neuron.device)
+            sizes[-1] = neurons - (sizes.numel() - 1) * n_factor  # the last bin may hold fewer neurons
+            per_row = per_neuron.reshape(-1, n_factor).sum(dim=1) / sizes  # mean rate of each row bin
+            rates = per_row.cpu().numpy().astype(np.float32).tobytes()
         cells = bin_any(bin_any(cells, 0, self.max_cols), 1, self.max_rows)  # [T', N'] time and neuron bins
         cells = cells.t().contiguous()  # [N', T'] a row per neuron
         packed = packbits(cells.reshape(-1)) if cells.numel() else cells.new_zeros(0, dtype=torch.uint8)
         payload = packed.cpu().numpy().tobytes()
-        self.t_factor = bin_factor(steps, self.max_cols)
-        self.n_factor = bin_factor(neurons, self.max_rows)
         with self.hold_sync():
+            self.t_factor = bin_factor(steps, self.max_cols)
+            self.n_factor = n_factor
+            self.t_offset, self.n_steps, self.n_neurons = t_offset, int(steps), int(neurons)
             self.rows, self.cols = int(cells.shape[0]), int(cells.shape[1])
+            self.rates = rates
+            self.layers = layers
             self.bits = payload
+
+    def spike_count(self) -> int:
+        """The number of set cells in ``bits`` (spikes, or spiking bins when binned): what the canvas draws.
+
+        Example:
+            >>> import torch
+            >>> CanvasRaster(torch.eye(5)).spike_count()
+            5
+        """
+        total = self.rows * self.cols
+        return int(np.unpackbits(np.frombuffer(self.bits, dtype=np.uint8))[:total].sum())
 
     def __repr__(self):
         return f"CanvasRaster(rows={self.rows}, cols={self.cols}, t_factor={self.t_factor}, n_factor={self.n_factor})"

@@ -150,8 +150,8 @@ class DelayExplorer(Panel):
             hovertemplate="t=%{x}<br>d sum(y)/dx=%{y}<extra></extra>",
         )
         self.figure.layout.update(
-            width=900,
-            height=420,
+            width=830,
+            height=380,
             yaxis2=dict(
                 title="gradient", overlaying="y", side="right", autorange=False, range=[0.0, 1.5], showgrid=False
             ),

@@ -292,8 +292,8 @@ class NeuronPlayground(Panel):
             )
         self.surrogate_fig = go.FigureWidget(vp.surrogate(surrogate.Sigmoid()))
         self._drawn_surrogate = None
-        self.membrane_fig.layout.update(width=620, height=340)
-        self.surrogate_fig.layout.update(width=420, height=340)
+        self.membrane_fig.layout.update(width=510, height=320)
+        self.surrogate_fig.layout.update(width=320, height=320)
         self.set_controls(
             [
                 W.VBox([self.model, self.reset, self.params_box]),

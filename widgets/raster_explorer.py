@@ -9,8 +9,9 @@ over; the selected neuron (``neuron``, -1 for none) is highlighted and summarise
 scrubber (``t``) marks a step in the raster. Clicking a spike selects its neuron and step.
 
 Big recordings (more than ``canvas_cells`` cells in the window) are drawn by the canvas raster,
-which receives bit-packed bytes (and spikes leave a GPU bit-packed too); the rate margin is then
-left out, the first-spike map and the summary line still follow the selection.
+which receives bit-packed bytes (and spikes leave a GPU bit-packed too), with the same axes, rate
+margin and marks (:class:`widgets.raster_view.RasterView` switches between the two). The neuron
+and the scrubber only change the view: they redraw the marks and the summary without computing.
 
 Shape:
     ``spikes``: ``[T, N]``; ``intensities``: ``[N]``; ``net``: ``[T, 1, N]`` -> ``[T, 1, N_out]``.
@@ -35,17 +36,15 @@ from snnlab.analysis import firing_rate, first_spike_times
 from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
 from snnlab.interop import needs_step_loop, prepare_model, reset_state, run_sequence
 from snnlab.viz import plotly as vp
-from snnlab.viz.plotly._common import json_grid
 
 from ._device import spikes_to_host, tensor_to_host
-from ._panel import Panel, refresh_figure_widget
-from .canvas_raster import CanvasRaster
+from ._panel import Panel
+from .raster_view import RasterView
 
 __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
 
 ENCODERS = ("poisson", "latency", "current")
 CUSTOM = "custom"
-_DATA_KEYS = ("x", "y", "z", "zmin", "zmax", "customdata")  # what a first-spike map's refill changes in a trace
 
 
 class RasterResult(NamedTuple):
@@ -161,7 +160,7 @@ class RasterExplorer(Panel):
         self.intensities = None if intensities is None else intensities.detach().float()
         self.canvas_cells = int(canvas_cells)
         self._cache_key, self._cache = None, None
-        style, wide = {"description_width": "70px"}, W.Layout(width="320px")
+        style, wide = {"description_width": "60px"}, W.Layout(width="270px")
         fixed_size = spikes is not None or intensities is not None
         self.encoder = W.Dropdown(
             options=ENCODERS + ((CUSTOM,) if spikes is not None else ()),
@@ -197,18 +196,12 @@ class RasterExplorer(Panel):
         )
         self.neuron = W.IntSlider(value=-1, min=-1, max=N - 1, description="neuron", style=style, layout=wide)
         self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
-        self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
-        self.raster_fig.layout.update(width=720, height=420)
-        # first_spike_map marks never-fired cells with NaN in 2-D heatmap data, which reach the browser as
-        # JSON (no NaN): the figure function fills a plain Figure and its data are copied, NaN as null
-        self._first_source = vp.first_spike_map(torch.zeros(0, dtype=torch.long))
-        self.first_fig = go.FigureWidget(self._first_source)
-        self.first_fig.layout.update(width=420, height=420)
-        self.raster_fig.data[0].on_click(self._on_raster_click)
-        self.canvas = CanvasRaster(height=400, highlight_color="rgba(44, 160, 44, 0.6)")
-        self.canvas.observe(self._on_canvas_click, names="clicked")
+        self.raster = RasterView(width=520, height=360, canvas_cells=self.canvas_cells)
+        self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
+        self.first_fig.layout.update(width=310, height=360, margin=dict(l=56, r=10, t=40, b=50))
+        self.raster.on_select(self._on_raster_select)
         self.summary = W.HTML(value="")
-        self._drawn_key, self._raster_shapes = None, ()
+        self._drawn_key = None
         self.set_controls(
             [
                 W.VBox([self.encoder, self.N, self.T, self.seed]),
@@ -217,9 +210,9 @@ class RasterExplorer(Panel):
             ],
             watch=False,
         )
-        self.watch(self.encoder, self.N, self.T, self.seed, self.tau, self.gain, self.window, self.neuron, self.t)
-        self._raster_view = W.VBox([self.summary, self.raster_fig])
-        self.set_figures([self._raster_view, self.first_fig])
+        self.watch(self.encoder, self.N, self.T, self.seed, self.tau, self.gain, self.window)
+        self.watch(self.neuron, self.t, render_only=True)
+        self.set_figures([W.VBox([self.summary, self.raster]), self.first_fig])
         self.update()
 
     # ----------------------------------------------------------------------------- controls
@@ -277,7 +270,7 @@ class RasterExplorer(Panel):
 
     def compute(self) -> RasterResult:
         spikes = self.population_spikes()
-        T, N = spikes.shape
+        T = spikes.shape[0]
         first, last = self.window.value
         last = min(last, T - 1)
         first = min(first, last)
@@ -285,22 +278,31 @@ class RasterExplorer(Panel):
         rates = firing_rate(in_window)
         times = first_spike_times(in_window, never=-1)[0]
         times = torch.where(times >= 0, times + first, times)
-        selected = self.neuron.value if 0 <= self.neuron.value < N else None
-        t = min(self.t.value, T - 1)
-        neuron_times = (
-            torch.nonzero(spikes[first : last + 1, selected])[:, 0] + first
-            if selected is not None
-            else torch.zeros(0, dtype=torch.long, device=spikes.device)
-        )
         return RasterResult(
             spikes=spikes_to_host(spikes),
             window=(first, last),
             rates=tensor_to_host(rates),
             first_spike_times=tensor_to_host(times),
-            neuron=selected,
-            neuron_spike_times=tensor_to_host(neuron_times),
-            t=t,
-            active_at_t=int((spikes[t] != 0).sum()),
+            neuron=None,
+            neuron_spike_times=torch.zeros(0, dtype=torch.long),
+            t=0,
+            active_at_t=0,
+        )
+
+    def select(self, result: RasterResult) -> RasterResult:
+        """The selected neuron's spikes and the activity at the scrubber, from the host copy (no compute)."""
+        spikes = result.spikes
+        T, N = spikes.shape
+        first, last = result.window
+        selected = self.neuron.value if 0 <= self.neuron.value < N else None
+        t = min(self.t.value, T - 1)
+        neuron_times = (
+            torch.nonzero(spikes[first : last + 1, selected])[:, 0] + first
+            if selected is not None
+            else torch.zeros(0, dtype=torch.long)
+        )
+        return result._replace(
+            neuron=selected, neuron_spike_times=neuron_times, t=t, active_at_t=int((spikes[t] != 0).sum())
         )
 
     # ----------------------------------------------------------------------------- render
@@ -309,102 +311,43 @@ class RasterExplorer(Panel):
         first, last = result.window
         return (last - first + 1) * result.spikes.shape[1] > self.canvas_cells
 
+    @property
+    def raster_fig(self):
+        """The plotly form of the raster (a FigureWidget; hidden and empty while the canvas draws)."""
+        return self.raster.figure
+
+    @property
+    def canvas(self):
+        """The canvas form of the raster (hidden and empty while plotly draws)."""
+        return self.raster.canvas
+
     def render(self, result: RasterResult):
         first, last = result.window
-        shown = result.spikes[first : last + 1]
         # the data drawn depend on the recording and the window only: a neuron or scrubber change
         # redraws the selection marks and leaves the figures' data alone
         data_key = (result.spikes.data_ptr(), tuple(result.spikes.shape), first, last)
         same_data = data_key == self._drawn_key
-        canvas = self.uses_canvas(result)
-        hint = " (canvas: time to the right, neuron 0 at the bottom)" if canvas else ""  # it has no axes
-        self.summary.value = f"<code>{_summary(result)}</code>{hint}"
-        if canvas:
-            self._render_canvas(result, shown, same_data)
-        else:
-            self._render_raster(result, shown, same_data)
+        self.summary.value = f"<code>{_summary(result)}</code>"
         if not same_data:
-            vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=self._first_source)
+            self.raster.show(result.spikes[first : last + 1], t_offset=first, title="spikes (time x neuron)")
+        self.raster.mark(neuron=result.neuron, t=result.t)
         fig = self.first_fig
         with fig.batch_update():
-            if not same_data:
-                for target, source in zip(fig.data, self._first_source.data):
-                    values = {key: source[key] for key in _DATA_KEYS if key in source and source[key] is not None}
-                    if "z" in values:
-                        values["z"] = json_grid(values["z"])
-                    target.update(values)
-                layout = self._first_source.layout
-                fig.layout.update(title_text=layout.title.text, annotations=layout.annotations)
-                for axis in ("xaxis", "yaxis"):
-                    fig.layout[axis].update(range=layout[axis].range, title_text=layout[axis].title.text)
+            if not same_data:  # the figure function refills the widget in place (ticks, ranges and titles too)
+                vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
             marks = []
             if result.neuron is not None:
-                width = self._first_source.data[0].z.shape[1]  # the grid the figure function laid out
+                width = len(fig.data[0].z[0])  # the grid the figure function laid out
                 row, col = divmod(result.neuron, width)
                 marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
             fig.layout.shapes = marks
         self._drawn_key = data_key
 
-    def _render_raster(self, result, shown, same_data):
-        first, last = result.window
-        fig = self.raster_fig
-        with fig.batch_update():
-            if not same_data or self._raster_view.children[1] is not fig:
-                vp.raster(shown, rate_margin=True, fig=fig)
-                self._raster_shapes = tuple(fig.layout.shapes)  # the figure's own (layer separators)
-                if first:
-                    ticks = _ticks(last - first + 1)
-                    fig.layout.xaxis.update(tickmode="array", tickvals=ticks, ticktext=[str(v + first) for v in ticks])
-                else:
-                    fig.layout.xaxis.update(tickmode="auto", tickvals=None, ticktext=None)
-            marks = []
-            if first <= result.t <= last:
-                marks.append(
-                    dict(
-                        type="line",
-                        xref="x",
-                        yref="paper",
-                        x0=result.t - first,
-                        x1=result.t - first,
-                        y0=0,
-                        y1=1,
-                        line=dict(color="#2ca02c", width=1.5),
-                    )
-                )
-            if result.neuron is not None:
-                marks.append(_highlight(xref="paper", yref="y", x0=0, x1=1, y=result.neuron))
-            fig.layout.shapes = self._raster_shapes + tuple(marks)
-        if self._raster_view.children[1] is not fig:
-            refresh_figure_widget(fig)  # it changed off screen: its new view must start from the current state
-            self._raster_view.children = (self.summary, fig)
-
-    def _render_canvas(self, result, shown, same_data):
-        first, last = result.window
-        canvas = self.canvas
-        with canvas.hold_sync():
-            if not same_data or self._raster_view.children[1] is not canvas:
-                canvas.set_spikes(shown)
-            column = (result.t - first) // canvas.t_factor
-            canvas.highlight = [column, column + 1] if first <= result.t <= last else []
-        if self._raster_view.children[1] is not canvas:
-            self._raster_view.children = (self.summary, canvas)
-
-    def _on_canvas_click(self, change):
-        """A click on the canvas selects the neuron and step of the clicked cell (browser only)."""
-        cell = change["new"]
-        if not cell or "row" not in cell or "col" not in cell:
-            return
+    def _on_raster_select(self, neuron, t):
+        """A click on the raster (either form) selects the neuron and step (browser only)."""
         with self.hold_updates():
-            self.neuron.value = min(int(cell["row"]) * self.canvas.n_factor, self.neuron.max)
-            self.t.value = min(self.window.value[0] + int(cell["col"]) * self.canvas.t_factor, self.t.max)
-
-    def _on_raster_click(self, trace, points, selector=None):
-        """A click on a spike selects its neuron and moves the scrubber to its step (browser only)."""
-        if not points.xs:
-            return
-        with self.hold_updates():
-            self.neuron.value = int(points.ys[0])
-            self.t.value = round(points.xs[0]) + self.window.value[0]
+            self.neuron.value = min(neuron, self.neuron.max)
+            self.t.value = min(max(t, 0), self.t.max)
 
 
 def _highlight(xref, yref, x0, x1, y):
@@ -433,9 +376,3 @@ def _summary(result):
         if times.numel():
             text += f", first at {int(times[0])}"
     return text
-
-
-def _ticks(steps, count=6):
-    """About ``count`` evenly spaced integer tick positions over ``steps`` steps."""
-    stride = max(1, -(-steps // count))
-    return list(range(0, steps, stride))

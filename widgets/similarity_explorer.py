@@ -150,7 +150,7 @@ class SimilarityExplorer(Panel):
         self.train_button.on_click(lambda _button: self.train())
         self.reset_button.on_click(lambda _button: self.reset_patterns())
         self.matrix_fig = go.FigureWidget(vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0)))
-        self.matrix_fig.layout.update(width=820, height=400)
+        self.matrix_fig.layout.update(width=830, height=380)
         self.set_controls(
             [
                 W.VBox([self.kernel, self.degree, self.slope, self.sigma, self.loss_type]),

@@ -50,7 +50,7 @@ from snnlab.probe import SpikeProbe
 from snnlab.viz import plotly as vp
 
 from ._panel import Panel
-from .canvas_raster import CanvasRaster
+from .raster_view import RasterView
 
 __all__ = ["DebugResult", "SpikeDebugger"]
 
@@ -194,17 +194,13 @@ class SpikeDebugger(Panel):
             layout=wide,
             continuous_update=False,
         )
-        self.raster_fig = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=True))
-        self.raster_fig.layout.update(width=640, height=380)
-        self.canvas = CanvasRaster(height=360)
-        self.raster_title = W.HTML(value="")
-        self._raster_view = W.VBox([self.raster_title, self.raster_fig])
+        self.raster = RasterView(width=520, height=340, canvas_cells=self.canvas_cells)
         self.hist_fig = go.FigureWidget(vp.firing_rate_histogram(torch.zeros(0)))
-        self.hist_fig.layout.update(width=380, height=300)
+        self.hist_fig.layout.update(width=310, height=250)
         self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
-        self.first_fig.layout.update(width=380, height=380)
-        self.table = W.HTML(value="", layout=W.Layout(width="640px"))  # long neuron lists wrap, not widen
-        self.diagnosis_box = W.HTML(value="", layout=W.Layout(width="640px"))
+        self.first_fig.layout.update(width=310, height=310)
+        self.table = W.HTML(value="", layout=W.Layout(width="520px"))  # long neuron lists wrap, not widen
+        self.diagnosis_box = W.HTML(value="", layout=W.Layout(width="520px"))
         self.set_controls(
             [W.VBox([self.layer, self.sample, self.all_layers]), W.VBox([self.dead_rate, self.saturated_rate])],
             watch=False,
@@ -214,7 +210,7 @@ class SpikeDebugger(Panel):
         self.dead_rate.observe(self._on_thresholds, names="value")
         self.saturated_rate.observe(self._on_thresholds, names="value")
         self.set_figures(
-            [W.VBox([self._raster_view, self.table, self.diagnosis_box]), W.VBox([self.hist_fig, self.first_fig])]
+            [W.VBox([self.raster, self.table, self.diagnosis_box]), W.VBox([self.hist_fig, self.first_fig])]
         )
         self.update()
 
@@ -295,18 +291,18 @@ class SpikeDebugger(Panel):
         """True when the raster has more than ``canvas_cells`` cells: the canvas raster draws it."""
         return sum(seq.numel() for seq in shown.values()) > self.canvas_cells
 
+    @property
+    def raster_fig(self):
+        """The plotly form of the raster (hidden and empty while the canvas draws)."""
+        return self.raster.figure
+
+    @property
+    def canvas(self):
+        """The canvas form of the raster (hidden and empty while plotly draws)."""
+        return self.raster.canvas
+
     def _render_raster(self, shown, title):
-        if self.uses_canvas(shown):
-            self.canvas.set_spikes(torch.cat(list(shown.values()), dim=1))
-            self.raster_title.value = f"<b>{html.escape(title, quote=False)}</b> (canvas: neuron 0 at the bottom)"
-            view = self.canvas
-        else:
-            vp.raster(shown if len(shown) > 1 else next(iter(shown.values())), rate_margin=True, fig=self.raster_fig)
-            self.raster_fig.layout.title.text = title
-            self.raster_title.value = ""
-            view = self.raster_fig
-        if self._raster_view.children[1] is not view:
-            self._raster_view.children = (self.raster_title, view)
+        self.raster.show(shown if len(shown) > 1 else next(iter(shown.values())), title=title)
 
     def _sync_selection(self, result):
         self._syncing = True
@@ -317,18 +313,6 @@ class SpikeDebugger(Panel):
                 self.layer.value = current if current in result.layer_names else result.layer_names[0]
         finally:
             self._syncing = False
-
-    def redraw(self) -> bool:
-        """Draw the last result again (after a selection change); errors go to the status line."""
-        if self.result is None:
-            return False
-        try:
-            self.render(self.result)
-        except Exception as exc:
-            self.show_error(exc)
-            return False
-        self.error = None
-        return True
 
     def _on_selection(self, change=None):
         if not self._syncing:
@@ -342,7 +326,7 @@ class SpikeDebugger(Panel):
         except Exception as exc:
             self.show_error(exc)
             return
-        self.result = self.result._replace(report=report, first_spike=first_spike)
+        self.set_result(self.result._replace(report=report, first_spike=first_spike))
         if self.redraw():
             self.set_status(
                 f"report updated: dead rate <= {self.dead_rate.value:g}, "

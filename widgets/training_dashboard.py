@@ -223,7 +223,7 @@ class TrainingDashboard(Panel):
         self.loss_fig = go.FigureWidget(vp.training_curves({}, xlabel="update", ylabel="loss"))
         self.accuracy_fig = go.FigureWidget(vp.training_curves({}, xlabel="update", ylabel="training accuracy"))
         for fig in (self.loss_fig, self.accuracy_fig):
-            fig.layout.update(width=460, height=320)
+            fig.layout.update(width=415, height=300)
         self.table = W.HTML(value="")
         self.set_controls(
             [

@@ -16,7 +16,7 @@ Example:
 
 import importlib
 
-__all__ = ["mpl", "plotly"]
+__all__ = ["mpl", "plotly", "ticks"]
 
 
 def __getattr__(name):

@@ -32,10 +32,12 @@ __all__ = [
     "first_spike_array",
     "first_spike_grid",
     "histogram",
+    "is_spike_train",
     "membrane_arrays",
     "membrane_levels",
     "membrane_path",
     "rate_summary",
+    "sequence_path",
     "similarity_arrays",
     "surrogate_curves",
     "surrogate_title",
@@ -426,3 +428,41 @@ def rate_summary(finite: np.ndarray) -> str:
         f"{finite.size} neurons, mean rate {float(finite.mean(dtype=np.float64)):.3g}, "
         f"{int((finite == 0).sum())} silent"
     )
+
+
+def sequence_path(values: np.ndarray, stems: bool):
+    """How a sequence is drawn: one tick per spike (``stems``), else a step line; returns ``(xs, ys)``.
+
+    Ticks (``x = t, t, nan``; ``y = 0, 1, nan`` for every ``t`` with a 1) keep neighbouring spikes
+    apart instead of merging them into one plateau. Pass ``stems=is_spike_train(a, b, ...)`` so the
+    sequences of one figure are drawn alike.
+
+    Shape:
+        ``[T]`` -> two 1-D arrays (``3 * spikes`` long for ticks, ``T`` long for steps).
+
+    Example:
+        >>> xs, ys = sequence_path(np.array([0.0, 1.0, 1.0]), stems=True)
+        >>> xs.tolist()[:2], ys.tolist()[:2]
+        ([1.0, 1.0], [0.0, 1.0])
+        >>> sequence_path(np.array([0.5, 0.2]), stems=False)[1].tolist()
+        [0.5, 0.2]
+    """
+    values = np.asarray(values, dtype=np.float64)
+    steps = np.arange(values.size, dtype=np.float64)
+    if not stems:
+        return steps, values
+    t = steps[values == 1]
+    xs = np.stack([t, t, np.full_like(t, np.nan)], axis=1).ravel()
+    ys = np.stack([np.zeros_like(t), np.ones_like(t), np.full_like(t, np.nan)], axis=1).ravel()
+    return xs, ys
+
+
+def is_spike_train(*sequences) -> bool:
+    """True when every value of every sequence is 0 or 1 (and there is at least one value).
+
+    Example:
+        >>> is_spike_train(np.array([0, 1]), np.array([1, 1])), is_spike_train(np.array([0.5]))
+        (True, False)
+    """
+    arrays = [np.asarray(s, dtype=np.float64) for s in sequences]
+    return any(a.size for a in arrays) and all(np.all((a == 0) | (a == 1)) for a in arrays)

@@ -15,6 +15,26 @@ def _delayed(x, d):
     return y
 
 
+def ticks(xs, ys):
+    """The time steps drawn as spike ticks (segments from 0 to 1 at x = t)."""
+    xs, ys = np.asarray(xs, dtype=float), np.asarray(ys, dtype=float)
+    return xs[ys == 1].tolist()
+
+
+def test_spike_trains_are_drawn_as_ticks_never_plateaus():
+    """Neighbouring spikes used to merge into one step plateau; each is its own tick now, in both twins."""
+    x = torch.tensor([0.0, 1.0, 1.0, 1.0, 0.0, 1.0])
+    y = _delayed(x, 1)
+    ax = Figure().subplots()
+    x_line, y_line = vm.delay_effect(ax, x, y, 1)
+    fig = vp.delay_effect(x, y, 1)
+    assert ticks(x_line.get_xdata(), x_line.get_ydata()) == [1, 2, 3, 5] == ticks(fig.data[0].x, fig.data[0].y)
+    assert ticks(y_line.get_xdata(), y_line.get_ydata()) == [2, 3, 4] == ticks(fig.data[1].x, fig.data[1].y)
+    assert np.isnan(fig.data[0].y[2::3]).all() and fig.data[0].line.shape == "linear"  # separate segments
+    vp.delay_effect(x * 0.5, y * 0.5, 1, fig=fig)  # not spikes: a step line again
+    assert fig.data[0].y.tolist() == (x * 0.5).tolist() and fig.data[0].line.shape == "hvh"
+
+
 def test_mpl_lines_shading_and_arrow():
     x = torch.tensor([0.0, 0.0, 1.0, 0.0, 0.5, 0.0, 0.0])
     ax = Figure().subplots()
@@ -33,9 +53,9 @@ def test_mpl_channel_no_arrow_update_and_empty():
     x[1, 1, 0] = 1.0
     ax = Figure().subplots()
     lines = vm.delay_effect(ax, x, _delayed(x, 1), 1, channel=2)
-    assert lines[0].get_ydata().tolist() == [0, 1, 0, 0, 0] and lines[1].get_ydata().tolist() == [0, 0, 1, 0, 0]
+    assert ticks(lines[0].get_xdata(), lines[0].get_ydata()) == [1] and ticks(*lines[1].get_data()) == [2]
     lines = vm.update_delay_effect(lines, x, _delayed(x, 4), 4)
-    assert lines[1].get_ydata().tolist() == [0] * 5 and [t for t in ax.texts if t.get_text()] == []
+    assert ticks(*lines[1].get_data()) == [] and [t for t in ax.texts if t.get_text()] == []
     assert len(ax.lines) == 2 and len(ax.patches) == 1
     empty = vm.update_delay_effect(lines, torch.zeros(0), torch.zeros(0), 2)
     assert empty.get_text() == "no data" and len(ax.lines) == 0
@@ -55,7 +75,7 @@ def test_bad_arguments():
 def test_plotly_traces_shape_and_update():
     x = torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0])
     fig = vp.delay_effect(x, _delayed(x, 2), 2)
-    assert fig.data[0].y.tolist() == x.tolist() and fig.data[1].y.tolist() == _delayed(x, 2).tolist()
+    assert ticks(fig.data[0].x, fig.data[0].y) == [1] and ticks(fig.data[1].x, fig.data[1].y) == [3]
     assert fig.data[1].name == "delayed by 2" and fig.data[2].x.tolist() == [1.0, 3.0]
     assert fig.layout.shapes[0].x0 == -0.5 and fig.layout.shapes[0].x1 == 1.5
     assert vp.delay_effect(x, x, 0, fig=fig) is fig

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
+from snnlab.viz.ticks import MAX_TICKS
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 
@@ -97,8 +98,31 @@ def test_small_grids_get_one_tick_per_cell_never_half_cells():
     for ticks in (ax.get_xticks(), ax.get_yticks(), im.colorbar.get_ticks()):
         assert len(ticks) > 1 and np.all(ticks == np.round(ticks)), ticks
     fig = vp.first_spike_map(times)
-    assert fig.layout.xaxis.dtick == 1 and fig.layout.yaxis.dtick == 1 and fig.data[0].colorbar.dtick == 1
+    assert fig.layout.xaxis.tickvals == (0, 1, 2) and fig.layout.yaxis.tickvals == (0, 1, 2)
+    assert fig.data[0].colorbar.tickvals == tuple(range(8))
     # square cells are kept by shrinking the plot area; padding the y range showed rows -2, -1, 11, 12
     assert fig.layout.xaxis.constrain == fig.layout.yaxis.constrain == "domain"
     vp.first_spike_map(torch.randint(-1, 100, (40, 40), generator=torch.Generator().manual_seed(0)), fig=fig)
-    assert fig.layout.xaxis.dtick is None and fig.layout.yaxis.dtick is None and fig.data[0].colorbar.dtick is None
+    assert fig.layout.xaxis.tickvals == (0, 5, 10, 15, 20, 25, 30, 35) and fig.data[0].colorbar.tickvals[-1] == 90
+
+
+@pytest.mark.parametrize("n, t_max", [(2000, 499), (37, 1999), (5, 3)])
+def test_both_twins_keep_a_dozen_tick_labels_at_most(n, t_max):
+    """Tick labels are chosen from the range, never one per cell or per time step (they overlapped)."""
+    times = torch.randint(-1, t_max + 1, (n,), generator=torch.Generator().manual_seed(n))
+    fig = vp.first_spike_map(times, t_max=t_max)
+    for ticks in (fig.layout.xaxis.tickvals, fig.layout.yaxis.tickvals, fig.data[0].colorbar.tickvals):
+        assert 1 <= len(ticks) <= MAX_TICKS, ticks
+    ax = Figure().subplots()
+    im = vm.first_spike_map(ax, times, t_max=t_max)
+    ax.figure.canvas.draw()
+    lo_x, hi_x = sorted(ax.get_xlim())
+    lo_y, hi_y = sorted(ax.get_ylim())
+    shown = [
+        [v for v in ax.get_xticks() if lo_x <= v <= hi_x],
+        [v for v in ax.get_yticks() if lo_y <= v <= hi_y],
+        [v for v in im.colorbar.get_ticks() if 0 <= v <= t_max],
+    ]
+    for ticks in shown:
+        assert 1 <= len(ticks) <= MAX_TICKS, ticks
+    assert fig.layout.xaxis.title.text == ax.get_xlabel()  # the twins name their axes alike

@@ -41,7 +41,7 @@ def test_bits_are_numpy_packbits_of_the_neuron_by_time_matrix(device):
     assert len(w.bits) == -(-11 * 37 // 8)
 
 
-def test_one_message_per_update_with_one_binary_buffer():
+def test_one_message_per_update_with_the_bits_and_the_rates_as_binary_buffers():
     w = CanvasRaster()
     sent = _record(w)
     s = _spikes(1000, 1000, 0.05)
@@ -49,7 +49,7 @@ def test_one_message_per_update_with_one_binary_buffer():
     assert len(sent) == 1
     data, buffers = sent[0]
     assert data["method"] == "update" and data["state"]["rows"] == 1000 and data["state"]["cols"] == 1000
-    assert [len(b) for b in buffers] == [125_000]
+    assert sorted(len(b) for b in buffers) == [4000, 125_000]  # float32 rate of each row, the packed bits
     assert len(json.dumps(data)) < 1000
 
 
@@ -90,9 +90,50 @@ def test_javascript_decoder_draws_the_python_bits():
     script = f"""
     import {{ decodeInto }} from {json.dumps(JS.as_uri())};
     const bytes = Uint8Array.from({json.dumps(list(w.bits))});
-    const px = decodeInto(new Uint32Array({w.rows} * {w.cols}), bytes, {w.rows}, {w.cols}, 1, 0);
-    console.log(JSON.stringify(Array.from(px)));
+    const px = new Uint32Array({w.rows} * {w.cols});
+    const count = decodeInto(px, bytes, {w.rows}, {w.cols}, 1, 0);
+    console.log(JSON.stringify({{ px: Array.from(px), count }}));
     """
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
-    pixels = np.array(json.loads(out.stdout)).reshape(5, 13)
+    drawn = json.loads(out.stdout)
+    pixels = np.array(drawn["px"]).reshape(5, 13)
     np.testing.assert_array_equal(pixels, s.numpy().T[::-1].astype(int))
+    assert drawn["count"] == int(s.sum())
+
+
+def test_rates_are_the_mean_rate_of_each_row_bin_and_the_window_offset_is_sent():
+    s = _spikes(50, 7, 0.3, seed=2)
+    w = CanvasRaster(max_rows=3)  # 7 neurons in bins of 3: rows of 3, 3 and 1 neurons
+    w.set_spikes(s, t_offset=120, layers=[(0, "a"), (4, "b")])
+    per_neuron = s.double().mean(dim=0)
+    expected = [per_neuron[0:3].mean(), per_neuron[3:6].mean(), per_neuron[6:7].mean()]
+    torch.testing.assert_close(
+        torch.from_numpy(np.frombuffer(w.rates, dtype=np.float32).copy()).double(), torch.stack(expected)
+    )
+    assert (w.t_offset, w.n_steps, w.n_neurons, w.n_factor, w.layers) == (120, 50, 7, 3, [[0, "a"], [4, "b"]])
+    w.set_spikes(s, rate_margin=False)
+    assert w.rates == b"" and w.t_offset == 0 and w.layers == []
+    with pytest.raises(ValueError, match="CanvasRaster.set_spikes: t_offset must be an integer >= 0, got -1"):
+        w.set_spikes(s, t_offset=-1)
+
+
+def test_spike_count_counts_the_drawn_cells():
+    s = _spikes(40, 9, 0.2, seed=4)
+    assert CanvasRaster(s).spike_count() == int(s.sum())
+    assert CanvasRaster(torch.ones(4, 4), max_cols=2).spike_count() == 8  # 2 time bins x 4 neurons
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_javascript_ticks_follow_the_python_rule_and_stay_few():
+    from snnlab.viz.ticks import nice_ticks
+
+    cases = [(0, 999, 10, True), (20, 49, 10, True), (0, 0.55, 3, False), (0, 1, 10, True), (0, 9999, 10, True)]
+    script = f"""
+    import {{ niceTicks }} from {json.dumps(JS.as_uri())};
+    console.log(JSON.stringify({json.dumps(cases)}.map(([lo, hi, most, integer]) => niceTicks(lo, hi, most, integer))));
+    """
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    got = json.loads(out.stdout)
+    for (lo, hi, most, integer), ticks in zip(cases, got):
+        assert ticks == nice_ticks(lo, hi, most, integer=integer), (lo, hi)
+        assert 1 <= len(ticks) <= most

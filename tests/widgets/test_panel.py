@@ -332,3 +332,47 @@ def test_displaying_a_panel_refreshes_the_synced_state_of_its_figures():
     drawn = torch.stack((panel.result.h_seq, panel.result.v_seq), dim=1).flatten()  # the membrane sawtooth
     assert list(synced_line) == pytest.approx(drawn.tolist())
     assert figure._widget_layout["yaxis"]["range"] == list(figure.layout.yaxis.range)
+
+
+class Scaled(Square):
+    """Square plus a view-only control: ``scale`` multiplies what is drawn, never what is computed."""
+
+    def __init__(self, **kwargs):
+        self.scale = W.FloatSlider(value=1.0, min=0.0, max=10.0, description="scale")
+        super().__init__(**kwargs)
+        self.watch(self.scale, render_only=True)
+
+    def select(self, result):
+        return result * self.scale.value
+
+
+def test_a_render_only_control_redraws_without_computing():
+    panel = Scaled(device="cpu", throttle_ms=0)
+    assert (panel.computed, panel.rendered) == (1, [4.0])
+    panel.scale.value = 3.0
+    assert panel.computed == 1 and panel.rendered[-1] == 12.0 and float(panel.result) == 12.0
+    assert re.match(r"^drawn in \d+\.\d ms \(view only, nothing computed\)$", panel.status_text)
+    panel.x.value = 1.0  # a computing control: compute, then select with the current scale
+    assert panel.computed == 2 and panel.rendered[-1] == 3.0 and STATUS_OK.match(panel.status_text)
+
+
+def test_held_view_and_compute_changes_merge_into_one_computing_update():
+    panel = Scaled(device="cpu", throttle_ms=0)
+    with panel.hold_updates():
+        panel.scale.value = 2.0
+        panel.x.value = 3.0
+        panel.scale.value = 0.5
+    assert panel.computed == 2 and panel.rendered[-2:] == [4.0, 4.5]
+    with panel.hold_updates():
+        panel.scale.value = 1.0
+    assert panel.computed == 2 and panel.rendered[-1] == 9.0
+
+
+def test_a_failing_render_only_redraw_shows_its_error_and_keeps_the_last_result():
+    panel = Scaled(device="cpu", throttle_ms=0)
+    panel.fail_render = True
+    panel.scale.value = 2.0
+    assert panel.status_text == "RuntimeError: figure broke" and float(panel.result) == 4.0
+    panel.fail_render = False
+    panel.scale.value = 2.5
+    assert panel.error is None and float(panel.result) == 10.0 and panel.computed == 1

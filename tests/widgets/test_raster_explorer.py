@@ -114,7 +114,7 @@ def test_summary_line_describes_the_selection():
 
 def test_big_windows_are_drawn_on_the_canvas_and_small_ones_by_plotly():
     panel = RasterExplorer(N=50, T=40, canvas_cells=600, device="cpu", throttle_ms=0)
-    assert panel.uses_canvas(panel.result) and panel._raster_view.children[1] is panel.canvas
+    assert panel.uses_canvas(panel.result) and panel.raster.mode == "canvas"
     assert (panel.canvas.rows, panel.canvas.cols) == (50, 40)
     expected = panel.result.spikes.t().bool().numpy()
     assert bytes(panel.canvas.bits) == np.packbits(expected.reshape(-1)).tobytes()
@@ -125,7 +125,7 @@ def test_big_windows_are_drawn_on_the_canvas_and_small_ones_by_plotly():
     panel.canvas.clicked = {"row": 7, "col": 3}  # as the browser reports a click
     assert panel.neuron.value == 7 and panel.t.value == 13 and panel.result.neuron == 7
     panel.window.value = (10, 19)  # 10 x 50 = 500 cells: back to the plotly raster
-    assert not panel.uses_canvas(panel.result) and panel._raster_view.children[1] is panel.raster_fig
+    assert not panel.uses_canvas(panel.result) and panel.raster.mode == "plotly"
 
 
 def test_changing_T_resets_the_window_and_scrubber_ranges(panel):
@@ -166,7 +166,7 @@ def test_a_failing_network_shows_its_error_and_the_panel_recovers():
 
 def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
     panel.window.value = (10, 70)
-    panel._on_raster_click(panel.raster_fig.data[0], SimpleNamespace(xs=[5.0], ys=[12]))
+    panel.raster._on_figure_click(panel.raster_fig.data[0], SimpleNamespace(xs=[5.0], ys=[12]))
     assert panel.neuron.value == 12 and panel.t.value == 15 and panel.result.neuron == 12
     # a selection-only change moves the marks (the data stay): scrubber at step 5 of the window, row 12
     shapes = panel.raster_fig.layout.shapes
@@ -175,7 +175,7 @@ def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
     assert width == 8  # 60 neurons laid out 8 wide
     (mark,) = panel.first_fig.layout.shapes
     assert (mark.x0 + 0.5, mark.y0 + 0.5) == (12 % width, 12 // width)
-    panel._on_raster_click(panel.raster_fig.data[0], SimpleNamespace(xs=[], ys=[]))
+    panel.raster._on_figure_click(panel.raster_fig.data[0], SimpleNamespace(xs=[], ys=[]))
     assert panel.neuron.value == 12
 
 

@@ -178,13 +178,12 @@ def test_result_type_and_state_reset():
 
 def test_big_rasters_go_to_the_canvas():
     debugger = SpikeDebugger(make_net(), inputs(), canvas_cells=100, device="cpu")
-    assert debugger._raster_view.children[1] is debugger.canvas  # 10 steps x 12 neurons > 100 cells
+    assert debugger.raster.mode == "canvas"  # 10 steps x 12 neurons > 100 cells
     assert (debugger.canvas.rows, debugger.canvas.cols) == (12, 10)
-    assert (
-        "layer &#x27;2&#x27;" not in debugger.raster_title.value
-        and "layer '2', sample 0" in debugger.raster_title.value
-    )
+    assert debugger.canvas.title == "layer '2', sample 0"  # drawn as text on the canvas, never HTML-escaped
     debugger.layer.value = "4"  # 60 cells: back to the plotly figure
-    assert debugger._raster_view.children[1] is debugger.raster_fig and debugger.raster_title.value == ""
+    assert debugger.raster.mode == "plotly" and debugger.canvas.rows == 0  # the hidden canvas holds nothing
+    assert debugger.raster_fig.layout.title.text == "layer '4', sample 0"
     debugger.all_layers.value = True  # 180 cells, both layers side by side on the canvas
-    assert debugger._raster_view.children[1] is debugger.canvas and debugger.canvas.rows == 18
+    assert debugger.raster.mode == "canvas" and debugger.canvas.rows == 18
+    assert debugger.canvas.layers == [[0, "2"], [12, "4"]] and debugger.raster_fig.data[0].x.size == 0

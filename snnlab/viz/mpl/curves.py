@@ -94,7 +94,7 @@ def _draw_curves(ax, arrays, opts):
     return lines
 
 
-def firing_rate_histogram(ax, rates, *, bins=20, range=None, color="tab:blue"):
+def firing_rate_histogram(ax, rates, *, bins=20, range=None, color="#1f77b4"):
     """Draw a histogram of firing rates (any shape, flattened); return the ``BarContainer``.
 
     ``range=None`` bins [0, 1] when every rate lies there (spikes per step), else [min, max].

@@ -6,8 +6,8 @@ Shape:
 Example:
     >>> from matplotlib.figure import Figure
     >>> x_line, y_line = delay_effect(Figure().subplots(), [0, 1, 0, 0, 1], [0, 0, 0, 1, 0], 2)
-    >>> y_line.get_ydata().tolist()
-    [0.0, 0.0, 0.0, 1.0, 0.0]
+    >>> y_line.get_xdata()[:2].tolist(), y_line.get_ydata()[:2].tolist()  # spikes: one tick each
+    ([3.0, 3.0], [0.0, 1.0])
 """
 
 import numpy as np
@@ -53,8 +53,8 @@ def update_delay_effect(lines, x_seq, delayed, delay_steps):
         >>> from matplotlib.figure import Figure
         >>> lines = delay_effect(Figure().subplots(), [1, 0, 0], [1, 0, 0], 0)
         >>> lines = update_delay_effect(lines, [1, 0, 0], [0, 1, 0], 1)
-        >>> lines[1].get_ydata().tolist()
-        [0.0, 1.0, 0.0]
+        >>> lines[1].get_xdata()[:2].tolist()  # the spike moved to step 1
+        [1.0, 1.0]
     """
     owner = "update_delay_effect"
     state = state_of(lines, "delay_effect", owner)
@@ -68,13 +68,17 @@ def _draw(ax, x, y, d, t0, opts):
         text = show_message(ax, "no data")
         attach(text, "delay_effect", ax, opts, [text])
         return text
-    steps = np.arange(x.size)
     finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0]])
     lo, hi = float(finite.min()), float(finite.max())
     span = max(hi - lo, 1e-3)
     created = [ax.axvspan(-0.5, min(d, x.size) - 0.5, color="0.9", zorder=0, label="filled with 0")] if d else []
-    x_line = ax.step(steps, x, where="mid", color="tab:blue", lw=1.5, label="input")[0]
-    y_line = ax.step(steps, y, where="mid", color="tab:orange", lw=1.5, ls="--", label=f"delayed by {d}")[0]
+    lines_drawn, stems = [], _series.is_spike_train(x, y)
+    for values, style in ((x, dict(color="#1f77b4", ls="-", label="input")),
+                          (y, dict(color="#ff7f0e", ls="--", label=f"delayed by {d}"))):  # fmt: skip
+        xs, ys = _series.sequence_path(values, stems)  # spikes as ticks, other values as steps
+        where = dict(drawstyle="default") if stems else dict(drawstyle="steps-mid")
+        lines_drawn.append(ax.plot(xs, ys, lw=1.5, **where, **style)[0])
+    x_line, y_line = lines_drawn
     created += [x_line, y_line]
     if t0 is not None:
         level = hi + 0.12 * span

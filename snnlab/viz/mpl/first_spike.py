@@ -17,6 +17,7 @@ from matplotlib.ticker import MaxNLocator
 
 from .. import _series
 from .._data import MARKER_MAX
+from ..ticks import MAX_TICKS
 from ._common import attach, check_axes, remove_created, show_message, state_of
 
 __all__ = ["first_spike_map", "update_first_spike_map"]
@@ -24,7 +25,7 @@ __all__ = ["first_spike_map", "update_first_spike_map"]
 NEVER_COLOR = "0.82"
 
 
-def first_spike_map(ax, times, *, t_max=None, cmap="viridis", marker_max=MARKER_MAX // 2):
+def first_spike_map(ax, times, *, t_max=None, colormap="viridis", marker_max=MARKER_MAX // 2):
     """Draw first-spike times as an image on ``ax``; return the ``AxesImage``.
 
     Cells are coloured by first-spike time (0 .. ``t_max``, default the latest time present);
@@ -46,7 +47,7 @@ def first_spike_map(ax, times, *, t_max=None, cmap="viridis", marker_max=MARKER_
     """
     owner = "first_spike_map"
     check_axes(owner, ax)
-    opts = dict(t_max=None if t_max is None else float(t_max), cmap=cmap, marker_max=int(marker_max))
+    opts = dict(t_max=None if t_max is None else float(t_max), cmap=colormap, marker_max=int(marker_max))
     return _draw(ax, _series.first_spike_grid(times, owner), opts)
 
 
@@ -122,19 +123,20 @@ def _draw(ax, grid, opts):
         origin="upper",
         aspect="equal" if max(grid.times.shape) <= 400 else "auto",
     )
-    for axis in (ax.xaxis, ax.yaxis):  # cells sit at whole numbers: no half-cell ticks on small grids
-        axis.set_major_locator(MaxNLocator(integer=True))
+    for axis in (ax.xaxis, ax.yaxis):  # cells sit at whole numbers; at most MAX_TICKS labels per axis
+        axis.set_major_locator(MaxNLocator(nbins=MAX_TICKS - 3, integer=True))
+    width = grid.times.shape[1]
     if grid.flat:
-        ax.set_xlabel("neuron % width")
-        ax.set_ylabel("neuron // width")
+        ax.set_xlabel(f"column = neuron mod {width}")
+        ax.set_ylabel(f"row = neuron ÷ {width} (0 at the top)")
     else:
         ax.set_xlabel("x")
-        ax.set_ylabel("y")
+        ax.set_ylabel("y (row 0 at the top)")
     cbar = getattr(ax, "_snnlab_colorbar", None)
     if cbar is None:
         cbar = ax.figure.colorbar(im, ax=ax, extend="min", fraction=0.046, pad=0.04)
         cbar.set_label("first-spike time step (grey: never)")
-        cbar.locator = MaxNLocator(integer=True)
+        cbar.locator = MaxNLocator(nbins=MAX_TICKS - 3, integer=True)
         cbar.update_ticks()
         ax._snnlab_colorbar = cbar
     else:

@@ -20,7 +20,7 @@ from ._common import attach, check_axes, remove_created, show_message, state_of
 __all__ = ["membrane_trace", "update_membrane_trace"]
 
 
-def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color="tab:blue"):
+def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color="#1f77b4"):
     """Draw ``v`` over time with the threshold (dashed), the reset level (dotted) and spikes; return the v line.
 
     Spikes are vertical red marks rising from the threshold at each step where ``spikes`` is

@@ -34,7 +34,7 @@ def raster(
     rate_margin=False,
     layer_names=None,
     marker_max=_data.MARKER_MAX,
-    color="black",
+    color="#000000",
     max_rows=None,
     max_cols=None,
 ):

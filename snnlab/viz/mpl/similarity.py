@@ -31,7 +31,7 @@ def _two_axes(owner, axes):
     raise TypeError(f"{owner}: axes must be a pair of matplotlib Axes or a Figure, got {describe(axes)}")
 
 
-def similarity_matrix(axes, predicted, target=None, loss=None, *, cmap="viridis"):
+def similarity_matrix(axes, predicted, target=None, loss=None, *, colormap="viridis"):
     """Draw ``predicted`` and ``target`` on two axes with one colour scale; return the two images.
 
     ``axes`` is a pair of Axes or a Figure (two subplots are made). The loss, when given, is in
@@ -52,7 +52,7 @@ def similarity_matrix(axes, predicted, target=None, loss=None, *, cmap="viridis"
     owner = "similarity_matrix"
     ax_p, ax_t = _two_axes(owner, axes)
     p, t, loss = _series.similarity_arrays(predicted, target, loss, owner)
-    return _draw(ax_p, ax_t, p, t, loss, {"cmap": cmap})
+    return _draw(ax_p, ax_t, p, t, loss, {"cmap": colormap})
 
 
 def update_similarity_matrix(images, predicted, target=None, loss=None):

@@ -17,7 +17,7 @@ from ._common import attach, check_axes, remove_created, state_of
 __all__ = ["update_weight_matrix", "weight_matrix"]
 
 
-def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, cmap="viridis", title=None):
+def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, colormap="viridis", title=None):
     """Draw ``weights`` as an image with a colour bar; return the image.
 
     Without ``image_shape`` the rows are output neurons and the columns inputs. With
@@ -37,7 +37,7 @@ def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, cmap="
     owner = "weight_matrix"
     check_axes(owner, ax)
     grid = _weights.weight_grid(weights, image_shape, owner)
-    opts = {"image_shape": image_shape, "vmin": vmin, "vmax": vmax, "cmap": cmap}
+    opts = {"image_shape": image_shape, "vmin": vmin, "vmax": vmax, "cmap": colormap}
     return _draw(ax, grid, opts, title)
 
 

@@ -19,7 +19,9 @@ __all__ = ["delay_effect"]
 
 
 def delay_effect(x_seq, delayed, delay_steps, *, channel=0, fig=None):
-    """Input (solid) and delayed output (dashed) as step lines, the zero-filled head shaded, the shift drawn.
+    """Input (solid) and delayed output (dashed), the zero-filled head shaded, the shift drawn.
+
+    Spike sequences (0/1) are drawn as one tick per spike, other sequences as step lines.
 
     Trace 2 is the shift: an arrow-headed segment from the first input event to its delayed copy,
     labelled with the delay. ``[T, *]`` sequences show channel ``channel``. Empty sequences show
@@ -73,9 +75,10 @@ def delay_effect(x_seq, delayed, delay_steps, *, channel=0, fig=None):
     else:
         check_figure(owner, fig, "delay_effect", {})
     with fig.batch_update():
-        steps = f32(np.arange(x.size))
-        fig.data[0].update(x=steps, y=f32(x), name="input")
-        fig.data[1].update(x=steps, y=f32(y), name=f"delayed by {d}")
+        stems = _series.is_spike_train(x, y)  # spikes as ticks, other values as steps
+        for trace, values, name in ((fig.data[0], x, "input"), (fig.data[1], y, f"delayed by {d}")):
+            xs, ys = _series.sequence_path(values, stems)
+            trace.update(x=f32(xs), y=f32(ys), name=name, line_shape="linear" if stems else "hvh")
         finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0]])
         lo, hi = float(finite.min()), float(finite.max())
         span = max(hi - lo, 1e-3)

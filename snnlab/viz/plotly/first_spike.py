@@ -15,15 +15,15 @@ import plotly.graph_objects as go
 
 from .. import _series
 from .._data import MARKER_MAX
+from ..ticks import MAX_TICKS, nice_ticks
 from ._common import check_figure, f32, grid_for, new_figure, set_message
 
 __all__ = ["first_spike_map"]
 
 NEVER_COLOR = "#d0d0d0"
-SMALL_GRID = 12  # up to this many cells (or time steps) per axis, one tick each
 
 
-def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKER_MAX // 2, fig=None):
+def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_MAX // 2, fig=None):
     """A first-spike map figure; ``fig=`` refills one made by this function.
 
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
@@ -48,7 +48,7 @@ def first_spike_map(times, *, t_max=None, colorscale="Viridis", marker_max=MARKE
         fig.add_trace(
             go.Heatmap(
                 z=np.zeros((0, 0), dtype=np.float32),
-                colorscale=colorscale,
+                colorscale=colormap,
                 zmin=0,
                 zmax=1,
                 name="first spike",
@@ -98,18 +98,28 @@ def _fill(fig, grid, t_max, marker_max):
     if grid.times.size > marker_max:
         r, c = r[:0], c[:0]
     fig.data[2].update(x=f32(c), y=f32(r))
-    # cells sit at whole numbers: one tick per cell on small grids (plotly would add half-cell ticks)
+    # cells sit at whole numbers; ticks chosen from the range: at most MAX_TICKS labels per axis and on
+    # the colour bar whatever the grid or T (an explicit list: no skeleton setting survives an update)
+    xt = nice_ticks(0, max(cols - 1, 0), MAX_TICKS - 2, integer=True)
+    yt = nice_ticks(0, max(rows - 1, 0), MAX_TICKS - 2, integer=True)
+    ct = nice_ticks(0, top, MAX_TICKS - 2, integer=top >= 2)
     fig.layout.xaxis.update(
         range=[-0.5, max(cols, 1) - 0.5],
-        title_text="neuron % width" if grid.flat else "x",
-        dtick=1 if cols <= SMALL_GRID else None,
+        title_text=f"column = neuron mod {cols}" if grid.flat else "x",
+        tickmode="array",
+        tickvals=xt,
+        ticktext=[str(v) for v in xt],
+        dtick=None,
     )
     fig.layout.yaxis.update(
         range=[max(rows, 1) - 0.5, -0.5],
-        title_text="neuron // width" if grid.flat else "y",
-        dtick=1 if rows <= SMALL_GRID else None,
+        title_text=f"row = neuron ÷ {cols} (0 at the top)" if grid.flat else "y (row 0 at the top)",
+        tickmode="array",
+        tickvals=yt,
+        ticktext=[str(v) for v in yt],
+        dtick=None,
     )
-    fig.data[0].colorbar.dtick = 1 if top <= SMALL_GRID else None
+    fig.data[0].colorbar.update(tickmode="array", tickvals=ct, ticktext=[f"{v:g}" for v in ct], dtick=None)
     n = int((~grid.pad).sum())
     fig.layout.title.text = f"first spike: {int(grid.never.sum())} of {n} never fired" if n else ""
     set_message(fig, "no data" if n == 0 else None)

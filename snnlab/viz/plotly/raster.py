@@ -28,8 +28,8 @@ def raster(
     layer_names=None,
     marker_max=_data.MARKER_MAX,
     color="#000000",
-    max_rows=_data.IMAGE_MAX_ROWS,
-    max_cols=_data.IMAGE_MAX_COLS,
+    max_rows=None,
+    max_cols=None,
     fig=None,
 ):
     """A spike raster figure (time on x, neuron on y); ``fig=`` refills a figure made by this function.
@@ -37,8 +37,8 @@ def raster(
     Trace 0 holds one ``'line-ns'`` marker per spike (float32 times, int32 neurons, hover per
     spike) when there are at most ``marker_max`` spikes; with more, trace 0 is emptied and
     ``layout.images[0]`` shows the raster as a PNG (1 bit per cell, or 256 shades when binned to
-    at most ``max_cols`` x ``max_rows`` bins; a shade = the fraction of the bin's cells that
-    spiked). ``rate_margin=True`` adds a right column with each neuron's firing rate (trace 1).
+    at most ``max_cols`` x ``max_rows`` bins, by default ``IMAGE_MAX_COLS`` x ``IMAGE_MAX_ROWS``;
+    a shade = the fraction of the bin's cells that spiked). ``rate_margin=True`` adds a right column with each neuron's firing rate (trace 1).
     Layers (dict or list) are stacked bottom-up with dashed separators and named ticks. Axis
     ranges are fixed. Empty input shows "no data"; a raster without spikes shows "no spikes".
 
@@ -66,7 +66,9 @@ def raster(
     else:
         check_figure(owner, fig, "raster", skeleton)
     with fig.batch_update():
-        _fill(fig, stack, rate_margin, marker_max, rgb, int(max_rows), int(max_cols))
+        rows = _data.IMAGE_MAX_ROWS if max_rows is None else int(max_rows)
+        cols = _data.IMAGE_MAX_COLS if max_cols is None else int(max_cols)
+        _fill(fig, stack, rate_margin, marker_max, rgb, rows, cols)
     return fig
 
 

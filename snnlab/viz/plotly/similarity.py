@@ -20,7 +20,7 @@ from ._common import check_figure, new_figure, set_message
 __all__ = ["similarity_matrix"]
 
 
-def similarity_matrix(predicted, target=None, loss=None, *, colorscale="Viridis", fig=None):
+def similarity_matrix(predicted, target=None, loss=None, *, colormap="viridis", fig=None):
     """Two heatmaps (predicted left, target right) on one colour scale; ``fig=`` refills one.
 
     The loss, when given, is in the title. ``predicted`` may also be a result with
@@ -52,7 +52,7 @@ def similarity_matrix(predicted, target=None, loss=None, *, colorscale="Viridis"
                 row=1,
                 col=col,
             )
-        fig.update_layout(coloraxis=dict(colorscale=colorscale))
+        fig.update_layout(coloraxis=dict(colorscale=colormap))
         fig.update_xaxes(title_text="sample", autorange=False, constrain="domain")
         # square cells: the plot area shrinks, the sample axes are never padded past the matrix
         fig.update_yaxes(title_text="sample", autorange=False, constrain="domain")

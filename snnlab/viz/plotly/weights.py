@@ -19,7 +19,7 @@ from ._common import check_figure, grid_for, new_figure
 __all__ = ["weight_matrix"]
 
 
-def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colorscale="Viridis", title=None, fig=None):
+def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colormap="viridis", title=None, fig=None):
     """``weights`` as a heatmap with a colour bar; ``fig=`` refills a figure made by this function in place.
 
     Without ``image_shape`` the rows are output neurons and the columns inputs. With
@@ -39,13 +39,13 @@ def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colorscale
     """
     owner = "weight_matrix"
     grid = _weights.weight_grid(weights, image_shape, owner)
-    options = {"image_shape": None if image_shape is None else list(image_shape), "colorscale": colorscale}
+    options = {"image_shape": None if image_shape is None else list(image_shape), "colorscale": colormap}
     if fig is None:
         fig = new_figure("weight_matrix", options)
         fig.add_trace(
             go.Heatmap(
                 z=np.zeros((0, 0), dtype=np.float32),
-                colorscale=colorscale,
+                colorscale=colormap,
                 colorbar=dict(title=dict(text="weight", side="right"), thickness=14),
                 hovertemplate="row %{y}, column %{x}: %{z:.3f}<extra></extra>",
             )
