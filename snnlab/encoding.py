@@ -22,11 +22,13 @@ Example:
     [[0.5, 0.5], [0.5, 0.5], [0.5, 0.5]]
 """
 
+import math
+
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_bool, check_choice, check_int, check_tensor, describe
+from ._checks import check_bool, check_choice, check_finite, check_int, check_tensor, describe
 from .base import MemoryModule, StepModule
 
 __all__ = ["LatencyEncoder", "PoissonEncoder", "constant_current"]
@@ -105,9 +107,12 @@ class LatencyEncoder(MemoryModule):
     ``-ln(x + (1 - x) * e^-(T-1))`` in log space so that it stays finite for any ``T`` (SpikingJelly overflowed
     in float32 beyond ``T`` of about 89). ``x = 1`` spikes at step 0, ``x = 0`` at step ``T - 1``.
 
-    As in SpikingJelly the module is stateful: the first call after ``reset()`` encodes its input
-    and every call returns the next step of that train (cycling after ``T``). In 'm' mode it loops
-    over ``x_seq[t]``, so only ``x_seq[0]`` is encoded. ``encode(x)`` returns the whole train at once.
+    As in SpikingJelly the module is stateful: a call encodes its input and every following call
+    with the same input returns the next step of that train (cycling after ``T``). A call with a
+    different input (other values or another shape) encodes that input and starts its train at
+    step 0 (SpikingJelly kept replaying the first input's train). In 'm' mode ``x_seq[0]`` is
+    encoded and ``x_seq.shape[0]`` steps of its train are returned. ``encode(x)`` returns the
+    whole train at once.
 
     Shape:
         's': ``[N, *]`` -> ``[N, *]`` (one step); 'm': ``[T', N, *]`` -> ``[T', N, *]``;
@@ -131,6 +136,7 @@ class LatencyEncoder(MemoryModule):
         self.step_mode = step_mode
         self.register_memory("spike", None)
         self.register_memory("t", 0)
+        self.register_memory("encoded", None)
 
     def extra_repr(self):
         return f"T={self.T}, enc_function={self.enc_function}, step_mode={self.step_mode}"
@@ -149,12 +155,29 @@ class LatencyEncoder(MemoryModule):
         """The whole ``[T, *x.shape]`` train (in ``x``'s dtype); the module's state is not used."""
         return F.one_hot(self.firing_step(x), num_classes=self.T).movedim(-1, 0).to(x.dtype)
 
+    def _is_encoded(self, x: torch.Tensor) -> bool:
+        old = self.encoded
+        return (
+            old is not None
+            and old.shape == x.shape
+            and old.dtype == x.dtype
+            and old.device == x.device
+            and bool(torch.equal(old, x))
+        )
+
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.spike is None:
-            self.spike = self.encode(x)
+        if self.spike is None or not self._is_encoded(x):
+            spike = self.encode(x)  # checks x before the state changes
+            self.spike, self.t, self.encoded = spike, 0, x.detach().clone()
         t = self.t
         self.t = (t + 1) % self.T
         return self.spike[t]
+
+    def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
+        check_tensor("LatencyEncoder", "x_seq", x_seq, min_dim=1)
+        if x_seq.shape[0] == 0:
+            raise ValueError(f"LatencyEncoder: x_seq must have at least one time step, got shape {list(x_seq.shape)}")
+        return torch.stack([self.single_step_forward(x_seq[0]) for _ in range(x_seq.shape[0])])
 
 
 def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> torch.Tensor:
@@ -177,10 +200,13 @@ def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> t
             raise ValueError(
                 f"constant_current: shape must be None when value is a tensor (its shape is used), got {shape!r}"
             )
+        check_finite("constant_current", "value", value)
         value = value.to(dtype=dtype or value.dtype, device=device or value.device)
         return value.unsqueeze(0).repeat((T,) + (1,) * value.dim())
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"constant_current: value must be a number or a tensor, got {describe(value)}")
+    if not math.isfinite(value):
+        raise ValueError(f"constant_current: value must be finite, got {value!r}")
     if shape is None:
         raise ValueError("constant_current: shape must be given (e.g. (N, features)) when value is a number, got None")
     try:

@@ -48,13 +48,38 @@ _FUSABLE_SURROGATES = {"sigmoid": surrogate.Sigmoid, "atan": surrogate.ATan}
 _STEP_METHODS = ("neuronal_charge", "neuronal_fire", "neuronal_reset", "single_step_forward", "_step")
 
 
+def _threshold(owner, value):
+    return check_real(owner, "v_threshold", value, allow_tensor=True)
+
+
+def _v_reset(owner, value):
+    return check_real(owner, "v_reset", value, allow_none=True)
+
+
+def _flag(name):
+    return lambda owner, value: check_bool(owner, name, value)
+
+
 class BaseNode(MemoryModule):
     """Base class of spiking neurons: validation, state, fire/reset and the step loops.
 
     Subclasses define ``neuronal_charge(x)``, which updates ``self.v``. ``v_reset=None``
     selects a soft reset (subtract ``v_threshold``); a float selects a hard reset to it.
-    ``v_threshold`` may also be a tensor broadcastable to ``v``. ``surrogate_function=None``
-    gives each neuron its own ``surrogate.Sigmoid()``.
+    ``v_threshold`` may also be a floating-point tensor broadcastable to ``v`` (it follows
+    ``.to()``/``.half()`` like a buffer). ``surrogate_function=None`` gives each neuron its own
+    ``surrogate.Sigmoid()``.
+
+    Every configuration attribute is checked when it is assigned, in the constructor or later
+    (``node.v_threshold = float('nan')`` raises the constructor's ``ValueError``), and every input
+    is checked before any state changes: a rejected call leaves ``v`` as it was. Inputs must be
+    floating point (an integer input would make ``v`` an integer tensor and truncate it); the
+    state takes the input's dtype, so a float64 call followed by a float16 call runs in float16.
+
+    ``v_reset >= v_threshold`` is accepted, as in SpikingJelly: it is a well-defined (if unusual)
+    neuron that, once it has fired, stays at or above its threshold and fires at every step. It
+    is kept legal because models ported from SpikingJelly may use it, and because thresholds that
+    move during training (``set_threshold_margin``, learned thresholds) can cross the reset level
+    for a while; refusing it would make such runs fail at an arbitrary step.
 
     Shape:
         ``[N, *]`` per step in 's' mode, ``[T, N, *]`` in 'm' mode; output has the input shape.
@@ -68,6 +93,9 @@ class BaseNode(MemoryModule):
         [0.5, 0.0, 0.5, 0.5, 1.5]
     """
 
+    #: configuration attributes checked on every assignment: name -> check(owner, value)
+    _CONFIG_CHECKS = {"v_threshold": _threshold, "v_reset": _v_reset, "detach_reset": _flag("detach_reset")}
+
     def __init__(
         self,
         v_threshold: float = 1.0,
@@ -79,8 +107,8 @@ class BaseNode(MemoryModule):
         store_v_seq: bool = False,
     ):
         owner = type(self).__name__
-        v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
-        v_reset = check_real(owner, "v_reset", v_reset, allow_none=True)
+        v_threshold = _threshold(owner, v_threshold)
+        v_reset = _v_reset(owner, v_reset)
         if surrogate_function is None:
             surrogate_function = surrogate.Sigmoid()
         elif not callable(surrogate_function):
@@ -100,6 +128,20 @@ class BaseNode(MemoryModule):
         self.store_v_seq = store_v_seq
 
     # ------------------------------------------------------------------ configuration
+    def __setattr__(self, name: str, value):
+        check = type(self)._CONFIG_CHECKS.get(name)
+        if check is not None:
+            value = check(type(self).__name__, value)
+        super().__setattr__(name, value)
+        if name == "v_reset" and "v" in self.__dict__.get("_memories_rv", {}):
+            self.set_reset_value("v", 0.0 if value is None else value)
+
+    def _apply(self, fn, *args, **kwargs):
+        theta = self.__dict__.get("v_threshold")
+        if isinstance(theta, torch.Tensor):  # a plain tensor threshold moves and casts like a buffer
+            self.__dict__["v_threshold"] = fn(theta)
+        return super()._apply(fn, *args, **kwargs)
+
     @property
     def store_v_seq(self) -> bool:
         return self._store_v_seq
@@ -122,6 +164,36 @@ class BaseNode(MemoryModule):
             f"step_mode={self.step_mode}, backend={self.backend}"
         )
 
+    # ------------------------------------------------------------------ input checks
+    def check_input(self, x, step_shape=None):
+        """Raise before any state changes if ``x`` cannot be run: not a floating-point tensor, or a
+        tensor threshold that does not broadcast to the per-step shape ``step_shape`` (default
+        ``x.shape``) without changing it."""
+        owner = type(self).__name__
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            raise TypeError(
+                f"{owner}: x must be a floating-point tensor, got {describe(x)}"
+                + ("; convert it with x.float()" if isinstance(x, torch.Tensor) else "")
+            )
+        step_shape = tuple(x.shape) if step_shape is None else tuple(step_shape)
+        theta = self.v_threshold
+        if isinstance(theta, torch.Tensor):
+            try:
+                fits = tuple(torch.broadcast_shapes(theta.shape, step_shape)) == step_shape
+            except RuntimeError:
+                fits = False
+            if not fits:
+                raise ValueError(
+                    f"{owner}: v_threshold of shape {list(theta.shape)} must broadcast to the input's per-step "
+                    f"shape {list(step_shape)} without changing it; give a threshold per neuron or per sample of "
+                    f"this batch"
+                )
+
+    def _match_state_dtype(self, x: torch.Tensor):
+        """Give a tensor ``v`` kept from an earlier call the dtype of the new input."""
+        if isinstance(self.v, torch.Tensor) and self.v.dtype != x.dtype:
+            self.v = self.v.to(x.dtype)
+
     # ------------------------------------------------------------------ one time step
     def v_float_to_tensor(self, x: torch.Tensor):
         """Turn a float ``v`` (after ``reset()``) into a tensor shaped, typed and placed like ``x``."""
@@ -133,6 +205,8 @@ class BaseNode(MemoryModule):
                 f"from earlier calls has shape {list(self.v.shape)}; call functional.reset_net(net) before a "
                 f"batch of another size"
             )
+        else:
+            self._match_state_dtype(x)
 
     def neuronal_charge(self, x: torch.Tensor):
         raise NotImplementedError(f"{type(self).__name__} does not define neuronal_charge")
@@ -159,6 +233,7 @@ class BaseNode(MemoryModule):
 
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
         """Advance one time step; returns the spikes ``[N, *]``."""
+        self.check_input(x)
         spike = self._step(x)
         self._record_v_step()
         return spike
@@ -191,6 +266,7 @@ class BaseNode(MemoryModule):
         if isinstance(theta, torch.Tensor):
             if theta.requires_grad or torch.broadcast_shapes(theta.shape, x_seq.shape[1:]) != x_seq.shape[1:]:
                 return None
+            theta = theta.to(x_seq.dtype)
         elif not isinstance(theta, float):
             return None
         if self.v_reset is not None and not isinstance(self.v_reset, float):
@@ -214,10 +290,14 @@ class BaseNode(MemoryModule):
 
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         """Run ``x_seq`` ``[T, N, *]``; returns spikes ``[T, N, *]``. Leaves the last ``v`` in ``self.v``."""
+        self.check_input(x_seq, x_seq.shape[1:])
         if x_seq.dim() == 0 or x_seq.shape[0] == 0:
             raise ValueError(
                 f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
             )
+        if isinstance(self.v, torch.Tensor) and self.v.shape != x_seq.shape[1:]:
+            self.v_float_to_tensor(x_seq[0])  # raises the batch-size error before anything changes
+        self._match_state_dtype(x_seq)
         fused = self._fused_config(x_seq)
         if fused is not None:
             cfg, k = fused
@@ -262,6 +342,10 @@ class IFNode(BaseNode):
         return "if", True, 0.0, IFNode
 
 
+def _tau(owner, value):
+    return check_real(owner, "tau", value, greater_than=1.0)
+
+
 class LIFNode(BaseNode):
     """Leaky integrate-and-fire neuron with time constant ``tau > 1`` (formulas in :mod:`snnlab.dynamics`).
 
@@ -278,6 +362,8 @@ class LIFNode(BaseNode):
         [0.4, 0.6, 0.7, 0.75]
     """
 
+    _CONFIG_CHECKS = BaseNode._CONFIG_CHECKS | {"tau": _tau, "decay_input": _flag("decay_input")}
+
     def __init__(
         self,
         tau: float = 2.0,
@@ -290,7 +376,7 @@ class LIFNode(BaseNode):
         backend: str = "torch",
         store_v_seq: bool = False,
     ):
-        tau = check_real(type(self).__name__, "tau", tau, greater_than=1.0)
+        tau = _tau(type(self).__name__, tau)
         check_bool(type(self).__name__, "decay_input", decay_input)
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
         self.tau = tau
@@ -325,6 +411,8 @@ class ParametricLIFNode(BaseNode):
         >>> node.w.grad is not None
         True
     """
+
+    _CONFIG_CHECKS = BaseNode._CONFIG_CHECKS | {"decay_input": _flag("decay_input")}
 
     def __init__(
         self,
@@ -424,6 +512,7 @@ class OTTTLIFNode(LIFNode):
 
     def single_step_forward(self, x: torch.Tensor):
         """One step; returns ``[spike, trace]`` in training, ``spike`` in evaluation."""
+        self.check_input(x)
         if "v" not in self._buffers:
             v0 = torch.zeros_like(x.data) if self.v_reset is None else torch.full_like(x.data, self.v_reset)
             self.register_buffer("v", v0)

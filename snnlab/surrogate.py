@@ -61,6 +61,14 @@ class SurrogateFunctionBase(nn.Module):
         self.alpha = check_real(type(self).__name__, "alpha", alpha, greater_than=0.0, allow_tensor=True)
         self.spiking = check_bool(type(self).__name__, "spiking", spiking)
 
+    def __setattr__(self, name: str, value):
+        # alpha and spiking are checked on every assignment, with the constructor's message
+        if name == "alpha":
+            value = check_real(type(self).__name__, "alpha", value, greater_than=0.0, allow_tensor=True)
+        elif name == "spiking":
+            value = check_bool(type(self).__name__, "spiking", value)
+        super().__setattr__(name, value)
+
     def set_spiking_mode(self, spiking: bool):
         """Switch between spike output (True) and primitive output (False)."""
         self.spiking = check_bool(type(self).__name__, "spiking", spiking)

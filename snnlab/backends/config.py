@@ -25,6 +25,12 @@ from dataclasses import dataclass
 
 import torch
 
+from .._checks import check_choice
+
+#: the charge kinds and surrogate kinds every backend implements
+CHARGES = ("if", "lif")
+SURROGATES = ("sigmoid", "atan")
+
 __all__ = ["NeuronConfig"]
 
 
@@ -38,6 +44,10 @@ class NeuronConfig:
     surrogate: str  # a surrogate's ``kind``: 'sigmoid' or 'atan'
     alpha: float
     store_v_seq: bool
+
+    def __post_init__(self):
+        check_choice("NeuronConfig", "charge", self.charge, CHARGES)
+        check_choice("NeuronConfig", "surrogate", self.surrogate, SURROGATES)
 
     @property
     def soft_reset(self) -> bool:

@@ -202,6 +202,8 @@ def spike_similar_loss(
     check_choice(owner, "loss_type", loss_type, LOSS_TYPES)
     check_tensor(owner, "spikes", spikes, min_dim=2)
     check_tensor(owner, "labels", labels)
+    if spikes.shape[0] == 0:
+        raise ValueError(f"{owner}: spikes must hold at least one sample, got shape {list(spikes.shape)}")
     if labels.dim() != 2 or labels.shape[0] != spikes.shape[0]:
         raise ValueError(
             f"{owner}: labels must be multi-hot of shape [N, C] with N={spikes.shape[0]} (the batch "
@@ -258,6 +260,10 @@ def temporal_efficient_training_cross_entropy(x_seq: torch.Tensor, target: torch
             f"{owner}: target must have shape {expected} for x_seq of shape {list(x_seq.shape)} "
             f"([T, N, C, *] -> [N, *]), got shape {list(target.shape)}"
         )
+    if N == 0:
+        raise ValueError(f"{owner}: x_seq must hold at least one sample, got shape {list(x_seq.shape)}")
+    if bool((target == -100).all()):
+        raise ValueError(f"{owner}: every target is the ignored index -100, so the mean loss is undefined")
     target_seq = target.long().repeat(T, *([1] * (target.dim() - 1)))  # [T * N, *], time-major like x_seq
     return F.cross_entropy(x_seq.flatten(0, 1), target_seq)
 

@@ -188,3 +188,10 @@ def test_a_spiking_cnn_gives_the_same_spikes_in_both_step_modes(device):
     assert all(m.step_mode == "m" for m in net)
     torch.testing.assert_close(net(x_seq), loop)
     assert loop.sum() > 0  # the comparison is not all zeros
+
+
+# ----------------------------------------------------------------------------- opaque errors at the edges
+@pytest.mark.parametrize("step_mode, shape", [("m", (4, 3)), ("s", (3,))])
+def test_flatten_names_the_shape_it_needs(step_mode, shape):
+    with pytest.raises(ValueError, match=r"Flatten: expected x with at least"):
+        layer.Flatten(step_mode=step_mode)(torch.zeros(shape))
