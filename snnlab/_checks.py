@@ -52,7 +52,9 @@ def _check_real_tensor(owner, name, value, expected, greater_than):
         raise InvalidParameterTypeError(f"{owner}: {name} must be {expected} (floating point), got {describe(value)}")
     with torch.no_grad():
         if not bool(torch.isfinite(value).all()):
-            raise InvalidParameterError(f"{owner}: {name} must hold finite values, got {describe(value)} with NaN or inf")
+            raise InvalidParameterError(
+                f"{owner}: {name} must hold finite values, got {describe(value)} with NaN or inf"
+            )
         if greater_than is not None and not bool((value > greater_than).all()):
             raise InvalidParameterError(
                 f"{owner}: {name} must hold values > {greater_than}, got a smallest value of {float(value.min())!r}"

@@ -32,6 +32,7 @@ Example:
 
 import math
 from collections.abc import Callable
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
@@ -94,7 +95,11 @@ class BaseNode(MemoryModule):
     """
 
     #: configuration attributes checked on every assignment: name -> check(owner, value)
-    _CONFIG_CHECKS = {"v_threshold": _threshold, "v_reset": _v_reset, "detach_reset": _flag("detach_reset")}
+    _CONFIG_CHECKS: ClassVar[dict] = {
+        "v_threshold": _threshold,
+        "v_reset": _v_reset,
+        "detach_reset": _flag("detach_reset"),
+    }
 
     def __init__(
         self,
@@ -362,7 +367,7 @@ class LIFNode(BaseNode):
         [0.4, 0.6, 0.7, 0.75]
     """
 
-    _CONFIG_CHECKS = BaseNode._CONFIG_CHECKS | {"tau": _tau, "decay_input": _flag("decay_input")}
+    _CONFIG_CHECKS: ClassVar[dict] = BaseNode._CONFIG_CHECKS | {"tau": _tau, "decay_input": _flag("decay_input")}
 
     def __init__(
         self,
@@ -412,7 +417,7 @@ class ParametricLIFNode(BaseNode):
         True
     """
 
-    _CONFIG_CHECKS = BaseNode._CONFIG_CHECKS | {"decay_input": _flag("decay_input")}
+    _CONFIG_CHECKS: ClassVar[dict] = BaseNode._CONFIG_CHECKS | {"decay_input": _flag("decay_input")}
 
     def __init__(
         self,

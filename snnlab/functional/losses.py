@@ -228,7 +228,9 @@ def temporal_efficient_training_cross_entropy(x_seq: torch.Tensor, target: torch
     """Temporal efficient training (TET) loss: the cross entropy of every time step, averaged.
 
     Equal to ``mean_t F.cross_entropy(x_seq[t], target)`` (``ignore_index=-100`` honoured), computed as
-    one cross entropy over the time-folded batch.
+    one cross entropy over the time-folded batch. An empty batch raises ``ValueError``; so does a CPU
+    target whose every entry is ignored (the mean over no sample is undefined). A GPU target is not
+    read back for that check, which would stall each call: there such a batch gives NaN, as in torch.
 
     Shape:
         ``x_seq``: ``[T, N, C, *]`` logits, ``target``: ``[N, *]`` class indices -> ``[]``.
@@ -262,7 +264,8 @@ def temporal_efficient_training_cross_entropy(x_seq: torch.Tensor, target: torch
         )
     if N == 0:
         raise ValueError(f"{owner}: x_seq must hold at least one sample, got shape {list(x_seq.shape)}")
-    if bool((target == -100).all()):
+    # checked where the target is in host memory; on a GPU reading it back would stall every call
+    if target.device.type == "cpu" and torch.equal(target, torch.full_like(target, -100)):
         raise ValueError(f"{owner}: every target is the ignored index -100, so the mean loss is undefined")
     target_seq = target.long().repeat(T, *([1] * (target.dim() - 1)))  # [T * N, *], time-major like x_seq
     return F.cross_entropy(x_seq.flatten(0, 1), target_seq)

@@ -192,7 +192,7 @@ class Trainer:
             T = check_int(owner, "T", T, minimum=1)
             x = x.flatten(1)
             low, high = (float(v) for v in torch.aminmax(x)) if x.numel() else (0.0, 0.0)
-            if not (0.0 <= low and high <= 1.0):  # NaN fails both comparisons
+            if not (low >= 0.0 and high <= 1.0):  # NaN fails both comparisons
                 raise ValueError(
                     f"{owner}: {x_name} must hold intensities in [0, 1] for Poisson encoding, got values in "
                     f"[{low:.4g}, {high:.4g}] (NaN counts as out of range)"

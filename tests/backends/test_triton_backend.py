@@ -248,7 +248,9 @@ def test_bad_arguments_raise_before_launch():
         triton_backend.multi_step(cfg, x, v0, torch.ones(2, device=ANY_DEVICE))
     with pytest.raises(TypeError, match="cfg must be a NeuronConfig, got an object of type dict"):
         triton_backend.multi_step({}, x, v0, 0.5)
-    with pytest.raises(UnknownOptionError, match="cfg.surrogate must be one of 'sigmoid', 'atan', got 'relu'"):
+    with pytest.raises(
+        UnknownOptionError, match="NeuronConfig: surrogate must be one of 'sigmoid', 'atan', got 'relu'"
+    ):
         triton_backend.multi_step(NeuronConfig("lif", True, 1.0, 0.0, False, "relu", 1.0, False), x, v0, 0.5)
     bad_theta = make_cfg(v_threshold=torch.ones(3, device=ANY_DEVICE))
     with pytest.raises(ValueError, match=r"cfg.v_threshold must broadcast to v of shape \[37\]"):

@@ -183,7 +183,9 @@ def test_multi_step_forward_refuses_a_module_in_multi_step_mode():
     from snnlab import neuron
     from snnlab.errors import InvalidParameterError
 
-    with pytest.raises(InvalidParameterError, match=r"multi_step_forward: every contained module must be in step_mode='s'"):
+    with pytest.raises(
+        InvalidParameterError, match=r"multi_step_forward: every contained module must be in step_mode='s'"
+    ):
         multi_step_forward(torch.ones(3, 2), neuron.IFNode(step_mode="m"))
     with pytest.raises(InvalidParameterError, match=r"got IFNode \(at index 1\)"):
         multi_step_forward(torch.ones(3, 2), [nn.Identity(), neuron.IFNode(step_mode="m")])

@@ -320,7 +320,9 @@ def test_threshold_margin_tensor_threshold_runs_in_neurons():
 
 # ----------------------------------------------------------------------------- empty input, margins and batches
 def test_spike_similar_loss_refuses_an_empty_batch():
-    with pytest.raises(ValueError, match=r"spike_similar_loss: spikes must hold at least one sample, got shape \[0, 3\]"):
+    with pytest.raises(
+        ValueError, match=r"spike_similar_loss: spikes must hold at least one sample, got shape \[0, 3\]"
+    ):
         spike_similar_loss(torch.zeros(0, 3), torch.zeros(0, 2))
 
 

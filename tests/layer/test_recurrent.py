@@ -5,8 +5,8 @@ import torch
 import torch.nn as nn
 
 from snnlab import layer, neuron
-from snnlab.functional import reset_net
 from snnlab.errors import InvalidParameterError
+from snnlab.functional import reset_net
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
