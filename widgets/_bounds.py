@@ -80,7 +80,7 @@ def control_bounds(control) -> tuple:
 
 
 def refuse_out_of_range(control, report) -> None:
-    """Make ``control`` keep its value when given one outside ``[min, max]`` and call ``report(control, value)``.
+    """Make ``control`` keep its value when given one outside ``[min, max]``; call ``report(control, value, kept)``.
 
     Values inside the range pass to the control's own validation unchanged. Range sliders check
     both ends. Controls without ``min``/``max`` are left as they are.
@@ -89,10 +89,10 @@ def refuse_out_of_range(control, report) -> None:
         >>> import ipywidgets as W
         >>> seen = []
         >>> slider = W.FloatSlider(value=2.0, min=1.0, max=3.0)
-        >>> refuse_out_of_range(slider, lambda c, v: seen.append(v))
+        >>> refuse_out_of_range(slider, lambda control, value, kept: seen.append((value, kept)))
         >>> slider.value = 5.0
         >>> slider.value, seen
-        (2.0, [5.0])
+        (2.0, [(5.0, 2.0)])
     """
     if not (hasattr(control, "min") and hasattr(control, "max") and hasattr(control, "value")):
         return
@@ -101,14 +101,19 @@ def refuse_out_of_range(control, report) -> None:
     if getattr(clamp, "_snnlab_refusing", False):
         return
 
+    # the last accepted value: a browser change is applied before it is validated (under a hold)
+    accepted = [control.value]
+
     def refuse(obj, proposal):
         value = proposal["value"]
         low, high = control_bounds(obj)
         values = value if isinstance(value, tuple) else (value,)
         if any(isinstance(v, numbers.Real) and not low <= v <= high for v in values):
-            report(obj, value)
-            return obj.value
-        return clamp(obj, proposal) if clamp is not None else value
+            report(obj, value, accepted[0])
+            return accepted[0]
+        value = clamp(obj, proposal) if clamp is not None else value
+        accepted[0] = value
+        return value
 
     refuse._snnlab_refusing = True
     validators["value"] = refuse
