@@ -31,6 +31,7 @@ from snnlab.analysis import charged_potential
 from snnlab.encoding import PoissonEncoder, constant_current
 from snnlab.viz import plotly as vp
 
+from ._bounds import check_number, check_seed
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
 
@@ -85,6 +86,13 @@ def input_sequence(kind, T, amplitude=1.0, *, rate=0.3, noise=0.3, onset=None, s
     if kind == "poisson":
         return PoissonEncoder(generator=generator).encode(torch.tensor([float(rate)]), T)[:, 0] * amplitude
     return amplitude + noise * torch.randn(T, generator=generator)
+
+
+def _fresh_copy(node: neuron.BaseNode) -> neuron.BaseNode:
+    """A deep copy of ``node`` without its state: a ``v`` still holding a graph cannot be deep-copied."""
+    state = [value for _, value in node.named_memories() if isinstance(value, torch.Tensor)]
+    state += [b for name, b in node.named_buffers() if name in ("v", "trace")]
+    return copy.deepcopy(node, memo={id(t): None for t in state})
 
 
 class NeuronPlayground(Panel):
@@ -151,6 +159,16 @@ class NeuronPlayground(Panel):
                 got = f"shape {list(x_seq.shape)}" if isinstance(x_seq, torch.Tensor) else type(x_seq).__name__
                 raise ValueError(f"{owner}: x_seq must be a non-empty 1-D tensor [T], got {got}")
             T = x_seq.numel()
+        # the ranges of the controls below: a value outside is refused here, not clamped by the control
+        tau = check_number(owner, "tau", tau, 1.1, 20.0)
+        v_threshold = check_number(owner, "v_threshold", v_threshold, 0.1, 3.0)
+        v_reset = check_number(owner, "v_reset", v_reset, -1.0, 1.0)
+        alpha = check_number(owner, "alpha", alpha, 0.5, 10.0)
+        amplitude = check_number(owner, "amplitude", amplitude, -1.0, 3.0)
+        rate = check_number(owner, "rate", rate, 0.0, 1.0)
+        noise = check_number(owner, "noise", noise, 0.0, 2.0)
+        T = check_number(owner, "T", T, 1, None, integer=True)
+        seed = check_seed(owner, seed)
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
         self.node = node
         self.x_seq = None if x_seq is None else x_seq.detach().float()
@@ -246,14 +264,10 @@ class NeuronPlayground(Panel):
     def make_node(self) -> neuron.BaseNode:
         """The neuron the controls describe (or a copy of the user's), in multi-step mode, recording ``v``."""
         if self.model.value == CUSTOM:
-            node = copy.deepcopy(self.node)
+            node = _fresh_copy(self.node)
         else:
+            # v_reset >= v_threshold is run as the core runs it (see snnlab.neuron.BaseNode)
             v_reset = None if self.reset.value == "soft" else self.v_reset.value
-            if v_reset is not None and v_reset >= self.v_threshold.value:
-                raise ValueError(
-                    f"v_reset ({v_reset:g}) must be below the threshold ({self.v_threshold.value:g}): "
-                    f"after a spike the neuron would stay above it and fire at every step"
-                )
             common = dict(
                 v_threshold=self.v_threshold.value,
                 v_reset=v_reset,

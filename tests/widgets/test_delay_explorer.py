@@ -134,3 +134,19 @@ def test_a_failing_compute_shows_the_error_and_the_panel_recovers(ramp_panel):
 def test_bad_arguments_are_rejected(kwargs, error, match):
     with pytest.raises(error, match=match):
         DelayExplorer(device="cpu", **kwargs)
+
+
+# ----------------------------------------------------------------------------- argument ranges
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(T=0), r"DelayExplorer: T must be an integer >= 1, got 0"),
+        (dict(rate=2.0), r"DelayExplorer: rate must be a number in \[0, 1\], got 2.0"),
+        (dict(period=1), r"DelayExplorer: period must be an integer in \[2, 64\], got 1"),
+        (dict(period=100), r"DelayExplorer: period must be an integer in \[2, 64\], got 100"),
+        (dict(seed=-1), r"DelayExplorer: seed must be an integer in \[0, 9.22337e\+18\], got -1"),
+    ],
+)
+def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DelayExplorer(device="cpu", **kwargs)
