@@ -50,6 +50,10 @@ def _kernel_parameter(owner: str, kernel: str, args: tuple):
         raise TypeError(
             f"{owner}: {KERNEL_PARAMETERS[kernel]} of the '{kernel}' kernel must be a real number or a tensor, got {describe(p)}"
         )
+    if not bool(torch.isfinite(torch.as_tensor(p)).all()):
+        raise ValueError(
+            f"{owner}: {KERNEL_PARAMETERS[kernel]} of the '{kernel}' kernel must be finite, got {describe(p)}"
+        )
     if kernel == "gaussian" and bool((torch.as_tensor(p) <= 0).any()):
         raise ValueError(f"{owner}: sigma of the 'gaussian' kernel must be positive, got {describe(p)}")
     return p

@@ -143,6 +143,11 @@ class Flatten(_SequenceLayer, nn.Flatten):
                 f"Flatten: expected x with at least {need} dimensions ({layout} with start_dim={self.start_dim}, "
                 f"end_dim={self.end_dim} in step_mode={self.step_mode!r}), got shape {got}"
             )
+        if self.step_mode == "m" and self.start_dim % (x.dim() - 1) == 0:
+            raise ValueError(
+                f"Flatten: start_dim={self.start_dim} would merge the batch dim N of each step in step_mode='m' "
+                f"(input shape {list(x.shape)}); flatten from dim 1 on"
+            )
         return super().forward(x)
 
 

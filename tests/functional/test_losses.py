@@ -344,3 +344,10 @@ def test_threshold_margin_then_a_smaller_batch_is_blamed_before_v_changes():
     with pytest.raises(ValueError, match=r"LIFNode: v_threshold of shape \[4, 3\] must broadcast to the input"):
         node(torch.full((2, 3), 0.5))
     assert node.v == 0.0 and before.shape == (4, 3)
+
+
+@pytest.mark.parametrize("kernel", ["polynomial", "sigmoid", "gaussian"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), torch.tensor(float("-inf"))])
+def test_kernel_parameters_must_be_finite(kernel, value):
+    with pytest.raises(ValueError, match=rf"kernel_dot_product: .* of the '{kernel}' kernel must be finite"):
+        kernel_dot_product(torch.ones(2, 3), torch.ones(2, 3), kernel, value)
