@@ -361,9 +361,11 @@ class Panel(W.VBox):
 
     def close(self):
         """Stop the background run and any pending redraw, then close the widgets."""
-        self.stop()
-        self._cancel_timer()
-        self._pending = False
+        if "run" in self.__dict__:  # not yet set when a constructor refused its arguments
+            self.stop()
+        if "_timer" in self.__dict__:
+            self._cancel_timer()
+            self._pending = False
         super().close()
 
     def wait(self, timeout=None) -> bool:

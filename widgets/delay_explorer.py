@@ -113,8 +113,11 @@ class DelayExplorer(Panel):
                 raise TypeError(
                     f"{owner}: x_seq must be a torch.Tensor [T, *], got an object of type {type(x_seq).__name__}"
                 )
-            if x_seq.dim() < 1 or x_seq.shape[0] == 0:
-                raise ValueError(f"{owner}: x_seq must be a [T, *] tensor with T >= 1, got shape {list(x_seq.shape)}")
+            if x_seq.dim() < 1 or x_seq.shape[0] == 0 or (x_seq.dim() > 1 and x_seq[0].numel() == 0):
+                raise ValueError(
+                    f"{owner}: x_seq must be a [T, *] tensor with T >= 1 and at least one channel, got shape "
+                    f"{list(x_seq.shape)}"
+                )
             T = x_seq.shape[0]
         # the ranges of the controls below: a value outside is refused here, not clamped by the control
         T = check_number(owner, "T", T, 1, None, integer=True)

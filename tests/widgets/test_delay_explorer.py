@@ -127,7 +127,7 @@ def test_a_failing_compute_shows_the_error_and_the_panel_recovers(ramp_panel):
         (
             dict(x_seq=torch.zeros(0, 3)),
             ValueError,
-            r"x_seq must be a \[T, \*\] tensor with T >= 1, got shape \[0, 3\]",
+            r"x_seq must be a \[T, \*\] tensor with T >= 1 and at least one channel, got shape \[0, 3\]",
         ),
     ],
 )
@@ -150,3 +150,10 @@ def test_bad_arguments_are_rejected(kwargs, error, match):
 def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
     with pytest.raises(ValueError, match=match):
         DelayExplorer(device="cpu", **kwargs)
+
+
+def test_an_empty_channel_axis_is_refused_by_name():
+    with pytest.raises(
+        ValueError, match=r"DelayExplorer: x_seq must be a \[T, \*\] tensor with T >= 1 and at least one"
+    ):
+        DelayExplorer(x_seq=torch.zeros(5, 0), device="cpu")

@@ -389,3 +389,14 @@ def test_a_python_value_outside_the_range_is_refused_too():
     panel = Square(throttle_ms=0)
     panel.x.value = 100.0
     assert panel.x.value == 2.0 and "x: 100.0 is outside the control's range [-5, 5]" in panel.status_text
+
+
+def test_a_panel_whose_constructor_refused_its_arguments_closes_quietly():
+    class Refusing(Panel):
+        def __init__(self):
+            raise ValueError("Refusing: x must be >= 0, got -1")
+
+    with pytest.raises(ValueError, match="x must be >= 0"):
+        Refusing()
+    panel = Refusing.__new__(Refusing)
+    panel.close()  # what the garbage collector does with the half-built widget: no AttributeError
