@@ -134,12 +134,13 @@ class BaseNode(MemoryModule):
 
     # ------------------------------------------------------------------ configuration
     def __setattr__(self, name: str, value):
-        check = type(self)._CONFIG_CHECKS.get(name)
-        if check is not None:
-            value = check(type(self).__name__, value)
-        super().__setattr__(name, value)
+        check = self._CONFIG_CHECKS.get(name)
+        if check is None:
+            super().__setattr__(name, value)
+            return
+        super().__setattr__(name, check(type(self).__name__, value))
         if name == "v_reset" and "v" in self.__dict__.get("_memories_rv", {}):
-            self.set_reset_value("v", 0.0 if value is None else value)
+            self.set_reset_value("v", 0.0 if value is None else float(value))
 
     def _apply(self, fn, *args, **kwargs):
         theta = self.__dict__.get("v_threshold")
@@ -180,9 +181,9 @@ class BaseNode(MemoryModule):
                 f"{owner}: x must be a floating-point tensor, got {describe(x)}"
                 + ("; convert it with x.float()" if isinstance(x, torch.Tensor) else "")
             )
-        step_shape = tuple(x.shape) if step_shape is None else tuple(step_shape)
         theta = self.v_threshold
         if isinstance(theta, torch.Tensor):
+            step_shape = tuple(x.shape) if step_shape is None else tuple(step_shape)
             try:
                 fits = tuple(torch.broadcast_shapes(theta.shape, step_shape)) == step_shape
             except RuntimeError:
@@ -196,22 +197,24 @@ class BaseNode(MemoryModule):
 
     def _match_state_dtype(self, x: torch.Tensor):
         """Give a tensor ``v`` kept from an earlier call the dtype of the new input."""
-        if isinstance(self.v, torch.Tensor) and self.v.dtype != x.dtype:
-            self.v = self.v.to(x.dtype)
+        v = self.v
+        if isinstance(v, torch.Tensor) and v.dtype != x.dtype:
+            self.v = v.to(x.dtype)
 
     # ------------------------------------------------------------------ one time step
     def v_float_to_tensor(self, x: torch.Tensor):
         """Turn a float ``v`` (after ``reset()``) into a tensor shaped, typed and placed like ``x``."""
-        if not isinstance(self.v, torch.Tensor):
-            self.v = torch.full_like(x.data, self.v)
-        elif self.v.shape != x.shape:
+        v = self.v
+        if not isinstance(v, torch.Tensor):
+            self.v = torch.full_like(x.data, v)
+        elif v.shape != x.shape:
             raise ValueError(
                 f"{type(self).__name__}: the input has shape {list(x.shape)} but the membrane potential v kept "
-                f"from earlier calls has shape {list(self.v.shape)}; call functional.reset_net(net) before a "
+                f"from earlier calls has shape {list(v.shape)}; call functional.reset_net(net) before a "
                 f"batch of another size"
             )
-        else:
-            self._match_state_dtype(x)
+        elif v.dtype != x.dtype:  # the state takes the input's dtype
+            self.v = v.to(x.dtype)
 
     def neuronal_charge(self, x: torch.Tensor):
         raise NotImplementedError(f"{type(self).__name__} does not define neuronal_charge")
@@ -300,7 +303,8 @@ class BaseNode(MemoryModule):
             raise ValueError(
                 f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
             )
-        if isinstance(self.v, torch.Tensor) and self.v.shape != x_seq.shape[1:]:
+        v = self.v
+        if isinstance(v, torch.Tensor) and v.shape != x_seq.shape[1:]:
             self.v_float_to_tensor(x_seq[0])  # raises the batch-size error before anything changes
         self._match_state_dtype(x_seq)
         fused = self._fused_config(x_seq)
