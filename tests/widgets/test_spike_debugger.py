@@ -188,3 +188,32 @@ def test_big_rasters_go_to_the_canvas():
     assert debugger._raster_view.children[1] is debugger.raster_fig and debugger.raster_title.value == ""
     debugger.all_layers.value = True  # 180 cells, both layers side by side on the canvas
     assert debugger._raster_view.children[1] is debugger.canvas and debugger.canvas.rows == 18
+
+
+# ----------------------------------------------------------------------------- status lines that say the real cause
+def test_a_too_small_memory_budget_is_named_as_the_cause():
+    debugger = SpikeDebugger(make_net(), inputs(), max_bytes=1, device="cpu")
+    assert isinstance(debugger.error, ValueError)
+    assert "max_bytes=1 is too small to hold one time step" in debugger.status_text
+    assert "name the layers" not in debugger.status_text
+
+
+def test_a_successful_redraw_clears_an_old_error():
+    debugger = SpikeDebugger(make_net(), inputs(), device="cpu")
+    debugger.show_error(ValueError("an old problem"))
+    debugger.sample.value = 1
+    assert debugger.error is None and "an old problem" not in debugger.status_text
+    assert debugger.status_text == f"showing layer {debugger.layer.value!r}, sample 1"
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(dead_rate=-0.5), r"SpikeDebugger: dead_rate must be a number in \[0, 1\], got -0.5"),
+        (dict(saturated_rate=1.5), r"SpikeDebugger: saturated_rate must be a number in \[0, 1\], got 1.5"),
+        (dict(max_bytes=0), r"SpikeDebugger: max_bytes must be an integer >= 1, got 0"),
+    ],
+)
+def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SpikeDebugger(make_net(), inputs(), device="cpu", **kwargs)
