@@ -52,7 +52,10 @@ class LIAFNode(LIFNode):
     def _step(self, x: torch.Tensor) -> torch.Tensor:
         self.v_float_to_tensor(x)
         self.neuronal_charge(x)
-        y = self.act(self.v - self.v_threshold) if self.threshold_related else self.act(self.v)
+        theta = self.v_threshold
+        if isinstance(theta, torch.Tensor):
+            theta = theta.to(self.v.dtype)  # the output keeps the input's dtype
+        y = self.act(self.v - theta) if self.threshold_related else self.act(self.v)
         self._fire_and_reset()
         return y
 

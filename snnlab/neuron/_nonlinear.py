@@ -122,6 +122,7 @@ class QIFNode(_RestingNode):
         v_c = check_real(owner, "v_c", v_c)
         a0 = check_real(owner, "a0", a0, greater_than=0.0)
         v_rest = check_real(owner, "v_rest", v_rest)
+        v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
         check_rest_and_reset(owner, v_threshold, v_rest, check_real(owner, "v_reset", v_reset, allow_none=True))
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
         self.tau, self.v_c, self.v_rest, self.a0 = tau, v_c, v_rest, a0
@@ -176,6 +177,7 @@ class EIFNode(_RestingNode):
         delta_T = check_real(owner, "delta_T", delta_T, greater_than=0.0)
         theta_rh = check_real(owner, "theta_rh", theta_rh)
         v_rest = check_real(owner, "v_rest", v_rest)
+        v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
         check_rest_and_reset(owner, v_threshold, v_rest, check_real(owner, "v_reset", v_reset, allow_none=True))
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
         self.tau, self.delta_T, self.v_rest, self.theta_rh = tau, delta_T, v_rest, theta_rh

@@ -1,29 +1,31 @@
-"""Shared strategies and helpers of the property battery: neurons, inputs and state snapshots."""
+"""Shared strategies and helpers of the property battery: neurons, inputs and state snapshots.
+
+Neurons and surrogates are drawn from the registries (:mod:`snnlab.registry.neurons`,
+:mod:`snnlab.registry.surrogates`), so a newly registered kind is covered without editing the battery;
+the neuron tests are parametrized by kind so that every kind runs in every profile.
+"""
 
 import torch
 from hypothesis import strategies as st
 
-from snnlab import neuron, surrogate
+from snnlab.registry.neurons import NEURONS
+from snnlab.registry.surrogates import SURROGATES
 
-NEURONS = {
-    "IF": lambda **kw: neuron.IFNode(**kw),
-    "LIF": lambda **kw: neuron.LIFNode(tau=3.0, **kw),
-    "PLIF": lambda **kw: neuron.ParametricLIFNode(init_tau=3.0, **kw),
-}
-SURROGATES = {"Sigmoid": surrogate.Sigmoid, "ATan": surrogate.ATan}
 FLOAT_DTYPES = (torch.float16, torch.bfloat16, torch.float32, torch.float64)
 REFUSED_DTYPES = (torch.bool, torch.uint8, torch.int32, torch.int64, torch.complex64)
 NON_FINITE = (float("nan"), float("inf"), -float("inf"))
+NEURON_KINDS = sorted(NEURONS)
+SURROGATE_KINDS = sorted(SURROGATES)
 
 
 @st.composite
-def neurons(draw, step_mode=None):
-    """A neuron of any built-in kind, reset kind, surrogate and step mode."""
-    name = draw(st.sampled_from(sorted(NEURONS)))
+def neurons(draw, step_mode=None, kind=None):
+    """A neuron of any registered kind (or of ``kind``), reset kind, registered surrogate and step mode."""
+    kind = kind or draw(st.sampled_from(NEURON_KINDS))
     v_reset = draw(st.sampled_from([0.0, None, -0.5]))
-    sg = SURROGATES[draw(st.sampled_from(sorted(SURROGATES)))]()
+    sg = SURROGATES[draw(st.sampled_from(SURROGATE_KINDS))].build()
     mode = step_mode or draw(st.sampled_from(["s", "m"]))
-    return NEURONS[name](v_reset=v_reset, surrogate_function=sg, step_mode=mode)
+    return NEURONS[kind].build(v_reset=v_reset, surrogate_function=sg, step_mode=mode)
 
 
 def batch_shapes(min_dims=1, max_dims=3):

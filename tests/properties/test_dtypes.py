@@ -9,7 +9,16 @@ from snnlab import layer
 from snnlab.analysis import firing_rate
 from snnlab.encoding import LatencyEncoder, PoissonEncoder
 
-from .strategies import FLOAT_DTYPES, REFUSED_DTYPES, assert_same_state, batch_shapes, make_input, neurons, snapshot
+from .strategies import (
+    FLOAT_DTYPES,
+    NEURON_KINDS,
+    REFUSED_DTYPES,
+    assert_same_state,
+    batch_shapes,
+    make_input,
+    neurons,
+    snapshot,
+)
 
 SEEDS = st.integers(0, 2**16)
 
@@ -21,16 +30,20 @@ def _run(node, x_step, T):
     return torch.stack([node(x_step) for _ in range(T)])
 
 
-@given(neurons(), batch_shapes(), st.sampled_from(FLOAT_DTYPES), st.sampled_from(FLOAT_DTYPES), SEEDS)
-def test_outputs_and_state_take_the_dtype_of_each_call(node, shape, first, second, seed):
+@pytest.mark.parametrize("kind", NEURON_KINDS)
+@given(st.data(), batch_shapes(), st.sampled_from(FLOAT_DTYPES), st.sampled_from(FLOAT_DTYPES), SEEDS)
+def test_outputs_and_state_take_the_dtype_of_each_call(kind, data, shape, first, second, seed):
+    node = data.draw(neurons(kind=kind))
     out = _run(node, make_input(shape, first, seed), 3)
     assert out.dtype == first and node.v.dtype == first
     out = _run(node, make_input(shape, second, seed + 1), 2)
     assert out.dtype == second and node.v.dtype == second
 
 
-@given(neurons(step_mode="s"), batch_shapes(), st.sampled_from(FLOAT_DTYPES), SEEDS, st.integers(1, 5))
-def test_single_and_multi_step_agree_on_dtype_and_spikes(node, shape, dtype, seed, T):
+@pytest.mark.parametrize("kind", NEURON_KINDS)
+@given(st.data(), batch_shapes(), st.sampled_from(FLOAT_DTYPES), SEEDS, st.integers(1, 5))
+def test_single_and_multi_step_agree_on_dtype_and_spikes(kind, data, shape, dtype, seed, T):
+    node = data.draw(neurons(step_mode="s", kind=kind))
     x_seq = torch.stack([make_input(shape, dtype, seed + t) for t in range(T)])
     single = torch.stack([node(x_seq[t]) for t in range(T)])
     node.reset()
@@ -40,8 +53,12 @@ def test_single_and_multi_step_agree_on_dtype_and_spikes(node, shape, dtype, see
     assert torch.equal(single, multi)
 
 
-@given(neurons(), batch_shapes(), st.sampled_from(FLOAT_DTYPES), st.sampled_from(FLOAT_DTYPES), SEEDS)
-def test_a_tensor_threshold_of_any_dtype_leaves_the_output_in_the_input_dtype(node, shape, theta_dtype, dtype, seed):
+@pytest.mark.parametrize("kind", NEURON_KINDS)
+@given(st.data(), batch_shapes(), st.sampled_from(FLOAT_DTYPES), st.sampled_from(FLOAT_DTYPES), SEEDS)
+def test_a_tensor_threshold_of_any_dtype_leaves_the_output_in_the_input_dtype(
+    kind, data, shape, theta_dtype, dtype, seed
+):
+    node = data.draw(neurons(kind=kind))
     node.v_threshold = (torch.rand(shape[-1:], generator=torch.Generator().manual_seed(seed)) + 0.5).to(theta_dtype)
     out = _run(node, make_input(shape, dtype, seed), 2)
     assert out.dtype == dtype and node.v.dtype == dtype
@@ -49,8 +66,10 @@ def test_a_tensor_threshold_of_any_dtype_leaves_the_output_in_the_input_dtype(no
     assert node.v_threshold.dtype == torch.float64
 
 
-@given(neurons(), batch_shapes(), st.sampled_from(REFUSED_DTYPES), SEEDS)
-def test_non_floating_inputs_are_refused_and_change_nothing(node, shape, dtype, seed):
+@pytest.mark.parametrize("kind", NEURON_KINDS)
+@given(st.data(), batch_shapes(), st.sampled_from(REFUSED_DTYPES), SEEDS)
+def test_non_floating_inputs_are_refused_and_change_nothing(kind, data, shape, dtype, seed):
+    node = data.draw(neurons(kind=kind))
     _run(node, make_input(shape, torch.float32, seed), 2)
     before = snapshot(node)
     x = make_input((1, *shape) if node.step_mode == "m" else shape, dtype, seed)

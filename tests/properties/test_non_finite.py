@@ -11,7 +11,7 @@ from snnlab.analysis import neuron_report
 from snnlab.encoding import PoissonEncoder, constant_current
 from snnlab.training import Trainer, build_model
 
-from .strategies import NON_FINITE
+from .strategies import NEURONS, NON_FINITE, SURROGATES
 
 X, LABELS = torch.rand(4, 3), torch.tensor([0, 1, 0, 1])
 
@@ -56,6 +56,24 @@ SCALAR_ARGUMENTS = {
     "build_model.tau": (lambda v: build_model("bptt", 3, 2, tau=v), "tau"),
     "neuron_report.dead_rate": (lambda v: neuron_report(torch.zeros(2, 2, 3), dead_rate=v), "dead_rate"),
 }
+
+
+# every real-valued parameter of every registered neuron kind and surrogate kind, in its constructor
+for _kind, _spec in NEURONS.items():
+    for _p in _spec.params:
+        if not isinstance(_p.default, bool):
+            SCALAR_ARGUMENTS[f"{_spec.class_name}.{_p.name}"] = (
+                lambda v, build=_spec.build, name=_p.name: build(**{name: v}),
+                _p.name,
+            )
+for _kind, _spec in SURROGATES.items():
+    for _name in _spec.cls.param_names:
+        if (_kind, _name) == ("squarewave_fourier_series", "n"):
+            continue  # an integer count: any float is refused by type (see test_rejected_calls)
+        SCALAR_ARGUMENTS[f"{_spec.cls.__name__}.{_name}"] = (
+            lambda v, build=_spec.build, name=_name: build(**{name: v}),
+            _name,
+        )
 
 
 @pytest.mark.parametrize("case", sorted(SCALAR_ARGUMENTS))

@@ -1,6 +1,7 @@
 """State after a rejected call: whatever the refusal, the module is exactly as it was before the call."""
 
 import copy
+import inspect
 
 import pytest
 import torch
@@ -11,7 +12,17 @@ from hypothesis import strategies as st
 from snnlab import functional, layer, neuron
 from snnlab.encoding import LatencyEncoder
 
-from .strategies import assert_same_state, batch_shapes, make_input, neurons, snapshot
+from .strategies import (
+    NEURON_KINDS,
+    NEURONS,
+    SURROGATE_KINDS,
+    SURROGATES,
+    assert_same_state,
+    batch_shapes,
+    make_input,
+    neurons,
+    snapshot,
+)
 
 SEEDS = st.integers(0, 2**16)
 
@@ -37,8 +48,10 @@ def _step_input(node, x, T=2):
     return x
 
 
-@given(neurons(), batch_shapes(), st.sampled_from(sorted(BAD_CALLS)), st.integers(1, 3), SEEDS)
-def test_a_rejected_neuron_call_leaves_every_memory_as_it_was(node, shape, bad, warmup, seed):
+@pytest.mark.parametrize("kind", NEURON_KINDS)
+@given(st.data(), batch_shapes(), st.sampled_from(sorted(BAD_CALLS)), st.integers(1, 3), SEEDS)
+def test_a_rejected_neuron_call_leaves_every_memory_as_it_was(kind, data, shape, bad, warmup, seed):
+    node = data.draw(neurons(kind=kind))
     twin = copy.deepcopy(node)
     for t in range(warmup):
         node(_step_input(node, make_input(shape, torch.float32, seed + t)))
@@ -56,22 +69,58 @@ def test_a_rejected_neuron_call_leaves_every_memory_as_it_was(node, shape, bad, 
     assert torch.equal(node(_step_input(node, good)), twin(_step_input(twin, good)))
 
 
-@given(
-    st.sampled_from(["tau", "v_threshold", "v_reset", "decay_input", "detach_reset"]),
-    st.sampled_from([-3.0, 0.5, 1.0, float("nan"), float("inf"), "x", None, torch.tensor(float("nan"))]),
-)
-def test_a_rejected_assignment_leaves_the_attribute_and_the_message_matches_the_constructor(name, value):
-    node = neuron.LIFNode()
-    before = getattr(node, name)
+def _neuron_attributes(kind):
+    """The configuration attributes a neuron of ``kind`` keeps: its registered parameters (those it
+    stores; PLIF keeps ``w``, not ``init_tau``) and the base class' ``detach_reset``."""
+    node = NEURONS[kind].build()
+    return sorted({p.name for p in NEURONS[kind].params if hasattr(node, p.name)} | {"detach_reset"})
+
+
+NEURON_ATTRIBUTES = [(kind, name) for kind in NEURON_KINDS for name in _neuron_attributes(kind)]
+SURROGATE_ATTRIBUTES = [
+    (kind, name) for kind in SURROGATE_KINDS for name in (*SURROGATES[kind].cls.param_names, "spiking")
+]
+ASSIGNED_VALUES = [-3.0, 0.0, 0.5, 1.0, 2, float("nan"), float("inf"), "x", None, True, torch.tensor(float("nan"))]
+
+
+def _assignment_matches_constructor(build, name, value):
+    """Assign ``value`` to ``name`` of ``build()``: a refusal leaves the attribute and reads as the
+    constructor's refusal of the same value; what assignment accepts, the constructor accepts
+    (where the constructor takes ``name``: FakeNumericalGradient has no ``spiking`` argument)."""
+    module = build()
+    takes = name in inspect.signature(type(module).__init__).parameters
+    before = getattr(module, name)
     try:
-        setattr(node, name, value)
+        setattr(module, name, value)
     except (TypeError, ValueError) as assigned:
-        assert getattr(node, name) == before
-        with pytest.raises(type(assigned)) as constructed:
-            neuron.LIFNode(**{name: value})
-        assert str(constructed.value) == str(assigned)
+        after = getattr(module, name)
+        assert type(after) is type(before) and after == before
+        if takes:
+            with pytest.raises(type(assigned)) as constructed:
+                build(**{name: value})
+            assert str(constructed.value) == str(assigned)
     else:
-        neuron.LIFNode(**{name: value})  # what assignment accepts, the constructor accepts
+        if takes:
+            build(**{name: value})
+
+
+@pytest.mark.parametrize("kind, name", NEURON_ATTRIBUTES)
+@given(st.sampled_from(ASSIGNED_VALUES))
+def test_a_rejected_neuron_assignment_leaves_the_attribute_and_reads_as_the_constructor(kind, name, value):
+    _assignment_matches_constructor(NEURONS[kind].build, name, value)
+
+
+@pytest.mark.parametrize("kind, name", SURROGATE_ATTRIBUTES)
+@given(st.sampled_from(ASSIGNED_VALUES))
+def test_a_rejected_surrogate_assignment_leaves_the_attribute_and_reads_as_the_constructor(kind, name, value):
+    _assignment_matches_constructor(SURROGATES[kind].build, name, value)
+
+
+def test_every_neuron_attribute_is_checked_on_assignment():
+    for kind, name in NEURON_ATTRIBUTES:
+        node = NEURONS[kind].build()
+        with pytest.raises((TypeError, ValueError), match=name):
+            setattr(node, name, "x")
 
 
 @given(st.integers(1, 4), st.integers(1, 4), SEEDS)

@@ -7,7 +7,7 @@ from hypothesis import strategies as st
 
 from snnlab import layer, neuron
 
-from .strategies import assert_same_state, batch_shapes, make_input, neurons, snapshot
+from .strategies import NEURON_KINDS, assert_same_state, batch_shapes, make_input, neurons, snapshot
 
 SEEDS = st.integers(0, 2**16)
 
@@ -23,8 +23,10 @@ def _call(node, x_step, T=2):
     return node(x_step.unsqueeze(0).expand(T, *x_step.shape).contiguous()) if node.step_mode == "m" else node(x_step)
 
 
-@given(neurons(), batch_shapes(), batch_shapes(0, 3), SEEDS)
-def test_a_tensor_threshold_either_fits_the_input_or_is_blamed(node, shape, theta_shape, seed):
+@pytest.mark.parametrize("kind", NEURON_KINDS)
+@given(st.data(), batch_shapes(), batch_shapes(0, 3), SEEDS)
+def test_a_tensor_threshold_either_fits_the_input_or_is_blamed(kind, data, shape, theta_shape, seed):
+    node = data.draw(neurons(kind=kind))
     node.v_threshold = torch.full(theta_shape, 0.7)
     x = make_input(shape, torch.float32, seed)
     if _fits(theta_shape, shape):
@@ -37,8 +39,10 @@ def test_a_tensor_threshold_either_fits_the_input_or_is_blamed(node, shape, thet
     assert_same_state(before, snapshot(node))
 
 
-@given(neurons(), batch_shapes(), st.integers(1, 5), SEEDS)
-def test_a_new_batch_size_without_reset_is_refused_and_a_reset_accepts_it(node, shape, new_n, seed):
+@pytest.mark.parametrize("kind", NEURON_KINDS)
+@given(st.data(), batch_shapes(), st.integers(1, 5), SEEDS)
+def test_a_new_batch_size_without_reset_is_refused_and_a_reset_accepts_it(kind, data, shape, new_n, seed):
+    node = data.draw(neurons(kind=kind))
     assume(new_n != shape[0])
     _call(node, make_input(shape, torch.float32, seed))
     before = snapshot(node)

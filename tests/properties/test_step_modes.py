@@ -7,13 +7,16 @@ import torch.nn.functional as F
 from hypothesis import given
 from hypothesis import strategies as st
 
-from snnlab import functional, layer, neuron
+from snnlab import functional, layer
 from snnlab.training import Trainer
+
+from .strategies import NEURON_KINDS, NEURONS
 
 
 @st.composite
 def networks(draw):
-    """A network of Linear layers and LIF neurons in random step modes, some nested in plain Sequentials.
+    """A network of Linear layers and neurons of registered kinds in random step modes, some nested in
+    plain Sequentials.
 
     Returns ``(net, modes)``: ``modes`` lists the step mode of every neuron.
     """
@@ -21,7 +24,7 @@ def networks(draw):
     for _ in range(draw(st.integers(1, 3))):
         mode = draw(st.sampled_from(["s", "m"]))
         modes.append(mode)
-        block = [nn.Linear(3, 3), neuron.LIFNode(step_mode=mode)]
+        block = [nn.Linear(3, 3), NEURONS[draw(st.sampled_from(NEURON_KINDS))].build(step_mode=mode)]
         blocks.extend([nn.Sequential(*block)] if draw(st.booleans()) else block)
     return nn.Sequential(*blocks), modes
 
