@@ -3,6 +3,7 @@
 Every message reads ``"{owner}: {name} must be {expected}, got {received}"``.
 """
 
+import math
 import numbers
 import operator
 from typing import Any, Literal, overload
@@ -11,7 +12,7 @@ import torch
 
 from .errors import InvalidParameterError, InvalidParameterTypeError, UnknownOptionError
 
-__all__ = ["check_bool", "check_choice", "check_int", "check_real", "check_tensor", "describe"]
+__all__ = ["check_bool", "check_choice", "check_finite", "check_int", "check_real", "check_tensor", "describe"]
 
 
 def describe(value: object) -> str:
@@ -74,20 +75,41 @@ def check_real(
 ) -> float | torch.Tensor | None:
     """Return ``value`` as a float after checking it is a real number (ints accepted).
 
-    ``greater_than`` is a strict lower bound. Tensors pass unchanged when ``allow_tensor``.
+    NaN and infinities are refused; ``greater_than`` is a strict lower bound. With ``allow_tensor`` a
+    floating-point tensor is accepted (and returned unchanged) when every element passes the same checks.
     """
     if value is None and allow_none:
         return None
+    expected = "a real number" + (" or None" if allow_none else "") + (" or a tensor" if allow_tensor else "")
     if allow_tensor and isinstance(value, torch.Tensor):
-        return value
+        return _check_real_tensor(owner, name, value, expected, greater_than)
     if isinstance(value, bool) or not isinstance(value, numbers.Real):
-        expected = "a real number" + (" or None" if allow_none else "") + (" or a tensor" if allow_tensor else "")
         raise InvalidParameterTypeError(f"{owner}: {name} must be {expected}, got {describe(value)}")
     value = float(value)
     if value != value:
         raise InvalidParameterError(f"{owner}: {name} must not be NaN, got {value!r}")
+    if not math.isfinite(value):
+        raise InvalidParameterError(f"{owner}: {name} must be finite, got {value!r}")
     if greater_than is not None and not value > greater_than:
         raise InvalidParameterError(f"{owner}: {name} must be a number > {greater_than}, got {value!r}")
+    return value
+
+
+def _check_real_tensor(
+    owner: str, name: str, value: torch.Tensor, expected: str, greater_than: float | None
+) -> torch.Tensor:
+    """A tensor passed where a real number may be: floating point, finite, above ``greater_than``."""
+    if not value.is_floating_point():
+        raise InvalidParameterTypeError(f"{owner}: {name} must be {expected} (floating point), got {describe(value)}")
+    with torch.no_grad():
+        if not bool(torch.isfinite(value).all()):
+            raise InvalidParameterError(
+                f"{owner}: {name} must hold finite values, got {describe(value)} with NaN or inf"
+            )
+        if greater_than is not None and not bool((value > greater_than).all()):
+            raise InvalidParameterError(
+                f"{owner}: {name} must hold values > {greater_than}, got a smallest value of {float(value.min())!r}"
+            )
     return value
 
 
@@ -125,4 +147,13 @@ def check_tensor(owner: str, name: str, value: object, *, min_dim: int = 0) -> t
         raise TypeError(f"{owner}: {name} must be a torch.Tensor, got {describe(value)}")
     if value.dim() < min_dim:
         raise ValueError(f"{owner}: {name} must have at least {min_dim} dimension(s), got shape {list(value.shape)}")
+    return value
+
+
+def check_finite(owner: str, name: str, value: torch.Tensor) -> torch.Tensor:
+    """Return the tensor ``value`` after checking it holds no NaN and no infinity."""
+    if (value.is_floating_point() or value.is_complex()) and value.numel():
+        with torch.no_grad():
+            if not bool(torch.isfinite(value).all()):
+                raise ValueError(f"{owner}: {name} must hold finite values, got NaN or infinity in {describe(value)}")
     return value

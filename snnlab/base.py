@@ -43,6 +43,7 @@ __all__ = [
     "SingleStepModule",
     "StepModule",
     "check_backend_library",
+    "step_mode_mismatches",
 ]
 
 # backend name -> (module that must be importable, what to install); 'torch' needs nothing more.
@@ -263,3 +264,35 @@ class MemoryModule(nn.Module, StepModule):
         replica = super()._replicate_for_data_parallel()
         replica._memories = self._memories.copy()
         return replica
+
+
+def step_mode_mismatches(module: nn.Module, mode: str) -> list:
+    """``(path, submodule)`` of every module under ``module`` (itself included) whose step mode is not ``mode``.
+
+    A module with a ``step_mode`` is checked and not entered: a container in a step mode manages
+    its children (a ``MultiStepContainer`` in 'm' holds modules in 's'). Plain torch modules are
+    entered. The path is the one ``named_modules`` gives (``''`` for ``module`` itself).
+
+    Example:
+        >>> import torch
+        >>> from snnlab import neuron
+        >>> net = torch.nn.Sequential(torch.nn.Linear(2, 2), neuron.IFNode(step_mode='m'))
+        >>> [(path, type(m).__name__) for path, m in step_mode_mismatches(net, 's')]
+        [('1', 'IFNode')]
+    """
+    found = []
+
+    def visit(path, m):
+        try:
+            current = m.step_mode
+        except AttributeError:
+            current = None
+        if current is not None:
+            if current != mode:
+                found.append((path, m))
+            return
+        for name, child in m.named_children():
+            visit(f"{path}.{name}" if path else name, child)
+
+    visit("", module)
+    return found

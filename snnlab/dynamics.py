@@ -53,6 +53,7 @@ from collections.abc import Callable
 
 import torch
 
+from ._checks import check_choice
 from .surrogate import heaviside
 
 __all__ = [
@@ -78,6 +79,14 @@ __all__ = [
 ]
 
 Number = float | torch.Tensor
+KINDS = ("if", "lif")
+
+
+def _like(value: Number, h: torch.Tensor) -> Number:
+    """A tensor threshold in ``h``'s floating dtype, so that spikes and ``v`` keep the input's dtype."""
+    if isinstance(value, torch.Tensor) and value.dtype != h.dtype and h.is_floating_point():
+        return value.to(h.dtype)
+    return value
 
 
 def _reset_is_zero(v_reset: float | None) -> bool:
@@ -158,7 +167,7 @@ def charge(
         >>> charge('if', torch.tensor([1.0]), torch.tensor([2.0]))
         tensor([3.])
     """
-    if kind == "if":
+    if check_choice("charge", "kind", kind, KINDS) == "if":
         return charge_if(v, x, out)
     return charge_lif(v, x, k, decay_input, v_reset, out)
 
@@ -174,7 +183,7 @@ def fire(h: torch.Tensor, v_threshold: Number, spike_function: Callable = heavis
         >>> fire(torch.tensor([0.5, 1.0, 1.5]), 1.0)
         tensor([0., 1., 1.])
     """
-    return spike_function(h - v_threshold)
+    return spike_function(h - _like(v_threshold, h))
 
 
 def reset_hard(h: torch.Tensor, spike: torch.Tensor, v_reset: float) -> torch.Tensor:
@@ -202,7 +211,7 @@ def reset_soft(h: torch.Tensor, spike: torch.Tensor, v_threshold: Number) -> tor
         >>> reset_soft(torch.tensor([0.5, 1.5]), torch.tensor([0., 1.]), 1.0)
         tensor([0.5000, 0.5000])
     """
-    return h - spike * v_threshold
+    return h - spike * _like(v_threshold, h)
 
 
 def reset(
@@ -351,7 +360,7 @@ def d_charge_d_v(kind: str, k: Number = 0.0) -> Number:
         >>> d_charge_d_v('if'), d_charge_d_v('lif', 0.25)
         (1.0, 0.75)
     """
-    return 1.0 if kind == "if" else 1.0 - k
+    return 1.0 if check_choice("d_charge_d_v", "kind", kind, KINDS) == "if" else 1.0 - k
 
 
 def d_charge_d_x(kind: str, k: Number = 0.0, decay_input: bool = True) -> Number:
@@ -364,7 +373,7 @@ def d_charge_d_x(kind: str, k: Number = 0.0, decay_input: bool = True) -> Number
         >>> d_charge_d_x('lif', 0.25, True), d_charge_d_x('lif', 0.25, False)
         (0.25, 1.0)
     """
-    return k if (kind == "lif" and decay_input) else 1.0
+    return k if (check_choice("d_charge_d_x", "kind", kind, KINDS) == "lif" and decay_input) else 1.0
 
 
 def d_charge_d_k(v: torch.Tensor, x: torch.Tensor | None, decay_input: bool, v_reset: float | None) -> torch.Tensor:

@@ -35,7 +35,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_bool, check_choice, check_int, check_tensor, describe
+from ._checks import check_bool, check_choice, check_finite, check_int, check_tensor, describe
 from .base import MemoryModule, StepModule
 from .dvs import dvs_counts, emulate_dvs  # noqa: F401 (re-exported: the DVS emulator lives in snnlab.dvs)
 
@@ -197,8 +197,10 @@ class LatencyEncoder(StatefulEncoder):
 
     As in SpikingJelly the module is stateful: the first call after ``reset()`` encodes its input
     (``single_step_encode``) and every call returns the next step of that train (cycling after ``T``);
-    later calls may omit the input (``enc(x); enc()``). In 'm' mode it loops over ``x_seq[t]``, so only
-    ``x_seq[0]`` is encoded. ``encode(x)`` returns the whole train at once. ``alpha`` (``'log'`` only) is
+    later calls may omit the input (``enc(x); enc()``). A call with a different input (other values or
+    another shape) encodes that input and starts its train at step 0 (SpikingJelly kept replaying the
+    first input's train). In 'm' mode ``x_seq[0]`` is encoded and ``x_seq.shape[0]`` steps of its train
+    are returned. ``encode(x)`` returns the whole train at once. ``alpha`` (``'log'`` only) is
     ``e^(T-1) - 1`` (``inf`` where that overflows a float, beyond ``T`` = 710).
 
     Shape:
@@ -222,6 +224,7 @@ class LatencyEncoder(StatefulEncoder):
         super().__init__(T, step_mode)
         self.enc_function = enc_function
         self.check_range = check_range
+        self.register_memory("encoded", None)
         if enc_function == "log":
             self.alpha = math.exp(T - 1.0) - 1.0 if T - 1 < 709 else math.inf
 
@@ -244,7 +247,29 @@ class LatencyEncoder(StatefulEncoder):
 
     def single_step_encode(self, x: torch.Tensor) -> None:
         """Encode ``x`` into ``self.spike`` (``[T, *x.shape]``) and start from step 0 of it."""
-        self.spike = self.encode(x)
+        spike = self.encode(x)  # checks x before the state changes
+        self.spike, self.t, self.encoded = spike, 0, x.detach().clone()
+
+    def _is_encoded(self, x: torch.Tensor) -> bool:
+        old = self.encoded
+        return (
+            old is not None
+            and old.shape == x.shape
+            and old.dtype == x.dtype
+            and old.device == x.device
+            and bool(torch.equal(old, x))
+        )
+
+    def single_step_forward(self, x: torch.Tensor = None) -> torch.Tensor:
+        if x is not None and self.spike is not None and not self._is_encoded(x):
+            self.single_step_encode(x)  # a new input starts its own train
+        return super().single_step_forward(x)
+
+    def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
+        check_tensor("LatencyEncoder", "x_seq", x_seq, min_dim=1)
+        if x_seq.shape[0] == 0:
+            raise ValueError(f"LatencyEncoder: x_seq must have at least one time step, got shape {list(x_seq.shape)}")
+        return torch.stack([self.single_step_forward(x_seq[0]) for _ in range(x_seq.shape[0])])
 
 
 class WeightedPhaseEncoder(StatefulEncoder):
@@ -338,10 +363,13 @@ def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> t
             raise ValueError(
                 f"constant_current: shape must be None when value is a tensor (its shape is used), got {shape!r}"
             )
+        check_finite("constant_current", "value", value)
         value = value.to(dtype=dtype or value.dtype, device=device or value.device)
         return value.unsqueeze(0).repeat((T,) + (1,) * value.dim())
     if isinstance(value, bool) or not isinstance(value, (int, float)):
         raise TypeError(f"constant_current: value must be a number or a tensor, got {describe(value)}")
+    if not math.isfinite(value):
+        raise ValueError(f"constant_current: value must be finite, got {value!r}")
     if shape is None:
         raise ValueError("constant_current: shape must be given (e.g. (N, features)) when value is a number, got None")
     try:

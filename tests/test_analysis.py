@@ -337,3 +337,11 @@ def test_similarity_matrices_l1_no_labels_and_errors():
         similarity_matrices(spikes, torch.tensor([0, 1, 0, 1]))
     with pytest.raises(UnknownOptionError, match=r"kernel"):
         similarity_matrices(spikes, labels, "cosine")
+
+
+# ----------------------------------------------------------------------------- empty input
+@pytest.mark.parametrize("shape", [(0, 2, 3), (4, 0, 3)])
+@pytest.mark.parametrize("per", ["neuron", "step", "sample", "layer"])
+def test_firing_rate_refuses_empty_time_or_batch(shape, per):
+    with pytest.raises(ValueError, match=r"firing_rate: spike_seq must hold at least one time step and one sample"):
+        firing_rate(torch.zeros(shape), per=per)

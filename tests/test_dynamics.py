@@ -120,3 +120,15 @@ def test_reset_derivative_and_fused_grad_match_autograd(v_reset, detach, sg_cls,
 def test_decay_trace():
     trace = torch.tensor([0.0, 1.0])
     assert dynamics.decay_trace(trace, torch.tensor([1.0, 1.0]), 0.5).tolist() == [1.0, 1.5]
+
+
+# ----------------------------------------------------------------------------- kind names
+@pytest.mark.parametrize("kind", ["IF", "banana", "lif ", None])
+def test_unknown_charge_kinds_are_refused(kind):
+    v, x = torch.zeros(2), torch.ones(2)
+    with pytest.raises(ValueError, match=r"charge: kind must be one of 'if', 'lif'"):
+        dynamics.charge(kind, v, x, 0.5)
+    with pytest.raises(ValueError, match=r"d_charge_d_v: kind must be one of 'if', 'lif'"):
+        dynamics.d_charge_d_v(kind, 0.5)
+    with pytest.raises(ValueError, match=r"d_charge_d_x: kind must be one of 'if', 'lif'"):
+        dynamics.d_charge_d_x(kind, 0.5)

@@ -235,3 +235,29 @@ def test_stateless_encoder_is_the_base_of_poisson_and_needs_a_forward():
     with pytest.raises(NotImplementedError, match="StatelessEncoder must define forward"):
         StatelessEncoder()(torch.zeros(1))
     assert isinstance(sj("encoding").PoissonEncoder(), sj("encoding").StatelessEncoder)
+
+
+# ----------------------------------------------------------------------------- defects found by hostile use
+def test_latency_encoder_encodes_a_new_input_instead_of_replaying_the_old_train():
+    enc = LatencyEncoder(T=3)
+    first, second = torch.tensor([1.0, 0.0]), torch.tensor([0.0, 1.0, 0.5])
+    assert enc(first).tolist() == [1.0, 0.0]
+    out = enc(second)
+    assert out.shape == (3,) and out.tolist() == LatencyEncoder(T=3).encode(second)[0].tolist()
+    assert [enc(second).tolist() for _ in range(2)] == [[0.0, 0.0, 1.0], [1.0, 0.0, 0.0]]
+
+
+def test_latency_encoder_multi_step_encodes_every_new_sequence():
+    enc = LatencyEncoder(T=2, step_mode="m")
+    a = torch.tensor([1.0, 0.0]).expand(2, 2)
+    b = torch.tensor([0.0, 1.0]).expand(2, 2)
+    assert enc(a).tolist() == [[1.0, 0.0], [0.0, 1.0]]
+    assert enc(b).tolist() == [[0.0, 1.0], [1.0, 0.0]]
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), -float("inf")])
+def test_constant_current_refuses_non_finite_values(value):
+    with pytest.raises(ValueError, match=r"constant_current: value must be finite, got"):
+        constant_current(value, T=3, shape=(2,))
+    with pytest.raises(ValueError, match=r"constant_current: value must hold finite values"):
+        constant_current(torch.tensor([1.0, value]), T=3)

@@ -263,3 +263,126 @@ def test_single_step_equals_multi_step(make):
 def test_multi_step_rejects_empty_sequence():
     with pytest.raises(ValueError, match="at least one time step"):
         neuron.IFNode(step_mode="m")(torch.zeros(0, 3))
+
+
+# ----------------------------------------------------------------------------- inputs that must be refused
+def _state(node):
+    return {k: (v.clone() if isinstance(v, torch.Tensor) else v) for k, v in node.named_memories()}
+
+
+def _assert_same_state(node, before):
+    after = _state(node)
+    assert after.keys() == before.keys()
+    for key, value in before.items():
+        if isinstance(value, torch.Tensor):
+            assert isinstance(after[key], torch.Tensor) and after[key].dtype == value.dtype
+            assert torch.equal(after[key], value)
+        else:
+            assert after[key] == value and type(after[key]) is type(value)
+
+
+@pytest.mark.parametrize("dtype", [torch.long, torch.int32, torch.bool])
+def test_integer_and_bool_inputs_are_refused_before_v_changes(dtype):
+    node = neuron.IFNode(v_reset=-0.5)
+    with pytest.raises(TypeError, match=r"IFNode: x must be a floating-point tensor, got a torch\.\w+ tensor"):
+        node(torch.ones(3, dtype=dtype))
+    assert node.v == -0.5 and type(node.v) is float
+    assert node(torch.ones(3)).tolist() == [0.0, 0.0, 0.0]  # the float call is unaffected
+
+
+@pytest.mark.parametrize("step_mode", ["s", "m"])
+@pytest.mark.parametrize("bad", [torch.ones(1, 3, dtype=torch.bool), torch.ones(1, 3, dtype=torch.complex64)])
+def test_a_rejected_call_leaves_the_state_as_it_was(step_mode, bad):
+    node = neuron.LIFNode(step_mode=step_mode, store_v_seq=True)
+    x = torch.full((1, 3), 0.9)
+    node(x)
+    before = _state(node)
+    with pytest.raises(TypeError, match="x must be a floating-point tensor"):
+        node(bad if step_mode == "m" else bad[0])
+    _assert_same_state(node, before)
+    reference = neuron.LIFNode(step_mode=step_mode, store_v_seq=True)
+    reference(x)
+    assert torch.equal(node(x), reference(x))
+
+
+def test_inf_v_reset_and_threshold_are_refused():
+    with pytest.raises(InvalidParameterError, match=r"IFNode: v_reset must be finite, got inf"):
+        neuron.IFNode(v_reset=float("inf"))
+    with pytest.raises(InvalidParameterError, match=r"IFNode: v_threshold must be finite, got -inf"):
+        neuron.IFNode(v_threshold=float("-inf"))
+    with pytest.raises(InvalidParameterError, match=r"LIFNode: tau must be finite, got inf"):
+        neuron.LIFNode(tau=float("inf"))
+
+
+def test_tensor_threshold_is_validated():
+    with pytest.raises(InvalidParameterError, match=r"IFNode: v_threshold must hold finite values"):
+        neuron.IFNode(v_threshold=torch.tensor([1.0, float("nan")]))
+    with pytest.raises(InvalidParameterTypeError, match=r"IFNode: v_threshold must be a real number or a tensor"):
+        neuron.IFNode(v_threshold=torch.tensor([1, 2]))
+
+
+@pytest.mark.parametrize("step_mode", ["s", "m"])
+def test_threshold_of_the_wrong_shape_is_blamed_before_v_changes(step_mode):
+    node = neuron.IFNode(v_threshold=torch.ones(3), step_mode=step_mode)
+    x = torch.ones(2, 4) if step_mode == "s" else torch.ones(5, 2, 4)
+    with pytest.raises(ValueError, match=r"IFNode: v_threshold of shape \[3\] must broadcast to the input"):
+        node(x)
+    assert node.v == 0.0
+
+
+def test_tensor_threshold_follows_half_and_both_modes_give_the_input_dtype():
+    theta = torch.tensor([0.5, 1.0, 1.5])
+    node = neuron.LIFNode(v_threshold=theta.clone()).half()
+    assert node.v_threshold.dtype == torch.float16
+    x = torch.full((4, 2, 3), 0.9, dtype=torch.float16)
+    single = neuron.LIFNode(v_threshold=theta.clone())
+    multi = neuron.LIFNode(v_threshold=theta.clone(), step_mode="m")
+    out_s = torch.stack([single(x[t]) for t in range(4)])
+    out_m = multi(x)
+    assert out_s.dtype == out_m.dtype == torch.float16
+    assert single.v.dtype == multi.v.dtype == torch.float16
+    assert torch.equal(out_s, out_m)
+
+
+@pytest.mark.parametrize("step_mode", ["s", "m"])
+def test_stale_state_of_another_dtype_takes_the_new_input_dtype(step_mode):
+    node = neuron.LIFNode(step_mode=step_mode)
+    shape = (2, 3) if step_mode == "s" else (4, 2, 3)
+    node(torch.full(shape, 0.6, dtype=torch.float64))
+    out = node(torch.full(shape, 0.6, dtype=torch.float16))
+    assert out.dtype == torch.float16 and node.v.dtype == torch.float16
+
+
+def test_v_reset_at_or_above_the_threshold_is_accepted_and_fires_every_step():
+    node = neuron.IFNode(v_threshold=0.5, v_reset=0.5, step_mode="m")
+    assert node(torch.zeros(4, 1)).flatten().tolist() == [1.0, 1.0, 1.0, 1.0]  # v starts at v_reset
+
+
+@pytest.mark.parametrize(
+    "make, name, value, match",
+    [
+        (lambda: neuron.LIFNode(), "tau", -3.0, r"LIFNode: tau must be a number > 1.0, got -3.0"),
+        (lambda: neuron.LIFNode(), "tau", float("inf"), r"LIFNode: tau must be finite, got inf"),
+        (lambda: neuron.IFNode(), "v_threshold", float("nan"), r"IFNode: v_threshold must not be NaN"),
+        (lambda: neuron.IFNode(), "v_threshold", "1", r"IFNode: v_threshold must be a real number or a tensor"),
+        (lambda: neuron.IFNode(), "v_reset", float("inf"), r"IFNode: v_reset must be finite, got inf"),
+        (lambda: neuron.IFNode(), "detach_reset", 1, r"IFNode: detach_reset must be a bool"),
+        (lambda: neuron.LIFNode(), "decay_input", "no", r"LIFNode: decay_input must be a bool"),
+        (lambda: surrogate.Sigmoid(), "alpha", -1.0, r"Sigmoid: alpha must be a number > 0.0, got -1.0"),
+        (lambda: surrogate.ATan(), "alpha", torch.tensor(-1.0), r"ATan: alpha must hold values > 0.0"),
+    ],
+)
+def test_attributes_changed_after_construction_are_validated(make, name, value, match):
+    module = make()
+    before = getattr(module, name)
+    with pytest.raises((ValueError, TypeError), match=match):
+        setattr(module, name, value)
+    assert getattr(module, name) == before
+
+
+def test_valid_attribute_changes_are_stored():
+    node = neuron.LIFNode()
+    node.tau, node.v_threshold, node.v_reset = 4, 2, None
+    assert (node.tau, node.v_threshold, node.v_reset) == (4.0, 2.0, None) and isinstance(node.tau, float)
+    node.v_threshold = torch.tensor([1.0, 2.0])
+    assert torch.equal(node.v_threshold, torch.tensor([1.0, 2.0]))

@@ -52,6 +52,7 @@ from contextlib import contextmanager
 
 import ipywidgets as W
 
+from ._bounds import control_bounds, refuse_out_of_range
 from ._device import Stopwatch, available_devices, default_device, resolve_device
 from ._worker import BackgroundRun
 
@@ -174,11 +175,36 @@ class Panel(W.VBox):
 
     # ----------------------------------------------------------------------------- layout
     def set_controls(self, controls, *, watch=True):
-        """Lay out ``controls`` (a list of widgets) before the device dropdown; observe their values."""
+        """Lay out ``controls`` (a list of widgets) before the device dropdown; observe their values.
+
+        Every bounded control among them (boxes are searched) refuses a value outside its range
+        instead of clamping it, and the status line says what was refused and why.
+        """
         controls = list(controls)
         self.controls_box.children = tuple(controls) + (self.device_control,)
+        stack = list(controls)
+        while stack:
+            control = stack.pop()
+            refuse_out_of_range(control, self._refused)
+            stack.extend(getattr(control, "children", ()))
         if watch:
             self.watch(*controls)
+
+    def _control_name(self, control) -> str:
+        for name, value in vars(self).items():
+            if value is control and not name.startswith("_"):
+                return name
+        return control.description or type(control).__name__
+
+    def _refused(self, control, value, kept):
+        """Report a value a control refused (out of its range) in the status line."""
+        low, high = control_bounds(control)
+        self.show_error(
+            ValueError(
+                f"{self._control_name(control)}: {format_value(value)} is outside the control's range "
+                f"[{low:g}, {high:g}]; it keeps {format_value(kept)}"
+            )
+        )
 
     def set_figures(self, figures):
         """Lay out the figure widgets (plotly FigureWidgets, canvases, ...)."""
@@ -360,13 +386,15 @@ class Panel(W.VBox):
                 self._run_pending()
 
     # ----------------------------------------------------------------------------- background work
-    def start_background(self, steps, *, total=None, on_step=None, on_finish=None):
+    def start_background(self, steps, *, total=None, on_step=None, on_finish=None, blocking=None):
         """Run ``steps`` (an iterable; each ``next()`` is one step) as a ``BackgroundRun``.
 
         The progress bar and Stop button show while it runs; ``on_step(run, value)`` is called after
         each step (update figures there), ``on_finish(run)`` once at the end. A run still going is
-        stopped first. With ``blocking=True`` (panel option) it runs to the end before returning.
+        stopped first. With ``blocking=True`` (the panel option, or this call's ``blocking``) it runs
+        to the end before returning; Ctrl-C then stops it (the panel stays usable) and is raised again.
         """
+        blocking = self.blocking if blocking is None else blocking
         self.stop()
         if self.run is not None:
             self.run.wait()
@@ -383,7 +411,7 @@ class Panel(W.VBox):
             finally:
                 self._show_finished(run)
 
-        run = BackgroundRun(steps, total=total, on_step=step_hook, on_finish=finish_hook, blocking=self.blocking)
+        run = BackgroundRun(steps, total=total, on_step=step_hook, on_finish=finish_hook, blocking=blocking)
         self.run = run
         self.progress_bar.value = 0.0
         self.progress_row.layout.display = "flex"
@@ -396,6 +424,15 @@ class Panel(W.VBox):
         """Stop the background run, if any (it ends before its next step)."""
         if self.run is not None and not self.run.finished:
             self.run.stop()
+
+    def close(self):
+        """Stop the background run and any pending redraw, then close the widgets."""
+        if "run" in self.__dict__:  # not yet set when a constructor refused its arguments
+            self.stop()
+        if "_timer" in self.__dict__:
+            self._cancel_timer()
+            self._pending = False
+        super().close()
 
     def wait(self, timeout=None) -> bool:
         """Block until the background run ends (True), or ``timeout`` seconds pass (False)."""
@@ -423,7 +460,8 @@ class Panel(W.VBox):
         if run.state == "done":
             self.progress_bar.value = 1.0
         verb = "finished" if run.state == "done" else "stopped after"
-        self.set_status(f"{verb} {run.steps_done} steps on {self.device.type} in {run.elapsed_s * 1e3:.1f} ms")
+        how = f" ({run.message})" if run.message else ""
+        self.set_status(f"{verb} {run.steps_done} steps on {self.device.type} in {run.elapsed_s * 1e3:.1f} ms{how}")
 
     # ----------------------------------------------------------------------------- display
     def _repr_mimebundle_(self, **kwargs):

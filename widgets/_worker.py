@@ -24,6 +24,7 @@ Example:
     ('done', 4, 9, 1.0)
 """
 
+import collections
 import contextlib
 import threading
 import time
@@ -43,21 +44,24 @@ class BackgroundRun:
         total: number of steps expected, for ``progress`` (``None`` when unknown).
         on_step: ``on_step(run, value)``, called in the worker after each step.
         on_finish: ``on_finish(run)``, called in the worker once, when the run ends for any reason.
-        blocking: run in the calling thread: ``start()`` returns when the run has ended.
-        keep_history: keep every yielded value in ``run.history`` (else only ``run.last_value``).
+        blocking: run in the calling thread: ``start()`` returns when the run has ended. A
+            ``KeyboardInterrupt`` (Ctrl-C) during a blocking run ends it in state ``'stopped'``
+            (``on_finish`` is called) and is then raised again.
+        keep_history: ``False`` (the default) keeps only ``run.last_value``; ``True`` keeps every
+            yielded value in ``run.history``; an int ``n`` keeps the last ``n`` values.
 
     Shape:
         not applicable.
 
     Example:
         >>> seen = []
-        >>> run = BackgroundRun(iter([1, 2, 3]), total=3, blocking=True,
+        >>> run = BackgroundRun(iter([1, 2, 3]), total=3, blocking=True, keep_history=2,
         ...                     on_step=lambda run, value: seen.append(value))
-        >>> run.start().state, seen, run.history
-        ('done', [1, 2, 3], [1, 2, 3])
+        >>> run.start().state, seen, list(run.history)
+        ('done', [1, 2, 3], [2, 3])
     """
 
-    def __init__(self, steps, *, total=None, on_step=None, on_finish=None, blocking=False, keep_history=True):
+    def __init__(self, steps, *, total=None, on_step=None, on_finish=None, blocking=False, keep_history=False):
         try:
             iterator = iter(steps)
         except TypeError:
@@ -72,13 +76,16 @@ class BackgroundRun:
                 raise TypeError(f"BackgroundRun: {name} must be callable or None, got {type(callback).__name__}")
         if not isinstance(blocking, bool):
             raise TypeError(f"BackgroundRun: blocking must be a bool, got {blocking!r}")
+        if not isinstance(keep_history, (bool, int)) or (not isinstance(keep_history, bool) and keep_history < 1):
+            raise ValueError(f"BackgroundRun: keep_history must be a bool or an int >= 1, got {keep_history!r}")
         self._iterator = iterator
         self.total = total
         self.on_step = on_step
         self.on_finish = on_finish
         self.blocking = blocking
         self.keep_history = keep_history
-        self.history = []
+        limit = None if isinstance(keep_history, bool) else keep_history
+        self.history = collections.deque(maxlen=limit) if limit else []
         self.last_value = None
         self.steps_done = 0
         self.error = None
@@ -152,12 +159,20 @@ class BackgroundRun:
         return self
 
     def stop(self):
-        """Ask the run to end before its next step; a paused run ends at once. Returns ``self``."""
+        """Ask the run to end before its next step; a paused run ends at once. Returns ``self``.
+
+        A run stopped before ``start()`` ends at once too, and ``on_finish`` is called for it.
+        """
         self._stop.set()
         self._resume.set()
         with self._lock:
-            if self._state == "idle":
-                self._finish("stopped")
+            never_started = self._state == "idle"
+            if never_started:
+                self._state = "stopped"
+        if never_started:
+            self._close_iterator()
+            self._call_on_finish()
+            self._finished.set()
         return self
 
     def wait(self, timeout=None) -> bool:
@@ -172,7 +187,7 @@ class BackgroundRun:
     # ----------------------------------------------------------------------------- worker
     def _loop(self):
         start = time.perf_counter()
-        outcome = "done"
+        outcome, interrupt = "done", None
         try:
             while True:
                 self._resume.wait()
@@ -192,11 +207,21 @@ class BackgroundRun:
             self.error = exc
             self.message = f"{type(exc).__name__}: {exc}"
             outcome = "error"
+        except BaseException as exc:  # Ctrl-C in a blocking run: end cleanly, then let it propagate
+            interrupt = exc
+            self.message = f"interrupted ({type(exc).__name__})"
+            outcome = "stopped"
         finally:
             self.elapsed_s = time.perf_counter() - start
             self._close_iterator()
-        with self._lock:
-            self._state = outcome
+            with self._lock:
+                self._state = outcome
+            self._call_on_finish()
+            self._finished.set()
+        if interrupt is not None:
+            raise interrupt
+
+    def _call_on_finish(self):
         if self.on_finish is not None:
             try:
                 self.on_finish(self)
@@ -204,14 +229,9 @@ class BackgroundRun:
                 self.error = exc
                 self.message = f"{type(exc).__name__}: {exc}"
                 self._state = "error"
-        self._finished.set()
 
     def _close_iterator(self):
         close = getattr(self._iterator, "close", None)
         if close is not None:
             with contextlib.suppress(Exception):
                 close()
-
-    def _finish(self, outcome):
-        self._state = outcome
-        self._finished.set()

@@ -30,6 +30,7 @@ from snnlab.encoding import PoissonEncoder
 from snnlab.functional import delay
 from snnlab.viz import plotly as vp
 
+from ._bounds import check_number, check_seed
 from ._device import tensor_to_host
 from ._panel import Panel
 
@@ -112,9 +113,17 @@ class DelayExplorer(Panel):
                 raise TypeError(
                     f"{owner}: x_seq must be a torch.Tensor [T, *], got an object of type {type(x_seq).__name__}"
                 )
-            if x_seq.dim() < 1 or x_seq.shape[0] == 0:
-                raise ValueError(f"{owner}: x_seq must be a [T, *] tensor with T >= 1, got shape {list(x_seq.shape)}")
+            if x_seq.dim() < 1 or x_seq.shape[0] == 0 or (x_seq.dim() > 1 and x_seq[0].numel() == 0):
+                raise ValueError(
+                    f"{owner}: x_seq must be a [T, *] tensor with T >= 1 and at least one channel, got shape "
+                    f"{list(x_seq.shape)}"
+                )
             T = x_seq.shape[0]
+        # the ranges of the controls below: a value outside is refused here, not clamped by the control
+        T = check_number(owner, "T", T, 1, None, integer=True)
+        rate = check_number(owner, "rate", rate, 0.0, 1.0)
+        period = check_number(owner, "period", period, 2, 64, integer=True)
+        seed = check_seed(owner, seed)
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
         self.x_seq = None if x_seq is None else x_seq.detach()
         n_channels = 1 if x_seq is None else max(x_seq[0].numel(), 1)

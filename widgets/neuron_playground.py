@@ -37,6 +37,7 @@ from snnlab.registry import neurons as neuron_registry
 from snnlab.registry.surrogates import SURROGATES
 from snnlab.viz import plotly as vp
 
+from ._bounds import check_number, check_seed
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
 
@@ -157,6 +158,13 @@ def input_sequence(kind, T, amplitude=1.0, *, rate=0.3, noise=0.3, onset=None, s
     return amplitude + noise * torch.randn(T, generator=generator)
 
 
+def _fresh_copy(node: neuron.BaseNode) -> neuron.BaseNode:
+    """A deep copy of ``node`` without its state: a ``v`` still holding a graph cannot be deep-copied."""
+    state = [value for _, value in node.named_memories() if isinstance(value, torch.Tensor)]
+    state += [b for name, b in node.named_buffers() if name in ("v", "trace")]
+    return copy.deepcopy(node, memo={id(t): None for t in state})
+
+
 class NeuronPlayground(Panel):
     """An interactive single neuron: controls -> a neuron run -> membrane and surrogate figures.
 
@@ -232,6 +240,17 @@ class NeuronPlayground(Panel):
         for name, value in (("tau", tau), ("init_tau", tau), ("v_threshold", v_threshold), ("v_reset", v_reset)):
             if value is not None:
                 overrides.setdefault(name, value)
+        # the ranges of the controls: a value outside is refused here, not clamped by the control
+        for name, value in overrides.items():
+            for p in (p for spec in neuron_registry.NEURONS.values() for p in spec.params if p.name == name):
+                if p.low is not None and not (value is None and p.nullable):
+                    check_number(owner, name, value, p.low, p.high)
+        alpha = check_number(owner, "alpha", alpha, 0.5, 10.0)
+        amplitude = check_number(owner, "amplitude", amplitude, -1.0, 3.0)
+        rate = check_number(owner, "rate", rate, 0.0, 1.0)
+        noise = check_number(owner, "noise", noise, 0.0, 2.0)
+        T = check_number(owner, "T", T, 1, None, integer=True)
+        seed = check_seed(owner, seed)
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
         self.node = node
         self.x_seq = None if x_seq is None else x_seq.detach().float()
@@ -329,7 +348,7 @@ class NeuronPlayground(Panel):
                 else:
                     if value is None:  # v_reset=None given: the reset switch says soft, the slider keeps the default
                         value = p.default
-                    value = min(max(float(value), p.low), p.high)
+                    value = float(value)  # in [low, high]: the constructor refused anything else
                     control = W.FloatSlider(
                         value=value, min=p.low, max=p.high, step=p.step, description=p.name, tooltip=p.doc,
                         style=self._style, layout=self._wide,
@@ -377,13 +396,8 @@ class NeuronPlayground(Panel):
         """The neuron a configuration (default: the controls') describes, or a copy of the user's."""
         kind, values, sg_name, alpha = self.configuration() if config is None else config
         if kind == CUSTOM:
-            return copy.deepcopy(self.node)
-        v_reset, v_threshold = values.get("v_reset"), values.get("v_threshold")
-        if v_reset is not None and v_threshold is not None and v_reset >= v_threshold:
-            raise ValueError(
-                f"v_reset ({v_reset:g}) must be below the threshold ({v_threshold:g}): "
-                f"after a spike the neuron would stay above it and fire at every step"
-            )
+            return _fresh_copy(self.node)
+        # v_reset >= v_threshold is run as the core runs it (see snnlab.neuron.BaseNode)
         sg = _make_surrogate(self._surrogates[sg_name], alpha)
         return neuron_registry.NEURONS[kind].build(**values, surrogate_function=sg)
 

@@ -31,12 +31,13 @@ import plotly.graph_objects as go
 import torch
 
 from snnlab import neuron as snn_neuron
-from snnlab._checks import check_choice
+from snnlab._checks import check_choice, check_finite
 from snnlab.analysis import firing_rate, first_spike_times
 from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
 from snnlab.interop import needs_step_loop, prepare_model, reset_state, run_sequence
 from snnlab.viz import plotly as vp
 
+from ._bounds import check_number, check_seed
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
 from .raster_view import RasterView
@@ -138,6 +139,7 @@ class RasterExplorer(Panel):
                 raise ValueError(f"{owner}: spikes must be a non-empty [T, N] tensor, got {got}")
             if net is not None or intensities is not None:
                 raise ValueError(f"{owner}: give spikes, or net/intensities to make them, not both")
+            check_finite(owner, "spikes", spikes)
             T, N = spikes.shape
         if net is not None and (isinstance(net, (str, torch.nn.Module)) or hasattr(net, "__fspath__")):
             net = prepare_model(net)  # NIR files, Norse (x, state) models
@@ -154,6 +156,12 @@ class RasterExplorer(Panel):
                 )
                 raise ValueError(f"{owner}: intensities must be a non-empty [N] tensor, got {got}")
             N = intensities.numel()
+        # the ranges of the controls below: a value outside is refused here, not clamped by the control
+        N = check_number(owner, "N", N, 1, None, integer=True)
+        T = check_number(owner, "T", T, 1, None, integer=True)
+        tau = check_number(owner, "tau", tau, 1.1, 20.0)
+        gain = check_number(owner, "gain", gain, 0.0, 10.0)
+        seed = check_seed(owner, seed)
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
         self.user_spikes = None if spikes is None else spikes.detach()
         self.net = net
@@ -252,7 +260,7 @@ class RasterExplorer(Panel):
             intensities = self.intensities.to(device)
         else:
             intensities = (torch.arange(N, device=device, dtype=torch.float32) + 0.5) / N
-        generator = torch.Generator(device=device).manual_seed(int(self.seed.value))
+        generator = torch.Generator(device=device).manual_seed(check_seed(type(self).__name__, self.seed.value))
         x_seq = encode_population(self.encoder.value, intensities, T, generator=generator) * self.gain.value
         net = self.net if self.net is not None else snn_neuron.LIFNode(tau=self.tau.value, step_mode="m")
         if isinstance(net, torch.nn.Module):

@@ -26,12 +26,13 @@ import plotly.graph_objects as go
 import torch
 
 from snnlab import surrogate
-from snnlab._checks import check_choice, check_int
+from snnlab._checks import check_choice
 from snnlab.analysis import similarity_matrices
 from snnlab.encoding import PoissonEncoder
 from snnlab.functional import spike_similar_loss
 from snnlab.viz import plotly as vp
 
+from ._bounds import check_number
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
 
@@ -128,6 +129,12 @@ class SimilarityExplorer(Panel):
                 f"{owner}: spikes must be [N, *] and labels [N, C] with the same N >= 2, got shapes "
                 f"{list(spikes.shape)} and {list(labels.shape)}"
             )
+        # the ranges of the controls below: a value outside is refused here, not clamped by the control
+        degree = check_number(owner, "degree", degree, 1, 5, integer=True)
+        slope = check_number(owner, "slope", slope, 0.005, 1.0)
+        sigma = check_number(owner, "sigma", sigma, 0.5, 20.0)
+        steps = check_number(owner, "steps", steps, 1, 100, integer=True)
+        lr = check_number(owner, "lr", lr, 1e-4, 1.0)
         super().__init__(device=device, throttle_ms=throttle_ms, blocking=blocking)
         self.original_spikes = spikes.detach().float().cpu()
         self.spikes = self.original_spikes.clone()
@@ -141,9 +148,7 @@ class SimilarityExplorer(Panel):
         )
         self.sigma = W.FloatSlider(value=sigma, min=0.5, max=20.0, step=0.5, description="sigma", style=style)
         self.loss_type = W.Dropdown(options=LOSSES, value=loss_type, description="loss", style=style)
-        self.steps = W.IntSlider(
-            value=check_int(owner, "steps", steps, minimum=1), min=1, max=100, description="steps", style=style
-        )
+        self.steps = W.IntSlider(value=steps, min=1, max=100, description="steps", style=style)
         self.lr = W.BoundedFloatText(value=lr, min=1e-4, max=1.0, step=0.01, description="lr", style=style)
         self.train_button = W.Button(description="Train", button_style="primary", layout=W.Layout(width="90px"))
         self.reset_button = W.Button(description="Reset", layout=W.Layout(width="90px"))

@@ -49,6 +49,7 @@ from snnlab.interop import prepare_model, reset_state, run_sequence, spiking_lay
 from snnlab.probe import SpikeProbe
 from snnlab.viz import plotly as vp
 
+from ._bounds import check_number
 from ._panel import Panel
 from .raster_view import RasterView
 
@@ -150,7 +151,10 @@ class SpikeDebugger(Panel):
             )
         if step_mode is not None:
             check_choice(owner, "step_mode", step_mode, ("s", "m"))
-        if not 0.0 <= dead_rate < saturated_rate <= 1.0:
+        dead_rate = check_number(owner, "dead_rate", dead_rate, 0.0, 1.0)
+        saturated_rate = check_number(owner, "saturated_rate", saturated_rate, 0.0, 1.0)
+        max_bytes = check_number(owner, "max_bytes", max_bytes, 1, None, integer=True)
+        if not dead_rate < saturated_rate:
             raise ValueError(
                 f"{owner}: need 0 <= dead_rate < saturated_rate <= 1, got dead_rate={dead_rate!r}, "
                 f"saturated_rate={saturated_rate!r}"
@@ -244,12 +248,19 @@ class SpikeDebugger(Panel):
         try:
             with torch.no_grad(), SpikeProbe(net, self.layers, max_bytes=self.max_bytes) as probe:
                 output = run_sequence(net, x, self.step_mode)
+                dropped_all = probe.dropped_steps
+                starved = [name for name, steps in probe.num_steps.items() if steps == 0 and dropped_all[name] > 0]
                 held = {name: steps for name, steps in probe.num_steps.items() if steps > 0}
                 records = {name: probe.spikes(name) for name in held}
                 dropped = {name: probe.dropped_steps[name] for name in held}
         finally:
             reset_state(net)
             net.train(was_training)
+        if not records and starved:
+            raise ValueError(
+                f"{type(self).__name__}: max_bytes={self.max_bytes} is too small to hold one time step of the "
+                f"recorded layers {starved}; give a larger max_bytes"
+            )
         if not records:
             raise ValueError(
                 f"{type(self).__name__}: no spiking layer produced a record; name the layers to "

@@ -13,14 +13,16 @@ fires first: only timing tells), or ``'custom'`` with your own ``x``/``labels``.
 
 Start trains in a background thread (the notebook stays usable); Pause/Resume and Stop act
 between two updates. ``wait()`` blocks until the run ends; ``blocking=True`` makes Start run to the
-end in the calling thread (scripts, nbval). ``update()`` trains synchronously too.
+end in the calling thread (scripts, nbval). ``update()`` (called by the device dropdown) is Start:
+it never trains outside a run that Stop, ``close()`` and Ctrl-C can end. A Start during a run
+stops that run first; each run keeps its own result.
 
 Shape:
     custom ``x``: ``[N, *]`` intensities in [0, 1] (``encoding='poisson'``) or ``[T, N, *]``
     sequences (``encoding=None``); ``labels``: ``[N]``.
 
 Example:
-    >>> panel = TrainingDashboard(task="burst", T=6, hidden=8, batch_size=8, steps=2, device="cpu")
+    >>> panel = TrainingDashboard(task="burst", T=6, hidden=8, batch_size=8, steps=2, device="cpu", blocking=True)
     >>> panel
     TrainingDashboard(task='burst', methods=('bptt', 'fptt', 'ottt'), T=6, steps=2)
     >>> panel.update()
@@ -42,6 +44,7 @@ from snnlab._checks import check_choice, check_int
 from snnlab.training import METHODS, Trainer
 from snnlab.viz import plotly as vp
 
+from ._bounds import check_number, check_seed
 from ._device import synchronize
 from ._panel import Panel
 
@@ -156,6 +159,15 @@ class TrainingDashboard(Panel):
             check_choice(owner, "methods", m, METHODS)
         if (x is None) != (labels is None):
             raise ValueError(f"{owner}: x and labels must be given together")
+        # the ranges of the controls below: a value outside is refused here, not clamped by the control
+        T = check_number(owner, "T", T, 1, None, integer=True)
+        hidden = check_number(owner, "hidden", hidden, 1, None, integer=True)
+        batch_size = check_number(owner, "batch_size", batch_size, 1, None, integer=True)
+        lr = check_number(owner, "lr", lr, 1e-5, 1.0)
+        alpha = check_number(owner, "alpha", alpha, 1e-3, 100.0)
+        steps = check_number(owner, "steps", steps, 1, None, integer=True)
+        seed = check_seed(owner, seed)
+        redraw_s = check_number(owner, "redraw_s", redraw_s, 0.0, None)
         super().__init__(device=device, throttle_ms=0.0, blocking=blocking)
         self.user_data = None if x is None else (x, labels, x_test, labels_test, encoding)
         self.redraw_s = float(redraw_s)
@@ -287,9 +299,8 @@ class TrainingDashboard(Panel):
             for m in methods
         }
 
-    def _session(self, trainers):
+    def _session(self, trainers, live):
         """A generator: one update of each trainer in turn, ``steps`` rounds; yields ``(method, metrics)``."""
-        live = self._live
         for _ in range(self.steps.value):
             for method, trainer in trainers.items():
                 started = time.perf_counter()
@@ -307,11 +318,22 @@ class TrainingDashboard(Panel):
         return trainers
 
     def compute(self) -> TrainingResult:
-        """Train every checked method for ``steps`` updates, here and now; return the result."""
+        """Train every checked method for ``steps`` updates, here and now; return the result.
+
+        Nothing can stop this call but Ctrl-C: the panel's ``update()`` and Start use a run instead.
+        """
         trainers = self._begin()
-        for _ in self._session(trainers):
+        for _ in self._session(trainers, self._live):
             pass
         return self._live.finish()
+
+    def update(self) -> bool:
+        """Start training (as Start does): in the background, or to the end with ``blocking=True``.
+
+        True when the run started (blocking: when it finished); errors go to the status line.
+        """
+        run = self.start()
+        return run is not None and run.state in ("running", "paused", "done")
 
     def render(self, result: TrainingResult):
         names = {m: m.upper() for m in result.methods}
@@ -327,20 +349,32 @@ class TrainingDashboard(Panel):
         self.table.value = _table(result)
 
     def start(self):
-        """Start training in the background (or to the end with ``blocking=True``); returns the run."""
+        """Start training in the background (or to the end with ``blocking=True``); returns the run.
+
+        A run still going is stopped (and its result kept) before the new one is built.
+        """
+        self.stop()
+        if self.run is not None:
+            self.run.wait()
         try:
             trainers = self._begin()
         except Exception as exc:
             self.show_error(exc)
             return None
+        live = self._live
         self._last_draw = 0.0
         self.pause_button.disabled = False
         self.pause_button.description = "Pause"
         self.start_button.disabled = True
         total = self.steps.value * len(trainers)
-        return self.start_background(
-            self._session(trainers), total=total, on_step=self._on_step, on_finish=self._on_finish
-        )
+
+        def on_step(run, value):
+            self._on_step(run, value, live)
+
+        def on_finish(run):
+            self._on_finish(run, live)
+
+        return self.start_background(self._session(trainers, live), total=total, on_step=on_step, on_finish=on_finish)
 
     def toggle_pause(self):
         """Pause a running run, or resume a paused one."""
@@ -353,14 +387,14 @@ class TrainingDashboard(Panel):
             self.run.pause()
             self.pause_button.description = "Resume"
 
-    def _on_step(self, run, value):
+    def _on_step(self, run, value, live):
         now = time.perf_counter()
         if now - self._last_draw >= self.redraw_s:
             self._last_draw = now
-            self.render(self._live.snapshot())
+            self.render(live.snapshot())
 
-    def _on_finish(self, run):
-        self.result = self._live.finish()
+    def _on_finish(self, run, live):
+        self.result = live.finish()
         self.last_device = self.device
         self.render(self.result)
 

@@ -87,6 +87,11 @@ def firing_rate(spike_seq, per: str = "neuron"):
     if not isinstance(spike_seq, torch.Tensor):
         return {name: firing_rate(seq, per) for name, seq in as_records("firing_rate", spike_seq).items()}
     check_spike_seq("firing_rate", "spike_seq", spike_seq)
+    if spike_seq.shape[0] == 0 or spike_seq.shape[1] == 0:
+        raise ValueError(
+            f"firing_rate: spike_seq must hold at least one time step and one sample, got shape "
+            f"{list(spike_seq.shape)} (a rate over nothing is undefined)"
+        )
     with torch.no_grad():
         return _mean(spike_seq.detach(), _reduced_dims(per, spike_seq.dim()))
 

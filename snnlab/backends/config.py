@@ -25,7 +25,12 @@ from dataclasses import dataclass
 
 import torch
 
+from .._checks import check_choice
 from ..registry.neurons import ChargeKind
+from ..registry.surrogates import SURROGATE_KINDS
+
+#: the charge kinds a NeuronConfig describes (CubaLIF and the adaptive LIF have their own configs)
+CHARGES = ("if", "lif")
 
 __all__ = ["AdaptiveLIFConfig", "CubaLIFConfig", "NeuronConfig", "surrogate_params"]
 
@@ -50,6 +55,10 @@ class NeuronConfig:
     surrogate: str  # a surrogate's ``kind``, a key of snnlab.registry.surrogates.SURROGATES
     alpha: float | tuple  # its parameter: a float (alpha) or the tuple of all of them, in param_names order
     store_v_seq: bool
+
+    def __post_init__(self) -> None:
+        check_choice("NeuronConfig", "charge", self.charge, CHARGES)
+        check_choice("NeuronConfig", "surrogate", self.surrogate, SURROGATE_KINDS)
 
     @property
     def soft_reset(self) -> bool:
@@ -81,6 +90,9 @@ class CubaLIFConfig:
     alpha: float | tuple
     store_v_seq: bool
 
+    def __post_init__(self) -> None:
+        check_choice("CubaLIFConfig", "surrogate", self.surrogate, SURROGATE_KINDS)
+
     @property
     def surrogate_params(self) -> tuple:
         """The surrogate's parameters as a tuple (see :func:`surrogate_params`)."""
@@ -107,6 +119,9 @@ class AdaptiveLIFConfig:
     surrogate: str
     alpha: float | tuple
     store_v_seq: bool
+
+    def __post_init__(self) -> None:
+        check_choice("AdaptiveLIFConfig", "surrogate", self.surrogate, SURROGATE_KINDS)
 
     @property
     def surrogate_params(self) -> tuple:

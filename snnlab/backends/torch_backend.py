@@ -138,7 +138,10 @@ class _MultiStep(torch.autograd.Function):
                 dh_dk = dynamics.d_charge_d_k(
                     _previous_v(cfg, h_seq, v_init, t), x_seq[t] if cfg.decay_input else None, cfg.decay_input, v_reset
                 )
-                grad_k = dh_dk.mul_(grad_h) if grad_k is None else grad_k.addcmul_(grad_h, dh_dk)
+                # reduced per step in float32 at least: a half-precision running sum over T * N elements overflows
+                step_sum = dh_dk.mul_(grad_h).to(torch.promote_types(grad_h.dtype, torch.float32))
+                step_sum = step_sum.sum() if k.dim() == 0 else step_sum.sum_to_size(k.shape)
+                grad_k = step_sum if grad_k is None else grad_k.add_(step_sum)
             carried = grad_h if isinstance(dh_dv, float) else grad_h * dh_dv
         grad_v_init = None
         if ctx.needs_input_grad[1]:  # before grad_x may scale grad_h_seq (carried[0] is a view of it) in place

@@ -40,6 +40,13 @@ def _check_modules(owner: str, name: str, modules):
     return modules
 
 
+def _require_single_step(modules) -> None:
+    """Refuse modules (or modules nested in plain torch containers) that are in multi-step mode."""
+    from ..layer.containers import require_single_step  # the layer package imports this one
+
+    require_single_step("multi_step_forward", list(modules) if isinstance(modules, (list, tuple)) else [modules])
+
+
 def _apply(modules, x: torch.Tensor) -> torch.Tensor:
     """Pipe ``x`` through a list/tuple of callables in order, or call a single callable."""
     if isinstance(modules, (list, tuple)):
@@ -53,6 +60,9 @@ def multi_step_forward(
     x_seq: torch.Tensor, single_step_module: nn.Module | Sequence[Callable] | Callable
 ) -> torch.Tensor:
     """Run a single-step module (or a list/tuple of them, in order) on every ``x_seq[t]`` and stack.
+
+    A module in multi-step mode (``step_mode='m'``) is refused: it would read each ``x_seq[t]`` as a
+    whole sequence.
 
     State carried by the module (e.g. a neuron's membrane potential) accumulates from one step to the
     next. An ``nn.Sequential`` is called as a module, so its own forward hooks fire (SpikingJelly
@@ -76,6 +86,7 @@ def multi_step_forward(
     """
     check_tensor("multi_step_forward", "x_seq", x_seq, min_dim=1)
     _check_modules("multi_step_forward", "single_step_module", single_step_module)
+    _require_single_step(single_step_module)
     T = x_seq.shape[0]
     if T == 0:
         raise ValueError(f"multi_step_forward: x_seq must have at least one time step, got shape {list(x_seq.shape)}")

@@ -51,6 +51,10 @@ def _kernel_parameter(owner: str, kernel: str, args: tuple) -> numbers.Real | to
         raise TypeError(
             f"{owner}: {KERNEL_PARAMETERS[kernel]} of the '{kernel}' kernel must be a real number or a tensor, got {describe(p)}"
         )
+    if not bool(torch.isfinite(torch.as_tensor(p)).all()):
+        raise ValueError(
+            f"{owner}: {KERNEL_PARAMETERS[kernel]} of the '{kernel}' kernel must be finite, got {describe(p)}"
+        )
     if kernel == "gaussian" and bool((torch.as_tensor(p) <= 0).any()):
         raise ValueError(f"{owner}: sigma of the 'gaussian' kernel must be positive, got {describe(p)}")
     return p
@@ -204,6 +208,8 @@ def spike_similar_loss(
     check_choice(owner, "loss_type", loss_type, LOSS_TYPES)
     check_tensor(owner, "spikes", spikes, min_dim=2)
     check_tensor(owner, "labels", labels)
+    if spikes.shape[0] == 0:
+        raise ValueError(f"{owner}: spikes must hold at least one sample, got shape {list(spikes.shape)}")
     if labels.dim() != 2 or labels.shape[0] != spikes.shape[0]:
         raise ValueError(
             f"{owner}: labels must be multi-hot of shape [N, C] with N={spikes.shape[0]} (the batch "
@@ -228,7 +234,9 @@ def temporal_efficient_training_cross_entropy(x_seq: torch.Tensor, target: torch
     """Temporal efficient training (TET) loss: the cross entropy of every time step, averaged.
 
     Equal to ``mean_t F.cross_entropy(x_seq[t], target)`` (``ignore_index=-100`` honoured), computed as
-    one cross entropy over the time-folded batch.
+    one cross entropy over the time-folded batch. An empty batch raises ``ValueError``; so does a CPU
+    target whose every entry is ignored (the mean over no sample is undefined). A GPU target is not
+    read back for that check, which would stall each call: there such a batch gives NaN, as in torch.
 
     Shape:
         ``x_seq``: ``[T, N, C, *]`` logits, ``target``: ``[N, *]`` class indices -> ``[]``.
@@ -260,6 +268,11 @@ def temporal_efficient_training_cross_entropy(x_seq: torch.Tensor, target: torch
             f"{owner}: target must have shape {expected} for x_seq of shape {list(x_seq.shape)} "
             f"([T, N, C, *] -> [N, *]), got shape {list(target.shape)}"
         )
+    if N == 0:
+        raise ValueError(f"{owner}: x_seq must hold at least one sample, got shape {list(x_seq.shape)}")
+    # checked where the target is in host memory; on a GPU reading it back would stall every call
+    if target.device.type == "cpu" and torch.equal(target, torch.full_like(target, -100)):
+        raise ValueError(f"{owner}: every target is the ignored index -100, so the mean loss is undefined")
     target_seq = target.long().repeat(T, *([1] * (target.dim() - 1)))  # [T * N, *], time-major like x_seq
     return F.cross_entropy(x_seq.flatten(0, 1), target_seq)
 

@@ -26,7 +26,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .._checks import check_bool, check_real, check_tensor, describe
-from ..base import MemoryModule
+from ..base import MemoryModule, step_mode_mismatches
 from .network import detach_net
 
 __all__ = ["fptt_online_training", "fptt_online_training_init_w_ra", "ottt_online_training"]
@@ -58,6 +58,15 @@ def fptt_online_training_init_w_ra(optimizer: torch.optim.Optimizer) -> list:
         (True, False)
     """
     return [w.detach().clone() for w in _parameters("fptt_online_training_init_w_ra", optimizer)]
+
+
+def _require_single_step_model(owner: str, model: nn.Module) -> None:
+    """Online training feeds one step per call: a module in multi-step mode would read the batch as time."""
+    for path, m in step_mode_mismatches(model, "s"):
+        raise ValueError(
+            f"{owner}: model must run one step per call (step_mode='s'), got {type(m).__name__} at "
+            f"{path or '<model>'!r} in step_mode={m.step_mode!r}; set it with functional.set_step_mode(model, 's')"
+        )
 
 
 def _memory_modules(model: nn.Module) -> list:
@@ -133,6 +142,7 @@ def fptt_online_training(
     owner = "fptt_online_training"
     if not isinstance(model, nn.Module):
         raise TypeError(f"{owner}: model must be a torch.nn.Module, got {describe(model)}")
+    _require_single_step_model(owner, model)
     params = _parameters(owner, optimizer)
     check_tensor(owner, "x_seq", x_seq, min_dim=1)
     check_tensor(owner, "target_seq", target_seq, min_dim=1)
@@ -230,6 +240,7 @@ def ottt_online_training(
     owner = "ottt_online_training"
     if not isinstance(model, nn.Module):
         raise TypeError(f"{owner}: model must be a torch.nn.Module, got {describe(model)}")
+    _require_single_step_model(owner, model)
     params = _parameters(owner, optimizer)
     check_tensor(owner, "x_seq", x_seq, min_dim=2)
     check_tensor(owner, "target_seq", target_seq, min_dim=2)

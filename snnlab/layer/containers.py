@@ -27,7 +27,7 @@ import torch
 import torch.nn as nn
 
 from .._checks import check_bool, describe
-from ..base import MultiStepModule, StepModule
+from ..base import MultiStepModule, StepModule, step_mode_mismatches
 from ..errors import InvalidParameterError, InvalidParameterTypeError
 
 __all__ = [
@@ -43,7 +43,8 @@ __all__ = [
 def require_single_step(owner: str, modules) -> None:
     """Raise ``InvalidParameterError`` if any of ``modules`` has a ``step_mode`` other than 's'.
 
-    Modules without a readable ``step_mode`` (plain torch modules) pass.
+    Plain torch modules (without a ``step_mode``) are searched: a module in another mode nested
+    in an ``nn.Sequential`` is refused too.
 
     Shape:
         not applicable.
@@ -60,6 +61,12 @@ def require_single_step(owner: str, modules) -> None:
         try:
             mode = m.step_mode
         except AttributeError:
+            # a plain torch container: the modules inside it run once per step too
+            for path, bad in step_mode_mismatches(m, "s") if isinstance(m, nn.Module) else ():
+                raise InvalidParameterError(
+                    f"{owner}: every contained module must be in step_mode='s', got {type(bad).__name__} (at index "
+                    f"{index}, path {path!r}) with step_mode={bad.step_mode!r}"
+                ) from None
             continue
         if mode != "s":
             raise InvalidParameterError(

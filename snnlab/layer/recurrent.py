@@ -29,6 +29,17 @@ from .containers import require_single_step
 __all__ = ["ElementWiseRecurrentContainer", "LinearRecurrentContainer"]
 
 
+def _check_batch(container, x, batch_shape) -> None:
+    """Refuse an input whose batch shape differs from that of the output ``y`` kept from the last step."""
+    y = container.y
+    if isinstance(y, torch.Tensor) and tuple(y.shape[: len(batch_shape)]) != tuple(batch_shape):
+        raise ValueError(
+            f"{type(container).__name__}: the input has batch shape {list(batch_shape)} but the output y kept "
+            f"from earlier calls has shape {list(y.shape)}; call functional.reset_net(net) before a batch of "
+            f"another size"
+        )
+
+
 class ElementWiseRecurrentContainer(MemoryModule):
     """``y[t] = sub_module(element_wise_function(y[t-1], x[t]))`` with ``y[-1] = 0``.
 
@@ -61,11 +72,10 @@ class ElementWiseRecurrentContainer(MemoryModule):
         return f"element-wise function={self.element_wise_function}, step_mode={self.step_mode}"
 
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.y is None:
-            self.y = torch.zeros_like(x.detach())
-        y = self.sub_module(self.element_wise_function(self.y, x))
-        self.y = y
-        return y
+        _check_batch(self, x, x.shape[:1])
+        y = torch.zeros_like(x.detach()) if self.y is None else self.y
+        self.y = self.sub_module(self.element_wise_function(y, x))
+        return self.y
 
 
 class LinearRecurrentContainer(MemoryModule):
@@ -108,8 +118,16 @@ class LinearRecurrentContainer(MemoryModule):
                 f"{type(self).__name__}: x must have in_features={in_features} features in its last dim, "
                 f"got shape {list(x.shape)}"
             )
-        if self.y is None:
-            self.y = x.new_zeros(x.shape[:-1] + (self.sub_module_out_features,))
-        y = self.sub_module(self.rc(torch.cat((x, self.y), dim=-1)))
-        self.y = y
-        return y
+        _check_batch(self, x, x.shape[:-1])
+        y = x.new_zeros(x.shape[:-1] + (self.sub_module_out_features,)) if self.y is None else self.y
+        out = self.sub_module(self.rc(torch.cat((x, y), dim=-1)))
+        expected = tuple(x.shape[:-1]) + (self.sub_module_out_features,)
+        if not isinstance(out, torch.Tensor) or tuple(out.shape) != expected:
+            got = list(out.shape) if isinstance(out, torch.Tensor) else f"a {type(out).__name__}"
+            raise ValueError(
+                f"{type(self).__name__}: sub_module must map [N, *, {self.rc.out_features}] to "
+                f"[N, *, {self.sub_module_out_features}], got an output of shape {got} for input shape "
+                f"{list(x.shape)}"
+            )
+        self.y = out
+        return self.y

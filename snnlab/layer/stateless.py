@@ -142,6 +142,24 @@ class Flatten(_SequenceLayer, nn.Flatten):
         super().__init__(start_dim, end_dim)
         self.step_mode = step_mode
 
+    def forward(self, x):
+        # the dims start_dim and end_dim name must exist in each step's [N, ...] (plus T in 'm' mode)
+        need = max(d + 1 if d >= 0 else -d for d in (self.start_dim, self.end_dim))
+        need += self.step_mode == "m"
+        if not isinstance(x, torch.Tensor) or x.dim() < need:
+            got = list(x.shape) if isinstance(x, torch.Tensor) else f"a {type(x).__name__}"
+            layout = "[T, N, ...]" if self.step_mode == "m" else "[N, ...]"
+            raise ValueError(
+                f"Flatten: expected x with at least {need} dimensions ({layout} with start_dim={self.start_dim}, "
+                f"end_dim={self.end_dim} in step_mode={self.step_mode!r}), got shape {got}"
+            )
+        if self.step_mode == "m" and self.start_dim % (x.dim() - 1) == 0:
+            raise ValueError(
+                f"Flatten: start_dim={self.start_dim} would merge the batch dim N of each step in step_mode='m' "
+                f"(input shape {list(x.shape)}); flatten from dim 1 on"
+            )
+        return super().forward(x)
+
 
 def _conv(name, torch_cls, rank):
     def __init__(

@@ -9,11 +9,12 @@ with time constant ``tau_w``, fire, reset ``v`` and add ``b`` to ``w`` where a s
 """
 
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 import torch
 
 from .._checks import check_real
-from ._base import BaseNode
+from ._base import BaseNode, ConfigCheck, real_check
 from ._nonlinear import charge_qif
 
 __all__ = ["AdaptBaseNode", "IzhikevichNode"]
@@ -36,6 +37,14 @@ class AdaptBaseNode(BaseNode):
         >>> node(torch.full((4, 1), 1.5)).flatten().tolist(), node.w.flatten().tolist()
         ([0.0, 1.0, 0.0, 0.0], [0.125])
     """
+
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "w_rest": real_check("w_rest"),
+        "v_rest": real_check("v_rest"),
+        "tau_w": real_check("tau_w", 0.0),
+        "a": real_check("a"),
+        "b": real_check("b"),
+    }
 
     def __init__(
         self,
@@ -61,6 +70,11 @@ class AdaptBaseNode(BaseNode):
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
         self.register_memory("w", w_rest)
         self.w_rest, self.v_rest, self.tau_w, self.a, self.b = w_rest, v_rest, tau_w, a, b
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        super().__setattr__(name, value)
+        if name == "w_rest" and "w" in self.__dict__.get("_memories_rv", {}):
+            self.set_reset_value("w", self.w_rest)  # reset() starts w at the new w_rest
 
     def extra_repr(self) -> str:
         return (
@@ -120,6 +134,12 @@ class IzhikevichNode(AdaptBaseNode):
         >>> node(torch.full((4, 1), 1.5)).flatten().tolist()
         [0.0, 1.0, 0.0, 0.0]
     """
+
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = AdaptBaseNode._CONFIG_CHECKS | {
+        "tau": real_check("tau", 1.0),
+        "v_c": real_check("v_c"),
+        "a0": real_check("a0", 0.0),
+    }
 
     def __init__(
         self,

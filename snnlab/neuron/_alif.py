@@ -1,12 +1,13 @@
 """The adaptive-threshold LIF neuron: the threshold jumps at each spike and decays back."""
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import torch
 
 from .. import backends, dynamics
 from .._checks import check_bool, check_real
-from ._base import BaseNode
+from ._base import BaseNode, ConfigCheck, flag_check, real_check
 
 __all__ = ["AdaptiveLIFNode"]
 
@@ -39,6 +40,12 @@ class AdaptiveLIFNode(BaseNode):
     """
 
     neuron_kind = "adaptive_lif"
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "tau": real_check("tau", 1.0),
+        "tau_adapt": real_check("tau_adapt", 0.0),
+        "beta": real_check("beta"),
+        "decay_input": flag_check("decay_input"),
+    }
 
     def __init__(
         self,

@@ -10,6 +10,7 @@ class' fire and reset and its surrogate has a closed-form derivative. A backend 
 
 import warnings
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 import torch
 
@@ -21,7 +22,36 @@ from ..registry import neurons as registry
 from ..registry.surrogates import fused_surrogate
 from ._fire_reset import fire_reset, fusable_surrogate
 
-__all__ = ["BaseNode"]
+__all__ = ["BaseNode", "callable_check", "flag_check", "real_check"]
+
+#: a check of one configuration attribute: ``check(owner, value)`` returns the value to store or raises
+ConfigCheck = Callable[[str, Any], Any]
+
+
+def real_check(name: str, greater_than: float | None = None, *, allow_none: bool = False) -> ConfigCheck:
+    """The check of a real-valued (finite) configuration attribute ``name`` (strictly above ``greater_than``)."""
+    return lambda owner, value: check_real(owner, name, value, greater_than=greater_than, allow_none=allow_none)
+
+
+def flag_check(name: str) -> ConfigCheck:
+    """The check of a ``bool`` configuration attribute ``name``."""
+    return lambda owner, value: check_bool(owner, name, value)
+
+
+def callable_check(name: str) -> ConfigCheck:
+    """The check of a callable configuration attribute ``name`` (a surrogate, an activation)."""
+
+    def check(owner: str, value: Any) -> Any:
+        if not callable(value):
+            raise InvalidParameterTypeError(f"{owner}: {name} must be callable, got {describe(value)}")
+        return value
+
+    return check
+
+
+def _threshold(owner: str, value: Any) -> float | torch.Tensor:
+    return check_real(owner, "v_threshold", value, allow_tensor=True)
+
 
 _STEP_METHODS = ("neuronal_charge", "neuronal_fire", "neuronal_reset", "single_step_forward", "_step")
 _warned: set = set()
@@ -39,10 +69,25 @@ class BaseNode(MemoryModule):
 
     Subclasses define ``neuronal_charge(x)``, which updates ``self.v``. ``v_reset=None``
     selects a soft reset (subtract ``v_threshold``); a float selects a hard reset to it.
-    ``v_threshold`` may also be a tensor broadcastable to ``v``. ``surrogate_function=None``
-    gives each neuron its own ``surrogate.Sigmoid()``. A subclass with a fused multi-step
-    implementation sets ``neuron_kind`` (a key of :data:`snnlab.registry.neurons.NEURONS`) and
-    defines ``_fused_run``.
+    ``v_threshold`` may also be a floating-point tensor broadcastable to ``v`` (it follows
+    ``.to()``/``.half()`` like a buffer). ``surrogate_function=None`` gives each neuron its own
+    ``surrogate.Sigmoid()``. A subclass with a fused multi-step implementation sets
+    ``neuron_kind`` (a key of :data:`snnlab.registry.neurons.NEURONS`) and defines ``_fused_run``.
+
+    Every configuration attribute is checked when it is assigned, in the constructor or later
+    (``node.v_threshold = float('nan')`` raises the constructor's ``ValueError``): the checks are
+    the class' ``_CONFIG_CHECKS`` (``name -> check(owner, value)``), which subclasses extend with
+    their own attributes (``tau``, ``tau_syn``, ``tau_adapt``, ...). Every input is checked before
+    any state changes: a rejected call leaves the state as it was. Inputs must be floating point
+    (an integer input would make ``v`` an integer tensor and truncate it); the state takes the
+    input's dtype, so a float64 call followed by a float16 call runs in float16.
+
+    ``v_reset >= v_threshold`` is accepted, as in SpikingJelly: it is a well-defined (if unusual)
+    neuron that, once it has fired, stays at or above its threshold and fires at every step. It
+    is kept legal because models ported from SpikingJelly may use it, and because thresholds that
+    move during training (``set_threshold_margin``, learned thresholds) can cross the reset level
+    for a while; refusing it would make such runs fail at an arbitrary step. (``QIFNode`` and
+    ``EIFNode`` keep SpikingJelly 0.14's own refusal of it, see :mod:`snnlab.neuron._nonlinear`.)
 
     Shape:
         ``[N, *]`` per step in 's' mode, ``[T, N, *]`` in 'm' mode; output has the input shape.
@@ -59,6 +104,14 @@ class BaseNode(MemoryModule):
 
     neuron_kind: str | None = None  # the registry kind whose fused backends run this class
 
+    #: configuration attributes checked on every assignment: name -> check(owner, value)
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = {
+        "v_threshold": _threshold,
+        "v_reset": real_check("v_reset", allow_none=True),
+        "detach_reset": flag_check("detach_reset"),
+        "surrogate_function": callable_check("surrogate_function"),
+    }
+
     def __init__(
         self,
         v_threshold: float = 1.0,
@@ -70,7 +123,7 @@ class BaseNode(MemoryModule):
         store_v_seq: bool = False,
     ):
         owner = type(self).__name__
-        v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
+        v_threshold = _threshold(owner, v_threshold)
         v_reset = check_real(owner, "v_reset", v_reset, allow_none=True)
         if surrogate_function is None:
             surrogate_function = surrogate.Sigmoid()
@@ -91,6 +144,26 @@ class BaseNode(MemoryModule):
         self.store_v_seq = store_v_seq
 
     # ------------------------------------------------------------------ configuration
+    def __setattr__(self, name: str, value: Any) -> None:
+        check = self._CONFIG_CHECKS.get(name)
+        if check is None:
+            super().__setattr__(name, value)
+            return
+        value = check(type(self).__name__, value)
+        self._check_config_change(name, value)
+        super().__setattr__(name, value)
+        if name == "v_reset" and "v" in self.__dict__.get("_memories_rv", {}):
+            self.set_reset_value("v", 0.0 if value is None else float(value))
+
+    def _check_config_change(self, name: str, value: Any) -> None:
+        """Raise if assigning the checked ``value`` to ``name`` would break a rule between attributes."""
+
+    def _apply(self, fn: Callable, *args: Any, **kwargs: Any) -> "BaseNode":
+        theta = self.__dict__.get("v_threshold")
+        if isinstance(theta, torch.Tensor):  # a plain tensor threshold moves and casts like a buffer
+            self.__dict__["v_threshold"] = fn(theta)
+        return super()._apply(fn, *args, **kwargs)
+
     @property
     def store_v_seq(self) -> bool:
         return self._store_v_seq
@@ -114,6 +187,43 @@ class BaseNode(MemoryModule):
             f"step_mode={self.step_mode}, backend={self.backend}"
         )
 
+    # ------------------------------------------------------------------ input checks
+    def check_input(self, x: Any, step_shape: tuple | torch.Size | None = None) -> None:
+        """Raise before any state changes if ``x`` cannot be run: not a floating-point tensor, or a
+        tensor threshold that does not broadcast to the per-step shape ``step_shape`` (default
+        ``x.shape``) without changing it."""
+        owner = type(self).__name__
+        if not isinstance(x, torch.Tensor) or not x.is_floating_point():
+            raise TypeError(
+                f"{owner}: x must be a floating-point tensor, got {describe(x)}"
+                + ("; convert it with x.float()" if isinstance(x, torch.Tensor) else "")
+            )
+        theta = self.v_threshold
+        if isinstance(theta, torch.Tensor):
+            step_shape = tuple(x.shape) if step_shape is None else tuple(step_shape)
+            try:
+                fits = tuple(torch.broadcast_shapes(theta.shape, step_shape)) == step_shape
+            except RuntimeError:
+                fits = False
+            if not fits:
+                raise ValueError(
+                    f"{owner}: v_threshold of shape {list(theta.shape)} must broadcast to the input's per-step "
+                    f"shape {list(step_shape)} without changing it; give a threshold per neuron or per sample of "
+                    f"this batch"
+                )
+
+    def _check_state_for(self, x_seq: torch.Tensor) -> None:
+        """Before a sequence runs: raise the batch-size error if a kept state has another per-step
+        shape, then give every kept state the input's dtype."""
+        for name in self._memories:
+            value = getattr(self, name)
+            if name == "v_seq" or not isinstance(value, torch.Tensor):
+                continue
+            if value.shape != x_seq.shape[1:]:
+                self._memory_to_tensor(name, x_seq[0])  # raises before anything changes
+            if value.dtype != x_seq.dtype:
+                setattr(self, name, value.to(x_seq.dtype))
+
     # ------------------------------------------------------------------ one time step
     def v_float_to_tensor(self, x: torch.Tensor) -> None:
         """Turn a float ``v`` (after ``reset()``) into a tensor shaped, typed and placed like ``x``."""
@@ -130,6 +240,8 @@ class BaseNode(MemoryModule):
                 f"from earlier calls has shape {list(value.shape)}; call functional.reset_net(net) before a "
                 f"batch of another size"
             )
+        elif value.dtype != x.dtype:  # the state takes the input's dtype
+            setattr(self, name, value.to(x.dtype))
 
     def neuronal_charge(self, x: torch.Tensor) -> None:
         raise NotImplementedError(f"{type(self).__name__} does not define neuronal_charge")
@@ -180,6 +292,7 @@ class BaseNode(MemoryModule):
 
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
         """Advance one time step; returns the spikes ``[N, *]``."""
+        self.check_input(x)
         spike = self._step(x)
         self._record_v_step()
         return spike
@@ -248,10 +361,14 @@ class BaseNode(MemoryModule):
 
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         """Run ``x_seq`` ``[T, N, *]``; returns spikes ``[T, N, *]``. Leaves the last state in the memories."""
-        if x_seq.dim() == 0 or x_seq.shape[0] == 0:
+        if isinstance(x_seq, torch.Tensor) and x_seq.dim() == 0:
+            raise ValueError(f"{type(self).__name__}: x_seq must have at least one time step, got shape []")
+        self.check_input(x_seq, None if not isinstance(x_seq, torch.Tensor) else x_seq.shape[1:])
+        if x_seq.shape[0] == 0:
             raise ValueError(
                 f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
             )
+        self._check_state_for(x_seq)
         blocker = self._fusion_blocker(x_seq)
         if blocker is None:
             charge = registry.NEURONS[self.neuron_kind].charge

@@ -1,12 +1,13 @@
 """The current-based LIF neuron (NIR's ``CubaLIF``): a synaptic current drives a LIF membrane."""
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import torch
 
 from .. import backends, dynamics
 from .._checks import check_bool, check_real
-from ._base import BaseNode
+from ._base import BaseNode, ConfigCheck, flag_check, real_check
 
 __all__ = ["CubaLIFNode"]
 
@@ -38,6 +39,11 @@ class CubaLIFNode(BaseNode):
     """
 
     neuron_kind = "cuba_lif"
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "tau_syn": real_check("tau_syn", 0.0),
+        "tau_mem": real_check("tau_mem", 0.0),
+        "decay_input": flag_check("decay_input"),
+    }
 
     def __init__(
         self,

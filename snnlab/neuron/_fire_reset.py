@@ -87,4 +87,6 @@ def fire_reset(
         >>> fire_reset(torch.tensor([1.5]), 1.0, None, False, surrogate.ATan())
         (tensor([1.]), tensor([0.5000]))
     """
+    if isinstance(v_threshold, torch.Tensor) and v_threshold.dtype != h.dtype:
+        v_threshold = v_threshold.to(h.dtype)  # spikes and v keep the input's dtype
     return _FireReset.apply(h, v_threshold, v_reset, detach_reset, sg.derivative)

@@ -2,6 +2,7 @@
 the leaky integrate-and-analog-fire neuron (LIAF) and the k-based LIF (KLIF)."""
 
 from collections.abc import Callable
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
@@ -9,7 +10,7 @@ import torch.nn as nn
 from .. import dynamics
 from .._checks import check_bool, check_real, describe
 from ..errors import InvalidParameterTypeError
-from ._base import BaseNode
+from ._base import BaseNode, ConfigCheck, callable_check, flag_check, real_check
 from ._lif import LIFNode
 
 __all__ = ["KLIFNode", "LIAFNode"]
@@ -30,6 +31,11 @@ class LIAFNode(LIFNode):
         [0.6000000238418579, 0.9000000357627869, 1.0500000715255737]
     """
 
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = LIFNode._CONFIG_CHECKS | {
+        "act": callable_check("act"),
+        "threshold_related": flag_check("threshold_related"),
+    }
+
     def __init__(self, act: Callable, threshold_related: bool, *args, **kwargs):
         owner = type(self).__name__
         if not callable(act):
@@ -46,7 +52,10 @@ class LIAFNode(LIFNode):
     def _step(self, x: torch.Tensor) -> torch.Tensor:
         self.v_float_to_tensor(x)
         self.neuronal_charge(x)
-        y = self.act(self.v - self.v_threshold) if self.threshold_related else self.act(self.v)
+        theta = self.v_threshold
+        if isinstance(theta, torch.Tensor):
+            theta = theta.to(self.v.dtype)  # the output keeps the input's dtype
+        y = self.act(self.v - theta) if self.threshold_related else self.act(self.v)
         self._fire_and_reset()
         return y
 
@@ -66,6 +75,12 @@ class KLIFNode(BaseNode):
         >>> node.k.grad is not None
         True
     """
+
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "scale_reset": flag_check("scale_reset"),
+        "tau": real_check("tau", 1.0),
+        "decay_input": flag_check("decay_input"),
+    }
 
     def __init__(
         self,

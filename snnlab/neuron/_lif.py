@@ -2,6 +2,7 @@
 
 import math
 from collections.abc import Callable
+from typing import ClassVar
 
 import torch
 import torch.nn as nn
@@ -9,7 +10,7 @@ import torch.nn as nn
 from .. import backends, dynamics
 from .._checks import check_bool, check_real, describe
 from ..errors import InvalidParameterError
-from ._base import BaseNode
+from ._base import BaseNode, ConfigCheck, flag_check, real_check
 
 __all__ = ["IFNode", "LIFNode", "OTTTLIFNode", "ParametricLIFNode"]
 
@@ -17,10 +18,13 @@ __all__ = ["IFNode", "LIFNode", "OTTTLIFNode", "ParametricLIFNode"]
 def _run_lif_kernels(node: BaseNode, x_seq: torch.Tensor, multi_step: Callable, charge: str, decay_input: bool, k):
     """Run the fused ``'if'`` / ``'lif'`` sequence ``multi_step(cfg, x_seq, v_init, k)`` of a backend."""
     sg_kind, sg_alpha = node._fused_surrogate()
+    theta = node.v_threshold
+    if isinstance(theta, torch.Tensor):  # a tensor threshold runs in the input's dtype, as the state does
+        theta = theta.to(x_seq.dtype)
     cfg = backends.NeuronConfig(
         charge=charge,
         decay_input=decay_input,
-        v_threshold=node.v_threshold,
+        v_threshold=theta,
         v_reset=node.v_reset,
         detach_reset=node.detach_reset,
         surrogate=sg_kind,
@@ -80,6 +84,11 @@ class LIFNode(BaseNode):
         [0.4, 0.6, 0.7, 0.75]
     """
 
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "tau": real_check("tau", 1.0),
+        "decay_input": flag_check("decay_input"),
+    }
+
     def __init__(
         self,
         tau: float = 2.0,
@@ -135,6 +144,10 @@ class ParametricLIFNode(BaseNode):
         >>> node.w.grad is not None
         True
     """
+
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "decay_input": flag_check("decay_input")
+    }
 
     def __init__(
         self,
@@ -242,6 +255,7 @@ class OTTTLIFNode(LIFNode):
 
     def single_step_forward(self, x: torch.Tensor):
         """One step; returns ``[spike, trace]`` in training, ``spike`` in evaluation."""
+        self.check_input(x)
         if "v" not in self._buffers:
             v0 = torch.zeros_like(x.data) if self.v_reset is None else torch.full_like(x.data, self.v_reset)
             self.register_buffer("v", v0)

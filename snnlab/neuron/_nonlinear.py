@@ -4,12 +4,13 @@ Both leak towards ``v_rest`` and run multi-step through the generic path.
 """
 
 from collections.abc import Callable
+from typing import Any, ClassVar
 
 import torch
 
 from .._checks import check_real
 from ..errors import InvalidParameterError
-from ._base import BaseNode
+from ._base import BaseNode, ConfigCheck, real_check
 
 __all__ = ["EIFNode", "QIFNode", "charge_eif", "charge_qif", "check_rest_and_reset"]
 
@@ -57,7 +58,26 @@ def check_rest_and_reset(owner: str, v_threshold, v_rest: float, v_reset: float 
         raise InvalidParameterError(f"{owner}: v_rest must be >= v_reset, got v_rest={v_rest!r}, v_reset={v_reset!r}")
 
 
-class QIFNode(BaseNode):
+class _RestingNode(BaseNode):
+    """A neuron that leaks towards ``v_rest`` under SpikingJelly 0.14's rule between ``v_threshold``,
+    ``v_rest`` and ``v_reset`` (:func:`check_rest_and_reset`), checked again when any of them is
+    assigned (once all three exist)."""
+
+    def _check_config_change(self, name: str, value: Any) -> None:
+        if name not in ("v_threshold", "v_rest", "v_reset"):
+            return
+        current = {key: self.__dict__.get(key, self._parameters.get(key)) for key in ("v_threshold", "v_rest")}
+        current["v_reset"] = self.__dict__.get("v_reset", _MISSING)
+        current[name] = value
+        if current["v_rest"] is None or current["v_threshold"] is None or current["v_reset"] is _MISSING:
+            return  # still in the constructor, which checked the rule itself
+        check_rest_and_reset(type(self).__name__, current["v_threshold"], current["v_rest"], current["v_reset"])
+
+
+_MISSING = object()
+
+
+class QIFNode(_RestingNode):
     """Quadratic integrate-and-fire neuron: ``v <- v + (x + a0 (v - v_rest)(v - v_c)) / tau``.
 
     Below the critical voltage ``v_c`` the potential relaxes to ``v_rest``; above it, it runs
@@ -75,6 +95,13 @@ class QIFNode(BaseNode):
         >>> [round(v, 4) for v in node.v_seq.flatten().tolist()]
         [0.445, 0.866, -0.1]
     """
+
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "tau": real_check("tau", 1.0),
+        "v_c": real_check("v_c"),
+        "a0": real_check("a0", 0.0),
+        "v_rest": real_check("v_rest"),
+    }
 
     def __init__(
         self,
@@ -95,6 +122,7 @@ class QIFNode(BaseNode):
         v_c = check_real(owner, "v_c", v_c)
         a0 = check_real(owner, "a0", a0, greater_than=0.0)
         v_rest = check_real(owner, "v_rest", v_rest)
+        v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
         check_rest_and_reset(owner, v_threshold, v_rest, check_real(owner, "v_reset", v_reset, allow_none=True))
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
         self.tau, self.v_c, self.v_rest, self.a0 = tau, v_c, v_rest, a0
@@ -106,7 +134,7 @@ class QIFNode(BaseNode):
         self.v = charge_qif(self.v, x, self.tau, self.v_c, self.a0, self.v_rest)
 
 
-class EIFNode(BaseNode):
+class EIFNode(_RestingNode):
     """Exponential integrate-and-fire neuron:
     ``v <- v + (x + v_rest - v + delta_T exp((v - theta_rh) / delta_T)) / tau``.
 
@@ -122,6 +150,13 @@ class EIFNode(BaseNode):
         >>> node(torch.full((3, 1), 1.0)).flatten().tolist()
         [0.0, 1.0, 0.0]
     """
+
+    _CONFIG_CHECKS: ClassVar[dict[str, ConfigCheck]] = BaseNode._CONFIG_CHECKS | {
+        "tau": real_check("tau", 1.0),
+        "delta_T": real_check("delta_T", 0.0),
+        "theta_rh": real_check("theta_rh"),
+        "v_rest": real_check("v_rest"),
+    }
 
     def __init__(
         self,
@@ -142,6 +177,7 @@ class EIFNode(BaseNode):
         delta_T = check_real(owner, "delta_T", delta_T, greater_than=0.0)
         theta_rh = check_real(owner, "theta_rh", theta_rh)
         v_rest = check_real(owner, "v_rest", v_rest)
+        v_threshold = check_real(owner, "v_threshold", v_threshold, allow_tensor=True)
         check_rest_and_reset(owner, v_threshold, v_rest, check_real(owner, "v_reset", v_reset, allow_none=True))
         super().__init__(v_threshold, v_reset, surrogate_function, detach_reset, step_mode, backend, store_v_seq)
         self.tau, self.delta_T, self.v_rest, self.theta_rh = tau, delta_T, v_rest, theta_rh

@@ -113,6 +113,16 @@ class _Surrogate(nn.Module):
 
     kind: ClassVar[str | None] = None  # the registry key (snnlab.registry.surrogates); None: not registered
     param_names: ClassVar[tuple[str, ...]] = ()
+    #: attributes checked on every assignment, in the constructor or later: name -> check(surrogate, value)
+    _PARAM_CHECKS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = {
+        "spiking": lambda sg, value: check_bool(type(sg).__name__, "spiking", value),
+    }
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        check = self._PARAM_CHECKS.get(name)
+        if check is not None:  # the constructor's message, for a later assignment too
+            value = check(self, value)
+        super().__setattr__(name, value)
 
     def surrogate_args(self) -> tuple:
         """The parameter values in ``param_names`` order: the ``*params`` of the static formulas."""
@@ -178,6 +188,8 @@ class SurrogateFunctionBase(_Surrogate):
 
     ``spiking=True`` returns ``spiking_function(x, alpha)`` (Heaviside forward, surrogate gradient
     backward); ``False`` returns ``primitive_function(x, alpha)``. ``alpha`` may be a tensor.
+    ``alpha`` and ``spiking`` are checked on every assignment (``sg.alpha = -1.0`` raises the
+    constructor's ``ValueError``).
 
     Example:
         >>> import torch
@@ -188,6 +200,11 @@ class SurrogateFunctionBase(_Surrogate):
 
     param_names: ClassVar[tuple[str, ...]] = ("alpha",)
     alpha_above: ClassVar[float | None] = None  # a class' strict lower bound on alpha (None: any real)
+    _PARAM_CHECKS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = _Surrogate._PARAM_CHECKS | {
+        "alpha": lambda sg, value: check_real(
+            type(sg).__name__, "alpha", value, greater_than=sg.alpha_above, allow_tensor=True
+        ),
+    }
 
     def __init__(self, alpha: float | torch.Tensor, spiking: bool = True):
         super().__init__()
@@ -200,7 +217,8 @@ class MultiArgsSurrogateFunctionBase(_Surrogate):
     """Base class of surrogates with several parameters (``param_names`` lists them in order).
 
     SpikingJelly 0.14's signature: ``__init__(spiking, *args, **kwargs)``; subclasses store their
-    parameters as attributes after calling it.
+    parameters as attributes after calling it, and list their checks in ``_PARAM_CHECKS`` so that
+    a later assignment (``sg.beta = float('nan')``) is refused as the constructor refuses it.
 
     Example:
         >>> from snnlab.surrogate import S2NN

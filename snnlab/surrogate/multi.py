@@ -13,7 +13,8 @@ Example:
 """
 
 import math
-from typing import ClassVar
+from collections.abc import Callable
+from typing import Any, ClassVar
 
 import torch
 
@@ -49,6 +50,10 @@ class PiecewiseLeakyReLU(MultiArgsSurrogateFunctionBase):
 
     kind = "piecewise_leaky_relu"
     param_names: ClassVar[tuple[str, ...]] = ("w", "c")
+    _PARAM_CHECKS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = MultiArgsSurrogateFunctionBase._PARAM_CHECKS | {
+        "w": lambda sg, value: check_real(type(sg).__name__, "w", value, greater_than=0.0),
+        "c": lambda sg, value: check_real(type(sg).__name__, "c", value),
+    }
 
     def __init__(self, w: float = 1.0, c: float = 0.01, spiking: bool = True):
         owner = type(self).__name__
@@ -82,6 +87,10 @@ class LeakyKReLU(MultiArgsSurrogateFunctionBase):
 
     kind = "leaky_k_relu"
     param_names: ClassVar[tuple[str, ...]] = ("leak", "k")
+    _PARAM_CHECKS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = MultiArgsSurrogateFunctionBase._PARAM_CHECKS | {
+        "leak": lambda sg, value: check_real(type(sg).__name__, "leak", value),
+        "k": lambda sg, value: check_real(type(sg).__name__, "k", value),
+    }
 
     def __init__(self, spiking: bool = True, leak: float = 0.0, k: float = 1.0):
         owner = type(self).__name__
@@ -115,6 +124,10 @@ class S2NN(MultiArgsSurrogateFunctionBase):
 
     kind = "s2nn"
     param_names: ClassVar[tuple[str, ...]] = ("alpha", "beta")
+    _PARAM_CHECKS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = MultiArgsSurrogateFunctionBase._PARAM_CHECKS | {
+        "alpha": lambda sg, value: check_real(type(sg).__name__, "alpha", value, greater_than=0.0),
+        "beta": lambda sg, value: check_real(type(sg).__name__, "beta", value),
+    }
 
     def __init__(self, alpha: float = 4.0, beta: float = 1.0, spiking: bool = True):
         owner = type(self).__name__
@@ -151,6 +164,10 @@ class SquarewaveFourierSeries(MultiArgsSurrogateFunctionBase):
 
     kind = "squarewave_fourier_series"
     param_names: ClassVar[tuple[str, ...]] = ("n", "T_period")
+    _PARAM_CHECKS: ClassVar[dict[str, Callable[[Any, Any], Any]]] = MultiArgsSurrogateFunctionBase._PARAM_CHECKS | {
+        "n": lambda sg, value: check_int(type(sg).__name__, "n", value, minimum=1),
+        "T_period": lambda sg, value: check_real(type(sg).__name__, "T_period", value, greater_than=0.0),
+    }
 
     def __init__(self, n: int = 2, T_period: float = 8, spiking: bool = True):
         owner = type(self).__name__

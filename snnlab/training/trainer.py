@@ -19,7 +19,8 @@ import torch
 import torch.nn as nn
 
 from .. import functional
-from .._checks import check_choice, check_int, check_real, check_tensor, describe
+from .._checks import check_bool, check_choice, check_finite, check_int, check_real, check_tensor, describe
+from ..base import step_mode_mismatches
 from ..encoding import PoissonEncoder
 from .memory import SavedTensorMeter
 from .models import METHODS, build_model, step_cross_entropy
@@ -126,7 +127,11 @@ class Trainer:
         self.lr = check_real(owner, "lr", lr, greater_than=0.0)
         self.alpha = check_real(owner, "alpha", alpha, greater_than=0.0)
         self.seed = check_int(owner, "seed", seed)
-        self.measure_memory = bool(measure_memory)
+        self.measure_memory = check_bool(owner, "measure_memory", measure_memory)
+        if int(self.labels.min()) < 0:
+            raise ValueError(
+                f"{owner}: labels must be class indices >= 0, got a smallest label of {int(self.labels.min())}"
+            )
         if n_classes is None:
             n_classes = int(self.labels.max()) + 1
         self.n_classes = check_int(owner, "n_classes", n_classes, minimum=2)
@@ -151,6 +156,8 @@ class Trainer:
             model = build_model(self.method, in_features, self.n_classes, hidden, tau=tau, seed=self.seed)
         elif not isinstance(model, nn.Module):
             raise TypeError(f"{owner}: model must be a torch.nn.Module, got {describe(model)}")
+        else:
+            _require_step_mode(self.method, model)
         self.model = model.to(self.device)
         params = [p for p in self.model.parameters() if p.requires_grad]
         if not params:
@@ -178,16 +185,17 @@ class Trainer:
         if labels.dim() != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
             raise ValueError(f"{owner}: {labels_name} must be a 1-D integer tensor, got {describe(labels)}")
         if encoding is None:
+            check_finite(owner, x_name, x)
             x = x.flatten(2)
             T = x.shape[0]
         else:
             T = check_int(owner, "T", T, minimum=1)
             x = x.flatten(1)
             low, high = (float(v) for v in torch.aminmax(x)) if x.numel() else (0.0, 0.0)
-            if low < 0.0 or high > 1.0:
+            if not (low >= 0.0 and high <= 1.0):  # NaN fails both comparisons
                 raise ValueError(
-                    f"{owner}: {x_name} must hold intensities in [0, 1] for Poisson encoding, "
-                    f"got values in [{low:.4g}, {high:.4g}]"
+                    f"{owner}: {x_name} must hold intensities in [0, 1] for Poisson encoding, got values in "
+                    f"[{low:.4g}, {high:.4g}] (NaN counts as out of range)"
                 )
         n = x.shape[1] if encoding is None else x.shape[0]
         if labels.shape[0] != n:
@@ -325,6 +333,17 @@ class Trainer:
         return (
             f"Trainer(method={self.method!r}, T={self.T}, batch_size={self.batch_size}, "
             f"step={self.step_index}, device={self.device.type!r})"
+        )
+
+
+def _require_step_mode(method, model):
+    """BPTT feeds whole sequences ``[T, N, F]``; FPTT and OTTT feed one step ``[N, F]`` per call."""
+    mode, what = ("m", "whole sequences per call") if method == "bptt" else ("s", "one step per call")
+    for path, m in step_mode_mismatches(model, mode):
+        raise ValueError(
+            f"Trainer: model must run {what} (step_mode={mode!r}) for method {method!r}, got "
+            f"{type(m).__name__} at {path or '<model>'!r} in step_mode={m.step_mode!r}; set it with "
+            f"functional.set_step_mode(model, {mode!r})"
         )
 
 

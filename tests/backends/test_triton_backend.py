@@ -249,7 +249,7 @@ def test_bad_arguments_raise_before_launch():
     with pytest.raises(TypeError, match="cfg must be a NeuronConfig, got an object of type dict"):
         triton_backend.multi_step({}, x, v0, 0.5)
     with pytest.raises(
-        UnknownOptionError, match="cfg.surrogate must be one of 'sigmoid', 'atan', 'erf', .*, got 'relu'"
+        UnknownOptionError, match="NeuronConfig: surrogate must be one of 'sigmoid', 'atan', 'erf', .*, got 'relu'"
     ):
         triton_backend.multi_step(NeuronConfig("lif", True, 1.0, 0.0, False, "relu", 1.0, False), x, v0, 0.5)
     bad_theta = make_cfg(v_threshold=torch.ones(3, device=ANY_DEVICE))

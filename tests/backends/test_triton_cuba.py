@@ -107,11 +107,12 @@ def test_triton_on_an_unfusable_neuron_warns_once_with_the_reason(monkeypatch):
 
 def test_config_errors():
     x = torch.rand(2, 3)
-    cfg = backends.CubaLIFConfig(2.0, 2.0, True, 1.0, 0.0, False, "relu", 1.0, False)
-    with pytest.raises(ValueError, match="triton backend: cfg.surrogate must be one of"):
-        triton_cuba.multi_step(cfg, x, torch.zeros(3), torch.zeros(3))
-    with pytest.raises(TypeError, match="triton backend: cfg must be a AdaptiveLIFConfig, got an object"):
-        triton_alif.multi_step(cfg, x, torch.zeros(3), torch.zeros(3))
+    with pytest.raises(ValueError, match="CubaLIFConfig: surrogate must be one of 'sigmoid', .*, got 'relu'"):
+        backends.CubaLIFConfig(2.0, 2.0, True, 1.0, 0.0, False, "relu", 1.0, False)  # refused when described
+    with pytest.raises(ValueError, match="AdaptiveLIFConfig: surrogate must be one of 'sigmoid', .*, got 'relu'"):
+        backends.AdaptiveLIFConfig(0.5, 20.0, 0.2, True, 1.0, 0.0, False, "relu", 1.0, False)
     good = backends.CubaLIFConfig(2.0, 2.0, True, 1.0, 0.0, False, "atan", 2.0, False)
+    with pytest.raises(TypeError, match="triton backend: cfg must be a AdaptiveLIFConfig, got an object"):
+        triton_alif.multi_step(good, x, torch.zeros(3), torch.zeros(3))
     with pytest.raises(ValueError, match=r"triton backend: v_init must be a tensor of shape \[3\], got \[2\]"):
         triton_cuba.multi_step(good, x, torch.zeros(3), torch.zeros(2))

@@ -176,3 +176,16 @@ def test_documented_chunk_example_and_if_trace_with_snnlab_neurons():
         assert torch.equal(y_seq, net(x_seq))  # state carried across chunks: same as one call
     spikes = multi_step_forward(torch.full((3, 1), 0.5), neuron.IFNode())
     assert spikes.flatten().tolist() == [0.0, 1.0, 0.0]
+
+
+# ----------------------------------------------------------------------------- step-mode mismatches
+def test_multi_step_forward_refuses_a_module_in_multi_step_mode():
+    from snnlab import neuron
+    from snnlab.errors import InvalidParameterError
+
+    with pytest.raises(
+        InvalidParameterError, match=r"multi_step_forward: every contained module must be in step_mode='s'"
+    ):
+        multi_step_forward(torch.ones(3, 2), neuron.IFNode(step_mode="m"))
+    with pytest.raises(InvalidParameterError, match=r"got IFNode \(at index 1\)"):
+        multi_step_forward(torch.ones(3, 2), [nn.Identity(), neuron.IFNode(step_mode="m")])

@@ -316,3 +316,38 @@ def test_threshold_margin_tensor_threshold_runs_in_neurons():
         set_threshold_margin(node, label)
         assert node.v_threshold == 1.0
         node.train()
+
+
+# ----------------------------------------------------------------------------- empty input, margins and batches
+def test_spike_similar_loss_refuses_an_empty_batch():
+    with pytest.raises(
+        ValueError, match=r"spike_similar_loss: spikes must hold at least one sample, got shape \[0, 3\]"
+    ):
+        spike_similar_loss(torch.zeros(0, 3), torch.zeros(0, 2))
+
+
+def test_tet_loss_refuses_an_empty_batch_and_all_ignored_targets():
+    with pytest.raises(ValueError, match=r"x_seq must hold at least one sample, got shape \[2, 0, 3\]"):
+        temporal_efficient_training_cross_entropy(torch.zeros(2, 0, 3), torch.zeros(0).long())
+    with pytest.raises(ValueError, match=r"every target is the ignored index -100"):
+        temporal_efficient_training_cross_entropy(torch.zeros(2, 2, 3), torch.full((2,), -100))
+
+
+def test_threshold_margin_then_a_smaller_batch_is_blamed_before_v_changes():
+    from snnlab import neuron
+
+    node = neuron.LIFNode()
+    set_threshold_margin(node, F.one_hot(torch.tensor([0, 1, 2, 1]), 3))
+    node(torch.full((4, 3), 0.5))
+    before = node.v.clone()
+    node.reset()
+    with pytest.raises(ValueError, match=r"LIFNode: v_threshold of shape \[4, 3\] must broadcast to the input"):
+        node(torch.full((2, 3), 0.5))
+    assert node.v == 0.0 and before.shape == (4, 3)
+
+
+@pytest.mark.parametrize("kernel", ["polynomial", "sigmoid", "gaussian"])
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), torch.tensor(float("-inf"))])
+def test_kernel_parameters_must_be_finite(kernel, value):
+    with pytest.raises(ValueError, match=rf"kernel_dot_product: .* of the '{kernel}' kernel must be finite"):
+        kernel_dot_product(torch.ones(2, 3), torch.ones(2, 3), kernel, value)

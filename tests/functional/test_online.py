@@ -243,3 +243,29 @@ def test_ottt_errors():
         ottt_online_training(net, opt, x, torch.rand(2, 4, 2), F.mse_loss, 1)
     with pytest.raises(TypeError, match=r"f_loss_t must be callable"):
         ottt_online_training(net, opt, x, torch.rand(2, 4, 2), "mse", True)
+
+
+# ------------------------------------------------------------------ non-finite alpha, step-mode mismatches
+@pytest.mark.parametrize("alpha", [float("inf"), float("nan")])
+def test_fptt_refuses_non_finite_alpha_before_touching_weights(alpha):
+    net = make_net(1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    w_ra = fptt_online_training_init_w_ra(opt)
+    before = [w.detach().clone() for w in net.parameters()]
+    with pytest.raises(ValueError, match=r"fptt_online_training: alpha must"):
+        fptt_online_training(net, opt, torch.rand(3, 2, 8), torch.rand(3, 2, 2), F.mse_loss, alpha, w_ra)
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), before))
+
+
+def test_online_training_refuses_a_model_in_multi_step_mode():
+    net = make_net(2)
+    net[3].step_mode = "m"
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)
+    before = [w.detach().clone() for w in net.parameters()]
+    with pytest.raises(ValueError, match=r"fptt_online_training: model must run one step per call.*IFNode at '3'"):
+        fptt_online_training(
+            net, opt, torch.rand(3, 2, 8), torch.rand(3, 2, 2), F.mse_loss, 0.1, fptt_online_training_init_w_ra(opt)
+        )
+    with pytest.raises(ValueError, match=r"ottt_online_training: model must run one step per call.*IFNode at '3'"):
+        ottt_online_training(net, opt, torch.rand(2, 3, 8), torch.rand(2, 3, 2), F.mse_loss, True)
+    assert all(torch.equal(a, b) for a, b in zip(net.parameters(), before))

@@ -145,3 +145,8 @@ def test_time_last_containers_equal_the_time_first_ones():
         layer.TLastSeqToANNContainer(conv)(torch.zeros(3))
     with pytest.raises(InvalidParameterError, match="TLastMultiStepContainer: every contained module"):
         layer.TLastMultiStepContainer(neuron.IFNode(step_mode="m"))
+
+
+def test_multi_step_container_refuses_a_multi_step_module_nested_in_a_plain_sequential():
+    with pytest.raises(InvalidParameterError, match=r"got LIFNode \(at index 0, path '1'\) with step_mode='m'"):
+        layer.MultiStepContainer(nn.Sequential(nn.Linear(2, 2), neuron.LIFNode(step_mode="m")))

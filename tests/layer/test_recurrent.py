@@ -6,6 +6,7 @@ import torch.nn as nn
 
 from snnlab import layer, neuron
 from snnlab.errors import InvalidParameterError
+from snnlab.functional import reset_net
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
@@ -99,3 +100,29 @@ def test_set_step_mode_changes_the_container_not_the_wrapped_module_when_availab
     assert net[0].step_mode == net[1].step_mode == "m"
     assert net[0].sub_module.step_mode == net[1].sub_module.step_mode == "s"
     assert net(torch.rand(4, 3, 2)).shape == (4, 3, 2)
+
+
+# ----------------------------------------------------------------------------- opaque errors at the edges
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: layer.ElementWiseRecurrentContainer(neuron.IFNode(), torch.add),
+        lambda: layer.LinearRecurrentContainer(neuron.IFNode(), 3, 3),
+    ],
+)
+def test_a_new_batch_size_without_reset_is_named(make):
+    rec = make()
+    rec(torch.rand(4, 3))
+    y = rec.y.clone()
+    with pytest.raises(ValueError, match=r"Container: the input has batch shape \[2\] but the output y kept"):
+        rec(torch.rand(2, 3))
+    assert torch.equal(rec.y, y)
+    reset_net(rec)
+    assert rec(torch.rand(2, 3)).shape == (2, 3)
+
+
+def test_linear_recurrent_sub_module_that_does_not_map_in_to_out_is_named():
+    rec = layer.LinearRecurrentContainer(nn.Linear(3, 5), in_features=3, out_features=2)
+    with pytest.raises(ValueError, match=r"sub_module must map \[N, \*, 3\] to \[N, \*, 2\], got an output of shape"):
+        rec(torch.rand(4, 3))
+    assert rec.y is None

@@ -223,3 +223,10 @@ def test_new_stateless_layers_match_spikingjelly(name, args, shape, step_mode):
 def test_conv_transpose_in_multi_step_checks_the_rank():
     with pytest.raises(ValueError, match=r"ConvTranspose2d: expected x with shape \[T, N, C, H, W\]"):
         layer.ConvTranspose2d(2, 3, 2, step_mode="m")(torch.zeros(2, 2, 3, 3))
+
+
+# ----------------------------------------------------------------------------- opaque errors at the edges
+@pytest.mark.parametrize("step_mode, shape", [("m", (4, 3)), ("s", (3,))])
+def test_flatten_names_the_shape_it_needs(step_mode, shape):
+    with pytest.raises(ValueError, match=r"Flatten: expected x with at least"):
+        layer.Flatten(step_mode=step_mode)(torch.zeros(shape))

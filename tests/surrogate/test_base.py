@@ -124,3 +124,23 @@ def test_check_manual_grad_reports_the_largest_difference(capsys):
     assert "auto   grad" in out and "manual grad" in out and "max error" in out
     bad = surrogate.check_manual_grad(surrogate.Sigmoid.primitive_function, surrogate.atan.apply, 2.0)
     assert bad > 0.1  # a mismatched pair is reported as such
+
+
+@pytest.mark.parametrize(
+    "make, name, value, error, match",
+    [
+        (lambda: surrogate.S2NN(), "beta", float("nan"), ValueError, r"S2NN: beta must not be NaN, got nan"),
+        (lambda: surrogate.S2NN(), "alpha", 0.0, ValueError, r"S2NN: alpha must be a number > 0.0, got 0.0"),
+        (lambda: surrogate.PiecewiseLeakyReLU(), "w", -1.0, ValueError, r"PiecewiseLeakyReLU: w must be a number > 0"),
+        (lambda: surrogate.LeakyKReLU(), "k", "x", TypeError, r"LeakyKReLU: k must be a real number, got 'x'"),
+        (lambda: surrogate.SquarewaveFourierSeries(), "n", 0, ValueError, r"SquarewaveFourierSeries: n must be an"),
+        (lambda: surrogate.S2NN(), "spiking", 1, TypeError, r"S2NN: spiking must be a bool, got 1 \(int\)"),
+        (lambda: surrogate.Erf(), "alpha", float("inf"), ValueError, r"Erf: alpha must be finite, got inf"),
+    ],
+)
+def test_parameters_of_every_base_class_are_checked_on_assignment(make, name, value, error, match):
+    sg = make()
+    before = getattr(sg, name)
+    with pytest.raises(error, match=match):
+        setattr(sg, name, value)
+    assert getattr(sg, name) == before

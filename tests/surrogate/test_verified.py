@@ -92,3 +92,30 @@ def test_no_gradient_saved_without_requires_grad():
     sg = surrogate.Sigmoid()
     y = sg(torch.tensor([0.3]))
     assert y.grad_fn is None and y.tolist() == [1.0]
+
+
+# ----------------------------------------------------------------------------- non-finite and tensor alpha
+@pytest.mark.parametrize("alpha", [float("inf"), -float("inf")])
+def test_infinite_alpha_is_refused(alpha):
+    with pytest.raises(ValueError, match=r"Sigmoid: alpha must be finite"):
+        surrogate.Sigmoid(alpha=alpha)
+
+
+@pytest.mark.parametrize(
+    "alpha, match",
+    [
+        (torch.tensor(-1.0), r"ATan: alpha must hold values > 0.0"),
+        (torch.tensor([2.0, float("nan")]), r"ATan: alpha must hold finite values"),
+        (torch.tensor(float("inf")), r"ATan: alpha must hold finite values"),
+    ],
+)
+def test_tensor_alpha_is_validated_like_a_number(alpha, match):
+    with pytest.raises(ValueError, match=match):
+        surrogate.ATan(alpha=alpha)
+
+
+def test_a_valid_tensor_alpha_is_kept():
+    sg = surrogate.Sigmoid(alpha=torch.tensor(2.0))
+    x = torch.tensor([0.5], requires_grad=True)
+    sg(x).sum().backward()
+    assert x.grad.item() > 0

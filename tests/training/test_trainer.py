@@ -241,3 +241,48 @@ def test_evaluate_without_test_set_and_train_epoch_type():
     with pytest.raises(TypeError, match="train_epoch: trainer must be a Trainer, got 'x' \\(str\\)"):
         next(train_epoch("x"))
     assert isinstance(trainer.step(), StepMetrics)
+
+
+# --------------------------------------------------------------------------- defects found by hostile use
+def _trainer_args(**kwargs):
+    return dict(method="bptt", x=torch.rand(4, 3), labels=torch.tensor([0, 1, 0, 1]), batch_size=2) | kwargs
+
+
+@pytest.mark.parametrize(
+    "kwargs, error, match",
+    [
+        (dict(lr=float("inf")), ValueError, r"Trainer: lr must be finite, got inf"),
+        (dict(alpha=float("inf")), ValueError, r"Trainer: alpha must be finite, got inf"),
+        (
+            dict(x=torch.tensor([[0.5, float("nan"), 0.2]] * 4)),
+            ValueError,
+            r"Trainer: x must hold intensities in \[0, 1\] for Poisson encoding, got values in \[nan, nan\]",
+        ),
+        (
+            dict(x=torch.full((2, 4, 3), float("nan")), encoding=None),
+            ValueError,
+            r"Trainer: x must hold finite values, got NaN or infinity",
+        ),
+        (
+            dict(labels=torch.tensor([-1, 0, -1, 0])),
+            ValueError,
+            r"Trainer: labels must be class indices >= 0, got a smallest label of -1",
+        ),
+        (dict(measure_memory="no"), TypeError, r"Trainer: measure_memory must be a bool, got 'no'"),
+    ],
+)
+def test_trainer_rejects_what_it_used_to_accept(kwargs, error, match):
+    args = _trainer_args(**kwargs)
+    with pytest.raises(error, match=match):
+        Trainer(args.pop("method"), args.pop("x"), args.pop("labels"), **args)
+
+
+@pytest.mark.parametrize("method, mode", [("bptt", "s"), ("fptt", "m"), ("ottt", "m")])
+def test_trainer_refuses_a_model_in_the_wrong_step_mode(method, mode):
+    from snnlab.training import build_model
+
+    model = build_model("bptt" if method == "ottt" else method, 3, 2, 4)
+    functional.set_step_mode(model, mode)
+    expected = "whole sequences per call" if method == "bptt" else "one step per call"
+    with pytest.raises(ValueError, match=rf"Trainer: model must run {expected}"):
+        Trainer(method, torch.rand(4, 3), torch.tensor([0, 1, 0, 1]), batch_size=2, model=model)

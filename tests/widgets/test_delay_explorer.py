@@ -127,10 +127,33 @@ def test_a_failing_compute_shows_the_error_and_the_panel_recovers(ramp_panel):
         (
             dict(x_seq=torch.zeros(0, 3)),
             ValueError,
-            r"x_seq must be a \[T, \*\] tensor with T >= 1, got shape \[0, 3\]",
+            r"x_seq must be a \[T, \*\] tensor with T >= 1 and at least one channel, got shape \[0, 3\]",
         ),
     ],
 )
 def test_bad_arguments_are_rejected(kwargs, error, match):
     with pytest.raises(error, match=match):
         DelayExplorer(device="cpu", **kwargs)
+
+
+# ----------------------------------------------------------------------------- argument ranges
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(T=0), r"DelayExplorer: T must be an integer >= 1, got 0"),
+        (dict(rate=2.0), r"DelayExplorer: rate must be a number in \[0, 1\], got 2.0"),
+        (dict(period=1), r"DelayExplorer: period must be an integer in \[2, 64\], got 1"),
+        (dict(period=100), r"DelayExplorer: period must be an integer in \[2, 64\], got 100"),
+        (dict(seed=-1), r"DelayExplorer: seed must be an integer in \[0, 9.22337e\+18\], got -1"),
+    ],
+)
+def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        DelayExplorer(device="cpu", **kwargs)
+
+
+def test_an_empty_channel_axis_is_refused_by_name():
+    with pytest.raises(
+        ValueError, match=r"DelayExplorer: x_seq must be a \[T, \*\] tensor with T >= 1 and at least one"
+    ):
+        DelayExplorer(x_seq=torch.zeros(5, 0), device="cpu")

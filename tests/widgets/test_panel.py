@@ -376,3 +376,71 @@ def test_a_failing_render_only_redraw_shows_its_error_and_keeps_the_last_result(
     panel.fail_render = False
     panel.scale.value = 2.5
     assert panel.error is None and float(panel.result) == 10.0 and panel.computed == 1
+
+
+# ----------------------------------------------------------------------------- close, interrupt, out-of-range values
+def test_close_stops_the_background_run():
+    panel = Square(throttle_ms=0)
+    steps = []
+
+    def endless():
+        while True:
+            steps.append(1)
+            time.sleep(0.001)
+            yield 0
+
+    run = panel.start_background(endless())
+    deadline = time.monotonic() + 5
+    while not steps and time.monotonic() < deadline:
+        time.sleep(0.001)
+    panel.close()
+    assert run.wait(5) and run.state == "stopped"
+    count = len(steps)
+    time.sleep(0.05)
+    assert len(steps) == count
+
+
+def test_ctrl_c_during_a_blocking_run_leaves_the_panel_usable():
+    panel = Square(throttle_ms=0, blocking=True)
+
+    def interrupted():
+        yield 0
+        raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        panel.start_background(interrupted(), total=3)
+    assert panel.run.state == "stopped" and not panel.run.running
+    assert panel.stop_button.disabled and panel.status_text.startswith("stopped after 1 steps")
+    done = []
+    worker = threading.Thread(target=lambda: done.append(panel.start_background(iter([1, 2]), total=2).state))
+    worker.start()
+    worker.join(5)
+    assert not worker.is_alive() and done == ["done"]
+
+
+@pytest.mark.parametrize("value", [7.5, -6.0, float("nan")])
+def test_a_browser_value_outside_the_range_is_refused_in_the_status_line(value):
+    panel = Square(throttle_ms=0)
+    drag(panel.x, value)
+    assert panel.x.value == 2.0 and panel.computed == 1
+    assert panel.status_text == f"ValueError: x: {value!r} is outside the control's range [-5, 5]; it keeps 2.0"
+    assert isinstance(panel.error, ValueError)
+    drag(panel.x, 3.0)
+    assert panel.x.value == 3.0 and panel.error is None and STATUS_OK.match(panel.status_text)
+
+
+def test_a_python_value_outside_the_range_is_refused_too():
+    panel = Square(throttle_ms=0)
+    panel.x.value = 100.0
+    assert panel.x.value == 2.0 and "x: 100.0 is outside the control's range [-5, 5]" in panel.status_text
+
+
+def test_a_panel_whose_constructor_refused_its_arguments_closes_quietly():
+    class Refusing(Panel):
+        def __init__(self):
+            raise ValueError("Refusing: x must be >= 0, got -1")
+
+    with pytest.raises(ValueError, match="x must be >= 0"):
+        Refusing()
+    panel = Refusing.__new__(Refusing)
+    panel.close()  # what the garbage collector does with the half-built widget: no AttributeError

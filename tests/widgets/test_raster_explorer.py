@@ -200,3 +200,28 @@ def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
 def test_bad_arguments_are_rejected(kwargs, error, match):
     with pytest.raises(error, match=match):
         RasterExplorer(device="cpu", **kwargs)
+
+
+# ----------------------------------------------------------------------------- argument ranges and clear status lines
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(T=0), r"RasterExplorer: T must be an integer >= 1, got 0"),
+        (dict(N=-3), r"RasterExplorer: N must be an integer >= 1, got -3"),
+        (dict(tau=0.5), r"RasterExplorer: tau must be a number in \[1.1, 20\], got 0.5"),
+        (dict(gain=11.0), r"RasterExplorer: gain must be a number in \[0, 10\], got 11.0"),
+        (dict(seed=2**80), r"RasterExplorer: seed must be an integer in \[0, 9.22337e\+18\]"),
+        (dict(spikes=torch.full((4, 3), float("nan"))), r"RasterExplorer: spikes must hold finite values"),
+    ],
+)
+def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        RasterExplorer(device="cpu", **kwargs)
+
+
+def test_a_huge_seed_typed_later_gives_a_clear_status_line():
+    panel = RasterExplorer(N=10, T=10, device="cpu", throttle_ms=0)
+    panel.seed.value = 2**80
+    assert panel.status_text.startswith("ValueError: RasterExplorer: seed must be an integer in [0, 9.22337e+18]")
+    panel.seed.value = 3
+    assert panel.error is None

@@ -197,3 +197,19 @@ def test_runs_on_each_device(device):
 def test_bad_arguments_are_rejected(args, kwargs, error, match):
     with pytest.raises(error, match=match):
         SimilarityExplorer(*args, device="cpu", **kwargs)
+
+
+# ----------------------------------------------------------------------------- argument ranges
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(degree=6), r"SimilarityExplorer: degree must be an integer in \[1, 5\], got 6"),
+        (dict(slope=0.0), r"SimilarityExplorer: slope must be a number in \[0.005, 1\], got 0.0"),
+        (dict(sigma=50.0), r"SimilarityExplorer: sigma must be a number in \[0.5, 20\], got 50.0"),
+        (dict(steps=500), r"SimilarityExplorer: steps must be an integer in \[1, 100\], got 500"),
+        (dict(lr=5.0), r"SimilarityExplorer: lr must be a number in \[0.0001, 1\], got 5.0"),
+    ],
+)
+def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SimilarityExplorer(device="cpu", **kwargs)

@@ -187,3 +187,31 @@ def test_big_rasters_go_to_the_canvas():
     debugger.all_layers.value = True  # 180 cells, both layers side by side on the canvas
     assert debugger.raster.mode == "canvas" and debugger.canvas.rows == 18
     assert debugger.canvas.layers == [[0, "2"], [12, "4"]] and debugger.raster_fig.data[0].x.size == 0
+
+
+# ----------------------------------------------------------------------------- status lines that say the real cause
+def test_a_too_small_memory_budget_is_named_as_the_cause():
+    debugger = SpikeDebugger(make_net(), inputs(), max_bytes=1, device="cpu")
+    assert isinstance(debugger.error, ValueError)
+    assert "max_bytes=1 is too small to hold one time step" in debugger.status_text
+    assert "name the layers" not in debugger.status_text
+
+
+def test_a_successful_redraw_clears_an_old_error():
+    debugger = SpikeDebugger(make_net(), inputs(), device="cpu")
+    debugger.show_error(ValueError("an old problem"))
+    debugger.sample.value = 1
+    assert debugger.error is None and "an old problem" not in debugger.status_text
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(dead_rate=-0.5), r"SpikeDebugger: dead_rate must be a number in \[0, 1\], got -0.5"),
+        (dict(saturated_rate=1.5), r"SpikeDebugger: saturated_rate must be a number in \[0, 1\], got 1.5"),
+        (dict(max_bytes=0), r"SpikeDebugger: max_bytes must be an integer >= 1, got 0"),
+    ],
+)
+def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
+    with pytest.raises(ValueError, match=match):
+        SpikeDebugger(make_net(), inputs(), device="cpu", **kwargs)

@@ -35,9 +35,9 @@ def test_construct_repr_and_nothing_runs_before_start():
 def test_result_equals_direct_trainer_runs(device):
     panel = TrainingDashboard(task="burst", device=device, **TINY)
     panel.lr.value, panel.seed.value = 0.03, 4
-    assert panel.update() and panel.error is None
+    assert panel.update() and panel.wait(120) and panel.error is None
     result = panel.result
-    assert panel.status_text.startswith(f"ran on {device} in ")
+    assert panel.status_text.startswith(f"finished 9 steps on {device} in ")
     x, y = datasets.burst_channel_task(512, T=4, burst_length=4, seed=4, time_first=True, device=device)
     x_test, y_test = datasets.burst_channel_task(256, T=4, burst_length=4, seed=10_004, time_first=True, device=device)
     for method in ("bptt", "fptt", "ottt"):
@@ -153,3 +153,63 @@ def test_bad_arguments():
         TrainingDashboard(methods="bptt", device="cpu")
     with pytest.raises(ValueError, match="TrainingDashboard: x and labels must be given together"):
         TrainingDashboard(x=torch.rand(4, 2), device="cpu")
+
+
+# ----------------------------------------------------------------------------- run lifecycle and argument ranges
+def _wait_steps(run, n, timeout=30):
+    deadline = time.monotonic() + timeout
+    while run.steps_done < n and not run.finished and time.monotonic() < deadline:
+        time.sleep(0.005)
+
+
+def test_update_trains_in_the_background_and_honours_stop():
+    panel = TrainingDashboard(task="order", methods=("ottt",), device="cpu", **(TINY | dict(steps=300)))
+    assert panel.update() is True
+    run = panel.run
+    assert run is not None and panel.start_button.disabled
+    _wait_steps(run, 1)
+    panel.stop()
+    assert panel.wait(30) and run.state == "stopped" and run.steps_done < 300
+    assert not panel.start_button.disabled
+
+
+def test_a_second_start_during_a_run_keeps_start_disabled_and_results_apart():
+    panel = TrainingDashboard(task="order", methods=("ottt",), device="cpu", **(TINY | dict(steps=100_000)))
+    first = panel.start()
+    _wait_steps(first, 2)
+    panel.steps.value = 3
+    second = panel.start()
+    assert first.state == "stopped" and second is not first
+    assert panel.start_button.disabled or second.finished
+    stopped = panel.result
+    assert stopped is not None and len(stopped.loss["ottt"]) == first.steps_done
+    assert panel.wait(30) and second.state == "done"
+    assert len(stopped.loss["ottt"]) == first.steps_done  # the first run's result is not the second's
+    assert len(panel.result.loss["ottt"]) == 3 and panel.result is not stopped
+    assert not panel.start_button.disabled
+
+
+@pytest.mark.parametrize(
+    "kwargs, match",
+    [
+        (dict(T=0), r"TrainingDashboard: T must be an integer >= 1, got 0"),
+        (dict(hidden=0), r"TrainingDashboard: hidden must be an integer >= 1, got 0"),
+        (dict(batch_size=-2), r"TrainingDashboard: batch_size must be an integer >= 1, got -2"),
+        (dict(lr=5.0), r"TrainingDashboard: lr must be a number in \[1e-05, 1\], got 5.0"),
+        (dict(lr=0.0), r"TrainingDashboard: lr must be a number in \[1e-05, 1\], got 0.0"),
+        (dict(alpha=1e3), r"TrainingDashboard: alpha must be a number in \[0.001, 100\], got 1000.0"),
+        (dict(steps=0), r"TrainingDashboard: steps must be an integer >= 1, got 0"),
+        (dict(seed=2**80), r"TrainingDashboard: seed must be an integer in \[0, 9.22337e\+18\]"),
+        (dict(lr="fast"), r"TrainingDashboard: lr must be a number, got 'fast'"),
+    ],
+)
+def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
+    with pytest.raises((ValueError, TypeError), match=match):
+        TrainingDashboard(device="cpu", **kwargs)
+
+
+def test_constructor_arguments_at_the_ends_of_the_ranges_are_kept():
+    panel = TrainingDashboard(device="cpu", lr=1e-5, alpha=100.0, T=1, hidden=1, batch_size=1)
+    assert (panel.lr.value, panel.alpha.value, panel.T.value) == pytest.approx((1e-5, 100.0, 1))
+    panel = TrainingDashboard(device="cpu", lr=1.0, alpha=1e-3)
+    assert (panel.lr.value, panel.alpha.value) == pytest.approx((1.0, 1e-3))

@@ -23,7 +23,7 @@ def test_blocking_run_visits_every_step_in_order_in_the_calling_thread():
         threads.append(threading.current_thread())
         seen.append((run.steps_done, value))
 
-    run = BackgroundRun((10 * i for i in range(5)), total=5, on_step=on_step, blocking=True)
+    run = BackgroundRun((10 * i for i in range(5)), total=5, on_step=on_step, blocking=True, keep_history=True)
     assert run.state == "idle" and run.progress == 0.0
     assert run.start() is run
     assert run.state == "done" and run.finished and not run.running
@@ -36,7 +36,9 @@ def test_blocking_run_visits_every_step_in_order_in_the_calling_thread():
 
 def test_threaded_run_finishes_and_calls_on_finish_once_in_the_worker():
     finishes = []
-    run = BackgroundRun(range(3), total=3, on_finish=lambda r: finishes.append((r.state, threading.current_thread())))
+    run = BackgroundRun(
+        range(3), total=3, keep_history=True, on_finish=lambda r: finishes.append((r.state, threading.current_thread()))
+    )
     run.start()
     assert run.wait(timeout=10) is True
     assert run.state == "done" and run.history == [0, 1, 2]
@@ -153,3 +155,40 @@ def test_bad_arguments_are_rejected_with_a_clear_message(kwargs, error, match):
 
 def test_states_are_the_documented_ones():
     assert RUN_STATES == ("idle", "running", "paused", "done", "stopped", "error")
+
+
+# ----------------------------------------------------------------------------- stop, interrupt, history
+def test_stop_before_start_ends_the_run_and_calls_on_finish_once():
+    finishes = []
+    run = BackgroundRun(range(3), on_finish=lambda r: finishes.append(r.state))
+    run.stop()
+    assert run.state == "stopped" and run.finished and run.wait(0) is True
+    assert finishes == ["stopped"] and run.steps_done == 0
+    with pytest.raises(RuntimeError, match="start\\(\\) needs state 'idle', got 'stopped'"):
+        run.start()
+    assert finishes == ["stopped"]
+
+
+def test_history_is_bounded_by_default():
+    run = BackgroundRun(range(10_000), blocking=True).start()
+    assert run.history == [] and run.last_value == 9_999
+    run = BackgroundRun(range(10), blocking=True, keep_history=3).start()
+    assert list(run.history) == [7, 8, 9]
+    with pytest.raises(ValueError, match="keep_history must be a bool or an int >= 1, got 0"):
+        BackgroundRun(range(3), keep_history=0)
+
+
+def test_keyboard_interrupt_in_a_blocking_run_ends_it_stopped_and_propagates():
+    finishes = []
+
+    def steps():
+        yield 1
+        yield 2
+        raise KeyboardInterrupt
+
+    run = BackgroundRun(steps(), total=5, blocking=True, on_finish=lambda r: finishes.append(r.state))
+    with pytest.raises(KeyboardInterrupt):
+        run.start()
+    assert run.state == "stopped" and run.finished and run.steps_done == 2
+    assert run.message == "interrupted (KeyboardInterrupt)" and finishes == ["stopped"]
+    assert run.wait(0) is True
