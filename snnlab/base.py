@@ -33,7 +33,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from ._checks import describe
+from .checks import describe
 from .errors import InvalidParameterError, UnknownOptionError
 
 __all__ = [

@@ -32,7 +32,7 @@ Example:
 import numpy as np
 import torch
 
-from ._checks import check_int, check_tensor, describe
+from .checks import check_int, check_tensor, describe
 
 __all__ = ["packbits", "packed_length", "unpackbits"]
 

@@ -29,7 +29,7 @@ Example:
 
 import torch
 
-from ._checks import check_int, check_real, check_tensor, describe
+from .checks import check_int, check_real, check_tensor, describe
 from .events import Events
 
 __all__ = ["dvs_counts", "emulate_dvs", "events_from_counts", "events_from_counts_batch"]

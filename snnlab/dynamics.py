@@ -53,7 +53,7 @@ from collections.abc import Callable
 
 import torch
 
-from ._checks import check_choice
+from .checks import check_choice
 from .surrogate import heaviside
 
 __all__ = [

@@ -35,8 +35,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from ._checks import check_bool, check_choice, check_finite, check_int, check_tensor, describe
 from .base import MemoryModule, StepModule
+from .checks import check_bool, check_choice, check_finite, check_int, check_tensor, describe
 from .dvs import dvs_counts, emulate_dvs  # noqa: F401 (re-exported: the DVS emulator lives in snnlab.dvs)
 
 __all__ = [

@@ -36,7 +36,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from ._checks import check_choice, check_int, describe
+from .checks import check_choice, check_int, describe
 
 __all__ = ["Events", "as_events", "frame_index", "to_frames", "to_frames_batch", "to_structured"]
 

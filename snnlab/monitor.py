@@ -46,7 +46,7 @@ import weakref
 import torch
 import torch.nn as nn
 
-from ._checks import check_bool, describe
+from .checks import check_bool, describe
 
 __all__ = [
     "AttributeMonitor",

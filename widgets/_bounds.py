@@ -98,7 +98,7 @@ def refuse_out_of_range(control, report) -> None:
         return
     validators = control._trait_validators  # the instance's traitlets validators (ipywidgets' clamp)
     clamp = validators.get("value")
-    if getattr(clamp, "_snnlab_refusing", False):
+    if getattr(clamp, "snnlab_refusing", False):
         return
 
     # the last accepted value: a browser change is applied before it is validated (under a hold)
@@ -115,5 +115,5 @@ def refuse_out_of_range(control, report) -> None:
         accepted[0] = value
         return value
 
-    refuse._snnlab_refusing = True
+    refuse.snnlab_refusing = True
     validators["value"] = refuse

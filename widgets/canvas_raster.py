@@ -35,9 +35,9 @@ import numpy as np
 import torch
 import traitlets
 
-from snnlab._checks import check_int, describe
 from snnlab.bitpack import packbits
-from snnlab.viz._data import IMAGE_MAX_COLS, IMAGE_MAX_ROWS, bin_any, bin_factor
+from snnlab.checks import check_int, describe
+from snnlab.viz.data import IMAGE_MAX_COLS, IMAGE_MAX_ROWS, bin_any, bin_factor
 
 __all__ = ["CanvasRaster"]
 

@@ -25,7 +25,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from snnlab._checks import check_choice, check_int
+from snnlab.checks import check_choice, check_int
 from snnlab.encoding import PoissonEncoder
 from snnlab.functional import delay
 from snnlab.viz import plotly as vp

@@ -25,7 +25,7 @@ import torch
 import torch.nn.functional as F
 import traitlets
 
-from snnlab._checks import check_int, describe
+from snnlab.checks import check_int, describe
 
 __all__ = ["EventCanvas", "encode_counts"]
 

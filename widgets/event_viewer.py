@@ -36,7 +36,7 @@ import ipywidgets as W
 import torch
 import torch.nn as nn
 
-from snnlab._checks import check_int, describe
+from snnlab.checks import check_int, describe
 from snnlab.events import as_events, to_frames
 from snnlab.functional import reset_net
 from snnlab.neuron import BaseNode

@@ -31,7 +31,7 @@ import plotly.graph_objects as go
 import torch
 
 from snnlab import neuron, surrogate
-from snnlab._checks import check_choice
+from snnlab.checks import check_choice
 from snnlab.encoding import PoissonEncoder, constant_current
 from snnlab.registry import neurons as neuron_registry
 from snnlab.registry.surrogates import SURROGATES

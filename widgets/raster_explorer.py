@@ -31,8 +31,8 @@ import plotly.graph_objects as go
 import torch
 
 from snnlab import neuron as snn_neuron
-from snnlab._checks import check_choice, check_finite
 from snnlab.analysis import firing_rate, first_spike_times
+from snnlab.checks import check_choice, check_finite
 from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
 from snnlab.interop import needs_step_loop, prepare_model, reset_state, run_sequence
 from snnlab.viz import plotly as vp

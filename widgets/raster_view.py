@@ -26,7 +26,7 @@ import numpy as np
 import plotly.graph_objects as go
 import torch
 
-from snnlab._checks import check_int
+from snnlab.checks import check_int
 from snnlab.viz import plotly as vp
 from snnlab.viz.ticks import nice_ticks
 

@@ -26,8 +26,8 @@ import plotly.graph_objects as go
 import torch
 
 from snnlab import surrogate
-from snnlab._checks import check_choice
 from snnlab.analysis import similarity_matrices
+from snnlab.checks import check_choice
 from snnlab.encoding import PoissonEncoder
 from snnlab.functional import spike_similar_loss
 from snnlab.viz import plotly as vp

@@ -43,8 +43,8 @@ import plotly.graph_objects as go
 import torch
 import torch.nn as nn
 
-from snnlab._checks import check_choice, check_tensor, describe
 from snnlab.analysis import diagnose, first_spike_times, neuron_report
+from snnlab.checks import check_choice, check_tensor, describe
 from snnlab.interop import prepare_model, reset_state, run_sequence, spiking_layers
 from snnlab.probe import SpikeProbe
 from snnlab.viz import plotly as vp

@@ -40,7 +40,7 @@ import plotly.graph_objects as go
 import torch
 
 from snnlab import datasets
-from snnlab._checks import check_choice, check_int
+from snnlab.checks import check_choice, check_int
 from snnlab.training import METHODS, Trainer
 from snnlab.viz import plotly as vp
 

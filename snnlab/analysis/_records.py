@@ -4,7 +4,7 @@ from collections.abc import Mapping
 
 import torch
 
-from .._checks import check_tensor, describe
+from ..checks import check_tensor, describe
 
 __all__ = ["SINGLE_NAME", "as_records", "check_spike_seq"]
 

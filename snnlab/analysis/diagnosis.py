@@ -41,7 +41,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .._checks import check_real, check_tensor, describe
+from ..checks import check_real, check_tensor, describe
 
 __all__ = ["Diagnosis", "Finding", "LayerStats", "diagnose"]
 

@@ -22,7 +22,7 @@ Example:
 
 import torch
 
-from .._checks import check_tensor
+from ..checks import check_tensor
 from ..neuron import BaseNode
 
 __all__ = ["charged_potential"]

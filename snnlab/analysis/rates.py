@@ -16,7 +16,7 @@ Example:
 
 import torch
 
-from .._checks import check_choice, check_int
+from ..checks import check_choice, check_int
 from ..functional.spikes import first_spike_index
 from ._records import as_records, check_spike_seq
 

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 
 import torch
 
-from .._checks import check_real
+from ..checks import check_real
 from ._records import as_records
 from .rates import firing_rate
 

@@ -29,7 +29,7 @@ import math
 import torch
 import torch.nn as nn
 
-from .._checks import describe
+from ..checks import describe
 from ._records import as_records
 
 __all__ = ["WEIGHTED_LAYERS", "synaptic_fan_out", "synaptic_operations"]

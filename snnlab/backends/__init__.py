@@ -16,7 +16,7 @@ import importlib.util
 
 import torch
 
-from .._checks import check_choice
+from ..checks import check_choice
 from .config import AdaptiveLIFConfig, CubaLIFConfig, NeuronConfig
 
 __all__ = [

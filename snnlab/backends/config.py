@@ -25,7 +25,7 @@ from dataclasses import dataclass
 
 import torch
 
-from .._checks import check_choice
+from ..checks import check_choice
 from ..registry.neurons import ChargeKind
 from ..registry.surrogates import SURROGATE_KINDS
 

@@ -45,7 +45,7 @@ import numbers
 import torch
 from torch.autograd.function import once_differentiable
 
-from .._checks import check_choice, check_tensor, describe
+from ..checks import check_choice, check_tensor, describe
 from ..registry.surrogates import SURROGATE_KINDS, SURROGATES, check_params
 from .config import NeuronConfig
 from .torch_backend import _graph_is_kept

@@ -24,7 +24,7 @@ Example:
 import torch
 from torch.autograd.function import once_differentiable
 
-from .._checks import describe
+from ..checks import describe
 from .config import CubaLIFConfig
 from .torch_backend import _DERIVATIVES, _graph_is_kept
 from .torch_cuba import check_sequence

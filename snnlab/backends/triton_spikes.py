@@ -22,7 +22,7 @@ Example:
 
 import torch
 
-from .._checks import check_tensor
+from ..checks import check_tensor
 from .triton_backend import _launch_tuned, _row_align
 
 __all__ = ["first_spike_index"]

@@ -12,7 +12,7 @@ Example:
 
 import torch
 
-from .._checks import describe
+from ..checks import describe
 
 __all__ = ["pad_collate"]
 

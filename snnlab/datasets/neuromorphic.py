@@ -31,7 +31,7 @@ import os
 
 import torch
 
-from .._checks import check_bool, check_int, describe
+from ..checks import check_bool, check_int, describe
 from ..events import Events, _check_mode, as_events, to_frames
 from .cache import FrameCache
 

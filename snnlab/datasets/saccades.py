@@ -27,7 +27,7 @@ import math
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_bool, check_int, check_real, describe
+from ..checks import check_bool, check_int, check_real, describe
 from ..dvs import dvs_counts, events_from_counts, events_from_counts_batch
 from ..events import Events, _check_mode, to_frames, to_frames_batch
 from .synthetic import load_digits

@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import check_bool, check_int, check_real
+from ..checks import check_bool, check_int, check_real
 
 __all__ = ["Digits", "burst_channel_task", "load_digits", "spike_order_task"]
 

@@ -22,7 +22,7 @@ from typing import Any
 import torch
 import torch.nn as nn
 
-from .._checks import check_tensor, describe
+from ..checks import check_tensor, describe
 
 __all__ = ["chunk_multi_step_forward", "multi_step_forward", "seq_to_ann_forward"]
 

@@ -21,7 +21,7 @@ import torch
 import torch.nn as nn
 from torch.nn.modules.batchnorm import _BatchNorm
 
-from .._checks import describe
+from ..checks import describe
 from ..errors import InvalidParameterError
 
 __all__ = [

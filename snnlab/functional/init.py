@@ -13,7 +13,7 @@ import math
 
 import torch.nn as nn
 
-from .._checks import describe
+from ..checks import describe
 
 __all__ = ["kaiming_normal_conv_linear_weight"]
 

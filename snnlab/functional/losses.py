@@ -20,7 +20,7 @@ from typing import Any, cast
 import torch
 import torch.nn.functional as F
 
-from .._checks import check_choice, check_real, check_tensor, describe
+from ..checks import check_choice, check_real, check_tensor, describe
 
 __all__ = [
     "kernel_dot_product",

@@ -26,8 +26,8 @@ import logging
 
 import torch.nn as nn
 
-from .._checks import check_choice, describe
 from ..base import MemoryModule, StepModule
+from ..checks import check_choice, describe
 
 __all__ = ["detach_net", "reset_net", "set_backend", "set_step_mode"]
 

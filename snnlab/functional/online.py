@@ -25,8 +25,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .._checks import check_bool, check_real, check_tensor, describe
 from ..base import MemoryModule, step_mode_mismatches
+from ..checks import check_bool, check_real, check_tensor, describe
 from .network import detach_net
 
 __all__ = ["fptt_online_training", "fptt_online_training_init_w_ra", "ottt_online_training"]

@@ -15,7 +15,7 @@ import torch
 import torch.nn.functional as F
 
 from .. import backends
-from .._checks import check_int, check_tensor, describe
+from ..checks import check_int, check_tensor, describe
 
 __all__ = ["delay", "first_spike_index", "redundant_one_hot"]
 

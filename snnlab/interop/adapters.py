@@ -26,8 +26,8 @@ import inspect
 import torch
 import torch.nn as nn
 
-from .._checks import describe
 from ..base import MemoryModule
+from ..checks import describe
 
 __all__ = [
     "StatefulModel",

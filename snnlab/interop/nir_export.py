@@ -30,7 +30,7 @@ import torch
 import torch.nn as nn
 
 from .. import layer, neuron
-from .._checks import check_bool, check_real, check_tensor, describe
+from ..checks import check_bool, check_real, check_tensor, describe
 from .nir_modules import Delay, Scale, SumPool2d, Threshold
 from .nir_network import NIRNetwork
 

@@ -33,7 +33,7 @@ import torch
 import torch.nn as nn
 
 from .. import layer, neuron, surrogate
-from .._checks import check_real, describe
+from ..checks import check_real, describe
 from .nir_modules import Delay, Scale, SumPool2d, Threshold
 from .nir_network import NIRNetwork
 

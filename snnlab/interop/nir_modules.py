@@ -17,8 +17,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .._checks import check_tensor, describe
 from ..base import MemoryModule, StepModule
+from ..checks import check_tensor, describe
 from ..surrogate import heaviside
 
 __all__ = ["Delay", "Scale", "SumPool2d", "Threshold"]

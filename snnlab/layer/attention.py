@@ -23,8 +23,8 @@ Example:
 import torch
 import torch.nn as nn
 
-from .._checks import check_int
 from ..base import MultiStepModule
+from ..checks import check_int
 from ..errors import InvalidParameterError
 
 __all__ = ["MultiDimensionalAttention", "TemporalWiseAttention"]

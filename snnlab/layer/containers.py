@@ -26,8 +26,8 @@ Example:
 import torch
 import torch.nn as nn
 
-from .._checks import check_bool, describe
 from ..base import MultiStepModule, StepModule, step_mode_mismatches
+from ..checks import check_bool, describe
 from ..errors import InvalidParameterError, InvalidParameterTypeError
 
 __all__ = [

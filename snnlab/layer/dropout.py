@@ -26,8 +26,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .._checks import check_bool, check_int, check_real, describe
 from ..base import MemoryModule
+from ..checks import check_bool, check_int, check_real, describe
 from ..errors import InvalidParameterError
 
 __all__ = ["DropConnectLinear", "Dropout", "Dropout2d"]

@@ -22,8 +22,8 @@ import math
 import torch
 import torch.nn as nn
 
-from .._checks import check_int, check_real
 from ..base import MemoryModule, MultiStepModule
+from ..checks import check_int, check_real
 from ..errors import InvalidParameterError
 from .stateless import _RANK_TEXT, seq_to_ann
 

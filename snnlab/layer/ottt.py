@@ -39,8 +39,8 @@ Example:
 import torch
 import torch.nn as nn
 
-from .._checks import describe
 from ..base import MemoryModule
+from ..checks import describe
 from .dropout import Dropout
 
 __all__ = ["GradwithTrace", "OTTTSequential", "ReplaceforGrad", "SpikeTraceOp"]

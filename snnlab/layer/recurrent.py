@@ -22,8 +22,8 @@ Example:
 import torch
 import torch.nn as nn
 
-from .._checks import check_int, describe
 from ..base import MemoryModule
+from ..checks import check_int, describe
 from .containers import require_single_step
 
 __all__ = ["ElementWiseRecurrentContainer", "LinearRecurrentContainer"]

@@ -21,8 +21,8 @@ import math
 import torch
 import torch.nn as nn
 
-from .._checks import check_bool, check_int, check_real
 from ..base import MemoryModule
+from ..checks import check_bool, check_int, check_real
 
 __all__ = ["Delay", "SynapseFilter"]
 

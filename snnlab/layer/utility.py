@@ -14,8 +14,8 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .._checks import check_int
 from ..base import StepModule
+from ..checks import check_int
 from .stateless import seq_to_ann
 
 __all__ = ["PrintShapeModule", "VotingLayer"]

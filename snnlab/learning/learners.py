@@ -32,8 +32,8 @@ from collections.abc import Callable
 import torch
 import torch.nn as nn
 
-from .._checks import check_real, describe
 from ..base import MemoryModule
+from ..checks import check_real, describe
 from ..monitor import InputMonitor, OutputMonitor
 from .rules import (
     _identity,

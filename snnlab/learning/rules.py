@@ -32,7 +32,7 @@ import torch
 import torch.nn as nn
 import torch.nn.functional as F
 
-from .._checks import check_tensor, describe
+from ..checks import check_tensor, describe
 from ..errors import UnknownOptionError
 
 __all__ = [

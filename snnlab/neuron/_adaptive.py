@@ -13,7 +13,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .._checks import check_real
+from ..checks import check_real
 from ._base import BaseNode, ConfigCheck, real_check
 from ._nonlinear import charge_qif
 

@@ -15,8 +15,8 @@ from typing import Any, ClassVar
 import torch
 
 from .. import backends, dynamics, surrogate
-from .._checks import check_bool, check_real, describe
 from ..base import MemoryModule
+from ..checks import check_bool, check_real, describe
 from ..errors import InvalidParameterTypeError
 from ..registry import neurons as registry
 from ..registry.surrogates import fused_surrogate

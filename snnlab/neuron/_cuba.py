@@ -6,7 +6,7 @@ from typing import ClassVar
 import torch
 
 from .. import backends, dynamics
-from .._checks import check_bool, check_real
+from ..checks import check_bool, check_real
 from ._base import BaseNode, ConfigCheck, flag_check, real_check
 
 __all__ = ["CubaLIFNode"]

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 
 from .. import dynamics
-from .._checks import check_bool, check_real, describe
+from ..checks import check_bool, check_real, describe
 from ..errors import InvalidParameterTypeError
 from ._base import BaseNode, ConfigCheck, callable_check, flag_check, real_check
 from ._lif import LIFNode

@@ -8,7 +8,7 @@ import torch
 import torch.nn as nn
 
 from .. import backends, dynamics
-from .._checks import check_bool, check_real, describe
+from ..checks import check_bool, check_real, describe
 from ..errors import InvalidParameterError
 from ._base import BaseNode, ConfigCheck, flag_check, real_check
 

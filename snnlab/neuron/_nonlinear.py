@@ -8,7 +8,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .._checks import check_real
+from ..checks import check_real
 from ..errors import InvalidParameterError
 from ._base import BaseNode, ConfigCheck, real_check
 

@@ -14,7 +14,7 @@ import collections
 
 import torch
 
-from .._checks import describe
+from ..checks import describe
 
 __all__ = [
     "MERGE_STEPS",

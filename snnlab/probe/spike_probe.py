@@ -50,9 +50,9 @@ import weakref
 import torch
 import torch.nn as nn
 
-from .._checks import check_bool, check_choice, check_int, describe
 from ..base import MultiStepModule
 from ..bitpack import packbits, packed_length, unpackbits
+from ..checks import check_bool, check_choice, check_int, describe
 from ._hooks import (
     MERGE_STEPS,
     Chunk,

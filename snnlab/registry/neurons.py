@@ -22,7 +22,7 @@ import importlib
 from dataclasses import dataclass, field
 from typing import Literal, get_args
 
-from .._checks import check_choice
+from ..checks import check_choice
 
 __all__ = [
     "CHARGE_KINDS",

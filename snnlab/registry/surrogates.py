@@ -30,7 +30,7 @@ from typing import Literal, get_args
 import torch
 
 from .. import surrogate as sg
-from .._checks import check_choice, describe
+from ..checks import check_choice, describe
 
 __all__ = [
     "SURROGATES",

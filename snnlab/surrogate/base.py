@@ -34,7 +34,7 @@ from typing import Any, ClassVar
 import torch
 import torch.nn as nn
 
-from .._checks import check_bool, check_real
+from ..checks import check_bool, check_real
 
 __all__ = [
     "MultiArgsSurrogateFunctionBase",

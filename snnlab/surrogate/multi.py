@@ -18,7 +18,7 @@ from typing import Any, ClassVar
 
 import torch
 
-from .._checks import check_int, check_real
+from ..checks import check_int, check_real
 from .base import MultiArgsSurrogateFunctionBase, backward_function, scalar_like, spike_function
 
 __all__ = [

@@ -14,7 +14,7 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .. import functional, layer, neuron
-from .._checks import check_choice, check_int, check_real
+from ..checks import check_choice, check_int, check_real
 
 __all__ = ["METHODS", "build_model", "step_cross_entropy"]
 

@@ -19,8 +19,8 @@ import torch
 import torch.nn as nn
 
 from .. import functional
-from .._checks import check_bool, check_choice, check_finite, check_int, check_real, check_tensor, describe
 from ..base import step_mode_mismatches
+from ..checks import check_bool, check_choice, check_finite, check_int, check_real, check_tensor, describe
 from ..encoding import PoissonEncoder
 from .memory import SavedTensorMeter
 from .models import METHODS, build_model, step_cross_entropy

@@ -18,7 +18,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from .._checks import check_int, describe
+from ..checks import check_int, describe
 from ..registry.surrogates import SURROGATE_KINDS, spec
 from ._series import surrogate_curves, surrogate_title
 

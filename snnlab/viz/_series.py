@@ -18,9 +18,9 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import describe
+from ..checks import describe
 from ..surrogate import heaviside
-from ._data import to_numpy
+from .data import to_numpy
 
 __all__ = [
     "FirstSpikeGrid",

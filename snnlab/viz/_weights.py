@@ -16,8 +16,8 @@ Example:
 
 import numpy as np
 
-from .._checks import describe
-from ._data import to_numpy
+from ..checks import describe
+from .data import to_numpy
 
 __all__ = ["color_range", "weight_grid"]
 

@@ -4,7 +4,8 @@ import numpy as np
 import pytest
 import torch
 
-from snnlab.viz import _data, _series
+from snnlab.viz import _series
+from snnlab.viz import data as viz_data
 
 DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 
@@ -12,41 +13,41 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.i
 @pytest.mark.parametrize("device", DEVICES)
 def test_spike_matrix_is_bool_on_cpu(device):
     x = torch.tensor([[0.0, 2.0], [1.0, 0.0]], device=device)
-    m = _data.spike_matrix(x, "raster")
+    m = viz_data.spike_matrix(x, "raster")
     assert m.dtype == np.bool_ and m.tolist() == [[False, True], [True, False]]
 
 
 def test_spike_matrix_rejects_other_ranks_and_types():
     with pytest.raises(ValueError, match=r"raster: spikes must be a 2-D \[T, N\] .* got shape \[2, 3, 4\]"):
-        _data.spike_matrix(torch.zeros(2, 3, 4), "raster")
+        viz_data.spike_matrix(torch.zeros(2, 3, 4), "raster")
     with pytest.raises(ValueError, match=r"got shape \[3\]"):
-        _data.spike_matrix(np.zeros(3), "raster")
+        viz_data.spike_matrix(np.zeros(3), "raster")
     with pytest.raises(TypeError, match="raster: spikes must be a torch.Tensor, a numpy array .* got 'abc' \\(str\\)"):
-        _data.spike_matrix("abc", "raster")
+        viz_data.spike_matrix("abc", "raster")
 
 
 def test_stack_layers_dict_list_and_errors():
-    s = _data.stack_layers([np.eye(3), np.ones((3, 1))], ["a", "b"], "raster")
+    s = viz_data.stack_layers([np.eye(3), np.ones((3, 1))], ["a", "b"], "raster")
     assert s.matrix.shape == (3, 4) and s.names == ("a", "b") and s.offsets == (0, 3)
     np.testing.assert_array_equal(s.matrix[:, 3], [True] * 3)
-    assert _data.stack_layers([np.eye(2)], None, "raster").names == ("layer 0",)
+    assert viz_data.stack_layers([np.eye(2)], None, "raster").names == ("layer 0",)
     with pytest.raises(ValueError, match=r"same number of time steps T, got a: \[3, 3\], b: \[4, 1\]"):
-        _data.stack_layers({"a": np.eye(3), "b": np.ones((4, 1))}, None, "raster")
+        viz_data.stack_layers({"a": np.eye(3), "b": np.ones((4, 1))}, None, "raster")
     with pytest.raises(ValueError, match="layer_names must be None when spikes is a dict"):
-        _data.stack_layers({"a": np.eye(3)}, ["x"], "raster")
+        viz_data.stack_layers({"a": np.eye(3)}, ["x"], "raster")
     with pytest.raises(ValueError, match=r"one name per layer \(2\), got 1 names"):
-        _data.stack_layers([np.eye(3), np.eye(3)], ["x"], "raster")
+        viz_data.stack_layers([np.eye(3), np.eye(3)], ["x"], "raster")
 
 
 def test_raster_path_threshold_is_inclusive():
-    assert _data.raster_path(5000, 5000) == "marker"
-    assert _data.raster_path(5001, 5000) == "image"
+    assert viz_data.raster_path(5000, 5000) == "marker"
+    assert viz_data.raster_path(5001, 5000) == "image"
 
 
 def test_raster_image_binning_matches_a_loop():
     rng = np.random.default_rng(0)
     m = rng.random((23, 7)) < 0.3
-    img = _data.raster_image(m, max_rows=3, max_cols=5)
+    img = viz_data.raster_image(m, max_rows=3, max_cols=5)
     ft, fn = img.t_factor, img.n_factor
     assert (ft, fn) == (5, 3) and img.values.shape == (3, 5)
     for r in range(3):
@@ -54,7 +55,7 @@ def test_raster_image_binning_matches_a_loop():
             expected = m[c * ft : (c + 1) * ft, r * fn : (r + 1) * fn].sum() / (ft * fn)
             assert img.values[r, c] == pytest.approx(expected)
     assert img.extent == (-0.5, 24.5, -0.5, 8.5)
-    exact = _data.raster_image(m)
+    exact = viz_data.raster_image(m)
     np.testing.assert_array_equal(exact.values, m.T.astype(np.float32))
 
 
@@ -62,19 +63,19 @@ def test_raster_image_binning_matches_a_loop():
 def test_bin_any_matches_a_loop_along_either_dim(device):
     g = torch.Generator().manual_seed(0)
     bits = (torch.rand(4, 11, generator=g) < 0.2).to(device)
-    out = _data.bin_any(bits, 1, 4)
+    out = viz_data.bin_any(bits, 1, 4)
     expected = torch.stack([bits[:, i * 3 : (i + 1) * 3].any(dim=1) for i in range(4)], dim=1)
     assert out.device == bits.device
     torch.testing.assert_close(out, expected)
-    rows = _data.bin_any(bits.t(), 0, 4)
+    rows = viz_data.bin_any(bits.t(), 0, 4)
     torch.testing.assert_close(rows, expected.t())
-    assert _data.bin_any(bits, 1, 11) is bits
+    assert viz_data.bin_any(bits, 1, 11) is bits
 
 
 def test_firing_rates_and_histogram():
     m = np.array([[1, 0, 0], [1, 1, 0]], dtype=bool)
-    np.testing.assert_allclose(_data.firing_rates(m), [1.0, 0.5, 0.0])
-    assert _data.firing_rates(np.zeros((0, 3), dtype=bool)).tolist() == [0.0, 0.0, 0.0]
+    np.testing.assert_allclose(viz_data.firing_rates(m), [1.0, 0.5, 0.0])
+    assert viz_data.firing_rates(np.zeros((0, 3), dtype=bool)).tolist() == [0.0, 0.0, 0.0]
     counts, edges = _series.histogram(np.array([0.0, 0.25, 0.5, 1.0, np.nan]), 4, None, "h")
     assert counts.tolist() == [1, 1, 1, 1] and edges.tolist() == [0.0, 0.25, 0.5, 0.75, 1.0]
     counts, edges = _series.histogram(torch.tensor([2.0, 4.0]), 2, None, "h")
@@ -96,6 +97,6 @@ def test_membrane_arrays_and_first_spike_array_checks():
 
 def test_marker_max_checks():
     with pytest.raises(TypeError, match="raster: marker_max must be an integer >= 0, got 1.5"):
-        _data.check_marker_max("raster", 1.5)
+        viz_data.check_marker_max("raster", 1.5)
     with pytest.raises(ValueError, match="raster: marker_max must be an integer >= 0, got -1"):
-        _data.check_marker_max("raster", -1)
+        viz_data.check_marker_max("raster", -1)

@@ -19,9 +19,9 @@ import contextlib
 
 from matplotlib.axes import Axes
 
-from ..._checks import describe
-from .._data import check_marker_max
+from ...checks import describe
 from .._series import check_real_pair
+from ..data import check_marker_max
 
 __all__ = ["attach", "check_axes", "check_marker_max", "check_real_pair", "remove_created", "show_message", "state_of"]
 

@@ -12,9 +12,9 @@ Example:
 
 import numpy as np
 
-from ..._checks import check_int
+from ...checks import check_int
 from .. import _series
-from .._data import to_numpy
+from ..data import to_numpy
 from ._common import attach, check_axes, check_real_pair, remove_created, show_message, state_of
 
 __all__ = ["firing_rate_histogram", "training_curves", "update_firing_rate_histogram", "update_training_curves"]

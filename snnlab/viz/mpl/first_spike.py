@@ -16,7 +16,7 @@ from matplotlib import colormaps
 from matplotlib.ticker import MaxNLocator
 
 from .. import _series
-from .._data import MARKER_MAX
+from ..data import MARKER_MAX
 from ..ticks import MAX_TICKS
 from ._common import attach, check_axes, remove_created, show_message, state_of
 

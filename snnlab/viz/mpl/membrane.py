@@ -13,7 +13,7 @@ Example:
 
 import numpy as np
 
-from ..._checks import check_real
+from ...checks import check_real
 from .. import _series
 from ._common import attach, check_axes, remove_created, show_message, state_of
 

@@ -17,8 +17,8 @@ from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
-from ..._checks import check_int
-from .. import _data
+from ...checks import check_int
+from .. import data
 from ._common import attach, check_axes, check_marker_max, remove_created, show_message, state_of
 
 __all__ = ["raster", "update_raster"]
@@ -33,7 +33,7 @@ def raster(
     *,
     rate_margin=False,
     layer_names=None,
-    marker_max=_data.MARKER_MAX,
+    marker_max=data.MARKER_MAX,
     color="#000000",
     max_rows=None,
     max_cols=None,
@@ -72,7 +72,7 @@ def raster(
         max_rows=rows_px if max_rows is None else check_int(owner, "max_rows", max_rows, minimum=1),
         max_cols=cols_px if max_cols is None else check_int(owner, "max_cols", max_cols, minimum=1),
     )
-    stack = _data.stack_layers(spikes, layer_names, owner)
+    stack = data.stack_layers(spikes, layer_names, owner)
     return _draw(ax, stack, options)
 
 
@@ -95,11 +95,11 @@ def update_raster(artist, spikes, *, layer_names=None):
     """
     owner = "update_raster"
     state = state_of(artist, "raster", owner)
-    stack = _data.stack_layers(spikes, layer_names, owner)
+    stack = data.stack_layers(spikes, layer_names, owner)
     opts, parts = state["options"], state["parts"]
     matrix = stack.matrix
     n_spikes = int(matrix.sum())
-    path = _data.raster_path(n_spikes, opts["marker_max"]) if matrix.size else "empty"
+    path = data.raster_path(n_spikes, opts["marker_max"]) if matrix.size else "empty"
     same = (
         path == parts["path"]
         and matrix.shape == parts["shape"]
@@ -110,7 +110,7 @@ def update_raster(artist, spikes, *, layer_names=None):
         remove_created(state)
         return _draw(state["ax"], stack, opts)
     if path == "image":
-        img = _data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
+        img = data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
         artist.set_data(img.values)
         artist.set_clim(0.0, _vmax(img))
     else:
@@ -128,8 +128,8 @@ def _pixel_limits(ax, rate_margin):
     width = box.width
     if rate_margin and getattr(ax, "_snnlab_rate_axes", None) is None:
         width = (width - RATE_PAD * ax.figure.dpi) / (1.0 + RATE_SIZE)
-    rows = int(min(max(np.ceil(box.height), 16), _data.IMAGE_MAX_ROWS))
-    cols = int(min(max(np.ceil(width), 16), _data.IMAGE_MAX_COLS))
+    rows = int(min(max(np.ceil(box.height), 16), data.IMAGE_MAX_ROWS))
+    cols = int(min(max(np.ceil(width), 16), data.IMAGE_MAX_COLS))
     return rows, cols
 
 
@@ -152,9 +152,9 @@ def _set_message(state, text):
 
 
 def _set_rates(line, matrix):
-    rates = _data.firing_rates(matrix)
+    rates = data.firing_rates(matrix)
     line.set_data(rates, np.arange(rates.size))
-    line.axes.set_xlim(0.0, _data.rate_axis_max(rates))
+    line.axes.set_xlim(0.0, data.rate_axis_max(rates))
 
 
 def _rate_axes(ax):
@@ -190,9 +190,9 @@ def _draw(ax, stack, opts):
         ax.yaxis.set_major_locator(MaxNLocator(integer=True))
         ax.yaxis.set_major_formatter(ScalarFormatter())
     n_spikes = int(matrix.sum())
-    parts["path"] = _data.raster_path(n_spikes, opts["marker_max"])
+    parts["path"] = data.raster_path(n_spikes, opts["marker_max"])
     if parts["path"] == "image":
-        img = _data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
+        img = data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
         cmap = LinearSegmentedColormap.from_list("snnlab_raster", ["white", opts["color"]])
         artist = ax.imshow(
             img.values,

@@ -14,7 +14,7 @@ Example:
 import numpy as np
 from matplotlib.figure import Figure
 
-from ..._checks import describe
+from ...checks import describe
 from .. import _series
 from ._common import attach, check_axes, remove_created, show_message, state_of
 

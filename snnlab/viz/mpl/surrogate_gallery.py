@@ -11,7 +11,7 @@ Example:
 
 from matplotlib.figure import Figure
 
-from ..._checks import describe
+from ...checks import describe
 from .._gallery import gallery_grid, gallery_panels
 from ._common import show_message
 

@@ -22,7 +22,7 @@ import zlib
 import numpy as np
 import plotly.graph_objects as go
 
-from ..._checks import describe
+from ...checks import describe
 
 __all__ = [
     "check_figure",

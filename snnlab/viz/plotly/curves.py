@@ -12,9 +12,9 @@ Example:
 import numpy as np
 import plotly.graph_objects as go
 
-from ..._checks import check_int
+from ...checks import check_int
 from .. import _series
-from .._data import to_numpy
+from ..data import to_numpy
 from ._common import check_figure, f32, new_figure, set_message
 
 __all__ = ["firing_rate_histogram", "training_curves"]

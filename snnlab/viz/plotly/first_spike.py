@@ -14,7 +14,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from .. import _series
-from .._data import MARKER_MAX
+from ..data import MARKER_MAX
 from ..ticks import MAX_TICKS, nice_ticks
 from ._common import check_figure, f32, grid_for, new_figure, set_message
 

@@ -12,7 +12,7 @@ Example:
 import numpy as np
 import plotly.graph_objects as go
 
-from ..._checks import check_real
+from ...checks import check_real
 from .. import _series
 from ._common import check_figure, f32, new_figure, set_message
 

@@ -14,8 +14,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import _data
-from .._data import check_marker_max
+from .. import data
+from ..data import check_marker_max
 from ._common import check_figure, f32, i32, new_figure, parse_color, png_data_uri, set_message
 
 __all__ = ["raster"]
@@ -26,7 +26,7 @@ def raster(
     *,
     rate_margin=False,
     layer_names=None,
-    marker_max=_data.MARKER_MAX,
+    marker_max=data.MARKER_MAX,
     color="#000000",
     max_rows=None,
     max_cols=None,
@@ -59,15 +59,15 @@ def raster(
         raise TypeError(f"{owner}: rate_margin must be a bool, got {rate_margin!r}")
     marker_max = check_marker_max(owner, marker_max)
     rgb = parse_color(owner, "color", color)
-    stack = _data.stack_layers(spikes, layer_names, owner)
+    stack = data.stack_layers(spikes, layer_names, owner)
     skeleton = {"rate_margin": rate_margin}
     if fig is None:
         fig = _skeleton(rate_margin)
     else:
         check_figure(owner, fig, "raster", skeleton)
     with fig.batch_update():
-        rows = _data.IMAGE_MAX_ROWS if max_rows is None else int(max_rows)
-        cols = _data.IMAGE_MAX_COLS if max_cols is None else int(max_cols)
+        rows = data.IMAGE_MAX_ROWS if max_rows is None else int(max_rows)
+        cols = data.IMAGE_MAX_COLS if max_cols is None else int(max_cols)
         _fill(fig, stack, rate_margin, marker_max, rgb, rows, cols)
     return fig
 
@@ -139,7 +139,7 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
         fig.layout.yaxis.range = [-0.5, 0.5]
     else:
         n_spikes = int(matrix.sum())
-        if _data.raster_path(n_spikes, marker_max) == "marker":
+        if data.raster_path(n_spikes, marker_max) == "marker":
             t, n = np.nonzero(matrix)
             spikes_trace.update(x=f32(t), y=i32(n))
             spikes_trace.marker.size = float(np.clip(2400.0 / n_neurons, 4.0, 14.0))
@@ -147,7 +147,7 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
             message = "no spikes" if n_spikes == 0 else None
             xlabel = "time step"
         else:
-            img = _data.raster_image(matrix, max_rows, max_cols)
+            img = data.raster_image(matrix, max_rows, max_cols)
             binned = img.t_factor > 1 or img.n_factor > 1
             left, right, bottom, top = img.extent
             spikes_trace.update(x=f32([]), y=i32([]))
@@ -186,7 +186,7 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
         fig.layout.yaxis.update(tickmode="auto", tickvals=None, ticktext=None)
     fig.layout.shapes = shapes
     if rate_margin:
-        rates = _data.firing_rates(matrix)
+        rates = data.firing_rates(matrix)
         fig.data[1].update(x=f32(rates), y=i32(np.arange(rates.size)))
-        fig.layout.xaxis2.update(range=[0.0, _data.rate_axis_max(rates)], autorange=False)
+        fig.layout.xaxis2.update(range=[0.0, data.rate_axis_max(rates)], autorange=False)
     set_message(fig, message)

@@ -1,6 +1,17 @@
-"""Argument validation shared by the whole core (one home for every message format).
+"""Argument validation: the one home of snnlab's error-message format, public for panels and extensions.
 
-Every message reads ``"{owner}: {name} must be {expected}, got {received}"``.
+Every message reads ``"{owner}: {name} must be {expected}, got {received}"``, and bad values raise
+``ValueError`` / ``TypeError`` subclasses from :mod:`snnlab.errors`. The core, the widgets and code that
+extends snnlab (a new neuron, a new panel) validate their arguments with these functions.
+
+Example:
+    >>> from snnlab.checks import check_int, check_real
+    >>> check_real("MyNode", "tau", 2)
+    2.0
+    >>> check_int("MyPanel", "T", -1, minimum=1)
+    Traceback (most recent call last):
+        ...
+    ValueError: MyPanel: T must be an integer >= 1, got -1
 """
 
 import math

@@ -15,11 +15,11 @@ Shape:
 
 Example:
     >>> import torch
-    >>> from snnlab.viz import _data
-    >>> m = _data.spike_matrix(torch.tensor([[0., 1.], [1., 1.], [0., 0.]]), "raster")
+    >>> from snnlab.viz import data
+    >>> m = data.spike_matrix(torch.tensor([[0., 1.], [1., 1.], [0., 0.]]), "raster")
     >>> m.shape, int(m.sum())
     ((3, 2), 3)
-    >>> _data.raster_path(int(m.sum()), marker_max=5000)
+    >>> data.raster_path(int(m.sum()), marker_max=5000)
     'marker'
 """
 
@@ -30,7 +30,7 @@ from typing import NamedTuple
 import numpy as np
 import torch
 
-from .._checks import describe
+from ..checks import describe
 
 __all__ = [
     "IMAGE_MAX_COLS",
