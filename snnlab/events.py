@@ -178,21 +178,22 @@ def _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_win
         return _single_frame_index(t, frames_number, split_by, time_window, owner)
     counts = torch.bincount(sample, minlength=n_samples)
     has_events = counts > 0
-    if time_window is not None or split_by == "time":
-        big = torch.iinfo(torch.int64).max
-        first = torch.full((n_samples,), big, dtype=torch.int64, device=t.device).scatter_reduce(0, sample, t, "amin")
-        last = torch.full((n_samples,), -big, dtype=torch.int64, device=t.device).scatter_reduce(0, sample, t, "amax")
-        offset = t - first[sample]
-    if time_window is not None:
-        lengths = torch.where(has_events, (last - first) // time_window + 1, 0)
-        return torch.div(offset, time_window, rounding_mode="floor"), lengths
-    lengths = torch.full((n_samples,), frames_number, dtype=torch.int64, device=t.device)
-    if split_by == "number":
+    if time_window is None and split_by == "number":
+        lengths = torch.full((n_samples,), frames_number, dtype=torch.int64, device=t.device)
         per_frame = (counts // frames_number)[sample]
         position = torch.arange(t.numel(), device=t.device) - (torch.cumsum(counts, 0) - counts)[sample]
         index = (position // per_frame.clamp(min=1)).clamp_(max=frames_number - 1)
         # fewer events than frames: every event lands in the last frame
         return torch.where(per_frame == 0, frames_number - 1, index), lengths
+    # by time (a window, or frames of equal duration): offsets from each sample's first event
+    big = torch.iinfo(torch.int64).max
+    first = torch.full((n_samples,), big, dtype=torch.int64, device=t.device).scatter_reduce(0, sample, t, "amin")
+    last = torch.full((n_samples,), -big, dtype=torch.int64, device=t.device).scatter_reduce(0, sample, t, "amax")
+    offset = t - first[sample]
+    if time_window is not None:
+        lengths = torch.where(has_events, (last - first) // time_window + 1, 0)
+        return torch.div(offset, time_window, rounding_mode="floor"), lengths
+    lengths = torch.full((n_samples,), frames_number, dtype=torch.int64, device=t.device)
     dt = torch.where(has_events, (last - first) // frames_number, 1)
     if bool((dt == 0).any()):
         bad = int((dt == 0).nonzero()[0, 0])

@@ -27,6 +27,7 @@ import logging
 import math
 import os
 import warnings
+from typing import Any
 
 import numpy as np
 import torch
@@ -210,7 +211,7 @@ def _surrogate(meta):
     return cls(alpha=float(meta["surrogate_alpha"]))
 
 
-def _common(meta, node, name):
+def _common(meta: dict, node: Any, name: str) -> dict[str, Any]:
     soft = bool(meta.get("soft_reset", False))
     return dict(
         v_threshold=_threshold(name, node),
