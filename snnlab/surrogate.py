@@ -77,9 +77,23 @@ class SurrogateFunctionBase(nn.Module):
         return self.derivative_function(x, self.alpha)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        if self.spiking:
-            return SurrogateSpike.apply(x, self)
-        return self.primitive_function(x, self.alpha)
+        if not self.spiking:
+            return self.primitive_function(x, self.alpha)
+        if torch.compiler.is_compiling() and x.requires_grad:
+            return _traceable_spike(x, self.derivative)
+        return SurrogateSpike.apply(x, self)
+
+
+def _traceable_spike(x: torch.Tensor, derivative) -> torch.Tensor:
+    """``SurrogateSpike`` as plain operations, for ``torch.compile``: the same value and gradient.
+
+    Value ``heaviside(x) + (x - x) * d`` is ``heaviside(x)`` exactly for finite ``x`` (``d`` is the
+    finite surrogate derivative at ``x``); its gradient is ``d``. Dynamo cannot yet trace several
+    calls of one autograd Function whose backward reads a float that ``dynamic=True`` made symbolic
+    (``alpha``), which a multi-step neuron does once per time step.
+    """
+    constant = x.detach()
+    return heaviside(constant) + (x - constant) * derivative(constant)
 
     @staticmethod
     def primitive_function(x, alpha):
