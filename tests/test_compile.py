@@ -18,9 +18,9 @@ def _multi_step_neurons():
     found = []
     for name in neuron.__all__:
         cls = getattr(neuron, name)
-        if inspect.isclass(cls) and issubclass(cls, neuron.BaseNode) and cls is not neuron.BaseNode:
-            if "m" in cls().supported_step_mode():
-                found.append(cls)
+        is_node = inspect.isclass(cls) and issubclass(cls, neuron.BaseNode) and cls is not neuron.BaseNode
+        if is_node and "m" in cls().supported_step_mode():
+            found.append(cls)
     return found
 
 
