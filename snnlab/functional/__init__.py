@@ -15,7 +15,6 @@ Example:
     torch.Size([2, 3])
 """
 
-from .chunked import chunked_bptt_forward
 from .forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
 from .fusion import (
     fuse_convbn2d,
@@ -37,7 +36,6 @@ from .spikes import delay, first_spike_index, redundant_one_hot
 
 __all__ = [
     "chunk_multi_step_forward",
-    "chunked_bptt_forward",
     "delay",
     "detach_net",
     "first_spike_index",

@@ -6,7 +6,7 @@ bytes autograd saved for backward (:class:`SavedTensorMeter`, forward and backwa
 chunk recomputed in backward counts too):
 
 - ``'bptt'``: ``model(x_seq)``, the TET cross-entropy, one backward;
-- ``'chunked_bptt'``: the same update through :func:`snnlab.functional.chunked_bptt_forward` (chunks
+- ``'chunked_bptt'``: the same update through :func:`snnlab.training.chunked_bptt_forward` (chunks
   of ``chunk_size`` steps, by default ``round(sqrt(T))``): the same gradients;
 - ``'fptt'``, ``'ottt'``: one :meth:`Trainer.step` of those methods (``T`` optimizer steps).
 
@@ -28,6 +28,7 @@ import torch
 from .. import functional
 from .._checks import check_int
 from ..datasets import burst_channel_task
+from .chunked import chunked_bptt_forward
 from .memory import SavedTensorMeter
 from .models import build_model
 from .trainer import Trainer
@@ -65,7 +66,7 @@ def bptt_update(
     functional.reset_net(model)
     context = meter if meter is not None else torch.enable_grad()
     with context:
-        y_seq = model(x_seq) if chunk_size is None else functional.chunked_bptt_forward(model, x_seq, chunk_size)
+        y_seq = model(x_seq) if chunk_size is None else chunked_bptt_forward(model, x_seq, chunk_size)
         loss = functional.temporal_efficient_training_cross_entropy(y_seq, labels)
         loss.backward()
         del y_seq

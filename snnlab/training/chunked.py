@@ -25,9 +25,10 @@ Shape:
 Example:
     >>> import torch
     >>> from snnlab import functional, layer, neuron
+    >>> from snnlab.training import chunked_bptt_forward
     >>> net = torch.nn.Sequential(layer.Linear(3, 2, step_mode='m'), neuron.LIFNode(step_mode='m'))
     >>> x = torch.rand(8, 4, 3)
-    >>> y = functional.chunked_bptt_forward(net, x, chunk_size=3)
+    >>> y = chunked_bptt_forward(net, x, chunk_size=3)
     >>> functional.reset_net(net)
     >>> torch.equal(y, net(x)), y.grad_fn is not None
     (True, True)
@@ -172,9 +173,9 @@ def chunked_bptt_forward(net: nn.Module, x_seq: torch.Tensor, chunk_size: int) -
 
     Example:
         >>> import torch
-        >>> from snnlab import functional, layer, neuron
+        >>> from snnlab import layer, neuron
         >>> net = torch.nn.Sequential(layer.Linear(2, 2, step_mode='m'), neuron.IFNode(step_mode='m'))
-        >>> functional.chunked_bptt_forward(net, torch.ones(5, 1, 2), chunk_size=2).shape
+        >>> chunked_bptt_forward(net, torch.ones(5, 1, 2), chunk_size=2).shape
         torch.Size([5, 1, 2])
     """
     owner = "chunked_bptt_forward"

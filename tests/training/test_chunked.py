@@ -8,7 +8,7 @@ import torch.nn as nn
 from torch.testing import assert_close
 
 from snnlab import functional, layer, neuron
-from snnlab.training import SavedTensorMeter
+from snnlab.training import SavedTensorMeter, chunked_bptt_forward
 
 
 def _network():
@@ -38,7 +38,7 @@ def test_gradients_and_state_equal_plain_bptt(chunk_size):
     y_plain = plain(x_seq)
     (y_plain * weight).sum().backward()
     grad_x, x_seq.grad = x_seq.grad, None
-    y_chunked = functional.chunked_bptt_forward(chunked, x_seq, chunk_size)
+    y_chunked = chunked_bptt_forward(chunked, x_seq, chunk_size)
     (y_chunked * weight).sum().backward()
 
     assert_close(y_chunked, y_plain, rtol=0, atol=0)
@@ -58,7 +58,7 @@ def test_saves_less_than_plain_bptt():
     for chunk_size in (None, 16):
         net = _network().float()
         with SavedTensorMeter() as meter:
-            y = net(x_seq) if chunk_size is None else functional.chunked_bptt_forward(net, x_seq, chunk_size)
+            y = net(x_seq) if chunk_size is None else chunked_bptt_forward(net, x_seq, chunk_size)
             y.sum().backward()
         saved[chunk_size] = meter.peak
     assert saved[16] * 5 < saved[None]
@@ -68,7 +68,7 @@ def test_without_gradients_runs_the_chunks_directly():
     net = _network()
     x_seq = torch.rand(7, 2, 3, dtype=torch.float64)
     with torch.no_grad():
-        y = functional.chunked_bptt_forward(net, x_seq, 2)
+        y = chunked_bptt_forward(net, x_seq, 2)
         functional.reset_net(net)
         assert_close(y, net(x_seq), rtol=0, atol=0)
     assert y.grad_fn is None
@@ -77,12 +77,12 @@ def test_without_gradients_runs_the_chunks_directly():
 def test_bad_arguments():
     net = _network()
     with pytest.raises(TypeError, match=r"chunked_bptt_forward: net must be a torch.nn.Module, got .*list"):
-        functional.chunked_bptt_forward([net], torch.zeros(2, 1, 3), 1)
+        chunked_bptt_forward([net], torch.zeros(2, 1, 3), 1)
     with pytest.raises(TypeError, match=r"chunked_bptt_forward: x_seq must be a torch.Tensor"):
-        functional.chunked_bptt_forward(net, [[0.0]], 1)
+        chunked_bptt_forward(net, [[0.0]], 1)
     with pytest.raises(ValueError, match=r"chunked_bptt_forward: x_seq must have at least one time step"):
-        functional.chunked_bptt_forward(net, torch.zeros(0, 1, 3), 1)
+        chunked_bptt_forward(net, torch.zeros(0, 1, 3), 1)
     with pytest.raises(ValueError, match=r"chunked_bptt_forward: chunk_size"):
-        functional.chunked_bptt_forward(net, torch.zeros(2, 1, 3), 0)
+        chunked_bptt_forward(net, torch.zeros(2, 1, 3), 0)
     with pytest.raises(TypeError, match=r"chunked_bptt_forward: chunk_size"):
-        functional.chunked_bptt_forward(net, torch.zeros(2, 1, 3), 1.5)
+        chunked_bptt_forward(net, torch.zeros(2, 1, 3), 1.5)
