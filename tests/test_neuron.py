@@ -263,3 +263,19 @@ def test_single_step_equals_multi_step(make):
 def test_multi_step_rejects_empty_sequence():
     with pytest.raises(ValueError, match="at least one time step"):
         neuron.IFNode(step_mode="m")(torch.zeros(0, 3))
+
+
+def test_ottt_state_is_not_a_buffer_but_is_saved():
+    """DistributedDataParallel broadcasts buffers from rank 0: OTTT's v and trace must not be buffers."""
+    node = neuron.OTTTLIFNode()
+    node(torch.tensor([0.8, 1.5]))
+    assert [name for name, _ in node.named_buffers()] == []
+    state = node.state_dict()
+    assert set(state) == {"v", "trace"} and not state["v"].requires_grad
+    fresh = neuron.OTTTLIFNode()
+    result = fresh.load_state_dict(state)
+    assert result.unexpected_keys == [] and result.missing_keys == []
+    assert_close(fresh.v, node.v) and assert_close(fresh.trace, node.trace)
+    assert fresh.v is not state["v"]  # a copy, not the saved tensor
+    fresh.reset()
+    assert "v" not in fresh.state_dict() and not hasattr(fresh, "trace")

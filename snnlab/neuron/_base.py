@@ -6,6 +6,8 @@ allows it; otherwise it runs the generic path: a loop over the single step, wher
 are one autograd node (:mod:`snnlab.neuron._fire_reset`) whenever the neuron keeps the base
 class' fire and reset and its surrogate has a closed-form derivative. A backend other than
 ``'torch'`` that cannot run a configuration says why, once per reason, with a ``RuntimeWarning``.
+Under ``torch.compile`` the step loop is always the path traced (no graph breaks; the compiler
+fuses the steps), so ``torch.compile(net, fullgraph=True, dynamic=True)`` works.
 """
 
 import warnings
@@ -252,6 +254,10 @@ class BaseNode(MemoryModule):
             raise ValueError(
                 f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
             )
+        if torch.compiler.is_compiling():
+            # traced: the step loop, which the compiler fuses (forward and backward) itself; the fused
+            # backends' hand-written loops are eager code it cannot trace
+            return self._generic_multi_step(x_seq)
         blocker = self._fusion_blocker(x_seq)
         if blocker is None:
             charge = registry.NEURONS[self.neuron_kind].charge
