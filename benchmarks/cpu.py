@@ -206,12 +206,73 @@ def print_rows(rows):
         print(f"| {name} | {c * 1e3:.2f} | {r * 1e3:.2f} | {q:.2f} | <= {target_ratio:.2f} |")
 
 
+def chunked_bptt_ratios(repeats):
+    """Time and saved-bytes ratios of one chunked (chunks of 32) vs one plain BPTT update at T=1024.
+
+    The ms columns of these rows hold the ratio and 1.0: both are measured in this process,
+    interleaved (time) or with ``SavedTensorMeter`` (bytes autograd saves, forward + backward).
+    """
+    from snnlab.datasets import burst_channel_task
+    from snnlab.training import SavedTensorMeter, bptt_update, build_model
+
+    x_seq, labels = burst_channel_task(32, 4, T=1024, seed=0, time_first=True)
+    plain, chunked = build_model("bptt", 4, 4, 128), build_model("bptt", 4, 4, 128)
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)  # many small ops: on a shared CPU, OpenMP barriers dominate with more threads
+    try:
+        _, _, q_time = ratio(
+            lambda: bptt_update(chunked, x_seq, labels, 32), lambda: bptt_update(plain, x_seq, labels), repeats
+        )
+    finally:
+        torch.set_num_threads(threads)
+    saved = []
+    for chunk in (32, None):
+        meter = SavedTensorMeter()
+        bptt_update(build_model("bptt", 4, 4, 128), x_seq, labels, chunk, meter)
+        saved.append(meter.peak)
+    return q_time, saved[0] / saved[1]
+
+
+def compiled_vs_eager(repeats):
+    """Training forward+backward of a multi-step LIF network: ``torch.compile`` (inductor) vs eager (fused)."""
+    import torch.nn as nn
+
+    from snnlab import layer, neuron
+
+    def network():
+        torch.manual_seed(0)
+        return nn.Sequential(
+            layer.Linear(64, 256, step_mode="m"),
+            neuron.LIFNode(step_mode="m"),
+            layer.Linear(256, 10, step_mode="m"),
+            neuron.LIFNode(step_mode="m"),
+        )
+
+    eager, twin = network(), network()
+    compiled = torch.compile(twin, fullgraph=True, dynamic=True)
+    x = torch.rand(8, 256, 64) * 2
+
+    def run(model, net):
+        def step():
+            functional.reset_net(net)
+            net.zero_grad()
+            model(x).sum().backward()
+
+        return step
+
+    t0 = time.perf_counter()
+    run(compiled, twin)()
+    print(f"torch.compile: first call (compiling forward and backward) {time.perf_counter() - t0:.1f} s")
+    return ratio(run(compiled, twin), run(eager, eager), repeats)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=15)
     parser.add_argument("--threads", type=int, default=None, help="torch intra-op threads (default: torch's)")
     parser.add_argument("--zoo", action="store_true", help="also time the neuron zoo (needs spikingjelly 0.14)")
     parser.add_argument("--only-zoo", action="store_true", help="time the neuron zoo only")
+    parser.add_argument("--no-compile", action="store_true", help="skip the torch.compile case (minutes of compiling)")
     args = parser.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
@@ -256,6 +317,14 @@ def main():
 
     c, r, q = ratio(tet(functional.temporal_efficient_training_cross_entropy), tet(reference_tet), args.repeats)
     rows.append(("TET cross entropy fwd+bwd, T=32, N=128, C=1000", c, r, q, 0.60))
+
+    q_time, q_memory = chunked_bptt_ratios(max(3, args.repeats // 5))
+    rows.append(("chunked BPTT / plain BPTT time, T=1024, H=128, N=32, 1 thread", q_time, 1.0, q_time, 1.5))
+    rows.append(("chunked BPTT / plain BPTT saved bytes (same update)", q_memory, 1.0, q_memory, 0.125))
+
+    if not args.no_compile:
+        c, r, q = compiled_vs_eager(args.repeats)
+        rows.append(("torch.compile (inductor, dynamic) / eager fused: LIF net fwd+bwd, T=8", c, r, q, 1.0))
 
     if args.zoo:
         rows += zoo_rows(args.repeats)

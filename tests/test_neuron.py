@@ -386,3 +386,19 @@ def test_valid_attribute_changes_are_stored():
     assert (node.tau, node.v_threshold, node.v_reset) == (4.0, 2.0, None) and isinstance(node.tau, float)
     node.v_threshold = torch.tensor([1.0, 2.0])
     assert torch.equal(node.v_threshold, torch.tensor([1.0, 2.0]))
+
+
+def test_ottt_state_is_not_a_buffer_but_is_saved():
+    """DistributedDataParallel broadcasts buffers from rank 0: OTTT's v and trace must not be buffers."""
+    node = neuron.OTTTLIFNode()
+    node(torch.tensor([0.8, 1.5]))
+    assert [name for name, _ in node.named_buffers()] == []
+    state = node.state_dict()
+    assert set(state) == {"v", "trace"} and not state["v"].requires_grad
+    fresh = neuron.OTTTLIFNode()
+    result = fresh.load_state_dict(state)
+    assert result.unexpected_keys == [] and result.missing_keys == []
+    assert_close(fresh.v, node.v) and assert_close(fresh.trace, node.trace)
+    assert fresh.v is not state["v"]  # a copy, not the saved tensor
+    fresh.reset()
+    assert "v" not in fresh.state_dict() and not hasattr(fresh, "trace")

@@ -103,7 +103,7 @@ def run_neuron(node: neuron.BaseNode, x_seq: torch.Tensor):
     node.reset()
     node.step_mode = "s"
     hs, spikes = [], []
-    charge, fire_reset = node.neuronal_charge, node._fire_and_reset
+    charge, fire_reset = node.neuronal_charge, node.fire_and_reset
 
     def recording_charge(x):
         charge(x)
@@ -114,7 +114,7 @@ def run_neuron(node: neuron.BaseNode, x_seq: torch.Tensor):
         spikes.append(spike.detach())
         return spike
 
-    node.neuronal_charge, node._fire_and_reset = recording_charge, recording_fire_reset
+    node.neuronal_charge, node.fire_and_reset = recording_charge, recording_fire_reset
     outs, vs = [], []
     with torch.no_grad():
         for x in x_seq:

@@ -17,6 +17,7 @@ import importlib.util
 import torch
 
 from ..checks import check_choice
+from . import torch_backend
 from .config import AdaptiveLIFConfig, CubaLIFConfig, NeuronConfig
 
 __all__ = [
@@ -29,6 +30,7 @@ __all__ = [
 ]
 
 _MODULES = {"torch": "snnlab.backends.torch_backend", "triton": "snnlab.backends.triton_backend"}
+_LOADED = {"torch": torch_backend}  # name -> module, filled on first use (triton is imported lazily)
 
 
 def triton_available() -> bool:
@@ -43,5 +45,8 @@ def available_backends() -> tuple:
 
 def get_backend(name: str):
     """The backend module ``name``; it provides ``multi_step(cfg, x_seq, v_init, k)``."""
-    check_choice("get_backend", "name", name, tuple(_MODULES))
-    return importlib.import_module(_MODULES[name])
+    module = _LOADED.get(name) if isinstance(name, str) else None
+    if module is None:
+        check_choice("get_backend", "name", name, tuple(_MODULES))
+        module = _LOADED[name] = importlib.import_module(_MODULES[name])
+    return module

@@ -103,9 +103,9 @@ class AdaptBaseNode(BaseNode):
         cls = type(self)
         return cls.neuronal_fire is BaseNode.neuronal_fire and cls.neuronal_reset is AdaptBaseNode.neuronal_reset
 
-    def _fire_and_reset(self) -> torch.Tensor:
+    def fire_and_reset(self) -> torch.Tensor:
         if self._can_fuse_fire_reset():
-            spike = BaseNode._fire_and_reset(self)  # fire, then reset v only
+            spike = BaseNode.fire_and_reset(self)  # fire, then reset v only
             self._jump(spike)
             return spike
         spike = self.neuronal_fire()
@@ -117,7 +117,7 @@ class AdaptBaseNode(BaseNode):
         self.w_float_to_tensor(x)
         self.neuronal_charge(x)
         self.neuronal_adaptation()
-        return self._fire_and_reset()
+        return self.fire_and_reset()
 
 
 class IzhikevichNode(AdaptBaseNode):

@@ -6,6 +6,8 @@ allows it; otherwise it runs the generic path: a loop over the single step, wher
 are one autograd node (:mod:`snnlab.neuron._fire_reset`) whenever the neuron keeps the base
 class' fire and reset and its surrogate has a closed-form derivative. A backend other than
 ``'torch'`` that cannot run a configuration says why, once per reason, with a ``RuntimeWarning``.
+Under ``torch.compile`` the step loop is always the path traced (no graph breaks; the compiler
+fuses the steps), so ``torch.compile(net, fullgraph=True, dynamic=True)`` works.
 """
 
 import warnings
@@ -269,7 +271,7 @@ class BaseNode(MemoryModule):
             and not (isinstance(theta, torch.Tensor) and theta.requires_grad)
         )
 
-    def _fire_and_reset(self) -> torch.Tensor:
+    def fire_and_reset(self) -> torch.Tensor:
         """``neuronal_fire`` then ``neuronal_reset``, as one autograd node where that is exact."""
         if self._can_fuse_fire_reset():
             spike, self.v = fire_reset(
@@ -283,7 +285,7 @@ class BaseNode(MemoryModule):
     def _step(self, x: torch.Tensor) -> torch.Tensor:
         self.v_float_to_tensor(x)
         self.neuronal_charge(x)
-        return self._fire_and_reset()
+        return self.fire_and_reset()
 
     def _record_v_step(self) -> None:
         if self.store_v_seq:
@@ -369,6 +371,10 @@ class BaseNode(MemoryModule):
                 f"{type(self).__name__}: x_seq must have at least one time step, got shape {list(x_seq.shape)}"
             )
         self._check_state_for(x_seq)
+        if torch.compiler.is_compiling():
+            # traced: the step loop, which the compiler fuses (forward and backward) itself; the fused
+            # backends' hand-written loops are eager code it cannot trace
+            return self._generic_multi_step(x_seq)
         blocker = self._fusion_blocker(x_seq)
         if blocker is None:
             charge = registry.NEURONS[self.neuron_kind].charge

@@ -77,7 +77,7 @@ class CubaLIFNode(BaseNode):
         self.v_float_to_tensor(x)
         self._memory_to_tensor("i", x)
         self.neuronal_charge(x)
-        return self._fire_and_reset()
+        return self.fire_and_reset()
 
     def _fused_owner(self) -> type:
         return CubaLIFNode

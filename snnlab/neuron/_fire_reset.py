@@ -5,7 +5,9 @@ The forward is :func:`snnlab.dynamics.fired` and :func:`snnlab.dynamics.reset_va
 values the surrogate's Heaviside and :func:`snnlab.dynamics.reset` give); the backward is
 :func:`snnlab.dynamics.grad_through_fire_reset` with the surrogate's closed-form derivative. One
 node replaces the six a step records otherwise (shift, spike, ``1 - s``, two products, a sum),
-so a neuron only pays autograd for its own charge.
+so a neuron only pays autograd for its own charge. Under ``torch.compile`` the step is the
+surrogate's spike and :func:`snnlab.dynamics.reset` as plain operations, which the compiler traces
+and fuses itself.
 
 Shape:
     ``h``: ``[*]``; returns spikes ``[*]`` and the post-reset ``v`` ``[*]``.
@@ -89,4 +91,9 @@ def fire_reset(
     """
     if isinstance(v_threshold, torch.Tensor) and v_threshold.dtype != h.dtype:
         v_threshold = v_threshold.to(h.dtype)  # spikes and v keep the input's dtype
+    if torch.compiler.is_compiling():
+        # the same values and gradients as plain operations (the surrogate's spike is traceable):
+        # dynamo does not trace this autograd node's backward, which reads symbolic numbers
+        spike = dynamics.fire(h, v_threshold, sg)
+        return spike, dynamics.reset(h, spike, v_threshold, v_reset, detach_reset)
     return _FireReset.apply(h, v_threshold, v_reset, detach_reset, sg.derivative)

@@ -56,7 +56,7 @@ class LIAFNode(LIFNode):
         if isinstance(theta, torch.Tensor):
             theta = theta.to(self.v.dtype)  # the output keeps the input's dtype
         y = self.act(self.v - theta) if self.threshold_related else self.act(self.v)
-        self._fire_and_reset()
+        self.fire_and_reset()
         return y
 
 

@@ -192,9 +192,10 @@ class OTTTLIFNode(LIFNode):
 
     Each step detaches ``v`` from the past (no backpropagation through time) and keeps a
     presynaptic trace ``trace <- trace * (1 - 1/tau) + spike`` (no gradient). In training it
-    returns ``[spike, trace]``; in evaluation only ``spike``. ``v`` and ``trace`` are buffers
-    created by the first step, deleted by ``reset()``; a saved ``state_dict`` that holds them
-    loads into a fresh node.
+    returns ``[spike, trace]``; in evaluation only ``spike``. ``v`` and ``trace`` are created by the
+    first step and deleted by ``reset()``; ``state_dict`` holds them while they exist, and such a
+    ``state_dict`` loads into a fresh node. They are memories, not buffers: each process of a
+    ``DistributedDataParallel`` run keeps its own (DDP broadcasts rank 0's buffers at every forward).
 
     Shape:
         ``x``: ``[N, *]``; ``spike`` and ``trace``: ``[N, *]``.
@@ -205,7 +206,11 @@ class OTTTLIFNode(LIFNode):
         >>> x = torch.tensor([0.8, 1.5])
         >>> [t.tolist() for t in node(x)], [t.tolist() for t in node(x)]
         ([[0.0, 1.0], [0.0, 1.0]], [[1.0, 1.0], [1.0, 1.5]])
+        >>> sorted(node.state_dict()), [name for name, _ in node.named_buffers()]
+        (['trace', 'v'], [])
     """
+
+    _STATE = ("v", "trace")
 
     def __init__(
         self,
@@ -236,18 +241,32 @@ class OTTTLIFNode(LIFNode):
     def supported_backends(self) -> tuple:
         return ("torch",)
 
-    def reset(self):
-        super().reset()
-        for name in ("v", "trace"):
-            if name in self._buffers:
-                delattr(self, name)
+    def _set_state(self, name: str, value: torch.Tensor) -> None:
+        """Create (or overwrite) the memory ``name``; ``reset()`` deletes it again."""
+        self._memories[name] = value
+        self._memories_rv[name] = None
 
-    def _load_from_state_dict(self, state_dict, prefix, *args, **kwargs):
-        for name in ("v", "trace"):
-            key = prefix + name
-            if key in state_dict and name not in self._buffers:
-                self.register_buffer(name, torch.empty_like(state_dict[key]))
-        super()._load_from_state_dict(state_dict, prefix, *args, **kwargs)
+    def reset(self):
+        for name in self._STATE:
+            self._memories.pop(name, None)
+            self._memories_rv.pop(name, None)
+        super().reset()
+
+    def _save_to_state_dict(self, destination, prefix, keep_vars):
+        super()._save_to_state_dict(destination, prefix, keep_vars)
+        for name in self._STATE:
+            value = self._memories.get(name)
+            if isinstance(value, torch.Tensor):
+                destination[prefix + name] = value if keep_vars else value.detach()
+
+    def _load_from_state_dict(self, state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, errors):
+        super()._load_from_state_dict(state_dict, prefix, local_metadata, strict, missing_keys, unexpected_keys, errors)
+        keys = {prefix + name: name for name in self._STATE}
+        unexpected_keys[:] = [key for key in unexpected_keys if key not in keys]
+        for key, name in keys.items():
+            if key in state_dict:
+                with torch.no_grad():
+                    self._set_state(name, state_dict[key].detach().clone())
 
     def neuronal_charge(self, x: torch.Tensor):
         self.v = self.v.detach()
@@ -256,15 +275,15 @@ class OTTTLIFNode(LIFNode):
     def single_step_forward(self, x: torch.Tensor):
         """One step; returns ``[spike, trace]`` in training, ``spike`` in evaluation."""
         self.check_input(x)
-        if "v" not in self._buffers:
+        if "v" not in self._memories:
             v0 = torch.zeros_like(x.data) if self.v_reset is None else torch.full_like(x.data, self.v_reset)
-            self.register_buffer("v", v0)
+            self._set_state("v", v0)
         spike = self._step(x)
         self._record_v_step()
         if not self.training:
             return spike
-        if "trace" not in self._buffers:
-            self.register_buffer("trace", torch.zeros_like(x.data))
+        if "trace" not in self._memories:
+            self._set_state("trace", torch.zeros_like(x.data))
         with torch.no_grad():
             self.trace = dynamics.decay_trace(self.trace, spike, self._k)
         return [spike, self.trace]

@@ -47,6 +47,8 @@ _LIF_MULTI_STEP = {
     "triton": "snnlab.backends.triton_backend:multi_step",
 }
 # charge kind -> backend -> "module:function" running a whole sequence fused
+_FUSED_LOADED: dict = {}  # (charge, backend) -> the imported function, filled by fused_function
+
 _FUSED: dict = {
     "if": _LIF_MULTI_STEP,
     "lif": _LIF_MULTI_STEP,
@@ -240,7 +242,12 @@ def fused_backends(charge: str) -> tuple:
 
 
 def fused_function(charge: str, backend: str):
-    """The function ``multi_step`` of ``backend`` for the charge kind ``charge`` (imported lazily)."""
-    check_choice("fused_function", "backend", backend, fused_backends(charge))
-    module, name = _FUSED[charge][backend].split(":")
-    return getattr(importlib.import_module(module), name)
+    """The function ``multi_step`` of ``backend`` for the charge kind ``charge`` (imported on first
+    use, then cached: no import machinery runs per call)."""
+    key = (charge, backend)
+    function = _FUSED_LOADED.get(key)
+    if function is None:
+        check_choice("fused_function", "backend", backend, fused_backends(charge))
+        module, name = _FUSED[charge][backend].split(":")
+        function = _FUSED_LOADED[key] = getattr(importlib.import_module(module), name)
+    return function

@@ -45,6 +45,7 @@ __all__ = [
     "nonzero_sign",
     "scalar_like",
     "spike_function",
+    "traceable_spike",
 ]
 
 
@@ -108,6 +109,26 @@ class SurrogateSpike(torch.autograd.Function):
         return grad_output * ctx.surrogate.derivative(x), None
 
 
+def traceable_spike(x: torch.Tensor, derivative: Callable) -> torch.Tensor:
+    """The spike as plain operations, for ``torch.compile``: Heaviside value, ``derivative`` gradient.
+
+    ``heaviside(c) + (x - c) * derivative(c)`` with ``c = x.detach()`` equals ``heaviside(x)``
+    exactly for finite ``x`` (the added term is zero), and its gradient with respect to ``x`` is
+    ``derivative(x)``. Dynamo does not trace repeated calls of one autograd Function whose backward
+    reads a number that ``dynamic=True`` made symbolic (a surrogate's ``alpha``), which a multi-step
+    neuron makes once per time step; these operations trace into the graph instead.
+
+    Example:
+        >>> import torch
+        >>> x = torch.tensor([-0.5, 0.0, 0.5], requires_grad=True)
+        >>> y = traceable_spike(x, lambda c: 2.0 * torch.ones_like(c))
+        >>> y.sum().backward(); y.tolist(), x.grad.tolist()
+        ([0.0, 1.0, 1.0], [2.0, 2.0, 2.0])
+    """
+    constant = x.detach()
+    return heaviside(constant) + (x - constant) * derivative(constant)
+
+
 class _Surrogate(nn.Module):
     """What both base classes share: parameters by name, spiking / primitive output, derivative."""
 
@@ -138,6 +159,8 @@ class _Surrogate(nn.Module):
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if not self.spiking:
             return self.primitive_function(x, *self.surrogate_args())
+        if torch.compiler.is_compiling() and x.requires_grad and _overrides(type(self), "derivative_function"):
+            return traceable_spike(x, self.derivative)
         if not _overrides(type(self), "spiking_function"):
             return SurrogateSpike.apply(x, self)  # a class that defines derivative_function only
         return self.spiking_function(x, *self.surrogate_args())

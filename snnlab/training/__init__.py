@@ -44,16 +44,22 @@ Example:
     ('ottt', 0, 4, torch.Size([]))
 """
 
+from .chunked import chunked_bptt_forward
 from .memory import SavedTensorMeter
 from .models import METHODS, build_model, step_cross_entropy
+from .scaling import SCALING_METHODS, bptt_update, memory_vs_T
 from .trainer import StepMetrics, Trainer, train_epoch
 
 __all__ = [
     "METHODS",
+    "SCALING_METHODS",
     "SavedTensorMeter",
     "StepMetrics",
     "Trainer",
+    "bptt_update",
     "build_model",
+    "chunked_bptt_forward",
+    "memory_vs_T",
     "step_cross_entropy",
     "train_epoch",
 ]
