@@ -19,11 +19,6 @@ from snnlab.analysis import (
 )
 from snnlab.errors import UnknownOptionError
 
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
-]
-
 
 def _spikes(shape, p=0.3, seed=0, dtype=torch.float32):
     g = torch.Generator().manual_seed(seed)
@@ -42,7 +37,6 @@ def _loop_rates(s):
     return {"neuron": neuron, "step": step, "sample": sample, "layer": layer}
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [torch.bool, torch.uint8, torch.int64, torch.float32, torch.float64])
 def test_firing_rate_matches_loops(device, dtype):
     s = _spikes((5, 3, 4), dtype=dtype)
@@ -102,7 +96,6 @@ def test_firing_rate_errors():
 
 
 # ----------------------------------------------------------------------------- first_spike_times
-@pytest.mark.parametrize("device", DEVICES)
 def test_first_spike_times_matches_loop(device):
     s = _spikes((7, 3, 2, 5), p=0.15, seed=3)
     T, N = s.shape[:2]
@@ -134,7 +127,6 @@ def test_first_spike_times_by_hand_and_errors():
 
 
 # ----------------------------------------------------------------------------------- spike_counts
-@pytest.mark.parametrize("device", DEVICES)
 def test_spike_counts(device):
     a, b = _spikes((4, 2, 3), seed=1), _spikes((4, 2, 5), seed=2, dtype=torch.bool)
     got = spike_counts({"a": a.to(device), "b": b.to(device)})
@@ -146,7 +138,6 @@ def test_spike_counts(device):
 
 
 # ---------------------------------------------------------------------------------- neuron_report
-@pytest.mark.parametrize("device", DEVICES)
 def test_neuron_report_against_explicit_expectations(device):
     s = torch.zeros(4, 2, 2, 3)  # T=4, N=2, neurons [2, 3] -> flat 0..5
     s[:, :, 0, 1] = 1.0  # flat 1: saturated
@@ -229,7 +220,6 @@ def test_conv_sops_single_interior_spike_is_exact():
     assert got.item() == 45.0 == _exact_conv_sops(conv, spikes).item()
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_sops_inferred_connections_in_a_stack(device):
     net = nn.Sequential(nn.Linear(3, 4), nn.ReLU(), nn.Linear(4, 5), nn.ReLU(), nn.Flatten(2), nn.Linear(5, 2))
     a, b = _spikes((3, 2, 4), seed=7).to(device), _spikes((3, 2, 5), seed=8).to(device)
@@ -297,7 +287,6 @@ def test_linear_sops_equal_the_exact_count_of_accumulations():
 
 
 # ---------------------------------------------------------------------------------- similarity
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize(
     "kernel,args", [("linear", ()), ("polynomial", (2,)), ("sigmoid", (0.5,)), ("gaussian", (3.0,))]
 )

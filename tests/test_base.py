@@ -6,8 +6,6 @@ import torch
 from snnlab import base
 from snnlab.errors import InvalidParameterError, UnknownOptionError
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
-
 
 class Acc(base.MemoryModule):
     def __init__(self):
@@ -64,7 +62,6 @@ def test_detach_in_place_including_a_view():
     assert base_tensor.requires_grad  # the base was left alone
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_to_moves_memories_and_reset_values(device):
     m = Acc()
     m.buf = torch.ones(3)

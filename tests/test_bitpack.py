@@ -4,13 +4,7 @@ import torch
 
 from snnlab.bitpack import _packbits_torch, _unpackbits_torch, packbits, packed_length, unpackbits
 
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
-]
 
-
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 16, 23])
 def test_packbits_matches_numpy_big_endian(device, n):
     g = torch.Generator().manual_seed(n)
@@ -22,7 +16,6 @@ def test_packbits_matches_numpy_big_endian(device, n):
     torch.testing.assert_close(unpackbits(packed, n).cpu(), bits)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("n", [1, 7, 8, 9, 23])
 @pytest.mark.parametrize("dim", [0, 1, 2])
 def test_torch_path_matches_numpy(device, n, dim):
@@ -37,7 +30,6 @@ def test_torch_path_matches_numpy(device, n, dim):
     torch.testing.assert_close(_unpackbits_torch(expected.to(device), bits.shape[dim], dim).cpu(), bits)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dim", [0, 1, -3])
 def test_packbits_along_other_dims(device, dim):
     g = torch.Generator().manual_seed(0)

@@ -9,8 +9,6 @@ import torch
 import snnlab
 from snnlab.datasets import Digits, burst_channel_task, load_digits, spike_order_task
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def test_digits_split_shapes_ranges_and_stratification():
     d = load_digits()
@@ -53,7 +51,6 @@ def test_digits_are_deterministic_and_seed_dependent():
     assert not torch.equal(a.y_train, c.y_train)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_digits_image_layout_dtype_and_device(device):
     d = load_digits(flatten=False, dtype=torch.float64, device=device)
     assert d.x_train.shape == (1347, 1, 8, 8) and d.x_train.dtype == torch.float64
@@ -70,7 +67,6 @@ def test_digits_validation():
         load_digits(seed=0.5)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_burst_task_shapes_layout_and_determinism(device):
     spikes, labels = burst_channel_task(10, n_channels=3, T=12, seed=3, device=device)
     assert spikes.shape == (10, 12, 3) and spikes.dtype == torch.float32 and labels.shape == (10,)

@@ -8,8 +8,6 @@ import torch
 from snnlab.dvs import dvs_counts, events_from_counts
 from snnlab.encoding import emulate_dvs
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def reference_events(video, threshold, times, refractory=0, eps=1e-3):
     """Each pixel on its own: a reference log level, threshold crossings, a refractory clock."""
@@ -48,7 +46,6 @@ def _as_list(ev):
     return list(zip(ev.t.tolist(), ev.x.tolist(), ev.y.tolist(), ev.p.tolist()))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("refractory", [0, 2500])
 @pytest.mark.parametrize("threshold", [0.15, 0.4])
 def test_events_match_the_reference_loop(device, refractory, threshold):

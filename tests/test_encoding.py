@@ -16,10 +16,7 @@ from snnlab.encoding import (
 )
 from snnlab.errors import UnknownOptionError
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
-
-@pytest.mark.parametrize("device", DEVICES)
 def test_poisson_rates_match_intensities(device):
     x = torch.tensor([0.0, 0.1, 0.5, 0.9, 1.0], device=device)
     enc = PoissonEncoder(generator=torch.Generator(device=device).manual_seed(0))
@@ -92,7 +89,6 @@ def _spikingjelly_firing_step(x, T, enc_function):
     return ((T - 1.0) * (1.0 - x)).round().long()
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("enc_function", ["linear", "log"])
 def test_latency_one_spike_per_neuron_stronger_earlier(device, enc_function):
     T = 8
@@ -143,7 +139,6 @@ def test_latency_validates_arguments():
     assert repr(LatencyEncoder(5, "log")) == "LatencyEncoder(T=5, enc_function=log, step_mode=s)"
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_constant_current(device):
     y = constant_current(0.25, T=3, shape=(2, 4), device=device, dtype=torch.float64)
     assert y.shape == (3, 2, 4) and y.dtype == torch.float64 and bool((y == 0.25).all())

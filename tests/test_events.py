@@ -6,8 +6,6 @@ import torch
 
 from snnlab.events import Events, as_events, frame_index, to_frames, to_frames_batch, to_structured
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def reference_frames(t, x, y, p, sensor, frames_number=None, split_by="number", time_window=None):
     """SpikingJelly's cutting rules written out per frame and per event (plain Python ints)."""
@@ -48,7 +46,6 @@ def _random(seed, n, sensor, duration):
     )
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize(
     "n, settings",
     [
@@ -69,7 +66,6 @@ def test_to_frames_matches_the_reference_loop(device, n, settings):
     assert frames.sum() == n  # every event counted once
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize(
     "settings",
     [dict(frames_number=4, split_by="number"), dict(frames_number=4, split_by="time"), dict(time_window=90)],

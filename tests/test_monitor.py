@@ -10,8 +10,6 @@ from snnlab import functional, layer, neuron
 from snnlab import monitor as monitor_module
 from snnlab.monitor import AttributeMonitor, InputMonitor, OutputMonitor
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def _net(step_mode="s"):
     torch.manual_seed(0)
@@ -31,7 +29,6 @@ def _n_hooks(net):
     return sum(len(m._forward_hooks) + len(m._forward_pre_hooks) for m in net.modules())
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_spikingjelly_example_two_nodes_five_single_steps(device):
     net = _net().to(device)
     mon = OutputMonitor(net, neuron.IFNode)
@@ -124,7 +121,6 @@ def test_enable_disable_and_clear():
     assert mon.records == [] and mon.name_records_index == {"1": [], "3": []}
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_compact_stores_binary_records_as_bool(device):
     net = _net("m").to(device)
     mon = OutputMonitor(net, neuron.IFNode, compact=True)

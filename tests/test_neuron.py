@@ -9,7 +9,6 @@ from torch.testing import assert_close
 from snnlab import neuron, surrogate
 from snnlab.errors import InvalidParameterError, InvalidParameterTypeError, UnknownOptionError
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 IF_X = [0.5, 0.5, 0.5, 1.0, 2.0]
 
 
@@ -22,7 +21,6 @@ def run_single(node, xs, device="cpu"):
 
 
 # ----------------------------------------------------------------------------- verified traces
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("v_reset, v_expected", [(0.0, [0.5, 0, 0.5, 0, 0]), (None, [0.5, 0, 0.5, 0.5, 1.5])])
 def test_if_trace_single_and_multi(device, v_reset, v_expected):
     spikes, vs = run_single(neuron.IFNode(v_reset=v_reset), IF_X, device)
@@ -225,7 +223,6 @@ def test_reset_gives_python_float_and_state_dict_has_no_memory():
     assert type(neuron.IFNode(v_reset=None).v) is float
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_v_takes_input_dtype_and_device(device):
     node = neuron.IFNode()
     node(torch.zeros(2, 3, dtype=torch.float64, device=device))

@@ -13,11 +13,6 @@ from snnlab.bitpack import packed_length
 from snnlab.errors import UnknownOptionError
 from snnlab.probe import SpikeProbe
 
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
-]
-
 
 class Heaviside(nn.Module):
     """A stateless binary-output module (not a neuron)."""
@@ -74,7 +69,6 @@ def test_hand_written_if_trace_multi_step_soft_reset_restores_store_v_seq():
     )
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("pack", [True, False])
 def test_single_step_net_matches_reference(device, pack):
     net, x = _net(device), _inputs(12, 3, 4, device=device)
@@ -92,7 +86,6 @@ def test_single_step_net_matches_reference(device, pack):
     assert probe.nbytes == 12 * per_step and probe.num_steps == {"1": 12, "3": 12}
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_multi_step_net_matches_reference_and_v_seq(device):
     net, x = _net(device), _inputs(6, 2, 4, seed=1, device=device)
     ref1, ref3 = _reference(net, x)
@@ -182,7 +175,6 @@ def test_list_output_records_the_spike():
 
 
 # ------------------------------------------------------------------------------------- budget
-@pytest.mark.parametrize("device", DEVICES)
 def test_ring_buffer_keeps_the_newest_steps_within_budget(device):
     net, x = _net(device), _inputs(40, 3, 4, seed=4, device=device)
     ref1, ref3 = _reference(net, x)

@@ -13,10 +13,6 @@ from snnlab import functional as F
 from snnlab import layer, monitor, neuron
 from snnlab.errors import UnknownOptionError
 
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
-]
 _E = inspect.Parameter.empty
 _ANY = object()  # default not compared (SpikingJelly's is a shared Sigmoid() instance)
 _VAR = "*"
@@ -202,7 +198,6 @@ def _make(kind, k, decay_input, v_reset, step_mode):
     return neuron.ParametricLIFNode(init_tau=1 / k, decay_input=decay_input, v_reset=v_reset, step_mode=step_mode)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("kind, k, decay_input", _CASES)
 @pytest.mark.parametrize("v_reset", [0.0, None, -0.5])
 @pytest.mark.parametrize("training", [True, False])

@@ -10,7 +10,6 @@ from snnlab import neuron, surrogate
 from snnlab.backends import NeuronConfig
 from snnlab.backends.torch_backend import multi_step
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 SURROGATES = {"sigmoid": surrogate.Sigmoid(alpha=4.0), "atan": surrogate.ATan(alpha=2.0)}
 
 
@@ -80,7 +79,6 @@ def test_fused_matches_autograd_loop(charge, learn_k, v_reset, decay_input, deta
         assert_close(got, want)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_fused_float32_spikes_identical_to_loop(device):
     torch.manual_seed(1)
     x = (torch.rand(16, 8, 32, device=device) * 1.5).requires_grad_()

@@ -18,10 +18,6 @@ from snnlab.backends import NeuronConfig, torch_backend, triton_backend
 from snnlab.backends.triton_kernels import interpreting
 from snnlab.errors import UnknownOptionError
 
-DEVICES = [
-    pytest.param("cpu", marks=pytest.mark.skipif(not interpreting(), reason="CPU tensors need TRITON_INTERPRET=1")),
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")),
-]
 ANY_DEVICE = "cpu" if interpreting() else "cuda"
 T, N = 5, 37
 
@@ -109,7 +105,6 @@ def test_matches_torch_backend_fp32(kind, decay_input, v_reset, detach_reset, su
     assert_matches(got, ref)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype,tol", [(torch.float16, 1e-2), (torch.bfloat16, 6e-2)])
 @pytest.mark.parametrize("kind,v_reset", [("lif", 0.0), ("plif", None)])
 def test_16bit_against_fp32_torch_backend(device, dtype, tol, kind, v_reset):
@@ -121,7 +116,6 @@ def test_16bit_against_fp32_torch_backend(device, dtype, tol, kind, v_reset):
     assert_matches(got, ref, atol=tol, rtol=tol)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [torch.float16, torch.bfloat16])
 def test_16bit_storage_rounds_to_nearest_even(device, dtype):
     # one LIF step from v = 0 without a spike: v_out = h = x * k, computed in fp32, then stored
@@ -134,7 +128,6 @@ def test_16bit_storage_rounds_to_nearest_even(device, dtype):
     assert torch.equal(v.cpu(), torch.where(h.to(dtype).float() >= 1.0, torch.zeros(()), h).to(dtype))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_tensor_threshold_broadcasts_like_torch_backend(device):
     x, v0, _ = make_inputs(device, shape=(T, 3, 13))
     theta = torch.tensor([[0.8], [1.0], [1.3]], device=device)  # one threshold per row, broadcast to [3, 13]
@@ -144,7 +137,6 @@ def test_tensor_threshold_broadcasts_like_torch_backend(device):
         assert_matches(run(triton_backend, cfg, x, v0, 0.5, weights), run(torch_backend, cfg, x, v0, 0.5, weights))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_gradient_through_spikes_only_or_v_only(device):
     cfg = make_cfg("lif", True, 0.0, False, "sigmoid", False)
     x, v0, k = make_inputs(device)
@@ -158,7 +150,6 @@ def test_gradient_through_spikes_only_or_v_only(device):
         torch.testing.assert_close(grads[0], grads[1], atol=1e-5, rtol=1e-5)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_layout_noncontiguous_and_no_grad(device):
     cfg = make_cfg("lif", False, None, True, "atan", True)
     base = make_inputs(device, shape=(2, 4, T))[0]
@@ -174,7 +165,6 @@ def test_layout_noncontiguous_and_no_grad(device):
     torch.testing.assert_close(v, v_ref)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_empty_neuron_dim(device):
     cfg = make_cfg("if", True, 0.0, False, "sigmoid", False)
     x = torch.zeros(T, 0, device=device, requires_grad=True)
@@ -275,7 +265,6 @@ def test_tensors_on_another_device_than_x_seq_are_rejected():
         triton_backend.multi_step(make_cfg(), x, v0, k)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", ["IFNode", "LIFNode", "ParametricLIFNode"])
 def test_neurons_with_triton_backend(device, name, monkeypatch):
     # set_backend('triton') on the neuron modules; on the CPU the interpreter stands in for the GPU
@@ -339,7 +328,6 @@ def test_gpu_launch_paths_under_the_interpreter(monkeypatch):
     assert_matches(run(triton_backend, cfg, x, v0, 0.5), run(torch_backend, cfg, x, v0, 0.5))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("kind,v_reset", [("lif", 0.0), ("plif", None)])
 def test_input_gradient_reuses_saved_h_unless_the_graph_is_kept(device, kind, v_reset):
     cfg = make_cfg(kind, True, v_reset, False, "sigmoid", False)

@@ -8,11 +8,6 @@ pytest.importorskip("triton")
 from snnlab.backends.triton_kernels import interpreting
 from snnlab.backends.triton_spikes import first_spike_index
 
-DEVICES = [
-    pytest.param("cpu", marks=pytest.mark.skipif(not interpreting(), reason="CPU tensors need TRITON_INTERPRET=1")),
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA device")),
-]
-
 
 def first_nonzero_reference(x):
     """True at the first nonzero entry of each row, by an explicit loop over the rows."""
@@ -30,7 +25,6 @@ def double_cumsum(x):
     return x.cumsum(-1).cumsum(-1) == 1
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("shape", [(37, 13), (3, 4, 20), (5,), (40, 1), (2, 3, 8), (5, 24), (7, 16), (6, 12)])
 def test_binary_rows_equal_double_cumsum(device, shape):
     g = torch.Generator().manual_seed(sum(shape))
@@ -42,7 +36,6 @@ def test_binary_rows_equal_double_cumsum(device, shape):
     assert torch.equal(got.cpu(), first_nonzero_reference(x))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [torch.bool, torch.int64, torch.uint8, torch.float16, torch.bfloat16])
 def test_other_dtypes(device, dtype):
     g = torch.Generator().manual_seed(7)
@@ -50,7 +43,6 @@ def test_other_dtypes(device, dtype):
     assert torch.equal(first_spike_index(x.to(device)).cpu(), first_nonzero_reference(x.float()))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_graded_rows_mark_the_first_nonzero(device):
     g = torch.Generator().manual_seed(3)
     x = torch.randn(33, 19, generator=g) * (torch.rand(33, 19, generator=g) < 0.1)
@@ -64,7 +56,6 @@ def test_graded_rows_mark_the_first_nonzero(device):
     assert torch.equal(first_spike_index(table.to(device)).cpu(), expected)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_edge_shapes_layout_and_no_grad(device):
     assert first_spike_index(torch.tensor(1.0, device=device)).item() is True
     assert first_spike_index(torch.tensor(0.0, device=device)).item() is False

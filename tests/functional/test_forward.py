@@ -8,8 +8,6 @@ from torch.testing import assert_close
 from snnlab.base import MemoryModule
 from snnlab.functional.forward import chunk_multi_step_forward, multi_step_forward, seq_to_ann_forward
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 class SoftIF(MemoryModule):
     """A minimal integrate-and-fire neuron (soft reset, threshold 1) for tests."""
@@ -38,14 +36,12 @@ def reference_if(x_seq):
     return torch.stack(out)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_multi_step_forward_stateful_neuron_accumulates(device):
     x = torch.full((3, 2), 0.5, device=device)
     out = multi_step_forward(x, SoftIF())
     assert_close(out, torch.tensor([[0.0, 0.0], [1.0, 1.0], [0.0, 0.0]], device=device))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_multi_step_forward_matches_loop_for_list_tuple_and_sequential(device):
     torch.manual_seed(0)
     lin = nn.Linear(4, 3).to(device)
@@ -85,7 +81,6 @@ def test_multi_step_forward_errors():
         multi_step_forward(torch.rand(2, 2), [nn.Identity(), "relu"])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_chunk_multi_step_forward_equals_unchunked_call(device):
     torch.manual_seed(1)
     lin = nn.Linear(4, 3).to(device)
@@ -123,7 +118,6 @@ def test_chunk_multi_step_forward_errors():
         chunk_multi_step_forward(2, torch.rand(0, 2), nn.Identity())
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_seq_to_ann_forward_matches_per_step_calls(device):
     torch.manual_seed(2)
     conv = nn.Conv2d(3, 4, 3, padding=1).to(device)

@@ -14,7 +14,6 @@ from snnlab.functional.fusion import (
     scale_fused_conv2d_weight_of_convbn2d,
 )
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 CONV_CONFIGS = [
     dict(in_channels=4, out_channels=6, kernel_size=3, padding=1),
     dict(in_channels=4, out_channels=6, kernel_size=(3, 5), stride=2, padding=(1, 2)),
@@ -40,7 +39,6 @@ def scale_of(bn):
     return bn.weight / (bn.running_var + bn.eps).sqrt()
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("cfg", CONV_CONFIGS)
 def test_fused_conv_equals_conv_then_bn_in_eval(device, cfg):
     conv, bn = make_pair(cfg, device)

@@ -16,8 +16,6 @@ from snnlab.functional.losses import (
     temporal_efficient_training_cross_entropy,
 )
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def reference_kernel(x, y, kernel, *args):
     """SpikingJelly 0.0.0.0.14's kernels (gaussian only valid for equal row counts)."""
@@ -47,7 +45,6 @@ def reference_similar_loss(spikes, labels, kernel, loss, *args):
 
 
 # ------------------------------------------------------------------ kernel_dot_product
-@pytest.mark.parametrize("device", DEVICES)
 def test_kernels_match_reference_formulas(device):
     g = torch.Generator().manual_seed(0)
     x = torch.randn(6, 5, generator=g).to(device)
@@ -146,7 +143,6 @@ def test_target_similarity_clamps_above_only():
 
 
 # ------------------------------------------------------------------ spike_similar_loss
-@pytest.mark.parametrize("device", DEVICES)
 def test_similar_loss_mse_l1_match_reference(device):
     g = torch.Generator().manual_seed(3)
     spikes = (torch.rand(8, 6, 5, generator=g) > 0.6).float().to(device)
@@ -228,7 +224,6 @@ def tet_loop(x_seq, target):
     return sum(F.cross_entropy(x_seq[t], target) for t in range(x_seq.shape[0])) / x_seq.shape[0]
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_tet_equals_mean_of_per_step_cross_entropy(device):
     g = torch.Generator().manual_seed(6)
     for shape, tshape in (((8, 4, 10), (4,)), ((3, 4, 10, 5, 6), (4, 5, 6))):
@@ -272,7 +267,6 @@ def test_tet_errors():
 
 
 # ------------------------------------------------------------------ set_threshold_margin
-@pytest.mark.parametrize("device", DEVICES)
 def test_threshold_margin_training_values_and_dtypes(device):
     layer = nn.Module()
     label = torch.tensor([[0, 1, 0], [2, 0, 1]], device=device)

@@ -13,8 +13,6 @@ from snnlab.errors import UnknownOptionError
 from snnlab.functional.forward import multi_step_forward
 from snnlab.functional.network import detach_net, reset_net, set_backend, set_step_mode
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 class CountingMemory(MemoryModule):
     def __init__(self):
@@ -50,7 +48,6 @@ class DuckStep(nn.Module):
 
 
 # ------------------------------------------------------------------ reset_net / detach_net
-@pytest.mark.parametrize("device", DEVICES)
 def test_reset_net_restores_neuron_state(device):
     net = nn.Sequential(nn.Linear(3, 4), neuron.IFNode(v_reset=-0.5), nn.Linear(4, 2), neuron.LIFNode(v_reset=None)).to(
         device

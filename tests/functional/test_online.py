@@ -13,8 +13,6 @@ from snnlab.base import MemoryModule
 from snnlab.functional.network import reset_net
 from snnlab.functional.online import fptt_online_training, fptt_online_training_init_w_ra, ottt_online_training
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def make_net(seed=0, device="cpu"):
     torch.manual_seed(seed)
@@ -63,7 +61,6 @@ def test_init_w_ra_returns_detached_copies():
         fptt_online_training_init_w_ra([params[0]])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_fptt_matches_hand_written_order(device):
     g = torch.Generator().manual_seed(1)
     data = [
@@ -192,7 +189,6 @@ def make_ottt_net(seed, last=None):
     return layer.OTTTSequential(*(mods + ([last] if last is not None else [])))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("online", [True, False])
 def test_ottt_equals_reference_where_reference_works(device, online):
     g = torch.Generator().manual_seed(6)

@@ -6,8 +6,6 @@ from torch.testing import assert_close
 
 from snnlab.functional.spikes import delay, first_spike_index, redundant_one_hot
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def double_cumsum_reference(spikes):
     """SpikingJelly 0.0.0.0.14's formulation, valid on binary input."""
@@ -35,7 +33,6 @@ def test_first_spike_index_documented_example():
     assert torch.equal(first_spike_index(spikes), expected)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float64, torch.float16, torch.int64, torch.int8, torch.bool])
 def test_first_spike_index_equals_double_cumsum_on_binary_input(device, dtype):
     g = torch.Generator().manual_seed(3)
@@ -88,7 +85,6 @@ def test_first_spike_index_rejects_non_tensor():
 
 
 # ------------------------------------------------------------------ delay
-@pytest.mark.parametrize("device", DEVICES)
 def test_delay_table(device):
     x = torch.arange(1.0, 6.0, device=device)
     table = {
@@ -151,7 +147,6 @@ def test_redundant_one_hot_documented_example():
     assert torch.equal(codes, expected)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_redundant_one_hot_matches_loop_reference(device):
     labels = torch.randint(0, 5, (9,), generator=torch.Generator().manual_seed(5)).to(device)
     C, n = 5, 3

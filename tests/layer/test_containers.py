@@ -7,8 +7,6 @@ import torch.nn as nn
 from snnlab import layer, neuron
 from snnlab.errors import InvalidParameterError
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 class CallCounter(nn.Module):
     """Identity that counts its calls and the shapes it saw."""
@@ -22,7 +20,6 @@ class CallCounter(nn.Module):
         return x
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_multi_step_container_runs_each_step_through_the_whole_sequential(device):
     counter = CallCounter()
     c = layer.MultiStepContainer(counter, neuron.IFNode()).to(device)
@@ -32,7 +29,6 @@ def test_multi_step_container_runs_each_step_through_the_whole_sequential(device
     assert counter.shapes == [(1, 1)] * 5  # one call per step, per-step slices
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_seq_to_ann_container_folds_time_into_batch(device):
     counter = CallCounter()
     torch.manual_seed(0)
@@ -72,7 +68,6 @@ def test_a_child_switched_to_multi_step_later_is_refused_instead_of_silently_wro
         s(torch.ones(3, 2, 1, 2, 2))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_step_mode_container_stateful_runs_step_by_step(device):
     c = layer.StepModeContainer(True, nn.Identity(), neuron.IFNode()).to(device)
     x_seq = torch.tensor([0.5, 0.5, 0.5, 1.0, 2.0], device=device).view(5, 1)

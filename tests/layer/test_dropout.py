@@ -7,10 +7,7 @@ from snnlab import layer
 from snnlab.errors import InvalidParameterError
 from tests.sj014 import sj
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
-
-@pytest.mark.parametrize("device", DEVICES)
 def test_multi_step_mask_is_shared_by_all_steps_and_scaled(device):
     torch.manual_seed(0)
     drop = layer.Dropout(p=0.25, step_mode="m")

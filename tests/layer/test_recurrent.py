@@ -8,10 +8,7 @@ from snnlab import layer, neuron
 from snnlab.errors import InvalidParameterError
 from snnlab.functional import reset_net
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 
-
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("step_mode", ["s", "m"])
 def test_element_wise_recurrent_spikingjelly_example(device, step_mode):
     rec = layer.ElementWiseRecurrentContainer(neuron.IFNode(v_reset=None), lambda y, x: y + x, step_mode=step_mode).to(
@@ -38,7 +35,6 @@ def test_element_wise_recurrent_matches_a_hand_written_loop_and_resets():
     torch.testing.assert_close(rec(x_seq), torch.stack(expected))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_linear_recurrent_matches_a_hand_written_loop(device):
     torch.manual_seed(1)
     sub = nn.Linear(4, 2).double().to(device)

@@ -7,8 +7,6 @@ import torch.nn as nn
 from snnlab import layer
 from tests.sj014 import run_both, sj
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 # (factory, per-step input shape [N, ...])
 CASES = {
     "Linear": (lambda m: layer.Linear(4, 3, step_mode=m), (2, 4)),
@@ -42,7 +40,6 @@ def _pair(name, device):
     return single, multi, shape
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("name", sorted(CASES))
 def test_multi_step_equals_loop_over_time(name, device):
     single, multi, shape = _pair(name, device)
@@ -159,7 +156,6 @@ def test_layers_pickle_and_deepcopy():
             assert type(clone) is type(m) and clone.step_mode == m.step_mode
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_a_spiking_cnn_gives_the_same_spikes_in_both_step_modes(device):
     from snnlab import functional, neuron
 

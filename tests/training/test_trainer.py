@@ -11,19 +11,7 @@ import torch.nn.functional as F
 from snnlab import functional
 from snnlab.training import METHODS, StepMetrics, Trainer, train_epoch
 
-DEVICES = [
-    "cpu",
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
-]
-
-
-@pytest.fixture(autouse=True)
-def one_thread():
-    """Tiny tensors: one intra-op thread is faster and does not fight other processes for the cores."""
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors: one intra-op thread (tests/conftest.py)
 
 
 def sequence_data(T=4, n=8, features=5, seed=0):
@@ -50,7 +38,6 @@ def assert_same_parameters(a, b, **tolerance):
 
 
 # --------------------------------------------------------------------------- one update vs the core
-@pytest.mark.parametrize("device", DEVICES)
 def test_bptt_update_matches_a_hand_written_loop(device):
     x, labels = sequence_data()
     trainer = Trainer("bptt", x.to(device), labels, encoding=None, hidden=6, batch_size=8, lr=0.05, seed=3)
@@ -70,7 +57,6 @@ def test_bptt_update_matches_a_hand_written_loop(device):
     assert_same_parameters(trainer.model, ref)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_fptt_update_matches_the_functional_call(device):
     x, labels = sequence_data()
     trainer = Trainer(
@@ -94,7 +80,6 @@ def test_fptt_update_matches_the_functional_call(device):
         torch.testing.assert_close(a, b)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_ottt_update_matches_the_functional_call(device):
     x, labels = sequence_data()
     trainer = Trainer("ottt", x.to(device), labels, encoding=None, hidden=6, batch_size=8, lr=0.05, seed=3)

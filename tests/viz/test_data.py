@@ -7,10 +7,7 @@ import torch
 from snnlab.viz import _series
 from snnlab.viz import data as viz_data
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 
-
-@pytest.mark.parametrize("device", DEVICES)
 def test_spike_matrix_is_bool_on_cpu(device):
     x = torch.tensor([[0.0, 2.0], [1.0, 0.0]], device=device)
     m = viz_data.spike_matrix(x, "raster")
@@ -59,7 +56,6 @@ def test_raster_image_binning_matches_a_loop():
     np.testing.assert_array_equal(exact.values, m.T.astype(np.float32))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_bin_any_matches_a_loop_along_either_dim(device):
     g = torch.Generator().manual_seed(0)
     bits = (torch.rand(4, 11, generator=g) < 0.2).to(device)

@@ -10,8 +10,6 @@ from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
 from snnlab.viz.ticks import MAX_TICKS
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
-
 
 def _reference_grid(times, width):
     n = len(times)
@@ -22,7 +20,6 @@ def _reference_grid(times, width):
     return grid
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_mpl_flat_layout_colours_and_never_fired_marks(device):
     times = [4, -1, 0, 2, -1, 7, 1]
     ax = Figure().subplots()

@@ -8,12 +8,10 @@ from matplotlib.figure import Figure
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 V = [0.2, 0.7, 1.1, 0.0, 0.5]
 S = [0.0, 0.0, 1.0, 0.0, 0.0]
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_mpl_lines_and_spikes(device):
     ax = Figure().subplots()
     line = vm.membrane_trace(

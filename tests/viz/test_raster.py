@@ -14,8 +14,6 @@ from matplotlib.image import AxesImage
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
-
 
 def _ax():
     return Figure().subplots()
@@ -30,7 +28,6 @@ def _texts(ax):
     return [t.get_text() for t in ax.texts if t.get_visible()]
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_mpl_marker_path_holds_every_spike(device):
     s = _spikes(30, 12, 0.2).to(device)
     ax = _ax()
@@ -136,7 +133,6 @@ def test_mpl_png_renders():
     assert buf.getvalue()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_plotly_marker_path_uses_typed_arrays(device):
     s = _spikes(30, 12, 0.2).to(device)
     fig = vp.raster(s)

@@ -12,7 +12,6 @@ import traitlets
 
 from widgets.canvas_raster import CanvasRaster
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="no CUDA"))]
 JS = pathlib.Path(__file__).resolve().parents[2] / "widgets" / "canvas_raster.js"
 
 
@@ -31,7 +30,6 @@ def _record(widget):
     return sent
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_bits_are_numpy_packbits_of_the_neuron_by_time_matrix(device):
     s = _spikes(37, 11, 0.3)
     w = CanvasRaster()

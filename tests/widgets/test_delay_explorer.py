@@ -9,8 +9,6 @@ from snnlab.encoding import PoissonEncoder
 from snnlab.functional import delay
 from widgets.delay_explorer import DelayExplorer, DelayResult, delay_input
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 @pytest.fixture(scope="module")
 def ramp_panel():
@@ -41,7 +39,6 @@ def test_documented_outputs_and_gradient_mask(ramp_panel, d, expected):
     torch.testing.assert_close(result.x_seq, torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]))
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("kind", ["spikes", "signal"])
 def test_demo_inputs_equal_a_direct_delay_and_autograd(device, kind):
     panel = DelayExplorer(

@@ -12,8 +12,6 @@ from widgets._device import (
     tensor_to_host,
 )
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def test_available_and_default_devices_follow_cuda_presence():
     expected = ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
@@ -38,7 +36,6 @@ def test_resolve_device_rejects_what_cannot_run_here(value, error, match):
         resolve_device(value)
 
 
-@pytest.mark.parametrize("device", DEVICES)
 @pytest.mark.parametrize("dtype", [torch.float32, torch.float16, torch.bool, torch.int64])
 @pytest.mark.parametrize("shape", [(), (0,), (7,), (5, 3, 9), (100, 17)])
 def test_packed_transfer_returns_the_same_spikes_dtype_and_shape(device, dtype, shape):
@@ -63,7 +60,6 @@ def test_spikes_to_host_rejects_non_tensors():
         spikes_to_host([0, 1])
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_stopwatch_measures_a_block(device):
     watch = Stopwatch(torch.device(device))
     with watch:

@@ -8,8 +8,6 @@ from snnlab.analysis import first_spike_times, neuron_report
 from snnlab.probe import SpikeProbe
 from widgets.spike_debugger import DebugResult, SpikeDebugger
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
-
 
 def make_net(step_mode="m", seed=0):
     torch.manual_seed(seed)
@@ -30,7 +28,6 @@ def count_calls(net):
     return calls
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_result_equals_a_direct_probe_and_analysis(device):
     net, x = make_net(), inputs()
     debugger = SpikeDebugger(net, x, device=device)

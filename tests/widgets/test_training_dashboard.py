@@ -9,16 +9,10 @@ from snnlab import datasets
 from snnlab.training import Trainer
 from widgets.training_dashboard import TrainingDashboard, TrainingResult
 
-DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
 TINY = dict(T=4, hidden=8, batch_size=8, steps=3)
 
 
-@pytest.fixture(autouse=True)
-def one_thread():
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    yield
-    torch.set_num_threads(threads)
+pytestmark = pytest.mark.usefixtures("one_thread")  # tiny tensors: one intra-op thread (tests/conftest.py)
 
 
 def test_construct_repr_and_nothing_runs_before_start():
@@ -31,7 +25,6 @@ def test_construct_repr_and_nothing_runs_before_start():
     assert repr(panel) == "TrainingDashboard(task='digits', methods=('bptt', 'ottt'), T=5, steps=100)"
 
 
-@pytest.mark.parametrize("device", DEVICES)
 def test_result_equals_direct_trainer_runs(device):
     panel = TrainingDashboard(task="burst", device=device, **TINY)
     panel.lr.value, panel.seed.value = 0.03, 4

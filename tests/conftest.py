@@ -1,0 +1,25 @@
+"""Fixtures shared by every test module (the repository-root conftest.py sets up the environment).
+
+- ``device``: each test that takes it runs on the CPU and, where one is present, on CUDA.
+- ``one_thread``: one intra-op thread for tests of tiny tensors (faster, and fair to other processes).
+"""
+
+import pytest
+import torch
+
+DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA"))]
+
+
+@pytest.fixture(params=DEVICES)
+def device(request) -> str:
+    """The device a test runs on: 'cpu', then 'cuda' where a GPU is present."""
+    return request.param
+
+
+@pytest.fixture
+def one_thread():
+    """Run the test with one intra-op thread, then restore the previous count."""
+    threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    yield
+    torch.set_num_threads(threads)
