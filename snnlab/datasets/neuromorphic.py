@@ -136,8 +136,8 @@ class EventDataset(torch.utils.data.Dataset):
     layout = ""
 
     def _missing_files(self) -> str:
-        """An empty string when the split's files are present, else what is missing."""
-        raise NotImplementedError
+        """An empty string when the split's files are present, else what is missing (each dataset defines it)."""
+        raise NotImplementedError(f"{type(self).__name__} must define _missing_files()")
 
     def _read_labels(self) -> list[int]:
         """Every sample's label, without reading its events (tonic's ``targets``)."""

@@ -19,6 +19,7 @@ import torch.nn.functional as F
 
 from ..base import MemoryModule, StepModule
 from ..checks import check_tensor, describe
+from ..functional.forward import seq_to_ann_forward
 from ..surrogate import heaviside
 
 __all__ = ["Delay", "Scale", "SumPool2d", "Threshold"]
@@ -31,13 +32,12 @@ class _Stateless(nn.Module, StepModule):
         super().__init__()
         self.step_mode = step_mode
 
-    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
-        raise NotImplementedError
+    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:  # every subclass defines it
+        raise NotImplementedError(f"{type(self).__name__} must define single_step_forward(x)")
 
     def multi_step_forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         """Run ``x_seq`` ``[T, N, *]`` with time folded into the batch."""
-        y = self.single_step_forward(x_seq.flatten(0, 1))
-        return y.reshape(x_seq.shape[:2] + y.shape[1:])
+        return seq_to_ann_forward(x_seq, self.single_step_forward)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         return self.single_step_forward(x) if self.step_mode == "s" else self.multi_step_forward(x)
