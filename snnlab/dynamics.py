@@ -89,8 +89,9 @@ def _like(value: Number, h: torch.Tensor) -> Number:
     return value
 
 
-def _reset_is_zero(v_reset: float | None) -> bool:
-    return v_reset is None or v_reset == 0.0
+def _leak_rest(v_reset: float | None) -> float | None:
+    """The potential the LIF leak pulls toward, or ``None`` when it is 0 (a soft reset or ``v_reset=0``)."""
+    return None if v_reset is None or v_reset == 0.0 else v_reset
 
 
 def charge_if(v: torch.Tensor, x: torch.Tensor, out: torch.Tensor | None = None) -> torch.Tensor:
@@ -131,21 +132,22 @@ def charge_lif(
         >>> charge_lif(v, x, 0.5, True, 0.0, out=torch.empty(1))
         tensor([0.6000])
     """
+    rest = _leak_rest(v_reset)
     if out is not None:  # a + b == b + a exactly, so adding the leak term last keeps every rounding
         if decay_input:
-            if _reset_is_zero(v_reset):
+            if rest is None:
                 return torch.sub(x, v, out=out).mul_(k).add_(v)
-            return torch.sub(x, torch.sub(v, v_reset, out=out), out=out).mul_(k).add_(v)
-        if _reset_is_zero(v_reset):
+            return torch.sub(x, torch.sub(v, rest, out=out), out=out).mul_(k).add_(v)
+        if rest is None:
             return torch.mul(v, 1.0 - k, out=out).add_(x)
-        return torch.sub(v, torch.sub(v, v_reset, out=out).mul_(k), out=out).add_(x)
+        return torch.sub(v, torch.sub(v, rest, out=out).mul_(k), out=out).add_(x)
     if decay_input:
-        if _reset_is_zero(v_reset):
+        if rest is None:
             return torch.add(v, (x - v) * k, out=out)
-        return torch.add(v, (x - (v - v_reset)) * k, out=out)
-    if _reset_is_zero(v_reset):
+        return torch.add(v, (x - (v - rest)) * k, out=out)
+    if rest is None:
         return torch.add(v * (1.0 - k), x, out=out)
-    return torch.add(v - (v - v_reset) * k, x, out=out)
+    return torch.add(v - (v - rest) * k, x, out=out)
 
 
 def charge(
@@ -389,8 +391,11 @@ def d_charge_d_k(v: torch.Tensor, x: torch.Tensor | None, decay_input: bool, v_r
         >>> d_charge_d_k(v, x, True, None), d_charge_d_k(v, None, False, -0.5)
         (tensor([0.4000]), tensor([-0.9000]))
     """
-    leak = v if _reset_is_zero(v_reset) else v - v_reset
-    return x - leak if decay_input else -leak
+    if decay_input and x is None:
+        raise TypeError("d_charge_d_k: x must be a tensor when decay_input is True, got None")
+    rest = _leak_rest(v_reset)
+    leak = v if rest is None else v - rest
+    return x - leak if x is not None and decay_input else -leak
 
 
 def d_reset_d_h(

@@ -117,6 +117,11 @@ def test_reset_derivative_and_fused_grad_match_autograd(v_reset, detach, sg_cls,
     assert_close(out, want)
 
 
+def test_d_charge_d_k_needs_x_with_decay_input():
+    with pytest.raises(TypeError, match=r"d_charge_d_k: x must be a tensor when decay_input is True, got None"):
+        dynamics.d_charge_d_k(torch.zeros(2), None, True, None)
+
+
 def test_decay_trace():
     trace = torch.tensor([0.0, 1.0])
     assert dynamics.decay_trace(trace, torch.tensor([1.0, 1.0]), 0.5).tolist() == [1.0, 1.5]
