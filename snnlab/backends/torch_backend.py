@@ -60,7 +60,9 @@ def _previous_v(cfg: NeuronConfig, h_seq: torch.Tensor, v_init: torch.Tensor, t:
 
 def _graph_is_kept() -> bool:
     """Whether the running backward keeps the graph (``retain_graph``): saved tensors must survive it."""
-    keep_graph = getattr(torch._C._autograd, "_get_current_graph_task_keep_graph", None)
+    # torch._C._autograd exists at runtime but torch's stubs do not declare it
+    autograd_c = torch._C._autograd  # pyright: ignore[reportAttributeAccessIssue]
+    keep_graph = getattr(autograd_c, "_get_current_graph_task_keep_graph", None)
     return True if keep_graph is None else bool(keep_graph())
 
 
@@ -143,18 +145,21 @@ class _MultiStep(torch.autograd.Function):
                 step_sum = step_sum.sum() if k.dim() == 0 else step_sum.sum_to_size(k.shape)
                 grad_k = step_sum if grad_k is None else grad_k.add_(step_sum)
             carried = grad_h if isinstance(dh_dv, float) else grad_h * dh_dv
+        assert carried is not None  # the loop ran: multi_step refuses T = 0
         grad_v_init = None
         if ctx.needs_input_grad[1]:  # before grad_x may scale grad_h_seq (carried[0] is a view of it) in place
             grad_v_init = carried * dh_dv if isinstance(dh_dv, float) else carried
         grad_x = None
         if ctx.needs_input_grad[0]:
             grad_x = grad_h_seq if isinstance(dh_dx, float) and dh_dx == 1.0 else grad_h_seq.mul_(dh_dx)
-        if k_grad:
+        if grad_k is not None:
             grad_k = grad_k.sum_to_size(k.shape).to(k.dtype)
         return grad_x, grad_v_init, grad_k, None
 
 
-def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k: float | torch.Tensor):
+def multi_step(
+    cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k: float | torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Run a neuron over a whole sequence in one differentiable call (see :mod:`snnlab.backends.config`).
 
     Shape:

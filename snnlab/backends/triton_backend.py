@@ -259,7 +259,7 @@ class _FusedMultiStep(torch.autograd.Function):
                 NEED_GRAD_K=bool(need_gk),
                 **ctx.statics,
             )
-        if need_gk:
+        if parts is not None and k_tensor is not None:  # need_gk: k was a tensor that requires grad
             grad_k = parts.sum().to(k_tensor.dtype).reshape(k_tensor.shape)
         return grad_x, grad_v0 if need_gv0 else None, grad_k, None, None, None, None
 
@@ -293,7 +293,9 @@ def _threshold_tensor(theta, v_shape, device):
     return theta.detach().to(torch.float32).expand(v_shape).contiguous().reshape(-1)
 
 
-def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k=None):
+def multi_step(
+    cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k: float | torch.Tensor | None = None
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Run a multi-step IF / LIF / PLIF neuron over ``x_seq`` with the fused Triton kernels.
 
     ``k`` is ``1 / tau`` (a float) for LIF, a 0-d tensor ``sigmoid(w)`` for PLIF (its gradient is
@@ -340,7 +342,7 @@ def multi_step(cfg: NeuronConfig, x_seq: torch.Tensor, v_init: torch.Tensor, k=N
     if x_seq.dtype not in FUSED_DTYPES:
         from . import torch_backend
 
-        return torch_backend.multi_step(cfg, x_seq, v_init, k)
+        return torch_backend.multi_step(cfg, x_seq, v_init, k_float if k_tensor is None else k_tensor)
     device = _check_devices(x_seq, v_init=v_init, k=k_tensor)
     theta_tensor = _threshold_tensor(cfg.v_threshold, v_init.shape, device)
     save_h = torch.is_grad_enabled() and (

@@ -141,7 +141,8 @@ def alif_forward(
     for t in range(T):
         idx = _row(t, N, offs, ROW_ALIGN)
         x = tl.load(x_ptr + idx, mask=mask, other=0.0).to(tl.float32)
-        h = _charge(v, x, k, one_minus_k, r, True, DECAY_INPUT, SHIFTED)
+        # a Python constant into a tl.constexpr parameter is triton's idiom; its stubs type it as constexpr
+        h = _charge(v, x, k, one_minus_k, r, True, DECAY_INPUT, SHIFTED)  # pyright: ignore[reportArgumentType]
         theta = a + theta0
         if ROUND_H:
             h = _storable(h, out_ty).to(tl.float32)

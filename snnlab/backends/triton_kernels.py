@@ -294,7 +294,8 @@ def neuron_backward(
         prev = _row(t - 1, N, offs, ROW_ALIGN)  # masked off at t == 0
         h_prev = tl.load(h_ptr + prev, mask=mask & _lanes_lt(0, t, BLOCK), other=0.0).to(tl.float32)
         if HAS_GRAD_SPIKE:
-            grad_s = grad_s_next.to(tl.float32)
+            # HAS_GRAD_SPIKE is a constexpr: grad_s_next was loaded above under the same constant
+            grad_s = grad_s_next.to(tl.float32)  # pyright: ignore[reportPossiblyUnboundVariable]
             grad_s_next = tl.load(grad_spike_ptr + prev, mask=mask & _lanes_lt(0, t, BLOCK), other=0.0)
         spike = h >= theta
         sg = _surrogate_grad(h - theta, alpha, c, SURROGATE)
@@ -311,7 +312,7 @@ def neuron_backward(
                 dv_dh = 1.0 - sg * theta
         grad_h = grad_v * dv_dh
         if HAS_GRAD_SPIKE:
-            grad_h += grad_s * sg
+            grad_h += grad_s * sg  # pyright: ignore[reportPossiblyUnboundVariable]  (same constexpr)
         # dynamics.d_charge_d_x / d_charge_d_v / d_charge_d_k
         if STORE_GRAD_X:
             if CHARGE_LIF and DECAY_INPUT:
@@ -362,6 +363,7 @@ def first_spike(x_ptr, out_ptr, R, T, BLOCK_R: tl.constexpr, BLOCK_T: tl.constex
         x = tl.load(x_ptr + offs, mask=m, other=0)
         nz = (x != 0) & m
         first = tl.min(tl.where(nz, c[None, :], T), axis=1)
-        mark = (c[None, :] == first[:, None]) & (found == 0)[:, None]
+        # triton's stubs type tl.tensor.__getitem__ without None (a new axis), which triton supports
+        mark = (c[None, :] == first[:, None]) & (found == 0)[:, None]  # pyright: ignore[reportCallIssue, reportArgumentType]
         tl.store(out_ptr + offs, mark.to(tl.uint8), mask=m)
         found = found | (first < T)

@@ -108,7 +108,8 @@ def first_spike_index(spikes: torch.Tensor) -> torch.Tensor:
             from .triton_kernels import first_spike
 
             if R * T < _SMALL:  # small inputs: one fixed config, no autotuning
-                first_spike[grid](x, out, R, T, num_warps=4, **meta)
+                # launch options (num_warps) are keywords of triton's launcher that its stubs do not list
+                first_spike[grid](x, out, R, T, num_warps=4, **meta)  # pyright: ignore[reportCallIssue]
             else:
                 key = ("first_spike", R, T, x.dtype, x.device.index)
                 _launch_tuned(kernel, first_spike, key, lambda _: grid, (x, out, R, T), meta)

@@ -99,8 +99,8 @@ def reset_state(net: nn.Module) -> None:
                 if callable(fn):
                     fn()
                     break
-        elif callable(getattr(module, "reset", None)) and hasattr(module, "step_mode"):
-            module.reset()  # SpikingJelly's memory modules
+        elif callable(reset := getattr(module, "reset", None)) and hasattr(module, "step_mode"):
+            reset()  # SpikingJelly's memory modules
 
 
 class StatefulModel(MemoryModule):

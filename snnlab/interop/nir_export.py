@@ -24,6 +24,7 @@ Example:
 import os
 import tempfile
 import warnings
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -33,6 +34,9 @@ from .. import layer, neuron
 from ..checks import check_bool, check_real, check_tensor, describe
 from .nir_modules import Delay, Scale, SumPool2d, Threshold
 from .nir_network import NIRNetwork
+
+if TYPE_CHECKING:  # nir is an optional dependency, imported when first used
+    from nir import NIRGraph, NIRNode
 
 __all__ = ["to_nir", "write_nir"]
 
@@ -182,9 +186,11 @@ def _is_neuron(m) -> bool:
     return isinstance(m, neuron.BaseNode)
 
 
-def _graph_nodes(nir, net: NIRNetwork, shape, dt, allow_lossy):
+def _graph_nodes(
+    nir: Any, net: NIRNetwork, shape: tuple[int, ...], dt: float, allow_lossy: bool
+) -> tuple[dict[str, "NIRNode"], list[tuple[str, str]]]:
     """Nodes and edges of a network built by ``from_nir`` (any wiring, recurrence included)."""
-    nodes = {n: nir.Input(input_type={"input": np.array(shape)}) for n in net.input_names}
+    nodes: dict[str, NIRNode] = {n: nir.Input(input_type={"input": np.array(shape)}) for n in net.input_names}
     shapes = dict.fromkeys(net.input_names, shape)
     for name in net._order:
         if name in shapes:
@@ -195,7 +201,7 @@ def _graph_nodes(nir, net: NIRNetwork, shape, dt, allow_lossy):
             nodes[name] = nir.Output(output_type={"output": np.array(in_shape)})
             shapes[name] = in_shape
             continue
-        m = net._modules[name]
+        m = net.get_submodule(name)  # module names have no dots: a plain lookup
         nodes[name] = (
             _neuron_node(nir, name, m, in_shape, dt, allow_lossy)
             if _is_neuron(m)
@@ -205,7 +211,7 @@ def _graph_nodes(nir, net: NIRNetwork, shape, dt, allow_lossy):
     return nodes, list(net.edges)
 
 
-def to_nir(net: nn.Module, sample_input: torch.Tensor, dt: float = 1e-4, *, allow_lossy: bool = False):
+def to_nir(net: nn.Module, sample_input: torch.Tensor, dt: float = 1e-4, *, allow_lossy: bool = False) -> "NIRGraph":
     """Write ``net`` as a ``nir.NIRGraph`` for time step ``dt`` (seconds).
 
     ``sample_input`` is one time step ``[N, *]``: its per-sample shape ``*`` fixes the shapes of
@@ -222,6 +228,8 @@ def to_nir(net: nn.Module, sample_input: torch.Tensor, dt: float = 1e-4, *, allo
     from .nir_import import _nir
 
     nir = _nir()
+    nodes: dict[str, NIRNode]
+    edges: list[tuple[str, str]]
     if not isinstance(net, nn.Module):
         raise TypeError(f"to_nir: net must be a torch.nn.Module, got {describe(net)}")
     check_tensor("to_nir", "sample_input", sample_input, min_dim=1)
@@ -249,7 +257,7 @@ def to_nir(net: nn.Module, sample_input: torch.Tensor, dt: float = 1e-4, *, allo
     return nir.NIRGraph(nodes=nodes, edges=edges, metadata={"dt": dt, "exporter": "snnlab"})
 
 
-def write_nir(path: str | os.PathLike, graph) -> None:
+def write_nir(path: str | os.PathLike, graph: "NIRGraph") -> None:
     """Write ``graph`` to ``path`` atomically: a temporary file in the same folder, then ``os.replace``.
 
     A write that fails leaves no file (and an existing file at ``path`` untouched).

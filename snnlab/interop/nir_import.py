@@ -73,7 +73,7 @@ def read_nir(path: str | os.PathLike):
     """
     if not os.path.isfile(path):
         raise FileNotFoundError(f"read_nir: path must name an existing NIR file, got {os.fspath(path)!r}")
-    return _nir().read(path)
+    return _nir().read(os.fspath(path))
 
 
 def _arr(value) -> np.ndarray:
@@ -290,7 +290,7 @@ def _map_cubalif(name, node, dt):
     return module, fold
 
 
-def _pair(v):
+def _pair(v: object) -> tuple[int, ...]:
     a = np.asarray(v).astype(int).ravel()
     return (int(a[0]), int(a[0])) if a.size == 1 else tuple(int(x) for x in a)
 

@@ -55,6 +55,8 @@ class Scale(_Stateless):
         [1.0, -2.0]
     """
 
+    scale: torch.Tensor  # a buffer
+
     def __init__(self, scale: torch.Tensor, step_mode: str = "s"):
         super().__init__(step_mode)
         self.register_buffer("scale", torch.as_tensor(scale))
@@ -71,6 +73,8 @@ class Threshold(_Stateless):
         >>> Threshold(torch.tensor([0.5, 2.0]))(torch.ones(1, 2)).tolist()
         [[1.0, 0.0]]
     """
+
+    threshold: torch.Tensor  # a buffer
 
     def __init__(self, threshold: torch.Tensor, step_mode: str = "s"):
         super().__init__(step_mode)
@@ -89,7 +93,13 @@ class SumPool2d(_Stateless):
         [4.0, 4.0, 4.0, 4.0]
     """
 
-    def __init__(self, kernel_size, stride=None, padding=0, step_mode: str = "s"):
+    def __init__(
+        self,
+        kernel_size: int | tuple[int, ...],
+        stride: int | tuple[int, ...] | None = None,
+        padding: int | tuple[int, ...] = 0,
+        step_mode: str = "s",
+    ):
         super().__init__(step_mode)
         self.kernel_size = tuple(int(k) for k in torch.broadcast_to(torch.as_tensor(kernel_size), (2,)))
         stride = self.kernel_size if stride is None else stride

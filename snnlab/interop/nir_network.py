@@ -29,8 +29,9 @@ __all__ = ["NIRNetwork"]
 
 def _torch_forward(module: nn.Module, x: torch.Tensor) -> torch.Tensor:
     """One step of a module outside any network: its ``single_step_forward``, or its torch base class' forward."""
-    if hasattr(module, "single_step_forward"):
-        return module.single_step_forward(x)
+    step = getattr(module, "single_step_forward", None)
+    if step is not None:
+        return step(x)
     for cls in type(module).__mro__:
         if cls.__module__.startswith("torch.nn.modules") and "forward" in cls.__dict__:
             return cls.forward(module, x)
@@ -42,6 +43,11 @@ def _call(module: nn.Module, x: torch.Tensor, step_mode: str) -> torch.Tensor:
     if isinstance(module, StepModule) and module.step_mode != step_mode:
         module.step_mode = step_mode
     return module(x)
+
+
+def _unpack(out: tuple[torch.Tensor, ...]) -> torch.Tensor | tuple[torch.Tensor, ...]:
+    """One output node's tensor, or the tuple of several."""
+    return out[0] if len(out) == 1 else out
 
 
 class NIRNetwork(MemoryModule):
@@ -78,7 +84,7 @@ class NIRNetwork(MemoryModule):
             self.add_module(name, module)
         self.input_names = list(inputs)
         self.output_names = list(outputs)
-        self.edges = [tuple(e) for e in edges]
+        self.edges: list[tuple[str, str]] = [(src, dst) for src, dst in edges]
         self._order, self._back = self._schedule()
         self.register_memory("feedback", {})
         self.step_mode = step_mode
@@ -127,44 +133,45 @@ class NIRNetwork(MemoryModule):
             raise ValueError(f"NIRNetwork: node {name!r} received no input (is it connected to an input node?)")
         return total
 
-    def _run(self, xs, sequence: bool):
+    def _run(self, xs: tuple[torch.Tensor, ...], sequence: bool) -> tuple[torch.Tensor, ...]:
+        """The output nodes' values, in ``output_names`` order."""
         values = dict(zip(self.input_names, xs))
         feedback = {} if sequence else self.feedback
         for name in self._order:
             if name in values:
                 continue
             x = self._gather(name, values, feedback)
-            if name in self._modules:
-                module = self._modules[name]
-                values[name] = _call(module, x, "m" if sequence else "s")
+            if name in self._modules:  # module names have no dots: get_submodule is a plain lookup
+                values[name] = _call(self.get_submodule(name), x, "m" if sequence else "s")
             else:
                 values[name] = x
         if not sequence:
             self.feedback = {src: values[src] for src, _ in self._back}
-        out = tuple(values[n] for n in self.output_names)
-        return out[0] if len(out) == 1 else out
+        return tuple(values[n] for n in self.output_names)
 
-    def _split(self, x):
-        xs = x if isinstance(x, (tuple, list)) else (x,)
+    def _split(self, x: torch.Tensor | tuple[torch.Tensor, ...] | list[torch.Tensor]) -> tuple[torch.Tensor, ...]:
+        xs = tuple(x) if isinstance(x, (tuple, list)) else (x,)
         if len(xs) != len(self.input_names):
             raise ValueError(
                 f"NIRNetwork: expected {len(self.input_names)} input tensor(s) for {self.input_names}, got {len(xs)}"
             )
         return xs
 
-    def single_step_forward(self, x):
+    def single_step_forward(
+        self, x: torch.Tensor | tuple[torch.Tensor, ...]
+    ) -> torch.Tensor | tuple[torch.Tensor, ...]:
         """One time step: ``x`` ``[N, *]`` (or a tuple, one per input node)."""
-        return self._run(self._split(x), sequence=False)
+        return _unpack(self._run(self._split(x), sequence=False))
 
-    def multi_step_forward(self, x_seq):
+    def multi_step_forward(
+        self, x_seq: torch.Tensor | tuple[torch.Tensor, ...]
+    ) -> torch.Tensor | tuple[torch.Tensor, ...]:
         """A whole sequence ``[T, N, *]``; a recurrent graph is stepped through time."""
         xs = self._split(x_seq)
         if not self.recurrent:
-            return self._run(xs, sequence=True)
+            return _unpack(self._run(xs, sequence=True))
         steps = [self._run(tuple(x[t] for x in xs), sequence=False) for t in range(xs[0].shape[0])]
-        if isinstance(steps[0], tuple):
-            return tuple(torch.stack(s) for s in zip(*steps))
-        return torch.stack(steps)
+        return _unpack(tuple(torch.stack(s) for s in zip(*steps)))
 
     def extra_repr(self) -> str:
         return f"inputs={self.input_names}, outputs={self.output_names}, recurrent={self.recurrent}, " + (

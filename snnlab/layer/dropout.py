@@ -180,8 +180,9 @@ class DropConnectLinear(MemoryModule):
     def reset(self) -> None:
         """Forget the masks (and reset ``activation`` when it has state)."""
         super().reset()
-        if hasattr(self.activation, "reset"):
-            self.activation.reset()
+        reset = getattr(self.activation, "reset", None)
+        if reset is not None:
+            reset()
 
     def drop(self, batch_size: int) -> None:
         """Draw one weight mask (and bias mask) per sample."""

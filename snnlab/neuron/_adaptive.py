@@ -48,7 +48,7 @@ class AdaptBaseNode(BaseNode):
 
     def __init__(
         self,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         v_rest: float = 0.0,
         w_rest: float = 0.0,
@@ -146,7 +146,7 @@ class IzhikevichNode(AdaptBaseNode):
         tau: float = 2.0,
         v_c: float = 0.8,
         a0: float = 1.0,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         v_rest: float = -0.1,
         w_rest: float = 0.0,

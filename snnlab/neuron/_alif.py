@@ -53,7 +53,7 @@ class AdaptiveLIFNode(BaseNode):
         tau_adapt: float = 20.0,
         beta: float = 0.2,
         decay_input: bool = True,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         surrogate_function: Callable | None = None,
         detach_reset: bool = False,

@@ -12,7 +12,7 @@ fuses the steps), so ``torch.compile(net, fullgraph=True, dynamic=True)`` works.
 
 import warnings
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, cast
 
 import torch
 
@@ -116,7 +116,7 @@ class BaseNode(MemoryModule):
 
     def __init__(
         self,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         surrogate_function: Callable | None = None,
         detach_reset: bool = False,
@@ -273,10 +273,9 @@ class BaseNode(MemoryModule):
 
     def fire_and_reset(self) -> torch.Tensor:
         """``neuronal_fire`` then ``neuronal_reset``, as one autograd node where that is exact."""
-        if self._can_fuse_fire_reset():
-            spike, self.v = fire_reset(
-                self.v, self.v_threshold, self.v_reset, self.detach_reset, self.surrogate_function
-            )
+        if self._can_fuse_fire_reset():  # so fusable_surrogate holds: a SurrogateFunctionBase
+            sg = cast(surrogate.SurrogateFunctionBase, self.surrogate_function)
+            spike, self.v = fire_reset(self.v, self.v_threshold, self.v_reset, self.detach_reset, sg)
             return spike
         spike = self.neuronal_fire()
         self.neuronal_reset(spike)

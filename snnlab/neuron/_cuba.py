@@ -50,7 +50,7 @@ class CubaLIFNode(BaseNode):
         tau_syn: float = 2.0,
         tau_mem: float = 2.0,
         decay_input: bool = True,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         surrogate_function: Callable | None = None,
         detach_reset: bool = False,

@@ -21,8 +21,6 @@ Example:
     ([0.0, 1.0], [0.5, 0.0])
 """
 
-from collections.abc import Callable
-
 import torch
 from torch.autograd.function import once_differentiable
 
@@ -31,14 +29,15 @@ from .. import dynamics, surrogate
 __all__ = ["fire_reset", "fusable_surrogate"]
 
 
-def fusable_surrogate(sg) -> bool:
+def fusable_surrogate(sg: object) -> bool:
     """Whether ``sg`` is a spiking snnlab surrogate with a closed-form ``derivative`` and the base
     class' forward (its gradient is then ``sg.derivative(h - theta)``)."""
     base = surrogate.SurrogateFunctionBase
+    if not isinstance(sg, base):
+        return False
     cls = type(sg)
     return (
-        isinstance(sg, base)
-        and sg.spiking
+        sg.spiking
         and cls.forward is base.forward
         and cls.derivative_function is not base.derivative_function
         and not (isinstance(sg.alpha, torch.Tensor) and sg.alpha.requires_grad)
@@ -75,8 +74,12 @@ class _FireReset(torch.autograd.Function):
 
 
 def fire_reset(
-    h: torch.Tensor, v_threshold: float | torch.Tensor, v_reset: float | None, detach_reset: bool, sg: Callable
-) -> tuple:
+    h: torch.Tensor,
+    v_threshold: float | torch.Tensor,
+    v_reset: float | None,
+    detach_reset: bool,
+    sg: surrogate.SurrogateFunctionBase,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """``(spike, v)`` of one step from the pre-spike potential ``h``; ``sg`` is a surrogate for which
     :func:`fusable_surrogate` holds, and a tensor ``v_threshold`` must not require grad.
 

@@ -87,7 +87,7 @@ class KLIFNode(BaseNode):
         scale_reset: bool = False,
         tau: float = 2.0,
         decay_input: bool = True,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         surrogate_function: Callable | None = None,
         detach_reset: bool = False,

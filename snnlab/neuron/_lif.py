@@ -2,7 +2,7 @@
 
 import math
 from collections.abc import Callable
-from typing import ClassVar
+from typing import ClassVar, Literal
 
 import torch
 import torch.nn as nn
@@ -15,7 +15,14 @@ from ._base import BaseNode, ConfigCheck, flag_check, real_check
 __all__ = ["IFNode", "LIFNode", "OTTTLIFNode", "ParametricLIFNode"]
 
 
-def _run_lif_kernels(node: BaseNode, x_seq: torch.Tensor, multi_step: Callable, charge: str, decay_input: bool, k):
+def _run_lif_kernels(
+    node: BaseNode,
+    x_seq: torch.Tensor,
+    multi_step: Callable,
+    charge: Literal["if", "lif"],
+    decay_input: bool,
+    k: float | torch.Tensor,
+) -> torch.Tensor:
     """Run the fused ``'if'`` / ``'lif'`` sequence ``multi_step(cfg, x_seq, v_init, k)`` of a backend."""
     sg_kind, sg_alpha = node._fused_surrogate()
     theta = node.v_threshold
@@ -93,7 +100,7 @@ class LIFNode(BaseNode):
         self,
         tau: float = 2.0,
         decay_input: bool = True,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         surrogate_function: Callable | None = None,
         detach_reset: bool = False,
@@ -153,7 +160,7 @@ class ParametricLIFNode(BaseNode):
         self,
         init_tau: float = 2.0,
         decay_input: bool = True,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = 0.0,
         surrogate_function: Callable | None = None,
         detach_reset: bool = False,
@@ -216,7 +223,7 @@ class OTTTLIFNode(LIFNode):
         self,
         tau: float = 2.0,
         decay_input: bool = False,
-        v_threshold: float = 1.0,
+        v_threshold: float | torch.Tensor = 1.0,
         v_reset: float | None = None,
         surrogate_function: Callable | None = None,
         detach_reset: bool = True,

@@ -140,7 +140,7 @@ _register(
     lambda n, period: (int(n), float(period)),  # n: an int, the loop's bound
 )
 
-SURROGATES: Mapping[SurrogateKind, SurrogateSpec] = MappingProxyType(_TABLE)
+SURROGATES: Mapping[str, SurrogateSpec] = MappingProxyType(_TABLE)
 SURROGATE_KINDS: tuple[SurrogateKind, ...] = get_args(SurrogateKind)
 if tuple(_TABLE) != SURROGATE_KINDS:  # import-time guard: the Literal and the table list the same kinds
     raise RuntimeError(f"SurrogateKind {SURROGATE_KINDS} and the registered kinds {tuple(_TABLE)} differ")
@@ -191,7 +191,7 @@ def fused_surrogate(surrogate_function) -> tuple[str, tuple] | str:
     if not isinstance(surrogate_function, bases):
         return f"surrogate_function is {describe(surrogate_function)}, not a surrogate class of snnlab.surrogate"
     cls = type(surrogate_function)
-    entry = SURROGATES.get(cls.kind)
+    entry = None if cls.kind is None else SURROGATES.get(cls.kind)
     if entry is None or not isinstance(surrogate_function, entry.cls):
         return f"{cls.__name__} is not a registered surrogate kind: no closed-form derivative is known for it"
     for method in ("forward", "spiking_function", "derivative_function"):
