@@ -30,6 +30,7 @@ Example:
 """
 
 import math
+from typing import cast
 
 import torch
 import torch.nn as nn
@@ -122,16 +123,17 @@ class StatefulEncoder(MemoryModule):
             f"{type(self).__name__} must define single_step_encode(x) (StatefulEncoder is a base class)"
         )
 
-    def single_step_forward(self, x: torch.Tensor = None) -> torch.Tensor:
+    def single_step_forward(self, x: torch.Tensor | None = None) -> torch.Tensor:
         if self.spike is None:
             if x is None:
                 raise ValueError(
                     f"{type(self).__name__}: x must be given on the first call after reset() (nothing is encoded yet), got None"
                 )
             self.single_step_encode(x)
+        spike = cast(torch.Tensor, self.spike)  # single_step_encode has set it
         t = self.t
         self.t = (t + 1) % self.T
-        return self.spike[t]
+        return spike[t]
 
 
 class PoissonEncoder(StatelessEncoder):
@@ -155,7 +157,7 @@ class PoissonEncoder(StatelessEncoder):
         (torch.Size([1000, 3]), 0.0, 1.0)
     """
 
-    def __init__(self, step_mode: str = "s", *, generator: torch.Generator = None, check_range: bool = True):
+    def __init__(self, step_mode: str = "s", *, generator: torch.Generator | None = None, check_range: bool = True):
         super().__init__(step_mode)
         if generator is not None and not isinstance(generator, torch.Generator):
             raise TypeError(f"PoissonEncoder: generator must be a torch.Generator or None, got {describe(generator)}")
@@ -260,7 +262,7 @@ class LatencyEncoder(StatefulEncoder):
             and bool(torch.equal(old, x))
         )
 
-    def single_step_forward(self, x: torch.Tensor = None) -> torch.Tensor:
+    def single_step_forward(self, x: torch.Tensor | None = None) -> torch.Tensor:
         if x is not None and self.spike is not None and not self._is_encoded(x):
             self.single_step_encode(x)  # a new input starts its own train
         return super().single_step_forward(x)
@@ -337,7 +339,7 @@ class PeriodicEncoder(StatefulEncoder):
         self.spike = spike
         self.T = spike.shape[0]
 
-    def single_step_forward(self, x: torch.Tensor = None) -> torch.Tensor:
+    def single_step_forward(self, x: torch.Tensor | None = None) -> torch.Tensor:
         if self.spike is None and x is None:
             self.single_step_encode(self.default_spike)
         return super().single_step_forward(x)

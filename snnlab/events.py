@@ -59,7 +59,7 @@ class Events(NamedTuple):
     y: torch.Tensor
     p: torch.Tensor
 
-    def to(self, device) -> "Events":
+    def to(self, device: torch.device | str | None) -> "Events":
         """The same stream with every field on ``device``."""
         return Events(*(field.to(device) for field in self))
 
@@ -68,8 +68,8 @@ class Events(NamedTuple):
         """The number of events (``len()`` of a tuple counts its four fields)."""
         return int(self.t.numel())
 
-    def select(self, mask: torch.Tensor) -> "Events":
-        """The events where ``mask`` (a ``[E]`` bool tensor or an index tensor) selects them."""
+    def select(self, mask: torch.Tensor | slice) -> "Events":
+        """The events where ``mask`` (a ``[E]`` bool tensor, an index tensor or a slice) selects them."""
         return Events(*(field[mask] for field in self))
 
 
@@ -94,10 +94,13 @@ def _field(owner: str, source, name: str, device) -> torch.Tensor:
     return value.reshape(-1).to(device=device)
 
 
-def _fields(owner: str, events, device) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+def _fields(
+    owner: str, events: object, device: torch.device | str | None
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
     """``(t, x, y, p)`` of any accepted stream, each in its own integer dtype (``t`` as int64)."""
     if isinstance(events, Events):
-        return tuple(field.to(device) for field in events)
+        t, x, y, p = (field.to(device) for field in events)
+        return t, x, y, p
     if isinstance(events, np.ndarray) and events.dtype.names is not None:
         names = events.dtype.names
     elif isinstance(events, Mapping):
@@ -157,7 +160,10 @@ def to_structured(events: Events) -> np.ndarray:
     return out
 
 
-def _check_mode(owner: str, frames_number, split_by, time_window):
+def _check_mode(
+    owner: str, frames_number: object, split_by: object, time_window: object
+) -> tuple[int, None] | tuple[None, int]:
+    """``(frames_number, None)`` or ``(None, time_window)``: exactly one of the two is given."""
     if (frames_number is None) == (time_window is None):
         raise ValueError(
             f"{owner}: give exactly one of frames_number and time_window, "
@@ -169,16 +175,23 @@ def _check_mode(owner: str, frames_number, split_by, time_window):
     return None, check_int(owner, "time_window", time_window, minimum=1)
 
 
-def _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_window, owner):
+def _segment_frame_index(
+    t: torch.Tensor,
+    sample: torch.Tensor,
+    n_samples: int,
+    frames_number: int | None,
+    split_by: str,
+    time_window: int | None,
+    owner: str,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Frame index of every event and frame count of every sample; ``sample`` groups the events (sorted).
 
-    ``sample=None`` is one stream (``n_samples = 1``), computed with scalars and fewer passes.
+    One stream (no ``sample``) is :func:`_single_frame_index`, computed with scalars and fewer passes.
     """
-    if sample is None:
-        return _single_frame_index(t, frames_number, split_by, time_window, owner)
     counts = torch.bincount(sample, minlength=n_samples)
     has_events = counts > 0
     if time_window is None and split_by == "number":
+        assert frames_number is not None  # _check_mode: exactly one of the two is given
         lengths = torch.full((n_samples,), frames_number, dtype=torch.int64, device=t.device)
         per_frame = (counts // frames_number)[sample]
         position = torch.arange(t.numel(), device=t.device) - (torch.cumsum(counts, 0) - counts)[sample]
@@ -193,6 +206,7 @@ def _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_win
     if time_window is not None:
         lengths = torch.where(has_events, (last - first) // time_window + 1, 0)
         return torch.div(offset, time_window, rounding_mode="floor"), lengths
+    assert frames_number is not None  # _check_mode: exactly one of the two is given
     lengths = torch.full((n_samples,), frames_number, dtype=torch.int64, device=t.device)
     dt = torch.where(has_events, (last - first) // frames_number, 1)
     if bool((dt == 0).any()):
@@ -201,14 +215,16 @@ def _segment_frame_index(t, sample, n_samples, frames_number, split_by, time_win
     return (offset // dt[sample]).clamp_(max=frames_number - 1), lengths
 
 
-def _time_error(owner, frames_number, duration, where=""):
+def _time_error(owner: str, frames_number: int, duration: int, where: str = "") -> ValueError:
     return ValueError(
         f"{owner}: split_by='time' needs a recording at least frames_number={frames_number} time units long, "
         f"got one of {duration} units{where} (use split_by='number' or fewer frames)"
     )
 
 
-def _single_frame_index(t, frames_number, split_by, time_window, owner):
+def _single_frame_index(
+    t: torch.Tensor, frames_number: int | None, split_by: str, time_window: int | None, owner: str
+) -> tuple[torch.Tensor, int]:
     n_events = int(t.numel())
     if frames_number is not None and split_by == "number":
         per_frame = n_events // frames_number
@@ -217,12 +233,13 @@ def _single_frame_index(t, frames_number, split_by, time_window, owner):
         frames = torch.arange(frames_number, dtype=torch.int32, device=t.device)
         return torch.repeat_interleave(frames, sizes, output_size=n_events), frames_number
     if n_events == 0:
-        return t.new_zeros(0), 0 if time_window is not None else frames_number
+        return t.new_zeros(0), 0 if frames_number is None else frames_number
     in_order = bool((t[1:] >= t[:-1]).all())
     first, last = (int(t[0]), int(t[-1])) if in_order else (int(v) for v in torch.aminmax(t))
     if time_window is not None:
         step, n_frames = time_window, (last - first) // time_window + 1
     else:
+        assert frames_number is not None  # _check_mode: exactly one of the two is given
         step, n_frames = (last - first) // frames_number, frames_number
         if step == 0:
             raise _time_error(owner, frames_number, last - first)
@@ -252,14 +269,15 @@ def frame_index(
     """
     owner = "frame_index"
     frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
-    index, n_frames = _segment_frame_index(t, None, 1, frames_number, split_by, time_window, owner)
+    index, n_frames = _single_frame_index(t, frames_number, split_by, time_window, owner)
     return index.long(), n_frames
 
 
 def _check_sensor(owner: str, sensor_size) -> tuple[int, int, int]:
     if not isinstance(sensor_size, (tuple, list)) or len(sensor_size) != 3:
         raise TypeError(f"{owner}: sensor_size must be a tuple (W, H, P), got {describe(sensor_size)}")
-    return tuple(check_int(owner, f"sensor_size[{i}]", v, minimum=1) for i, v in enumerate(sensor_size))
+    width, height, polarities = (check_int(owner, f"sensor_size[{i}]", v, minimum=1) for i, v in enumerate(sensor_size))
+    return width, height, polarities
 
 
 def to_frames(
@@ -292,7 +310,7 @@ def to_frames(
     frames_number, time_window = _check_mode(owner, frames_number, split_by, time_window)
     t, x, y, p = _fields(owner, events, device)
     _check_pixels(owner, (x, y, p), sensor_size)
-    index, n_frames = _segment_frame_index(t, None, 1, frames_number, split_by, time_window, owner)
+    index, n_frames = _single_frame_index(t, frames_number, split_by, time_window, owner)
     return _count(index, None, (x, y, p), 1, n_frames, (width, height, polarities), dtype)[:, 0]
 
 

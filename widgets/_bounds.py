@@ -20,6 +20,8 @@ Example:
 
 import math
 import numbers
+from collections.abc import Callable
+from typing import Any, Literal, cast, overload
 
 __all__ = ["SEED_MAX", "check_number", "check_seed", "control_bounds", "refuse_out_of_range"]
 
@@ -27,11 +29,27 @@ __all__ = ["SEED_MAX", "check_number", "check_seed", "control_bounds", "refuse_o
 SEED_MAX = 2**63 - 1
 
 
-def _describe(value) -> str:
+def _describe(value: object) -> str:
     return repr(value) if isinstance(value, (int, float, str, bool)) or value is None else type(value).__name__
 
 
-def check_number(owner: str, name: str, value, low=None, high=None, *, integer: bool = False):
+@overload
+def check_number(
+    owner: str, name: str, value: object, low: float | None = None, high: float | None = None, *, integer: Literal[True]
+) -> int: ...
+@overload
+def check_number(
+    owner: str,
+    name: str,
+    value: object,
+    low: float | None = None,
+    high: float | None = None,
+    *,
+    integer: Literal[False] = False,
+) -> float: ...
+def check_number(
+    owner: str, name: str, value: object, low: float | None = None, high: float | None = None, *, integer: bool = False
+) -> float:
     """``value`` as a float (or an int with ``integer``) after checking it is finite and in ``[low, high]``.
 
     ``None`` for a bound leaves that side open. Raises ``TypeError`` for a non-number and
@@ -42,23 +60,28 @@ def check_number(owner: str, name: str, value, low=None, high=None, *, integer: 
         100
     """
     kind = "an integer" if integer else "a number"
-    if isinstance(value, bool) or not isinstance(value, numbers.Integral if integer else numbers.Real):
-        raise TypeError(f"{owner}: {name} must be {kind}, got {_describe(value)}")
-    value = int(value) if integer else float(value)
-    if not integer and not math.isfinite(value):
-        raise ValueError(f"{owner}: {name} must be a finite number, got {value!r}")
-    if (low is not None and value < low) or (high is not None and value > high):
+    if integer:
+        if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+            raise TypeError(f"{owner}: {name} must be {kind}, got {_describe(value)}")
+        number: float = int(value)
+    else:
+        if isinstance(value, bool) or not isinstance(value, numbers.Real):
+            raise TypeError(f"{owner}: {name} must be {kind}, got {_describe(value)}")
+        number = float(value)
+        if not math.isfinite(number):
+            raise ValueError(f"{owner}: {name} must be a finite number, got {number!r}")
+    if (low is not None and number < low) or (high is not None and number > high):
         if high is None:
             where = f">= {low:g}"
         elif low is None:
             where = f"<= {high:g}"
         else:
             where = f"in [{low:g}, {high:g}]"
-        raise ValueError(f"{owner}: {name} must be {kind} {where}, got {value!r}")
-    return value
+        raise ValueError(f"{owner}: {name} must be {kind} {where}, got {number!r}")
+    return number
 
 
-def check_seed(owner: str, value, name: str = "seed") -> int:
+def check_seed(owner: str, value: object, name: str = "seed") -> int:
     """``value`` after checking it is an integer seed a ``torch.Generator`` takes (``0 <= seed < 2**63``).
 
     Example:
@@ -70,7 +93,7 @@ def check_seed(owner: str, value, name: str = "seed") -> int:
     return check_number(owner, name, value, 0, SEED_MAX, integer=True)
 
 
-def control_bounds(control) -> tuple:
+def control_bounds(control: Any) -> tuple[float, float]:
     """``(low, high)`` of the values a bounded control holds (``base ** min`` etc. for a log slider)."""
     low, high = control.min, control.max
     base = getattr(control, "base", None)
@@ -79,7 +102,7 @@ def control_bounds(control) -> tuple:
     return low, high
 
 
-def refuse_out_of_range(control, report) -> None:
+def refuse_out_of_range(control: Any, report: Callable[[Any, Any, Any], object]) -> None:
     """Make ``control`` keep its value when given one outside ``[min, max]``; call ``report(control, value, kept)``.
 
     Values inside the range pass to the control's own validation unchanged. Range sliders check
@@ -104,16 +127,17 @@ def refuse_out_of_range(control, report) -> None:
     # the last accepted value: a browser change is applied before it is validated (under a hold)
     accepted = [control.value]
 
-    def refuse(obj, proposal):
+    def refuse(obj: Any, proposal: dict[str, Any]) -> Any:
         value = proposal["value"]
         low, high = control_bounds(obj)
         values = value if isinstance(value, tuple) else (value,)
-        if any(isinstance(v, numbers.Real) and not low <= v <= high for v in values):
+        # a Real compares with floats (typeshed's numbers.Real does not say so)
+        if any(isinstance(v, numbers.Real) and not low <= cast(float, v) <= high for v in values):
             report(obj, value, accepted[0])
             return accepted[0]
         value = clamp(obj, proposal) if clamp is not None else value
         accepted[0] = value
         return value
 
-    refuse.snnlab_refusing = True
+    refuse.snnlab_refusing = True  # pyright: ignore[reportFunctionMemberAccess]  (a marker on the validator)
     validators["value"] = refuse

@@ -120,7 +120,8 @@ class EventViewer(Panel):
             raise TypeError(f"{owner}: sensor_size must be a tuple (W, H, P), got {describe(sensor_size)}")
         if net is not None and not isinstance(net, nn.Module):
             raise TypeError(f"{owner}: net must be a torch.nn.Module or None, got {describe(net)}")
-        self.sensor_size = tuple(check_int(owner, "sensor_size", v, minimum=1) for v in sensor_size)
+        sensor_w, sensor_h, sensor_p = (check_int(owner, "sensor_size", v, minimum=1) for v in sensor_size)
+        self.sensor_size = (sensor_w, sensor_h, sensor_p)
         self.t_first, self.t_last = int(stream.t[0]), int(stream.t[-1])
         duration = self.t_last - self.t_first + 1
         window = max(1, duration // 10) if window is None else check_int(owner, "window", window, minimum=1)

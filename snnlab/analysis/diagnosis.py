@@ -37,6 +37,7 @@ Example:
 """
 
 import math
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
 import torch
@@ -239,12 +240,12 @@ def _cat(tensors):
 
 
 def diagnose(
-    net,
+    net: torch.nn.Module,
     x_seq: torch.Tensor,
     *,
-    layers=None,
+    layers: Sequence[str] | None = None,
     step_mode: str | None = None,
-    loss_fn=None,
+    loss_fn: Callable[[torch.Tensor], torch.Tensor] | None = None,
     backward: bool = True,
     silent_rate: float = 1e-3,
     saturated_rate: float = 0.9,

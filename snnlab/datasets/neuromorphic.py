@@ -274,5 +274,9 @@ class SHD(EventDataset):
     def _read_labels(self) -> list[int]:
         import h5py  # installed with tonic
 
-        with h5py.File(os.path.join(self.source.location_on_system, self.source.data_filename), "r") as f:
-            return [int(label) for label in f["labels"][()]]
+        path = os.path.join(self.source.location_on_system, self.source.data_filename)
+        with h5py.File(path, "r") as f:
+            labels = f.get("labels")
+            if not isinstance(labels, h5py.Dataset):
+                raise ValueError(f"SHD: {path} must hold a 'labels' dataset, got {describe(labels)}")
+            return [int(label) for label in labels[()]]

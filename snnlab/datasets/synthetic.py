@@ -56,8 +56,8 @@ class Digits(NamedTuple):
     y_test: torch.Tensor
 
 
-def _read_digits():
-    resource = importlib.resources.files("snnlab").joinpath("data", _DIGITS_FILE)
+def _read_digits() -> tuple[np.ndarray, np.ndarray]:
+    resource = importlib.resources.files("snnlab").joinpath("data").joinpath(_DIGITS_FILE)
     with resource.open("rb") as f, np.load(f) as data:
         return data["images"].copy(), data["labels"].copy()
 

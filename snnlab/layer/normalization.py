@@ -18,6 +18,7 @@ Example:
 """
 
 import math
+from typing import TYPE_CHECKING
 
 import torch
 import torch.nn as nn
@@ -30,7 +31,14 @@ from .stateless import _RANK_TEXT, seq_to_ann
 __all__ = ["NeuNorm", "ThresholdDependentBatchNorm1d", "ThresholdDependentBatchNorm2d", "ThresholdDependentBatchNorm3d"]
 
 
-class _ThresholdDependentBatchNorm(MultiStepModule):
+if TYPE_CHECKING:  # every subclass also derives from a torch batch norm: tell the type checker so
+
+    class _MultiStepBatchNorm(MultiStepModule, nn.modules.batchnorm._BatchNorm): ...
+else:
+    _MultiStepBatchNorm = MultiStepModule
+
+
+class _ThresholdDependentBatchNorm(_MultiStepBatchNorm):
     """Shared body: the torch batch norm of the subclass, applied to ``[T*N, C, ...]``."""
 
     _ranks = ()

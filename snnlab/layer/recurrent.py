@@ -19,6 +19,8 @@ Example:
     [1.0, 2.0, 3.0]
 """
 
+from collections.abc import Callable
+
 import torch
 import torch.nn as nn
 
@@ -53,7 +55,12 @@ class ElementWiseRecurrentContainer(MemoryModule):
         [0.0]
     """
 
-    def __init__(self, sub_module, element_wise_function, step_mode="s"):
+    def __init__(
+        self,
+        sub_module: Callable[[torch.Tensor], torch.Tensor],
+        element_wise_function: Callable[[torch.Tensor, torch.Tensor], torch.Tensor],
+        step_mode: str = "s",
+    ):
         super().__init__()
         owner = type(self).__name__
         if not callable(sub_module):
@@ -68,7 +75,7 @@ class ElementWiseRecurrentContainer(MemoryModule):
         self.element_wise_function = element_wise_function
         self.register_memory("y", None)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"element-wise function={self.element_wise_function}, step_mode={self.step_mode}"
 
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
@@ -94,7 +101,14 @@ class LinearRecurrentContainer(MemoryModule):
         (torch.Size([4, 2]), Linear(in_features=5, out_features=3, bias=True))
     """
 
-    def __init__(self, sub_module, in_features, out_features, bias=True, step_mode="s"):
+    def __init__(
+        self,
+        sub_module: Callable[[torch.Tensor], torch.Tensor],
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        step_mode: str = "s",
+    ):
         super().__init__()
         owner = type(self).__name__
         if not callable(sub_module):
@@ -108,7 +122,7 @@ class LinearRecurrentContainer(MemoryModule):
         self.sub_module = sub_module
         self.register_memory("y", None)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"step_mode={self.step_mode}"
 
     def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:

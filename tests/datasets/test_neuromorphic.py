@@ -150,3 +150,14 @@ def test_a_missing_tonic_says_how_to_install_it(tmp_path, monkeypatch):
         ImportError, match=r"NMNIST reads its files with tonic, which is not installed: pip install 'snnlab\[events\]'"
     ):
         NMNIST(tmp_path)
+
+
+def test_shd_without_a_labels_dataset_is_refused(tmp_path):
+    import h5py
+
+    path = write_shd(str(tmp_path), _samples(3, SHD.sensor_size, [1, 2], 300_000, 15625))
+    with h5py.File(path, "a") as f:
+        del f["labels"]
+        f.create_group("labels")
+    with pytest.raises(ValueError, match=r"SHD: .*shd_train.h5 must hold a 'labels' dataset, got"):
+        SHD(tmp_path).labels
