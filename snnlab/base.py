@@ -28,6 +28,7 @@ Example:
 
 import copy
 import importlib.util
+from collections.abc import Iterator
 from typing import Any
 
 import torch
@@ -95,7 +96,7 @@ class StepModule:
         return ("s", "m")
 
     @property
-    def step_mode(self):
+    def step_mode(self) -> str:
         return self._step_mode
 
     @step_mode.setter
@@ -139,12 +140,12 @@ class MemoryModule(nn.Module, StepModule):
 
     # ----------------------------------------------------------------- backends
     @property
-    def supported_backends(self):
+    def supported_backends(self) -> tuple[str, ...]:
         """Names of the backends this module can run with in its current step mode."""
         return ("torch",)
 
     @property
-    def backend(self):
+    def backend(self) -> str:
         return self._backend
 
     @backend.setter
@@ -158,17 +159,17 @@ class MemoryModule(nn.Module, StepModule):
         self._backend = value
 
     # ----------------------------------------------------------------- forward
-    def forward(self, *args, **kwargs):
+    def forward(self, *args: Any, **kwargs: Any) -> Any:
         if self.step_mode == "s":
             return self.single_step_forward(*args, **kwargs)
         if self.step_mode == "m":
             return self.multi_step_forward(*args, **kwargs)
         raise ValueError(f"{self._get_name()}: step_mode must be 's' or 'm', got {self.step_mode!r}")
 
-    def single_step_forward(self, x: torch.Tensor, *args, **kwargs):
+    def single_step_forward(self, x: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         raise NotImplementedError(f"{self._get_name()} does not define single_step_forward")
 
-    def multi_step_forward(self, x_seq: torch.Tensor, *args, **kwargs):
+    def multi_step_forward(self, x_seq: torch.Tensor, *args: Any, **kwargs: Any) -> Any:
         """Default multi-step forward: run ``single_step_forward`` over ``x_seq[t]`` and stack."""
         if x_seq.shape[0] == 0:
             raise ValueError(
@@ -176,11 +177,11 @@ class MemoryModule(nn.Module, StepModule):
             )
         return torch.stack([self.single_step_forward(x_seq[t], *args, **kwargs) for t in range(x_seq.shape[0])])
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"step_mode={self.step_mode}, backend={self.backend}"
 
     # ----------------------------------------------------------------- memories
-    def register_memory(self, name: str, value):
+    def register_memory(self, name: str, value: Any) -> None:
         """Register a memory ``name`` whose reset value is a deep copy of ``value``."""
         if not isinstance(name, str) or not name.isidentifier():
             raise ValueError(f"{self._get_name()}: name must be a valid identifier, got {describe(name)}")
@@ -189,7 +190,7 @@ class MemoryModule(nn.Module, StepModule):
         self._memories[name] = value
         self.set_reset_value(name, value)
 
-    def set_reset_value(self, name: str, value):
+    def set_reset_value(self, name: str, value: Any) -> None:
         """Set the value memory ``name`` takes at ``reset()`` (a deep copy is kept)."""
         if name not in self._memories:
             raise KeyError(f"{self._get_name()}: {name!r} is not a registered memory")
@@ -207,12 +208,12 @@ class MemoryModule(nn.Module, StepModule):
             raise KeyError(f"{self._get_name()}: {name!r} is not a registered memory")
         return self._memories_rv[name]
 
-    def reset(self):
+    def reset(self) -> None:
         """Restore every memory to (a fresh copy of) its reset value."""
         for key, value in self._memories_rv.items():
             self._memories[key] = copy.deepcopy(value)
 
-    def detach(self):
+    def detach(self) -> None:
         """Cut every tensor memory from the autograd graph, in place where possible."""
         for key, value in self._memories.items():
             if isinstance(value, torch.Tensor):
@@ -221,11 +222,11 @@ class MemoryModule(nn.Module, StepModule):
                 else:
                     value.detach_()
 
-    def memories(self):
+    def memories(self) -> Iterator[Any]:
         """Iterate over the current memory values."""
         yield from self._memories.values()
 
-    def named_memories(self):
+    def named_memories(self) -> Iterator[tuple[str, Any]]:
         """Iterate over ``(name, value)`` pairs of memories."""
         yield from self._memories.items()
 

@@ -42,11 +42,16 @@ Example:
 
 import contextlib
 import weakref
+from collections.abc import Callable
+from typing import Any
 
 import torch
 import torch.nn as nn
 
 from .checks import check_bool, describe
+
+# the module classes to record (``isinstance``'s second argument); None: the class of ``net`` itself
+_Instance = type | tuple[type, ...] | None
 
 __all__ = [
     "AttributeMonitor",
@@ -59,7 +64,7 @@ __all__ = [
 ]
 
 
-def unpack_len1_tuple(x):
+def unpack_len1_tuple(x: Any) -> Any:
     """Return ``x[0]`` if ``x`` is a tuple of length 1, else ``x``.
 
     Shape:
@@ -146,7 +151,7 @@ class BaseMonitor:
             )
 
     # ------------------------------------------------------------------ control
-    def clear_recorded_data(self):
+    def clear_recorded_data(self) -> None:
         """Drop every record (the hooks stay)."""
         self._records.clear()
         for indices in self.name_records_index.values():
@@ -154,11 +159,11 @@ class BaseMonitor:
         self._pending_checks = {}
         self._lossy_layers = set()
 
-    def enable(self):
+    def enable(self) -> None:
         """Record on every call (the default)."""
         self._enable = True
 
-    def disable(self):
+    def disable(self) -> None:
         """Stop recording until ``enable()``; the hooks stay registered."""
         self._enable = False
 
@@ -166,13 +171,13 @@ class BaseMonitor:
         """Whether calls are being recorded."""
         return self._enable
 
-    def remove_hooks(self):
+    def remove_hooks(self) -> None:
         """Unregister every hook; records stay readable."""
         for hook in self.hooks:
             hook.remove()
         self.hooks.clear()
 
-    def close(self):
+    def close(self) -> None:
         """Same as ``remove_hooks()``: the monitor stops observing the network for good."""
         self.remove_hooks()
 
@@ -263,7 +268,13 @@ class OutputMonitor(BaseMonitor):
     """
 
     def __init__(
-        self, net: nn.Module, instance=None, function_on_output=_identity, *, detach: bool = True, compact: bool = False
+        self,
+        net: nn.Module,
+        instance: _Instance = None,
+        function_on_output: Callable[[Any], Any] = _identity,
+        *,
+        detach: bool = True,
+        compact: bool = False,
     ):
         super().__init__(detach, compact)
         if not callable(function_on_output):
@@ -299,7 +310,13 @@ class InputMonitor(BaseMonitor):
     """
 
     def __init__(
-        self, net: nn.Module, instance=None, function_on_input=_identity, *, detach: bool = True, compact: bool = False
+        self,
+        net: nn.Module,
+        instance: _Instance = None,
+        function_on_input: Callable[[Any], Any] = _identity,
+        *,
+        detach: bool = True,
+        compact: bool = False,
     ):
         super().__init__(detach, compact)
         if not callable(function_on_input):
@@ -340,8 +357,8 @@ class AttributeMonitor(BaseMonitor):
         attribute_name: str,
         pre_forward: bool,
         net: nn.Module,
-        instance=None,
-        function_on_attribute=_identity,
+        instance: _Instance = None,
+        function_on_attribute: Callable[[Any], Any] = _identity,
         *,
         detach: bool = True,
         compact: bool = False,
@@ -416,8 +433,8 @@ class GradInputMonitor(BaseMonitor):
     def __init__(
         self,
         net: nn.Module,
-        instance=None,
-        function_on_grad_input=_identity,
+        instance: _Instance = None,
+        function_on_grad_input: Callable[[Any], Any] = _identity,
         *,
         detach: bool = True,
         compact: bool = False,
@@ -445,8 +462,8 @@ class GradOutputMonitor(BaseMonitor):
     def __init__(
         self,
         net: nn.Module,
-        instance=None,
-        function_on_grad_output=_identity,
+        instance: _Instance = None,
+        function_on_grad_output: Callable[[Any], Any] = _identity,
         *,
         detach: bool = True,
         compact: bool = False,

@@ -145,7 +145,12 @@ def fused_conv2d_bias_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d) -> to
 
 
 @torch.no_grad()
-def scale_fused_conv2d_weight_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d, k=None, b=None) -> None:
+def scale_fused_conv2d_weight_of_convbn2d(
+    conv2d: nn.Conv2d,
+    bn2d: nn.BatchNorm2d,
+    k: float | torch.Tensor | None = None,
+    b: float | torch.Tensor | None = None,
+) -> None:
     """Transform the conv weight in place: ``W <- k * W + b`` (either step skipped when ``None``).
 
     Multiplying by ``k`` scales the fused weight by ``k``. Adding ``b`` acts on the conv weight, so the
@@ -173,7 +178,12 @@ def scale_fused_conv2d_weight_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2
 
 
 @torch.no_grad()
-def scale_fused_conv2d_bias_of_convbn2d(conv2d: nn.Conv2d, bn2d: nn.BatchNorm2d, k=None, b=None) -> None:
+def scale_fused_conv2d_bias_of_convbn2d(
+    conv2d: nn.Conv2d,
+    bn2d: nn.BatchNorm2d,
+    k: float | torch.Tensor | None = None,
+    b: float | torch.Tensor | None = None,
+) -> None:
     """Transform the fused bias in place: ``fused_bias <- k * fused_bias + b`` (each step skipped when ``None``).
 
     ``k`` multiplies the BatchNorm bias and running mean, ``b`` is added to the BatchNorm bias. Returns ``None``.

@@ -60,7 +60,7 @@ def _kernel_parameter(owner: str, kernel: str, args: tuple) -> numbers.Real | to
     return p
 
 
-def kernel_dot_product(x: torch.Tensor, y: torch.Tensor, kernel: str = "linear", *args) -> torch.Tensor:
+def kernel_dot_product(x: torch.Tensor, y: torch.Tensor, kernel: str = "linear", *args: float) -> torch.Tensor:
     """Inner products of every row of ``x`` with every row of ``y`` in a kernel space.
 
     ``ret[i, j] = k(x[i], y[j])`` with the kernel ``k`` named by ``kernel``; its parameter is the first
@@ -120,7 +120,7 @@ def kernel_dot_product(x: torch.Tensor, y: torch.Tensor, kernel: str = "linear",
     return torch.exp(-d_xy.clamp_min(0) / (2 * p * p))
 
 
-def predicted_similarity(spikes: torch.Tensor, kernel_type: str = "linear", *args) -> torch.Tensor:
+def predicted_similarity(spikes: torch.Tensor, kernel_type: str = "linear", *args: float) -> torch.Tensor:
     """The similarity matrix of a batch of spike patterns, as ``spike_similar_loss`` compares it.
 
     Each sample is flattened to a vector; the kernel matrix of those vectors is returned, divided by the
@@ -180,7 +180,7 @@ def target_similarity(labels: torch.Tensor) -> torch.Tensor:
 
 
 def spike_similar_loss(
-    spikes: torch.Tensor, labels: torch.Tensor, kernel_type: str = "linear", loss_type: str = "mse", *args
+    spikes: torch.Tensor, labels: torch.Tensor, kernel_type: str = "linear", loss_type: str = "mse", *args: float
 ) -> torch.Tensor:
     """Loss between how similar the spike patterns are and how similar their labels are.
 
@@ -278,7 +278,11 @@ def temporal_efficient_training_cross_entropy(x_seq: torch.Tensor, target: torch
 
 
 def set_threshold_margin(
-    output_layer, label_one_hot: torch.Tensor, eval_threshold=1.0, threshold0=0.9, threshold1=1.1
+    output_layer: Any,
+    label_one_hot: torch.Tensor,
+    eval_threshold: float = 1.0,
+    threshold0: float = 0.9,
+    threshold1: float = 1.1,
 ) -> None:
     """Give the output neurons a class-dependent threshold while training, a common one at evaluation.
 

@@ -172,7 +172,7 @@ def set_step_mode(net: nn.Module, step_mode: str) -> None:
         m.step_mode = step_mode
 
 
-def set_backend(net: nn.Module, backend: str, instance=(nn.Module,)) -> None:
+def set_backend(net: nn.Module, backend: str, instance: type | tuple[type, ...] = (nn.Module,)) -> None:
     """Set ``backend`` on every module of ``net`` that is an ``instance`` and has a ``backend``.
 
     A module whose ``supported_backends`` (which may depend on its current step mode) lacks ``backend``

@@ -23,6 +23,9 @@ Example:
     torch.Size([4, 3, 2, 3, 3])
 """
 
+from collections.abc import Iterable
+from typing import Any
+
 import torch
 import torch.nn as nn
 
@@ -40,7 +43,7 @@ __all__ = [
 ]
 
 
-def require_single_step(owner: str, modules) -> None:
+def require_single_step(owner: str, modules: Iterable[Any]) -> None:
     """Raise ``InvalidParameterError`` if any of ``modules`` has a ``step_mode`` other than 's'.
 
     Plain torch modules (without a ``step_mode``) are searched: a module in another mode nested
@@ -93,11 +96,11 @@ class MultiStepContainer(nn.Sequential, MultiStepModule):
         [1.0, 2.0, 3.0]
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: nn.Module):
         super().__init__(*modules)
         require_single_step(type(self).__name__, self)
 
-    def forward(self, x_seq):
+    def forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         from ..functional.forward import multi_step_forward
 
         require_single_step(type(self).__name__, self)
@@ -116,7 +119,7 @@ class SeqToANNContainer(nn.Sequential, MultiStepModule):
         torch.Size([4, 3, 2])
     """
 
-    def __init__(self, *modules):
+    def __init__(self, *modules: nn.Module):
         super().__init__(*modules)
         require_single_step(type(self).__name__, self)
 
@@ -144,7 +147,7 @@ class StepModeContainer(nn.Sequential, StepModule):
         torch.Size([5, 4, 2])
     """
 
-    def __init__(self, stateful, *modules, step_mode="s"):
+    def __init__(self, stateful: bool, *modules: nn.Module, step_mode: str = "s"):
         owner = type(self).__name__
         if isinstance(stateful, nn.Module):
             raise InvalidParameterTypeError(
@@ -156,10 +159,10 @@ class StepModeContainer(nn.Sequential, StepModule):
         self.stateful = stateful
         self.step_mode = step_mode
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"stateful={self.stateful}, step_mode={self.step_mode}"
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.step_mode == "s":
             return super().forward(x)
         from ..functional.forward import multi_step_forward, seq_to_ann_forward
@@ -170,7 +173,7 @@ class StepModeContainer(nn.Sequential, StepModule):
         return seq_to_ann_forward(x, super().forward)
 
 
-def _time_last(owner: str, x_seq):
+def _time_last(owner: str, x_seq: object) -> torch.Tensor:
     if not isinstance(x_seq, torch.Tensor) or x_seq.dim() < 2:
         raise ValueError(f"{owner}: x_seq must be a time-last tensor [N, *, T], got {describe(x_seq)}")
     return x_seq.movedim(-1, 0)
@@ -188,7 +191,7 @@ class TLastMultiStepContainer(MultiStepContainer):
         torch.Size([4, 2, 7])
     """
 
-    def forward(self, x_seq):
+    def forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         return super().forward(_time_last(type(self).__name__, x_seq)).movedim(0, -1)
 
 
@@ -204,5 +207,5 @@ class TLastSeqToANNContainer(SeqToANNContainer):
         torch.Size([4, 5, 7, 6])
     """
 
-    def forward(self, x_seq):
+    def forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         return super().forward(_time_last(type(self).__name__, x_seq)).movedim(0, -1)

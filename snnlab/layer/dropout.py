@@ -50,7 +50,7 @@ class Dropout(MemoryModule):
         tensor([[1., 1.]])
     """
 
-    def __init__(self, p=0.5, step_mode="s"):
+    def __init__(self, p: float = 0.5, step_mode: str = "s"):
         super().__init__()
         p = check_real(type(self).__name__, "p", p)
         if not 0.0 <= p < 1.0:
@@ -59,7 +59,7 @@ class Dropout(MemoryModule):
         self.p = p
         self.register_memory("mask", None)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"p={self.p}, step_mode={self.step_mode}"
 
     def _draw(self, x: torch.Tensor) -> torch.Tensor:
@@ -104,7 +104,7 @@ class Dropout2d(Dropout):
         True
     """
 
-    def __init__(self, p=0.2, step_mode="s"):
+    def __init__(self, p: float = 0.2, step_mode: str = "s"):
         super().__init__(p, step_mode)
 
     def _draw(self, x: torch.Tensor) -> torch.Tensor:

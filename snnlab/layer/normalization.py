@@ -18,7 +18,7 @@ Example:
 """
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn as nn
@@ -43,7 +43,7 @@ class _ThresholdDependentBatchNorm(_MultiStepBatchNorm):
 
     _ranks = ()
 
-    def __init__(self, alpha: float, v_th: float, *args, **kwargs) -> None:
+    def __init__(self, alpha: float, v_th: float, *args: Any, **kwargs: Any) -> None:
         name = type(self).__name__
         alpha = check_real(name, "alpha", alpha)
         v_th = check_real(name, "v_th", v_th)

@@ -36,6 +36,9 @@ Example:
     tensor([[1.5000, 0.5000]])
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import torch
 import torch.nn as nn
 
@@ -63,15 +66,15 @@ class ReplaceforGrad(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, x_r):
+    def forward(ctx: Any, x: torch.Tensor, x_r: torch.Tensor) -> torch.Tensor:
         return x_r
 
     @staticmethod
-    def backward(ctx, grad):
+    def backward(ctx: Any, grad: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         return grad, grad
 
 
-def _split_pair(owner, x):
+def _split_pair(owner: str, x: object) -> tuple[torch.Tensor, torch.Tensor]:
     if not isinstance(x, (list, tuple)) or len(x) != 2:
         raise TypeError(f"{owner}: x must be a [spike, trace] list or tuple, got {describe(x)}")
     return x[0], x[1]
@@ -97,7 +100,7 @@ class GradwithTrace(nn.Module):
         super().__init__()
         self.module = module
 
-    def forward(self, x):
+    def forward(self, x: Sequence[torch.Tensor]) -> torch.Tensor:
         spike, trace = _split_pair(type(self).__name__, x)
         with torch.no_grad():
             value = self.module(spike).detach()
@@ -122,7 +125,7 @@ class SpikeTraceOp(nn.Module):
         super().__init__()
         self.module = module
 
-    def forward(self, x):
+    def forward(self, x: Sequence[torch.Tensor]) -> list[torch.Tensor]:
         spike, trace = _split_pair(type(self).__name__, x)
         spike = self.module(spike)
         with torch.no_grad():
@@ -149,7 +152,7 @@ class OTTTSequential(nn.Sequential):
         torch.Size([2, 3])
     """
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor | Sequence[torch.Tensor]) -> torch.Tensor | Sequence[torch.Tensor]:
         for module in self:
             if not isinstance(x, (list, tuple)):
                 x = module(x)

@@ -23,7 +23,8 @@ Example:
 """
 
 import inspect
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 import torch
 import torch.nn as nn
@@ -34,6 +35,9 @@ if TYPE_CHECKING:  # the mixins below are only ever combined with a torch.nn lay
     _TorchLayer = nn.Module
 else:
     _TorchLayer = object
+
+_Size = int | tuple[int, ...]  # torch's kernel sizes, strides, paddings: one int or one per dim
+_Device = torch.device | str | None
 
 __all__ = [
     "AdaptiveAvgPool1d",
@@ -62,7 +66,7 @@ __all__ = [
 _RANK_TEXT = {3: "[T, N, C]", 4: "[T, N, C, L]", 5: "[T, N, C, H, W]", 6: "[T, N, C, D, H, W]"}
 
 
-def seq_to_ann(x_seq, stateless_function):
+def seq_to_ann(x_seq: torch.Tensor, stateless_function: Callable[[torch.Tensor], torch.Tensor]) -> torch.Tensor:
     """Apply ``stateless_function`` to ``x_seq`` ``[T, N, *]`` with time folded into the batch.
 
     Shape:
@@ -86,7 +90,7 @@ class _SequenceLayer(StepModule, _TorchLayer):
 
     _m_ranks = ()
 
-    def _check_sequence(self, x):
+    def _check_sequence(self, x: object) -> None:
         if self._m_ranks and (not isinstance(x, torch.Tensor) or x.dim() not in self._m_ranks):
             shapes = " or ".join(_RANK_TEXT[r] for r in sorted(self._m_ranks, reverse=True))
             got = x.shape if isinstance(x, torch.Tensor) else f"a {type(x).__name__}"
@@ -95,13 +99,13 @@ class _SequenceLayer(StepModule, _TorchLayer):
                 f"(step_mode='m' takes a sequence [T, N, ...])"
             )
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Any:  # a tensor (a pool with return_indices: a pair in 's' mode)
         if self.step_mode == "s":
             return super().forward(x)
         self._check_sequence(x)
         return seq_to_ann(x, super().forward)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return super().extra_repr() + f", step_mode={self.step_mode}"
 
 
@@ -118,11 +122,20 @@ class Linear(_SequenceLayer, nn.Linear):
         torch.Size([4, 5, 2])
     """
 
-    def __init__(self, in_features, out_features, bias=True, step_mode="s", *, device=None, dtype=None):
+    def __init__(
+        self,
+        in_features: int,
+        out_features: int,
+        bias: bool = True,
+        step_mode: str = "s",
+        *,
+        device: _Device = None,
+        dtype: torch.dtype | None = None,
+    ):
         super().__init__(in_features, out_features, bias, device=device, dtype=dtype)
         self.step_mode = step_mode
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         return nn.Linear.forward(self, x)
 
 
@@ -138,11 +151,11 @@ class Flatten(_SequenceLayer, nn.Flatten):
         torch.Size([4, 2, 75])
     """
 
-    def __init__(self, start_dim=1, end_dim=-1, step_mode="s"):
+    def __init__(self, start_dim: int = 1, end_dim: int = -1, step_mode: str = "s"):
         super().__init__(start_dim, end_dim)
         self.step_mode = step_mode
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
         # the dims start_dim and end_dim name must exist in each step's [N, ...] (plus T in 'm' mode)
         need = max(d + 1 if d >= 0 else -d for d in (self.start_dim, self.end_dim))
         need += self.step_mode == "m"
@@ -161,23 +174,23 @@ class Flatten(_SequenceLayer, nn.Flatten):
         return super().forward(x)
 
 
-def _conv(name, torch_cls, rank):
+def _conv(name: str, torch_cls: type[nn.Module], rank: int) -> type:
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        dilation=1,
-        groups=1,
-        bias=True,
-        padding_mode="zeros",
-        step_mode="s",
+        in_channels: int,
+        out_channels: int,
+        kernel_size: _Size,
+        stride: _Size = 1,
+        padding: _Size | str = 0,
+        dilation: _Size = 1,
+        groups: int = 1,
+        bias: bool = True,
+        padding_mode: str = "zeros",
+        step_mode: str = "s",
         *,
-        device=None,
-        dtype=None,
-    ):
+        device: _Device = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
         torch_cls.__init__(
             self,
             in_channels,
@@ -217,24 +230,24 @@ Conv2d = _conv("Conv2d", nn.Conv2d, 5)
 Conv3d = _conv("Conv3d", nn.Conv3d, 6)
 
 
-def _conv_transpose(name, torch_cls, rank):
+def _conv_transpose(name: str, torch_cls: type[nn.Module], rank: int) -> type:
     def __init__(
         self,
-        in_channels,
-        out_channels,
-        kernel_size,
-        stride=1,
-        padding=0,
-        output_padding=0,
-        groups=1,
-        bias=True,
-        dilation=1,
-        padding_mode="zeros",
-        step_mode="s",
+        in_channels: int,
+        out_channels: int,
+        kernel_size: _Size,
+        stride: _Size = 1,
+        padding: _Size = 0,
+        output_padding: _Size = 0,
+        groups: int = 1,
+        bias: bool = True,
+        dilation: _Size = 1,
+        padding_mode: str = "zeros",
+        step_mode: str = "s",
         *,
-        device=None,
-        dtype=None,
-    ):
+        device: _Device = None,
+        dtype: torch.dtype | None = None,
+    ) -> None:
         torch_cls.__init__(
             self,
             in_channels,
@@ -277,17 +290,17 @@ ConvTranspose2d = _conv_transpose("ConvTranspose2d", nn.ConvTranspose2d, 5)
 ConvTranspose3d = _conv_transpose("ConvTranspose3d", nn.ConvTranspose3d, 6)
 
 
-def _batch_norm(name, torch_cls, ranks):
+def _batch_norm(name: str, torch_cls: type[nn.Module], ranks: tuple[int, ...]) -> type:
     def __init__(
         self,
-        num_features,
-        eps=1e-5,
-        momentum=0.1,
-        affine=True,
-        track_running_stats=True,
-        step_mode="s",
-        **factory_kwargs,
-    ):
+        num_features: int,
+        eps: float = 1e-5,
+        momentum: float | None = 0.1,
+        affine: bool = True,
+        track_running_stats: bool = True,
+        step_mode: str = "s",
+        **factory_kwargs: Any,
+    ) -> None:
         # factory_kwargs: device, dtype (and bias where this torch version has it)
         torch_cls.__init__(self, num_features, eps, momentum, affine, track_running_stats, **factory_kwargs)
         self.step_mode = step_mode
@@ -335,7 +348,15 @@ class GroupNorm(_SequenceLayer, nn.GroupNorm):
     """
 
     def __init__(
-        self, num_groups, num_channels, eps=1e-5, affine=True, step_mode="s", *, device=None, dtype=None
+        self,
+        num_groups: int,
+        num_channels: int,
+        eps: float = 1e-5,
+        affine: bool = True,
+        step_mode: str = "s",
+        *,
+        device: _Device = None,
+        dtype: torch.dtype | None = None,
     ) -> None:
         super().__init__(num_groups, num_channels, eps, affine, device=device, dtype=dtype)
         self.step_mode = step_mode
@@ -347,13 +368,13 @@ class _NoIndices(_TorchLayer):
     step_mode: str
     return_indices: bool
 
-    def forward(self, x):
+    def forward(self, x: torch.Tensor) -> Any:
         if self.step_mode == "m" and self.return_indices:
             raise ValueError(f"{type(self).__name__}: return_indices must be False in step_mode='m', got True")
         return super().forward(x)
 
 
-def _pool(name, torch_cls, rank):
+def _pool(name: str, torch_cls: type[nn.Module], rank: int) -> type:
     torch_params = list(inspect.signature(torch_cls.__init__).parameters.values())[1:]
     n_torch = len(torch_params)
     bases = (
@@ -362,7 +383,7 @@ def _pool(name, torch_cls, rank):
         else (_SequenceLayer, torch_cls)
     )
 
-    def __init__(self, *args, step_mode="s", **kwargs):
+    def __init__(self, *args: Any, step_mode: str = "s", **kwargs: Any) -> None:
         if len(args) > n_torch:
             # SpikingJelly order: the torch arguments, then step_mode.
             step_mode, args = args[n_torch], args[:n_torch]

@@ -2,7 +2,7 @@
 the leaky integrate-and-analog-fire neuron (LIAF) and the k-based LIF (KLIF)."""
 
 from collections.abc import Callable
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import torch
 import torch.nn as nn
@@ -36,7 +36,7 @@ class LIAFNode(LIFNode):
         "threshold_related": flag_check("threshold_related"),
     }
 
-    def __init__(self, act: Callable, threshold_related: bool, *args, **kwargs):
+    def __init__(self, act: Callable, threshold_related: bool, *args: Any, **kwargs: Any):
         owner = type(self).__name__
         if not callable(act):
             raise InvalidParameterTypeError(f"{owner}: act must be callable, got {describe(act)}")

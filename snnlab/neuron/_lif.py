@@ -60,7 +60,7 @@ class IFNode(BaseNode):
         [0.0, 1.0, 0.0, 1.0, 1.0]
     """
 
-    def neuronal_charge(self, x: torch.Tensor):
+    def neuronal_charge(self, x: torch.Tensor) -> None:
         self.v = dynamics.charge_if(self.v, x)
 
     neuron_kind = "if"
@@ -115,13 +115,13 @@ class LIFNode(BaseNode):
         self.decay_input = decay_input
 
     @property
-    def _k(self):
+    def _k(self) -> float:
         return 1.0 / self.tau
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return super().extra_repr() + f", tau={self.tau}"
 
-    def neuronal_charge(self, x: torch.Tensor):
+    def neuronal_charge(self, x: torch.Tensor) -> None:
         self.v = dynamics.charge_lif(self.v, x, self._k, self.decay_input, self.v_reset)
 
     neuron_kind = "lif"
@@ -174,12 +174,12 @@ class ParametricLIFNode(BaseNode):
         self.decay_input = decay_input
         self.w = nn.Parameter(torch.as_tensor(-math.log(init_tau - 1.0)))
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         with torch.no_grad():
             tau = 1.0 / self.w.sigmoid()
         return super().extra_repr() + f", tau={tau}"
 
-    def neuronal_charge(self, x: torch.Tensor):
+    def neuronal_charge(self, x: torch.Tensor) -> None:
         self.v = dynamics.charge_lif(self.v, x, self.w.sigmoid(), self.decay_input, self.v_reset)
 
     neuron_kind = "plif"
@@ -241,7 +241,7 @@ class OTTTLIFNode(LIFNode):
         )
         del self._memories["v"], self._memories_rv["v"]
 
-    def supported_step_mode(self):
+    def supported_step_mode(self) -> tuple[str, ...]:
         return ("s",)
 
     @property
@@ -253,7 +253,7 @@ class OTTTLIFNode(LIFNode):
         self._memories[name] = value
         self._memories_rv[name] = None
 
-    def reset(self):
+    def reset(self) -> None:
         for name in self._STATE:
             self._memories.pop(name, None)
             self._memories_rv.pop(name, None)
@@ -275,11 +275,11 @@ class OTTTLIFNode(LIFNode):
                 with torch.no_grad():
                     self._set_state(name, state_dict[key].detach().clone())
 
-    def neuronal_charge(self, x: torch.Tensor):
+    def neuronal_charge(self, x: torch.Tensor) -> None:
         self.v = self.v.detach()
         super().neuronal_charge(x)
 
-    def single_step_forward(self, x: torch.Tensor):
+    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor | list[torch.Tensor]:
         """One step; returns ``[spike, trace]`` in training, ``spike`` in evaluation."""
         self.check_input(x)
         if "v" not in self._memories:

@@ -46,6 +46,7 @@ Example:
 import math
 import warnings
 import weakref
+from collections.abc import Sequence
 
 import torch
 import torch.nn as nn
@@ -100,7 +101,16 @@ class SpikeProbe:
         >>> probe.close()
     """
 
-    def __init__(self, net, layers=None, *, record_v=False, max_bytes=64 * 2**20, pack=True, v_dtype=torch.float32):
+    def __init__(
+        self,
+        net: nn.Module,
+        layers: Sequence[str] | None = None,
+        *,
+        record_v: bool = False,
+        max_bytes: int = 64 * 2**20,
+        pack: bool = True,
+        v_dtype: torch.dtype = torch.float32,
+    ):
         if not isinstance(net, nn.Module):
             raise TypeError(f"SpikeProbe: net must be a torch.nn.Module, got {describe(net)}")
         self._record_v = check_bool("SpikeProbe", "record_v", record_v)
@@ -132,13 +142,28 @@ class SpikeProbe:
             self._handles.append(layer.module.register_forward_hook(post_hook(ref, layer), always_call=True))
 
     # settings are fixed at construction (the stored layout depends on them)
-    record_v = property(lambda self: self._record_v, doc="Whether membrane potentials are recorded.")
-    pack = property(lambda self: self._pack, doc="Whether spikes are stored bit-packed.")
-    max_bytes = property(lambda self: self._max_bytes, doc="The budget, in bytes, shared by all layers.")
-    v_dtype = property(lambda self: self._v_dtype, doc="The dtype of stored potentials.")
+    @property
+    def record_v(self) -> bool:
+        """Whether membrane potentials are recorded."""
+        return self._record_v
+
+    @property
+    def pack(self) -> bool:
+        """Whether spikes are stored bit-packed."""
+        return self._pack
+
+    @property
+    def max_bytes(self) -> int:
+        """The budget, in bytes, shared by all layers."""
+        return self._max_bytes
+
+    @property
+    def v_dtype(self) -> torch.dtype:
+        """The dtype of stored potentials."""
+        return self._v_dtype
 
     # ------------------------------------------------------------------------------- lifecycle
-    def close(self):
+    def close(self) -> None:
         """Remove the hooks (records stay readable). Calling it twice is harmless."""
         self._finalizer()
 
@@ -153,7 +178,7 @@ class SpikeProbe:
         self.close()
         return False
 
-    def clear(self):
+    def clear(self) -> None:
         """Forget every record and counter; the hooks stay in place."""
         for layer in self._layers.values():
             layer.chunks.clear()

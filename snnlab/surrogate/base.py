@@ -97,14 +97,14 @@ class SurrogateSpike(torch.autograd.Function):
     """
 
     @staticmethod
-    def forward(ctx, x, surrogate):
+    def forward(ctx: Any, x: torch.Tensor, surrogate: "_Surrogate") -> torch.Tensor:
         if x.requires_grad:
             ctx.save_for_backward(x)
             ctx.surrogate = surrogate
         return heaviside(x)
 
     @staticmethod
-    def backward(ctx, grad_output):
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor, None]:
         (x,) = ctx.saved_tensors
         return grad_output * ctx.surrogate.derivative(x), None
 
@@ -270,7 +270,7 @@ def spike_function(name: str, derivative: Callable, param_names: tuple[str, ...]
     n = len(param_names)
     first_default = n - len(defaults)
 
-    def forward(ctx, x, *params):
+    def forward(ctx: Any, x: torch.Tensor, *params: Any) -> torch.Tensor:
         if len(params) < first_default or len(params) > n:
             raise TypeError(f"{name}.apply takes x and {n} parameters {param_names}, got {len(params)}")
         params = params + tuple(defaults[len(params) - first_default :])
@@ -279,7 +279,7 @@ def spike_function(name: str, derivative: Callable, param_names: tuple[str, ...]
             ctx.params = params
         return heaviside(x)
 
-    def backward(ctx, grad_output):
+    def backward(ctx: Any, grad_output: torch.Tensor) -> tuple[torch.Tensor | None, ...]:
         (x,) = ctx.saved_tensors
         grad_x = grad_output * derivative(x, *ctx.params) if ctx.needs_input_grad[0] else None
         return (grad_x,) + (None,) * len(ctx.params)

@@ -63,16 +63,16 @@ class PiecewiseLeakyReLU(MultiArgsSurrogateFunctionBase):
         self.w, self.c = w, c
 
     @staticmethod
-    def spiking_function(x, w, c):
+    def spiking_function(x: torch.Tensor, w: float | torch.Tensor, c: float | torch.Tensor) -> torch.Tensor:
         return piecewise_leaky_relu.apply(x, w, c)
 
     @staticmethod
-    def primitive_function(x, w, c):
+    def primitive_function(x: torch.Tensor, w: float | torch.Tensor, c: float | torch.Tensor) -> torch.Tensor:
         inside = x / (2.0 * w) + 0.5
         return torch.where(x < -w, c * x + c * w, torch.where(x > w, c * x + (1.0 - c * w), inside))
 
     @staticmethod
-    def derivative_function(x, w, c):
+    def derivative_function(x: torch.Tensor, w: float | torch.Tensor, c: float | torch.Tensor) -> torch.Tensor:
         return torch.where(x.abs() < w, scalar_like(x, 1.0 / w), scalar_like(x, c))
 
 
@@ -100,15 +100,15 @@ class LeakyKReLU(MultiArgsSurrogateFunctionBase):
         self.leak, self.k = leak, k
 
     @staticmethod
-    def spiking_function(x, leak, k):
+    def spiking_function(x: torch.Tensor, leak: float | torch.Tensor, k: float | torch.Tensor) -> torch.Tensor:
         return leaky_k_relu.apply(x, leak, k)
 
     @staticmethod
-    def primitive_function(x, leak, k):
+    def primitive_function(x: torch.Tensor, leak: float | torch.Tensor, k: float | torch.Tensor) -> torch.Tensor:
         return LeakyKReLU.derivative_function(x, leak, k) * x
 
     @staticmethod
-    def derivative_function(x, leak, k):
+    def derivative_function(x: torch.Tensor, leak: float | torch.Tensor, k: float | torch.Tensor) -> torch.Tensor:
         return torch.where(x >= 0, scalar_like(x, k), scalar_like(x, leak))
 
 
@@ -137,15 +137,15 @@ class S2NN(MultiArgsSurrogateFunctionBase):
         self.alpha, self.beta = alpha, beta
 
     @staticmethod
-    def spiking_function(x, alpha, beta):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor, beta: float | torch.Tensor) -> torch.Tensor:
         return s2nn.apply(x, alpha, beta)
 
     @staticmethod
-    def primitive_function(x, alpha, beta):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor, beta: float | torch.Tensor) -> torch.Tensor:
         return torch.where(x < 0, torch.sigmoid(x * alpha), torch.log1p(x.clamp(min=0.0)) * beta + 0.5)
 
     @staticmethod
-    def derivative_function(x, alpha, beta):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor, beta: float | torch.Tensor) -> torch.Tensor:
         s = torch.sigmoid(x * alpha)
         negative = x < 0
         return torch.where(negative, alpha * s * (1.0 - s), beta / torch.where(negative, 1.0, x + 1.0))
@@ -177,11 +177,11 @@ class SquarewaveFourierSeries(MultiArgsSurrogateFunctionBase):
         self.n, self.T_period = n, T_period
 
     @staticmethod
-    def spiking_function(x, n, T_period):
+    def spiking_function(x: torch.Tensor, n: int, T_period: float | torch.Tensor) -> torch.Tensor:
         return squarewave_fourier_series.apply(x, n, T_period)
 
     @staticmethod
-    def primitive_function(x, n, T_period):
+    def primitive_function(x: torch.Tensor, n: int, T_period: float | torch.Tensor) -> torch.Tensor:
         w = 2.0 * math.pi / T_period
         total = torch.zeros_like(x)
         for i in range(1, n):
@@ -190,7 +190,7 @@ class SquarewaveFourierSeries(MultiArgsSurrogateFunctionBase):
         return total * (2.0 / math.pi) + 0.5
 
     @staticmethod
-    def derivative_function(x, n, T_period):
+    def derivative_function(x: torch.Tensor, n: int, T_period: float | torch.Tensor) -> torch.Tensor:
         w = 2.0 * math.pi / T_period
         total = torch.zeros_like(x)
         for i in range(1, n):

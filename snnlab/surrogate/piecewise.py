@@ -46,16 +46,16 @@ class PiecewiseQuadratic(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return piecewise_quadratic.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         inner = (x * alpha + 0.5) - (alpha * alpha / 2.0) * x * x.abs()
         return torch.where(x > 1.0 / alpha, 1.0, torch.where(x < -1.0 / alpha, 0.0, inner)).to(x.dtype)
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         a = x.abs()
         return (alpha - (alpha * alpha) * a).masked_fill_(a > 1.0 / alpha, 0.0)
 
@@ -76,16 +76,16 @@ class LogTailedReLU(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return log_tailed_relu.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         above = x > 1.0
         return torch.where(above, torch.log(torch.where(above, x, 1.0)) + 1.0, torch.where(x > 0, x, x * alpha))
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         above = x > 1.0
         middle = torch.where(x <= 0.0, scalar_like(x, alpha), scalar_like(x, 1.0))
         return torch.where(above, torch.reciprocal(torch.where(above, x, 1.0)), middle)
@@ -110,18 +110,18 @@ class FakeNumericalGradient(SurrogateFunctionBase):
         super().__init__(alpha, spiking=True)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return fake_numerical_gradient.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         sign = nonzero_sign(x)
         u = sign * x * alpha  # alpha * |x|, with slope alpha (not 0) at x = 0 under autograd
         outside = u > 1.0
         return sign * torch.where(outside, torch.log(torch.where(outside, u, 1.0)) + 1.0, u)
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         a = x.abs()
         outside = a * alpha > 1.0
         return torch.where(outside, torch.reciprocal(torch.where(outside, a, 1.0)), scalar_like(x, alpha))

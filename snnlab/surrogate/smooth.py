@@ -61,15 +61,15 @@ class Sigmoid(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return sigmoid.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.sigmoid(x * alpha)
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         s = (x * alpha).sigmoid_()
         # alpha * s * (1 - s) as (s - s * s) * alpha: four passes; s stays intact for a double backward
         return torch.addcmul(s, s, s, value=-1.0).mul_(alpha)
@@ -93,15 +93,15 @@ class ATan(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return atan.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.atan(x * (math.pi / 2 * alpha)) / math.pi + 0.5
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         # (alpha / 2) / (1 + u^2) with u = pi/2 * alpha * x, as 1 / ((1 + u^2) * (2 / alpha)): in place
         # on one fresh buffer, and the reciprocal (saved for a double backward) is the last operation
         return torch.reciprocal((x * (math.pi / 2 * alpha)).square_().add_(1.0).mul_(2.0 / alpha))
@@ -124,15 +124,15 @@ class Erf(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return erf.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.special.erfc(x * -alpha) / 2.0
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.exp((x * alpha).square_().neg_()) * (alpha / math.sqrt(math.pi))
 
 
@@ -153,15 +153,15 @@ class SoftSign(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return soft_sign.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return (F.softsign(x * alpha) + 1.0) / 2.0
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.reciprocal((x.abs() * alpha).add_(1.0).square_().mul_(2.0 / alpha))
 
 
@@ -182,17 +182,17 @@ class PiecewiseExp(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return piecewise_exp.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         sign = nonzero_sign(x)  # |x| as sign * x: autograd then gives the right slope at x = 0
         half_tail = torch.exp(sign * x * -alpha) / 2.0
         return torch.where(x >= 0, 1.0 - half_tail, half_tail)
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.exp(x.abs() * -alpha) * (alpha / 2.0)
 
 
@@ -213,16 +213,16 @@ class NonzeroSignLogAbs(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return nonzero_sign_log_abs.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         sign = nonzero_sign(x)
         return sign * torch.log1p(sign * x * alpha)
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.reciprocal(x.abs().add_(1.0 / alpha))
 
 
@@ -243,17 +243,17 @@ class QPseudoSpike(SurrogateFunctionBase):
         super().__init__(alpha, spiking)
 
     @staticmethod
-    def spiking_function(x, alpha):
+    def spiking_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return q_pseudo_spike.apply(x, alpha)
 
     @staticmethod
-    def primitive_function(x, alpha):
+    def primitive_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         sign = nonzero_sign(x)
         tail = torch.pow((sign * x * (2.0 / (alpha - 1.0))).add_(1.0), 1.0 - alpha) * 0.5
         return heaviside(x) - sign * tail
 
     @staticmethod
-    def derivative_function(x, alpha):
+    def derivative_function(x: torch.Tensor, alpha: float | torch.Tensor) -> torch.Tensor:
         return torch.pow((x.abs() * (2.0 / (alpha - 1.0))).add_(1.0), -alpha)
 
 
