@@ -30,6 +30,7 @@ Example:
 """
 
 import math
+from collections.abc import Sequence
 from typing import cast
 
 import torch
@@ -165,7 +166,7 @@ class PoissonEncoder(StatelessEncoder):
         self.generator = generator
         self.check_range = check_bool("PoissonEncoder", "check_range", check_range)
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"step_mode={self.step_mode}, check_range={self.check_range}"
 
     def _draw(self, shape, x: torch.Tensor) -> torch.Tensor:
@@ -230,7 +231,7 @@ class LatencyEncoder(StatefulEncoder):
         if enc_function == "log":
             self.alpha = math.exp(T - 1.0) - 1.0 if T - 1 < 709 else math.inf
 
-    def extra_repr(self):
+    def extra_repr(self) -> str:
         return f"T={self.T}, enc_function={self.enc_function}, step_mode={self.step_mode}"
 
     def firing_step(self, x: torch.Tensor) -> torch.Tensor:
@@ -345,7 +346,14 @@ class PeriodicEncoder(StatefulEncoder):
         return super().single_step_forward(x)
 
 
-def constant_current(value, T: int, shape=None, *, dtype=None, device=None) -> torch.Tensor:
+def constant_current(
+    value: float | torch.Tensor,
+    T: int,
+    shape: Sequence[int] | None = None,
+    *,
+    dtype: torch.dtype | None = None,
+    device: torch.device | str | None = None,
+) -> torch.Tensor:
     """The same input at each of ``T`` steps: ``[T, *shape]`` filled with a number, or ``value`` repeated.
 
     ``value`` is a number (``shape`` required) or a tensor ``[N, *]`` (then ``shape`` must be None and

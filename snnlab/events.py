@@ -122,7 +122,7 @@ def _fields(
     return t.to(torch.int64), x, y, p
 
 
-def as_events(events, device=None) -> Events:
+def as_events(events: object, device: torch.device | str | None = None) -> Events:
     """Read an event stream into an ``Events`` of int64 tensors on ``device``.
 
     Accepts an ``Events``, a NumPy structured array (tonic's samples: fields ``t``, ``x``, ``p`` and
@@ -281,13 +281,13 @@ def _check_sensor(owner: str, sensor_size) -> tuple[int, int, int]:
 
 
 def to_frames(
-    events,
+    events: object,
     sensor_size: tuple[int, int, int],
     *,
     frames_number: int | None = None,
     split_by: str = "number",
     time_window: int | None = None,
-    device=None,
+    device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> torch.Tensor:
     """Count events per frame, polarity and pixel, in one ``bincount`` on ``device``.
@@ -342,7 +342,7 @@ def _count(index, sample, pixels, n_samples, n_frames, sensor, dtype):
 
 
 def to_frames_batch(
-    events,
+    events: object,
     sample: torch.Tensor,
     n_samples: int,
     sensor_size: tuple[int, int, int],
@@ -350,7 +350,7 @@ def to_frames_batch(
     frames_number: int | None = None,
     split_by: str = "number",
     time_window: int | None = None,
-    device=None,
+    device: torch.device | str | None = None,
     dtype: torch.dtype = torch.float32,
 ) -> tuple[torch.Tensor, torch.Tensor]:
     """``to_frames`` of many streams at once: one ``bincount`` for a whole batch, time first.

@@ -28,7 +28,9 @@ from ..neuron import BaseNode
 __all__ = ["charged_potential"]
 
 
-def charged_potential(node, x_seq, v_seq, v_init=None) -> torch.Tensor:
+def charged_potential(
+    node: BaseNode, x_seq: torch.Tensor, v_seq: torch.Tensor, v_init: float | torch.Tensor | None = None
+) -> torch.Tensor:
     """``h[t]``: the potential of ``node`` after charging with ``x_seq[t]`` from ``v_seq[t-1]``, before firing.
 
     ``v_seq`` is the node's record of the potential after each step's reset (``node.v_seq`` with

@@ -14,6 +14,8 @@ Example:
     [1.0, 0.5]
 """
 
+from collections.abc import Mapping
+
 import torch
 
 from ..checks import check_choice, check_int
@@ -50,7 +52,7 @@ def _mean(spike_seq: torch.Tensor, dims: tuple) -> torch.Tensor:
     return total.to(out_dtype) / count
 
 
-def firing_rate(spike_seq, per: str = "neuron"):
+def firing_rate(spike_seq: torch.Tensor, per: str = "neuron") -> torch.Tensor:
     """Mean number of spikes per neuron per time step, averaged over the axes ``per`` does not keep.
 
     The normalisation is always *spikes per neuron per time step*: a binary spike sequence gives
@@ -96,7 +98,7 @@ def firing_rate(spike_seq, per: str = "neuron"):
         return _mean(spike_seq.detach(), _reduced_dims(per, spike_seq.dim()))
 
 
-def first_spike_times(spike_seq, never: int = -1) -> torch.Tensor:
+def first_spike_times(spike_seq: torch.Tensor, never: int = -1) -> torch.Tensor:
     """Time index of the first spike of every neuron of every sample; ``never`` where none fired.
 
     A spike is any nonzero entry (``snnlab.functional.first_spike_index`` semantics).
@@ -132,7 +134,7 @@ def first_spike_times(spike_seq, never: int = -1) -> torch.Tensor:
         return torch.where(fired, index, torch.full_like(index, never))
 
 
-def spike_counts(records) -> dict:
+def spike_counts(records: Mapping[str, torch.Tensor] | torch.Tensor) -> dict:
     """Number of spikes (nonzero entries) of each layer, over all time steps and samples.
 
     Args:

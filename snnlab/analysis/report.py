@@ -13,6 +13,7 @@ Example:
     {'layer': LayerReport(name='layer', n_neurons=2, n_dead=1, n_saturated=1, mean_rate=0.5000)}
 """
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 import torch
@@ -67,7 +68,9 @@ class LayerReport:
         )
 
 
-def neuron_report(records, dead_rate: float = 0.0, saturated_rate: float = 1.0) -> dict:
+def neuron_report(
+    records: Mapping[str, torch.Tensor] | torch.Tensor, dead_rate: float = 0.0, saturated_rate: float = 1.0
+) -> dict:
     """Find the dead and saturated neurons of every layer of ``records``.
 
     Rates are spikes per neuron per time step (:func:`snnlab.analysis.firing_rate` with

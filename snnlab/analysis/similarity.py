@@ -42,7 +42,9 @@ class SimilarityResult(NamedTuple):
     loss: torch.Tensor | None
 
 
-def similarity_matrices(spikes, labels, kernel_type: str = "linear", *args, loss_type: str = "mse"):
+def similarity_matrices(
+    spikes: torch.Tensor, labels: torch.Tensor, kernel_type: str = "linear", *args: float, loss_type: str = "mse"
+) -> "SimilarityResult":
     """Predicted and target similarity matrices of a batch, with their ``spike_similar_loss``.
 
     The matrices come from ``snnlab.functional.losses.predicted_similarity`` and

@@ -25,6 +25,7 @@ Example:
 """
 
 import math
+from collections.abc import Mapping
 
 import torch
 import torch.nn as nn
@@ -91,7 +92,11 @@ def _check_fits(
         )
 
 
-def synaptic_operations(net: nn.Module, records, connections=None) -> dict:
+def synaptic_operations(
+    net: nn.Module,
+    records: Mapping[str, torch.Tensor] | torch.Tensor,
+    connections: Mapping[str, str] | None = None,
+) -> dict:
     """SOPs of every weighted layer of ``net`` that receives recorded spikes.
 
     ``records[source]`` holds the spikes that feed a weighted layer (``nn.Linear`` or

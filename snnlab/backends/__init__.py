@@ -13,6 +13,7 @@ Example:
 
 import importlib
 import importlib.util
+from types import ModuleType
 
 import torch
 
@@ -43,7 +44,7 @@ def available_backends() -> tuple:
     return ("torch", "triton") if triton_available() else ("torch",)
 
 
-def get_backend(name: str):
+def get_backend(name: str) -> ModuleType:
     """The backend module ``name``; it provides ``multi_step(cfg, x_seq, v_init, k)``."""
     module = _LOADED.get(name) if isinstance(name, str) else None
     if module is None:

@@ -104,7 +104,9 @@ class _AdaptiveMultiStep(torch.autograd.Function):
         return grad_x_seq, grad_v, grad_a, None
 
 
-def multi_step(cfg: AdaptiveLIFConfig, x_seq: torch.Tensor, v_init: torch.Tensor, a_init: torch.Tensor):
+def multi_step(
+    cfg: AdaptiveLIFConfig, x_seq: torch.Tensor, v_init: torch.Tensor, a_init: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run an adaptive-threshold LIF over ``x_seq`` in one differentiable call (see the module docstring).
 
     Shape:

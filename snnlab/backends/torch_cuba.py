@@ -35,7 +35,7 @@ from .torch_backend import _DERIVATIVES, _graph_is_kept
 __all__ = ["check_sequence", "multi_step"]
 
 
-def check_sequence(owner: str, x_seq, **states) -> None:
+def check_sequence(owner: str, x_seq: object, **states: object) -> None:
     """``x_seq`` a tensor ``[T, *]`` with ``T >= 1`` and every state a tensor of shape ``x_seq.shape[1:]``."""
     if not isinstance(x_seq, torch.Tensor) or x_seq.dim() == 0 or x_seq.shape[0] == 0:
         got = list(x_seq.shape) if isinstance(x_seq, torch.Tensor) else type(x_seq).__name__
@@ -105,7 +105,9 @@ class _CubaMultiStep(torch.autograd.Function):
         return grad_x_seq, grad_i, grad_v, None
 
 
-def multi_step(cfg: CubaLIFConfig, x_seq: torch.Tensor, i_init: torch.Tensor, v_init: torch.Tensor):
+def multi_step(
+    cfg: CubaLIFConfig, x_seq: torch.Tensor, i_init: torch.Tensor, v_init: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run a current-based LIF over ``x_seq`` in one differentiable call (see the module docstring).
 
     Shape:

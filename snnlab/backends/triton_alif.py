@@ -88,7 +88,9 @@ class _FusedAdaptive(torch.autograd.Function):
         return grad_x, grad_v0, grad_a0, None, None
 
 
-def multi_step(cfg: AdaptiveLIFConfig, x_seq: torch.Tensor, v_init: torch.Tensor, a_init: torch.Tensor):
+def multi_step(
+    cfg: AdaptiveLIFConfig, x_seq: torch.Tensor, v_init: torch.Tensor, a_init: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run an adaptive-threshold LIF over ``x_seq`` with the fused Triton kernels (see the module docstring).
 
     Shape:

@@ -21,6 +21,8 @@ Example:
     tensor([0., 1., 0., 1.], device='cuda:0')
 """
 
+from typing import Any
+
 import torch
 from torch.autograd.function import once_differentiable
 
@@ -37,7 +39,7 @@ _INTERPRET_BLOCK = 32  # small blocks under the interpreter: tests cover several
 _GPU_BLOCK, _GPU_WARPS = 1024, 4
 
 
-def launch(kernel, n: int, *args, **constexprs) -> None:
+def launch(kernel: Any, n: int, *args: Any, **constexprs: Any) -> None:
     """Launch ``kernel`` over ``ceil(n / BLOCK)`` programs (a fixed BLOCK; no fused multiply-adds on
     the GPU, so the values follow the torch formulas' roundings)."""
     from .triton_kernels import interpreting
@@ -124,7 +126,9 @@ def _kernels():
     return triton_cuba_kernels
 
 
-def multi_step(cfg: CubaLIFConfig, x_seq: torch.Tensor, i_init: torch.Tensor, v_init: torch.Tensor):
+def multi_step(
+    cfg: CubaLIFConfig, x_seq: torch.Tensor, i_init: torch.Tensor, v_init: torch.Tensor
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Run a current-based LIF over ``x_seq`` with the fused Triton kernels (see the module docstring).
 
     Shape:

@@ -10,6 +10,8 @@ Example:
     (torch.Size([4, 2, 1, 1, 1]), [3, 5], [2, 4], [1.0, 1.0, 0.0, 0.0])
 """
 
+from collections.abc import Sequence
+
 import torch
 
 from ..checks import describe
@@ -17,7 +19,9 @@ from ..checks import describe
 __all__ = ["pad_collate"]
 
 
-def pad_collate(batch) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+def pad_collate(
+    batch: Sequence[tuple[torch.Tensor, int | torch.Tensor]],
+) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
     """Stack ``(frames, label)`` samples time-first, padding shorter ones with zero frames at the end.
 
     Use it as a ``DataLoader``'s ``collate_fn`` for event datasets integrated by ``time_window``

@@ -82,7 +82,7 @@ class EventDataset(torch.utils.data.Dataset):
         time_window: int | None = None,
         cache: bool | str | os.PathLike = True,
         download: bool = False,
-        device=None,
+        device: torch.device | str | None = None,
         dtype: torch.dtype = torch.float32,
     ):
         owner = type(self).__name__

@@ -107,7 +107,7 @@ class SaccadeDigits(torch.utils.data.Dataset):
         noise_rate: float = 0.0,
         test_fraction: float = 0.25,
         seed: int = 0,
-        device=None,
+        device: torch.device | str | None = None,
         dtype: torch.dtype = torch.float32,
     ):
         owner = "SaccadeDigits"

@@ -63,7 +63,12 @@ def _read_digits() -> tuple[np.ndarray, np.ndarray]:
 
 
 def load_digits(
-    test_fraction: float = 0.25, seed: int = 0, *, flatten: bool = True, dtype: torch.dtype = torch.float32, device=None
+    test_fraction: float = 0.25,
+    seed: int = 0,
+    *,
+    flatten: bool = True,
+    dtype: torch.dtype = torch.float32,
+    device: torch.device | str | None = None,
 ) -> Digits:
     """The 8x8 digits as a stratified, seeded train / test split, intensities scaled to ``[0, 1]``.
 
@@ -107,14 +112,20 @@ def _balanced_labels(n_samples: int, n_classes: int, g: torch.Generator) -> torc
     return (torch.arange(n_samples) % n_classes)[torch.randperm(n_samples, generator=g)]
 
 
-def _check_rate(owner: str, name: str, value) -> float:
+def _check_rate(owner: str, name: str, value: object) -> float:
     value = check_real(owner, name, value)
     if not 0.0 <= value <= 1.0:
         raise ValueError(f"{owner}: {name} must be a probability in [0, 1], got {value!r}")
     return value
 
 
-def _finish(spikes: torch.Tensor, labels: torch.Tensor, time_first: bool, dtype, device):
+def _finish(
+    spikes: torch.Tensor,
+    labels: torch.Tensor,
+    time_first: bool,
+    dtype: torch.dtype,
+    device: torch.device | str | None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     spikes = spikes.to(dtype=dtype, device=device)
     return (spikes.transpose(0, 1).contiguous() if time_first else spikes), labels.to(device)
 
@@ -130,8 +141,8 @@ def burst_channel_task(
     seed: int = 0,
     time_first: bool = False,
     dtype: torch.dtype = torch.float32,
-    device=None,
-):
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Which channel bursts? ``n_channels`` noisy spike trains, one with a burst; label = that channel.
 
     Every channel fires at ``noise_rate`` per step. In the labelled channel, a window of
@@ -175,8 +186,8 @@ def spike_order_task(
     seed: int = 0,
     time_first: bool = False,
     dtype: torch.dtype = torch.float32,
-    device=None,
-):
+    device: torch.device | str | None = None,
+) -> tuple[torch.Tensor, torch.Tensor]:
     """Which of two channels fires first? Label 1 if channel 0 spikes before channel 1, else 0.
 
     Each channel fires exactly one "signal" spike, at two distinct random steps; optional background

@@ -22,6 +22,7 @@ Example:
 """
 
 import inspect
+from typing import Any
 
 import torch
 import torch.nn as nn
@@ -124,7 +125,7 @@ class StatefulModel(MemoryModule):
         self.model = model
         self.register_memory("state", None)
 
-    def single_step_forward(self, x: torch.Tensor):
+    def single_step_forward(self, x: torch.Tensor) -> torch.Tensor:
         out, self.state = self.model(x, self.state)
         return out
 
@@ -137,7 +138,7 @@ def _takes_state(net: nn.Module) -> bool:
     return "state" in params
 
 
-def prepare_model(net):
+def prepare_model(net: Any) -> nn.Module:  # a module, a NIR file path or a nir.NIRGraph
     """What a tool needs to run any supported model: ``net`` itself, a :class:`StatefulModel` around a
     ``(x, state)`` model, or the snnlab network of a NIR file / ``nir.NIRGraph`` (:func:`from_nir`).
 
@@ -147,7 +148,7 @@ def prepare_model(net):
         >>> prepare_model(net) is net
         True
     """
-    if isinstance(net, (str, bytes)) or hasattr(net, "__fspath__") or type(net).__name__ == "NIRGraph":
+    if isinstance(net, str) or hasattr(net, "__fspath__") or type(net).__name__ == "NIRGraph":
         from .nir_import import from_nir
 
         return from_nir(net)
@@ -197,7 +198,7 @@ def run_sequence(net: nn.Module, x_seq: torch.Tensor, step_mode: str | None = No
     return torch.stack([_first(net(x_seq[t])) for t in range(x_seq.shape[0])])
 
 
-def needs_step_loop(net) -> bool:
+def needs_step_loop(net: nn.Module) -> bool:
     """True when ``net`` has spiking layers but no multi-step module: it must be called once per step.
 
     Example:

@@ -27,7 +27,7 @@ import logging
 import math
 import os
 import warnings
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import torch
@@ -37,6 +37,9 @@ from .. import layer, neuron, surrogate
 from ..checks import check_real, describe
 from .nir_modules import Delay, Scale, SumPool2d, Threshold
 from .nir_network import NIRNetwork
+
+if TYPE_CHECKING:  # nir is an optional dependency, imported when first used
+    from nir import NIRGraph
 
 __all__ = ["KNOWN_DT_CONVENTIONS", "from_nir", "infer_dt", "read_nir"]
 
@@ -60,7 +63,7 @@ def _nir():
     return nir
 
 
-def read_nir(path: str | os.PathLike):
+def read_nir(path: str | os.PathLike) -> "NIRGraph":
     """Read a NIR file (HDF5) into a ``nir.NIRGraph``.
 
     Example:
@@ -97,7 +100,7 @@ def _close(a: float, b: float) -> bool:
     return math.isclose(a, b, rel_tol=1e-6, abs_tol=0.0)
 
 
-def infer_dt(graph) -> tuple[float, str]:
+def infer_dt(graph: "NIRGraph") -> tuple[float, str]:
     """``(dt, how)``: the time step a graph was written for, from its metadata or its exporter's convention.
 
     Raises ``ValueError`` listing the candidates when nothing tells.
@@ -403,7 +406,9 @@ def _describe_gain(g: torch.Tensor) -> str:
     )
 
 
-def from_nir(graph_or_path, dt: float | None = None, step_mode: str = "s") -> NIRNetwork:
+def from_nir(
+    graph_or_path: "NIRGraph | str | os.PathLike", dt: float | None = None, step_mode: str = "s"
+) -> NIRNetwork:
     """Build an snnlab network from a ``nir.NIRGraph`` or a NIR file path.
 
     ``dt`` (seconds) converts NIR's continuous time constants to steps; ``None`` reads it from the

@@ -193,7 +193,7 @@ class MSTDPLearner(_Learner):
         self.batch_size = batch_size
         self.register_memory("eligibility", None)
 
-    def step(self, reward: torch.Tensor, on_grad: bool = True, scale: float = 1.0) -> torch.Tensor | None:
+    def step(self, reward: float | torch.Tensor, on_grad: bool = True, scale: float = 1.0) -> torch.Tensor | None:
         """Learn from the recorded steps under ``reward`` (``[batch_size]``)."""
         weight = self.synapse.weight
         reward = torch.as_tensor(reward, dtype=weight.dtype, device=weight.device)
@@ -248,7 +248,7 @@ class MSTDPETLearner(_Learner):
         self.register_memory("trace_e", None)
         self.register_memory("eligibility", None)
 
-    def step(self, reward, on_grad: bool = True, scale: float = 1.0) -> torch.Tensor | None:
+    def step(self, reward: float | torch.Tensor, on_grad: bool = True, scale: float = 1.0) -> torch.Tensor | None:
         """Learn from the recorded steps under ``reward``."""
         weight = self.synapse.weight
         delta_w = torch.zeros_like(weight.data)

@@ -19,10 +19,14 @@ Example:
 """
 
 import importlib
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from ..checks import check_choice
+
+if TYPE_CHECKING:
+    import torch
 
 __all__ = [
     "CHARGE_KINDS",
@@ -103,7 +107,7 @@ class NeuronSpec:
         """``{name: default}`` of every parameter, plus the fixed extra constructor arguments."""
         return {**{p.name: p.default for p in self.params}, **self.extra_kwargs}
 
-    def build(self, **kwargs):
+    def build(self, **kwargs: Any) -> "torch.nn.Module":
         """A new neuron of this kind with the defaults overridden by ``kwargs``."""
         extra = self.extra_kwargs
         if "act" in extra:  # LIAF: an activation module object per instance
@@ -111,7 +115,7 @@ class NeuronSpec:
         return self.cls(**{**{p.name: p.default for p in self.params}, **extra, **kwargs})
 
 
-def _make_act(name: str):
+def _make_act(name: str) -> "torch.nn.Module":
     import torch.nn as nn
 
     return getattr(nn, name)()
@@ -241,7 +245,7 @@ def fused_backends(charge: str) -> tuple:
     return tuple(_FUSED[charge])
 
 
-def fused_function(charge: str, backend: str):
+def fused_function(charge: str, backend: str) -> Callable[..., Any]:
     """The function ``multi_step`` of ``backend`` for the charge kind ``charge`` (imported on first
     use, then cached: no import machinery runs per call)."""
     key = (charge, backend)

@@ -88,7 +88,7 @@ class SurrogateSpec:
         signature = inspect.signature(self.cls.__init__).parameters
         return {p.name: signature[p.name].default for p in self.params}
 
-    def build(self, **params) -> torch.nn.Module:
+    def build(self, **params: float) -> torch.nn.Module:
         """An instance with ``params`` over the defaults (spiking mode)."""
         return self.cls(**{**self.defaults(), **params})
 
@@ -174,7 +174,7 @@ def check_params(owner: str, kind: str, params: tuple) -> tuple:
     return params
 
 
-def fused_surrogate(surrogate_function) -> tuple[str, tuple] | str:
+def fused_surrogate(surrogate_function: object) -> tuple[str, tuple] | str:
     """``(kind, params)`` when the fused backends can run ``surrogate_function``; otherwise the reason.
 
     Fusable: an instance of a registered class in spiking mode that keeps the class' own

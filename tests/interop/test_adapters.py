@@ -93,6 +93,11 @@ def test_stateful_models_keep_their_state_between_steps():
     assert wrapped.state is None
     with pytest.raises(TypeError, match="net must be a torch.nn.Module, a NIR file path or a nir.NIRGraph, got 3"):
         prepare_model(3)
+    # bytes are not a path from_nir reads: prepare_model refuses them itself, naming its own argument
+    with pytest.raises(
+        TypeError, match="prepare_model: net must be a torch.nn.Module, a NIR file path or a nir.NIRGraph"
+    ):
+        prepare_model(b"net.nir")
 
 
 def test_multi_step_networks_get_the_sequence_in_one_call():
