@@ -28,6 +28,8 @@ import collections
 import contextlib
 import threading
 import time
+from collections.abc import Callable, Iterable
+from typing import Any
 
 __all__ = ["RUN_STATES", "BackgroundRun"]
 
@@ -61,7 +63,16 @@ class BackgroundRun:
         ('done', [1, 2, 3], [2, 3])
     """
 
-    def __init__(self, steps, *, total=None, on_step=None, on_finish=None, blocking=False, keep_history=False):
+    def __init__(
+        self,
+        steps: Iterable[Any],
+        *,
+        total: int | None = None,
+        on_step: "Callable[[BackgroundRun, Any], object] | None" = None,
+        on_finish: "Callable[[BackgroundRun], object] | None" = None,
+        blocking: bool = False,
+        keep_history: bool | int = False,
+    ):
         try:
             iterator = iter(steps)
         except TypeError:
@@ -116,7 +127,7 @@ class BackgroundRun:
         return self._state in _FINAL
 
     @property
-    def progress(self):
+    def progress(self) -> float | None:
         """Fraction of ``total`` done, in [0, 1]; ``None`` when ``total`` is unknown (1.0 once done)."""
         if self._state == "done":
             return 1.0
@@ -129,7 +140,7 @@ class BackgroundRun:
         return f"BackgroundRun(state={self._state!r}, steps={self.steps_done}/{total})"
 
     # ----------------------------------------------------------------------------- control
-    def start(self):
+    def start(self) -> "BackgroundRun":
         """Begin the run (in a worker thread, or here when ``blocking``); returns ``self``."""
         with self._lock:
             if self._state != "idle":
@@ -142,7 +153,7 @@ class BackgroundRun:
             self._thread.start()
         return self
 
-    def pause(self):
+    def pause(self) -> "BackgroundRun":
         """Hold the run before its next step (the current step finishes first)."""
         with self._lock:
             self._resume.clear()
@@ -150,7 +161,7 @@ class BackgroundRun:
                 self._state = "paused"
         return self
 
-    def resume(self):
+    def resume(self) -> "BackgroundRun":
         """Continue a paused run."""
         with self._lock:
             self._resume.set()
@@ -158,7 +169,7 @@ class BackgroundRun:
                 self._state = "running"
         return self
 
-    def stop(self):
+    def stop(self) -> "BackgroundRun":
         """Ask the run to end before its next step; a paused run ends at once. Returns ``self``.
 
         A run stopped before ``start()`` ends at once too, and ``on_finish`` is called for it.
@@ -175,7 +186,7 @@ class BackgroundRun:
             self._finished.set()
         return self
 
-    def wait(self, timeout=None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until the run ends or ``timeout`` seconds pass; True when it has ended.
 
         An idle run that was never started returns False at once, instead of waiting forever.

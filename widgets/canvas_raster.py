@@ -29,6 +29,8 @@ Example:
 """
 
 import pathlib
+from collections.abc import Sequence
+from typing import Any
 
 import anywidget
 import numpy as np
@@ -87,7 +89,14 @@ class CanvasRaster(anywidget.AnyWidget):
     height = traitlets.Int(420).tag(sync=True)
     clicked = traitlets.Dict().tag(sync=True)
 
-    def __init__(self, spikes=None, *, max_rows=IMAGE_MAX_ROWS, max_cols=IMAGE_MAX_COLS, **kwargs):
+    def __init__(
+        self,
+        spikes: torch.Tensor | np.ndarray | None = None,
+        *,
+        max_rows: int = IMAGE_MAX_ROWS,
+        max_cols: int = IMAGE_MAX_COLS,
+        **kwargs: Any,
+    ):
         super().__init__(**kwargs)
         self.max_rows = check_int("CanvasRaster", "max_rows", max_rows, minimum=1)
         self.max_cols = check_int("CanvasRaster", "max_cols", max_cols, minimum=1)
@@ -103,7 +112,14 @@ class CanvasRaster(anywidget.AnyWidget):
             )
         return value
 
-    def set_spikes(self, spikes, *, t_offset: int = 0, rate_margin: bool = True, layers=()) -> None:
+    def set_spikes(
+        self,
+        spikes: torch.Tensor | np.ndarray,
+        *,
+        t_offset: int = 0,
+        rate_margin: bool = True,
+        layers: Sequence[tuple[int, str]] = (),
+    ) -> None:
         """Pack ``spikes`` ``[T, N]`` on its device and send them in one update (bits, sizes, rates together).
 
         ``t_offset`` is the time step of the first row of ``spikes`` (a window's start: the time axis
@@ -133,7 +149,7 @@ class CanvasRaster(anywidget.AnyWidget):
                 f"got shape {list(spikes.shape)}"
             )
         t_offset = check_int("CanvasRaster.set_spikes", "t_offset", t_offset, minimum=0)
-        layers = [[int(start), str(name)] for start, name in layers]
+        marks = [[int(start), str(name)] for start, name in layers]
         steps, neurons = spikes.shape
         cells = spikes.detach()
         cells = cells if cells.dtype == torch.bool else cells != 0
@@ -158,7 +174,7 @@ class CanvasRaster(anywidget.AnyWidget):
             self.t_offset, self.n_steps, self.n_neurons = t_offset, int(steps), int(neurons)
             self.rows, self.cols = int(cells.shape[0]), int(cells.shape[1])
             self.rates = rates
-            self.layers = layers
+            self.layers = marks
             self.bits = payload
 
     def spike_count(self) -> int:

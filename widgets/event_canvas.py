@@ -18,6 +18,7 @@ Example:
 
 import math
 import pathlib
+from typing import Any
 
 import anywidget
 import numpy as np
@@ -40,7 +41,9 @@ def _as_image(owner: str, name: str, value) -> torch.Tensor:
     return value.detach().float()
 
 
-def encode_counts(on: torch.Tensor, off: torch.Tensor | None = None, *, max_cells: int = MAX_CELLS):
+def encode_counts(
+    on: torch.Tensor, off: torch.Tensor | None = None, *, max_cells: int = MAX_CELLS
+) -> tuple[torch.Tensor, int]:
     """One byte per cell (see the module doc) and the bin factor used, computed on the images' device.
 
     Shape:
@@ -99,12 +102,12 @@ class EventCanvas(anywidget.AnyWidget):
     height = traitlets.Int(240).tag(sync=True)
     title = traitlets.Unicode("").tag(sync=True)
 
-    def __init__(self, *, max_cells: int = MAX_CELLS, **kwargs):
+    def __init__(self, *, max_cells: int = MAX_CELLS, **kwargs: Any):
         super().__init__(**kwargs)
         self.max_cells = check_int("EventCanvas", "max_cells", max_cells, minimum=1)
         self.factor = 1
 
-    def set_counts(self, on, off=None) -> None:
+    def set_counts(self, on: torch.Tensor, off: torch.Tensor | None = None) -> None:
         """Encode ``on`` (and ``off``) count images on their device and send them in one update."""
         cells, self.factor = encode_counts(on, off, max_cells=self.max_cells)
         payload = cells.cpu().numpy().tobytes()

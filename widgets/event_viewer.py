@@ -100,14 +100,14 @@ class EventViewer(Panel):
 
     def __init__(
         self,
-        events,
+        events: object,
         sensor_size: tuple[int, int, int],
         *,
         net: nn.Module | None = None,
         window: int | None = None,
         height: int = 260,
         max_cells: int = MAX_CELLS,
-        device=None,
+        device: torch.device | str | None = None,
         throttle_ms: float = 50.0,
     ):
         owner = type(self).__name__
@@ -166,7 +166,7 @@ class EventViewer(Panel):
     def _n_windows(self, window: int) -> int:
         return (self.t_last - self.t_first) // window + 1
 
-    def sync_controls(self):
+    def sync_controls(self) -> None:
         n = self._n_windows(self.window.value)
         self.position.max = n - 1
         self.play.max = n - 1
