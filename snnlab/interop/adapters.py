@@ -198,7 +198,7 @@ def run_sequence(net: nn.Module, x_seq: torch.Tensor, step_mode: str | None = No
     return torch.stack([_first(net(x_seq[t])) for t in range(x_seq.shape[0])])
 
 
-def needs_step_loop(net: nn.Module) -> bool:
+def needs_step_loop(net: object) -> bool:
     """True when ``net`` has spiking layers but no multi-step module: it must be called once per step.
 
     Example:
