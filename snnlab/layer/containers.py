@@ -123,7 +123,7 @@ class SeqToANNContainer(nn.Sequential, MultiStepModule):
         super().__init__(*modules)
         require_single_step(type(self).__name__, self)
 
-    def forward(self, x_seq):
+    def forward(self, x_seq: torch.Tensor) -> torch.Tensor:
         from ..functional.forward import seq_to_ann_forward
 
         require_single_step(type(self).__name__, self)

@@ -390,7 +390,7 @@ def _pool(name: str, torch_cls: type[nn.Module], rank: int) -> type:
         torch_cls.__init__(self, *args, **kwargs)
         self.step_mode = step_mode
 
-    step_param = inspect.Parameter("step_mode", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="s")
+    step_param = inspect.Parameter("step_mode", inspect.Parameter.POSITIONAL_OR_KEYWORD, default="s", annotation=str)
     __init__.__signature__ = inspect.Signature(
         [inspect.Parameter("self", inspect.Parameter.POSITIONAL_OR_KEYWORD)] + torch_params + [step_param]
     )
