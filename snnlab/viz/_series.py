@@ -1,7 +1,10 @@
-"""Arrays for the small figures (traces, curves, maps, matrices), shared by the matplotlib and plotly forms.
+"""Arrays and layout for the small figures (traces, curves, maps, matrices), shared by both forms.
 
 Each helper validates its inputs (messages name the figure, the argument, the expected form and
-what was received) and returns plain numpy arrays on the CPU, so both forms draw the same numbers.
+what was received) and returns plain numpy arrays on the CPU, so both forms draw the same numbers;
+layout arithmetic that follows from the data (axis ranges, where a note goes, how a second axis
+lines up with the first) lives here too, once. Rasters and their binning are in ``data.py``,
+weight tiling in ``_weights.py``, tick positions in ``ticks.py``, colours in ``style.py``.
 
 Shape:
     see each helper.
@@ -23,14 +26,17 @@ from ..surrogate import heaviside
 from .data import to_numpy
 
 __all__ = [
+    "DelayLayout",
     "FirstSpikeGrid",
     "check_real_pair",
     "curve_array",
     "curve_limits",
     "curves",
     "delay_arrays",
+    "delay_layout",
     "first_spike_array",
     "first_spike_grid",
+    "gradient_array",
     "histogram",
     "is_spike_train",
     "membrane_arrays",
@@ -466,3 +472,79 @@ def is_spike_train(*sequences) -> bool:
     """
     arrays = [np.asarray(s, dtype=np.float64) for s in sequences]
     return any(a.size for a in arrays) and all(np.all((a == 0) | (a == 1)) for a in arrays)
+
+
+class DelayLayout(NamedTuple):
+    """Where the delay figure puts things (both forms): ranges, the shift arrow and its note, the gradient axis."""
+
+    y_range: tuple
+    level: float
+    note_x: float
+    note_align: str
+    shade_end: float
+    gradient_range: tuple
+    gradient_ticks: list
+
+
+def delay_layout(x: np.ndarray, y: np.ndarray, d: int, t0: int | None, gradient: np.ndarray | None) -> DelayLayout:
+    """The delay figure's layout from its data: one rule for both forms.
+
+    The y axis runs from 8 % of the span below the lowest value to 45 % above the highest (room for
+    the arrow at 12 % and its note). The note sits over the arrow's middle, or starts right of
+    the input event for ``d == 0`` (a zero-length arrow), always inside the plot so it never meets
+    a tick label. The gradient axis (right) is the left axis scaled by ``top / hi`` (``top`` the
+    largest gradient magnitude, at least 1): its 0 and its ``top`` sit at the heights of the left
+    axis' 0 and ``hi``, so both axes line up.
+
+    Shape:
+        ``x``, ``y``: ``[T]``; ``gradient``: ``[T]`` or None.
+
+    Example:
+        >>> lay = delay_layout(np.array([0, 1, 0.0]), np.array([0, 0, 1.0]), 1, 1, np.array([1, 1, 0.0]))
+        >>> lay.y_range, lay.note_x, lay.gradient_range, lay.gradient_ticks
+        ((-0.08, 1.45), 1.5, (-0.08, 1.45), [0, 1])
+    """
+    finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0]])
+    lo, hi = float(finite.min()), float(finite.max())
+    span = max(hi - lo, 1e-3)
+    y_range = (lo - 0.08 * span, hi + 0.45 * span)
+    level = hi + 0.12 * span
+    if t0 is None:
+        note_x, align = 0.0, "center"
+    elif d == 0:
+        note_x, align = t0 + 0.5, "left"
+    else:
+        note_x, align = t0 + d / 2, "center"
+    top = 1.0
+    if gradient is not None and gradient.size:
+        top = max(float(np.abs(gradient[np.isfinite(gradient)]).max(initial=0.0)), 1.0)
+    scale = top / hi if hi > 0 else top
+    return DelayLayout(
+        y_range,
+        level,
+        note_x,
+        align,
+        float(min(d, x.size)) - 0.5,
+        (y_range[0] * scale, y_range[1] * scale),
+        [0, int(top) if float(top).is_integer() else top],
+    )
+
+
+def gradient_array(gradient, shape: tuple, owner: str, channel: int) -> np.ndarray | None:
+    """The gradient reaching each input step, one channel as float32 ``[T]`` (None passes).
+
+    Shape:
+        ``gradient``: the shape of ``x_seq`` (``[T]`` or ``[T, *]``) -> ``[T]``.
+
+    Example:
+        >>> gradient_array(torch.ones(3, 2), (3, 2), "delay_effect", 1).tolist()
+        [1.0, 1.0, 1.0]
+    """
+    if gradient is None:
+        return None
+    g = to_numpy(gradient, owner, "gradient")
+    if tuple(g.shape) != tuple(shape):
+        raise ValueError(f"{owner}: gradient must have the shape of x_seq {list(shape)}, got {list(g.shape)}")
+    if g.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    return g.reshape(g.shape[0], -1)[:, channel].astype(np.float32)

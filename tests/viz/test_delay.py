@@ -54,10 +54,10 @@ def test_mpl_channel_no_arrow_update_and_empty():
     ax = Figure().subplots()
     lines = vm.delay_effect(ax, x, _delayed(x, 1), 1, channel=2)
     assert ticks(lines[0].get_xdata(), lines[0].get_ydata()) == [1] and ticks(*lines[1].get_data()) == [2]
-    lines = vm.update_delay_effect(lines, x, _delayed(x, 4), 4)
-    assert ticks(*lines[1].get_data()) == [] and [t for t in ax.texts if t.get_text()] == []
+    lines = vm.delay_effect(ax, x, _delayed(x, 4), 4, channel=2)
+    assert ticks(*lines[1].get_data()) == [] and [t for t in ax.texts if t.get_visible()] == []
     assert len(ax.lines) == 2 and len(ax.patches) == 1
-    empty = vm.update_delay_effect(lines, torch.zeros(0), torch.zeros(0), 2)
+    empty = vm.delay_effect(ax, torch.zeros(0), torch.zeros(0), 2, channel=2)
     assert empty.get_text() == "no data" and len(ax.lines) == 0
 
 

@@ -36,9 +36,9 @@ def test_mpl_result_object_update_and_empty():
     big = torch.rand(12, 12)
     ims = vm.similarity_matrix(axes, Result(big, torch.eye(12), torch.tensor(0.5)))
     assert ims[0].axes.get_title() == "predicted (loss 0.5)" and len(ims[0].axes.texts) == 0
-    same = vm.update_similarity_matrix(ims, big * 2, torch.eye(12), loss=0.25)
-    assert same is ims and ims[0].get_clim() == (0.0, float((big * 2).max()))
-    empty = vm.update_similarity_matrix(ims, torch.zeros(0, 0), torch.zeros(0, 0))
+    same = vm.similarity_matrix(axes, big * 2, torch.eye(12), loss=0.25)
+    assert same == ims and ims[0].get_clim() == (0.0, float((big * 2).max()))
+    empty = vm.similarity_matrix(axes, torch.zeros(0, 0), torch.zeros(0, 0))
     assert [t.get_text() for t in empty] == ["no data", "no data"] and len(axes[0].images) == 0
 
 

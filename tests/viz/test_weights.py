@@ -44,12 +44,15 @@ def test_twins_take_the_same_arguments():
 def test_mpl_update_is_in_place_and_redraws_on_a_new_shape():
     ax = Figure().subplots()
     im = vm.weight_matrix(ax, torch.zeros(2, 4), image_shape=(2, 2), vmin=0.0, vmax=1.0)
-    assert vm.update_weight_matrix(im, torch.full((2, 4), 0.5), title="t=1") is im
+    assert vm.weight_matrix(ax, torch.full((2, 4), 0.5), image_shape=(2, 2), vmin=0.0, vmax=1.0, title="t=1") is im
     assert np.nanmax(im.get_array()) == 0.5 and im.get_clim() == (0.0, 1.0)
-    im2 = vm.update_weight_matrix(im, torch.zeros(3, 4))
+    im2 = vm.weight_matrix(ax, torch.zeros(3, 4), image_shape=(2, 2), vmin=0.0, vmax=1.0)
     assert im2 is not im and im2.get_array().shape == (2, 8)
-    with pytest.raises(TypeError, match="update_weight_matrix: artist must be the value returned by weight_matrix"):
-        vm.update_weight_matrix(ax.plot([0])[0], torch.zeros(2, 4))
+    assert len(ax.images) == 1 and len(ax.figure.axes) == 2  # the old image and colour bar are gone
+    with pytest.raises(
+        ValueError, match=r"weight_matrix: the axes hold a figure made with image_shape=\(2, 2\), got image_shape=None"
+    ):
+        vm.weight_matrix(ax, torch.zeros(3, 4))
 
 
 def test_plotly_refills_a_figure_widget_with_json_cells():

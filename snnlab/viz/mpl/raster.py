@@ -18,10 +18,10 @@ from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from ...checks import check_int
-from .. import data
-from ._common import attach, check_axes, check_marker_max, remove_created, show_message, state_of
+from .. import data, style
+from ._common import attach, check_axes, check_marker_max, held, remove_created, show_message
 
-__all__ = ["raster", "update_raster"]
+__all__ = ["raster"]
 
 RATE_SIZE = 0.14  # width of the rate column, a fraction of the raster's width
 RATE_PAD = 0.08  # gap between raster and rate column, inches
@@ -34,7 +34,7 @@ def raster(
     rate_margin=False,
     layer_names=None,
     marker_max=data.MARKER_MAX,
-    color="#000000",
+    color=style.SPIKE,
     max_rows=None,
     max_cols=None,
 ):
@@ -64,39 +64,24 @@ def raster(
     check_axes(owner, ax)
     if not isinstance(rate_margin, bool):
         raise TypeError(f"{owner}: rate_margin must be a bool, got {rate_margin!r}")
-    rows_px, cols_px = _pixel_limits(ax, rate_margin)
-    options = dict(
-        rate_margin=rate_margin,
-        marker_max=check_marker_max(owner, marker_max),
-        color=color,
-        max_rows=rows_px if max_rows is None else check_int(owner, "max_rows", max_rows, minimum=1),
-        max_cols=cols_px if max_cols is None else check_int(owner, "max_cols", max_cols, minimum=1),
-    )
+    options: dict = dict(rate_margin=rate_margin, marker_max=check_marker_max(owner, marker_max), color=color)
+    if max_rows is not None:
+        options["max_rows"] = check_int(owner, "max_rows", max_rows, minimum=1)
+    if max_cols is not None:
+        options["max_cols"] = check_int(owner, "max_cols", max_cols, minimum=1)
     stack = data.stack_layers(spikes, layer_names, owner)
+    state = held(ax, "raster", options, owner, skeleton=("rate_margin",))
+    if state is not None:
+        return _update(state, stack)
+    rows_px, cols_px = _pixel_limits(ax, rate_margin)
+    options.setdefault("max_rows", rows_px)
+    options.setdefault("max_cols", cols_px)
     return _draw(ax, stack, options)
 
 
-def update_raster(artist, spikes, *, layer_names=None):
-    """Show new ``spikes`` in the raster drawn by :func:`raster`; returns the artist to keep.
-
-    Same shape and path: the data of the image / markers and the rate column are replaced in
-    place. Otherwise the raster is drawn again on the same axes with the same options.
-
-    Shape:
-        ``spikes``: as in :func:`raster`.
-
-    Example:
-        >>> import torch
-        >>> from matplotlib.figure import Figure
-        >>> art = raster(Figure().subplots(), torch.zeros(5, 3))
-        >>> art = update_raster(art, torch.eye(5, 3))
-        >>> art.get_offsets().tolist()
-        [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
-    """
-    owner = "update_raster"
-    state = state_of(artist, "raster", owner)
-    stack = data.stack_layers(spikes, layer_names, owner)
-    opts, parts = state["options"], state["parts"]
+def _update(state: dict, stack: data.LayerStack):
+    """Same shape and path: replace the image / marker data and the rate column in place; else draw again."""
+    opts, parts, artist = state["options"], state["parts"], state["result"]
     matrix = stack.matrix
     n_spikes = int(matrix.sum())
     path = data.raster_path(n_spikes, opts["marker_max"]) if matrix.size else "empty"
@@ -113,7 +98,7 @@ def update_raster(artist, spikes, *, layer_names=None):
         img = data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
         artist.set_data(img.values)
         artist.set_clim(0.0, _vmax(img))
-    else:
+    elif path == "marker":
         t, n = np.nonzero(matrix)
         artist.set_offsets(np.column_stack([t, n]).astype(np.float64))
         _set_message(state, "no spikes" if n_spikes == 0 else None)
@@ -216,13 +201,13 @@ def _draw(ax, stack, opts):
         ax.set_xlabel("time step")
     created.append(artist)
     for start in stack.offsets[1:]:
-        created.append(ax.axhline(start - 0.5, color="tab:red", lw=0.8, ls="--"))
+        created.append(ax.axhline(start - 0.5, color=style.MARK, lw=0.8, ls="--"))
     if stack.names:
         ends = list(stack.offsets[1:]) + [n_neurons]
         ax.set_yticks([(s + e - 1) / 2 for s, e in zip(stack.offsets, ends)], list(stack.names))
     if opts["rate_margin"]:
         rax = _rate_axes(ax)
-        (parts["rate_line"],) = rax.plot([], [], drawstyle="steps-mid", color="tab:blue", lw=1.0)
+        (parts["rate_line"],) = rax.plot([], [], drawstyle="steps-mid", color=style.RATE, lw=1.0)
         _set_rates(parts["rate_line"], matrix)
         created.append(parts["rate_line"])
     attach(artist, "raster", ax, opts, created)

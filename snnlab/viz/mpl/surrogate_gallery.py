@@ -12,6 +12,7 @@ Example:
 from matplotlib.figure import Figure
 
 from ...checks import describe
+from .. import style
 from .._gallery import gallery_grid, gallery_panels
 from ._common import show_message
 
@@ -52,9 +53,9 @@ def surrogate_gallery(surrogates=None, x=None, *, fig=None, ncols: int = 4) -> F
             ax.set_visible(False)
             continue
         p = panels[i]
-        ax.plot(p.x, p.heaviside, color="0.6", lw=1.0, label="Heaviside (forward)")
-        ax.plot(p.x, p.primitive, color="tab:blue", lw=1.6, label="primitive")
-        ax.plot(p.x, p.gradient, color="tab:orange", lw=1.6, ls="--", label="gradient (backward)")
+        ax.plot(p.x, p.heaviside, color="#999999", lw=1.0, label="Heaviside (forward)")
+        ax.plot(p.x, p.primitive, color=style.INPUT, lw=1.6, label="primitive")
+        ax.plot(p.x, p.gradient, color=style.OUTPUT, lw=1.6, ls="--", label="gradient (backward)")
         ax.axvline(0.0, color="0.85", lw=0.8, zorder=0)  # after the curves: ax.lines[:3] are the curves
         ax.axhline(0.0, color="0.85", lw=0.8, zorder=0)
         ax.set_title(p.title, fontsize=10)

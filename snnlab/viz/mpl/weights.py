@@ -11,13 +11,18 @@ Example:
     ((4, 14), (0.0, 1.0))
 """
 
-from .. import _weights
-from ._common import attach, check_axes, remove_created, state_of
+import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.ticker import MaxNLocator
 
-__all__ = ["update_weight_matrix", "weight_matrix"]
+from .. import _weights, style
+from ..ticks import MAX_TICKS, nice_ticks
+from ._common import attach, check_axes, held, remove_created
+
+__all__ = ["weight_matrix"]
 
 
-def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, colormap="viridis", title=None):
+def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, colormap=style.COLORMAP, title=None):
     """Draw ``weights`` as an image with a colour bar; return the image.
 
     Without ``image_shape`` the rows are output neurons and the columns inputs. With
@@ -37,46 +42,52 @@ def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, colorm
     owner = "weight_matrix"
     check_axes(owner, ax)
     grid = _weights.weight_grid(weights, image_shape, owner)
-    opts = {"image_shape": image_shape, "vmin": vmin, "vmax": vmax, "cmap": colormap}
+    opts = {
+        "image_shape": None if image_shape is None else tuple(image_shape),
+        "vmin": vmin,
+        "vmax": vmax,
+        "cmap": colormap,
+    }
+    state = held(ax, "weight_matrix", opts, owner, skeleton=("image_shape", "cmap"))
+    if state is not None and grid.shape == state["result"].get_array().shape:
+        image = state["result"]
+        image.set_data(grid)
+        image.set_clim(*_weights.color_range(grid, opts["vmin"], opts["vmax"]))
+        _axes_text(ax, grid, opts, title)
+        return image
+    if state is not None:
+        remove_created(state)
     return _draw(ax, grid, opts, title)
 
 
-def update_weight_matrix(image, weights, *, title=None):
-    """Show new ``weights`` in the image of :func:`weight_matrix` (in place); returns the image to keep.
-
-    Shape:
-        ``weights``: ``[out, in]``, the shape the figure was made with (another shape redraws).
-
-    Example:
-        >>> import torch
-        >>> from matplotlib.figure import Figure
-        >>> im = weight_matrix(Figure().subplots(), torch.zeros(2, 4), vmin=0, vmax=1)
-        >>> im2 = update_weight_matrix(im, torch.ones(2, 4), title="step 1")
-        >>> im2 is im, im.get_array().tolist()[0], im.axes.get_title()
-        (True, [1.0, 1.0, 1.0, 1.0], 'step 1')
-    """
-    owner = "update_weight_matrix"
-    state = state_of(image, "weight_matrix", owner)
-    opts = state["options"]
-    grid = _weights.weight_grid(weights, opts["image_shape"], owner)
-    if grid.shape != image.get_array().shape:
-        remove_created(state)
-        return _draw(state["ax"], grid, opts, title)
-    image.set_data(grid)
-    image.set_clim(*_weights.color_range(grid, opts["vmin"], opts["vmax"]))
+def _axes_text(ax: Axes, grid: np.ndarray, opts: dict, title: str | None) -> None:
+    """Titles and at most about a dozen ticks per axis (from the range), refreshed on every call."""
+    rows, cols = grid.shape
+    tiles = opts["image_shape"] is not None
+    if tiles:
+        h, w = opts["image_shape"]
+        n = (cols + 1) // (w + 1)
+        centres = [i * (w + 1) + (w - 1) / 2 for i in range(n)]
+        picked = nice_ticks(0, max(n - 1, 0), MAX_TICKS - 2, integer=True)
+        ax.set_xticks([centres[i] for i in picked], [str(i) for i in picked])
+        ax.set_xlabel(f"output neuron (one {h} x {w} receptive field each)")
+        ax.set_ylabel("pixel row")
+        ax.set_yticks(nice_ticks(0, max(rows - 1, 0), MAX_TICKS - 2, integer=True))
+    else:
+        ax.set_xticks(nice_ticks(0, max(cols - 1, 0), MAX_TICKS - 2, integer=True))
+        ax.set_yticks(nice_ticks(0, max(rows - 1, 0), MAX_TICKS - 2, integer=True))
+        ax.set_xlabel("input")
+        ax.set_ylabel("output neuron")
     if title is not None:
-        image.axes.set_title(title, fontsize=10)
-    return image
+        ax.set_title(title, fontsize=10)
 
 
 def _draw(ax, grid, opts, title):
     lo, hi = _weights.color_range(grid, opts["vmin"], opts["vmax"])
     image = ax.imshow(grid, cmap=opts["cmap"], vmin=lo, vmax=hi, interpolation="nearest", aspect="equal")
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="weight")
-    tiles = opts["image_shape"] is not None
-    ax.set_xlabel("pixel column (one tile per output neuron)" if tiles else "input")
-    ax.set_ylabel("pixel row" if tiles else "output neuron")
-    if title is not None:
-        ax.set_title(title, fontsize=10)
+    bar.locator = MaxNLocator(nbins=MAX_TICKS - 2)
+    bar.update_ticks()
+    _axes_text(ax, grid, opts, title)
     attach(image, "weight_matrix", ax, opts, [image, bar])
     return image

@@ -1,4 +1,4 @@
-"""Helpers shared by the plotly figures: figure identity, the empty-figure message, colours, PNG images.
+"""Helpers shared by the plotly figures: figure identity, trace roles, the empty-figure message, PNG images.
 
 Each figure function builds a fixed skeleton (traces, images, annotations) once and fills it with
 data inside ``fig.batch_update()``; passing ``fig=`` (the Figure or a FigureWidget made from it)
@@ -18,6 +18,7 @@ import base64
 import re
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -34,6 +35,8 @@ __all__ = [
     "parse_color",
     "png_data_uri",
     "set_message",
+    "tag_roles",
+    "trace",
 ]
 
 MESSAGE_NAME = "snnlab-message"
@@ -110,6 +113,33 @@ def check_figure(owner, fig, kind, options):
                 f"make a new figure to change it"
             )
     return fig
+
+
+def tag_roles(fig: Any) -> None:
+    """Give every trace without a role its current name as its role (``trace.meta``); call once when building."""
+    for t in fig.data:
+        if t.meta is None:
+            t.meta = t.name
+
+
+def trace(fig: Any, role: str) -> Any:
+    """The trace of ``fig`` with the role ``role`` (its ``meta``), as each figure's docstring lists them.
+
+    Find traces by role, never by position: names shown in the legend may change with the data
+    ("delayed by 3"), positions may change as figures grow; roles do not.
+
+    Example:
+        >>> fig = new_figure("demo", {})
+        >>> _ = fig.add_scatter(name="v")
+        >>> tag_roles(fig)
+        >>> trace(fig, "v").name
+        'v'
+    """
+    for t in fig.data:
+        if t.meta == role:
+            return t
+    roles = [t.meta for t in fig.data]
+    raise KeyError(f"trace: the figure has no trace with role {role!r}; its roles are {roles}")
 
 
 def set_message(fig, text):

@@ -13,17 +13,17 @@ Example:
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import _series
+from .. import _series, style
 from ..data import MARKER_MAX
 from ..ticks import MAX_TICKS, nice_ticks
-from ._common import check_figure, f32, grid_for, new_figure, set_message
+from ._common import check_figure, f32, grid_for, new_figure, set_message, tag_roles
 
 __all__ = ["first_spike_map"]
 
-NEVER_COLOR = "#d0d0d0"
+NEVER_COLOR = style.NEVER
 
 
-def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_MAX // 2, fig=None):
+def first_spike_map(times, *, t_max=None, colormap=style.COLORMAP, marker_max=MARKER_MAX // 2, fig=None):
     """A first-spike map figure; ``fig=`` refills one made by this function.
 
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
@@ -72,7 +72,7 @@ def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_
                 mode="markers",
                 name="never fired (x)",
                 hoverinfo="skip",
-                marker=dict(symbol="x-thin-open", color="#d62728", size=8, line=dict(width=1.5)),
+                marker=dict(symbol="x-thin-open", color=style.MARK, size=8, line=dict(width=1.5)),
                 showlegend=False,
             )
         )
@@ -82,6 +82,7 @@ def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_
         )  # square cells: shrink the plot, never pad the range
     else:
         check_figure(owner, fig, "first_spike_map", {})
+    tag_roles(fig)
     with fig.batch_update():
         _fill(fig, grid, t_max, int(marker_max))
     return fig

@@ -14,9 +14,9 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import data
+from .. import data, style
 from ..data import check_marker_max
-from ._common import check_figure, f32, i32, new_figure, parse_color, png_data_uri, set_message
+from ._common import check_figure, f32, i32, new_figure, parse_color, png_data_uri, set_message, tag_roles
 
 __all__ = ["raster"]
 
@@ -27,7 +27,7 @@ def raster(
     rate_margin=False,
     layer_names=None,
     marker_max=data.MARKER_MAX,
-    color="#000000",
+    color=style.SPIKE,
     max_rows=None,
     max_cols=None,
     fig=None,
@@ -65,6 +65,7 @@ def raster(
         fig = _skeleton(rate_margin)
     else:
         check_figure(owner, fig, "raster", skeleton)
+    tag_roles(fig)
     with fig.batch_update():
         rows = data.IMAGE_MAX_ROWS if max_rows is None else int(max_rows)
         cols = data.IMAGE_MAX_COLS if max_cols is None else int(max_cols)
@@ -97,7 +98,7 @@ def _skeleton(rate_margin):
                 mode="lines",
                 name="rate",
                 showlegend=False,
-                line=dict(shape="vh", width=1, color="#1f77b4"),
+                line=dict(shape="vh", width=1, color=style.RATE),
                 hovertemplate="neuron=%{y}<br>rate=%{x:.3f}<extra></extra>",
             ),
             row=1,
@@ -172,7 +173,7 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
                     x1=1,
                     y0=start - 0.5,
                     y1=start - 0.5,
-                    line=dict(color="#d62728", width=1, dash="dash"),
+                    line=dict(color=style.MARK, width=1, dash="dash"),
                 )
             )
     if stack.names:

@@ -14,13 +14,13 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import _series
-from ._common import check_figure, new_figure, set_message
+from .. import _series, style
+from ._common import check_figure, new_figure, set_message, tag_roles
 
 __all__ = ["similarity_matrix"]
 
 
-def similarity_matrix(predicted, target=None, loss=None, *, colormap="viridis", fig=None):
+def similarity_matrix(predicted, target=None, loss=None, *, colormap=style.COLORMAP, fig=None):
     """Two heatmaps (predicted left, target right) on one colour scale; ``fig=`` refills one.
 
     The loss, when given, is in the title. ``predicted`` may also be a result with
@@ -60,6 +60,7 @@ def similarity_matrix(predicted, target=None, loss=None, *, colormap="viridis", 
         fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     else:
         check_figure(owner, fig, "similarity_matrix", {})
+    tag_roles(fig)
     with fig.batch_update():
         both = np.concatenate([p.ravel(), t.ravel()])
         both = both[np.isfinite(both)]

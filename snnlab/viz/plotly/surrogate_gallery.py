@@ -12,15 +12,16 @@ Example:
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import style
 from .._gallery import gallery_grid, gallery_panels
-from ._common import check_figure, f32, new_figure, set_message
+from ._common import check_figure, f32, new_figure, set_message, tag_roles
 
 __all__ = ["surrogate_gallery"]
 
 _CURVES = (
-    ("Heaviside (forward)", "#999", "solid"),
-    ("primitive", "#1f77b4", "solid"),
-    ("gradient (backward)", "#ff7f0e", "dash"),
+    ("Heaviside (forward)", "#999999", "solid"),
+    ("primitive", style.INPUT, "solid"),
+    ("gradient (backward)", style.OUTPUT, "dash"),
 )
 _PANEL_PX = 250
 
@@ -49,6 +50,7 @@ def surrogate_gallery(surrogates=None, x=None, *, fig=None, ncols: int = 4) -> g
         fig = _skeleton(rows, cols, len(panels), options)
     else:
         check_figure(owner, fig, "surrogate_gallery", options)
+    tag_roles(fig)
     with fig.batch_update():
         titles = [a for a in fig.layout.annotations if a.name == "panel-title"]
         for i, p in enumerate(panels):

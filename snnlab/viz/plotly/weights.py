@@ -13,13 +13,13 @@ Example:
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import _weights
-from ._common import check_figure, grid_for, new_figure
+from .. import _weights, style
+from ._common import check_figure, grid_for, new_figure, tag_roles
 
 __all__ = ["weight_matrix"]
 
 
-def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colormap="viridis", title=None, fig=None):
+def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colormap=style.COLORMAP, title=None, fig=None):
     """``weights`` as a heatmap with a colour bar; ``fig=`` refills a figure made by this function in place.
 
     Without ``image_shape`` the rows are output neurons and the columns inputs. With
@@ -65,6 +65,7 @@ def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colormap="
     else:
         check_figure(owner, fig, "weight_matrix", options)
     lo, hi = _weights.color_range(grid, vmin, vmax)
+    tag_roles(fig)
     with fig.batch_update():
         fig.data[0].update(z=grid_for(fig, grid), zmin=lo, zmax=hi)
         fig.layout.xaxis.range = [-0.5, max(grid.shape[1], 1) - 0.5]
