@@ -138,7 +138,11 @@ def _hex(color):
 def test_the_same_default_colours_in_both_forms():
     ax = Figure().subplots()
     spikes = vm.raster(ax, torch.eye(4))
-    assert _hex(spikes.get_facecolor()[0]) == _hex(style.SPIKE) == _hex(vp.trace(vp.raster(torch.eye(4)), "spikes").marker.color)
+    assert (
+        _hex(spikes.get_facecolor()[0])
+        == _hex(style.SPIKE)
+        == _hex(vp.trace(vp.raster(torch.eye(4)), "spikes").marker.color)
+    )
     ax = Figure().subplots()
     line = vm.membrane_trace(ax, torch.tensor([0.2, 1.2, 0.0]), torch.tensor([0, 1, 0]))
     fig = vp.membrane_trace(torch.tensor([0.2, 1.2, 0.0]), torch.tensor([0, 1, 0]))

@@ -25,21 +25,26 @@ import contextlib
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+import numpy as np
 from matplotlib.artist import Artist
 from matplotlib.axes import Axes
 from matplotlib.container import Container
 from matplotlib.text import Text
+from matplotlib.ticker import Locator
 
 from ...checks import describe
 from .._series import check_real_pair
 from ..data import check_marker_max
+from ..ticks import MAX_TICKS, nice_ticks
 
 __all__ = [
+    "NiceLocator",
     "attach",
     "check_axes",
     "check_marker_max",
     "check_real_pair",
     "held",
+    "nice_axes",
     "remove_created",
     "show_message",
 ]
@@ -127,3 +132,43 @@ def remove_created(state: dict) -> None:
     for a in _axes_of(state["ax"]):
         if getattr(a, "_snnlab_figure", None) is state:
             del a._snnlab_figure
+
+
+class NiceLocator(Locator):
+    """Ticks of ``snnlab.viz.ticks.nice_ticks`` on the visible range, as many as the axis has room for.
+
+    The count is the smaller of ``MAX_TICKS - 2`` and the room the axis has for labels at its font
+    size (``axis.get_tick_space()``), so labels never crowd, whatever the data or the figure size.
+    ``integer=True`` keeps ticks on whole numbers (time steps, neuron indices, cells).
+
+    Example:
+        >>> from matplotlib.figure import Figure
+        >>> ax = Figure(figsize=(2, 2)).subplots()
+        >>> _ = ax.set_xlim(0, 999); ax.xaxis.set_major_locator(NiceLocator(integer=True))
+        >>> len(ax.xaxis.get_major_locator()()) <= 4
+        True
+    """
+
+    def __init__(self, integer: bool = False) -> None:
+        self.integer = integer
+
+    def __call__(self) -> list:
+        axis = self.axis
+        if axis is None:
+            return []
+        lo, hi = sorted(axis.get_view_interval())
+        return self.tick_values(lo, hi)
+
+    def tick_values(self, vmin: float, vmax: float) -> list:
+        lo, hi = sorted((float(vmin), float(vmax)))
+        room = self.axis.get_tick_space() if self.axis is not None else MAX_TICKS
+        most = max(2, min(MAX_TICKS - 2, int(room)))
+        if self.integer:
+            lo, hi = float(np.ceil(lo)), float(np.floor(hi))
+        return nice_ticks(lo, hi, most, integer=self.integer) if hi >= lo else []
+
+
+def nice_axes(ax: Axes, *, integer: bool = True) -> None:
+    """Put :class:`NiceLocator` on both axes of ``ax``."""
+    for axis in (ax.xaxis, ax.yaxis):
+        axis.set_major_locator(NiceLocator(integer=integer))

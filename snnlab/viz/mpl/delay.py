@@ -20,8 +20,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from .. import _series, style
-from ..ticks import MAX_TICKS, nice_ticks
-from ._common import attach, check_axes, held, remove_created, show_message
+from ._common import NiceLocator, attach, check_axes, held, remove_created, show_message
 
 __all__ = ["delay_effect"]
 
@@ -92,7 +91,7 @@ def _build(ax: Axes, empty: bool, opts: dict) -> dict:
         )
         created.append(parts["bars"])
     handles = [x_line, y_line, shade] + ([parts["bars"]] if parts["bars"] is not None else [])
-    parts["legend"] = ax.legend(handles=handles, loc="upper right", fontsize=8, ncols=len(handles))
+    parts["legend"] = ax.legend(handles=handles, loc="upper right", fontsize=7, ncols=2)
     created.append(parts["legend"])
     ax.set_xlabel("time step")
     ax.set_ylabel("value")
@@ -122,7 +121,7 @@ def _fill(state: dict, x: np.ndarray, y: np.ndarray, d: int, t0: int | None, gra
         note.set_text(f"delay {d}")
     ax.set_xlim(-0.5, max(x.size - 0.5, 0.5))
     ax.set_ylim(*lay.y_range)
-    ax.set_xticks(nice_ticks(0, max(x.size - 1, 0), MAX_TICKS - 2, integer=True))
+    ax.xaxis.set_major_locator(NiceLocator(integer=True))
     if parts["bars"] is not None and grad is not None:
         t = np.flatnonzero(grad != 0)
         parts["bars"].set_segments([np.array([[i, 0.0], [i, grad[i]]]) for i in t])

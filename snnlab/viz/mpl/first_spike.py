@@ -13,13 +13,11 @@ Example:
 
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.ticker import MaxNLocator
 
 from ...checks import check_real
 from .. import _series, style
 from ..data import MARKER_MAX
-from ..ticks import MAX_TICKS
-from ._common import attach, check_axes, held, remove_created, show_message
+from ._common import NiceLocator, attach, check_axes, held, remove_created, show_message
 
 __all__ = ["first_spike_map"]
 
@@ -32,7 +30,8 @@ def first_spike_map(ax, times, *, t_max=None, colormap=style.COLORMAP, marker_ma
     Cells are coloured by first-spike time (0 .. ``t_max``, default the latest time present);
     never-fired neurons (negative times) are grey and, when there are at most ``marker_max``
     cells, crossed with a red 'x'. A ``[N]`` vector is laid out row by row (neuron ``i`` at row
-    ``i // w``, column ``i % w``); padding cells stay blank. The title counts never-fired neurons;
+    ``i // w``, column ``i % w``, row 0 at the bottom as in the raster; an ``[H, W]`` map reads as an
+    image, row 0 at the top); padding cells stay blank. The title counts never-fired neurons;
     a colour bar (made once per axes) gives the time scale. Empty input shows "no data".
 
     Shape:
@@ -104,23 +103,23 @@ def _draw(ax, grid, opts):
         vmin=0.0,
         vmax=_t_max(grid, opts),
         interpolation="nearest",
-        origin="upper",
+        origin="lower" if grid.flat else "upper",  # neurons: 0 at the bottom, as in the raster
         aspect="equal" if max(grid.times.shape) <= 400 else "auto",
     )
     for axis in (ax.xaxis, ax.yaxis):  # cells sit at whole numbers; at most MAX_TICKS labels per axis
-        axis.set_major_locator(MaxNLocator(nbins=MAX_TICKS - 3, integer=True))
+        axis.set_major_locator(NiceLocator(integer=True))
     width = grid.times.shape[1]
     if grid.flat:
-        ax.set_xlabel(f"column = neuron mod {width}")
-        ax.set_ylabel(f"row = neuron ÷ {width} (0 at the top)")
+        ax.set_xlabel(f"column of the neuron grid ({width} neurons per row)")
+        ax.set_ylabel("row of the neuron grid (neuron 0 at the bottom)")
     else:
         ax.set_xlabel("x")
-        ax.set_ylabel("y (row 0 at the top)")
+        ax.set_ylabel("y (row 0 at the top, as an image)")
     cbar = getattr(ax, "_snnlab_colorbar", None)
     if cbar is None:
         cbar = ax.figure.colorbar(im, ax=ax, extend="min", fraction=0.046, pad=0.04)
         cbar.set_label("first-spike time step (grey: never)")
-        cbar.locator = MaxNLocator(nbins=MAX_TICKS - 3, integer=True)
+        cbar.locator = NiceLocator(integer=True)
         cbar.update_ticks()
         ax._snnlab_colorbar = cbar
     else:

@@ -19,7 +19,7 @@ from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from ...checks import check_int
 from .. import data, style
-from ._common import attach, check_axes, check_marker_max, held, remove_created, show_message
+from ._common import NiceLocator, attach, check_axes, check_marker_max, held, remove_created, show_message
 
 __all__ = ["raster"]
 
@@ -169,10 +169,10 @@ def _draw(ax, stack, opts):
         return artist
     ax.set_xlim(-0.5, t_steps - 0.5)
     ax.set_ylim(-0.5, n_neurons - 0.5)
-    ax.set_ylabel("neuron")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("neuron (0 at the bottom)")
+    ax.xaxis.set_major_locator(NiceLocator(integer=True))
     if not stack.names:
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(NiceLocator(integer=True))
         ax.yaxis.set_major_formatter(ScalarFormatter())
     n_spikes = int(matrix.sum())
     parts["path"] = data.raster_path(n_spikes, opts["marker_max"])
@@ -193,7 +193,7 @@ def _draw(ax, stack, opts):
         ax.set_ylim(-0.5, n_neurons - 0.5)
         ax.set_xlabel("time step" + (f" (bins of {img.t_factor})" if img.t_factor > 1 else ""))
         if img.n_factor > 1:
-            ax.set_ylabel(f"neuron (bins of {img.n_factor})")
+            ax.set_ylabel(f"neuron (0 at the bottom; bins of {img.n_factor})")
     else:
         t, n = np.nonzero(matrix)
         size = float(np.clip(4000.0 / n_neurons, 6.0, 80.0))

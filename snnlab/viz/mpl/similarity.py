@@ -21,8 +21,7 @@ from matplotlib.text import Text
 
 from ...checks import describe
 from .. import _series, style
-from ..ticks import MAX_TICKS, nice_ticks
-from ._common import attach, check_axes, held, remove_created, show_message
+from ._common import attach, check_axes, held, nice_axes, remove_created, show_message
 
 __all__ = ["similarity_matrix"]
 
@@ -99,9 +98,7 @@ def _fill(state: dict, p: np.ndarray, t: np.ndarray, loss: float | None) -> None
     ax_p.set_title("predicted" + ("" if loss is None else f" (loss {loss:.4g})"), fontsize=10)
     ax_t.set_title("target", fontsize=10)
     for ax in (ax_p, ax_t):
-        ticks = nice_ticks(0, max(p.shape[0] - 1, 0), MAX_TICKS - 2, integer=True)
-        ax.set_xticks(ticks)
-        ax.set_yticks(ticks)
+        nice_axes(ax)
 
 
 def _draw(ax_p: Axes, ax_t: Axes, p: np.ndarray, t: np.ndarray, loss: float | None, opts: dict) -> tuple:

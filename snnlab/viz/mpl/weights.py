@@ -13,11 +13,10 @@ Example:
 
 import numpy as np
 from matplotlib.axes import Axes
-from matplotlib.ticker import MaxNLocator
 
 from .. import _weights, style
 from ..ticks import MAX_TICKS, nice_ticks
-from ._common import attach, check_axes, held, remove_created
+from ._common import NiceLocator, attach, check_axes, held, nice_axes, remove_created
 
 __all__ = ["weight_matrix"]
 
@@ -62,20 +61,20 @@ def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, colorm
 
 def _axes_text(ax: Axes, grid: np.ndarray, opts: dict, title: str | None) -> None:
     """Titles and at most about a dozen ticks per axis (from the range), refreshed on every call."""
-    rows, cols = grid.shape
+    cols = grid.shape[1]
     tiles = opts["image_shape"] is not None
     if tiles:
         h, w = opts["image_shape"]
         n = (cols + 1) // (w + 1)
         centres = [i * (w + 1) + (w - 1) / 2 for i in range(n)]
-        picked = nice_ticks(0, max(n - 1, 0), MAX_TICKS - 2, integer=True)
+        room = int(ax.xaxis.get_tick_space())
+        picked = nice_ticks(0, max(n - 1, 0), max(2, min(MAX_TICKS - 2, room)), integer=True) if room >= 2 else [0]
         ax.set_xticks([centres[i] for i in picked], [str(i) for i in picked])
         ax.set_xlabel(f"output neuron (one {h} x {w} receptive field each)")
         ax.set_ylabel("pixel row")
-        ax.set_yticks(nice_ticks(0, max(rows - 1, 0), MAX_TICKS - 2, integer=True))
+        ax.yaxis.set_major_locator(NiceLocator(integer=True))
     else:
-        ax.set_xticks(nice_ticks(0, max(cols - 1, 0), MAX_TICKS - 2, integer=True))
-        ax.set_yticks(nice_ticks(0, max(rows - 1, 0), MAX_TICKS - 2, integer=True))
+        nice_axes(ax)
         ax.set_xlabel("input")
         ax.set_ylabel("output neuron")
     if title is not None:
@@ -86,7 +85,7 @@ def _draw(ax, grid, opts, title):
     lo, hi = _weights.color_range(grid, opts["vmin"], opts["vmax"])
     image = ax.imshow(grid, cmap=opts["cmap"], vmin=lo, vmax=hi, interpolation="nearest", aspect="equal")
     bar = ax.figure.colorbar(image, ax=ax, fraction=0.046, pad=0.04, label="weight")
-    bar.locator = MaxNLocator(nbins=MAX_TICKS - 2)
+    bar.locator = NiceLocator()
     bar.update_ticks()
     _axes_text(ax, grid, opts, title)
     attach(image, "weight_matrix", ax, opts, [image, bar])

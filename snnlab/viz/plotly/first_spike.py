@@ -29,7 +29,8 @@ def first_spike_map(times, *, t_max=None, colormap=style.COLORMAP, marker_max=MA
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
     hover gives neuron and time); trace 1 paints never-fired neurons grey; trace 2 crosses them
     with red 'x' markers when there are at most ``marker_max`` cells. A ``[N]`` vector is laid
-    out row by row (neuron ``i`` at row ``i // w``, column ``i % w``). The title counts the
+    out row by row (neuron ``i`` at row ``i // w``, column ``i % w``, row 0 at the bottom as in the
+    raster; an ``[H, W]`` map reads as an image, row 0 at the top). The title counts the
     never-fired neurons. Empty input shows "no data".
 
     Shape:
@@ -106,15 +107,18 @@ def _fill(fig, grid, t_max, marker_max):
     ct = nice_ticks(0, top, MAX_TICKS - 2, integer=top >= 2)
     fig.layout.xaxis.update(
         range=[-0.5, max(cols, 1) - 0.5],
-        title_text=f"column = neuron mod {cols}" if grid.flat else "x",
+        title_text=f"column of the neuron grid ({cols} neurons per row)" if grid.flat else "x",
         tickmode="array",
         tickvals=xt,
         ticktext=[str(v) for v in xt],
         dtick=None,
     )
     fig.layout.yaxis.update(
-        range=[max(rows, 1) - 0.5, -0.5],
-        title_text=f"row = neuron ÷ {cols} (0 at the top)" if grid.flat else "y (row 0 at the top)",
+        # neurons: 0 at the bottom, as in the raster; a feature map [H, W] reads as an image (row 0 at the top)
+        range=[-0.5, max(rows, 1) - 0.5] if grid.flat else [max(rows, 1) - 0.5, -0.5],
+        title_text="row of the neuron grid (neuron 0 at the bottom)"
+        if grid.flat
+        else "y (row 0 at the top, as an image)",
         tickmode="array",
         tickvals=yt,
         ticktext=[str(v) for v in yt],

@@ -16,6 +16,7 @@ from plotly.subplots import make_subplots
 
 from .. import data, style
 from ..data import check_marker_max
+from ..ticks import MAX_TICKS, nice_ticks
 from ._common import check_figure, f32, i32, new_figure, parse_color, png_data_uri, set_message, tag_roles
 
 __all__ = ["raster"]
@@ -121,7 +122,7 @@ def _skeleton(rate_margin):
             )
         ],
         xaxis=dict(title="time step", autorange=False, showgrid=False, zeroline=False),
-        yaxis=dict(title="neuron", autorange=False, showgrid=False, zeroline=False),
+        yaxis=dict(title="neuron (0 at the bottom)", autorange=False, showgrid=False, zeroline=False),
     )
     return fig
 
@@ -161,7 +162,10 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
                 sizey=top - bottom,
             )
             xlabel = f"time step (bins of {img.t_factor})" if img.t_factor > 1 else "time step"
-        fig.layout.xaxis.update(range=[-0.5, t_steps - 0.5], title_text=xlabel)
+        xt = nice_ticks(0, max(t_steps - 1, 0), MAX_TICKS - 2, integer=True)
+        fig.layout.xaxis.update(
+            range=[-0.5, t_steps - 0.5], title_text=xlabel, tickmode="array", tickvals=xt, ticktext=[str(v) for v in xt]
+        )
         fig.layout.yaxis.range = [-0.5, n_neurons - 0.5]
         for start in stack.offsets[1:]:
             shapes.append(
@@ -184,7 +188,8 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
             ticktext=list(stack.names),
         )
     else:
-        fig.layout.yaxis.update(tickmode="auto", tickvals=None, ticktext=None)
+        yt = nice_ticks(0, max(n_neurons - 1, 0), MAX_TICKS - 2, integer=True)
+        fig.layout.yaxis.update(tickmode="array", tickvals=yt, ticktext=[str(v) for v in yt])
     fig.layout.shapes = shapes
     if rate_margin:
         rates = data.firing_rates(matrix)
