@@ -40,15 +40,8 @@ def _labels(axis, renderer):
     return [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
 
 
-STRIP = pytest.mark.xfail(
-    strict=True,
-    reason="weight_matrix lays receptive fields out in one row: 64 tiles of 64 x 64 make a strip too flat "
-    "for two y labels; wrapping the tiles into a grid is not done yet",
-)
-
-
 @pytest.mark.parametrize("size", [(4.0, 3.0), (12.0, 10.0)], ids=["tutorial", "large"])
-@pytest.mark.parametrize("name", [n if n != "weight_matrix" else pytest.param(n, marks=STRIP) for n in sorted(BIG)])
+@pytest.mark.parametrize("name", sorted(BIG))
 def test_mpl_tick_labels_are_few_and_never_overlap(name, size):
     args, kw = BIG[name]()
     fig = Figure(figsize=size, layout="constrained")

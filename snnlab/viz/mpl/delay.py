@@ -125,6 +125,8 @@ def _fill(state: dict, x: np.ndarray, y: np.ndarray, d: int, t0: int | None, gra
     if parts["bars"] is not None and grad is not None:
         t = np.flatnonzero(grad != 0)
         parts["bars"].set_segments([np.array([[i, 0.0], [i, grad[i]]]) for i in t])
+        step_points = ax.get_window_extent().width / max(x.size, 1) * 72.0 / ax.figure.dpi
+        parts["bars"].set_linewidth(float(np.clip(0.5 * step_points, 0.5, 3.0)))  # bars keep gaps between steps
         gax = parts["bars"].axes
         gax.set_ylim(*lay.gradient_range)
         gax.set_yticks(lay.gradient_ticks)

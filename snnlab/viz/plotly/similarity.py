@@ -52,7 +52,11 @@ def similarity_matrix(predicted, target=None, loss=None, *, colormap=style.COLOR
                 row=1,
                 col=col,
             )
-        fig.update_layout(coloraxis=dict(colorscale=colormap))
+        fig.update_layout(
+            coloraxis=dict(
+                colorscale=colormap, colorbar=dict(title=dict(text="similarity<br>(both panels)", side="right"))
+            )
+        )
         fig.update_xaxes(title_text="sample", autorange=False, constrain="domain")
         # square cells: the plot area shrinks, the sample axes are never padded past the matrix
         fig.update_yaxes(title_text="sample", autorange=False, constrain="domain")
