@@ -47,6 +47,7 @@ __all__ = [
     "nice_axes",
     "remove_created",
     "show_message",
+    "state_of",
 ]
 
 MESSAGE_GID = "snnlab-message"
@@ -87,6 +88,12 @@ def attach(result: Any, kind: str, ax: Any, options: dict, created: list) -> Any
     for a in result if type(result) is tuple else (result,):
         a._snnlab = state
     return result
+
+
+def state_of(result: Any) -> dict:
+    """The state :func:`attach` stored for ``result`` (an artist or a tuple of artists)."""
+    first = result[0] if type(result) is tuple else result
+    return first._snnlab
 
 
 def _on_axes(artist: Any, axes: Iterable) -> bool:

@@ -10,17 +10,26 @@ Example:
     ['lr=0.1', 'lr=0.01']
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from ...checks import check_int
 from .. import _series, style
 from ..data import to_numpy
-from ._common import attach, check_axes, check_real_pair, held, remove_created, show_message
+from ._common import attach, check_axes, check_real_pair, held, remove_created, show_message, state_of
 
 __all__ = ["firing_rate_histogram", "training_curves"]
 
 
-def training_curves(ax, runs, *, xlabel="step", ylabel="loss", logy=False):
+def training_curves(
+    ax: Axes, runs: Mapping[str, Any], *, xlabel: str = "step", ylabel: str = "loss", logy: bool = False
+) -> tuple[Line2D, ...] | tuple[Text]:
     """Draw one line per run (value ``i`` at step ``i``) on ``ax``; return the lines in the runs' order.
 
     Axis ranges hold every run (positive values when ``logy``). No run or only empty runs show
@@ -39,7 +48,7 @@ def training_curves(ax, runs, *, xlabel="step", ylabel="loss", logy=False):
     """
     owner = "training_curves"
     check_axes(owner, ax)
-    opts = dict(xlabel=xlabel, ylabel=ylabel, logy=bool(logy))
+    opts: dict[str, Any] = dict(xlabel=xlabel, ylabel=ylabel, logy=bool(logy))
     arrays = _series.curves(runs, owner)
     limits = _series.curve_limits(arrays, opts["logy"])
     state = held(ax, "training_curves", opts, owner, skeleton=("logy",))
@@ -73,11 +82,13 @@ def _draw_curves(ax, arrays, opts):
     ax.set_ylabel(opts["ylabel"])
     legend = ax.legend(fontsize=8)
     attach(lines, "training_curves", ax, opts, list(lines) + [legend])
-    lines[0]._snnlab["parts"] = {"names": tuple(arrays)}
+    state_of(lines[0])["parts"] = {"names": tuple(arrays)}
     return lines
 
 
-def firing_rate_histogram(ax, rates, *, bins=20, range=None, color=style.INPUT):
+def firing_rate_histogram(
+    ax: Axes, rates: Any, *, bins: int = 20, range: tuple[float, float] | None = None, color: str = style.INPUT
+) -> BarContainer | Text:
     """Draw a histogram of firing rates (any shape, flattened); return the ``BarContainer``.
 
     ``range=None`` bins [0, 1] when every rate lies there (spikes per step), else [min, max].
@@ -144,5 +155,5 @@ def _draw_hist(ax, rates, opts, owner):
     ax.set_ylabel("neurons")
     ax.set_title(_hist_title(finite), fontsize=10)
     attach(bars, "firing_rate_histogram", ax, opts, [bars])
-    bars._snnlab["parts"] = {"edges": edges}
+    state_of(bars)["parts"] = {"edges": edges}
     return bars

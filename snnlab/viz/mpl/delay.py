@@ -20,7 +20,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.text import Text
 
 from .. import _series, style
-from ._common import NiceLocator, attach, check_axes, held, remove_created, show_message
+from ._common import NiceLocator, attach, check_axes, held, remove_created, show_message, state_of
 
 __all__ = ["delay_effect"]
 
@@ -69,7 +69,7 @@ def _build(ax: Axes, empty: bool, opts: dict) -> dict:
     if empty:
         text = show_message(ax, "no data")
         attach(text, "delay_effect", ax, opts, [text])
-        return text._snnlab
+        return state_of(text)
     shade = Rectangle(
         (-0.5, 0.0), 0.0, 1.0, transform=ax.get_xaxis_transform(), color=style.SHADE, zorder=0, label="filled with 0"
     )
@@ -85,7 +85,7 @@ def _build(ax: Axes, empty: bool, opts: dict) -> dict:
         if gax is None:
             gax = ax.twinx()
             gax.set_ylabel("gradient reaching x[t]", color=style.GRADIENT)
-            ax._snnlab_gradient_axes = gax
+            ax.__dict__["_snnlab_gradient_axes"] = gax
         parts["bars"] = gax.add_collection(
             LineCollection([], colors=style.GRADIENT, linewidths=3.0, alpha=0.35, label="gradient reaching x[t]")
         )
@@ -96,8 +96,9 @@ def _build(ax: Axes, empty: bool, opts: dict) -> dict:
     ax.set_xlabel("time step")
     ax.set_ylabel("value")
     attach((x_line, y_line), "delay_effect", ax, opts, created)
-    x_line._snnlab["parts"] = parts
-    return x_line._snnlab
+    state = state_of(x_line)
+    state["parts"] = parts
+    return state
 
 
 def _fill(state: dict, x: np.ndarray, y: np.ndarray, d: int, t0: int | None, grad: np.ndarray | None) -> None:

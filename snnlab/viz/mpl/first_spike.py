@@ -11,20 +11,32 @@ Example:
     [[0.0, 3.0], [-1.0, 5.0]]
 """
 
+from typing import Any
+
 import numpy as np
 from matplotlib import colormaps
+from matplotlib.axes import Axes
+from matplotlib.image import AxesImage
+from matplotlib.text import Text
 
 from ...checks import check_real
 from .. import _series, style
 from ..data import MARKER_MAX
-from ._common import NiceLocator, attach, check_axes, held, remove_created, show_message
+from ._common import NiceLocator, attach, check_axes, held, remove_created, show_message, state_of
 
 __all__ = ["first_spike_map"]
 
 NEVER_COLOR = style.NEVER
 
 
-def first_spike_map(ax, times, *, t_max=None, colormap=style.COLORMAP, marker_max=MARKER_MAX // 2):
+def first_spike_map(
+    ax: Axes,
+    times: Any,
+    *,
+    t_max: float | None = None,
+    colormap: str = style.COLORMAP,
+    marker_max: int = MARKER_MAX // 2,
+) -> AxesImage | Text:
     """Draw first-spike times as an image on ``ax``; return the ``AxesImage``.
 
     Cells are coloured by first-spike time (0 .. ``t_max``, default the latest time present);
@@ -125,6 +137,6 @@ def _draw(ax, grid, opts):
     else:
         cbar.update_normal(im)
     attach(im, "first_spike_map", ax, opts, [im])
-    im._snnlab["parts"] = {"shape": grid.times.shape, "crosses": None}
-    _finish(ax, grid, im._snnlab, opts)
+    state_of(im)["parts"] = {"shape": grid.times.shape, "crosses": None}
+    _finish(ax, grid, state_of(im), opts)
     return im

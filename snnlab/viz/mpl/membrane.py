@@ -11,16 +11,30 @@ Example:
     [0.0, 0.6000000238418579, 1.2000000476837158, 0.0]
 """
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from ...checks import check_real
 from .. import _series, style
-from ._common import attach, check_axes, held, remove_created, show_message
+from ._common import attach, check_axes, held, remove_created, show_message, state_of
 
 __all__ = ["membrane_trace"]
 
 
-def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color=style.INPUT):
+def membrane_trace(
+    ax: Axes,
+    v: Any,
+    spikes: Any = None,
+    v_threshold: float = 1.0,
+    v_reset: float | None = 0.0,
+    *,
+    h: Any = None,
+    color: str = style.INPUT,
+) -> Line2D | Text:
     """Draw ``v`` over time with the threshold (dashed), the reset level (dotted) and spikes; return the v line.
 
     Spikes are vertical red marks rising from the threshold at each step where ``spikes`` is
@@ -95,5 +109,5 @@ def _draw(ax, path, times, opts):
     legend = ax.legend(loc="upper right", ncols=4, fontsize=8, framealpha=0.9)
     created = [a for a in (line, threshold, reset, spikes, legend) if a is not None]
     attach(line, "membrane_trace", ax, opts, created)
-    line._snnlab["parts"] = parts
+    state_of(line)["parts"] = parts
     return line

@@ -12,14 +12,21 @@ Example:
     ('PathCollection', [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.image import AxesImage
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from ...checks import check_int
 from .. import data, style
-from ._common import NiceLocator, attach, check_axes, check_marker_max, held, remove_created, show_message
+from ._common import NiceLocator, attach, check_axes, check_marker_max, held, remove_created, show_message, state_of
 
 __all__ = ["raster"]
 
@@ -28,16 +35,16 @@ RATE_PAD = 0.08  # gap between raster and rate column, inches
 
 
 def raster(
-    ax,
-    spikes,
+    ax: Axes,
+    spikes: Any,
     *,
-    rate_margin=False,
-    layer_names=None,
-    marker_max=data.MARKER_MAX,
-    color=style.SPIKE,
-    max_rows=None,
-    max_cols=None,
-):
+    rate_margin: bool = False,
+    layer_names: Sequence[str] | None = None,
+    marker_max: int = data.MARKER_MAX,
+    color: str = style.SPIKE,
+    max_rows: int | None = None,
+    max_cols: int | None = None,
+) -> PathCollection | AxesImage | Text:
     """Draw a spike raster on ``ax`` (time on x, neuron on y) and return its artist.
 
     With at most ``marker_max`` spikes each spike is a ``'|'`` marker (a ``PathCollection``);
@@ -158,13 +165,13 @@ def _draw(ax, stack, opts):
     matrix = stack.matrix
     t_steps, n_neurons = matrix.shape
     created = []
-    parts = dict(
+    parts: dict[str, Any] = dict(
         path="empty", shape=matrix.shape, names=stack.names, offsets=stack.offsets, message=None, rate_line=None
     )
     if matrix.size == 0:
         artist = show_message(ax, "no data")
         attach(artist, "raster", ax, opts, [artist])
-        artist._snnlab["parts"] = parts
+        state_of(artist)["parts"] = parts
         parts["message"] = artist
         return artist
     ax.set_xlim(-0.5, t_steps - 0.5)
@@ -211,7 +218,7 @@ def _draw(ax, stack, opts):
         _set_rates(parts["rate_line"], matrix)
         created.append(parts["rate_line"])
     attach(artist, "raster", ax, opts, created)
-    artist._snnlab["parts"] = parts
+    state_of(artist)["parts"] = parts
     if parts["path"] == "marker" and n_spikes == 0:
-        _set_message(artist._snnlab, "no spikes")
+        _set_message(state_of(artist), "no spikes")
     return artist

@@ -21,7 +21,7 @@ from matplotlib.text import Text
 
 from ...checks import describe
 from .. import _series, style
-from ._common import attach, check_axes, held, nice_axes, remove_created, show_message
+from ._common import attach, check_axes, held, nice_axes, remove_created, show_message, state_of
 
 __all__ = ["similarity_matrix"]
 
@@ -33,7 +33,7 @@ def _two_axes(owner: str, axes: Any) -> tuple[Axes, Axes]:
         held_axes = getattr(axes, "_snnlab_similarity_axes", None)
         if held_axes is None or any(a not in axes.axes for a in held_axes):
             held_axes = tuple(axes.subplots(1, 2))
-            axes._snnlab_similarity_axes = held_axes
+            axes.__dict__["_snnlab_similarity_axes"] = held_axes
         return held_axes
     if isinstance(axes, (tuple, list, np.ndarray)) and len(axes) == 2:
         return check_axes(owner, axes[0], "axes[0]"), check_axes(owner, axes[1], "axes[1]")
@@ -126,7 +126,7 @@ def _draw(ax_p: Axes, ax_t: Axes, p: np.ndarray, t: np.ndarray, loss: float | No
     created.append(bar)
     result = tuple(images)
     attach(result, "similarity_matrix", (ax_p, ax_t), opts, created)
-    state = images[0]._snnlab
+    state = state_of(images[0])
     state["parts"] = {"shape": p.shape, "texts": cells}
     _fill(state, p, t, loss)
     return result

@@ -11,7 +11,11 @@ Example:
     ['Heaviside', 'primitive', 'gradient']
 """
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
 from .. import style
 from .._series import surrogate_curves, surrogate_title
@@ -20,7 +24,7 @@ from ._common import attach, check_axes, held
 __all__ = ["surrogate"]
 
 
-def surrogate(ax, surrogate_function, x=None):
+def surrogate(ax: Axes, surrogate_function: Any, x: Any = None) -> tuple[Line2D, Line2D, Line2D]:
     """Draw Heaviside(x), the surrogate's primitive and its gradient on ``ax``; return the three lines.
 
     Shape:

@@ -11,6 +11,8 @@ Example:
     ((9, 9), (0.0, 1.0))
 """
 
+from typing import Any
+
 import numpy as np
 from matplotlib.axes import Axes
 from matplotlib.image import AxesImage
@@ -22,7 +24,16 @@ from ._common import NiceLocator, attach, check_axes, held, nice_axes, remove_cr
 __all__ = ["weight_matrix"]
 
 
-def weight_matrix(ax, weights, *, image_shape=None, vmin=None, vmax=None, colormap=style.COLORMAP, title=None):
+def weight_matrix(
+    ax: Axes,
+    weights: Any,
+    *,
+    image_shape: tuple[int, int] | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colormap: str = style.COLORMAP,
+    title: str | None = None,
+) -> AxesImage:
     """Draw ``weights`` as an image with a colour bar; return the image.
 
     Without ``image_shape`` the rows are output neurons and the columns inputs. With

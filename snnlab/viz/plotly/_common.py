@@ -72,7 +72,7 @@ def grid_for(fig, z):
     return json_grid(z) if isinstance(fig, go.FigureWidget) else np.asarray(z, dtype=np.float32)
 
 
-def new_figure(kind, options, base=None):
+def new_figure(kind: str, options: dict, base: Any = None) -> Any:
     """A new figure (``base`` or an empty ``go.Figure``) tagged with ``kind`` and its skeleton options."""
     fig = go.Figure() if base is None else base
     fig.update_layout(
@@ -99,11 +99,12 @@ def new_figure(kind, options, base=None):
     return fig
 
 
-def check_figure(owner, fig, kind, options):
+def check_figure(owner: str, fig: Any, kind: str, options: dict) -> Any:
     """Check ``fig`` was made by ``kind`` with the same skeleton ``options``; return it."""
     if not isinstance(fig, go.Figure) and not hasattr(fig, "batch_update"):
         raise TypeError(f"{owner}: fig must be a plotly Figure or FigureWidget made by {kind}(), got {describe(fig)}")
-    meta = fig.layout.meta
+    layout: Any = fig.layout
+    meta = layout.meta
     if not isinstance(meta, dict) or meta.get("snnlab") != kind:
         raise ValueError(f"{owner}: fig must be a figure made by {kind}(), got one tagged {meta!r}")
     for key, value in options.items():

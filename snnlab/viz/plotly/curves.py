@@ -9,6 +9,9 @@ Example:
     ['lr=0.1', 'lr=0.01']
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -20,7 +23,9 @@ from ._common import check_figure, f32, new_figure, set_message, tag_roles
 __all__ = ["firing_rate_histogram", "training_curves"]
 
 
-def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None):
+def training_curves(
+    runs: Mapping[str, Any], *, xlabel: str = "step", ylabel: str = "loss", logy: bool = False, fig: Any = None
+) -> Any:
     """One line per run (value ``i`` at step ``i``); ``fig=`` refills one made by this function.
 
     Runs are matched to traces by name: existing traces are refilled, new runs get a new trace
@@ -75,7 +80,14 @@ def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None)
     return fig
 
 
-def firing_rate_histogram(rates, *, bins=20, range=None, color=style.INPUT, fig=None):
+def firing_rate_histogram(
+    rates: Any,
+    *,
+    bins: int = 20,
+    range: tuple[float, float] | None = None,
+    color: str = style.INPUT,
+    fig: Any = None,
+) -> Any:
     """A histogram of firing rates (any shape, flattened), drawn as precomputed bars; ``fig=`` refills one.
 
     ``range=None`` bins [0, 1] when every rate lies there (spikes per step), else [min, max].

@@ -10,6 +10,8 @@ Example:
     ['first spike', 'never fired', 'never fired (x)']
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -23,7 +25,14 @@ __all__ = ["first_spike_map"]
 NEVER_COLOR = style.NEVER
 
 
-def first_spike_map(times, *, t_max=None, colormap=style.COLORMAP, marker_max=MARKER_MAX // 2, fig=None):
+def first_spike_map(
+    times: Any,
+    *,
+    t_max: float | None = None,
+    colormap: str = style.COLORMAP,
+    marker_max: int = MARKER_MAX // 2,
+    fig: Any = None,
+) -> Any:
     """A first-spike map figure; ``fig=`` refills one made by this function.
 
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;

@@ -9,6 +9,8 @@ Example:
     ['v', 'threshold', 'reset', 'spike']
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -19,7 +21,16 @@ from ._common import check_figure, f32, new_figure, set_message, tag_roles
 __all__ = ["membrane_trace"]
 
 
-def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color=style.INPUT, fig=None):
+def membrane_trace(
+    v: Any,
+    spikes: Any = None,
+    v_threshold: float = 1.0,
+    v_reset: float | None = 0.0,
+    *,
+    h: Any = None,
+    color: str = style.INPUT,
+    fig: Any = None,
+) -> Any:
     """A figure of ``v`` over time with threshold (dashed), reset level (dotted) and spikes; ``fig=`` refills one.
 
     Traces: 0 ``v``; 1 the threshold; 2 the reset level (hidden when ``v_reset=None``, a soft

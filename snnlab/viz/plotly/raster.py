@@ -10,6 +10,9 @@ Example:
     ([0.0, 1.0, 2.0], [0, 1, 2])
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -23,16 +26,16 @@ __all__ = ["raster"]
 
 
 def raster(
-    spikes,
+    spikes: Any,
     *,
-    rate_margin=False,
-    layer_names=None,
-    marker_max=data.MARKER_MAX,
-    color=style.SPIKE,
-    max_rows=None,
-    max_cols=None,
-    fig=None,
-):
+    rate_margin: bool = False,
+    layer_names: Sequence[str] | None = None,
+    marker_max: int = data.MARKER_MAX,
+    color: str = style.SPIKE,
+    max_rows: int | None = None,
+    max_cols: int | None = None,
+    fig: Any = None,
+) -> Any:
     """A spike raster figure (time on x, neuron on y); ``fig=`` refills a figure made by this function.
 
     Trace 0 holds one ``'line-ns'`` marker per spike (float32 times, int32 neurons, hover per

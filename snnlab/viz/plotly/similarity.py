@@ -10,6 +10,8 @@ Example:
     ('predicted vs target (loss 0.25)', np.float32(1.0))
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
@@ -20,7 +22,9 @@ from ._common import check_figure, new_figure, set_message, tag_roles
 __all__ = ["similarity_matrix"]
 
 
-def similarity_matrix(predicted, target=None, loss=None, *, colormap=style.COLORMAP, fig=None):
+def similarity_matrix(
+    predicted: Any, target: Any = None, loss: Any = None, *, colormap: str = style.COLORMAP, fig: Any = None
+) -> Any:
     """Two heatmaps (predicted left, target right) on one colour scale; ``fig=`` refills one.
 
     The loss, when given, is in the title. ``predicted`` may also be a result with

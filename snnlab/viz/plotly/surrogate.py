@@ -9,6 +9,8 @@ Example:
     ['Heaviside', 'primitive', 'gradient']
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -19,7 +21,7 @@ from ._common import check_figure, f32, new_figure, set_message, tag_roles
 __all__ = ["surrogate"]
 
 
-def surrogate(surrogate_function, x=None, *, fig=None):
+def surrogate(surrogate_function: Any, x: Any = None, *, fig: Any = None) -> Any:
     """A figure of Heaviside(x), the surrogate's primitive and its gradient; ``fig=`` refills one.
 
     Shape:

@@ -9,6 +9,8 @@ Example:
     ['Sigmoid(alpha=4)', 'S2NN(alpha=4, beta=1)']
 """
 
+from typing import Any
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
@@ -52,7 +54,8 @@ def surrogate_gallery(surrogates=None, x=None, *, fig=None, ncols: int = 4) -> g
         check_figure(owner, fig, "surrogate_gallery", options)
     tag_roles(fig)
     with fig.batch_update():
-        titles = [a for a in fig.layout.annotations if a.name == "panel-title"]
+        layout: Any = fig.layout
+        titles = [a for a in layout.annotations if a.name == "panel-title"]
         for i, p in enumerate(panels):
             for j, y in enumerate((p.heaviside, p.primitive, p.gradient)):
                 fig.data[3 * i + j].update(x=f32(p.x), y=f32(y))

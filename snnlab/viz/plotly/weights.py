@@ -10,6 +10,8 @@ Example:
     ((9, 9), (0.0, 1.0))
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
@@ -20,7 +22,16 @@ from ._common import check_figure, grid_for, new_figure, tag_roles
 __all__ = ["weight_matrix"]
 
 
-def weight_matrix(weights, *, image_shape=None, vmin=None, vmax=None, colormap=style.COLORMAP, title=None, fig=None):
+def weight_matrix(
+    weights: Any,
+    *,
+    image_shape: tuple[int, int] | None = None,
+    vmin: float | None = None,
+    vmax: float | None = None,
+    colormap: str = style.COLORMAP,
+    title: str | None = None,
+    fig: Any = None,
+) -> Any:
     """``weights`` as a heatmap with a colour bar; ``fig=`` refills a figure made by this function in place.
 
     Without ``image_shape`` the rows are output neurons and the columns inputs. With
