@@ -2,8 +2,10 @@
 
 ``snnlab.viz.mpl`` (imports matplotlib) and ``snnlab.viz.plotly`` (imports plotly) hold the same
 figure names: ``raster``, ``first_spike_map``, ``similarity_matrix``, ``delay_effect``,
-``membrane_trace``, ``training_curves``, ``firing_rate_histogram``, ``surrogate`` and ``weight_matrix``. Importing
-``snnlab.viz`` itself loads neither library; each submodule is imported on first attribute access.
+``membrane_trace``, ``training_curves``, ``firing_rate_histogram``, ``isi_histogram``, ``surrogate``,
+``surrogate_gallery`` and ``weight_matrix``. Importing ``snnlab.viz`` itself loads neither library;
+each submodule is imported on first attribute access. ``snnlab.viz.style`` holds the colours of
+both forms, ``snnlab.viz.ticks`` the tick rule.
 
 Shape:
     see each figure; spike rasters are ``[T, N]`` (time x neuron).
@@ -18,9 +20,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from . import mpl, plotly, ticks
+    from . import mpl, plotly, style, ticks
 
-__all__ = ["mpl", "plotly", "ticks"]
+__all__ = ["mpl", "plotly", "style", "ticks"]
 
 
 def __getattr__(name: str) -> object:

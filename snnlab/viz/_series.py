@@ -16,7 +16,7 @@ Example:
 """
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -28,6 +28,7 @@ from .data import to_numpy
 __all__ = [
     "DelayLayout",
     "FirstSpikeGrid",
+    "Intervals",
     "check_real_pair",
     "curve_array",
     "curve_limits",
@@ -38,6 +39,7 @@ __all__ = [
     "first_spike_grid",
     "gradient_array",
     "histogram",
+    "inter_spike_intervals",
     "is_spike_train",
     "membrane_arrays",
     "membrane_levels",
@@ -548,3 +550,53 @@ def gradient_array(gradient, shape: tuple, owner: str, channel: int) -> np.ndarr
     if g.size == 0:
         return np.zeros(0, dtype=np.float32)
     return g.reshape(g.shape[0], -1)[:, channel].astype(np.float32)
+
+
+class Intervals(NamedTuple):
+    """Inter-spike intervals of a raster, binned: counts, bin edges, the intervals and a one-line summary."""
+
+    counts: np.ndarray
+    edges: np.ndarray
+    intervals: np.ndarray
+    title: str
+
+
+def inter_spike_intervals(spikes: Any, bins: int, owner: str) -> Intervals:
+    """Intervals between consecutive spikes of each neuron of ``spikes`` ``[T, N]``, pooled and binned.
+
+    An interval is ``t[k+1] - t[k]`` for successive spike steps of one neuron (1 = spikes on
+    neighbouring steps). Bins are whole steps: ``bins`` equal bins over ``[0.5, max + 0.5]``,
+    widened to whole steps, so every bin holds whole intervals. The summary gives the interval
+    count, the mean and the coefficient of variation (std / mean: about 1 for Poisson-like firing,
+    0 for a clock).
+
+    Shape:
+        ``spikes``: ``[T, N]`` (or ``[T]``, one neuron) -> ``counts`` ``[b]``, ``edges`` ``[b + 1]``.
+
+    Example:
+        >>> s = torch.zeros(10, 2); s[[0, 2, 4], 0] = 1; s[[1, 7], 1] = 1
+        >>> isi = inter_spike_intervals(s, 20, "isi_histogram")
+        >>> sorted(isi.intervals.tolist()), isi.title
+        ([2, 2, 6], '3 intervals, mean 3.33 steps, CV 0.57')
+    """
+    m = to_numpy(spikes, owner, "spikes")
+    if m.ndim == 1:
+        m = m[:, None]
+    if m.ndim != 2:
+        raise ValueError(f"{owner}: spikes must be [T, N] (time x neuron) or [T], got shape {list(m.shape)}")
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ValueError(f"{owner}: bins must be an int >= 1, got {describe(bins)}")
+    neuron, step = np.nonzero(m.T != 0)  # sorted by neuron, then by time step
+    same = np.diff(neuron) == 0  # consecutive spikes of one neuron
+    intervals = np.diff(step)[same].astype(np.int64)
+    top = int(intervals.max()) if intervals.size else 1
+    width = max(1, -(-top // bins))  # whole steps per bin
+    edges = np.arange(0.5, top + width + 0.5, width, dtype=np.float64)[: -(-top // width) + 1]
+    counts = np.histogram(intervals, bins=edges)[0].astype(np.int64)
+    if intervals.size:
+        mean = float(intervals.mean())
+        cv = float(intervals.std()) / mean
+        title = f"{intervals.size} intervals, mean {mean:.3g} steps, CV {cv:.2g}"
+    else:
+        title = "no neuron spiked twice"
+    return Intervals(counts, edges, intervals, title)

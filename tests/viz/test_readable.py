@@ -33,7 +33,12 @@ BIG = {
     "training_curves": lambda: (({"a": torch.rand(10_000, generator=_gen()), "b": torch.rand(5000, generator=_gen(1))},), {}),
     "firing_rate_histogram": lambda: ((torch.rand(100_000, generator=_gen()),), {"bins": 200}),
     "surrogate": lambda: ((Sigmoid(alpha=4.0),), {}),
+    "isi_histogram": lambda: ((torch.rand(5000, 300, generator=_gen()) < 0.01,), {"bins": 200}),
 }  # fmt: skip
+
+
+def test_every_figure_is_drawn_large():
+    assert sorted(BIG) == sorted(set(vp.__all__) - {"trace", "surrogate_gallery"})
 
 
 def _labels(axis, renderer):

@@ -49,6 +49,12 @@ def _gen(seed):
     return torch.Generator().manual_seed(seed)
 
 
+def _train(steps):
+    s = torch.zeros(8, 2)
+    s[steps, 0] = 1
+    return s
+
+
 # (first call, second call): positional and keyword arguments shared by both forms; the second call
 # keeps shapes and options, only the data change
 CALLS = {
@@ -60,6 +66,7 @@ CALLS = {
     "surrogate": (((Sigmoid(alpha=4.0),), {}), ((ATan(alpha=2.0),), {})),
     "weight_matrix": (((torch.rand(3, 16, generator=_gen(0)),), {"image_shape": (4, 4)}), ((torch.rand(3, 16, generator=_gen(1)),), {"image_shape": (4, 4)})),
     "training_curves": ((({"a": [3.0, 2.0, 1.0], "b": [2.0, 1.5]},), {}), (({"a": [3.0, 2.0, 1.0, 0.5], "b": [2.0, 1.0, 0.8]},), {})),
+    "isi_histogram": (((_train([0, 1, 3, 6]),), {}), ((_train([0, 1, 4, 7]),), {})),  # intervals 1, 2, 3 then 1, 3, 3
     "firing_rate_histogram": (((torch.rand(50, generator=_gen(0)),), {}), ((torch.rand(50, generator=_gen(1)),), {})),
 }  # fmt: skip
 LIFECYCLE = sorted(CALLS)

@@ -23,6 +23,7 @@ Example:
 from .curves import firing_rate_histogram, training_curves
 from .delay import delay_effect
 from .first_spike import first_spike_map
+from .isi import isi_histogram
 from .membrane import membrane_trace
 from .raster import raster
 from .similarity import similarity_matrix
@@ -34,6 +35,7 @@ __all__ = [
     "delay_effect",
     "firing_rate_histogram",
     "first_spike_map",
+    "isi_histogram",
     "membrane_trace",
     "raster",
     "similarity_matrix",
