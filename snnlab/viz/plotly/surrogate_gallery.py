@@ -28,7 +28,7 @@ _CURVES = (
 _PANEL_PX = 250
 
 
-def surrogate_gallery(surrogates=None, x=None, *, fig=None, ncols: int = 4) -> go.Figure:
+def surrogate_gallery(surrogates: Any = None, x: Any = None, *, fig: Any = None, ncols: int = 4) -> go.Figure:
     """A figure with one panel per surrogate (Heaviside, primitive, gradient); ``fig=`` refills one.
 
     ``surrogates``: None (every registered kind at its defaults) or a sequence of surrogate
