@@ -50,12 +50,12 @@ def _labels(axis, renderer):
 def test_mpl_tick_labels_are_few_and_never_overlap(name, size):
     args, kw = BIG[name]()
     fig = Figure(figsize=size, layout="constrained")
-    FigureCanvasAgg(fig)
+    canvas = FigureCanvasAgg(fig)
     target = fig.subplots(1, 2) if name == "similarity_matrix" else fig.subplots()
     getattr(vm, name)(target, *args, **kw)
     getattr(vm, name)(target, *args, **kw)  # and after an update
-    fig.canvas.draw()
-    renderer = fig.canvas.get_renderer()
+    canvas.draw()
+    renderer = canvas.get_renderer()
     for ax in fig.axes:  # plot axes, colour bars, the rate column, twin axes
         for axis in (ax.xaxis, ax.yaxis):
             labels = _labels(axis, renderer)

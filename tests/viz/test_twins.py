@@ -9,17 +9,23 @@ built in place: the same artists / traces, as many of them, new data.
 import inspect
 import pathlib
 import re
+from typing import Any
 
 import numpy as np
 import pytest
 import torch
+from matplotlib.collections import PathCollection
 from matplotlib.colors import to_hex
+from matplotlib.container import BarContainer
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
+from matplotlib.lines import Line2D
 
 from snnlab.surrogate import ATan, Sigmoid
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
 from snnlab.viz import style
+from snnlab.viz.mpl._common import state_of
 
 HELPERS = {"trace"}  # public plotly helpers that are not figures
 FIGURES = [name for name in vp.__all__ if callable(getattr(vp, name)) and name not in HELPERS]
@@ -138,7 +144,7 @@ def test_skeleton_options_cannot_change_on_the_same_target_in_either_form():
         vp.training_curves({"a": [1.0]}, logy=True, fig=fig)
 
 
-def _hex(color):
+def _hex(color: Any) -> str:
     if isinstance(color, str) and color.startswith("rgb("):
         color = tuple(int(c) / 255 for c in color[4:-1].split(","))
     return to_hex(color).lower()
@@ -147,6 +153,7 @@ def _hex(color):
 def test_the_same_default_colours_in_both_forms():
     ax = Figure().subplots()
     spikes = vm.raster(ax, torch.eye(4))
+    assert isinstance(spikes, PathCollection)
     assert (
         _hex(spikes.get_facecolor()[0])
         == _hex(style.SPIKE)
@@ -155,13 +162,16 @@ def test_the_same_default_colours_in_both_forms():
     ax = Figure().subplots()
     line = vm.membrane_trace(ax, torch.tensor([0.2, 1.2, 0.0]), torch.tensor([0, 1, 0]))
     fig = vp.membrane_trace(torch.tensor([0.2, 1.2, 0.0]), torch.tensor([0, 1, 0]))
-    parts = line._snnlab["parts"]
+    assert isinstance(line, Line2D)
+    parts = state_of(line)["parts"]
     assert _hex(line.get_color()) == vp.trace(fig, "v").line.color == style.INPUT
     assert _hex(parts["threshold"].get_color()) == vp.trace(fig, "threshold").line.color == style.MARK
     assert _hex(parts["reset"].get_color()) == vp.trace(fig, "reset").line.color == style.MUTED
     assert _hex(parts["spikes"].get_color()[0]) == vp.trace(fig, "spike").line.color == style.MARK
     ax = Figure().subplots()
-    x_line, y_line = vm.delay_effect(ax, torch.eye(6)[:, 1], torch.eye(6)[:, 3], 2)
+    lines = vm.delay_effect(ax, torch.eye(6)[:, 1], torch.eye(6)[:, 3], 2)
+    assert isinstance(lines, tuple)
+    x_line, y_line = lines
     fig = vp.delay_effect(torch.eye(6)[:, 1], torch.eye(6)[:, 3], 2)
     assert _hex(x_line.get_color()) == vp.trace(fig, "input").line.color == style.INPUT
     assert _hex(y_line.get_color()) == vp.trace(fig, "delayed").line.color == style.OUTPUT
@@ -172,9 +182,11 @@ def test_the_same_default_colours_in_both_forms():
         vp.trace(fig, r).line.color for r in ("Heaviside", "primitive", "gradient")
     ]
     bars = vm.firing_rate_histogram(Figure().subplots(), [0.1, 0.5])
+    assert isinstance(bars, BarContainer)
     assert _hex(bars[0].get_facecolor()) == vp.firing_rate_histogram([0.1, 0.5]).data[0].marker.color == style.INPUT
     ax = Figure().subplots()
     im = vm.first_spike_map(ax, torch.tensor([1, -1, 2, 3]))
+    assert isinstance(im, AxesImage)
     fig = vp.first_spike_map(torch.tensor([1, -1, 2, 3]))
     assert (
         im.get_cmap().name.startswith(style.COLORMAP)
