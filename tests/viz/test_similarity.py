@@ -68,3 +68,11 @@ def test_plotly_heatmaps_and_update():
     assert fig.layout.coloraxis.cmax == pytest.approx(3.0) and fig.layout.title.text.endswith("(loss 2)")
     vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0), fig=fig)
     assert fig.layout.annotations[-1].text == "no data" or any(a.text == "no data" for a in fig.layout.annotations)
+
+
+def test_plotly_panels_keep_their_titles_and_share_a_labelled_colour_bar():
+    """The empty-figure message used to replace the subplot titles: both panels were untitled."""
+    fig = vp.similarity_matrix(torch.rand(4, 4), torch.eye(4))
+    assert [a.text for a in fig.layout.annotations if a.text] == ["predicted", "target"]
+    assert fig.data[0].coloraxis == fig.data[1].coloraxis == "coloraxis"
+    assert fig.layout.coloraxis.colorbar.title.text == "similarity<br>(both panels)"
