@@ -94,7 +94,7 @@ def new_figure(kind: str, options: dict, base: Any = None) -> Any:
                 bgcolor="#f5f5f5",
                 bordercolor="#bbb",
                 borderpad=6,
-            )
+            ),
         ],
     )
     return fig
