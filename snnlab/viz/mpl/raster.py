@@ -200,7 +200,7 @@ def _draw(ax, stack, opts):
         ax.set_ylim(-0.5, n_neurons - 0.5)
         ax.set_xlabel("time step" + (f" (bins of {img.t_factor})" if img.t_factor > 1 else ""))
         if img.n_factor > 1:
-            ax.set_ylabel(f"neuron (0 at the bottom; bins of {img.n_factor})")
+            ax.set_ylabel(f"neuron (bins of {img.n_factor}; 0 at the bottom)")
     else:
         t, n = np.nonzero(matrix)
         size = float(np.clip(4000.0 / n_neurons, 6.0, 80.0))
