@@ -123,7 +123,7 @@ def plotly_refill(s, repeats):
 
 
 def small_figures(repeats):
-    """(name, ms per matplotlib update, ms per plotly refill) at panel sizes."""
+    """(name, ms per matplotlib update (the figure called again on its axes), ms per plotly refill) at panel sizes."""
     g = torch.Generator().manual_seed(0)
     v = torch.rand(1000, generator=g) * 1.2
     s = (v > 1.0).float()
@@ -135,55 +135,42 @@ def small_figures(repeats):
     cases = {
         "membrane_trace (T=1000)": (
             lambda ax: vm.membrane_trace(ax, v, s),
-            vm.update_membrane_trace,
-            (v, s),
             lambda f: vp.membrane_trace(v, s, fig=f),
         ),
         "first_spike_map (28x28)": (
             lambda ax: vm.first_spike_map(ax, times),
-            vm.update_first_spike_map,
-            (times,),
             lambda f: vp.first_spike_map(times, fig=f),
         ),
         "similarity_matrix (32x32)": (
-            lambda ax: vm.similarity_matrix((ax, ax.figure.add_subplot(122)), sim, sim),
-            vm.update_similarity_matrix,
-            (sim, sim),
+            lambda axes: vm.similarity_matrix(axes, sim, sim),
             lambda f: vp.similarity_matrix(sim, sim, fig=f),
         ),
         "delay_effect (T=200)": (
             lambda ax: vm.delay_effect(ax, x, x.roll(3), 3),
-            vm.update_delay_effect,
-            (x, x.roll(3), 3),
             lambda f: vp.delay_effect(x, x.roll(3), 3, fig=f),
         ),
         "training_curves (4x200)": (
             lambda ax: vm.training_curves(ax, runs),
-            vm.update_training_curves,
-            (runs,),
             lambda f: vp.training_curves(runs, fig=f),
         ),
         "firing_rate_histogram (1e4)": (
             lambda ax: vm.firing_rate_histogram(ax, rates),
-            vm.update_firing_rate_histogram,
-            (rates,),
             lambda f: vp.firing_rate_histogram(rates, fig=f),
         ),
         "surrogate (401 points)": (
             lambda ax: vm.surrogate(ax, Sigmoid()),
-            vm.update_surrogate,
-            (Sigmoid(alpha=8.0),),
             lambda f: vp.surrogate(Sigmoid(alpha=8.0), fig=f),
         ),
     }
     rows = []
-    for name, (draw, update, args, refill) in cases.items():
+    for name, (draw, refill) in cases.items():
         fig = Figure()
         FigureCanvasAgg(fig)
-        holder = {"artist": draw(fig.add_subplot(121) if "similarity" in name else fig.subplots())}
+        target = fig.subplots(1, 2) if "similarity" in name else fig.subplots()
+        draw(target)  # build; each later call on the same axes updates the artists in place
 
-        def mpl_update():
-            holder["artist"] = update(holder["artist"], *args)
+        def mpl_update(draw=draw, target=target, fig=fig):
+            draw(target)
             fig.canvas.draw()
 
         plotly_fig = refill(None)

@@ -21,7 +21,6 @@ import math
 from typing import NamedTuple
 
 import ipywidgets as W
-import numpy as np
 import plotly.graph_objects as go
 import torch
 
@@ -147,24 +146,9 @@ class DelayExplorer(Panel):
         self.period = W.IntSlider(value=period, min=2, max=64, description="period", style=style, layout=wide)
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.channel = W.IntSlider(value=0, min=0, max=n_channels - 1, description="channel", style=style, layout=wide)
-        self.figure = go.FigureWidget(vp.delay_effect(torch.zeros(1), torch.zeros(1), 0))  # refilled by update()
-        # what the gradient sees: d sum(y) / d x[t], as bars on their own axis (0 = the step gets no gradient)
-        self.figure.add_bar(
-            x=[],
-            y=[],
-            name="gradient reaching x[t]",
-            yaxis="y2",
-            opacity=0.3,
-            marker=dict(color="#2ca02c"),
-            hovertemplate="t=%{x}<br>d sum(y)/dx=%{y}<extra></extra>",
-        )
-        self.figure.layout.update(
-            width=830,
-            height=380,
-            yaxis2=dict(
-                title="gradient", overlaying="y", side="right", autorange=False, range=[0.0, 1.5], showgrid=False
-            ),
-        )
+        # refilled by update(); the gradient d sum(y) / d x[t] is drawn by the figure on its right axis
+        self.figure = go.FigureWidget(vp.delay_effect(torch.zeros(1), torch.zeros(1), 0, gradient=torch.zeros(1)))
+        self.figure.layout.update(width=830, height=380)
         self.set_controls(
             [W.VBox([self.input, self.delay_steps, self.T]), W.VBox([self.rate, self.period, self.seed, self.channel])],
             watch=False,
@@ -204,12 +188,11 @@ class DelayExplorer(Panel):
         )
 
     def render(self, result: DelayResult):
-        fig = self.figure
-        with fig.batch_update():
-            vp.delay_effect(result.x_seq, result.y_seq, result.delay_steps, channel=result.channel, fig=fig)
-            grad = result.grad.reshape(result.grad.shape[0], -1)[:, result.channel].numpy().astype("float32")
-            fig.data[3].update(x=np.arange(grad.size, dtype=np.float32), y=grad)
-            top = max(float(np.abs(grad).max(initial=0.0)), 1.0)
-            fig.layout.yaxis2.update(
-                range=[0.0, 1.5 * top], tickmode="array", tickvals=[0.0, top], ticktext=["0", f"{top:g}"]
-            )
+        vp.delay_effect(
+            result.x_seq,
+            result.y_seq,
+            result.delay_steps,
+            channel=result.channel,
+            gradient=result.grad,
+            fig=self.figure,
+        )

@@ -46,6 +46,9 @@ __all__ = ["NeuronPlayground", "NeuronResult", "input_sequence", "run_neuron", "
 MODELS = neuron_registry.NEURON_KINDS
 INPUTS = ("constant", "step", "poisson", "noise")
 CUSTOM = "custom"
+#: roles (trace meta) of the pinned configuration's traces in the membrane figure
+COMPARE_V = "compare v"
+COMPARE_SPIKE = "compare spike"
 
 
 class NeuronResult(NamedTuple):
@@ -302,12 +305,12 @@ class NeuronPlayground(Panel):
         )
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.membrane_fig = go.FigureWidget(vp.membrane_trace([]))
-        for name, line in (
-            ("A: v", dict(color="#888", width=1.5, dash="dot")),
-            ("A: spike", dict(color="#888", width=2)),
+        for name, role, line in (  # the pinned configuration A, found by role (vp.trace), never by position
+            ("A: v", COMPARE_V, dict(color="#888", width=1.5, dash="dot")),
+            ("A: spike", COMPARE_SPIKE, dict(color="#888", width=2)),
         ):
             self.membrane_fig.add_scatter(
-                x=[], y=[], mode="lines", name=name, line=line, visible=False, hoverinfo="skip"
+                x=[], y=[], mode="lines", name=name, meta=role, line=line, visible=False, hoverinfo="skip"
             )
         self.surrogate_fig = go.FigureWidget(vp.surrogate(surrogate.Sigmoid()))
         self._drawn_surrogate = None
@@ -447,19 +450,19 @@ class NeuronPlayground(Panel):
         with fig.batch_update():
             vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq, fig=fig)
             a = result.compare
-            a_v, a_spike = fig.data[4], fig.data[5]
+            a_v, a_spike, b_v = vp.trace(fig, COMPARE_V), vp.trace(fig, COMPARE_SPIKE), vp.trace(fig, "v")
             a_v.visible = a_spike.visible = a is not None
             if a is not None:
                 path = vp.membrane_trace(a.v_seq, a.spikes, a.v_threshold, a.v_reset, h=a.h_seq)
-                a_v.x, a_v.y = path.data[0].x, path.data[0].y
-                a_spike.x, a_spike.y = path.data[3].x, path.data[3].y
+                a_v.x, a_v.y = vp.trace(path, "v").x, vp.trace(path, "v").y
+                a_spike.x, a_spike.y = vp.trace(path, "spike").x, vp.trace(path, "spike").y
                 # short legend names (the full configurations are in result.label / result.compare.label)
-                a_v.name, fig.data[0].name = f"A: {a.label.split()[0]} v", f"B: {result.label.split()[0]} v"
+                a_v.name, b_v.name = f"A: {a.label.split()[0]} v", f"B: {result.label.split()[0]} v"
                 lows = [min(float(d.min()), a.v_threshold) for d in (a.v_seq, result.v_seq)]
                 highs = [max(float(d.max()), a.v_threshold, result.v_threshold) + 0.3 for d in (a.v_seq, result.v_seq)]
                 fig.layout.yaxis.range = [min(lows) - 0.1, max(highs)]
             else:
-                fig.data[0].name = "v"
+                b_v.name = "v"
         sg = result.surrogate_function
         key = (type(sg), repr(sg))
         if key != self._drawn_surrogate:  # the curve depends on the surrogate only: skip redraws of the same one

@@ -345,7 +345,7 @@ class RasterExplorer(Panel):
                 vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
             marks = []
             if result.neuron is not None:
-                width = len(fig.data[0].z[0])  # the grid the figure function laid out
+                width = len(vp.trace(fig, "first spike").z[0])  # the grid the figure function laid out
                 row, col = divmod(result.neuron, width)
                 marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
             fig.layout.shapes = marks

@@ -64,7 +64,7 @@ class RasterView(W.VBox):
         self.figure = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=self.rate_margin))
         self.figure.layout.update(width=int(width), height=int(height), margin=dict(l=64, r=12, t=36, b=48))
         self.canvas = CanvasRaster(width=int(width), height=int(height), layout=W.Layout(display="none"))
-        self.figure.data[0].on_click(self._on_figure_click)
+        vp.trace(self.figure, "spikes").on_click(self._on_figure_click)
         self.canvas.observe(self._on_canvas_click, names="clicked")
         self.mode = "plotly"
         self.t_offset = 0
@@ -155,7 +155,7 @@ class RasterView(W.VBox):
         """The number of spikes (or spiking image cells) the form in use holds now."""
         if self.mode == "canvas":
             return self.canvas.spike_count()
-        markers = self.figure.data[0].x
+        markers = vp.trace(self.figure, "spikes").x
         image = self.figure.layout.images[0]
         if image.visible:
             return -1  # drawn as an image: counts are not kept

@@ -1,7 +1,10 @@
-"""Arrays for the small figures (traces, curves, maps, matrices), shared by the matplotlib and plotly forms.
+"""Arrays and layout for the small figures (traces, curves, maps, matrices), shared by both forms.
 
 Each helper validates its inputs (messages name the figure, the argument, the expected form and
-what was received) and returns plain numpy arrays on the CPU, so both forms draw the same numbers.
+what was received) and returns plain numpy arrays on the CPU, so both forms draw the same numbers;
+layout arithmetic that follows from the data (axis ranges, where a note goes, how a second axis
+lines up with the first) lives here too, once. Rasters and their binning are in ``data.py``,
+weight tiling in ``_weights.py``, tick positions in ``ticks.py``, colours in ``style.py``.
 
 Shape:
     see each helper.
@@ -13,7 +16,7 @@ Example:
 """
 
 from collections.abc import Mapping
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -23,15 +26,20 @@ from ..surrogate import heaviside
 from .data import to_numpy
 
 __all__ = [
+    "DelayLayout",
     "FirstSpikeGrid",
+    "Intervals",
     "check_real_pair",
     "curve_array",
     "curve_limits",
     "curves",
     "delay_arrays",
+    "delay_layout",
     "first_spike_array",
     "first_spike_grid",
+    "gradient_array",
     "histogram",
+    "inter_spike_intervals",
     "is_spike_train",
     "membrane_arrays",
     "membrane_levels",
@@ -466,3 +474,129 @@ def is_spike_train(*sequences) -> bool:
     """
     arrays = [np.asarray(s, dtype=np.float64) for s in sequences]
     return any(a.size for a in arrays) and all(np.all((a == 0) | (a == 1)) for a in arrays)
+
+
+class DelayLayout(NamedTuple):
+    """Where the delay figure puts things (both forms): ranges, the shift arrow and its note, the gradient axis."""
+
+    y_range: tuple
+    level: float
+    note_x: float
+    note_align: str
+    shade_end: float
+    gradient_range: tuple
+    gradient_ticks: list
+
+
+def delay_layout(x: np.ndarray, y: np.ndarray, d: int, t0: int | None, gradient: np.ndarray | None) -> DelayLayout:
+    """The delay figure's layout from its data: one rule for both forms.
+
+    The y axis runs from 8 % of the span below the lowest value to 45 % above the highest (room for
+    the arrow at 12 % and its note). The note sits over the arrow's middle, or starts right of
+    the input event for ``d == 0`` (a zero-length arrow), always inside the plot so it never meets
+    a tick label. The gradient axis (right) is the left axis scaled by ``top / hi`` (``top`` the
+    largest gradient magnitude, at least 1): its 0 and its ``top`` sit at the heights of the left
+    axis' 0 and ``hi``, so both axes line up.
+
+    Shape:
+        ``x``, ``y``: ``[T]``; ``gradient``: ``[T]`` or None.
+
+    Example:
+        >>> lay = delay_layout(np.array([0, 1, 0.0]), np.array([0, 0, 1.0]), 1, 1, np.array([1, 1, 0.0]))
+        >>> lay.y_range, lay.note_x, lay.gradient_range, lay.gradient_ticks
+        ((-0.08, 1.45), 1.5, (-0.08, 1.45), [0, 1])
+    """
+    finite = np.concatenate([x[np.isfinite(x)], y[np.isfinite(y)], [0.0]])
+    lo, hi = float(finite.min()), float(finite.max())
+    span = max(hi - lo, 1e-3)
+    y_range = (lo - 0.08 * span, hi + 0.45 * span)
+    level = hi + 0.12 * span
+    if t0 is None:
+        note_x, align = 0.0, "center"
+    elif d == 0:
+        note_x, align = t0 + 0.5, "left"
+    else:
+        note_x, align = t0 + d / 2, "center"
+    top = 1.0
+    if gradient is not None and gradient.size:
+        top = max(float(np.abs(gradient[np.isfinite(gradient)]).max(initial=0.0)), 1.0)
+    scale = top / hi if hi > 0 else top
+    return DelayLayout(
+        y_range,
+        level,
+        note_x,
+        align,
+        float(min(d, x.size)) - 0.5,
+        (y_range[0] * scale, y_range[1] * scale),
+        [0, int(top) if float(top).is_integer() else top],
+    )
+
+
+def gradient_array(gradient, shape: tuple, owner: str, channel: int) -> np.ndarray | None:
+    """The gradient reaching each input step, one channel as float32 ``[T]`` (None passes).
+
+    Shape:
+        ``gradient``: the shape of ``x_seq`` (``[T]`` or ``[T, *]``) -> ``[T]``.
+
+    Example:
+        >>> gradient_array(torch.ones(3, 2), (3, 2), "delay_effect", 1).tolist()
+        [1.0, 1.0, 1.0]
+    """
+    if gradient is None:
+        return None
+    g = to_numpy(gradient, owner, "gradient")
+    if tuple(g.shape) != tuple(shape):
+        raise ValueError(f"{owner}: gradient must have the shape of x_seq {list(shape)}, got {list(g.shape)}")
+    if g.size == 0:
+        return np.zeros(0, dtype=np.float32)
+    return g.reshape(g.shape[0], -1)[:, channel].astype(np.float32)
+
+
+class Intervals(NamedTuple):
+    """Inter-spike intervals of a raster, binned: counts, bin edges, the intervals and a one-line summary."""
+
+    counts: np.ndarray
+    edges: np.ndarray
+    intervals: np.ndarray
+    title: str
+
+
+def inter_spike_intervals(spikes: Any, bins: int, owner: str) -> Intervals:
+    """Intervals between consecutive spikes of each neuron of ``spikes`` ``[T, N]``, pooled and binned.
+
+    An interval is ``t[k+1] - t[k]`` for successive spike steps of one neuron (1 = spikes on
+    neighbouring steps). Bins are whole steps: ``bins`` equal bins over ``[0.5, max + 0.5]``,
+    widened to whole steps, so every bin holds whole intervals. The summary gives the interval
+    count, the mean and the coefficient of variation (std / mean: about 1 for Poisson-like firing,
+    0 for a clock).
+
+    Shape:
+        ``spikes``: ``[T, N]`` (or ``[T]``, one neuron) -> ``counts`` ``[b]``, ``edges`` ``[b + 1]``.
+
+    Example:
+        >>> s = torch.zeros(10, 2); s[[0, 2, 4], 0] = 1; s[[1, 7], 1] = 1
+        >>> isi = inter_spike_intervals(s, 20, "isi_histogram")
+        >>> sorted(isi.intervals.tolist()), isi.title
+        ([2, 2, 6], '3 intervals, mean 3.33 steps, CV 0.57')
+    """
+    m = to_numpy(spikes, owner, "spikes")
+    if m.ndim == 1:
+        m = m[:, None]
+    if m.ndim != 2:
+        raise ValueError(f"{owner}: spikes must be [T, N] (time x neuron) or [T], got shape {list(m.shape)}")
+    if isinstance(bins, bool) or not isinstance(bins, int) or bins < 1:
+        raise ValueError(f"{owner}: bins must be an int >= 1, got {describe(bins)}")
+    neuron, step = np.nonzero(m.T != 0)  # sorted by neuron, then by time step
+    same = np.diff(neuron) == 0  # consecutive spikes of one neuron
+    intervals = np.diff(step)[same].astype(np.int64)
+    top = int(intervals.max()) if intervals.size else 1
+    width = max(1, -(-top // bins))  # whole steps per bin
+    edges = np.arange(0.5, top + width + 0.5, width, dtype=np.float64)[: -(-top // width) + 1]
+    counts = np.histogram(intervals, bins=edges)[0].astype(np.int64)
+    if intervals.size:
+        mean = float(intervals.mean())
+        cv = float(intervals.std()) / mean
+        title = f"{intervals.size} intervals, mean {mean:.3g} steps, CV {cv:.2g}"
+    else:
+        title = "no neuron spiked twice"
+    return Intervals(counts, edges, intervals, title)

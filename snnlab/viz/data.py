@@ -1,4 +1,8 @@
-"""Data reduction shared by the matplotlib and plotly figures (the one home of these rules).
+"""Raster data shared by the matplotlib and plotly figures (the one home of these rules).
+
+This module holds what rasters need (tensors to numpy, stacking layers, binning, the marker or
+image choice); arrays and layout of the small figures are in ``_series.py``, weight tiling in
+``_weights.py``, tick positions in ``ticks.py``, colours in ``style.py``.
 
 Everything a figure needs before drawing happens here: tensors or arrays become numpy arrays on
 the CPU (spikes are made boolean on their own device first, so a GPU tensor crosses to the host as

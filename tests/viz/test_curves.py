@@ -16,11 +16,11 @@ def test_mpl_training_curves_lines_limits_and_updates():
     assert lines[1].get_ydata().tolist() == [3.0, 2.0] and ax.get_xlim() == (0.0, 2.0)
     lo, hi = ax.get_ylim()
     assert lo < 0.5 and hi > 3.0
-    same = vm.update_training_curves(lines, {"a": [2.0, 1.0, 0.5, 0.25], "b": [3.0, 2.0, 1.0]})
+    same = vm.training_curves(ax, {"a": [2.0, 1.0, 0.5, 0.25], "b": [3.0, 2.0, 1.0]})
     assert same is lines and ax.get_xlim() == (0.0, 3.0)
-    grown = vm.update_training_curves(lines, {"a": [1.0], "b": [1.0], "c": [0.5, 0.1]})
+    grown = vm.training_curves(ax, {"a": [1.0], "b": [1.0], "c": [0.5, 0.1]})
     assert [line.get_label() for line in grown] == ["a", "b", "c"] and len(ax.lines) == 3
-    empty = vm.update_training_curves(grown, {})
+    empty = vm.training_curves(ax, {})
     assert empty[0].get_text() == "no data" and len(ax.lines) == 0
 
 
@@ -61,11 +61,11 @@ def test_mpl_histogram_matches_numpy_and_updates():
     assert [int(b.get_height()) for b in bars] == expected.tolist()
     assert [b.get_x() for b in bars] == pytest.approx(edges[:-1].tolist())
     assert ax.get_title() == f"500 neurons, mean rate {rates.double().mean().item():.3g}, 0 silent"
-    same = vm.update_firing_rate_histogram(bars, torch.zeros(30))
+    same = vm.firing_rate_histogram(ax, torch.zeros(30), bins=10)
     assert same is bars and int(bars[0].get_height()) == 30 and ax.get_title().endswith("30 silent")
-    redrawn = vm.update_firing_rate_histogram(bars, torch.tensor([5.0, 10.0]))
+    redrawn = vm.firing_rate_histogram(ax, torch.tensor([5.0, 10.0]), bins=10)
     assert redrawn is not bars and redrawn[0].get_x() == 5.0 and len(ax.patches) == 10
-    empty = vm.update_firing_rate_histogram(redrawn, torch.tensor([float("nan")]))
+    empty = vm.firing_rate_histogram(ax, torch.tensor([float("nan")]), bins=10)
     assert empty.get_text() == "no data" and len(ax.patches) == 0
 
 

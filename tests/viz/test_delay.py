@@ -54,10 +54,10 @@ def test_mpl_channel_no_arrow_update_and_empty():
     ax = Figure().subplots()
     lines = vm.delay_effect(ax, x, _delayed(x, 1), 1, channel=2)
     assert ticks(lines[0].get_xdata(), lines[0].get_ydata()) == [1] and ticks(*lines[1].get_data()) == [2]
-    lines = vm.update_delay_effect(lines, x, _delayed(x, 4), 4)
-    assert ticks(*lines[1].get_data()) == [] and [t for t in ax.texts if t.get_text()] == []
+    lines = vm.delay_effect(ax, x, _delayed(x, 4), 4, channel=2)
+    assert ticks(*lines[1].get_data()) == [] and [t for t in ax.texts if t.get_visible()] == []
     assert len(ax.lines) == 2 and len(ax.patches) == 1
-    empty = vm.update_delay_effect(lines, torch.zeros(0), torch.zeros(0), 2)
+    empty = vm.delay_effect(ax, torch.zeros(0), torch.zeros(0), 2, channel=2)
     assert empty.get_text() == "no data" and len(ax.lines) == 0
 
 
@@ -82,3 +82,32 @@ def test_plotly_traces_shape_and_update():
     assert len(fig.layout.shapes) == 0 and fig.data[2].x.tolist() == [1.0, 1.0]
     vp.delay_effect(torch.zeros(0), torch.zeros(0), 1, fig=fig)
     assert fig.layout.annotations[0].text == "no data"
+
+
+def test_gradient_axis_lines_up_with_the_value_axis_in_both_forms():
+    """The right axis is the left one scaled: its 0 and its top sit at the heights of the left 0 and the data max."""
+    x = torch.tensor([0.0, 1.0, 0.0, 1.0, 0.0, 0.0])
+    grad = torch.tensor([1.0, 1.0, 1.0, 1.0, 0.0, 0.0]) * 2.0  # top 2 on the right, 1 on the left
+    ax = Figure().subplots()
+    vm.delay_effect(ax, x, _delayed(x, 2), 2, gradient=grad)
+    (gax,) = [a for a in ax.figure.axes if a is not ax]
+    left, right = ax.get_ylim(), gax.get_ylim()
+    assert right == pytest.approx((left[0] * 2.0, left[1] * 2.0))  # 0 <-> 0, 1 <-> 2
+    assert list(gax.get_yticks()) == [0, 2]
+    fig = vp.delay_effect(x, _delayed(x, 2), 2, gradient=grad)
+    assert list(fig.layout.yaxis2.range) == pytest.approx([v * 2.0 for v in fig.layout.yaxis.range])
+    assert vp.trace(fig, "gradient").y.tolist() == grad.tolist() and fig.layout.yaxis2.visible
+    vp.delay_effect(x, _delayed(x, 2), 2, fig=fig)  # no gradient: the bars and the right axis are hidden
+    assert fig.layout.yaxis2.visible is False and vp.trace(fig, "gradient").visible is False
+
+
+def test_delay_zero_note_starts_inside_the_plot_right_of_the_event():
+    """A zero-length arrow's note used to be centred on the event and, at t = 0, ran into the y tick labels."""
+    x = torch.tensor([1.0, 0.0, 1.0, 0.0])
+    ax = Figure().subplots()
+    vm.delay_effect(ax, x, x, 0)
+    (note,) = [t for t in ax.texts if t.get_text()]
+    assert note.get_text() == "delay 0" and note.get_position()[0] == 0.5 and note.get_horizontalalignment() == "left"
+    fig = vp.delay_effect(x, x, 0)
+    shift = vp.trace(fig, "shift")
+    assert shift.text[0] == "delay 0" and shift.textposition == "top right" and shift.x.tolist() == [0.0, 0.0]

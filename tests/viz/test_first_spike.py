@@ -44,11 +44,11 @@ def test_mpl_feature_map_big_and_update():
     assert im.get_array().shape == (60, 60) and im.get_clim() == (0.0, 25.0)
     assert im._snnlab["parts"]["crosses"] is None
     assert ax.get_title() == f"first spike: {int((times < 0).sum())} of 3600 never fired"
-    same = vm.update_first_spike_map(im, torch.zeros(60, 60))
+    same = vm.first_spike_map(ax, torch.zeros(60, 60))
     assert same is im and ax.get_title() == "first spike: 0 of 3600 never fired"
-    empty = vm.update_first_spike_map(im, torch.zeros(0))
+    empty = vm.first_spike_map(ax, torch.zeros(0))
     assert empty.get_text() == "no data" and len(ax.images) == 0
-    again = vm.update_first_spike_map(empty, torch.tensor([-1, -1]))
+    again = vm.first_spike_map(ax, torch.tensor([-1, -1]))
     assert again.get_array().shape == (1, 2) and ax.get_title() == "first spike: 2 of 2 never fired"
     assert len(ax.figure.axes) == 2
 

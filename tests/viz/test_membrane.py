@@ -34,15 +34,15 @@ def test_mpl_soft_reset_update_and_empty():
         "threshold",
         "spike",
     ]
-    same = vm.update_membrane_trace(line, np.array(V) * 2, None, v_threshold=2.0, v_reset=None)
+    same = vm.membrane_trace(ax, np.array(V) * 2, None, v_threshold=2.0, v_reset=None)
     assert same is line and same._snnlab["parts"]["spikes"].get_segments() == []
     assert list(line._snnlab["parts"]["threshold"].get_ydata()) == [2.0, 2.0]
-    redrawn = vm.update_membrane_trace(line, V, S, v_threshold=1.0, v_reset=-0.5)
+    redrawn = vm.membrane_trace(ax, V, S, v_threshold=1.0, v_reset=-0.5)
     assert redrawn is not line and list(redrawn._snnlab["parts"]["reset"].get_ydata()) == [-0.5, -0.5]
     assert len(ax.lines) == 3
-    empty = vm.update_membrane_trace(redrawn, [], None)
+    empty = vm.membrane_trace(ax, [], None)
     assert empty.get_text() == "no data" and len(ax.lines) == 0
-    back = vm.update_membrane_trace(empty, V, S)
+    back = vm.membrane_trace(ax, V, S)
     assert len(back.get_xdata()) == 5 and [t.get_text() for t in ax.texts] == []
 
 
@@ -52,8 +52,6 @@ def test_bad_arguments():
         vm.membrane_trace(ax, V, v_threshold="1")
     with pytest.raises(ValueError, match=r"membrane_trace: spikes must have the shape of v \[5\], got \[4\]"):
         vp.membrane_trace(V, S[:4])
-    with pytest.raises(TypeError, match="update_membrane_trace: artist must be the value returned by membrane_trace"):
-        vm.update_membrane_trace(ax, V)
 
 
 def test_plotly_traces_and_update():
@@ -84,12 +82,12 @@ def test_h_draws_a_sawtooth_through_the_threshold_in_both_forms():
     line = vm.membrane_trace(ax, V, S, h=torch.tensor(h).unsqueeze(1))
     assert_xy(line.get_xdata(), line.get_ydata())
     assert max(line.get_ydata()) > 1.0 and ax.get_ylim()[1] > 1.3 and ax.get_xlim() == (-0.5, 4.5)
-    line = vm.update_membrane_trace(line, V, S)  # back to one point per step
+    line = vm.membrane_trace(ax, V, S)  # back to one point per step, updated in place
     assert line.get_xdata().tolist() == list(range(5))
     fig = vp.membrane_trace(V, S, h=h)
     assert_xy(fig.data[0].x, fig.data[0].y)
     assert fig.layout.yaxis.range[1] > fig.data[3].y[1] > 1.3 and fig.layout.xaxis.range == (-0.5, 4.5)
     with pytest.raises(ValueError, match=r"membrane_trace: h must have the shape of v \[5\], got \[4\]"):
         vp.membrane_trace(V, S, h=h[:4])
-    with pytest.raises(ValueError, match=r"update_membrane_trace: h must have the shape of v \[5\], got \[2, 2\]"):
-        vm.update_membrane_trace(line, V, S, h=np.zeros((2, 2)))
+    with pytest.raises(ValueError, match=r"membrane_trace: h must have the shape of v \[5\], got \[2, 2\]"):
+        vm.membrane_trace(ax, V, S, h=np.zeros((2, 2)))

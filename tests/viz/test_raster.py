@@ -82,7 +82,7 @@ def test_mpl_empty_and_silent_inputs_show_a_message():
     ax = _ax()
     art = vm.raster(ax, torch.zeros(8, 5))
     assert _texts(ax) == ["no spikes"] and len(art.get_offsets()) == 0
-    art = vm.update_raster(art, torch.eye(8, 5))
+    art = vm.raster(ax, torch.eye(8, 5))
     assert _texts(ax) == [] and len(art.get_offsets()) == 5
 
 
@@ -96,7 +96,7 @@ def test_mpl_layers_rate_margin_and_update():
     expected = torch.cat(list(layers.values()), dim=1).mean(dim=0).numpy()
     np.testing.assert_allclose(rate_line.get_xdata(), expected, rtol=1e-6)
     new = {"conv": torch.ones(40, 6), "fc": torch.zeros(40, 3)}
-    art2 = vm.update_raster(art, new)
+    art2 = vm.raster(ax, new, rate_margin=True)
     assert art2 is art or isinstance(art2, AxesImage)
     np.testing.assert_allclose(art2._snnlab["parts"]["rate_line"].get_xdata(), [1] * 6 + [0] * 3)
     rate_axes = [a for a in ax.figure.axes if a is not ax]
@@ -108,19 +108,23 @@ def test_mpl_update_in_place_and_redraw_on_path_change():
     s = _spikes(300, 200, 0.5)
     img = vm.raster(ax, s, max_rows=200, max_cols=300)
     s2 = _spikes(300, 200, 0.5, seed=3)
-    assert vm.update_raster(img, s2) is img
+    assert vm.raster(ax, s2) is img
     np.testing.assert_array_equal(img.get_array(), s2.T.numpy())
-    marks = vm.update_raster(img, torch.eye(300, 200))
+    marks = vm.raster(ax, torch.eye(300, 200))
     assert isinstance(marks, PathCollection) and len(ax.images) == 0
-    bigger = vm.update_raster(marks, torch.ones(5, 4))
+    bigger = vm.raster(ax, torch.ones(5, 4))
     assert isinstance(bigger, PathCollection) and len(ax.collections) == 1 and ax.get_xlim() == (-0.5, 4.5)
 
 
 def test_mpl_bad_arguments():
     with pytest.raises(TypeError, match="raster: ax must be a matplotlib Axes, got 'x'"):
         vm.raster("x", torch.zeros(2, 2))
-    with pytest.raises(TypeError, match="update_raster: artist must be the value returned by raster()"):
-        vm.update_raster(object(), torch.zeros(2, 2))
+    ax = _ax()
+    vm.raster(ax, torch.zeros(2, 2))
+    with pytest.raises(
+        ValueError, match=r"raster: the axes hold a figure made with rate_margin=False, got rate_margin=True"
+    ):
+        vm.raster(ax, torch.zeros(2, 2), rate_margin=True)
     with pytest.raises(TypeError, match="raster: rate_margin must be a bool, got 1"):
         vm.raster(_ax(), torch.zeros(2, 2), rate_margin=1)
 

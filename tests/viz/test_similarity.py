@@ -36,9 +36,9 @@ def test_mpl_result_object_update_and_empty():
     big = torch.rand(12, 12)
     ims = vm.similarity_matrix(axes, Result(big, torch.eye(12), torch.tensor(0.5)))
     assert ims[0].axes.get_title() == "predicted (loss 0.5)" and len(ims[0].axes.texts) == 0
-    same = vm.update_similarity_matrix(ims, big * 2, torch.eye(12), loss=0.25)
-    assert same is ims and ims[0].get_clim() == (0.0, float((big * 2).max()))
-    empty = vm.update_similarity_matrix(ims, torch.zeros(0, 0), torch.zeros(0, 0))
+    same = vm.similarity_matrix(axes, big * 2, torch.eye(12), loss=0.25)
+    assert same == ims and ims[0].get_clim() == (0.0, float((big * 2).max()))
+    empty = vm.similarity_matrix(axes, torch.zeros(0, 0), torch.zeros(0, 0))
     assert [t.get_text() for t in empty] == ["no data", "no data"] and len(axes[0].images) == 0
 
 
@@ -68,3 +68,11 @@ def test_plotly_heatmaps_and_update():
     assert fig.layout.coloraxis.cmax == pytest.approx(3.0) and fig.layout.title.text.endswith("(loss 2)")
     vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0), fig=fig)
     assert fig.layout.annotations[-1].text == "no data" or any(a.text == "no data" for a in fig.layout.annotations)
+
+
+def test_plotly_panels_keep_their_titles_and_share_a_labelled_colour_bar():
+    """The empty-figure message used to replace the subplot titles: both panels were untitled."""
+    fig = vp.similarity_matrix(torch.rand(4, 4), torch.eye(4))
+    assert [a.text for a in fig.layout.annotations if a.text] == ["predicted", "target"]
+    assert fig.data[0].coloraxis == fig.data[1].coloraxis == "coloraxis"
+    assert fig.layout.coloraxis.colorbar.title.text == "similarity<br>(both panels)"

@@ -28,8 +28,10 @@ def test_mpl_curves_match_the_surrogate(sf):
 
 
 def test_mpl_update_and_closed_form():
-    lines = vm.surrogate(Figure().subplots(), Sigmoid(alpha=4.0), x=[0.0, 1.0])
-    lines = vm.update_surrogate(lines, Sigmoid(alpha=2.0), x=[0.0, 1.0])
+    ax = Figure().subplots()
+    first = vm.surrogate(ax, Sigmoid(alpha=4.0), x=[0.0, 1.0])
+    lines = vm.surrogate(ax, Sigmoid(alpha=2.0), x=[0.0, 1.0])
+    assert lines == first and len(ax.lines) == 4  # three curves and the zero line, updated in place
     s = 1 / (1 + np.exp(-2.0))
     np.testing.assert_allclose(lines[1].get_ydata(), [0.5, s], rtol=1e-12)
     np.testing.assert_allclose(lines[2].get_ydata(), [0.5, 2.0 * s * (1 - s)], rtol=1e-12)

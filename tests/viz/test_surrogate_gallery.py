@@ -7,7 +7,7 @@ import torch
 from matplotlib.figure import Figure
 
 from snnlab.registry.surrogates import SURROGATE_KINDS, SURROGATES
-from snnlab.surrogate import S2NN, Erf
+from snnlab.surrogate import S2NN, Erf, Sigmoid
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
 
@@ -84,7 +84,22 @@ def test_bad_arguments():
         vm.surrogate_gallery([3])
     busy = Figure()
     busy.add_subplot()
-    with pytest.raises(TypeError, match=r"surrogate_gallery: fig must be an empty matplotlib Figure or None"):
+    with pytest.raises(TypeError, match=r"surrogate_gallery: fig must be a matplotlib Figure \(empty, or made by"):
         vm.surrogate_gallery(fig=busy)
     with pytest.raises(ValueError, match=r"fig was made with panels=14, got panels=2"):
+        vm.surrogate_gallery(["erf", "atan"], fig=vm.surrogate_gallery())
+    with pytest.raises(ValueError, match=r"fig was made with panels=14, got panels=2"):
         vp.surrogate_gallery(["erf", "atan"], fig=vp.surrogate_gallery())
+
+
+def test_both_forms_refill_a_gallery_they_made_in_place():
+    fig = vm.surrogate_gallery(["sigmoid", "atan"], x=[-1.0, 0.0, 1.0])
+    axes, lines = list(fig.axes), [list(ax.lines) for ax in fig.axes]
+    assert vm.surrogate_gallery([Sigmoid(alpha=8.0), "erf"], x=[-1.0, 0.0, 1.0], fig=fig) is fig
+    assert list(fig.axes) == axes and [list(ax.lines) for ax in fig.axes] == lines
+    assert fig.axes[0].get_title() == "Sigmoid(alpha=8)" and fig.axes[1].get_title().startswith("Erf")
+    assert fig.axes[0].lines[2].get_ydata()[1] == pytest.approx(2.0)  # alpha / 4 at x = 0
+    pfig = vp.surrogate_gallery(["sigmoid", "atan"], x=[-1.0, 0.0, 1.0])
+    traces = list(pfig.data)
+    vp.surrogate_gallery([Sigmoid(alpha=8.0), "erf"], x=[-1.0, 0.0, 1.0], fig=pfig)
+    assert list(pfig.data) == traces and pfig.data[2].y[1] == pytest.approx(2.0)

@@ -10,17 +10,26 @@ Example:
     ['lr=0.1', 'lr=0.01']
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.container import BarContainer
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from ...checks import check_int
-from .. import _series
+from .. import _series, style
 from ..data import to_numpy
-from ._common import attach, check_axes, check_real_pair, remove_created, show_message, state_of
+from ._common import attach, check_axes, check_real_pair, held, remove_created, show_message, state_of
 
-__all__ = ["firing_rate_histogram", "training_curves", "update_firing_rate_histogram", "update_training_curves"]
+__all__ = ["firing_rate_histogram", "training_curves"]
 
 
-def training_curves(ax, runs, *, xlabel="step", ylabel="loss", logy=False):
+def training_curves(
+    ax: Axes, runs: Mapping[str, Any], *, xlabel: str = "step", ylabel: str = "loss", logy: bool = False
+) -> tuple[Line2D, ...] | tuple[Text]:
     """Draw one line per run (value ``i`` at step ``i``) on ``ax``; return the lines in the runs' order.
 
     Axis ranges hold every run (positive values when ``logy``). No run or only empty runs show
@@ -39,37 +48,21 @@ def training_curves(ax, runs, *, xlabel="step", ylabel="loss", logy=False):
     """
     owner = "training_curves"
     check_axes(owner, ax)
-    opts = dict(xlabel=xlabel, ylabel=ylabel, logy=bool(logy))
-    return _draw_curves(ax, _series.curves(runs, owner), opts)
-
-
-def update_training_curves(lines, runs):
-    """Show new values (runs may grow, appear or disappear) in :func:`training_curves`; returns the lines.
-
-    Same run names: data are replaced in place; otherwise the curves are drawn again.
-
-    Shape:
-        ``runs``: ``{name: [K_i]}``.
-
-    Example:
-        >>> from matplotlib.figure import Figure
-        >>> lines = training_curves(Figure().subplots(), {"a": [1.0]})
-        >>> lines = update_training_curves(lines, {"a": [1.0, 0.5], "b": [2.0]})
-        >>> [(l.get_label(), l.get_ydata().tolist()) for l in lines]
-        [('a', [1.0, 0.5]), ('b', [2.0])]
-    """
-    owner = "update_training_curves"
-    state = state_of(lines, "training_curves", owner)
+    opts: dict[str, Any] = dict(xlabel=xlabel, ylabel=ylabel, logy=bool(logy))
     arrays = _series.curves(runs, owner)
-    limits = _series.curve_limits(arrays, state["options"]["logy"])
-    if state["parts"].get("names") != tuple(arrays) or limits is None:
+    limits = _series.curve_limits(arrays, opts["logy"])
+    state = held(ax, "training_curves", opts, owner, skeleton=("logy",))
+    if state is not None and state["parts"].get("names") == tuple(arrays) and limits is not None:
+        lines = state["result"]
+        for line, values in zip(lines, arrays.values()):
+            line.set_data(np.arange(values.size), values)
+            line.set_marker("o" if values.size < 30 else "None")
+        ax.set_xlim(*limits[0])
+        ax.set_ylim(*limits[1])
+        return lines
+    if state is not None:
         remove_created(state)
-        return _draw_curves(state["ax"], arrays, state["options"])
-    for line, values in zip(lines, arrays.values()):
-        line.set_data(np.arange(values.size), values)
-    state["ax"].set_xlim(*limits[0])
-    state["ax"].set_ylim(*limits[1])
-    return lines
+    return _draw_curves(ax, arrays, opts)
 
 
 def _draw_curves(ax, arrays, opts):
@@ -77,7 +70,6 @@ def _draw_curves(ax, arrays, opts):
     if limits is None:
         text = (show_message(ax, "no data"),)
         attach(text, "training_curves", ax, opts, list(text))
-        text[0]._snnlab["parts"] = {}
         return text
     lines = tuple(
         ax.plot(np.arange(v.size), v, lw=1.5, label=name, marker="o" if v.size < 30 else None, ms=3)[0]
@@ -90,11 +82,13 @@ def _draw_curves(ax, arrays, opts):
     ax.set_ylabel(opts["ylabel"])
     legend = ax.legend(fontsize=8)
     attach(lines, "training_curves", ax, opts, list(lines) + [legend])
-    lines[0]._snnlab["parts"] = {"names": tuple(arrays)}
+    state_of(lines[0])["parts"] = {"names": tuple(arrays)}
     return lines
 
 
-def firing_rate_histogram(ax, rates, *, bins=20, range=None, color="#1f77b4"):
+def firing_rate_histogram(
+    ax: Axes, rates: Any, *, bins: int = 20, range: tuple[float, float] | None = None, color: str = style.INPUT
+) -> BarContainer | Text:
     """Draw a histogram of firing rates (any shape, flattened); return the ``BarContainer``.
 
     ``range=None`` bins [0, 1] when every rate lies there (spikes per step), else [min, max].
@@ -116,36 +110,18 @@ def firing_rate_histogram(ax, rates, *, bins=20, range=None, color="#1f77b4"):
     opts = dict(
         bins=check_int(owner, "bins", bins, minimum=1), range=check_real_pair(owner, "range", range), color=color
     )
-    return _draw_hist(ax, rates, opts, owner)
-
-
-def update_firing_rate_histogram(bars, rates):
-    """Show new rates in the histogram of :func:`firing_rate_histogram`; returns the bars to keep.
-
-    Same bin edges: bar heights change in place; otherwise the histogram is drawn again.
-
-    Shape:
-        ``rates``: any shape ``[*]``.
-
-    Example:
-        >>> from matplotlib.figure import Figure
-        >>> bars = firing_rate_histogram(Figure().subplots(), [0.1, 0.2], bins=2)
-        >>> bars = update_firing_rate_histogram(bars, [0.7, 0.8, 0.9])
-        >>> [float(b.get_height()) for b in bars]
-        [0.0, 3.0]
-    """
-    owner = "update_firing_rate_histogram"
-    state = state_of(bars, "firing_rate_histogram", owner)
-    counts, edges, finite = _hist(rates, state["options"], owner)
-    if state["parts"].get("edges") is None or finite.size == 0 or not np.array_equal(edges, state["parts"]["edges"]):
+    state = held(ax, "firing_rate_histogram", opts, owner)
+    if state is not None:
+        counts, edges, finite = _hist(rates, opts, owner)
+        if state["parts"].get("edges") is not None and finite.size and np.array_equal(edges, state["parts"]["edges"]):
+            bars = state["result"]
+            for bar, c in zip(bars, counts):
+                bar.set_height(float(c))
+            ax.set_ylim(0, max(int(counts.max()), 1) * 1.08)
+            ax.set_title(_hist_title(finite), fontsize=10)
+            return bars
         remove_created(state)
-        return _draw_hist(state["ax"], rates, state["options"], owner)
-    for bar, c in zip(bars, counts):
-        bar.set_height(float(c))
-    ax = state["ax"]
-    ax.set_ylim(0, max(int(counts.max()), 1) * 1.08)
-    ax.set_title(_hist_title(finite), fontsize=10)
-    return bars
+    return _draw_hist(ax, rates, opts, owner)
 
 
 def _hist(rates, opts, owner):
@@ -163,7 +139,6 @@ def _draw_hist(ax, rates, opts, owner):
     if finite.size == 0:
         text = show_message(ax, "no data")
         attach(text, "firing_rate_histogram", ax, opts, [text])
-        text._snnlab["parts"] = {}
         return text
     bars = ax.bar(
         edges[:-1],
@@ -180,5 +155,5 @@ def _draw_hist(ax, rates, opts, owner):
     ax.set_ylabel("neurons")
     ax.set_title(_hist_title(finite), fontsize=10)
     attach(bars, "firing_rate_histogram", ax, opts, [bars])
-    bars._snnlab["parts"] = {"edges": edges}
+    state_of(bars)["parts"] = {"edges": edges}
     return bars

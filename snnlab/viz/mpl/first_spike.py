@@ -11,27 +11,39 @@ Example:
     [[0.0, 3.0], [-1.0, 5.0]]
 """
 
+from typing import Any
+
 import numpy as np
 from matplotlib import colormaps
-from matplotlib.ticker import MaxNLocator
+from matplotlib.axes import Axes
+from matplotlib.image import AxesImage
+from matplotlib.text import Text
 
-from .. import _series
+from ...checks import check_real
+from .. import _series, style
 from ..data import MARKER_MAX
-from ..ticks import MAX_TICKS
-from ._common import attach, check_axes, remove_created, show_message, state_of
+from ._common import NiceLocator, attach, check_axes, held, remove_created, show_message, state_of
 
-__all__ = ["first_spike_map", "update_first_spike_map"]
+__all__ = ["first_spike_map"]
 
-NEVER_COLOR = "0.82"
+NEVER_COLOR = style.NEVER
 
 
-def first_spike_map(ax, times, *, t_max=None, colormap="viridis", marker_max=MARKER_MAX // 2):
+def first_spike_map(
+    ax: Axes,
+    times: Any,
+    *,
+    t_max: float | None = None,
+    colormap: str = style.COLORMAP,
+    marker_max: int = MARKER_MAX // 2,
+) -> AxesImage | Text:
     """Draw first-spike times as an image on ``ax``; return the ``AxesImage``.
 
     Cells are coloured by first-spike time (0 .. ``t_max``, default the latest time present);
     never-fired neurons (negative times) are grey and, when there are at most ``marker_max``
     cells, crossed with a red 'x'. A ``[N]`` vector is laid out row by row (neuron ``i`` at row
-    ``i // w``, column ``i % w``); padding cells stay blank. The title counts never-fired neurons;
+    ``i // w``, column ``i % w``, row 0 at the bottom as in the raster; an ``[H, W]`` map reads as an
+    image, row 0 at the top); padding cells stay blank. The title counts never-fired neurons;
     a colour bar (made once per axes) gives the time scale. Empty input shows "no data".
 
     Shape:
@@ -47,36 +59,20 @@ def first_spike_map(ax, times, *, t_max=None, colormap="viridis", marker_max=MAR
     """
     owner = "first_spike_map"
     check_axes(owner, ax)
-    opts = dict(t_max=None if t_max is None else float(t_max), cmap=colormap, marker_max=int(marker_max))
-    return _draw(ax, _series.first_spike_grid(times, owner), opts)
-
-
-def update_first_spike_map(artist, times, *, t_max=None):
-    """Show new first-spike times in the map drawn by :func:`first_spike_map`; returns the artist to keep.
-
-    Shape:
-        ``times``: as in :func:`first_spike_map`.
-
-    Example:
-        >>> import torch
-        >>> from matplotlib.figure import Figure
-        >>> im = first_spike_map(Figure().subplots(), torch.tensor([1, 2, 3, 4]))
-        >>> im = update_first_spike_map(im, torch.tensor([-1, -1, 0, 1]))
-        >>> im.axes.get_title()
-        'first spike: 2 of 4 never fired'
-    """
-    owner = "update_first_spike_map"
-    state = state_of(artist, "first_spike_map", owner)
-    opts = dict(state["options"], t_max=None if t_max is None else float(t_max))
     grid = _series.first_spike_grid(times, owner)
-    if state["parts"].get("shape") != grid.times.shape or grid.times.size == 0:
+    t_top = None if t_max is None else check_real(owner, "t_max", t_max)
+    state = held(ax, "first_spike_map", {"cmap": colormap, "marker_max": int(marker_max)}, owner)
+    if state is not None and state["parts"].get("shape") == grid.times.shape and grid.times.size:
+        opts = state["options"] = dict(state["options"], t_max=t_top)
+        artist = state["result"]
+        artist.set_data(_masked(grid))
+        artist.set_clim(0.0, _t_max(grid, opts))
+        _finish(ax, grid, state, opts)
+        return artist
+    if state is not None:
         remove_created(state)
-        return _draw(state["ax"], grid, opts)
-    state["options"] = opts
-    artist.set_data(_masked(grid))
-    artist.set_clim(0.0, _t_max(grid, opts))
-    _finish(state["ax"], grid, state, opts)
-    return artist
+    opts = dict(t_max=t_top, cmap=colormap, marker_max=int(marker_max))
+    return _draw(ax, grid, opts)
 
 
 def _t_max(grid, opts):
@@ -100,7 +96,7 @@ def _finish(ax, grid, state, opts):
     rows, cols = np.nonzero(grid.never)
     if rows.size and grid.times.size <= opts["marker_max"]:
         parts["crosses"] = ax.scatter(
-            cols, rows, marker="x", c="tab:red", s=float(np.clip(900 / grid.times.shape[1], 8, 60)), linewidths=1.0
+            cols, rows, marker="x", c=style.MARK, s=float(np.clip(900 / grid.times.shape[1], 8, 60)), linewidths=1.0
         )
         state["created"].append(parts["crosses"])
     n = int((~grid.pad).sum())
@@ -111,7 +107,6 @@ def _draw(ax, grid, opts):
     if grid.times.size == 0:
         text = show_message(ax, "no data")
         attach(text, "first_spike_map", ax, opts, [text])
-        text._snnlab["parts"] = {}
         return text
     cm = colormaps[opts["cmap"]].with_extremes(under=NEVER_COLOR, bad=(1, 1, 1, 0))
     im = ax.imshow(
@@ -120,28 +115,28 @@ def _draw(ax, grid, opts):
         vmin=0.0,
         vmax=_t_max(grid, opts),
         interpolation="nearest",
-        origin="upper",
+        origin="lower" if grid.flat else "upper",  # neurons: 0 at the bottom, as in the raster
         aspect="equal" if max(grid.times.shape) <= 400 else "auto",
     )
     for axis in (ax.xaxis, ax.yaxis):  # cells sit at whole numbers; at most MAX_TICKS labels per axis
-        axis.set_major_locator(MaxNLocator(nbins=MAX_TICKS - 3, integer=True))
+        axis.set_major_locator(NiceLocator(integer=True))
     width = grid.times.shape[1]
     if grid.flat:
-        ax.set_xlabel(f"column = neuron mod {width}")
-        ax.set_ylabel(f"row = neuron ÷ {width} (0 at the top)")
+        ax.set_xlabel(f"column of the neuron grid ({width} neurons per row)")
+        ax.set_ylabel("row of the neuron grid (neuron 0 at the bottom)")
     else:
         ax.set_xlabel("x")
-        ax.set_ylabel("y (row 0 at the top)")
+        ax.set_ylabel("y (row 0 at the top, as an image)")
     cbar = getattr(ax, "_snnlab_colorbar", None)
     if cbar is None:
         cbar = ax.figure.colorbar(im, ax=ax, extend="min", fraction=0.046, pad=0.04)
         cbar.set_label("first-spike time step (grey: never)")
-        cbar.locator = MaxNLocator(nbins=MAX_TICKS - 3, integer=True)
+        cbar.locator = NiceLocator(integer=True)
         cbar.update_ticks()
         ax._snnlab_colorbar = cbar
     else:
         cbar.update_normal(im)
     attach(im, "first_spike_map", ax, opts, [im])
-    im._snnlab["parts"] = {"shape": grid.times.shape, "crosses": None}
-    _finish(ax, grid, im._snnlab, opts)
+    state_of(im)["parts"] = {"shape": grid.times.shape, "crosses": None}
+    _finish(ax, grid, state_of(im), opts)
     return im

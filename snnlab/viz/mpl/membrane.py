@@ -11,16 +11,30 @@ Example:
     [0.0, 0.6000000238418579, 1.2000000476837158, 0.0]
 """
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
+from matplotlib.text import Text
 
 from ...checks import check_real
-from .. import _series
-from ._common import attach, check_axes, remove_created, show_message, state_of
+from .. import _series, style
+from ._common import attach, check_axes, held, remove_created, show_message, state_of
 
-__all__ = ["membrane_trace", "update_membrane_trace"]
+__all__ = ["membrane_trace"]
 
 
-def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color="#1f77b4"):
+def membrane_trace(
+    ax: Axes,
+    v: Any,
+    spikes: Any = None,
+    v_threshold: float = 1.0,
+    v_reset: float | None = 0.0,
+    *,
+    h: Any = None,
+    color: str = style.INPUT,
+) -> Line2D | Text:
     """Draw ``v`` over time with the threshold (dashed), the reset level (dotted) and spikes; return the v line.
 
     Spikes are vertical red marks rising from the threshold at each step where ``spikes`` is
@@ -39,9 +53,9 @@ def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, 
         >>> line = membrane_trace(ax, torch.linspace(0, 1, 5), v_threshold=0.8, v_reset=None)
         >>> line.get_xdata().tolist()
         [0.0, 1.0, 2.0, 3.0, 4.0]
-        >>> line = update_membrane_trace(line, [0.5, 0.0], [0, 1], v_reset=None, h=[0.5, 1.5])  # a sawtooth
-        >>> line.get_xdata().tolist(), line.get_ydata().tolist()
-        ([0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 1.5, 0.0])
+        >>> again = membrane_trace(ax, [0.5, 0.0], [0, 1], v_threshold=0.8, v_reset=None, h=[0.5, 1.5])
+        >>> again is line, line.get_xdata().tolist(), line.get_ydata().tolist()  # updated: a sawtooth
+        (True, [0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 1.5, 0.0])
     """
     owner = "membrane_trace"
     check_axes(owner, ax)
@@ -51,43 +65,22 @@ def membrane_trace(ax, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, 
         color=color,
     )
     v, times = _series.membrane_arrays(v, spikes, owner)
-    return _draw(ax, _series.membrane_path(v, h, owner), times, opts)
-
-
-def update_membrane_trace(artist, v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None):
-    """Show a new trace (and threshold / reset levels) in the figure of :func:`membrane_trace`; returns the line.
-
-    Shape:
-        as in :func:`membrane_trace`.
-
-    Example:
-        >>> import torch
-        >>> from matplotlib.figure import Figure
-        >>> line = membrane_trace(Figure().subplots(), torch.zeros(3))
-        >>> line = update_membrane_trace(line, torch.ones(3), v_threshold=0.5)
-        >>> line.get_ydata().tolist(), line._snnlab["parts"]["threshold"].get_ydata()
-        ([1.0, 1.0, 1.0], [0.5, 0.5])
-    """
-    owner = "update_membrane_trace"
-    state = state_of(artist, "membrane_trace", owner)
-    opts = dict(
-        state["options"],
-        v_threshold=check_real(owner, "v_threshold", v_threshold),
-        v_reset=check_real(owner, "v_reset", v_reset, allow_none=True),
-    )
-    v, times = _series.membrane_arrays(v, spikes, owner)
     path = _series.membrane_path(v, h, owner)
+    state = held(ax, "membrane_trace", {"color": color}, owner)
+    if state is None:
+        return _draw(ax, path, times, opts)
     parts = state["parts"]
     if parts.get("threshold") is None or v.size == 0 or (opts["v_reset"] is None) != (parts["reset"] is None):
         remove_created(state)
-        return _draw(state["ax"], path, times, opts)
+        return _draw(ax, path, times, opts)
     state["options"] = opts
-    artist.set_data(*path)
+    line = state["result"]
+    line.set_data(*path)
     parts["threshold"].set_ydata([opts["v_threshold"]] * 2)
     if parts["reset"] is not None:
         parts["reset"].set_ydata([opts["v_reset"]] * 2)
-    _limits(state["ax"], path, times, opts, parts)
-    return artist
+    _limits(ax, path, times, opts, parts)
+    return line
 
 
 def _limits(ax, path, times, opts, parts):
@@ -102,14 +95,13 @@ def _draw(ax, path, times, opts):
     if path[0].size == 0:
         text = show_message(ax, "no data")
         attach(text, "membrane_trace", ax, opts, [text])
-        text._snnlab["parts"] = {"threshold": None, "reset": None}
         return text
     (line,) = ax.plot(*path, color=opts["color"], lw=1.3, label="v")
-    threshold = ax.axhline(opts["v_threshold"], color="tab:red", ls="--", lw=1.0, label="threshold")
+    threshold = ax.axhline(opts["v_threshold"], color=style.MARK, ls="--", lw=1.0, label="threshold")
     reset = None
     if opts["v_reset"] is not None:
-        reset = ax.axhline(opts["v_reset"], color="0.4", ls=":", lw=1.0, label="reset")
-    spikes = ax.vlines([], [], [], colors="tab:red", lw=1.5, label="spike")
+        reset = ax.axhline(opts["v_reset"], color=style.MUTED, ls=":", lw=1.0, label="reset")
+    spikes = ax.vlines([], [], [], colors=style.MARK, lw=1.5, label="spike")
     parts = {"threshold": threshold, "reset": reset, "spikes": spikes}
     _limits(ax, path, times, opts, parts)
     ax.set_xlabel("time step")
@@ -117,5 +109,5 @@ def _draw(ax, path, times, opts):
     legend = ax.legend(loc="upper right", ncols=4, fontsize=8, framealpha=0.9)
     created = [a for a in (line, threshold, reset, spikes, legend) if a is not None]
     attach(line, "membrane_trace", ax, opts, created)
-    line._snnlab["parts"] = parts
+    state_of(line)["parts"] = parts
     return line

@@ -12,32 +12,39 @@ Example:
     ('PathCollection', [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0], [3.0, 3.0]])
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.collections import PathCollection
 from matplotlib.colors import LinearSegmentedColormap
+from matplotlib.image import AxesImage
+from matplotlib.text import Text
 from matplotlib.ticker import MaxNLocator, ScalarFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from ...checks import check_int
-from .. import data
-from ._common import attach, check_axes, check_marker_max, remove_created, show_message, state_of
+from .. import data, style
+from ._common import NiceLocator, attach, check_axes, check_marker_max, held, remove_created, show_message, state_of
 
-__all__ = ["raster", "update_raster"]
+__all__ = ["raster"]
 
 RATE_SIZE = 0.14  # width of the rate column, a fraction of the raster's width
 RATE_PAD = 0.08  # gap between raster and rate column, inches
 
 
 def raster(
-    ax,
-    spikes,
+    ax: Axes,
+    spikes: Any,
     *,
-    rate_margin=False,
-    layer_names=None,
-    marker_max=data.MARKER_MAX,
-    color="#000000",
-    max_rows=None,
-    max_cols=None,
-):
+    rate_margin: bool = False,
+    layer_names: Sequence[str] | None = None,
+    marker_max: int = data.MARKER_MAX,
+    color: str = style.SPIKE,
+    max_rows: int | None = None,
+    max_cols: int | None = None,
+) -> PathCollection | AxesImage | Text:
     """Draw a spike raster on ``ax`` (time on x, neuron on y) and return its artist.
 
     With at most ``marker_max`` spikes each spike is a ``'|'`` marker (a ``PathCollection``);
@@ -64,39 +71,24 @@ def raster(
     check_axes(owner, ax)
     if not isinstance(rate_margin, bool):
         raise TypeError(f"{owner}: rate_margin must be a bool, got {rate_margin!r}")
-    rows_px, cols_px = _pixel_limits(ax, rate_margin)
-    options = dict(
-        rate_margin=rate_margin,
-        marker_max=check_marker_max(owner, marker_max),
-        color=color,
-        max_rows=rows_px if max_rows is None else check_int(owner, "max_rows", max_rows, minimum=1),
-        max_cols=cols_px if max_cols is None else check_int(owner, "max_cols", max_cols, minimum=1),
-    )
+    options: dict = dict(rate_margin=rate_margin, marker_max=check_marker_max(owner, marker_max), color=color)
+    if max_rows is not None:
+        options["max_rows"] = check_int(owner, "max_rows", max_rows, minimum=1)
+    if max_cols is not None:
+        options["max_cols"] = check_int(owner, "max_cols", max_cols, minimum=1)
     stack = data.stack_layers(spikes, layer_names, owner)
+    state = held(ax, "raster", options, owner, skeleton=("rate_margin",))
+    if state is not None:
+        return _update(state, stack)
+    rows_px, cols_px = _pixel_limits(ax, rate_margin)
+    options.setdefault("max_rows", rows_px)
+    options.setdefault("max_cols", cols_px)
     return _draw(ax, stack, options)
 
 
-def update_raster(artist, spikes, *, layer_names=None):
-    """Show new ``spikes`` in the raster drawn by :func:`raster`; returns the artist to keep.
-
-    Same shape and path: the data of the image / markers and the rate column are replaced in
-    place. Otherwise the raster is drawn again on the same axes with the same options.
-
-    Shape:
-        ``spikes``: as in :func:`raster`.
-
-    Example:
-        >>> import torch
-        >>> from matplotlib.figure import Figure
-        >>> art = raster(Figure().subplots(), torch.zeros(5, 3))
-        >>> art = update_raster(art, torch.eye(5, 3))
-        >>> art.get_offsets().tolist()
-        [[0.0, 0.0], [1.0, 1.0], [2.0, 2.0]]
-    """
-    owner = "update_raster"
-    state = state_of(artist, "raster", owner)
-    stack = data.stack_layers(spikes, layer_names, owner)
-    opts, parts = state["options"], state["parts"]
+def _update(state: dict, stack: data.LayerStack):
+    """Same shape and path: replace the image / marker data and the rate column in place; else draw again."""
+    opts, parts, artist = state["options"], state["parts"], state["result"]
     matrix = stack.matrix
     n_spikes = int(matrix.sum())
     path = data.raster_path(n_spikes, opts["marker_max"]) if matrix.size else "empty"
@@ -113,7 +105,7 @@ def update_raster(artist, spikes, *, layer_names=None):
         img = data.raster_image(matrix, opts["max_rows"], opts["max_cols"])
         artist.set_data(img.values)
         artist.set_clim(0.0, _vmax(img))
-    else:
+    elif path == "marker":
         t, n = np.nonzero(matrix)
         artist.set_offsets(np.column_stack([t, n]).astype(np.float64))
         _set_message(state, "no spikes" if n_spikes == 0 else None)
@@ -173,21 +165,21 @@ def _draw(ax, stack, opts):
     matrix = stack.matrix
     t_steps, n_neurons = matrix.shape
     created = []
-    parts = dict(
+    parts: dict[str, Any] = dict(
         path="empty", shape=matrix.shape, names=stack.names, offsets=stack.offsets, message=None, rate_line=None
     )
     if matrix.size == 0:
         artist = show_message(ax, "no data")
         attach(artist, "raster", ax, opts, [artist])
-        artist._snnlab["parts"] = parts
+        state_of(artist)["parts"] = parts
         parts["message"] = artist
         return artist
     ax.set_xlim(-0.5, t_steps - 0.5)
     ax.set_ylim(-0.5, n_neurons - 0.5)
-    ax.set_ylabel("neuron")
-    ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+    ax.set_ylabel("neuron (0 at the bottom)")
+    ax.xaxis.set_major_locator(NiceLocator(integer=True))
     if not stack.names:
-        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.yaxis.set_major_locator(NiceLocator(integer=True))
         ax.yaxis.set_major_formatter(ScalarFormatter())
     n_spikes = int(matrix.sum())
     parts["path"] = data.raster_path(n_spikes, opts["marker_max"])
@@ -208,7 +200,7 @@ def _draw(ax, stack, opts):
         ax.set_ylim(-0.5, n_neurons - 0.5)
         ax.set_xlabel("time step" + (f" (bins of {img.t_factor})" if img.t_factor > 1 else ""))
         if img.n_factor > 1:
-            ax.set_ylabel(f"neuron (bins of {img.n_factor})")
+            ax.set_ylabel(f"neuron (bins of {img.n_factor}; 0 at the bottom)")
     else:
         t, n = np.nonzero(matrix)
         size = float(np.clip(4000.0 / n_neurons, 6.0, 80.0))
@@ -216,17 +208,17 @@ def _draw(ax, stack, opts):
         ax.set_xlabel("time step")
     created.append(artist)
     for start in stack.offsets[1:]:
-        created.append(ax.axhline(start - 0.5, color="tab:red", lw=0.8, ls="--"))
+        created.append(ax.axhline(start - 0.5, color=style.MARK, lw=0.8, ls="--"))
     if stack.names:
         ends = list(stack.offsets[1:]) + [n_neurons]
         ax.set_yticks([(s + e - 1) / 2 for s, e in zip(stack.offsets, ends)], list(stack.names))
     if opts["rate_margin"]:
         rax = _rate_axes(ax)
-        (parts["rate_line"],) = rax.plot([], [], drawstyle="steps-mid", color="tab:blue", lw=1.0)
+        (parts["rate_line"],) = rax.plot([], [], drawstyle="steps-mid", color=style.RATE, lw=1.0)
         _set_rates(parts["rate_line"], matrix)
         created.append(parts["rate_line"])
     attach(artist, "raster", ax, opts, created)
-    artist._snnlab["parts"] = parts
+    state_of(artist)["parts"] = parts
     if parts["path"] == "marker" and n_spikes == 0:
-        _set_message(artist._snnlab, "no spikes")
+        _set_message(state_of(artist), "no spikes")
     return artist

@@ -11,15 +11,20 @@ Example:
     ['Heaviside', 'primitive', 'gradient']
 """
 
+from typing import Any
+
 import numpy as np
+from matplotlib.axes import Axes
+from matplotlib.lines import Line2D
 
+from .. import style
 from .._series import surrogate_curves, surrogate_title
-from ._common import attach, check_axes, state_of
+from ._common import attach, check_axes, held
 
-__all__ = ["surrogate", "update_surrogate"]
+__all__ = ["surrogate"]
 
 
-def surrogate(ax, surrogate_function, x=None):
+def surrogate(ax: Axes, surrogate_function: Any, x: Any = None) -> tuple[Line2D, Line2D, Line2D]:
     """Draw Heaviside(x), the surrogate's primitive and its gradient on ``ax``; return the three lines.
 
     Shape:
@@ -35,41 +40,23 @@ def surrogate(ax, surrogate_function, x=None):
     owner = "surrogate"
     check_axes(owner, ax)
     xs, h, p, g = surrogate_curves(surrogate_function, x, owner)
-    lines = (
-        ax.plot(xs, h, color="0.2", lw=1.2, label="Heaviside")[0],
-        ax.plot(xs, p, color="tab:blue", lw=1.5, label="primitive")[0],
-        ax.plot(xs, g, color="tab:orange", lw=1.5, ls="--", label="gradient")[0],
-    )
-    ax.axvline(0.0, color="0.8", lw=0.8, zorder=0)
-    legend = ax.legend(loc="upper left", fontsize=8)
-    ax.set_xlabel("x (v - threshold)")
-    ax.set_title(surrogate_title(surrogate_function), fontsize=10)
-    attach(lines, "surrogate", ax, {}, list(lines) + [legend])
-    _limits(ax, xs, h, p, g)
-    return lines
-
-
-def update_surrogate(lines, surrogate_function, x=None):
-    """Redraw the three curves of :func:`surrogate` for another surrogate (or alpha) in place.
-
-    Shape:
-        ``x``: ``[K]`` or None.
-
-    Example:
-        >>> from matplotlib.figure import Figure
-        >>> from snnlab.surrogate import Sigmoid
-        >>> lines = surrogate(Figure().subplots(), Sigmoid(alpha=4.0))
-        >>> lines = update_surrogate(lines, Sigmoid(alpha=8.0))
-        >>> round(float(lines[2].get_ydata().max()), 3)
-        2.0
-    """
-    owner = "update_surrogate"
-    state = state_of(lines, "surrogate", owner)
-    xs, h, p, g = surrogate_curves(surrogate_function, x, owner)
+    state = held(ax, "surrogate", {}, owner)
+    if state is None:
+        lines = (
+            ax.plot([], [], color=style.HEAVISIDE, lw=1.2, label="Heaviside")[0],
+            ax.plot([], [], color=style.INPUT, lw=1.5, label="primitive")[0],
+            ax.plot([], [], color=style.OUTPUT, lw=1.5, ls="--", label="gradient")[0],
+        )
+        zero = ax.axvline(0.0, color=style.GRID, lw=0.8, zorder=0)
+        legend = ax.legend(loc="upper left", fontsize=8)
+        ax.set_xlabel("x (v - threshold)")
+        attach(lines, "surrogate", ax, {}, list(lines) + [zero, legend])
+    else:
+        lines = state["result"]
     for line, y in zip(lines, (h, p, g)):
         line.set_data(xs, y)
-    state["ax"].set_title(surrogate_title(surrogate_function), fontsize=10)
-    _limits(state["ax"], xs, h, p, g)
+    ax.set_title(surrogate_title(surrogate_function), fontsize=10)
+    _limits(ax, xs, h, p, g)
     return lines
 
 

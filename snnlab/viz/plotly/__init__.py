@@ -3,7 +3,8 @@
 Importing this module imports plotly. Data travel as 1-D float32 / int32 numpy arrays (binary
 buffers in a FigureWidget); big rasters are images; axis ranges are fixed so updates do not jump.
 Wrap a result in ``go.FigureWidget(fig)`` for a live figure and pass that widget back as ``fig=``:
-the refill happens inside ``fig.batch_update()`` (one message per update).
+the refill happens inside ``fig.batch_update()`` (one message per update). Each trace has a role
+(its ``meta``, listed in each figure's docstring): find one with :func:`trace`, never by position.
 
 Shape:
     see each figure; spike rasters are ``[T, N]`` (time x neuron).
@@ -16,9 +17,11 @@ Example:
     'no spikes'
 """
 
+from ._common import trace
 from .curves import firing_rate_histogram, training_curves
 from .delay import delay_effect
 from .first_spike import first_spike_map
+from .isi import isi_histogram
 from .membrane import membrane_trace
 from .raster import raster
 from .similarity import similarity_matrix
@@ -30,11 +33,13 @@ __all__ = [
     "delay_effect",
     "firing_rate_histogram",
     "first_spike_map",
+    "isi_histogram",
     "membrane_trace",
     "raster",
     "similarity_matrix",
     "surrogate",
     "surrogate_gallery",
+    "trace",
     "training_curves",
     "weight_matrix",
 ]

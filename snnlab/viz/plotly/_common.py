@@ -1,4 +1,4 @@
-"""Helpers shared by the plotly figures: figure identity, the empty-figure message, colours, PNG images.
+"""Helpers shared by the plotly figures: figure identity, trace roles, the empty-figure message, PNG images.
 
 Each figure function builds a fixed skeleton (traces, images, annotations) once and fills it with
 data inside ``fig.batch_update()``; passing ``fig=`` (the Figure or a FigureWidget made from it)
@@ -18,6 +18,7 @@ import base64
 import re
 import struct
 import zlib
+from typing import Any
 
 import numpy as np
 import plotly.graph_objects as go
@@ -34,6 +35,8 @@ __all__ = [
     "parse_color",
     "png_data_uri",
     "set_message",
+    "tag_roles",
+    "trace",
 ]
 
 MESSAGE_NAME = "snnlab-message"
@@ -69,7 +72,7 @@ def grid_for(fig, z):
     return json_grid(z) if isinstance(fig, go.FigureWidget) else np.asarray(z, dtype=np.float32)
 
 
-def new_figure(kind, options, base=None):
+def new_figure(kind: str, options: dict, base: Any = None) -> Any:
     """A new figure (``base`` or an empty ``go.Figure``) tagged with ``kind`` and its skeleton options."""
     fig = go.Figure() if base is None else base
     fig.update_layout(
@@ -77,6 +80,7 @@ def new_figure(kind, options, base=None):
         template="plotly_white",
         margin=dict(l=60, r=20, t=40, b=50),
         annotations=[
+            *fig.layout.annotations,  # keep a base's subplot titles
             dict(
                 name=MESSAGE_NAME,
                 text="",
@@ -90,17 +94,18 @@ def new_figure(kind, options, base=None):
                 bgcolor="#f5f5f5",
                 bordercolor="#bbb",
                 borderpad=6,
-            )
+            ),
         ],
     )
     return fig
 
 
-def check_figure(owner, fig, kind, options):
+def check_figure(owner: str, fig: Any, kind: str, options: dict) -> Any:
     """Check ``fig`` was made by ``kind`` with the same skeleton ``options``; return it."""
     if not isinstance(fig, go.Figure) and not hasattr(fig, "batch_update"):
         raise TypeError(f"{owner}: fig must be a plotly Figure or FigureWidget made by {kind}(), got {describe(fig)}")
-    meta = fig.layout.meta
+    layout: Any = fig.layout
+    meta = layout.meta
     if not isinstance(meta, dict) or meta.get("snnlab") != kind:
         raise ValueError(f"{owner}: fig must be a figure made by {kind}(), got one tagged {meta!r}")
     for key, value in options.items():
@@ -110,6 +115,33 @@ def check_figure(owner, fig, kind, options):
                 f"make a new figure to change it"
             )
     return fig
+
+
+def tag_roles(fig: Any) -> None:
+    """Give every trace without a role its current name as its role (``trace.meta``); call once when building."""
+    for t in fig.data:
+        if t.meta is None:
+            t.meta = t.name
+
+
+def trace(fig: Any, role: str) -> Any:
+    """The trace of ``fig`` with the role ``role`` (its ``meta``), as each figure's docstring lists them.
+
+    Find traces by role, never by position: names shown in the legend may change with the data
+    ("delayed by 3"), positions may change as figures grow; roles do not.
+
+    Example:
+        >>> fig = new_figure("demo", {})
+        >>> _ = fig.add_scatter(name="v")
+        >>> tag_roles(fig)
+        >>> trace(fig, "v").name
+        'v'
+    """
+    for t in fig.data:
+        if t.meta == role:
+            return t
+    roles = [t.meta for t in fig.data]
+    raise KeyError(f"trace: the figure has no trace with role {role!r}; its roles are {roles}")
 
 
 def set_message(fig, text):

@@ -9,18 +9,23 @@ Example:
     ['lr=0.1', 'lr=0.01']
 """
 
+from collections.abc import Mapping
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
 from ...checks import check_int
-from .. import _series
+from .. import _series, style
 from ..data import to_numpy
-from ._common import check_figure, f32, new_figure, set_message
+from ._common import check_figure, f32, new_figure, set_message, tag_roles
 
 __all__ = ["firing_rate_histogram", "training_curves"]
 
 
-def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None):
+def training_curves(
+    runs: Mapping[str, Any], *, xlabel: str = "step", ylabel: str = "loss", logy: bool = False, fig: Any = None
+) -> Any:
     """One line per run (value ``i`` at step ``i``); ``fig=`` refills one made by this function.
 
     Runs are matched to traces by name: existing traces are refilled, new runs get a new trace
@@ -52,6 +57,7 @@ def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None)
         if name not in known:
             fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name=name, line=dict(width=1.5)))
     limits = _series.curve_limits(arrays, bool(logy))
+    tag_roles(fig)
     with fig.batch_update():
         for trace in fig.data:
             values = arrays.get(trace.name)
@@ -74,7 +80,14 @@ def training_curves(runs, *, xlabel="step", ylabel="loss", logy=False, fig=None)
     return fig
 
 
-def firing_rate_histogram(rates, *, bins=20, range=None, color="#1f77b4", fig=None):
+def firing_rate_histogram(
+    rates: Any,
+    *,
+    bins: int = 20,
+    range: tuple[float, float] | None = None,
+    color: str = style.INPUT,
+    fig: Any = None,
+) -> Any:
     """A histogram of firing rates (any shape, flattened), drawn as precomputed bars; ``fig=`` refills one.
 
     ``range=None`` bins [0, 1] when every rate lies there (spikes per step), else [min, max].
@@ -114,6 +127,7 @@ def firing_rate_histogram(rates, *, bins=20, range=None, color="#1f77b4", fig=No
         )
     else:
         check_figure(owner, fig, "firing_rate_histogram", {})
+    tag_roles(fig)
     with fig.batch_update():
         fig.data[0].update(x=f32((edges[:-1] + edges[1:]) / 2), y=counts.astype(np.int32), width=f32(np.diff(edges)))
         fig.layout.xaxis.range = [float(edges[0]), float(edges[-1])]

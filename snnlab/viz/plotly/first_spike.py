@@ -10,26 +10,36 @@ Example:
     ['first spike', 'never fired', 'never fired (x)']
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
-from .. import _series
+from .. import _series, style
 from ..data import MARKER_MAX
 from ..ticks import MAX_TICKS, nice_ticks
-from ._common import check_figure, f32, grid_for, new_figure, set_message
+from ._common import check_figure, f32, grid_for, new_figure, set_message, tag_roles
 
 __all__ = ["first_spike_map"]
 
-NEVER_COLOR = "#d0d0d0"
+NEVER_COLOR = style.NEVER
 
 
-def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_MAX // 2, fig=None):
+def first_spike_map(
+    times: Any,
+    *,
+    t_max: float | None = None,
+    colormap: str = style.COLORMAP,
+    marker_max: int = MARKER_MAX // 2,
+    fig: Any = None,
+) -> Any:
     """A first-spike map figure; ``fig=`` refills one made by this function.
 
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
     hover gives neuron and time); trace 1 paints never-fired neurons grey; trace 2 crosses them
     with red 'x' markers when there are at most ``marker_max`` cells. A ``[N]`` vector is laid
-    out row by row (neuron ``i`` at row ``i // w``, column ``i % w``). The title counts the
+    out row by row (neuron ``i`` at row ``i // w``, column ``i % w``, row 0 at the bottom as in the
+    raster; an ``[H, W]`` map reads as an image, row 0 at the top). The title counts the
     never-fired neurons. Empty input shows "no data".
 
     Shape:
@@ -72,7 +82,7 @@ def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_
                 mode="markers",
                 name="never fired (x)",
                 hoverinfo="skip",
-                marker=dict(symbol="x-thin-open", color="#d62728", size=8, line=dict(width=1.5)),
+                marker=dict(symbol="x-thin-open", color=style.MARK, size=8, line=dict(width=1.5)),
                 showlegend=False,
             )
         )
@@ -82,6 +92,7 @@ def first_spike_map(times, *, t_max=None, colormap="viridis", marker_max=MARKER_
         )  # square cells: shrink the plot, never pad the range
     else:
         check_figure(owner, fig, "first_spike_map", {})
+    tag_roles(fig)
     with fig.batch_update():
         _fill(fig, grid, t_max, int(marker_max))
     return fig
@@ -105,15 +116,18 @@ def _fill(fig, grid, t_max, marker_max):
     ct = nice_ticks(0, top, MAX_TICKS - 2, integer=top >= 2)
     fig.layout.xaxis.update(
         range=[-0.5, max(cols, 1) - 0.5],
-        title_text=f"column = neuron mod {cols}" if grid.flat else "x",
+        title_text=f"column of the neuron grid ({cols} neurons per row)" if grid.flat else "x",
         tickmode="array",
         tickvals=xt,
         ticktext=[str(v) for v in xt],
         dtick=None,
     )
     fig.layout.yaxis.update(
-        range=[max(rows, 1) - 0.5, -0.5],
-        title_text=f"row = neuron ÷ {cols} (0 at the top)" if grid.flat else "y (row 0 at the top)",
+        # neurons: 0 at the bottom, as in the raster; a feature map [H, W] reads as an image (row 0 at the top)
+        range=[-0.5, max(rows, 1) - 0.5] if grid.flat else [max(rows, 1) - 0.5, -0.5],
+        title_text="row of the neuron grid (neuron 0 at the bottom)"
+        if grid.flat
+        else "y (row 0 at the top, as an image)",
         tickmode="array",
         tickvals=yt,
         ticktext=[str(v) for v in yt],

@@ -9,17 +9,28 @@ Example:
     ['v', 'threshold', 'reset', 'spike']
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
 from ...checks import check_real
-from .. import _series
-from ._common import check_figure, f32, new_figure, set_message
+from .. import _series, style
+from ._common import check_figure, f32, new_figure, set_message, tag_roles
 
 __all__ = ["membrane_trace"]
 
 
-def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, color="#1f77b4", fig=None):
+def membrane_trace(
+    v: Any,
+    spikes: Any = None,
+    v_threshold: float = 1.0,
+    v_reset: float | None = 0.0,
+    *,
+    h: Any = None,
+    color: str = style.INPUT,
+    fig: Any = None,
+) -> Any:
     """A figure of ``v`` over time with threshold (dashed), reset level (dotted) and spikes; ``fig=`` refills one.
 
     Traces: 0 ``v``; 1 the threshold; 2 the reset level (hidden when ``v_reset=None``, a soft
@@ -58,7 +69,7 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, colo
                 mode="lines",
                 name="threshold",
                 hoverinfo="skip",
-                line=dict(color="#d62728", dash="dash", width=1),
+                line=dict(color=style.MARK, dash="dash", width=1),
             )
         )
         fig.add_trace(
@@ -68,7 +79,7 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, colo
                 mode="lines",
                 name="reset",
                 hoverinfo="skip",
-                line=dict(color="#666", dash="dot", width=1),
+                line=dict(color=style.MUTED, dash="dot", width=1),
             )
         )
         fig.add_trace(
@@ -79,7 +90,7 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, colo
                 name="spike",
                 connectgaps=False,
                 hoverinfo="skip",
-                line=dict(color="#d62728", width=2),
+                line=dict(color=style.MARK, width=2),
             )
         )
         fig.update_layout(
@@ -89,6 +100,7 @@ def membrane_trace(v, spikes=None, v_threshold=1.0, v_reset=0.0, *, h=None, colo
         )
     else:
         check_figure(owner, fig, "membrane_trace", {})
+    tag_roles(fig)
     with fig.batch_update():
         _fill(fig, path, v.size, times, v_threshold, v_reset)
     return fig

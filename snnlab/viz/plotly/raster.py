@@ -10,28 +10,32 @@ Example:
     ([0.0, 1.0, 2.0], [0, 1, 2])
 """
 
+from collections.abc import Sequence
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import data
+from .. import data, style
 from ..data import check_marker_max
-from ._common import check_figure, f32, i32, new_figure, parse_color, png_data_uri, set_message
+from ..ticks import MAX_TICKS, nice_ticks
+from ._common import check_figure, f32, i32, new_figure, parse_color, png_data_uri, set_message, tag_roles
 
 __all__ = ["raster"]
 
 
 def raster(
-    spikes,
+    spikes: Any,
     *,
-    rate_margin=False,
-    layer_names=None,
-    marker_max=data.MARKER_MAX,
-    color="#000000",
-    max_rows=None,
-    max_cols=None,
-    fig=None,
-):
+    rate_margin: bool = False,
+    layer_names: Sequence[str] | None = None,
+    marker_max: int = data.MARKER_MAX,
+    color: str = style.SPIKE,
+    max_rows: int | None = None,
+    max_cols: int | None = None,
+    fig: Any = None,
+) -> Any:
     """A spike raster figure (time on x, neuron on y); ``fig=`` refills a figure made by this function.
 
     Trace 0 holds one ``'line-ns'`` marker per spike (float32 times, int32 neurons, hover per
@@ -65,6 +69,7 @@ def raster(
         fig = _skeleton(rate_margin)
     else:
         check_figure(owner, fig, "raster", skeleton)
+    tag_roles(fig)
     with fig.batch_update():
         rows = data.IMAGE_MAX_ROWS if max_rows is None else int(max_rows)
         cols = data.IMAGE_MAX_COLS if max_cols is None else int(max_cols)
@@ -97,7 +102,7 @@ def _skeleton(rate_margin):
                 mode="lines",
                 name="rate",
                 showlegend=False,
-                line=dict(shape="vh", width=1, color="#1f77b4"),
+                line=dict(shape="vh", width=1, color=style.RATE),
                 hovertemplate="neuron=%{y}<br>rate=%{x:.3f}<extra></extra>",
             ),
             row=1,
@@ -120,7 +125,7 @@ def _skeleton(rate_margin):
             )
         ],
         xaxis=dict(title="time step", autorange=False, showgrid=False, zeroline=False),
-        yaxis=dict(title="neuron", autorange=False, showgrid=False, zeroline=False),
+        yaxis=dict(title="neuron (0 at the bottom)", autorange=False, showgrid=False, zeroline=False),
     )
     return fig
 
@@ -160,7 +165,10 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
                 sizey=top - bottom,
             )
             xlabel = f"time step (bins of {img.t_factor})" if img.t_factor > 1 else "time step"
-        fig.layout.xaxis.update(range=[-0.5, t_steps - 0.5], title_text=xlabel)
+        xt = nice_ticks(0, max(t_steps - 1, 0), MAX_TICKS - 2, integer=True)
+        fig.layout.xaxis.update(
+            range=[-0.5, t_steps - 0.5], title_text=xlabel, tickmode="array", tickvals=xt, ticktext=[str(v) for v in xt]
+        )
         fig.layout.yaxis.range = [-0.5, n_neurons - 0.5]
         for start in stack.offsets[1:]:
             shapes.append(
@@ -172,7 +180,7 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
                     x1=1,
                     y0=start - 0.5,
                     y1=start - 0.5,
-                    line=dict(color="#d62728", width=1, dash="dash"),
+                    line=dict(color=style.MARK, width=1, dash="dash"),
                 )
             )
     if stack.names:
@@ -183,7 +191,8 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
             ticktext=list(stack.names),
         )
     else:
-        fig.layout.yaxis.update(tickmode="auto", tickvals=None, ticktext=None)
+        yt = nice_ticks(0, max(n_neurons - 1, 0), MAX_TICKS - 2, integer=True)
+        fig.layout.yaxis.update(tickmode="array", tickvals=yt, ticktext=[str(v) for v in yt])
     fig.layout.shapes = shapes
     if rate_margin:
         rates = data.firing_rates(matrix)

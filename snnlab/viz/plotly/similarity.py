@@ -10,17 +10,21 @@ Example:
     ('predicted vs target (loss 0.25)', np.float32(1.0))
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from .. import _series
-from ._common import check_figure, new_figure, set_message
+from .. import _series, style
+from ._common import check_figure, new_figure, set_message, tag_roles
 
 __all__ = ["similarity_matrix"]
 
 
-def similarity_matrix(predicted, target=None, loss=None, *, colormap="viridis", fig=None):
+def similarity_matrix(
+    predicted: Any, target: Any = None, loss: Any = None, *, colormap: str = style.COLORMAP, fig: Any = None
+) -> Any:
     """Two heatmaps (predicted left, target right) on one colour scale; ``fig=`` refills one.
 
     The loss, when given, is in the title. ``predicted`` may also be a result with
@@ -52,7 +56,11 @@ def similarity_matrix(predicted, target=None, loss=None, *, colormap="viridis", 
                 row=1,
                 col=col,
             )
-        fig.update_layout(coloraxis=dict(colorscale=colormap))
+        fig.update_layout(
+            coloraxis=dict(
+                colorscale=colormap, colorbar=dict(title=dict(text="similarity<br>(both panels)", side="right"))
+            )
+        )
         fig.update_xaxes(title_text="sample", autorange=False, constrain="domain")
         # square cells: the plot area shrinks, the sample axes are never padded past the matrix
         fig.update_yaxes(title_text="sample", autorange=False, constrain="domain")
@@ -60,6 +68,7 @@ def similarity_matrix(predicted, target=None, loss=None, *, colormap="viridis", 
         fig.update_yaxes(scaleanchor="x2", row=1, col=2)
     else:
         check_figure(owner, fig, "similarity_matrix", {})
+    tag_roles(fig)
     with fig.batch_update():
         both = np.concatenate([p.ravel(), t.ravel()])
         both = both[np.isfinite(both)]

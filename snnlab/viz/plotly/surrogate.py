@@ -9,16 +9,19 @@ Example:
     ['Heaviside', 'primitive', 'gradient']
 """
 
+from typing import Any
+
 import numpy as np
 import plotly.graph_objects as go
 
+from .. import style
 from .._series import surrogate_curves, surrogate_title
-from ._common import check_figure, f32, new_figure, set_message
+from ._common import check_figure, f32, new_figure, set_message, tag_roles
 
 __all__ = ["surrogate"]
 
 
-def surrogate(surrogate_function, x=None, *, fig=None):
+def surrogate(surrogate_function: Any, x: Any = None, *, fig: Any = None) -> Any:
     """A figure of Heaviside(x), the surrogate's primitive and its gradient; ``fig=`` refills one.
 
     Shape:
@@ -35,9 +38,9 @@ def surrogate(surrogate_function, x=None, *, fig=None):
     if fig is None:
         fig = new_figure("surrogate", {})
         for name, color, dash in (
-            ("Heaviside", "#333", "solid"),
-            ("primitive", "#1f77b4", "solid"),
-            ("gradient", "#ff7f0e", "dash"),
+            ("Heaviside", style.HEAVISIDE, "solid"),
+            ("primitive", style.INPUT, "solid"),
+            ("gradient", style.OUTPUT, "dash"),
         ):
             fig.add_trace(
                 go.Scatter(x=f32([]), y=f32([]), mode="lines", name=name, line=dict(color=color, dash=dash, width=1.5))
@@ -49,6 +52,7 @@ def surrogate(surrogate_function, x=None, *, fig=None):
         )
     else:
         check_figure(owner, fig, "surrogate", {})
+    tag_roles(fig)
     with fig.batch_update():
         for trace, y in zip(fig.data, (h, p, g)):
             trace.update(x=f32(xs), y=f32(y))

@@ -9,23 +9,26 @@ Example:
     ['Sigmoid(alpha=4)', 'S2NN(alpha=4, beta=1)']
 """
 
+from typing import Any
+
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from .. import style
 from .._gallery import gallery_grid, gallery_panels
-from ._common import check_figure, f32, new_figure, set_message
+from ._common import check_figure, f32, new_figure, set_message, tag_roles
 
 __all__ = ["surrogate_gallery"]
 
 _CURVES = (
-    ("Heaviside (forward)", "#999", "solid"),
-    ("primitive", "#1f77b4", "solid"),
-    ("gradient (backward)", "#ff7f0e", "dash"),
+    ("Heaviside (forward)", "#999999", "solid"),
+    ("primitive", style.INPUT, "solid"),
+    ("gradient (backward)", style.OUTPUT, "dash"),
 )
 _PANEL_PX = 250
 
 
-def surrogate_gallery(surrogates=None, x=None, *, fig=None, ncols: int = 4) -> go.Figure:
+def surrogate_gallery(surrogates: Any = None, x: Any = None, *, fig: Any = None, ncols: int = 4) -> go.Figure:
     """A figure with one panel per surrogate (Heaviside, primitive, gradient); ``fig=`` refills one.
 
     ``surrogates``: None (every registered kind at its defaults) or a sequence of surrogate
@@ -49,8 +52,10 @@ def surrogate_gallery(surrogates=None, x=None, *, fig=None, ncols: int = 4) -> g
         fig = _skeleton(rows, cols, len(panels), options)
     else:
         check_figure(owner, fig, "surrogate_gallery", options)
+    tag_roles(fig)
     with fig.batch_update():
-        titles = [a for a in fig.layout.annotations if a.name == "panel-title"]
+        layout: Any = fig.layout
+        titles = [a for a in layout.annotations if a.name == "panel-title"]
         for i, p in enumerate(panels):
             for j, y in enumerate((p.heaviside, p.primitive, p.gradient)):
                 fig.data[3 * i + j].update(x=f32(p.x), y=f32(y))
