@@ -79,7 +79,7 @@ NOTE = (
     "holds its weights back (FPTT's regulariser does): the outputs grow large, so the time steps that "
     "carry no evidence yet (before a burst) get confident, wrong answers and a cross-entropy above "
     "ln(classes), while the time-averaged output still picks the right class. "
-    "A smaller lr for OTTT (about lr/T) keeps its loss low."
+    "A smaller lr for OTTT (about lr/T) slows the climb."
 )
 
 
@@ -207,6 +207,8 @@ class TrainingDashboard(Panel):
             for m in methods:
                 check_choice(owner, "methods", m, METHODS)
         methods = self._fitting_methods(owner, methods, model, model_fn)
+        if x is not None and encoding is None and x.dim() >= 3:
+            T = x.shape[0]  # sequences bring their own number of time steps (the T slider shows it, disabled)
         # the ranges of the controls below: a value outside is refused here, not clamped by the control
         T = int(check_number(owner, "T", T, 1, None, integer=True))
         hidden = int(check_number(owner, "hidden", hidden, 1, None, integer=True))

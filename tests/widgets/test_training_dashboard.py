@@ -390,3 +390,9 @@ def test_the_note_explains_the_curves_and_ottts_rising_loss():
     text = re.sub("<[^>]+>", "", panel.note.value)
     assert "BPTT takes 1 optimizer step per update, FPTT and OTTT take T" in text
     assert "OTTT's loss can climb while its accuracy stays near 1" in text
+
+
+def test_sequences_show_their_own_number_of_time_steps():
+    x, y = torch.rand(5, 12, 3), torch.arange(12) % 2
+    panel = TrainingDashboard(train_data=(x, y), encoding=None, methods=("bptt",), T=8, device="cpu")
+    assert panel.T.value == 5 and repr(panel).endswith("T=5, steps=100)")
