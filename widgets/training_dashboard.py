@@ -62,25 +62,47 @@ from ._device import synchronize
 from ._panel import Panel
 from ._training_result import X_AXES, Live, TrainingResult, results_table
 
-__all__ = ["TASKS", "X_AXES", "TrainingDashboard", "TrainingResult"]
+__all__ = ["TASKS", "X_AXES", "TrainingDashboard", "TrainingResult", "note_html"]
 
 TASKS = ("digits", "burst", "order")
 CUSTOM = "custom"
 _N_SYNTHETIC = 512  # training samples of the synthetic tasks (and half as many test samples)
-NOTE = (
-    "<b>Reading the curves.</b> Loss: the mean over the T time steps of each step's cross-entropy; "
-    "accuracy: the time-averaged output against the label. BPTT takes 1 optimizer step per update, "
-    "FPTT and OTTT take T (pick the x axis to compare per update, per optimizer step, per sample or "
-    "per second). FPTT's and OTTT's training loss and accuracy are measured while their weights move "
-    "within the batch; the test accuracy in the table uses frozen weights. "
-    "<b>OTTT's loss can climb while its accuracy stays near 1:</b> it is what OTTT does here, not a "
-    "measuring error (the test loss with frozen weights climbs too). Its T optimizer steps per update "
-    "follow gradients through presynaptic traces, not the gradient of the loss shown, and nothing "
-    "holds its weights back (FPTT's regulariser does): the outputs grow large, so the time steps that "
-    "carry no evidence yet (before a burst) get confident, wrong answers and a cross-entropy above "
-    "ln(classes), while the time-averaged output still picks the right class. "
-    "A smaller lr for OTTT (about lr/T) slows the climb."
-)
+NOTES = {
+    "curves": (
+        "<b>Reading the curves.</b> Loss: the mean over the T time steps of each step's cross-entropy; "
+        "accuracy: the time-averaged output against the label, on the training batch."
+    ),
+    "online": (
+        "BPTT takes 1 optimizer step per update, FPTT and OTTT take T (pick the x axis to compare per "
+        "update, per optimizer step, per sample or per second). FPTT's and OTTT's training loss and accuracy "
+        "are measured while their weights move within the batch; the test accuracy in the table uses frozen "
+        "weights."
+    ),
+    "ottt": (
+        "<b>OTTT's loss can climb while its accuracy stays near 1:</b> it is what OTTT does here, not a "
+        "measuring error (the test loss with frozen weights climbs too). Its T optimizer steps per update "
+        "follow gradients through presynaptic traces, not the gradient of the loss shown, and nothing "
+        "holds its weights back (FPTT's regulariser does): the outputs grow large, so the time steps that "
+        "carry no evidence yet (before a burst) get confident, wrong answers and a cross-entropy above "
+        "ln(classes), while the time-averaged output still picks the right class. A smaller lr for OTTT "
+        "(about lr/T) slows the climb."
+    ),
+}
+
+
+def note_html(methods: Sequence[str]) -> str:
+    """How to read the curves of a run of ``methods``: the parts that concern them.
+
+    Example:
+        >>> "OTTT" in note_html(("bptt",)), "OTTT's loss can climb" in note_html(("bptt", "ottt"))
+        (False, True)
+    """
+    parts = [NOTES["curves"]]
+    if any(m != "bptt" for m in methods):
+        parts.append(NOTES["online"])
+    if "ottt" in methods:
+        parts.append(NOTES["ottt"])
+    return f'<div style="max-width:830px;font-size:12px;line-height:1.35;color:#333">{" ".join(parts)}</div>'
 
 
 def _pair(owner: str, name: str, value: object) -> tuple:
@@ -336,9 +358,7 @@ class TrainingDashboard(Panel):
         for fig in (self.loss_fig, self.accuracy_fig):
             fig.layout.update(width=415, height=300)
         self.table = W.HTML(value="")
-        self.note = W.HTML(
-            value=f'<div style="max-width:830px;font-size:12px;line-height:1.35;color:#333">{NOTE}</div>'
-        )
+        self.note = W.HTML(value=note_html(methods))
         self.set_controls(
             [
                 W.VBox([self.task, W.HBox(list(self.method_boxes.values())), self.steps, self.seed]),
@@ -349,6 +369,9 @@ class TrainingDashboard(Panel):
             watch=False,
         )
         self.watch(self.x_axis, render_only=True)
+        for box in self.method_boxes.values():  # the note and the enabled controls follow the checked methods
+            box.observe(lambda _change: self.sync_controls(), names="value")
+        self.sync_controls()
         self.set_figures([W.VBox([W.HBox([self.loss_fig, self.accuracy_fig]), self.table, self.note])])
 
     # ----------------------------------------------------------------------------- controls
@@ -361,6 +384,7 @@ class TrainingDashboard(Panel):
         self.alpha.disabled = "fptt" not in self.methods
         self.T.disabled = self.user_data is not None and self.user_data[4] is None
         self.hidden.disabled = self.user_model is not None or self.model_fn is not None
+        self.note.value = note_html(self.methods)
 
     # ----------------------------------------------------------------------------- training
     def _network(self, method: str) -> nn.Module | None:

@@ -385,11 +385,16 @@ def test_changing_the_x_axis_before_any_run_trains_nothing():
     assert panel.run is None and panel.result is None and panel.status_text == "ready: press Start"
 
 
-def test_the_note_explains_the_curves_and_ottts_rising_loss():
+def test_the_note_explains_the_curves_and_ottts_rising_loss_when_it_runs():
     panel = TrainingDashboard(device="cpu")
     text = re.sub("<[^>]+>", "", panel.note.value)
+    assert text.startswith("Reading the curves. Loss: the mean over the T time steps")
     assert "BPTT takes 1 optimizer step per update, FPTT and OTTT take T" in text
     assert "OTTT's loss can climb while its accuracy stays near 1" in text
+    panel.method_boxes["ottt"].value = False  # the note follows the checked methods at once
+    assert "OTTT's loss can climb" not in panel.note.value and "FPTT and OTTT take T" in panel.note.value
+    bptt_only = TrainingDashboard(methods=("bptt",), device="cpu")
+    assert "optimizer step" not in bptt_only.note.value
 
 
 def test_sequences_show_their_own_number_of_time_steps():
