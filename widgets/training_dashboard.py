@@ -383,7 +383,11 @@ class TrainingDashboard(Panel):
     def sync_controls(self) -> None:
         self.alpha.disabled = "fptt" not in self.methods
         self.T.disabled = self.user_data is not None and self.user_data[4] is None
-        self.hidden.disabled = self.user_model is not None or self.model_fn is not None
+        own_network = self.user_model is not None or self.model_fn is not None
+        self.hidden.disabled = own_network
+        # controls that cannot matter are hidden, not just greyed: your network has its own size
+        self.hidden.layout.display = "none" if own_network else None
+        self.alpha.layout.display = "none" if self.method_boxes["fptt"].disabled else None
         self.note.value = note_html(self.methods)
 
     # ----------------------------------------------------------------------------- training
