@@ -40,8 +40,10 @@ def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
     dashboard.get_by_text(re.compile(r"finished \d+ updates per method \(BPTT \d+ optimizer steps\) on cpu")).wait_for()
     cells = dashboard.locator("table tr").nth(1).locator("td").all_inner_texts()
     assert cells[0] == "BPTT" and float(cells[6]) >= 0.9, cells
-    assert dashboard.locator(".js-plotly-plot .scatterlayer .trace").count() == 2
-    dashboard.scroll_into_view_if_needed()
+    dashboard.scroll_into_view_if_needed()  # plotly draws when the figure is on screen
+    traces = dashboard.locator(".js-plotly-plot .scatterlayer .trace")
+    traces.nth(1).wait_for(timeout=30_000)
+    assert traces.count() == 2  # one loss and one accuracy curve
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SCREENSHOTS / "events_dashboard_1280x800.png"))
     # viewer 1: events; viewer 2: events + first spiking layer (N-MNIST's viewer only with its files)
