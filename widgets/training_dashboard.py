@@ -282,7 +282,11 @@ class TrainingDashboard(Panel):
 
     def _build_controls(self, task, methods, T, hidden, batch_size, lr, alpha, steps, seed, x_axis) -> None:
         custom = self.user_data is not None
-        style, wide = {"description_width": "70px"}, W.Layout(width="300px")
+        style = {"description_width": "70px"}
+
+        def wide() -> W.Layout:  # one Layout per control: hiding one must not hide the others
+            return W.Layout(width="300px")
+
         self.task = W.Dropdown(
             options=TASKS + ((CUSTOM,) if custom else ()),
             value=task,
@@ -302,7 +306,7 @@ class TrainingDashboard(Panel):
             for m in METHODS
         }
         self.T = W.IntSlider(
-            value=T, min=1, max=max(64, T), description="T", style=style, layout=wide, continuous_update=False
+            value=T, min=1, max=max(64, T), description="T", style=style, layout=wide(), continuous_update=False
         )
         self.hidden = W.IntSlider(
             value=hidden,
@@ -310,7 +314,7 @@ class TrainingDashboard(Panel):
             max=max(512, hidden),
             description="hidden",
             style=style,
-            layout=wide,
+            layout=wide(),
             continuous_update=False,
         )
         self.batch_size = W.IntSlider(
@@ -319,7 +323,7 @@ class TrainingDashboard(Panel):
             max=max(256, batch_size),
             description="batch",
             style=style,
-            layout=wide,
+            layout=wide(),
             continuous_update=False,
         )
         self.lr = W.FloatLogSlider(
@@ -329,7 +333,7 @@ class TrainingDashboard(Panel):
             max=0,
             description="lr",
             style=style,
-            layout=wide,
+            layout=wide(),
             readout_format=".1e",
             continuous_update=False,
         )

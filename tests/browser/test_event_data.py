@@ -44,6 +44,8 @@ def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
     traces = dashboard.locator(".js-plotly-plot .scatterlayer .trace")
     traces.nth(1).wait_for(timeout=30_000)
     assert traces.count() == 2  # one loss and one accuracy curve
+    for label in ("T", "batch", "lr", "x axis"):  # the controls that still matter for your network are shown
+        assert dashboard.locator(".widget-label", has_text=re.compile(f"^{label}$")).first.is_visible(), label
     page.wait_for_timeout(1000)
     page.screenshot(path=str(SCREENSHOTS / "events_dashboard_1280x800.png"))
     # viewer 1: events; viewer 2: events + first spiking layer (N-MNIST's viewer only with its files)

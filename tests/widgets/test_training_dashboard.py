@@ -248,6 +248,7 @@ def test_a_user_model_is_trained_as_a_copy_equal_to_a_direct_trainer_run():
     assert panel.method_boxes["fptt"].disabled and panel.method_boxes["ottt"].disabled
     assert panel.start().state == "done" and panel.hidden.disabled
     assert panel.hidden.layout.display == "none" and panel.alpha.layout.display == "none"  # FPTT cannot run
+    assert [c.layout.display for c in (panel.T, panel.batch_size, panel.lr)] == [None, None, None]
     trained = panel.models["bptt"]
     assert trained is not net
     for name, value in net.state_dict().items():  # the network given keeps its initial weights
