@@ -46,7 +46,7 @@ Example:
 
 from .chunked import chunked_bptt_forward
 from .memory import SavedTensorMeter
-from .models import METHODS, build_model, step_cross_entropy
+from .models import METHODS, build_model, model_problem, step_cross_entropy
 from .scaling import SCALING_METHODS, bptt_update, memory_vs_T
 from .trainer import StepMetrics, Trainer, train_epoch
 
@@ -60,6 +60,7 @@ __all__ = [
     "build_model",
     "chunked_bptt_forward",
     "memory_vs_T",
+    "model_problem",
     "step_cross_entropy",
     "train_epoch",
 ]

@@ -120,14 +120,14 @@ class _ChunkedBPTT(torch.autograd.Function):
         x_seq, *boundary = ctx.saved_tensors
         final_state = _state(run.modules)
         grad_x = torch.zeros_like(x_seq) if ctx.needs_input_grad[1] else None
-        grad_params = [None] * len(run.params)
+        grad_params: list[torch.Tensor | None] = [None] * len(run.params)
         carried = {}  # (module index, name) -> dL/d(memory at the end of the chunk being recomputed)
         starts = list(range(0, x_seq.shape[0], run.chunk_size))
         try:
             for c in range(run.n_chunks - 1, -1, -1):
                 start = starts[c]
                 stop = min(start + run.chunk_size, x_seq.shape[0])
-                state, leaves = _rebuild_state(run, run.layout[c], boundary)
+                state, leaves = _rebuild_state(run, run.layout[c], tuple(boundary))
                 _set_state(run.modules, state)
                 x_chunk = x_seq[start:stop].detach().requires_grad_(grad_x is not None)
                 cpu_rng, cuda_rng = run.rng[c]
@@ -151,7 +151,8 @@ class _ChunkedBPTT(torch.autograd.Function):
                 carried = {k: g for k, g in zip(leaf_keys, grads[:n]) if g is not None}
                 for j, g in enumerate(grads[n : n + len(run.params)]):
                     if g is not None:
-                        grad_params[j] = g if grad_params[j] is None else grad_params[j] + g
+                        before = grad_params[j]
+                        grad_params[j] = g if before is None else before + g
                 if grad_x is not None and grads[-1] is not None:
                     grad_x[start:stop] = grads[-1]
                 del outputs, grad_outputs, grads, y_chunk, state, leaves

@@ -14,9 +14,10 @@ import torch.nn as nn
 import torch.nn.functional as F
 
 from .. import functional, layer, neuron
+from ..base import step_mode_mismatches
 from ..checks import check_choice, check_int, check_real
 
-__all__ = ["METHODS", "build_model", "step_cross_entropy"]
+__all__ = ["METHODS", "build_model", "model_problem", "step_cross_entropy"]
 
 METHODS = ("bptt", "fptt", "ottt")
 
@@ -54,6 +55,32 @@ def build_model(
     model = nn.Sequential(first, lif, last)
     functional.set_step_mode(model, "m" if method == "bptt" else "s")
     return model
+
+
+def model_problem(method: str, model: nn.Module) -> str | None:
+    """Why ``method`` cannot train ``model`` as it is (a sentence), or None when it can.
+
+    BPTT feeds whole sequences (every snnlab module in ``step_mode='m'``); FPTT and OTTT feed one
+    step per call (``'s'``); OTTT also needs at least one :class:`snnlab.neuron.OTTTLIFNode` (its
+    presynaptic traces carry the gradient), as :func:`build_model` makes with ``'ottt'``.
+
+    Example:
+        >>> model_problem('fptt', build_model('fptt', 4, 3, 5)) is None
+        True
+        >>> model_problem('ottt', build_model('fptt', 4, 3, 5))
+        'OTTT needs an snnlab.neuron.OTTTLIFNode in the model (in a layer.OTTTSequential), found none'
+    """
+    check_choice("model_problem", "method", method, METHODS)
+    mode, what = ("m", "whole sequences per call") if method == "bptt" else ("s", "one step per call")
+    for path, m in step_mode_mismatches(model, mode):
+        return (
+            f"model must run {what} (step_mode={mode!r}) for method {method!r}, got "
+            f"{type(m).__name__} at {path or '<model>'!r} in step_mode={m.step_mode!r}; set it with "
+            f"functional.set_step_mode(model, {mode!r})"
+        )
+    if method == "ottt" and not any(isinstance(m, neuron.OTTTLIFNode) for m in model.modules()):
+        return "OTTT needs an snnlab.neuron.OTTTLIFNode in the model (in a layer.OTTTSequential), found none"
+    return None
 
 
 def step_cross_entropy(y, target):

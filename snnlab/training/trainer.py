@@ -13,17 +13,17 @@ Example:
     1
 """
 
+from collections.abc import Callable, Iterator
 from typing import NamedTuple
 
 import torch
 import torch.nn as nn
 
 from .. import functional
-from ..base import step_mode_mismatches
 from ..checks import check_bool, check_choice, check_finite, check_int, check_real, check_tensor, describe
 from ..encoding import PoissonEncoder
 from .memory import SavedTensorMeter
-from .models import METHODS, build_model, step_cross_entropy
+from .models import METHODS, build_model, model_problem, step_cross_entropy
 
 __all__ = ["StepMetrics", "Trainer", "train_epoch"]
 
@@ -92,25 +92,25 @@ class Trainer:
 
     def __init__(
         self,
-        method,
-        x,
-        labels,
+        method: str,
+        x: torch.Tensor,
+        labels: torch.Tensor,
         *,
-        T=8,
-        hidden=64,
-        batch_size=32,
-        lr=1e-2,
-        optimizer="adam",
-        alpha=0.5,
-        tau=2.0,
-        seed=0,
-        encoding="poisson",
-        n_classes=None,
-        x_test=None,
-        labels_test=None,
-        model=None,
-        measure_memory=True,
-    ):
+        T: int = 8,
+        hidden: int = 64,
+        batch_size: int = 32,
+        lr: float = 1e-2,
+        optimizer: str = "adam",
+        alpha: float = 0.5,
+        tau: float = 2.0,
+        seed: int = 0,
+        encoding: str | None = "poisson",
+        n_classes: int | None = None,
+        x_test: torch.Tensor | None = None,
+        labels_test: torch.Tensor | None = None,
+        model: nn.Module | None = None,
+        measure_memory: bool = True,
+    ) -> None:
         owner = "Trainer"
         self.method = check_choice(owner, "method", method, METHODS)
         check_choice(owner, "optimizer", optimizer, ("adam", "sgd"))
@@ -145,8 +145,9 @@ class Trainer:
                 f"{owner}: x_test and labels_test must be given together, got "
                 f"{describe(x_test)} and {describe(labels_test)}"
             )
-        self.x_test = self.labels_test = None
-        if x_test is not None:
+        self.x_test: torch.Tensor | None = None
+        self.labels_test: torch.Tensor | None = None
+        if x_test is not None and labels_test is not None:
             self.x_test, self.labels_test, _ = self._check_data(
                 x_test, labels_test, encoding, self.T, "x_test", "labels_test"
             )
@@ -157,7 +158,9 @@ class Trainer:
         elif not isinstance(model, nn.Module):
             raise TypeError(f"{owner}: model must be a torch.nn.Module, got {describe(model)}")
         else:
-            _require_step_mode(self.method, model)
+            problem = model_problem(self.method, model)
+            if problem is not None:
+                raise ValueError(f"{owner}: {problem}")
         self.model = model.to(self.device)
         params = [p for p in self.model.parameters() if p.requires_grad]
         if not params:
@@ -176,12 +179,14 @@ class Trainer:
 
     # ------------------------------------------------------------------ data
     @staticmethod
-    def _check_data(x, labels, encoding, T, x_name, labels_name):
+    def _check_data(
+        x: object, labels: object, encoding: str | None, T: int, x_name: str, labels_name: str
+    ) -> tuple[torch.Tensor, torch.Tensor, int]:
         owner = "Trainer"
-        check_tensor(owner, x_name, x, min_dim=2 if encoding is not None else 3)
+        x = check_tensor(owner, x_name, x, min_dim=2 if encoding is not None else 3)
         if not x.is_floating_point():
             raise TypeError(f"{owner}: {x_name} must be a floating-point tensor, got {describe(x)}")
-        check_tensor(owner, labels_name, labels, min_dim=1)
+        labels = check_tensor(owner, labels_name, labels, min_dim=1)
         if labels.dim() != 1 or labels.dtype.is_floating_point or labels.dtype == torch.bool:
             raise ValueError(f"{owner}: {labels_name} must be a 1-D integer tensor, got {describe(labels)}")
         if encoding is None:
@@ -244,7 +249,8 @@ class Trainer:
             return loss
 
         target_seq = labels.unsqueeze(0).expand(self.T, -1)
-        functional.fptt_online_training(self.model, self.optimizer, x_seq, target_seq, loss_t, self.alpha, self.w_ra)
+        w_ra = self.w_ra if self.w_ra is not None else functional.fptt_online_training_init_w_ra(self.optimizer)
+        functional.fptt_online_training(self.model, self.optimizer, x_seq, target_seq, loss_t, self.alpha, w_ra)
         # The training forward of step t is call 2t; the odd calls re-run a step with updated weights.
         trained = calls[0::2]
         if len(calls) != 2 * self.T - 1:
@@ -268,6 +274,7 @@ class Trainer:
         functional.reset_net(self.model)
         update = getattr(self, f"_update_{self.method}")
         cuda = self.device.type == "cuda"
+        base = 0
         if cuda:
             torch.cuda.reset_peak_memory_stats(self.device)
             base = torch.cuda.memory_allocated(self.device)
@@ -289,7 +296,7 @@ class Trainer:
             self.epoch += 1
         return metrics
 
-    def run(self, n_steps, stop=None, callback=None):
+    def run(self, n_steps: int, stop: object = None, callback: Callable[[StepMetrics], object] | None = None) -> list:
         """Run up to ``n_steps`` updates; return their metrics.
 
         ``stop`` (a callable or an object with ``is_set()``, e.g. ``threading.Event``) is checked
@@ -300,14 +307,16 @@ class Trainer:
 
     # ------------------------------------------------------------------ evaluation
     @torch.no_grad()
-    def evaluate(self, x=None, labels=None):
+    def evaluate(
+        self, x: torch.Tensor | None = None, labels: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Loss and accuracy (0-d tensors) on ``(x, labels)``, default the test set, in eval mode.
 
         Poisson encoding uses a generator re-seeded at every call, so repeated evaluations of the
         same weights agree exactly.
         """
         if x is None and labels is None:
-            if self.x_test is None:
+            if self.x_test is None or self.labels_test is None:
                 raise ValueError("Trainer.evaluate: no test set was given; pass x and labels")
             x, labels = self.x_test, self.labels_test
         else:
@@ -329,21 +338,10 @@ class Trainer:
         accuracy = (y_seq.mean(0).argmax(-1) == labels).float().mean()
         return loss, accuracy
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         return (
             f"Trainer(method={self.method!r}, T={self.T}, batch_size={self.batch_size}, "
             f"step={self.step_index}, device={self.device.type!r})"
-        )
-
-
-def _require_step_mode(method, model):
-    """BPTT feeds whole sequences ``[T, N, F]``; FPTT and OTTT feed one step ``[N, F]`` per call."""
-    mode, what = ("m", "whole sequences per call") if method == "bptt" else ("s", "one step per call")
-    for path, m in step_mode_mismatches(model, mode):
-        raise ValueError(
-            f"Trainer: model must run {what} (step_mode={mode!r}) for method {method!r}, got "
-            f"{type(m).__name__} at {path or '<model>'!r} in step_mode={m.step_mode!r}; set it with "
-            f"functional.set_step_mode(model, {mode!r})"
         )
 
 
@@ -365,7 +363,7 @@ def _generate(trainer, n_steps, stop, callback):
         yield metrics
 
 
-def train_epoch(trainer, stop=None):
+def train_epoch(trainer: Trainer, stop: object = None) -> Iterator[StepMetrics]:
     """Yield :class:`StepMetrics` for the updates left in the trainer's current epoch.
 
     ``stop`` (callable or ``threading.Event``) is checked before every update.

@@ -2,7 +2,8 @@
 
 Runs ``11_event_data.ipynb`` from a cleared state, checks that no cell shows an error, that both
 EventViewers drew their canvases (events, and the network's first spiking layer beside them) with
-colour in them, then moves the first viewer's time slider from the browser and waits for the kernel's
+colour in them, that the TrainingDashboard trained the convolutional SNN to at least 90 % test
+accuracy (its status line, table and two curves in the page), then moves the first viewer's time slider from the browser and waits for the kernel's
 answer: a new window title and a different picture. Screenshots go to ``screenshots/events_*.png``.
 Run with ``pytest -m browser tests/browser/test_event_data.py``.
 """
@@ -34,6 +35,19 @@ def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
     errors = page.locator(".jp-OutputArea-output[data-mime-type='application/vnd.jupyter.error']")
     assert errors.count() == 0, errors.first.inner_text()[:500]
     page.get_by_text("test accuracy at least 90 %: True").wait_for()
+    # the dashboard: finished, its table's test accuracy >= 0.9, a loss and an accuracy curve drawn
+    dashboard = page.locator(".jp-OutputArea-output", has=page.locator("th", has_text="test acc")).first
+    dashboard.get_by_text(re.compile(r"finished \d+ updates per method \(BPTT \d+ optimizer steps\) on cpu")).wait_for()
+    cells = dashboard.locator("table tr").nth(1).locator("td").all_inner_texts()
+    assert cells[0] == "BPTT" and float(cells[6]) >= 0.9, cells
+    dashboard.scroll_into_view_if_needed()  # plotly draws when the figure is on screen
+    traces = dashboard.locator(".js-plotly-plot .scatterlayer .trace")
+    traces.nth(1).wait_for(timeout=30_000)
+    assert traces.count() == 2  # one loss and one accuracy curve
+    for label in ("T", "batch", "lr", "x axis"):  # the controls that still matter for your network are shown
+        assert dashboard.locator(".widget-label", has_text=re.compile(f"^{label}$")).first.is_visible(), label
+    page.wait_for_timeout(1000)
+    page.screenshot(path=str(SCREENSHOTS / "events_dashboard_1280x800.png"))
     # viewer 1: events; viewer 2: events + first spiking layer (N-MNIST's viewer only with its files)
     page.wait_for_function(f"() => document.querySelectorAll('{CANVAS}').length === 3", timeout=60_000)
     page.wait_for_function(f"() => ({PICTURES})().every(p => p[2] > 0)", timeout=30_000)

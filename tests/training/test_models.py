@@ -48,3 +48,25 @@ def test_step_cross_entropy_reads_the_spike_of_a_list_output():
     expected = torch.nn.functional.cross_entropy(y, target)
     assert torch.equal(step_cross_entropy(y, target), expected)
     assert torch.equal(step_cross_entropy([y, torch.ones(2, 2)], target), expected)
+
+
+def test_model_problem_names_what_a_method_needs():
+    from snnlab import functional, neuron
+    from snnlab.training import Trainer, build_model, model_problem
+
+    for method in ("bptt", "fptt", "ottt"):
+        assert model_problem(method, build_model(method, 3, 2, 4)) is None
+    assert model_problem("bptt", build_model("fptt", 3, 2, 4)).startswith(
+        "model must run whole sequences per call (step_mode='m') for method 'bptt', got Linear at '0'"
+    )
+    plain = build_model("fptt", 3, 2, 4)
+    assert model_problem("ottt", plain) == (
+        "OTTT needs an snnlab.neuron.OTTTLIFNode in the model (in a layer.OTTTSequential), found none"
+    )
+    with pytest.raises(ValueError, match=r"Trainer: OTTT needs an snnlab.neuron.OTTTLIFNode in the model"):
+        Trainer("ottt", torch.rand(4, 3), torch.tensor([0, 1, 0, 1]), batch_size=2, model=plain)
+    net = torch.nn.Sequential(torch.nn.Linear(3, 2), neuron.IFNode())
+    functional.set_step_mode(net, "m")
+    assert model_problem("ottt", net).startswith("model must run one step per call")
+    with pytest.raises(ValueError, match="model_problem: method must be one of 'bptt', 'fptt', 'ottt', got 'rtrl'"):
+        model_problem("rtrl", net)
