@@ -123,6 +123,8 @@ def test_similarity_explorer(lab, notebook_page):
     views = run_panel_notebook(page, lab, "04_similarity.ipynb", panels=1, figures=1, sliders=4)
     assert page.locator(".jp-RenderedImage img").count() >= 1, "the matplotlib similarity figure did not render"
     page.get_by_text(re.compile(r"^done: 20 steps, loss 0\.1562 -> ")).wait_for()
+    # the last cell (a second explorer trained to silence, not displayed) has run: the kernel is free
+    page.get_by_text("loss 3.841e+06 -> 0.3333, 12 of 12 patterns silent").wait_for(timeout=60_000)
     # the background run's last word stays on screen (a slider echoing a rounded value used to redraw over it)
     page.get_by_text(re.compile(r"finished 20 steps on cpu")).wait_for()
     page.wait_for_timeout(1000)
