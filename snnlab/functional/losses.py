@@ -23,6 +23,9 @@ import torch.nn.functional as F
 from ..checks import check_choice, check_real, check_tensor, describe
 
 __all__ = [
+    "KERNELS",
+    "KERNEL_PARAMETERS",
+    "LOSS_TYPES",
     "kernel_dot_product",
     "predicted_similarity",
     "set_threshold_margin",
@@ -31,8 +34,10 @@ __all__ = [
     "temporal_efficient_training_cross_entropy",
 ]
 
+#: the kernels of ``kernel_dot_product`` / ``spike_similar_loss``, and what each one's parameter is
 KERNELS = ("linear", "polynomial", "sigmoid", "gaussian")
 KERNEL_PARAMETERS = {"polynomial": "the degree d", "sigmoid": "the slope alpha", "gaussian": "the width sigma"}
+#: the loss types of ``spike_similar_loss``
 LOSS_TYPES = ("mse", "l1", "bce")
 _BCE_TOLERANCE = 1e-6
 

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 from snnlab import surrogate
 from snnlab.analysis import similarity_matrices
-from snnlab.functional import spike_similar_loss
+from snnlab.functional import losses, spike_similar_loss
 from snnlab.functional.losses import predicted_similarity, target_similarity
 from widgets.similarity_explorer import SimilarityExplorer, SimilarityPanelResult, demo_patterns
 
@@ -211,3 +211,107 @@ def test_bad_arguments_are_rejected(args, kwargs, error, match):
 def test_out_of_range_constructor_arguments_are_refused_by_name(kwargs, match):
     with pytest.raises(ValueError, match=match):
         SimilarityExplorer(device="cpu", **kwargs)
+
+
+# ----------------------------------------------------------------------------- what the numbers mean
+def test_the_kernel_and_loss_lists_are_the_cores():
+    panel = SimilarityExplorer(device="cpu", throttle_ms=0)
+    assert panel.kernel.options == losses.KERNELS and panel.loss_type.options == losses.LOSS_TYPES
+
+
+def test_each_heatmap_is_labelled_with_its_own_colour_bar():
+    panel = SimilarityExplorer(device="cpu", throttle_ms=0)
+    fig = panel.matrix_fig
+    titles = [a.text for a in fig.layout.annotations if a.name == "heatmap title"]
+    assert titles == ["predicted: kernel similarity of samples i, j", "target: 1 where samples i, j share a label"]
+    assert [fig.layout[f"{axis}axis{k}"].title.text for axis in "xy" for k in ("", "2")] == [
+        "sample j",
+        "sample j",
+        "sample i",
+        "sample i",
+    ]
+    assert [trace.coloraxis for trace in fig.data] == ["coloraxis", "coloraxis2"]
+    assert fig.layout.coloraxis.colorbar.title.text == "predicted"
+    assert fig.layout.coloraxis2.colorbar.title.text == "target"
+    # cosine similarities fit the target's [0, 1]: both bars show that range
+    assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (0.0, 1.0)
+    assert (fig.layout.coloraxis2.cmin, fig.layout.coloraxis2.cmax) == (0.0, 1.0)
+    assert fig.layout.title.text == "original patterns: predicted vs target (loss 0.1562)"
+    assert panel.result.note == "" and panel.result.silent == 0
+    assert panel.status_text.startswith("ran on cpu in ") and ";" not in panel.status_text
+
+
+@pytest.mark.parametrize("degree", [2, 5])
+def test_polynomial_values_beyond_the_target_are_drawn_on_their_own_scale_and_explained(degree):
+    panel = SimilarityExplorer(kernel="polynomial", degree=degree, device="cpu", throttle_ms=0)
+    spikes, labels = demo_patterns()
+    flat = spikes.flatten(1)
+    largest_dot = float((flat @ flat.T).max())  # a pattern's dot product with itself: its spike count
+    top = largest_dot**degree
+    loss = float(spike_similar_loss(spikes, labels, "polynomial", "mse", degree))
+    assert largest_dot == 96 and float(panel.result.predicted.max()) == pytest.approx(top)
+    expected = (
+        f"the polynomial kernel of degree {degree} on patterns whose dot products (shared spikes) reach 96 "
+        f"gives values up to {top:.3g}, while the target is 0 or 1: the mse loss {loss:.4g} is dominated by "
+        "that gap, and Train pushes every pattern to silence to close it (the predicted heatmap has its own "
+        "colour bar); the linear, sigmoid and gaussian kernels stay in [0, 1]"
+    )
+    assert panel.result.note == expected
+    assert panel.status_text.startswith("ran on cpu in ") and panel.status_text.endswith("; " + expected)
+    fig = panel.matrix_fig
+    assert fig.layout.coloraxis.cmin == pytest.approx(float(panel.result.predicted.min()))
+    assert fig.layout.coloraxis.cmax == pytest.approx(top)
+    assert fig.layout.coloraxis.colorbar.title.text == "predicted<br>(own scale)"
+    assert (fig.layout.coloraxis2.cmin, fig.layout.coloraxis2.cmax) == (0.0, 1.0)  # the target stays visible
+    panel.kernel.value = "gaussian"
+    assert panel.result.note == "" and fig.layout.coloraxis.colorbar.title.text == "predicted"
+
+
+def test_a_training_run_that_silences_every_pattern_is_caught_and_explained():
+    panel = SimilarityExplorer(kernel="polynomial", degree=2, device="cpu", throttle_ms=0, blocking=True)
+    run = panel.train()
+    assert run.state == "done"
+    spikes, labels = demo_patterns()
+    assert panel.result.silent == 12 and float(panel.spikes.sum()) == 0.0
+    # silent patterns: every predicted similarity is 0, so the loss is the mean of the target
+    assert panel.result.loss == pytest.approx(float(target_similarity(labels).mean()))
+    expected = (
+        "Train silenced every pattern (the polynomial kernel's values far above the target's 1 push every spike "
+        "down, at any lr): all 12 spike counts are 0, every predicted similarity is 0 and silent patterns get "
+        "no gradient, so training cannot recover; press Reset, then try another kernel (or a lower lr or fewer steps)"
+    )
+    assert run.message == expected == panel.result.note
+    assert panel.status_text.startswith("finished 10 steps on cpu in ") and panel.status_text.endswith(f"({expected})")
+    # a silent batch is a dead end for every kernel: more training leaves it silent
+    panel.kernel.value = "linear"
+    panel.train()
+    assert panel.result.silent == 12 and panel.result.note.startswith("Train silenced every pattern (the polynomial")
+    panel.reset_patterns()
+    assert panel.result.silent == 0 and panel.result.note == "" and torch.equal(panel.spikes, spikes)
+
+
+def test_a_kernel_change_keeps_the_trained_patterns_and_says_which_are_shown():
+    panel = SimilarityExplorer(steps=5, device="cpu", throttle_ms=0, blocking=True)
+    assert panel.result.state == "original patterns"
+    panel.train()
+    trained = panel.spikes.clone()
+    assert panel.result.state == "patterns after 5 Train steps (linear/mse)"
+    panel.kernel.value = "gaussian"
+    assert torch.equal(panel.spikes, trained)
+    torch.testing.assert_close(panel.result.predicted, predicted_similarity(trained, "gaussian", 4.0))
+    assert panel.matrix_fig.layout.title.text.startswith("patterns after 5 Train steps (linear/mse): predicted vs")
+    panel.train()
+    assert panel.result.state == "patterns after 10 Train steps (linear/mse, gaussian/mse)"
+    panel.reset_patterns()
+    assert panel.result.state == "original patterns"
+    assert panel.matrix_fig.layout.title.text.startswith("original patterns: predicted vs target (loss ")
+
+
+def test_silent_patterns_of_a_batch_are_named():
+    spikes = torch.tensor([[1.0, 0.0, 1.0], [0.0, 0.0, 0.0], [0.0, 1.0, 0.0]])
+    labels = torch.tensor([[1, 0], [0, 1], [0, 1]])
+    panel = SimilarityExplorer(spikes, labels, device="cpu", throttle_ms=0)
+    assert panel.result.silent == 1
+    assert panel.result.note == "1 of 3 patterns are silent (no spike): their rows and columns are 0"
+    panel = SimilarityExplorer(torch.zeros(3, 3), labels, device="cpu", throttle_ms=0)
+    assert panel.result.note.startswith("every pattern is silent: all 3 spike counts are 0, every predicted")
