@@ -32,6 +32,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 from PIL import Image
 
@@ -131,9 +132,9 @@ def _playground(panel: Panel, fig: Figure) -> None:
     vm.surrogate(surrogate_ax, result.surrogate_function)
 
 
-def _raster_axes(fig: Figure, n_side: int) -> tuple[Axes, list[Axes]]:
-    """A wide raster axes on the left and ``n_side`` axes stacked on its right."""
-    grid = fig.add_gridspec(n_side, 2, width_ratios=[1.7, 1.0])
+def _raster_axes(fig: Figure, n_side: int, ratio: float) -> tuple[Axes, list[Axes]]:
+    """A raster axes on the left (``ratio`` times as wide) and ``n_side`` axes stacked on its right."""
+    grid = fig.add_gridspec(n_side, 2, width_ratios=[ratio, 1.0])
     side = [fig.add_subplot(grid[i, 1]) for i in range(n_side)]
     return fig.add_subplot(grid[:, 0]), side
 
@@ -143,7 +144,7 @@ def _raster_explorer(panel: Panel, fig: Figure) -> None:
     if not isinstance(result, RasterResult):
         return _no_result(fig, panel)
     _size(fig, 7.5, 3.3, right=0.75, top=0.45, wspace=0.5)
-    raster_ax, (first_ax,) = _raster_axes(fig, 1)
+    raster_ax, (first_ax,) = _raster_axes(fig, 1, 1.9)
     first, last = result.window
     vm.raster(raster_ax, result.spikes[first : last + 1], rate_margin=True)
     raster_ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _pos: f"{x + first:g}"))  # absolute steps
@@ -153,7 +154,11 @@ def _raster_explorer(panel: Panel, fig: Figure) -> None:
         raster_ax.axhspan(result.neuron - 0.5, result.neuron + 0.5, color=SELECTED_NEURON, alpha=0.35, lw=0)
     count = int(result.spikes[first : last + 1].sum())
     raster_ax.set_title(f"steps {first}-{last}: {count} spikes; t={result.t}: {result.active_at_t} active", fontsize=8)
-    vm.first_spike_map(first_ax, result.first_spike_times, t_max=max(last, 1))
+    image = vm.first_spike_map(first_ax, result.first_spike_times, t_max=max(last, 1))
+    grid = image.get_array()
+    if result.neuron is not None and grid is not None:  # the selected neuron's cell, as the panel marks it
+        row, col = divmod(result.neuron, grid.shape[1])
+        first_ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1.0, 1.0, fill=False, edgecolor=SELECTED_NEURON, lw=2.0))
 
 
 def _debugger(panel: Panel, fig: Figure) -> None:

@@ -176,6 +176,9 @@ def test_a_view_only_change_shows_in_the_preview() -> None:
     assert before != after
     (raster_ax,) = [ax for ax in panel.preview().axes if ax.get_title().startswith("steps 0-39")]
     assert [(p.get_y(), p.get_height()) for p in raster_ax.patches if isinstance(p, Rectangle)] == [(6.5, 1.0)]
+    (first_ax,) = [ax for ax in panel.preview().axes if ax.get_title().startswith("first spike")]
+    row, col = divmod(7, _image(first_ax).shape[1])  # the map lays neurons out row by row
+    assert [p.get_xy() for p in first_ax.patches if isinstance(p, Rectangle)] == [(col - 0.5, row - 0.5)]
 
 
 def test_similarity_preview_draws_the_result_matrices() -> None:
