@@ -106,7 +106,7 @@ def _delay(panel: Panel, fig: Figure) -> None:
     vm.delay_effect(ax, result.x_seq, result.y_seq, result.delay_steps, channel=result.channel)
     grad = result.grad.reshape(result.grad.shape[0], -1)[:, result.channel].numpy().astype(np.float64)
     grad_ax = ax.twinx()  # what the gradient sees, as bars on their own axis (as the panel draws them)
-    grad_ax.bar(np.arange(grad.size), grad, width=1.0, color=SELECTED_TIME, alpha=0.3, label="gradient reaching x[t]")
+    grad_ax.bar(np.arange(grad.size), grad, width=0.8, color=SELECTED_TIME, alpha=0.3, label="gradient reaching x[t]")
     top = max(float(np.abs(grad).max(initial=0.0)), 1.0)
     grad_ax.set_ylim(0.0, 1.5 * top)
     grad_ax.set_yticks([0.0, top], ["0", f"{top:g}"])
