@@ -51,12 +51,16 @@ import threading
 import time
 import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
 from ._bounds import control_bounds, refuse_out_of_range
 from ._device import Stopwatch, available_devices, default_device, resolve_device
 from ._worker import BackgroundRun
+
+if TYPE_CHECKING:  # matplotlib is imported when a preview is drawn, not with the widgets
+    from matplotlib.figure import Figure
 
 __all__ = ["Panel", "format_value", "refresh_figure_widget"]
 
@@ -480,7 +484,7 @@ class Panel(W.VBox):
             bundle.update(self._preview_bundle())
         return bundle
 
-    def _wants_png(self, kwargs) -> bool:
+    def _wants_png(self, kwargs: dict) -> bool:
         include, exclude = kwargs.get("include"), kwargs.get("exclude")
         return (not include or "image/png" in include) and not (exclude and "image/png" in exclude)
 
@@ -502,7 +506,7 @@ class Panel(W.VBox):
             return {}
         return {"image/png": base64.b64encode(png).decode("ascii")}
 
-    def preview(self):
+    def preview(self) -> "Figure":
         """A matplotlib Figure of what the panel's figures show now, with the status line as a caption.
 
         Drawn from ``result`` with the matplotlib twins (``snnlab.viz.mpl``), on a new Figure outside
