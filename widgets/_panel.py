@@ -134,6 +134,9 @@ class Panel(W.VBox):
 
     #: attribute names shown by ``repr``, in order (controls show their ``.value``)
     _repr_fields = ()
+    #: put a PNG of ``preview()`` in the display bundle (for renderers without a kernel); it costs about
+    #: one matplotlib drawing per display: set ``Panel.static_preview = False`` to skip it
+    static_preview: bool = True
 
     def __init__(self, *, device=None, throttle_ms=50.0, blocking=False):
         device = default_device() if device is None else device
@@ -480,7 +483,7 @@ class Panel(W.VBox):
         for figure in self.figure_widgets():
             refresh_figure_widget(figure)
         bundle = super()._repr_mimebundle_(**kwargs)
-        if bundle is not None and self._wants_png(kwargs):
+        if bundle is not None and self.static_preview and self._wants_png(kwargs):
             bundle.update(self._preview_bundle())
         return bundle
 

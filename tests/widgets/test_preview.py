@@ -247,3 +247,11 @@ def test_excluded_png_is_not_built(monkeypatch: pytest.MonkeyPatch) -> None:
         warnings.simplefilter("error")
         assert "image/png" not in _bundle(panel, exclude=["image/png"])
         assert "image/png" not in _bundle(panel, include=["text/plain"])
+
+
+def test_static_preview_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> None:
+    panel = widgets.DelayExplorer(x_seq=torch.ones(4), device="cpu", throttle_ms=0)
+    monkeypatch.setattr(Panel, "static_preview", False)
+    assert set(_bundle(panel)) == {"text/plain", WIDGET_VIEW}
+    monkeypatch.setattr(Panel, "static_preview", True)
+    assert "image/png" in _bundle(panel)
