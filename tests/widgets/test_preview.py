@@ -2,6 +2,7 @@
 
 import base64
 import io
+import sys
 import warnings
 from collections.abc import Callable
 from typing import TypeVar
@@ -76,7 +77,8 @@ MAKERS: dict[str, Callable[[], Panel]] = {
 def _panel_classes(cls: type = Panel) -> set[type]:
     found: set[type] = set()
     for sub in cls.__subclasses__():
-        if sub.__module__.startswith("widgets."):
+        # defined at module level in the widgets package (not in a doctest or a test)
+        if sub.__module__.startswith("widgets.") and getattr(sys.modules[sub.__module__], sub.__name__, None) is sub:
             found |= {sub} | _panel_classes(sub)
     return found
 
