@@ -44,17 +44,23 @@ Example:
     (Doubler(x=3.0), 6.0, True)
 """
 
+import base64
 import html
 import math
 import threading
 import time
+import warnings
 from contextlib import contextmanager
+from typing import TYPE_CHECKING
 
 import ipywidgets as W
 
 from ._bounds import control_bounds, refuse_out_of_range
 from ._device import Stopwatch, available_devices, default_device, resolve_device
 from ._worker import BackgroundRun
+
+if TYPE_CHECKING:  # matplotlib is imported when a preview is drawn, not with the widgets
+    from matplotlib.figure import Figure
 
 __all__ = ["Panel", "format_value", "refresh_figure_widget"]
 
@@ -128,6 +134,9 @@ class Panel(W.VBox):
 
     #: attribute names shown by ``repr``, in order (controls show their ``.value``)
     _repr_fields = ()
+    #: put a PNG of ``preview()`` in the display bundle (for renderers without a kernel); it costs about
+    #: one matplotlib drawing per display: set ``Panel.static_preview = False`` to skip it
+    static_preview: bool = True
 
     def __init__(self, *, device=None, throttle_ms=50.0, blocking=False):
         device = default_device() if device is None else device
@@ -473,7 +482,49 @@ class Panel(W.VBox):
         """
         for figure in self.figure_widgets():
             refresh_figure_widget(figure)
-        return super()._repr_mimebundle_(**kwargs)
+        bundle = super()._repr_mimebundle_(**kwargs)
+        if bundle is not None and self.static_preview and self._wants_png(kwargs):
+            bundle.update(self._preview_bundle())
+        return bundle
+
+    def _wants_png(self, kwargs: dict) -> bool:
+        include, exclude = kwargs.get("include"), kwargs.get("exclude")
+        return (not include or "image/png" in include) and not (exclude and "image/png" in exclude)
+
+    def _preview_bundle(self) -> dict:
+        """``{'image/png': base64 text}`` of ``preview()``, built once per display; empty without a preview.
+
+        Renderers without the widget manager (GitHub, nbviewer, nbconvert without widget state, an
+        untrusted notebook in JupyterLab) show this picture; JupyterLab with a kernel shows the widget.
+        A preview that fails is reported as a warning and the panel is shown without it.
+        """
+        from . import _preview
+
+        if not _preview.has_preview(self) and type(self).preview is Panel.preview:
+            return {}
+        try:
+            png = _preview.figure_png(self.preview())
+        except Exception as exc:  # a picture must never stop the live panel from showing
+            warnings.warn(f"{type(self).__name__}: no static preview ({type(exc).__name__}: {exc})", stacklevel=3)
+            return {}
+        return {"image/png": base64.b64encode(png).decode("ascii")}
+
+    def preview(self) -> "Figure":
+        """A matplotlib Figure of what the panel's figures show now, with the status line as a caption.
+
+        Drawn from ``result`` with the matplotlib twins (``snnlab.viz.mpl``), on a new Figure outside
+        pyplot. Displaying the panel puts this picture (as PNG) beside the live widget, for renderers
+        without a kernel. A panel class without a drawing in ``widgets._preview`` overrides this.
+
+        Example:
+            >>> from widgets import DelayExplorer
+            >>> fig = DelayExplorer(device="cpu").preview()
+            >>> type(fig).__name__, fig.get_supxlabel().startswith("ran on cpu")
+            ('Figure', True)
+        """
+        from ._preview import preview_figure
+
+        return preview_figure(self)
 
     def figure_widgets(self):
         """The plotly FigureWidgets inside the figures area (nested boxes included)."""
