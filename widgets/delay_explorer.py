@@ -22,7 +22,6 @@ from typing import NamedTuple
 
 import ipywidgets as W
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
 from snnlab.checks import check_choice, check_int
@@ -33,6 +32,7 @@ from snnlab.viz import plotly as vp
 from ._bounds import check_number, check_seed
 from ._device import tensor_to_host
 from ._panel import Panel
+from .figure_widget import FigureWidget
 
 __all__ = ["DelayExplorer", "DelayResult", "delay_input"]
 
@@ -147,7 +147,7 @@ class DelayExplorer(Panel):
         self.period = W.IntSlider(value=period, min=2, max=64, description="period", style=style, layout=wide)
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.channel = W.IntSlider(value=0, min=0, max=n_channels - 1, description="channel", style=style, layout=wide)
-        self.figure = go.FigureWidget(vp.delay_effect(torch.zeros(1), torch.zeros(1), 0))  # refilled by update()
+        self.figure = FigureWidget(vp.delay_effect(torch.zeros(1), torch.zeros(1), 0))  # refilled by update()
         # what the gradient sees: d sum(y) / d x[t], as bars on their own axis (0 = the step gets no gradient)
         self.figure.add_bar(
             x=[],

@@ -22,7 +22,6 @@ Example:
 from typing import NamedTuple
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 
 from snnlab import surrogate
@@ -35,6 +34,7 @@ from snnlab.viz import plotly as vp
 from ._bounds import check_number
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
+from .figure_widget import FigureWidget
 
 __all__ = ["SimilarityExplorer", "SimilarityPanelResult", "demo_patterns"]
 
@@ -154,7 +154,7 @@ class SimilarityExplorer(Panel):
         self.reset_button = W.Button(description="Reset", layout=W.Layout(width="90px"))
         self.train_button.on_click(lambda _button: self.train())
         self.reset_button.on_click(lambda _button: self.reset_patterns())
-        self.matrix_fig = go.FigureWidget(vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0)))
+        self.matrix_fig = FigureWidget(vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0)))
         self.matrix_fig.layout.update(width=830, height=380)
         self.set_controls(
             [

@@ -36,7 +36,6 @@ import time
 from dataclasses import dataclass, field
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 
 from snnlab import datasets
@@ -47,6 +46,7 @@ from snnlab.viz import plotly as vp
 from ._bounds import check_number, check_seed
 from ._device import synchronize
 from ._panel import Panel
+from .figure_widget import FigureWidget
 
 __all__ = ["TASKS", "TrainingDashboard", "TrainingResult"]
 
@@ -232,8 +232,8 @@ class TrainingDashboard(Panel):
         self.pause_button = W.Button(description="Pause", disabled=True, layout=W.Layout(width="80px"))
         self.start_button.on_click(lambda _b: self.start())
         self.pause_button.on_click(lambda _b: self.toggle_pause())
-        self.loss_fig = go.FigureWidget(vp.training_curves({}, xlabel="update", ylabel="loss"))
-        self.accuracy_fig = go.FigureWidget(vp.training_curves({}, xlabel="update", ylabel="training accuracy"))
+        self.loss_fig = FigureWidget(vp.training_curves({}, xlabel="update", ylabel="loss"))
+        self.accuracy_fig = FigureWidget(vp.training_curves({}, xlabel="update", ylabel="training accuracy"))
         for fig in (self.loss_fig, self.accuracy_fig):
             fig.layout.update(width=415, height=300)
         self.table = W.HTML(value="")

@@ -1,0 +1,57 @@
+// The front end of widgets.FigureWidget: a small loader in front of plotly's own widget module.
+//
+// plotly's FigureWidget ships plotly's whole widget bundle (about 5 MB) as every figure's module, and
+// anywidget imports each figure's module from a fresh blob: URL, so the bundle is parsed and run once
+// per figure. Here the bundle travels once per kernel, as the bytes of one shared model (the
+// `_plotly_code` reference, a widgets.figure_widget.PlotlyCode), and is imported once per page: the
+// import's promise is kept in a page-global map under the bundle's digest, so every later figure, in
+// any notebook of the page, reuses the evaluated module. Each figure then runs plotly's own widget
+// (its default export: a factory of {initialize, render}) with the figure's model, unchanged.
+
+const PREFIX = "IPY_MODEL_";
+const MODULES = (globalThis.__snnlab_plotly_modules ??= new Map());
+
+// The shared model that carries the bundle; a reference that is not registered yet is retried briefly.
+async function codeModel(model) {
+  const ref = model.get("_plotly_code");
+  if (typeof ref !== "string" || !ref.startsWith(PREFIX)) {
+    throw new Error(`snnlab FigureWidget: _plotly_code must reference a model, got ${JSON.stringify(ref)}`);
+  }
+  const id = ref.slice(PREFIX.length);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await model.widget_manager.get_model(id);
+    } catch (error) {
+      if (attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+// plotly's widget module, imported once per page for each distinct bundle.
+async function plotlyModule(model) {
+  const code = await codeModel(model);
+  const key = code.get("digest");
+  if (!MODULES.has(key)) {
+    const bytes = code.get("code"); // a DataView over the binary buffer: no 5 MB JSON string
+    const url = URL.createObjectURL(new Blob([bytes], { type: "text/javascript" }));
+    const loading = import(/* webpackIgnore: true */ url);
+    loading.finally(() => URL.revokeObjectURL(url)).catch(() => MODULES.delete(key));
+    MODULES.set(key, loading);
+  }
+  return MODULES.get(key);
+}
+
+export default () => {
+  let widget = null;
+  return {
+    async initialize(context) {
+      const module = await plotlyModule(context.model);
+      widget = typeof module.default === "function" ? await module.default() : module.default;
+      return widget.initialize ? widget.initialize(context) : undefined;
+    },
+    render(context) {
+      return widget.render(context);
+    },
+  };
+};
