@@ -98,15 +98,15 @@ CASES: dict[str, Case] = {
         True,
     ),
     "dashboard_default": Case(
-        "", 'TrainingDashboard(task="burst", T=6, hidden=16, batch_size=16, steps=20, device="cpu")', button="Train"
+        "", 'TrainingDashboard(task="burst", T=6, hidden=16, batch_size=16, steps=20, device="cpu")', button="Start"
     ),
     "events_default": Case(
-        EVENTS.format(n=20_000, span=100_000, side=32), 'EventViewer(ev, (2, 32, 32), device="cpu")', ["time", "window"]
+        EVENTS.format(n=20_000, span=100_000, side=32), 'EventViewer(ev, (2, 32, 32), device="cpu")', ["time"]
     ),
     "events_large": Case(
         EVENTS.format(n=1_000_000, span=1_000_000, side=256),
         'EventViewer(ev, (2, 256, 256), device="cpu")',
-        ["time", "window"],
+        ["time"],
         True,
     ),
 }

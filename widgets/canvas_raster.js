@@ -123,7 +123,7 @@ function render({ model, el }) {
   function paint() {
     canvas.dataset.paints = String(++paints); // a visible change a page (or a benchmark) can observe
     const available = el.parentElement ? el.parentElement.clientWidth : 0;
-    const width = available > 200 ? Math.min(model.get("width"), available) : model.get("width");
+    const width = available > 200 ? available : model.get("width"); // the width of its box (at least 200 px)
     const height = model.get("height");
     const ratio = window.devicePixelRatio || 1;
     canvas.style.width = `${width}px`;

@@ -55,6 +55,42 @@ async function plotlyModule(model) {
   return MODULES.get(key);
 }
 
+// A figure that fills the width its box gives it: the layout's width becomes its preferred width (in a
+// row of figures, the flex basis: figures sit side by side when their preferred widths fit, and grow in
+// proportion to them, never narrower than that unless the box is; in a column, the column's width), and
+// plotly autosizes the width (the height stays). The front end's own copy of the layout loses its width,
+// in place, as plotly's view reads it when it draws.
+function fillWidth(el, model) {
+  const layout = model.get("_widget_layout") || {};
+  const preferred = Number(layout.width) || 0;
+  delete layout.width;
+  const config = model.get("_config");
+  if (config) config.responsive = true;
+  if (preferred > 0) {
+    el.style.flex = `${preferred} 1 ${preferred}px`;
+    el.style.minWidth = `min(${preferred}px, 100%)`;
+  }
+  el.style.maxWidth = "100%";
+  return preferred;
+}
+
+// Resolves once `el` is in the page with a width (plotly measures its box when it draws), or after 5 s.
+function laidOut(el) {
+  return new Promise((resolve) => {
+    if (el.isConnected && el.clientWidth > 0) return resolve();
+    const observer = new ResizeObserver(() => {
+      if (el.clientWidth > 0) done();
+    });
+    const timer = setTimeout(() => done(), 5000);
+    function done() {
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve();
+    }
+    observer.observe(el);
+  });
+}
+
 export default () => {
   let widget = null;
   return {
@@ -64,8 +100,28 @@ export default () => {
       widget = typeof module.default === "function" ? await module.default() : module.default;
       return widget.initialize ? widget.initialize(context) : undefined;
     },
-    render(context) {
-      return widget.render(context);
+    async render(context) {
+      if (!context.model.get("fill_width")) return widget.render(context);
+      const { el, model } = context;
+      el.dataset.preferredWidth = String(fillWidth(el, model));
+      await laidOut(el);
+      const parent = el.parentElement;
+      if (parent && getComputedStyle(parent).flexDirection.startsWith("column")) {
+        el.style.flex = ""; // in a column the basis would be a height: the column's width is the figure's
+      }
+      const cleanup = widget.render(context);
+      let last = el.clientWidth;
+      const observer = new ResizeObserver(() => {
+        const width = el.clientWidth;
+        if (Math.abs(width - last) < 2) return; // only a real change of the width redraws
+        last = width;
+        if (el._responsiveChartHandler) el._responsiveChartHandler(); // plotly's Plots.resize (config.responsive)
+      });
+      observer.observe(el);
+      return () => {
+        observer.disconnect();
+        if (typeof cleanup === "function") cleanup();
+      };
     },
   };
 };

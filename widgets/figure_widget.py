@@ -8,12 +8,13 @@ per figure on a small machine. This subclass changes only how the code arrives:
 - the bundle travels once per kernel, as the bytes of one shared model (:class:`PlotlyCode`, made
   on first use and referenced by every figure's ``_plotly_code`` trait); a page that opens later
   receives it once with the other models' states;
-- each figure's own module (``figure_widget.js``, about 2 KB) imports the bundle once per page (the
+- each figure's own module (``figure_widget.js``, about 6 KB) imports the bundle once per page (the
   promise is kept page-wide under the bundle's digest) and then runs plotly's own widget code with
   the figure's model.
 
 Everything else is ``go.FigureWidget``'s: ``batch_update``, ``on_click``, relayout, the messages a
-figure sends and its display.
+figure sends and its display. One addition: ``fill_width`` (default True) makes the figure follow the
+width of its output area, with its ``layout.width`` as its preferred width.
 
 Shape:
     not applicable (a widget).
@@ -22,7 +23,7 @@ Example:
     >>> import plotly.graph_objects as go
     >>> a = FigureWidget(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))
     >>> b = FigureWidget()
-    >>> isinstance(a, go.FigureWidget), a._plotly_code is b._plotly_code, len(a._esm) < 4000
+    >>> isinstance(a, go.FigureWidget), a._plotly_code is b._plotly_code, len(a._esm) < 8000
     (True, True, True)
     >>> with a.batch_update():
     ...     a.data[0].y = [2, 3]
@@ -106,6 +107,25 @@ class FigureWidget(go.FigureWidget):
 
     _esm = LOADER
     _plotly_code = traitlets.Instance(PlotlyCode).tag(sync=True, **W.widget_serialization)
+    #: fill the width of the box the figure sits in: ``layout.width`` is then the preferred width (the
+    #: flex basis: side by side when the preferred widths fit, growing in proportion to them, never
+    #: narrower than it unless the box is) and plotly autosizes the width; False: plotly's fixed width
+    fill_width = traitlets.Bool(True).tag(sync=True)
+
+    def __init__(
+        self,
+        data: object = None,
+        layout: object = None,
+        frames: object = None,
+        skip_invalid: bool = False,
+        *,
+        fill_width: bool = True,
+        **kwargs: object,
+    ) -> None:
+        if not isinstance(fill_width, bool):
+            raise TypeError(f"FigureWidget: fill_width must be a bool, got {fill_width!r}")
+        super().__init__(data=data, layout=layout, frames=frames, skip_invalid=skip_invalid, **kwargs)
+        self.fill_width = fill_width
 
     @traitlets.default("_plotly_code")
     def _default_plotly_code(self) -> PlotlyCode:

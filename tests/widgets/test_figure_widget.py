@@ -20,7 +20,7 @@ def recorded(fig):
 
 def test_the_figure_module_is_the_small_loader_and_the_bundle_is_one_shared_model():
     a, b = FigureWidget(), FigureWidget(go.Figure(go.Bar(y=[1, 2])))
-    assert str(a._esm) == LOADER and len(LOADER) < 4000
+    assert str(a._esm) == LOADER and len(LOADER) < 8000
     assert "Plotly.newPlot" not in str(a._esm) and len(str(go.FigureWidget()._esm)) > 4_000_000  # what it replaces
     assert a._plotly_code is b._plotly_code is plotly_code()
     code = BUNDLE.read_bytes()
@@ -82,3 +82,24 @@ def test_the_shared_model_is_a_plain_widget_with_a_short_repr():
     assert repr(plotly_code()) == f"PlotlyCode(digest={plotly_code().digest!r}, bytes={BUNDLE.stat().st_size})"
     with pytest.raises(Exception, match="code"):
         PlotlyCode(code="not bytes")
+
+
+def test_figures_fill_the_width_by_default_and_can_keep_plotlys_fixed_width():
+    assert FigureWidget().fill_width is True and FigureWidget().get_state()["fill_width"] is True
+    assert FigureWidget(fill_width=False).get_state()["fill_width"] is False
+    assert "fill_width" not in go.FigureWidget().get_state()
+    with pytest.raises(TypeError, match="fill_width must be a bool, got 'yes'"):
+        FigureWidget(fill_width="yes")  # pyright: ignore[reportArgumentType]
+
+
+def test_a_panel_gives_each_box_of_figures_a_flex_basis_from_its_widest_figure():
+    from widgets import Panel
+
+    narrow, wide = FigureWidget(layout={"width": 310}), FigureWidget(layout={"width": 520})
+    column, lone = W.VBox([narrow, W.VBox([wide])]), FigureWidget(layout={"width": 400})
+    empty = W.VBox([W.HTML("no figure")])
+    panel = Panel(device="cpu")
+    panel.set_figures([column, lone, empty])
+    assert panel.figures_box.children == (column, lone, empty)
+    assert (column.layout.flex, column.layout.min_width) == ("520 1 520px", "min(520px, 100%)")
+    assert empty.layout.flex is None and lone.layout.width == 400  # a figure sizes itself in the browser
