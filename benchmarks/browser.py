@@ -330,7 +330,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 if args.what == "first-display":
                     rows = measure_first_display(browser, base, token, root, FIRST_DISPLAY)
                 for name in args.cases.split(",") if args.what == "controls" else []:
-                    rows += measure_case(browser, base, token, root, name, CASES[name], args.presses)
+                    try:
+                        rows += measure_case(browser, base, token, root, name, CASES[name], args.presses)
+                    except Exception as exc:  # one case failing (a timeout on a loaded machine) ends only that case
+                        print(f"| {name} | failed: {type(exc).__name__}: {str(exc)[:200]} |", flush=True)
                 browser.close()
         finally:
             server.terminate()

@@ -16,9 +16,11 @@ Screenshots at both sizes go to ``screenshots/layout_*.png``. Run with ``pytest 
 
 import contextlib
 import json
+from typing import Any
 
 import nbformat
 import pytest
+from playwright.sync_api import Page
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from test_jupyterlab import KERNEL_IDLE, SCREENSHOTS
 
@@ -84,22 +86,22 @@ UNDRAWN = """() => [...document.querySelectorAll('.snnlab-figures')].flatMap((fi
 PLOTLY_MODULES = "() => globalThis.__snnlab_plotly ? globalThis.__snnlab_plotly.modules.size : 0"
 
 
-def open_file_browser(page):
+def open_file_browser(page: Page) -> None:
     """Show JupyterLab's file browser in the left sidebar (it is open after a reset; open it if not)."""
     if not page.locator(".jp-FileBrowser").first.is_visible():
         page.locator(".jp-SideBar .lm-TabBar-tab[data-id='filebrowser']").click()
     page.locator(".jp-FileBrowser").first.wait_for(state="visible")
 
 
-def show_panel(page, k):
+def show_panel(page: Page, k: int) -> None:
     """Scroll the notebook so that panel ``k``'s controls are at the top of the visible area."""
     page.locator(".snnlab-controls").nth(k).evaluate("el => el.scrollIntoView({block: 'start'})")
     page.wait_for_timeout(300)
 
 
-def layout_problems(measured, size):
+def layout_problems(measured: dict[str, Any], size: str) -> list[str]:
     """What is wrong with the panels' boxes at ``size`` (a list of sentences; empty when all fit)."""
-    problems = []
+    problems: list[str] = []
     for k, panel in enumerate(measured["panels"]):
         output, controls, figures = panel["output"], panel["controls"], panel["figures"]
         where = f"{size}, panel {k}"
@@ -130,13 +132,13 @@ def layout_problems(measured, size):
     return problems
 
 
-def test_every_panel_fits_1280x800_with_the_file_browser_open_and_follows_the_width(lab, page):
+def test_every_panel_fits_1280x800_with_the_file_browser_open_and_follows_the_width(lab: Any, page: Page) -> None:
     notebook = nbformat.v4.new_notebook()
     notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
     notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
     (lab.root / NOTEBOOK).write_text(json.dumps(notebook))
     page.set_viewport_size({"width": 1280, "height": 800})
-    console = []
+    console: list[str] = []
     page.on("console", lambda message: console.append(message.text[:300]))
     page.goto(lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
     page.locator(".jp-Notebook").first.wait_for()
