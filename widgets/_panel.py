@@ -100,10 +100,10 @@ def _is_figure_widget(widget) -> bool:
     return hasattr(widget, "_widget_data") and hasattr(widget, "_layout_obj")
 
 
-def _preferred_width(widget) -> int:
+def _preferred_width(widget: object) -> int:
     """The width a figure widget asks for in CSS pixels (a box: its widest figure; 0: none)."""
     if _is_figure_widget(widget):
-        return int(widget.layout.width or 0)
+        return int(getattr(getattr(widget, "layout", None), "width", None) or 0)
     if isinstance(widget, W.Box):
         return max((_preferred_width(child) for child in widget.children), default=0)
     width = getattr(widget, "width", None)  # a canvas figure's synced width
@@ -216,7 +216,7 @@ class Panel(W.VBox):
             )
         )
 
-    def set_figures(self, figures):
+    def set_figures(self, figures: "list[W.Widget] | tuple[W.Widget, ...]") -> None:
         """Lay out the figure widgets (plotly FigureWidgets, canvases, boxes of them, ...) to fill the width.
 
         Figures sit side by side when their preferred widths fit the output area and wrap below each
