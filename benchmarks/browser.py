@@ -81,7 +81,7 @@ CASES: dict[str, Case] = {
     "raster_default": Case("", 'RasterExplorer(device="cpu")', ["t", "neuron", "tau", "gain", "T"]),
     "raster_2000x2000": Case("", 'RasterExplorer(N=2000, T=2000, device="cpu")', ["t", "neuron", "tau"], True),
     "raster_1e4x1000": Case("", 'RasterExplorer(N=10000, T=1000, device="cpu")', ["t", "neuron", "tau"], True),
-    "playground_default": Case("", 'NeuronPlayground(device="cpu")', ["alpha", "amplitude", "noise", "T"]),
+    "playground_default": Case("", 'NeuronPlayground(device="cpu")', ["alpha", "amplitude", "T"]),
     "playground_T2000": Case("", 'NeuronPlayground(T=2000, device="cpu")', ["alpha", "amplitude"], True),
     "delay_default": Case("", 'DelayExplorer(device="cpu")', ["delay steps", "T", "rate", "channel"]),
     "delay_T1000": Case("", 'DelayExplorer(T=1000, device="cpu")', ["delay steps", "rate"], True),
