@@ -83,7 +83,7 @@ CASES: dict[str, Case] = {
     "raster_1e4x1000": Case("", 'RasterExplorer(N=10000, T=1000, device="cpu")', ["t", "neuron", "tau"], True),
     "playground_default": Case("", 'NeuronPlayground(device="cpu")', ["alpha", "amplitude", "T"]),
     "playground_T2000": Case("", 'NeuronPlayground(T=2000, device="cpu")', ["alpha", "amplitude"], True),
-    "delay_default": Case("", 'DelayExplorer(device="cpu")', ["delay steps", "T", "rate", "channel"]),
+    "delay_default": Case("", 'DelayExplorer(device="cpu")', ["delay steps", "T", "rate"]),
     "delay_T1000": Case("", 'DelayExplorer(T=1000, device="cpu")', ["delay steps", "rate"], True),
     "similarity_default": Case("", 'SimilarityExplorer(device="cpu")', ["degree", "slope", "sigma"]),
     "debugger_default": Case(
