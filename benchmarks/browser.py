@@ -85,7 +85,7 @@ CASES: dict[str, Case] = {
     "playground_T2000": Case("", 'NeuronPlayground(T=2000, device="cpu")', ["alpha", "amplitude"], True),
     "delay_default": Case("", 'DelayExplorer(device="cpu")', ["delay steps", "T", "rate"]),
     "delay_T1000": Case("", 'DelayExplorer(T=1000, device="cpu")', ["delay steps", "rate"], True),
-    "similarity_default": Case("", 'SimilarityExplorer(device="cpu")', ["degree", "slope", "sigma"]),
+    "similarity_default": Case("", 'SimilarityExplorer(kernel="gaussian", device="cpu")', ["sigma"]),
     "debugger_default": Case(
         NET.format(n_in=16, hidden=12, T=10, batch=3, side=4),
         'SpikeDebugger(net, x, device="cpu")',
