@@ -16,6 +16,7 @@ from .canvas_raster import CanvasRaster
 from .delay_explorer import DelayExplorer
 from .event_canvas import EventCanvas
 from .event_viewer import EventViewer
+from .figure_widget import FigureWidget
 from .neuron_playground import NeuronPlayground
 from .raster_explorer import RasterExplorer
 from .similarity_explorer import SimilarityExplorer
@@ -28,6 +29,7 @@ __all__ = [
     "DelayExplorer",
     "EventCanvas",
     "EventViewer",
+    "FigureWidget",
     "NeuronPlayground",
     "Panel",
     "RasterExplorer",

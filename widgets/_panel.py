@@ -106,6 +106,16 @@ def _is_figure_widget(widget) -> bool:
     return hasattr(widget, "_widget_data") and hasattr(widget, "_layout_obj")
 
 
+def _preferred_width(widget: object) -> int:
+    """The width a figure widget asks for in CSS pixels (a box: its widest figure; 0: none)."""
+    if _is_figure_widget(widget):
+        return int(getattr(getattr(widget, "layout", None), "width", None) or 0)
+    if isinstance(widget, W.Box):
+        return max((_preferred_width(child) for child in widget.children), default=0)
+    width = getattr(widget, "width", None)  # a canvas figure's synced width
+    return width if isinstance(width, int) and not isinstance(width, bool) else 0
+
+
 def refresh_figure_widget(figure):
     """Copy a plotly FigureWidget's current figure into its synced state, as its own display does.
 
@@ -175,7 +185,7 @@ class Panel(W.VBox):
         self.stop_button.on_click(lambda _button: self.stop())
         self.progress_row = W.HBox([self.progress_bar, self.stop_button], layout=W.Layout(display="none"))
         self.controls_box = W.HBox([self.device_control], layout=W.Layout(flex_flow="row wrap"))
-        self.figures_box = W.HBox([], layout=W.Layout(flex_flow="row wrap"))
+        self.figures_box = W.HBox([], layout=W.Layout(flex_flow="row wrap", align_items="flex-start"))
         # sized to sit side by side in about 850 px of output width (1280 x 800 with the file browser open)
         self.controls_box.add_class("snnlab-controls")
         self.figures_box.add_class("snnlab-figures")
@@ -215,9 +225,21 @@ class Panel(W.VBox):
             )
         )
 
-    def set_figures(self, figures):
-        """Lay out the figure widgets (plotly FigureWidgets, canvases, ...)."""
-        self.figures_box.children = tuple(figures)
+    def set_figures(self, figures: "list[W.Widget] | tuple[W.Widget, ...]") -> None:
+        """Lay out the figure widgets (plotly FigureWidgets, canvases, boxes of them, ...) to fill the width.
+
+        Figures sit side by side when their preferred widths fit the output area and wrap below each
+        other when they do not; each then grows, in proportion to its preferred width, to fill its row.
+        A figure's preferred width is its ``layout.width`` (plotly) or ``width`` (canvas); a box of
+        figures takes the widest of its own (the figure widgets size themselves; boxes get a flex basis).
+        """
+        figures = tuple(figures)
+        for figure in figures:
+            preferred = _preferred_width(figure)
+            if isinstance(figure, W.Box) and preferred:
+                figure.layout.flex = f"{preferred} 1 {preferred}px"
+                figure.layout.min_width = f"min({preferred}px, 100%)"
+        self.figures_box.children = figures
 
     def watch(self, *controls, render_only: bool = False) -> None:
         """Redraw (throttled) when the ``value`` of any of ``controls`` changes.

@@ -3,8 +3,8 @@
 //
 // Bits are numpy.packbits order (big-endian, row-major, no per-row padding): cell (r, c) is bit
 // i = r * cols + c, found at (bytes[i >> 3] >> (7 - (i & 7))) & 1. Row 0 (neuron 0) is drawn at
-// the bottom, column 0 (the first time bin) at the left. The figure has a fixed size (the `width`
-// and `height` traits, narrower only when the output area is narrower): a plot area with the image,
+// the bottom, column 0 (the first time bin) at the left. The figure is `height` high and as wide as
+// its box (the `width` trait when the box is under 200 px): a plot area with the image,
 // time ticks below, neuron ticks on the left, axis titles, a rate margin on the right, the selected
 // neuron's row and the selected time step marked. The image is decoded into an off-screen canvas
 // only when the bits change; a selection change repaints the figure from that canvas.
@@ -123,7 +123,7 @@ function render({ model, el }) {
   function paint() {
     canvas.dataset.paints = String(++paints); // a visible change a page (or a benchmark) can observe
     const available = el.parentElement ? el.parentElement.clientWidth : 0;
-    const width = available > 200 ? Math.min(model.get("width"), available) : model.get("width");
+    const width = available > 200 ? available : model.get("width"); // the width of its box (at least 200 px)
     const height = model.get("height");
     const ratio = window.devicePixelRatio || 1;
     canvas.style.width = `${width}px`;

@@ -7,8 +7,8 @@ to ``[N, T]`` (a row per neuron, time to the right), binned by "any spike" when 
 buffer: 125 KB for a 1000 x 1000 raster. Each neuron bin's firing rate travels beside it as
 float32 bytes (4 KB for 1000 rows).
 
-The browser side (``canvas_raster.js``) draws a figure of a fixed ``width`` x ``height`` (CSS
-pixels; narrower when its output area is narrower): the raster image in a plot area with a time
+The browser side (``canvas_raster.js``) draws a figure ``height`` CSS pixels high and as wide as
+its box (``width`` when the box is narrower than 200 px; a panel's box follows the output area): the raster image in a plot area with a time
 axis (bottom) and a neuron axis (left, neuron 0 at the bottom, as in the plotly raster), ticks
 chosen from the range (at most about ten per axis), axis titles, a rate margin on the right,
 the selected neuron's row and the selected time step highlighted. The image is decoded once per

@@ -21,7 +21,6 @@ import math
 from typing import NamedTuple
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 
 from snnlab.checks import check_choice, check_int
@@ -32,6 +31,7 @@ from snnlab.viz import plotly as vp
 from ._bounds import check_number, check_seed
 from ._device import tensor_to_host
 from ._panel import Panel
+from .figure_widget import FigureWidget
 
 __all__ = ["DelayExplorer", "DelayResult", "delay_input"]
 
@@ -147,7 +147,7 @@ class DelayExplorer(Panel):
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
         self.channel = W.IntSlider(value=0, min=0, max=n_channels - 1, description="channel", style=style, layout=wide)
         # refilled by update(); the gradient d sum(y) / d x[t] is drawn by the figure on its right axis
-        self.figure = go.FigureWidget(vp.delay_effect(torch.zeros(1), torch.zeros(1), 0, gradient=torch.zeros(1)))
+        self.figure = FigureWidget(vp.delay_effect(torch.zeros(1), torch.zeros(1), 0, gradient=torch.zeros(1)))
         self.figure.layout.update(width=830, height=380)
         self.set_controls(
             [W.VBox([self.input, self.delay_steps, self.T]), W.VBox([self.rate, self.period, self.seed, self.channel])],

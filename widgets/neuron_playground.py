@@ -27,7 +27,6 @@ import inspect
 from typing import NamedTuple
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 
 from snnlab import neuron, surrogate
@@ -40,6 +39,7 @@ from snnlab.viz import plotly as vp
 from ._bounds import check_number, check_seed
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
+from .figure_widget import FigureWidget
 
 __all__ = ["NeuronPlayground", "NeuronResult", "input_sequence", "run_neuron", "surrogate_classes"]
 
@@ -304,7 +304,7 @@ class NeuronPlayground(Panel):
             continuous_update=False,
         )
         self.seed = W.IntText(value=seed, description="seed", style=style, layout=W.Layout(width="160px"))
-        self.membrane_fig = go.FigureWidget(vp.membrane_trace([]))
+        self.membrane_fig = FigureWidget(vp.membrane_trace([]))
         for name, role, line in (  # the pinned configuration A, found by role (vp.trace), never by position
             ("A: v", COMPARE_V, dict(color="#888", width=1.5, dash="dot")),
             ("A: spike", COMPARE_SPIKE, dict(color="#888", width=2)),
@@ -312,7 +312,7 @@ class NeuronPlayground(Panel):
             self.membrane_fig.add_scatter(
                 x=[], y=[], mode="lines", name=name, meta=role, line=line, visible=False, hoverinfo="skip"
             )
-        self.surrogate_fig = go.FigureWidget(vp.surrogate(surrogate.Sigmoid()))
+        self.surrogate_fig = FigureWidget(vp.surrogate(surrogate.Sigmoid()))
         self._drawn_surrogate = None
         self.membrane_fig.layout.update(width=510, height=320)
         self.surrogate_fig.layout.update(width=320, height=320)

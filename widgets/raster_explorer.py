@@ -27,7 +27,6 @@ Example:
 from typing import NamedTuple
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 
 from snnlab import neuron as snn_neuron
@@ -40,6 +39,7 @@ from snnlab.viz import plotly as vp
 from ._bounds import check_number, check_seed
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
+from .figure_widget import FigureWidget
 from .raster_view import RasterView
 
 __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
@@ -205,7 +205,7 @@ class RasterExplorer(Panel):
         self.neuron = W.IntSlider(value=-1, min=-1, max=N - 1, description="neuron", style=style, layout=wide)
         self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
         self.raster = RasterView(width=520, height=360, canvas_cells=self.canvas_cells)
-        self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
+        self.first_fig = FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=310, height=360, margin=dict(l=56, r=10, t=40, b=50))
         self.raster.on_select(self._on_raster_select)
         self.summary = W.HTML(value="")

@@ -23,7 +23,6 @@ Example:
 
 import ipywidgets as W
 import numpy as np
-import plotly.graph_objects as go
 import torch
 
 from snnlab.checks import check_int
@@ -31,6 +30,7 @@ from snnlab.viz import plotly as vp
 from snnlab.viz.ticks import nice_ticks
 
 from .canvas_raster import CanvasRaster
+from .figure_widget import FigureWidget
 
 __all__ = ["RasterView"]
 
@@ -61,7 +61,7 @@ class RasterView(W.VBox):
         super().__init__()
         self.canvas_cells = check_int("RasterView", "canvas_cells", canvas_cells, minimum=0)
         self.rate_margin = bool(rate_margin)
-        self.figure = go.FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=self.rate_margin))
+        self.figure = FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=self.rate_margin))
         self.figure.layout.update(width=int(width), height=int(height), margin=dict(l=64, r=12, t=36, b=48))
         self.canvas = CanvasRaster(width=int(width), height=int(height), layout=W.Layout(display="none"))
         vp.trace(self.figure, "spikes").on_click(self._on_figure_click)

@@ -30,7 +30,6 @@ from collections.abc import Iterator
 from typing import Any, NamedTuple, cast
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 
 from snnlab import surrogate
@@ -45,6 +44,7 @@ from ._bounds import check_number
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
 from ._worker import BackgroundRun
+from .figure_widget import FigureWidget
 
 __all__ = ["SimilarityExplorer", "SimilarityPanelResult", "demo_patterns"]
 
@@ -170,7 +170,7 @@ class SimilarityExplorer(Panel):
         self.reset_button = W.Button(description="Reset", layout=W.Layout(width="90px"))
         self.train_button.on_click(lambda _button: self.train())
         self.reset_button.on_click(lambda _button: self.reset_patterns())
-        self.matrix_fig = go.FigureWidget(vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0)))
+        self.matrix_fig = FigureWidget(vp.similarity_matrix(torch.zeros(0, 0), torch.zeros(0, 0)))
         self._label_figure()
         self.set_controls(
             [

@@ -39,7 +39,6 @@ import html
 from typing import NamedTuple
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 import torch.nn as nn
 
@@ -51,6 +50,7 @@ from snnlab.viz import plotly as vp
 
 from ._bounds import check_number
 from ._panel import Panel
+from .figure_widget import FigureWidget
 from .raster_view import RasterView
 
 __all__ = ["DebugResult", "SpikeDebugger"]
@@ -199,9 +199,9 @@ class SpikeDebugger(Panel):
             continuous_update=False,
         )
         self.raster = RasterView(width=520, height=340, canvas_cells=self.canvas_cells)
-        self.hist_fig = go.FigureWidget(vp.firing_rate_histogram(torch.zeros(0)))
+        self.hist_fig = FigureWidget(vp.firing_rate_histogram(torch.zeros(0)))
         self.hist_fig.layout.update(width=310, height=250)
-        self.first_fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
+        self.first_fig = FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=310, height=310)
         self.table = W.HTML(value="", layout=W.Layout(width="520px"))  # long neuron lists wrap, not widen
         self.diagnosis_box = W.HTML(value="", layout=W.Layout(width="520px"))

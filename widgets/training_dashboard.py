@@ -48,7 +48,6 @@ import time
 from collections.abc import Callable, Sequence
 
 import ipywidgets as W
-import plotly.graph_objects as go
 import torch
 import torch.nn as nn
 
@@ -61,6 +60,7 @@ from ._bounds import check_number, check_seed
 from ._device import synchronize
 from ._panel import Panel
 from ._training_result import X_AXES, Live, TrainingResult, results_table
+from .figure_widget import FigureWidget
 
 __all__ = ["TASKS", "X_AXES", "TrainingDashboard", "TrainingResult", "note_html"]
 
@@ -357,8 +357,8 @@ class TrainingDashboard(Panel):
         self.pause_button = W.Button(description="Pause", disabled=True, layout=W.Layout(width="80px"))
         self.start_button.on_click(lambda _b: self.start())
         self.pause_button.on_click(lambda _b: self.toggle_pause())
-        self.loss_fig = go.FigureWidget(vp.training_curves({}, xlabel=x_axis, ylabel="loss"))
-        self.accuracy_fig = go.FigureWidget(vp.training_curves({}, xlabel=x_axis, ylabel="training accuracy"))
+        self.loss_fig = FigureWidget(vp.training_curves({}, xlabel=x_axis, ylabel="loss"))
+        self.accuracy_fig = FigureWidget(vp.training_curves({}, xlabel=x_axis, ylabel="training accuracy"))
         for fig in (self.loss_fig, self.accuracy_fig):
             fig.layout.update(width=415, height=300)
         self.table = W.HTML(value="")
@@ -576,7 +576,7 @@ class TrainingDashboard(Panel):
             )
 
 
-def _place_on_axis(fig: go.FigureWidget, xs: dict) -> None:
+def _place_on_axis(fig: FigureWidget, xs: dict) -> None:
     """Put each named trace's points at ``xs[name]`` and fit the x range to them (points were drawn at 0, 1, ...)."""
     right = max((v[-1] for v in xs.values() if v), default=None)
     with fig.batch_update():

@@ -1,0 +1,75 @@
+"""widgets.FigureWidget in a real browser: it draws, a click reaches Python, a batch update reaches the page.
+
+Two figures share one import of plotly's code (the page-wide module map holds one entry). A click on a
+marker runs the trace's ``on_click`` in the kernel (it writes the clicked index into an HTML widget), a
+``batch_update`` from a later cell changes the drawn title and markers, and the figure fills its box:
+its drawn width follows the box when the box is made wider. Run with ``pytest -m browser tests/browser``.
+"""
+
+import json
+from typing import Any
+
+import nbformat
+import pytest
+from playwright.sync_api import Page
+from test_jupyterlab import KERNEL_IDLE, SCREENSHOTS
+
+pytestmark = pytest.mark.browser
+
+NOTEBOOK = "figure_widget.ipynb"
+CELLS = [
+    "import ipywidgets as W\nimport plotly.graph_objects as go\nfrom widgets import FigureWidget\n"
+    "def figure(title):\n"
+    "    return FigureWidget(go.Figure(go.Scatter(x=[0, 1, 2], y=[0, 1, 0], mode='markers', marker={'size': 30}),\n"
+    "                        layout={'width': 400, 'height': 300, 'title': {'text': title}}))\n"
+    "fig, other = figure('first'), figure('second')\n"
+    "out = W.HTML('no click')\n"
+    "fig.data[0].on_click(lambda trace, points, state: setattr(out, 'value', f'clicked {points.point_inds}'))\n"
+    "box = W.HBox([fig, other], layout=W.Layout(width='820px'))\n"
+    "W.VBox([box, out])",
+    "with fig.batch_update():\n    fig.data[0].y = [2, 2, 2]\n    fig.layout.title.text = 'updated'",
+    "box.layout.width = '1000px'",
+]
+TITLES = "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].map(t => t.textContent)"
+WIDTHS = "() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd._fullLayout.width)"
+MODULES = "() => globalThis.__snnlab_plotly ? globalThis.__snnlab_plotly.modules.size : 0"
+
+
+def run_cell(page: Page) -> None:
+    """Run the selected cell and wait until the kernel is idle again."""
+    page.keyboard.press("Shift+Enter")
+    page.wait_for_timeout(500)
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+
+
+def test_a_click_reaches_python_an_update_reaches_the_page_and_the_width_follows_the_box(lab: Any, page: Page) -> None:
+    notebook = nbformat.v4.new_notebook()
+    notebook.cells = [nbformat.v4.new_code_cell(source) for source in CELLS]
+    notebook.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    (lab.root / NOTEBOOK).write_text(json.dumps(notebook))
+    page.set_viewport_size({"width": 1500, "height": 1000})
+    page.goto(lab.url(f"/lab/tree/{NOTEBOOK}?reset"))
+    page.locator(".jp-Notebook").first.wait_for()
+    page.wait_for_function(KERNEL_IDLE, timeout=120_000)
+    page.locator(".jp-Cell .jp-InputPrompt").first.click()
+    run_cell(page)
+    page.wait_for_function(f"() => ({TITLES})().length === 2", timeout=120_000)
+    assert page.evaluate(TITLES) == ["first", "second"]
+    assert page.evaluate(MODULES) == 1
+    widths = page.evaluate(WIDTHS)
+    assert all(390 <= w <= 420 for w in widths), widths  # two 400 px figures fill the 820 px box
+
+    point = page.locator(".js-plotly-plot").first.locator(".scatterlayer .point").nth(1).bounding_box()
+    assert point is not None
+    page.mouse.click(point["x"] + point["width"] / 2, point["y"] + point["height"] / 2)
+    page.get_by_text("clicked [1]").wait_for(timeout=30_000)
+
+    run_cell(page)
+    page.wait_for_function(f"() => ({TITLES})()[0] === 'updated'", timeout=30_000)
+    markers = page.locator(".js-plotly-plot").first.locator(".scatterlayer .point")
+    ys = {round(markers.nth(k).bounding_box()["y"]) for k in range(3)}  # pyright: ignore[reportOptionalSubscript]
+    assert len(ys) == 1, ys  # y = [2, 2, 2]: the three markers on one line
+
+    run_cell(page)
+    page.wait_for_function(f"() => ({WIDTHS})().every(w => w >= 480)", timeout=30_000)
+    page.screenshot(path=str(SCREENSHOTS / "figure_widget.png"))

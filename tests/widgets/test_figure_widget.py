@@ -1,0 +1,105 @@
+"""FigureWidget: plotly's code travels once (one shared model); everything else is go.FigureWidget's."""
+
+import hashlib
+import re
+
+import ipywidgets as W
+import plotly.graph_objects as go
+import pytest
+from ipywidgets.widgets.widget import _remove_buffers
+
+from widgets.figure_widget import BUNDLE, LOADER, FigureWidget, PlotlyCode, plotly_code
+
+
+def recorded(fig):
+    """Record the state messages ``fig`` sends to the browser, trace uids (random) replaced by their order."""
+    sent = []
+    fig._send = lambda msg, buffers=None: sent.append(re.sub(r"'uid': '[0-9a-f-]+'", "'uid': UID", repr(msg)))
+    return sent
+
+
+def test_the_figure_module_is_the_small_loader_and_the_bundle_is_one_shared_model():
+    a, b = FigureWidget(), FigureWidget(go.Figure(go.Bar(y=[1, 2])))
+    assert str(a._esm) == LOADER and len(LOADER) < 8000
+    assert "Plotly.newPlot" not in str(a._esm) and len(str(go.FigureWidget()._esm)) > 4_000_000  # what it replaces
+    assert a._plotly_code is b._plotly_code is plotly_code()
+    code = BUNDLE.read_bytes()
+    assert a._plotly_code.code == code
+    assert a._plotly_code.digest == hashlib.sha256(code).hexdigest()[:16]
+
+
+def test_a_figure_references_the_bundle_model_and_the_bundle_travels_as_one_binary_buffer():
+    fig = FigureWidget()
+    state = fig.get_state()
+    assert state["_plotly_code"] == f"IPY_MODEL_{plotly_code().model_id}"
+    assert all(len(str(value)) < 10_000 for key, value in state.items() if key != "_widget_data")
+    _, paths, buffers = _remove_buffers(plotly_code().get_state())
+    assert paths == [["code"]] and len(buffers[0]) == BUNDLE.stat().st_size
+    assert (plotly_code()._model_name, plotly_code()._model_module) == ("WidgetModel", "@jupyter-widgets/base")
+
+
+def test_a_closed_bundle_model_is_made_again():
+    first = plotly_code()
+    first.close()
+    second = plotly_code()
+    assert second is not first and second.comm is not None and FigureWidget()._plotly_code is second
+
+
+def test_updates_send_the_same_messages_as_plotlys_figurewidget():
+    def exercise(fig):
+        sent = recorded(fig)
+        with fig.batch_update():
+            fig.data[0].y = [3, 1, 2]
+            fig.layout.title.text = "after"
+        fig.layout.xaxis.range = [0, 5]
+        fig.add_scatter(y=[0, 1])
+        return sent
+
+    skeleton = go.Figure(go.Scatter(y=[1, 2, 3]))
+    ours, plotlys = exercise(FigureWidget(skeleton)), exercise(go.FigureWidget(skeleton))
+    assert len(ours) >= 3 and ours == plotlys
+
+
+def test_clicks_and_relayouts_from_the_browser_reach_python_as_in_plotly():
+    fig = FigureWidget(go.Figure(go.Scatter(x=[0, 1, 2], y=[5, 6, 7])))
+    clicked = []
+    trace = fig.data[0]
+    assert isinstance(trace, go.Scatter)
+    trace.on_click(lambda trace, points, state: clicked.append(points.point_inds))
+    fig._js2py_pointsCallback = {
+        "event_type": "plotly_click",
+        "points": {"trace_indexes": [0], "point_indexes": [2], "xs": [2], "ys": [7]},
+        "device_state": {},
+        "selector": None,
+    }
+    fig._js2py_relayout = {"relayout_data": {"xaxis.range": [0, 1]}, "source_view_id": "v"}
+    assert clicked == [[2]]
+    assert fig.layout.xaxis.range == (0, 1)
+
+
+def test_the_shared_model_is_a_plain_widget_with_a_short_repr():
+    assert isinstance(plotly_code(), W.Widget) and not isinstance(plotly_code(), W.DOMWidget)
+    assert repr(plotly_code()) == f"PlotlyCode(digest={plotly_code().digest!r}, bytes={BUNDLE.stat().st_size})"
+    with pytest.raises(Exception, match="code"):
+        PlotlyCode(code="not bytes")
+
+
+def test_figures_fill_the_width_by_default_and_can_keep_plotlys_fixed_width():
+    assert FigureWidget().fill_width is True and FigureWidget().get_state()["fill_width"] is True
+    assert FigureWidget(fill_width=False).get_state()["fill_width"] is False
+    assert "fill_width" not in go.FigureWidget().get_state()
+    with pytest.raises(TypeError, match="fill_width must be a bool, got 'yes'"):
+        FigureWidget(fill_width="yes")  # pyright: ignore[reportArgumentType]
+
+
+def test_a_panel_gives_each_box_of_figures_a_flex_basis_from_its_widest_figure():
+    from widgets import Panel
+
+    narrow, wide = FigureWidget(layout={"width": 310}), FigureWidget(layout={"width": 520})
+    column, lone = W.VBox([narrow, W.VBox([wide])]), FigureWidget(layout={"width": 400})
+    empty = W.VBox([W.HTML("no figure")])
+    panel = Panel(device="cpu")
+    panel.set_figures([column, lone, empty])
+    assert panel.figures_box.children == (column, lone, empty)
+    assert (column.layout.flex, column.layout.min_width) == ("520 1 520px", "min(520px, 100%)")
+    assert empty.layout.flex is None and lone.layout.width == 400  # a figure sizes itself in the browser

@@ -1,0 +1,127 @@
+// The front end of widgets.FigureWidget: a small loader in front of plotly's own widget module.
+//
+// plotly's FigureWidget ships plotly's whole widget bundle (about 5 MB) as every figure's module, and
+// anywidget imports each figure's module from a fresh blob: URL, so the bundle is parsed and run once
+// per figure. Here the bundle travels once per kernel, as the bytes of one shared model (the
+// `_plotly_code` reference, a widgets.figure_widget.PlotlyCode), and is imported once per page: the
+// import's promise is kept in a page-global map under the bundle's digest, so every later figure, in
+// any notebook of the page, reuses the evaluated module. Parsing and compiling happen off the main thread
+// (streamed, with a compile hint); the module's evaluation is one main-thread task per page. Each figure then runs plotly's own widget
+// (its default export: a factory of {initialize, render}) with the figure's model, unchanged.
+
+const PREFIX = "IPY_MODEL_";
+// Chromium's explicit compile hint: compile every function of the bundle while streaming it off the main
+// thread, instead of lazily, on the main thread, at first call (halves the evaluation's main-thread time).
+const HINT = "//# allFunctionsCalledOnLoad\n";
+// Page-wide: the imported bundles by digest, and the queue that gives each figure's first drawing its own task.
+const PAGE = (globalThis.__snnlab_plotly ??= { modules: new Map(), turn: Promise.resolve() });
+const MODULES = PAGE.modules;
+
+// Resolves in a task of its own, after the figures queued before: figures waiting on the same import would
+// otherwise all draw in one long task (every continuation of one promise runs in the same microtask checkpoint).
+function ownTask() {
+  PAGE.turn = PAGE.turn.then(() => new Promise((resolve) => setTimeout(resolve, 0)));
+  return PAGE.turn;
+}
+
+// The shared model that carries the bundle; a reference that is not registered yet is retried briefly.
+async function codeModel(model) {
+  const ref = model.get("_plotly_code");
+  if (typeof ref !== "string" || !ref.startsWith(PREFIX)) {
+    throw new Error(`snnlab FigureWidget: _plotly_code must reference a model, got ${JSON.stringify(ref)}`);
+  }
+  const id = ref.slice(PREFIX.length);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await model.widget_manager.get_model(id);
+    } catch (error) {
+      if (attempt >= 100) throw error;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  }
+}
+
+// plotly's widget module, imported once per page for each distinct bundle.
+async function plotlyModule(model) {
+  const code = await codeModel(model);
+  const key = code.get("digest");
+  if (!MODULES.has(key)) {
+    const bytes = code.get("code"); // a DataView over the binary buffer: no 5 MB JSON string
+    const url = URL.createObjectURL(new Blob([HINT, bytes], { type: "text/javascript" }));
+    const loading = import(/* webpackIgnore: true */ url);
+    loading.finally(() => URL.revokeObjectURL(url)).catch(() => MODULES.delete(key));
+    MODULES.set(key, loading);
+  }
+  return MODULES.get(key);
+}
+
+// A figure that fills the width its box gives it: the layout's width becomes its preferred width (in a
+// row of figures, the flex basis: figures sit side by side when their preferred widths fit, and grow in
+// proportion to them, never narrower than that unless the box is; in a column, the column's width), and
+// plotly autosizes the width (the height stays). The front end's own copy of the layout loses its width,
+// in place, as plotly's view reads it when it draws.
+function fillWidth(el, model) {
+  const layout = model.get("_widget_layout") || {};
+  const preferred = Number(layout.width) || 0;
+  delete layout.width;
+  const config = model.get("_config");
+  if (config) config.responsive = true;
+  if (preferred > 0) {
+    el.style.flex = `${preferred} 1 ${preferred}px`;
+    el.style.minWidth = `min(${preferred}px, 100%)`;
+  }
+  el.style.maxWidth = "100%";
+  return preferred;
+}
+
+// Resolves once `el` is in the page with a width (plotly measures its box when it draws), or after 5 s.
+function laidOut(el) {
+  return new Promise((resolve) => {
+    if (el.isConnected && el.clientWidth > 0) return resolve();
+    const observer = new ResizeObserver(() => {
+      if (el.clientWidth > 0) done();
+    });
+    const timer = setTimeout(() => done(), 5000);
+    function done() {
+      observer.disconnect();
+      clearTimeout(timer);
+      resolve();
+    }
+    observer.observe(el);
+  });
+}
+
+export default () => {
+  let widget = null;
+  return {
+    async initialize(context) {
+      const module = await plotlyModule(context.model);
+      await ownTask();
+      widget = typeof module.default === "function" ? await module.default() : module.default;
+      return widget.initialize ? widget.initialize(context) : undefined;
+    },
+    async render(context) {
+      if (!context.model.get("fill_width")) return widget.render(context);
+      const { el, model } = context;
+      el.dataset.preferredWidth = String(fillWidth(el, model));
+      await laidOut(el);
+      const parent = el.parentElement;
+      if (parent && getComputedStyle(parent).flexDirection.startsWith("column")) {
+        el.style.flex = ""; // in a column the basis would be a height: the column's width is the figure's
+      }
+      const cleanup = widget.render(context);
+      let last = el.clientWidth;
+      const observer = new ResizeObserver(() => {
+        const width = el.clientWidth;
+        if (Math.abs(width - last) < 2) return; // only a real change of the width redraws
+        last = width;
+        if (el._responsiveChartHandler) el._responsiveChartHandler(); // plotly's Plots.resize (config.responsive)
+      });
+      observer.observe(el);
+      return () => {
+        observer.disconnect();
+        if (typeof cleanup === "function") cleanup();
+      };
+    },
+  };
+};
