@@ -50,8 +50,9 @@ import math
 import threading
 import time
 import warnings
+from collections.abc import Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 import ipywidgets as W
 
@@ -98,7 +99,7 @@ def _is_round_off(change) -> bool:
     olds, news = (old, new) if isinstance(old, tuple) and isinstance(new, tuple) else ((old,), (new,))
     if len(olds) != len(news) or not all(isinstance(v, float) for v in olds + news):
         return False
-    return all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(olds, news))
+    return all(math.isclose(cast(float, a), cast(float, b), rel_tol=1e-9, abs_tol=1e-12) for a, b in zip(olds, news))
 
 
 def _is_figure_widget(widget) -> bool:
@@ -225,7 +226,7 @@ class Panel(W.VBox):
             )
         )
 
-    def set_figures(self, figures: "list[W.Widget] | tuple[W.Widget, ...]") -> None:
+    def set_figures(self, figures: "Sequence[W.Widget]") -> None:
         """Lay out the figure widgets (plotly FigureWidgets, canvases, boxes of them, ...) to fill the width.
 
         Figures sit side by side when their preferred widths fit the output area and wrap below each

@@ -32,6 +32,7 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_rgb
 from matplotlib.figure import Figure
+from matplotlib.image import AxesImage
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import FuncFormatter
 from PIL import Image
@@ -155,7 +156,7 @@ def _raster_explorer(panel: Panel, fig: Figure) -> None:
     count = int(result.spikes[first : last + 1].sum())
     raster_ax.set_title(f"steps {first}-{last}: {count} spikes; t={result.t}: {result.active_at_t} active", fontsize=8)
     image = vm.first_spike_map(first_ax, result.first_spike_times, t_max=max(last, 1))
-    grid = image.get_array()
+    grid = image.get_array() if isinstance(image, AxesImage) else None  # a Text when nothing to draw
     if result.neuron is not None and grid is not None:  # the selected neuron's cell, as the panel marks it
         row, col = divmod(result.neuron, grid.shape[1])
         first_ax.add_patch(Rectangle((col - 0.5, row - 0.5), 1.0, 1.0, fill=False, edgecolor=SELECTED_NEURON, lw=2.0))

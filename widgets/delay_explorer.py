@@ -167,7 +167,7 @@ class DelayExplorer(Panel):
 
     def make_input(self) -> torch.Tensor:
         """The ``[T, *]`` input the controls describe (or the user's)."""
-        if self.input.value == CUSTOM:
+        if self.input.value == CUSTOM and self.x_seq is not None:  # offered only with x_seq=
             return self.x_seq
         return delay_input(
             self.input.value, self.T.value, rate=self.rate.value, period=self.period.value, seed=self.seed.value

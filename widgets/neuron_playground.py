@@ -24,7 +24,8 @@ Example:
 
 import copy
 import inspect
-from typing import NamedTuple
+from collections.abc import Callable
+from typing import Any, NamedTuple
 
 import ipywidgets as W
 import torch
@@ -57,10 +58,10 @@ class NeuronResult(NamedTuple):
     x_seq: torch.Tensor  #: input current ``[T]``
     spikes: torch.Tensor  #: output spikes ``[T]``
     v_seq: torch.Tensor  #: membrane potential after each step's reset ``[T]``
-    h_seq: torch.Tensor  #: membrane potential after charging, before the fire/reset ``[T]``
+    h_seq: torch.Tensor | None  #: membrane potential after charging, before the fire/reset ``[T]``
     v_threshold: float
     v_reset: float | None  #: ``None`` for a soft reset
-    surrogate_function: torch.nn.Module
+    surrogate_function: Callable[..., Any]  #: the node's surrogate (a module or a function)
     label: str = ""  #: the configuration, e.g. ``"lif tau=2 ..."``
     compare: "NeuronResult | None" = None  #: the pinned configuration A in compare mode
 
@@ -338,7 +339,7 @@ class NeuronPlayground(Panel):
     def params(self) -> dict:
         """``{parameter name: control}`` of the model shown (empty for a custom node)."""
         kind = self.model.value
-        return {} if kind == CUSTOM else self._controls_for(kind)
+        return {} if kind == CUSTOM else self._controls_for(str(kind))
 
     def _controls_for(self, kind: str) -> dict:
         """The controls of ``kind``'s parameters, built once from the registry (and watched)."""
@@ -398,7 +399,7 @@ class NeuronPlayground(Panel):
     def make_node(self, config: tuple | None = None) -> neuron.BaseNode:
         """The neuron a configuration (default: the controls') describes, or a copy of the user's."""
         kind, values, sg_name, alpha = self.configuration() if config is None else config
-        if kind == CUSTOM:
+        if kind == CUSTOM and self.node is not None:  # offered only with node=
             return _fresh_copy(self.node)
         # v_reset >= v_threshold is run as the core runs it (see snnlab.neuron.BaseNode)
         sg = _make_surrogate(self._surrogates[sg_name], alpha)
@@ -406,7 +407,7 @@ class NeuronPlayground(Panel):
 
     def make_input(self) -> torch.Tensor:
         """The ``[T]`` input the controls describe (or the user's)."""
-        if self.input.value == CUSTOM:
+        if self.input.value == CUSTOM and self.x_seq is not None:  # offered only with x_seq=
             return self.x_seq
         return input_sequence(
             self.input.value,
@@ -460,7 +461,7 @@ class NeuronPlayground(Panel):
                 a_v.name, b_v.name = f"A: {a.label.split()[0]} v", f"B: {result.label.split()[0]} v"
                 lows = [min(float(d.min()), a.v_threshold) for d in (a.v_seq, result.v_seq)]
                 highs = [max(float(d.max()), a.v_threshold, result.v_threshold) + 0.3 for d in (a.v_seq, result.v_seq)]
-                fig.layout.yaxis.range = [min(lows) - 0.1, max(highs)]
+                fig.update_yaxes(range=[min(lows) - 0.1, max(highs)])
             else:
                 b_v.name = "v"
         sg = result.surrogate_function

@@ -242,7 +242,7 @@ class RasterExplorer(Panel):
     def population_spikes(self) -> torch.Tensor:
         """The ``[T, N]`` recording on the panel's device (cached until a generating control changes)."""
         device = self.device
-        if self.encoder.value == CUSTOM:
+        if self.encoder.value == CUSTOM and self.user_spikes is not None:  # offered only with spikes=
             return self.user_spikes.to(device)
         key = (
             self.encoder.value,
@@ -253,7 +253,7 @@ class RasterExplorer(Panel):
             self.gain.value,
             str(device),
         )
-        if key == self._cache_key:
+        if key == self._cache_key and self._cache is not None:
             return self._cache
         N, T = self.N.value, self.T.value
         if self.intensities is not None:
@@ -267,9 +267,14 @@ class RasterExplorer(Panel):
             net = net.to(device)
             reset_state(net)
         with torch.no_grad():
-            out = run_sequence(net, x_seq) if needs_step_loop(net) else net(x_seq)
+            if isinstance(net, torch.nn.Module) and needs_step_loop(net):
+                out = run_sequence(net, x_seq)
+            else:
+                out = net(x_seq)
         if isinstance(net, torch.nn.Module):
             reset_state(net)
+        if not isinstance(out, torch.Tensor):
+            raise TypeError(f"net must return a [T, 1, N_out] spike tensor, got {type(out).__name__}")
         if out.dim() < 2 or out.shape[0] != T:
             raise ValueError(f"net must return a [T, 1, N_out] spike sequence with T={T}, got shape {list(out.shape)}")
         spikes = out.reshape(T, -1)

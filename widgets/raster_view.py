@@ -21,6 +21,8 @@ Example:
     ('canvas', 20)
 """
 
+from typing import Any
+
 import ipywidgets as W
 import numpy as np
 import torch
@@ -113,40 +115,41 @@ class RasterView(W.VBox):
 
     def _fill_figure(self, spikes, t_offset, title):
         fig = self.figure
+        layout: Any = fig.layout  # plotly's generated layout classes are untyped
         with fig.batch_update():
             vp.raster(spikes, rate_margin=self.rate_margin, fig=fig)
-            self._figure_shapes = tuple(fig.layout.shapes)  # the figure's own (layer separators)
-            fig.layout.title.text = title
+            self._figure_shapes = tuple(layout.shapes)  # the figure's own (layer separators)
+            layout.title.text = title
             if self.n_steps:
                 ticks = nice_ticks(t_offset, t_offset + self.n_steps - 1, 10, integer=True)
-                fig.layout.xaxis.update(
+                layout.xaxis.update(
                     tickmode="array", tickvals=[v - t_offset for v in ticks], ticktext=[str(v) for v in ticks]
                 )
             if not isinstance(spikes, dict) and self.n_neurons:
                 ticks = nice_ticks(0, self.n_neurons - 1, 10, integer=True)
-                fig.layout.yaxis.update(tickmode="array", tickvals=ticks, ticktext=[str(v) for v in ticks])
-            fig.layout.yaxis.title.text = "neuron (0 at the bottom)" if not isinstance(spikes, dict) else "layer"
-            fig.layout.shapes = self._figure_shapes
+                layout.yaxis.update(tickmode="array", tickvals=ticks, ticktext=[str(v) for v in ticks])
+            layout.yaxis.title.text = "neuron (0 at the bottom)" if not isinstance(spikes, dict) else "layer"
+            layout.shapes = self._figure_shapes
 
     # ----------------------------------------------------------------------------- marks
     def mark(self, *, neuron=None, t=None) -> None:
         """Mark the selected ``neuron`` (its row) and time step ``t`` (absolute); None: no mark."""
-        inside = t is not None and self.t_offset <= t < self.t_offset + self.n_steps
-        shown = neuron is not None and 0 <= neuron < self.n_neurons
+        # the step inside the shown window (relative to its start) and the neuron shown, else None
+        x = t - self.t_offset if t is not None and self.t_offset <= t < self.t_offset + self.n_steps else None
+        row = neuron if neuron is not None and 0 <= neuron < self.n_neurons else None
         if self.mode == "canvas":
             canvas = self.canvas
             with canvas.hold_sync():
-                column = (t - self.t_offset) // canvas.t_factor if inside else None
-                canvas.highlight = [column, column + 1] if inside else []
-                canvas.selected_row = neuron // canvas.n_factor if shown else -1
+                column = None if x is None else x // canvas.t_factor
+                canvas.highlight = [] if column is None else [column, column + 1]
+                canvas.selected_row = -1 if row is None else row // canvas.n_factor
             return
         marks = []
-        if inside:
-            x = t - self.t_offset
+        if x is not None:
             line = dict(color=SELECTED_TIME, width=1.5)
             marks.append(dict(type="line", xref="x", yref="paper", x0=x, x1=x, y0=0, y1=1, line=line))
-        if shown:
-            marks.append(dict(type="rect", xref="paper", yref="y", x0=0, x1=1, y0=neuron - 0.5, y1=neuron + 0.5))
+        if row is not None:
+            marks.append(dict(type="rect", xref="paper", yref="y", x0=0, x1=1, y0=row - 0.5, y1=row + 0.5))
             marks[-1].update(SELECTED_NEURON)
         self.figure.layout.shapes = self._figure_shapes + tuple(marks)
 
@@ -156,7 +159,8 @@ class RasterView(W.VBox):
         if self.mode == "canvas":
             return self.canvas.spike_count()
         markers = vp.trace(self.figure, "spikes").x
-        image = self.figure.layout.images[0]
+        layout: Any = self.figure.layout  # plotly's generated layout classes are untyped
+        image = layout.images[0]
         if image.visible:
             return -1  # drawn as an image: counts are not kept
         return 0 if markers is None else int(np.asarray(markers).size)

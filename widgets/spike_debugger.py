@@ -284,7 +284,7 @@ class SpikeDebugger(Panel):
     # ----------------------------------------------------------------------------- render
     def render(self, result: DebugResult):
         self._sync_selection(result)
-        name, sample = self.layer.value, self.sample.value
+        name, sample = str(self.layer.value), self.sample.value
         spikes = result.records[name][:, sample]
         if self.all_layers.value:
             shown = {n: seq[:, sample].reshape(seq.shape[0], -1) for n, seq in result.records.items()}

@@ -80,7 +80,7 @@ def new_figure(kind: str, options: dict, base: Any = None) -> Any:
         template="plotly_white",
         margin=dict(l=60, r=20, t=40, b=50),
         annotations=[
-            *fig.layout.annotations,  # keep a base's subplot titles
+            *fig.layout["annotations"],  # keep a base's subplot titles
             dict(
                 name=MESSAGE_NAME,
                 text="",
