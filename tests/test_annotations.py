@@ -30,21 +30,6 @@ OURS = ("snnlab", "widgets")
 # This list only shrinks: an entry that is annotated now fails the test until it is removed here, and
 # anything missing that is not listed fails it too. Empty it as each module becomes clean.
 PENDING: dict[str, set[str]] = {
-    "snnlab.training.models": {
-        "step_cross_entropy: parameter 'target'",
-        "step_cross_entropy: parameter 'y'",
-        "step_cross_entropy: return",
-    },
-    "snnlab.viz.data": {
-        "RasterImage.extent: return",
-        "check_marker_max: parameter 'marker_max'",
-        "check_marker_max: parameter 'owner'",
-        "check_marker_max: return",
-        "spike_matrix: parameter 'spikes'",
-        "stack_layers: parameter 'layer_names'",
-        "stack_layers: parameter 'spikes'",
-        "to_numpy: parameter 'x'",
-    },
     "widgets._panel": {
         "Panel.__init__: parameter 'blocking'",
         "Panel.__init__: parameter 'device'",

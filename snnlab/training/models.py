@@ -83,7 +83,9 @@ def model_problem(method: str, model: nn.Module) -> str | None:
     return None
 
 
-def step_cross_entropy(y, target):
+def step_cross_entropy(
+    y: torch.Tensor | list[torch.Tensor] | tuple[torch.Tensor, ...], target: torch.Tensor
+) -> torch.Tensor:
     """Cross-entropy of one time step's output; a ``[spike, trace]`` list contributes its spike.
 
     Shape:

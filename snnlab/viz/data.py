@@ -29,7 +29,7 @@ Example:
 
 import numbers
 from collections.abc import Mapping, Sequence
-from typing import NamedTuple
+from typing import Any, NamedTuple
 
 import numpy as np
 import torch
@@ -59,7 +59,7 @@ IMAGE_MAX_ROWS = 2000
 IMAGE_MAX_COLS = 2000
 
 
-def to_numpy(x, owner: str, name: str) -> np.ndarray:
+def to_numpy(x: torch.Tensor | np.ndarray | Sequence[Any], owner: str, name: str) -> np.ndarray:
     """A tensor, an ndarray or a sequence of numbers as a numpy array on the CPU (detached).
 
     Shape:
@@ -86,7 +86,7 @@ def to_numpy(x, owner: str, name: str) -> np.ndarray:
     )
 
 
-def spike_matrix(spikes, owner: str, name: str = "spikes") -> np.ndarray:
+def spike_matrix(spikes: torch.Tensor | np.ndarray | Sequence[Any], owner: str, name: str = "spikes") -> np.ndarray:
     """``spikes`` ``[T, N]`` as a boolean numpy matrix (nonzero = spike), made boolean on its device.
 
     Shape:
@@ -117,7 +117,11 @@ class LayerStack(NamedTuple):
     offsets: tuple
 
 
-def stack_layers(spikes, layer_names, owner: str) -> LayerStack:
+def stack_layers(
+    spikes: torch.Tensor | np.ndarray | Sequence[Any] | Mapping[Any, Any],
+    layer_names: Sequence[str] | None,
+    owner: str,
+) -> LayerStack:
     """One ``[T, N]`` array, a ``{name: [T, n_i]}`` dict or a list of ``[T, n_i]`` arrays, stacked.
 
     A single array has ``names == ()``. ``layer_names`` names the arrays of a list (default
@@ -196,7 +200,7 @@ class RasterImage(NamedTuple):
     n_factor: int
 
     @property
-    def extent(self):
+    def extent(self) -> tuple[float, float, float, float]:
         """``(left, right, bottom, top)`` in time-step and neuron units (cell centres on integers)."""
         rows, cols = self.values.shape
         return (-0.5, cols * self.t_factor - 0.5, -0.5, rows * self.n_factor - 0.5)
@@ -293,7 +297,7 @@ def bin_any(bits: torch.Tensor, dim: int, limit: int) -> torch.Tensor:
     return bytes_.reshape(bits.shape[0], out, f).amax(dim=2).view(torch.bool)
 
 
-def check_marker_max(owner, marker_max):
+def check_marker_max(owner: str, marker_max: int) -> int:
     """Return ``marker_max`` after checking it is an int >= 0.
 
     Shape:
