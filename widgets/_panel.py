@@ -50,11 +50,12 @@ import math
 import threading
 import time
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 import ipywidgets as W
+import torch
 
 from ._bounds import control_bounds, refuse_out_of_range
 from ._device import Stopwatch, available_devices, default_device, resolve_device
@@ -149,7 +150,9 @@ class Panel(W.VBox):
     #: one matplotlib drawing per display: set ``Panel.static_preview = False`` to skip it
     static_preview: bool = True
 
-    def __init__(self, *, device=None, throttle_ms=50.0, blocking=False):
+    def __init__(
+        self, *, device: str | torch.device | None = None, throttle_ms: float = 50.0, blocking: bool = False
+    ) -> None:
         device = default_device() if device is None else device
         resolve_device(device)  # validates before anything is built
         if isinstance(throttle_ms, bool) or not isinstance(throttle_ms, (int, float)) or throttle_ms < 0:
@@ -194,7 +197,7 @@ class Panel(W.VBox):
         self.watch(self.device_control)
 
     # ----------------------------------------------------------------------------- layout
-    def set_controls(self, controls, *, watch=True):
+    def set_controls(self, controls: Iterable[W.Widget], *, watch: bool = True) -> None:
         """Lay out ``controls`` (a list of widgets) before the device dropdown; observe their values.
 
         Every bounded control among them (boxes are searched) refuses a value outside its range
@@ -242,7 +245,7 @@ class Panel(W.VBox):
                 figure.layout.min_width = f"min({preferred}px, 100%)"
         self.figures_box.children = figures
 
-    def watch(self, *controls, render_only: bool = False) -> None:
+    def watch(self, *controls: W.Widget, render_only: bool = False) -> None:
         """Redraw (throttled) when the ``value`` of any of ``controls`` changes.
 
         ``render_only=True``: the controls only change the view; their changes run ``redraw()``
@@ -255,33 +258,33 @@ class Panel(W.VBox):
 
     # ----------------------------------------------------------------------------- the cycle
     @property
-    def device(self):
+    def device(self) -> torch.device:
         """The ``torch.device`` chosen in the dropdown."""
         return resolve_device(self.device_control.value)
 
-    def sync_controls(self):
+    def sync_controls(self) -> None:
         """Adjust controls that depend on others (called before each ``compute``).
 
         Enable or disable them, or move their ranges: value changes made here do not trigger
         another redraw.
         """
 
-    def compute(self):
+    def compute(self) -> Any:
         """Run the core on ``self.device`` and return a result object (implemented by each panel)."""
         raise NotImplementedError(f"{type(self).__name__} must implement compute()")
 
-    def select(self, result):
+    def select(self, result: Any) -> Any:
         """The result as the view-only controls pick it (default: unchanged); runs before each ``render``.
 
         Keep it cheap and on the host: a render-only change runs it on the last result.
         """
         return result
 
-    def render(self, result):
+    def render(self, result: Any) -> None:
         """Draw ``result`` into the figures, in place (implemented by each panel)."""
         raise NotImplementedError(f"{type(self).__name__} must implement render(result)")
 
-    def set_result(self, result) -> None:
+    def set_result(self, result: Any) -> None:
         """Replace the computed result (e.g. re-analysed on the host); the next ``redraw`` selects from it."""
         self._computed = result
         self.result = result
@@ -344,13 +347,13 @@ class Panel(W.VBox):
             self.set_status(f"ran on {device.type} in {self.compute_ms:.1f} ms, drawn in {self.render_ms:.1f} ms")
             return True
 
-    def set_status(self, text, *, error=False):
+    def set_status(self, text: str, *, error: bool = False) -> None:
         """Write ``text`` into the status line (red when ``error``)."""
         self.status_text = text
         color = "#b00020" if error else "#555"
         self.status.value = f'<span style="color:{color}; font-family:monospace">{html.escape(text)}</span>'
 
-    def show_error(self, exc):
+    def show_error(self, exc: BaseException) -> None:
         """Record ``exc`` as the panel's error and show its type and message in the status line."""
         self.error = exc
         self.set_status(f"{type(exc).__name__}: {exc}", error=True)
@@ -407,7 +410,7 @@ class Panel(W.VBox):
             return self.error is None
 
     @contextmanager
-    def hold_updates(self):
+    def hold_updates(self) -> Iterator["Panel"]:
         """Merge every control change made inside the block into one redraw at its end."""
         self._held += 1
         try:
@@ -418,7 +421,15 @@ class Panel(W.VBox):
                 self._run_pending()
 
     # ----------------------------------------------------------------------------- background work
-    def start_background(self, steps, *, total=None, on_step=None, on_finish=None, blocking=None):
+    def start_background(
+        self,
+        steps: Iterable[Any],
+        *,
+        total: int | None = None,
+        on_step: Callable[[BackgroundRun, Any], object] | None = None,
+        on_finish: Callable[[BackgroundRun], object] | None = None,
+        blocking: bool | None = None,
+    ) -> BackgroundRun:
         """Run ``steps`` (an iterable; each ``next()`` is one step) as a ``BackgroundRun``.
 
         The progress bar and Stop button show while it runs; ``on_step(run, value)`` is called after
@@ -452,12 +463,12 @@ class Panel(W.VBox):
         run.start()
         return run
 
-    def stop(self):
+    def stop(self) -> None:
         """Stop the background run, if any (it ends before its next step)."""
         if self.run is not None and not self.run.finished:
             self.run.stop()
 
-    def close(self):
+    def close(self) -> None:
         """Stop the background run and any pending redraw, then close the widgets."""
         if "run" in self.__dict__:  # not yet set when a constructor refused its arguments
             self.stop()
@@ -466,7 +477,7 @@ class Panel(W.VBox):
             self._pending = False
         super().close()
 
-    def wait(self, timeout=None) -> bool:
+    def wait(self, timeout: float | None = None) -> bool:
         """Block until the background run ends (True), or ``timeout`` seconds pass (False)."""
         if self.run is None:
             return True
@@ -549,7 +560,7 @@ class Panel(W.VBox):
 
         return preview_figure(self)
 
-    def figure_widgets(self):
+    def figure_widgets(self) -> list[Any]:
         """The plotly FigureWidgets inside the figures area (nested boxes included)."""
         found, stack = [], list(self.figures_box.children)
         while stack:
