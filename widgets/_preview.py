@@ -144,7 +144,7 @@ def _raster_explorer(panel: Panel, fig: Figure) -> None:
     result = panel.result
     if not isinstance(result, RasterResult):
         return _no_result(fig, panel)
-    _size(fig, 7.5, 3.3, right=0.75, top=0.45, wspace=0.5)
+    _size(fig, 8.0, 3.3, right=0.85, top=0.45, wspace=0.55)
     raster_ax, (first_ax,) = _raster_axes(fig, 1, 1.9)
     first, last = result.window
     vm.raster(raster_ax, result.spikes[first : last + 1], rate_margin=True)
@@ -278,6 +278,11 @@ def preview_figure(panel: Panel) -> Figure:
         raise TypeError(f"preview_figure: {type(panel).__name__} has no preview (override its preview() method)")
     fig = Figure(dpi=DPI)
     drawer(panel, fig)
+    for ax in fig.axes:  # a preview is small: the twins' labels at a size that fits beside their axes
+        ax.xaxis.label.set_fontsize(8)
+        ax.yaxis.label.set_fontsize(8)
+        ax.title.set_fontsize(min(ax.title.get_fontsize(), 8.5))
+        ax.tick_params(labelsize=7)
     if panel.status_text:
         color = ERROR_COLOR if panel.error is not None else CAPTION_COLOR
         fig.supxlabel(
