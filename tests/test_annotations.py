@@ -30,25 +30,6 @@ OURS = ("snnlab", "widgets")
 # This list only shrinks: an entry that is annotated now fails the test until it is removed here, and
 # anything missing that is not listed fails it too. Empty it as each module becomes clean.
 PENDING: dict[str, set[str]] = {
-    "widgets.delay_explorer": {
-        "DelayExplorer.__init__: parameter 'T'",
-        "DelayExplorer.__init__: parameter 'blocking'",
-        "DelayExplorer.__init__: parameter 'delay_steps'",
-        "DelayExplorer.__init__: parameter 'device'",
-        "DelayExplorer.__init__: parameter 'input_kind'",
-        "DelayExplorer.__init__: parameter 'period'",
-        "DelayExplorer.__init__: parameter 'rate'",
-        "DelayExplorer.__init__: parameter 'seed'",
-        "DelayExplorer.__init__: parameter 'throttle_ms'",
-        "DelayExplorer.__init__: parameter 'x_seq'",
-        "DelayExplorer.render: return",
-        "DelayExplorer.sync_controls: return",
-        "delay_input: parameter 'T'",
-        "delay_input: parameter 'kind'",
-        "delay_input: parameter 'period'",
-        "delay_input: parameter 'rate'",
-        "delay_input: parameter 'seed'",
-    },
     "widgets.neuron_playground": {
         "NeuronPlayground.__init__: parameter 'T'",
         "NeuronPlayground.__init__: parameter 'alpha'",
@@ -102,12 +83,6 @@ PENDING: dict[str, set[str]] = {
         "encode_population: parameter 'encoder'",
         "encode_population: parameter 'generator'",
         "encode_population: parameter 'intensities'",
-    },
-    "widgets.raster_view": {
-        "RasterView.mark: parameter 'neuron'",
-        "RasterView.mark: parameter 't'",
-        "RasterView.on_select: parameter 'callback'",
-        "RasterView.show: parameter 'spikes'",
     },
     "widgets.spike_debugger": {
         "SpikeDebugger.__init__: parameter 'canvas_cells'",

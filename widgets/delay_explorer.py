@@ -18,7 +18,7 @@ Example:
 """
 
 import math
-from typing import NamedTuple
+from typing import NamedTuple, cast
 
 import ipywidgets as W
 import torch
@@ -50,7 +50,7 @@ class DelayResult(NamedTuple):
     channel: int  #: the flattened feature the figure shows
 
 
-def delay_input(kind, T, *, rate=0.3, period=16, seed=0) -> torch.Tensor:
+def delay_input(kind: str, T: int, *, rate: float = 0.3, period: float = 16, seed: int = 0) -> torch.Tensor:
     """A ``[T]`` float32 demo input: ``'spikes'`` (Poisson, ``rate`` per step) or ``'signal'`` (a sine).
 
     The sine is ``sin(2 pi t / period)``; the spikes use a CPU generator seeded with ``seed``.
@@ -92,18 +92,18 @@ class DelayExplorer(Panel):
 
     def __init__(
         self,
-        input_kind="spikes",
-        delay_steps=3,
-        T=40,
-        rate=0.3,
-        period=16,
-        seed=0,
+        input_kind: str = "spikes",
+        delay_steps: int = 3,
+        T: int = 40,
+        rate: float = 0.3,
+        period: int = 16,
+        seed: int = 0,
         *,
-        x_seq=None,
-        device=None,
-        throttle_ms=50.0,
-        blocking=False,
-    ):
+        x_seq: torch.Tensor | None = None,
+        device: str | torch.device | None = None,
+        throttle_ms: float = 50.0,
+        blocking: bool = False,
+    ) -> None:
         owner = type(self).__name__
         check_choice(owner, "input_kind", input_kind, INPUTS)
         delay_steps = check_int(owner, "delay_steps", delay_steps, minimum=0)
@@ -157,7 +157,7 @@ class DelayExplorer(Panel):
         self.set_figures([self.figure])
         self.update()
 
-    def sync_controls(self):
+    def sync_controls(self) -> None:
         custom = self.input.value == CUSTOM
         self.T.disabled = custom
         self.rate.disabled = self.input.value != "spikes"
@@ -170,7 +170,11 @@ class DelayExplorer(Panel):
         if self.input.value == CUSTOM and self.x_seq is not None:  # offered only with x_seq=
             return self.x_seq
         return delay_input(
-            self.input.value, self.T.value, rate=self.rate.value, period=self.period.value, seed=self.seed.value
+            cast(str, self.input.value),  # a Dropdown with options always holds one of them
+            self.T.value,
+            rate=self.rate.value,
+            period=self.period.value,
+            seed=self.seed.value,
         )
 
     def compute(self) -> DelayResult:
@@ -187,7 +191,7 @@ class DelayExplorer(Panel):
             channel=self.channel.value,
         )
 
-    def render(self, result: DelayResult):
+    def render(self, result: DelayResult) -> None:
         vp.delay_effect(
             result.x_seq,
             result.y_seq,

@@ -21,6 +21,7 @@ Example:
     ('canvas', 20)
 """
 
+from collections.abc import Callable
 from typing import Any
 
 import ipywidgets as W
@@ -79,7 +80,7 @@ class RasterView(W.VBox):
         self.children = (self.figure_box, self.canvas)
 
     # ----------------------------------------------------------------------------- data
-    def show(self, spikes, *, t_offset: int = 0, title: str = "") -> None:
+    def show(self, spikes: torch.Tensor | dict[str, torch.Tensor], *, t_offset: int = 0, title: str = "") -> None:
         """Draw ``spikes`` (``[T, N]`` or ``{name: [T, n_i]}``; the first row is step ``t_offset``).
 
         The marks are cleared; call ``mark`` after ``show`` to draw the selection.
@@ -132,7 +133,7 @@ class RasterView(W.VBox):
             layout.shapes = self._figure_shapes
 
     # ----------------------------------------------------------------------------- marks
-    def mark(self, *, neuron=None, t=None) -> None:
+    def mark(self, *, neuron: int | None = None, t: int | None = None) -> None:
         """Mark the selected ``neuron`` (its row) and time step ``t`` (absolute); None: no mark."""
         # the step inside the shown window (relative to its start) and the neuron shown, else None
         x = t - self.t_offset if t is not None and self.t_offset <= t < self.t_offset + self.n_steps else None
@@ -166,7 +167,7 @@ class RasterView(W.VBox):
         return 0 if markers is None else int(np.asarray(markers).size)
 
     # ----------------------------------------------------------------------------- clicks
-    def on_select(self, callback) -> None:
+    def on_select(self, callback: Callable[[int, int], object]) -> None:
         """Call ``callback(neuron, t)`` when a spike (plotly) or a cell (canvas) is clicked in the browser."""
         self._callbacks.append(callback)
 
