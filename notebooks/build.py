@@ -14,7 +14,8 @@ diffs or could never render is dropped (``clean``):
 
 - ``metadata.widgets`` (widget state; a FigureWidget's would add megabytes) and the widget-view
   outputs (``application/vnd.jupyter.widget-view+json``: random model ids whose state is not stored;
-  a kernel that runs the notebook displays the live widgets again);
+  a kernel that runs the notebook displays the live widgets again); a widget output without a PNG of its
+  own (a bare FigureWidget, whose text form is its whole figure JSON) is dropped whole;
 - nbclient's per-cell timing metadata and the kernel's Python version (``language_info.version``);
   consecutive prints of one stream are merged into one output (how a kernel splits them depends on timing).
 
@@ -30,9 +31,10 @@ Shape:
 Example:
     >>> nb = {"metadata": {"widgets": {}, "language_info": {"name": "python", "version": "3.11.2"}},
     ...       "cells": [{"cell_type": "code", "metadata": {"execution": {}}, "outputs": [
-    ...           {"output_type": "execute_result", "data": {"text/plain": "P()", WIDGET_VIEW: {}}}]}]}
-    >>> clean(nb)["metadata"], nb["cells"][0]["outputs"][0]["data"], nb["cells"][0]["metadata"]
-    ({'language_info': {'name': 'python'}}, {'text/plain': 'P()'}, {})
+    ...           {"output_type": "execute_result", "data": {"text/plain": "P()", WIDGET_VIEW: {}, "image/png": ""}},
+    ...           {"output_type": "display_data", "data": {"text/plain": "FigureWidget({...})", WIDGET_VIEW: {}}}]}]}
+    >>> clean(nb)["metadata"], nb["cells"][0]["outputs"][0]["data"], len(nb["cells"][0]["outputs"])
+    ({'language_info': {'name': 'python'}}, {'text/plain': 'P()', 'image/png': ''}, 1)
 """
 
 import argparse
@@ -115,7 +117,13 @@ def clean(nb: Notebook) -> Notebook:
     for cell in nb["cells"]:
         cell.get("metadata", {}).pop("execution", None)
         if "outputs" in cell:
-            cell["outputs"] = coalesce_streams(cell["outputs"])
+            # a widget without a picture of its own (a bare FigureWidget) keeps nothing worth showing: its
+            # text/plain is a wall of figure JSON
+            cell["outputs"] = [
+                output
+                for output in coalesce_streams(cell["outputs"])
+                if WIDGET_VIEW not in output.get("data", {}) or "image/png" in output["data"]
+            ]
         for output in cell.get("outputs", []):
             data = output.get("data", {})
             data.pop(WIDGET_VIEW, None)

@@ -46,7 +46,7 @@ from .event_viewer import EventViewer
 from .neuron_playground import NeuronPlayground, NeuronResult
 from .raster_explorer import RasterExplorer, RasterResult
 from .similarity_explorer import SimilarityExplorer, SimilarityPanelResult
-from .spike_debugger import DebugResult, SpikeDebugger
+from .spike_debugger import DebugResult, SpikeDebugger, _map_layout  # the live map's layout of a layer
 from .training_dashboard import TrainingDashboard, TrainingResult
 
 __all__ = ["DPI", "figure_png", "has_preview", "preview_figure", "preview_png"]
@@ -183,7 +183,7 @@ def _debugger(panel: Panel, fig: Figure) -> None:
         vm.raster(raster_ax, spikes.reshape(spikes.shape[0], -1), rate_margin=True)
         raster_ax.set_title(f"layer {name!r}, sample {sample}", fontsize=8)
     vm.firing_rate_histogram(hist_ax, result.report[name].rates)
-    vm.first_spike_map(first_ax, result.first_spike[name][sample], t_max=spikes.shape[0] - 1)
+    vm.first_spike_map(first_ax, _map_layout(result.first_spike[name][sample]), t_max=spikes.shape[0] - 1)
 
 
 def _dashboard(panel: Panel, fig: Figure) -> None:

@@ -257,3 +257,19 @@ def test_static_preview_can_be_switched_off(monkeypatch: pytest.MonkeyPatch) -> 
     assert set(_bundle(panel)) == {"text/plain", WIDGET_VIEW}
     monkeypatch.setattr(Panel, "static_preview", True)
     assert "image/png" in _bundle(panel)
+
+
+def test_debugger_preview_of_a_convolutional_layer_draws_one_map() -> None:
+    # a [C, H, W] layer: the live panel lays its first spikes out as the panel does, and so must the preview
+    net = torch.nn.Sequential(layer.Conv2d(2, 3, 3, step_mode="m"), neuron.IFNode(v_threshold=0.5, step_mode="m"))
+    panel = widgets.SpikeDebugger(net, torch.rand(4, 2, 2, 6, 6), device="cpu")
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # a failed preview warns: make it fail here
+        fig = panel.preview()
+    titles = [ax.get_title() for ax in fig.axes]
+    first_map = next(ax for ax in fig.axes if ax.get_title().startswith("first spike"))
+    assert first_map.images, titles  # drawn as the map, not as the "no preview" warning
+    assert (
+        int(np.ma.count(first_map.images[0].get_array())) + int(np.ma.count_masked(first_map.images[0].get_array()))
+        >= 3 * 4 * 4
+    )
