@@ -24,8 +24,8 @@ Example:
 
 import copy
 import inspect
-from collections.abc import Callable
-from typing import Any, NamedTuple
+from collections.abc import Callable, Mapping
+from typing import Any, NamedTuple, cast
 
 import ipywidgets as W
 import torch
@@ -90,7 +90,7 @@ def _model_kind(model: str) -> str:
     return model
 
 
-def run_neuron(node: neuron.BaseNode, x_seq: torch.Tensor):
+def run_neuron(node: neuron.BaseNode, x_seq: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor | None]:
     """Step a copy of ``node`` through ``x_seq`` ``[T, *]``: ``(spikes, v_seq, h_seq)``, each ``[T, *]``.
 
     ``h_seq`` is the potential after each charge, before the fire and reset (None for a neuron
@@ -129,7 +129,16 @@ def run_neuron(node: neuron.BaseNode, x_seq: torch.Tensor):
     return spike_seq, torch.stack(vs), torch.stack(hs) if len(hs) == T else None
 
 
-def input_sequence(kind, T, amplitude=1.0, *, rate=0.3, noise=0.3, onset=None, seed=0) -> torch.Tensor:
+def input_sequence(
+    kind: str,
+    T: int,
+    amplitude: float = 1.0,
+    *,
+    rate: float = 0.3,
+    noise: float = 0.3,
+    onset: int | None = None,
+    seed: int = 0,
+) -> torch.Tensor:
     """A ``[T]`` float32 input current: ``'constant'``, ``'step'``, ``'poisson'`` or ``'noise'``.
 
     ``'constant'`` is ``amplitude`` at every step; ``'step'`` is 0 before ``onset`` (default ``T // 4``)
@@ -202,27 +211,27 @@ class NeuronPlayground(Panel):
 
     def __init__(
         self,
-        model="LIF",
-        tau=None,
-        v_threshold=None,
-        v_reset=None,
-        reset="hard",
-        surrogate_name="Sigmoid",
-        alpha=4.0,
-        input_kind="constant",
-        amplitude=1.2,
-        rate=0.3,
-        noise=0.3,
-        T=100,
-        seed=0,
+        model: str = "LIF",
+        tau: float | None = None,
+        v_threshold: float | None = None,
+        v_reset: float | None = None,
+        reset: str = "hard",
+        surrogate_name: str = "Sigmoid",
+        alpha: float = 4.0,
+        input_kind: str = "constant",
+        amplitude: float = 1.2,
+        rate: float = 0.3,
+        noise: float = 0.3,
+        T: int = 100,
+        seed: int = 0,
         *,
-        params=None,
-        node=None,
-        x_seq=None,
-        device=None,
-        throttle_ms=50.0,
-        blocking=False,
-    ):
+        params: Mapping[str, float | bool | None] | None = None,
+        node: neuron.BaseNode | None = None,
+        x_seq: torch.Tensor | None = None,
+        device: str | torch.device | None = None,
+        throttle_ms: float = 50.0,
+        blocking: bool = False,
+    ) -> None:
         owner = type(self).__name__
         kind = _model_kind(model)
         check_choice(owner, "model", kind, MODELS)
@@ -362,7 +371,7 @@ class NeuronPlayground(Panel):
             self._param_controls[kind] = controls
         return self._param_controls[kind]
 
-    def sync_controls(self):
+    def sync_controls(self) -> None:
         custom_node = self.model.value == CUSTOM
         controls = self.params
         self.params_box.children = tuple(controls.values())
@@ -410,7 +419,7 @@ class NeuronPlayground(Panel):
         if self.input.value == CUSTOM and self.x_seq is not None:  # offered only with x_seq=
             return self.x_seq
         return input_sequence(
-            self.input.value,
+            cast(str, self.input.value),  # a Dropdown with options always holds one of them
             self.T.value,
             self.amplitude.value,
             rate=self.rate.value,
@@ -446,7 +455,7 @@ class NeuronPlayground(Panel):
             result = result._replace(compare=self._run(self._pinned, x_seq))
         return result
 
-    def render(self, result: NeuronResult):
+    def render(self, result: NeuronResult) -> None:
         fig = self.membrane_fig
         with fig.batch_update():
             vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq, fig=fig)
