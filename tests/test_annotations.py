@@ -30,29 +30,6 @@ OURS = ("snnlab", "widgets")
 # This list only shrinks: an entry that is annotated now fails the test until it is removed here, and
 # anything missing that is not listed fails it too. Empty it as each module becomes clean.
 PENDING: dict[str, set[str]] = {
-    "widgets.raster_explorer": {
-        "RasterExplorer.__init__: parameter 'N'",
-        "RasterExplorer.__init__: parameter 'T'",
-        "RasterExplorer.__init__: parameter 'blocking'",
-        "RasterExplorer.__init__: parameter 'canvas_cells'",
-        "RasterExplorer.__init__: parameter 'device'",
-        "RasterExplorer.__init__: parameter 'encoder'",
-        "RasterExplorer.__init__: parameter 'gain'",
-        "RasterExplorer.__init__: parameter 'intensities'",
-        "RasterExplorer.__init__: parameter 'net'",
-        "RasterExplorer.__init__: parameter 'seed'",
-        "RasterExplorer.__init__: parameter 'spikes'",
-        "RasterExplorer.__init__: parameter 'tau'",
-        "RasterExplorer.__init__: parameter 'throttle_ms'",
-        "RasterExplorer.canvas: return",
-        "RasterExplorer.raster_fig: return",
-        "RasterExplorer.render: return",
-        "RasterExplorer.sync_controls: return",
-        "encode_population: parameter 'T'",
-        "encode_population: parameter 'encoder'",
-        "encode_population: parameter 'generator'",
-        "encode_population: parameter 'intensities'",
-    },
     "widgets.spike_debugger": {
         "SpikeDebugger.__init__: parameter 'canvas_cells'",
         "SpikeDebugger.__init__: parameter 'dead_rate'",

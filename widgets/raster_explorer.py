@@ -24,7 +24,9 @@ Example:
     ([58, 57, 56], 1)
 """
 
-from typing import NamedTuple
+import os
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, NamedTuple, cast
 
 import ipywidgets as W
 import torch
@@ -39,8 +41,12 @@ from snnlab.viz import plotly as vp
 from ._bounds import check_number, check_seed
 from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
+from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
 from .raster_view import RasterView
+
+if TYPE_CHECKING:  # nir is an optional dependency
+    from nir import NIRGraph
 
 __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
 
@@ -61,7 +67,9 @@ class RasterResult(NamedTuple):
     active_at_t: int  #: number of neurons spiking at step ``t``
 
 
-def encode_population(encoder, intensities, T, *, generator=None) -> torch.Tensor:
+def encode_population(
+    encoder: str, intensities: torch.Tensor, T: int, *, generator: torch.Generator | None = None
+) -> torch.Tensor:
     """The ``[T, 1, N]`` input the ``encoder`` makes of ``[N]`` intensities in [0, 1].
 
     ``'poisson'``: Poisson spikes (probability = intensity per step, drawn with ``generator``);
@@ -116,21 +124,21 @@ class RasterExplorer(Panel):
 
     def __init__(
         self,
-        encoder="poisson",
-        N=100,
-        T=100,
-        seed=0,
-        tau=2.0,
-        gain=2.5,
+        encoder: str = "poisson",
+        N: int = 100,
+        T: int = 100,
+        seed: int = 0,
+        tau: float = 2.0,
+        gain: float = 2.5,
         *,
-        spikes=None,
-        net=None,
-        intensities=None,
-        canvas_cells=200_000,
-        device=None,
-        throttle_ms=50.0,
-        blocking=False,
-    ):
+        spikes: torch.Tensor | None = None,
+        net: "torch.nn.Module | Callable[[torch.Tensor], Any] | NIRGraph | str | os.PathLike | None" = None,
+        intensities: torch.Tensor | None = None,
+        canvas_cells: int = 200_000,
+        device: str | torch.device | None = None,
+        throttle_ms: float = 50.0,
+        blocking: bool = False,
+    ) -> None:
         owner = type(self).__name__
         check_choice(owner, "encoder", encoder, ENCODERS)
         if spikes is not None:
@@ -224,7 +232,7 @@ class RasterExplorer(Panel):
         self.update()
 
     # ----------------------------------------------------------------------------- controls
-    def sync_controls(self):
+    def sync_controls(self) -> None:
         custom = self.encoder.value == CUSTOM
         for control in (self.seed, self.tau, self.gain):
             control.disabled = custom
@@ -261,7 +269,8 @@ class RasterExplorer(Panel):
         else:
             intensities = (torch.arange(N, device=device, dtype=torch.float32) + 0.5) / N
         generator = torch.Generator(device=device).manual_seed(check_seed(type(self).__name__, self.seed.value))
-        x_seq = encode_population(self.encoder.value, intensities, T, generator=generator) * self.gain.value
+        encoder = cast(str, self.encoder.value)  # a Dropdown with options always holds one of them
+        x_seq = encode_population(encoder, intensities, T, generator=generator) * self.gain.value
         net = self.net if self.net is not None else snn_neuron.LIFNode(tau=self.tau.value, step_mode="m")
         if isinstance(net, torch.nn.Module):
             net = net.to(device)
@@ -325,16 +334,16 @@ class RasterExplorer(Panel):
         return (last - first + 1) * result.spikes.shape[1] > self.canvas_cells
 
     @property
-    def raster_fig(self):
+    def raster_fig(self) -> FigureWidget:
         """The plotly form of the raster (a FigureWidget; hidden and empty while the canvas draws)."""
         return self.raster.figure
 
     @property
-    def canvas(self):
+    def canvas(self) -> CanvasRaster:
         """The canvas form of the raster (hidden and empty while plotly draws)."""
         return self.raster.canvas
 
-    def render(self, result: RasterResult):
+    def render(self, result: RasterResult) -> None:
         first, last = result.window
         # the data drawn depend on the recording and the window only: a neuron or scrubber change
         # redraws the selection marks and leaves the figures' data alone
