@@ -30,24 +30,6 @@ OURS = ("snnlab", "widgets")
 # This list only shrinks: an entry that is annotated now fails the test until it is removed here, and
 # anything missing that is not listed fails it too. Empty it as each module becomes clean.
 PENDING: dict[str, set[str]] = {
-    "widgets.spike_debugger": {
-        "SpikeDebugger.__init__: parameter 'canvas_cells'",
-        "SpikeDebugger.__init__: parameter 'dead_rate'",
-        "SpikeDebugger.__init__: parameter 'device'",
-        "SpikeDebugger.__init__: parameter 'diagnose'",
-        "SpikeDebugger.__init__: parameter 'inputs'",
-        "SpikeDebugger.__init__: parameter 'layers'",
-        "SpikeDebugger.__init__: parameter 'max_bytes'",
-        "SpikeDebugger.__init__: parameter 'net'",
-        "SpikeDebugger.__init__: parameter 'saturated_rate'",
-        "SpikeDebugger.__init__: parameter 'step_mode'",
-        "SpikeDebugger.__init__: parameter 'throttle_ms'",
-        "SpikeDebugger.analyse: parameter 'records'",
-        "SpikeDebugger.canvas: return",
-        "SpikeDebugger.raster_fig: return",
-        "SpikeDebugger.render: return",
-        "SpikeDebugger.run_network: return",
-    },
     "widgets.training_dashboard": {
         "TrainingDashboard.start: return",
     },

@@ -36,7 +36,9 @@ Example:
 """
 
 import html
-from typing import NamedTuple
+import os
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, NamedTuple, cast
 
 import ipywidgets as W
 import torch
@@ -50,8 +52,12 @@ from snnlab.viz import plotly as vp
 
 from ._bounds import check_number
 from ._panel import Panel
+from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
 from .raster_view import RasterView
+
+if TYPE_CHECKING:  # nir is an optional dependency
+    from nir import NIRGraph
 
 __all__ = ["DebugResult", "SpikeDebugger"]
 
@@ -124,19 +130,19 @@ class SpikeDebugger(Panel):
 
     def __init__(
         self,
-        net,
-        inputs,
+        net: "nn.Module | NIRGraph | str | os.PathLike",
+        inputs: torch.Tensor,
         *,
-        layers=None,
-        step_mode=None,
-        dead_rate=0.0,
-        saturated_rate=1.0,
-        max_bytes=64 * 2**20,
-        canvas_cells=200_000,
-        diagnose=False,
-        device=None,
-        throttle_ms=50.0,
-    ):
+        layers: type[nn.Module] | tuple[type[nn.Module], ...] | Sequence[str] | None = None,
+        step_mode: str | None = None,
+        dead_rate: float = 0.0,
+        saturated_rate: float = 1.0,
+        max_bytes: int = 64 * 2**20,
+        canvas_cells: int = 200_000,
+        diagnose: bool = False,
+        device: str | torch.device | None = None,
+        throttle_ms: float = 50.0,
+    ) -> None:
         owner = type(self).__name__
         is_path = isinstance(net, str) or hasattr(net, "__fspath__")
         if not isinstance(net, nn.Module) and not is_path and type(net).__name__ != "NIRGraph":
@@ -237,7 +243,7 @@ class SpikeDebugger(Panel):
         return [n for n, r in self.result.report.items() if r.n_neurons > 0 and r.n_dead == r.n_neurons]
 
     # ----------------------------------------------------------------------------- compute
-    def run_network(self):
+    def run_network(self) -> tuple[dict[str, torch.Tensor], dict[str, int], torch.Tensor]:
         """Run ``net`` on ``inputs`` on ``self.device`` with a probe; return ``(records, dropped, output)``."""
         device = self.device
         net = self.net.to(device)
@@ -245,8 +251,10 @@ class SpikeDebugger(Panel):
         was_training = net.training
         net.eval()
         reset_state(net)
+        # SpikeProbe takes types too (its docstring, select_layers); its annotation names only Sequence[str] | None
+        layers = cast("Sequence[str] | None", self.layers)
         try:
-            with torch.no_grad(), SpikeProbe(net, self.layers, max_bytes=self.max_bytes) as probe:
+            with torch.no_grad(), SpikeProbe(net, layers, max_bytes=self.max_bytes) as probe:
                 output = run_sequence(net, x, self.step_mode)
                 dropped_all = probe.dropped_steps
                 starved = [name for name, steps in probe.num_steps.items() if steps == 0 and dropped_all[name] > 0]
@@ -268,7 +276,7 @@ class SpikeDebugger(Panel):
             )
         return records, dropped, output.detach().cpu()
 
-    def analyse(self, records) -> tuple:
+    def analyse(self, records: Mapping[str, torch.Tensor]) -> tuple:
         """``(report, first_spike)`` of ``records`` with the current thresholds."""
         report = neuron_report(records, self.dead_rate.value, self.saturated_rate.value)
         return report, {name: first_spike_times(seq) for name, seq in records.items()}
@@ -282,7 +290,7 @@ class SpikeDebugger(Panel):
         return DebugResult(tuple(records), records, report, first_spike, dropped, output, diagnosis)
 
     # ----------------------------------------------------------------------------- render
-    def render(self, result: DebugResult):
+    def render(self, result: DebugResult) -> None:
         self._sync_selection(result)
         name, sample = str(self.layer.value), self.sample.value
         spikes = result.records[name][:, sample]
@@ -303,12 +311,12 @@ class SpikeDebugger(Panel):
         return sum(seq.numel() for seq in shown.values()) > self.canvas_cells
 
     @property
-    def raster_fig(self):
+    def raster_fig(self) -> FigureWidget:
         """The plotly form of the raster (hidden and empty while the canvas draws)."""
         return self.raster.figure
 
     @property
-    def canvas(self):
+    def canvas(self) -> CanvasRaster:
         """The canvas form of the raster (hidden and empty while plotly draws)."""
         return self.raster.canvas
 
