@@ -10,7 +10,7 @@ package's ``__init__`` counts), takes each name in its ``__all__`` and checks
   classes share it.
 
 A missing annotation is reported as ``module.qualname: parameter 'x'`` or ``module.qualname: return``,
-all of them in one failure. ``PENDING`` below lists, module by module, what other modules still miss.
+all of them in one failure.
 """
 
 import importlib
@@ -25,15 +25,6 @@ import widgets
 
 PACKAGES = (snnlab, widgets)
 OURS = ("snnlab", "widgets")
-# The public API still unannotated (the panels' constructors and a few helpers), keyed by the module that defines the
-# function or class (its ``__module__``), each entry ``qualname: parameter 'x'`` or ``qualname: return``.
-# This list only shrinks: an entry that is annotated now fails the test until it is removed here, and
-# anything missing that is not listed fails it too. Empty it as each module becomes clean.
-PENDING: dict[str, set[str]] = {
-    "widgets.training_dashboard": {
-        "TrainingDashboard.start: return",
-    },
-}
 
 
 def _public(name: str) -> bool:
@@ -116,15 +107,8 @@ def missing_annotations() -> dict[str, set[str]]:
 
 
 def test_public_api_is_fully_annotated():
-    missing = missing_annotations()
-    unlisted = sorted(
-        f"{module}.{line}" for module, lines in missing.items() for line in lines - PENDING.get(module, set())
-    )
-    stale = sorted(
-        f"{module}.{line}" for module, lines in PENDING.items() for line in lines - missing.get(module, set())
-    )
-    assert not unlisted, "unannotated public API:\n" + "\n".join(unlisted)
-    assert not stale, "annotated now, remove from PENDING:\n" + "\n".join(stale)
+    missing = sorted(f"{module}.{line}" for module, lines in missing_annotations().items() for line in lines)
+    assert not missing, "unannotated public API:\n" + "\n".join(missing)
 
 
 class _Sample:

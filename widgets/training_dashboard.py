@@ -60,6 +60,7 @@ from ._bounds import check_number, check_seed
 from ._device import synchronize
 from ._panel import Panel
 from ._training_result import X_AXES, Live, TrainingResult, results_table
+from ._worker import BackgroundRun
 from .figure_widget import FigureWidget
 
 __all__ = ["TASKS", "X_AXES", "TrainingDashboard", "TrainingResult", "note_html"]
@@ -508,7 +509,7 @@ class TrainingDashboard(Panel):
             _place_on_axis(fig, {m.upper(): result.x_values(axis, m) for m in result.methods})
         self.table.value = results_table(result)
 
-    def start(self):
+    def start(self) -> BackgroundRun | None:
         """Start training in the background (or to the end with ``blocking=True``); returns the run.
 
         A run still going is stopped (and its result kept) before the new one is built.
