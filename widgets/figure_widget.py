@@ -25,9 +25,10 @@ Example:
     >>> b = FigureWidget()
     >>> isinstance(a, go.FigureWidget), a._plotly_code is b._plotly_code, len(a._esm) < 8000
     (True, True, True)
+    >>> (line,) = a.data
     >>> with a.batch_update():
-    ...     a.data[0].y = [2, 3]
-    >>> a.data[0].y
+    ...     line.y = [2, 3]
+    >>> line.y
     (2, 3)
 """
 

@@ -191,7 +191,7 @@ class SimilarityExplorer(Panel):
             fig.layout.xaxis.domain, fig.layout.xaxis2.domain = (0.0, 0.38), (0.54, 0.92)
             fig.update_xaxes(title_text="sample j")
             fig.update_yaxes(title_text="sample i")
-            fig.data[1].coloraxis = "coloraxis2"
+            vp.trace(fig, "target").coloraxis = "coloraxis2"
             bar = dict(thickness=12, len=0.9, y=0.45, exponentformat="e")
             fig.layout.coloraxis.update(colorbar=dict(title=dict(text="predicted"), x=0.39, **bar))
             fig.layout.coloraxis2 = dict(

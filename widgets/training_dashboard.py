@@ -163,7 +163,7 @@ class TrainingDashboard(Panel):
         >>> panel.methods, panel.start().state, len(panel.result.loss['bptt'])
         (('bptt',), 'done', 2)
         >>> panel.x_axis.value = "samples seen"
-        >>> list(panel.loss_fig.data[0].x)
+        >>> list(vp.trace(panel.loss_fig, "BPTT").x)  # each method's curve has its name as its role
         [8.0, 16.0]
     """
 
