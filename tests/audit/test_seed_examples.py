@@ -12,6 +12,7 @@ import torch.nn as nn
 import torch.nn.functional as TF
 
 from snnlab import base, functional, layer, neuron
+from tests.ottt_reference import ottt_reference
 
 
 def test_redundant_one_hot_example():
@@ -171,30 +172,6 @@ def test_fptt_online_training_example():
     assert any(not torch.equal(a, b) for a, b in zip(net.parameters(), initial))  # it did train
 
 
-def _ottt_reference(model, optimizer, x_seq, target_seq, f_loss_t, online):
-    """SPEC §1.23 Decision: detach the net after every backward, take y_t[0] from list outputs, sum the loss."""
-    x_seq, target_seq = x_seq.transpose(0, 1), target_seq.transpose(0, 1)
-    batch_loss, ys = 0.0, []
-    if not online:
-        optimizer.zero_grad()
-    for t in range(x_seq.shape[0]):
-        if online:
-            optimizer.zero_grad()
-        y = model(x_seq[t])
-        if isinstance(y, (list, tuple)):
-            y = y[0]
-        loss = f_loss_t(y, target_seq[t].contiguous())
-        loss.backward()
-        if online:
-            optimizer.step()
-        functional.detach_net(model)
-        batch_loss += loss.detach()
-        ys.append(y.detach())
-    if not online:
-        optimizer.step()
-    return batch_loss, torch.stack(ys, dim=1)
-
-
 @pytest.mark.parametrize("online", [True, False])
 def test_ottt_online_training_example(online):
     """SPEC §1.23: the documented OTTTSequential net (ending in a LIFNode) trains; equals the reference."""
@@ -210,7 +187,7 @@ def test_ottt_online_training_example(online):
         batch_loss, y_all = functional.ottt_online_training(
             model=net, optimizer=optimizer, x_seq=x_seq, target_seq=target_seq, f_loss_t=TF.mse_loss, online=online
         )
-        ref_loss, ref_y = _ottt_reference(ref_net, ref_opt, x_seq, target_seq, TF.mse_loss, online)
+        ref_loss, ref_y = ottt_reference(ref_net, ref_opt, x_seq, target_seq, TF.mse_loss, online)
         functional.reset_net(net)
         functional.reset_net(ref_net)
         assert batch_loss.shape == () and not batch_loss.requires_grad

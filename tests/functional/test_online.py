@@ -12,6 +12,7 @@ from snnlab import layer, neuron
 from snnlab.base import MemoryModule
 from snnlab.functional.network import reset_net
 from snnlab.functional.online import fptt_online_training, fptt_online_training_init_w_ra, ottt_online_training
+from tests.ottt_reference import ottt_reference
 
 
 def make_net(seed=0, device="cpu"):
@@ -162,27 +163,6 @@ def test_fptt_unused_parameter_raises_clearly():
 
 
 # ------------------------------------------------------------------ OTTT
-def ottt_reference(model, optimizer, x_seq, target_seq, f_loss_t, online):
-    """SpikingJelly's loop (no detach between steps), valid on nets without a stateful last layer."""
-    x_seq, target_seq = x_seq.transpose(0, 1), target_seq.transpose(0, 1)
-    total, ys = 0.0, []
-    if not online:
-        optimizer.zero_grad()
-    for t in range(x_seq.shape[0]):
-        if online:
-            optimizer.zero_grad()
-        y = model(x_seq[t])
-        loss = f_loss_t(y, target_seq[t].contiguous())
-        loss.backward()
-        if online:
-            optimizer.step()
-        total += loss.data
-        ys.append(y.detach())
-    if not online:
-        optimizer.step()
-    return total, torch.stack(ys, 1)
-
-
 def make_ottt_net(seed, last=None):
     torch.manual_seed(seed)
     mods = [nn.Linear(8, 6), neuron.OTTTLIFNode(), nn.Linear(6, 2)]
