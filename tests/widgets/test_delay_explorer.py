@@ -10,9 +10,11 @@ from snnlab.functional import delay
 from widgets.delay_explorer import DelayExplorer, DelayResult, delay_input
 
 
-@pytest.fixture(scope="module")
-def ramp_panel():
-    return DelayExplorer(x_seq=torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), delay_steps=0, device="cpu", throttle_ms=0)
+@pytest.fixture
+def ramp_panel():  # a fresh panel per test: no test sees another's changes
+    built = DelayExplorer(x_seq=torch.tensor([1.0, 2.0, 3.0, 4.0, 5.0]), delay_steps=0, device="cpu", throttle_ms=0)
+    yield built
+    built.close()
 
 
 # delay of x = [1, 2, 3, 4, 5] (SPEC 1.20: same values as SpikingJelly for 0 <= d <= T, zeros beyond T)

@@ -11,9 +11,11 @@ from snnlab.registry import neurons as neuron_registry
 from widgets.neuron_playground import NeuronPlayground, NeuronResult, input_sequence, surrogate_classes
 
 
-@pytest.fixture(scope="module")
-def panel():
-    return NeuronPlayground(device="cpu", throttle_ms=0)
+@pytest.fixture
+def panel():  # a fresh panel per test: no test sees another's changes
+    built = NeuronPlayground(device="cpu", throttle_ms=0)
+    yield built
+    built.close()
 
 
 def count_messages(*figures):
@@ -188,6 +190,7 @@ def test_reset_above_threshold_runs_as_in_the_core(panel):
         panel.model.value, panel.reset.value = "lif", "hard"
         panel.sync_controls()
         panel.params["v_threshold"].value, panel.params["v_reset"].value = 0.3, 0.0
+        panel.amplitude.value = 0.4  # from rest, v reaches 0.2 then 0.3: a spike every second step
     panel.params["v_reset"].value = 0.5
     assert panel.error is None and panel.status_text.startswith("ran on cpu in ")
     assert bool((panel.result.spikes == 1).all())  # v starts at v_reset >= v_threshold: a spike every step

@@ -21,9 +21,11 @@ def direct_population(encoder, N, T, seed=0, tau=2.0, gain=2.5, device="cpu"):
         return neuron.LIFNode(tau=tau, step_mode="m").to(device)(x_seq)[:, 0].cpu()
 
 
-@pytest.fixture(scope="module")
-def panel():
-    return RasterExplorer(N=60, T=80, device="cpu", throttle_ms=0)
+@pytest.fixture
+def panel():  # a fresh panel per test: no test sees another's changes
+    built = RasterExplorer(N=60, T=80, device="cpu", throttle_ms=0)
+    yield built
+    built.close()
 
 
 def test_defaults_and_repr():

@@ -15,9 +15,11 @@ from widgets.similarity_explorer import SimilarityExplorer, SimilarityPanelResul
 PARAMETERS = {"linear": (), "polynomial": (3,), "sigmoid": (0.1,), "gaussian": (5.0,)}
 
 
-@pytest.fixture(scope="module")
-def panel():
-    return SimilarityExplorer(device="cpu", throttle_ms=0, blocking=True)
+@pytest.fixture
+def panel():  # a fresh panel per test: no test sees another's changes
+    built = SimilarityExplorer(device="cpu", throttle_ms=0, blocking=True)
+    yield built
+    built.close()
 
 
 def set_kernel(panel, kernel, loss_type):
