@@ -26,8 +26,10 @@ import plotly.graph_objects as go
 from ...checks import describe
 
 __all__ = [
+    "bar_histogram",
     "check_figure",
     "f32",
+    "fill_bars",
     "grid_for",
     "i32",
     "json_grid",
@@ -142,6 +144,47 @@ def trace(fig: Any, role: str) -> Any:
             return t
     roles = [t.meta for t in fig.data]
     raise KeyError(f"trace: the figure has no trace with role {role!r}; its roles are {roles}")
+
+
+def bar_histogram(kind: str, role: str, color: str, hover: str, xtitle: str, ytitle: str) -> Any:
+    """The skeleton of a histogram drawn as precomputed bars: one bar trace (role ``role``), fixed ranges.
+
+    Example:
+        >>> fig = bar_histogram("demo", "bars", "#1f77b4", "%{y}", "value", "count")
+        >>> trace(fig, "bars").type, fig.layout.bargap
+        ('bar', 0)
+    """
+    fig = new_figure(kind, {})
+    fig.add_trace(
+        go.Bar(
+            x=f32([]),
+            y=np.zeros(0, dtype=np.int32),
+            marker=dict(color=color, line=dict(width=0.5, color="white")),
+            name=role,
+            hovertemplate=hover,
+        )
+    )
+    fig.update_layout(
+        bargap=0,
+        xaxis=dict(title=xtitle, autorange=False),
+        yaxis=dict(title=ytitle, autorange=False),
+    )
+    tag_roles(fig)
+    return fig
+
+
+def fill_bars(fig: Any, role: str, counts: np.ndarray, edges: np.ndarray) -> None:
+    """Put ``counts`` on the bars between ``edges`` and fit both ranges to them (inside a batch update).
+
+    Example:
+        >>> fig = bar_histogram("demo", "bars", "#1f77b4", "%{y}", "value", "count")
+        >>> fill_bars(fig, "bars", np.array([2, 5]), np.array([0.0, 1.0, 2.0]))
+        >>> trace(fig, "bars").x.tolist(), fig.layout.yaxis.range
+        ([0.5, 1.5], (0, 5.4))
+    """
+    trace(fig, role).update(x=f32((edges[:-1] + edges[1:]) / 2), y=counts.astype(np.int32), width=f32(np.diff(edges)))
+    fig.layout.xaxis.range = [float(edges[0]), float(edges[-1])]
+    fig.layout.yaxis.range = [0, max(int(counts.max(initial=0)), 1) * 1.08]
 
 
 def set_message(fig, text):

@@ -18,7 +18,7 @@ import plotly.graph_objects as go
 from ...checks import check_int
 from .. import _series, style
 from ..data import to_numpy
-from ._common import check_figure, f32, new_figure, set_message, tag_roles
+from ._common import bar_histogram, check_figure, f32, fill_bars, new_figure, set_message, tag_roles
 
 __all__ = ["firing_rate_histogram", "training_curves"]
 
@@ -110,28 +110,18 @@ def firing_rate_histogram(
     values = to_numpy(rates, owner, "rates").astype(np.float64).ravel()
     finite = values[np.isfinite(values)]
     if fig is None:
-        fig = new_figure("firing_rate_histogram", {})
-        fig.add_trace(
-            go.Bar(
-                x=f32([]),
-                y=np.zeros(0, dtype=np.int32),
-                marker=dict(color=color, line=dict(width=0.5, color="white")),
-                name="neurons",
-                hovertemplate="rate %{x:.3g}<br>%{y} neurons<extra></extra>",
-            )
-        )
-        fig.update_layout(
-            bargap=0,
-            xaxis=dict(title="firing rate (spikes per step)", autorange=False),
-            yaxis=dict(title="neurons", autorange=False),
+        fig = bar_histogram(
+            "firing_rate_histogram",
+            "neurons",
+            color,
+            "rate %{x:.3g}<br>%{y} neurons<extra></extra>",
+            "firing rate (spikes per step)",
+            "neurons",
         )
     else:
         check_figure(owner, fig, "firing_rate_histogram", {})
-    tag_roles(fig)
     with fig.batch_update():
-        fig.data[0].update(x=f32((edges[:-1] + edges[1:]) / 2), y=counts.astype(np.int32), width=f32(np.diff(edges)))
-        fig.layout.xaxis.range = [float(edges[0]), float(edges[-1])]
-        fig.layout.yaxis.range = [0, max(int(counts.max(initial=0)), 1) * 1.08]
+        fill_bars(fig, "neurons", counts, edges)
         fig.layout.title.text = _series.rate_summary(finite) if finite.size else ""
         set_message(fig, "no data" if finite.size == 0 else None)
     return fig

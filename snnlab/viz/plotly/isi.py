@@ -15,11 +15,10 @@ Example:
 from typing import Any
 
 import numpy as np
-import plotly.graph_objects as go
 
 from .. import _series, style
 from ..ticks import MAX_TICKS, nice_ticks
-from ._common import check_figure, f32, new_figure, tag_roles, trace
+from ._common import bar_histogram, check_figure, fill_bars
 
 __all__ = ["isi_histogram"]
 
@@ -36,6 +35,7 @@ def isi_histogram(spikes: Any, *, bins: int = 20, color: str = style.INPUT, fig:
 
     Example:
         >>> import torch
+        >>> from snnlab.viz.plotly import trace
         >>> fig = isi_histogram(torch.tensor([1, 0, 1, 0, 1, 1]))
         >>> trace(fig, "intervals").y.tolist(), fig.layout.title.text
         ([1, 2], '3 intervals, mean 1.67 steps, CV 0.28')
@@ -43,33 +43,20 @@ def isi_histogram(spikes: Any, *, bins: int = 20, color: str = style.INPUT, fig:
     owner = "isi_histogram"
     isi = _series.inter_spike_intervals(spikes, bins, owner)
     if fig is None:
-        fig = new_figure("isi_histogram", {})
-        fig.add_trace(
-            go.Bar(
-                x=f32([]),
-                y=np.zeros(0, dtype=np.int32),
-                marker=dict(color=color, line=dict(width=0.5, color="white")),
-                name="intervals",
-                hovertemplate="interval %{x:.3g} steps<br>%{y} intervals<extra></extra>",
-            )
+        fig = bar_histogram(
+            "isi_histogram",
+            "intervals",
+            color,
+            "interval %{x:.3g} steps<br>%{y} intervals<extra></extra>",
+            "interval between spikes of one neuron (time steps)",
+            "intervals",
         )
-        fig.update_layout(
-            bargap=0,
-            xaxis=dict(title="interval between spikes of one neuron (time steps)", autorange=False),
-            yaxis=dict(title="intervals", autorange=False),
-        )
-        tag_roles(fig)
     else:
         check_figure(owner, fig, "isi_histogram", {})
     edges = isi.edges
     xt = nice_ticks(float(np.ceil(edges[0])), float(np.floor(edges[-1])), MAX_TICKS - 2, integer=True)
     with fig.batch_update():
-        trace(fig, "intervals").update(
-            x=f32((edges[:-1] + edges[1:]) / 2), y=isi.counts.astype(np.int32), width=f32(np.diff(edges))
-        )
-        fig.layout.xaxis.update(
-            range=[float(edges[0]), float(edges[-1])], tickmode="array", tickvals=xt, ticktext=[str(v) for v in xt]
-        )
-        fig.layout.yaxis.range = [0, max(int(isi.counts.max(initial=0)), 1) * 1.08]
+        fill_bars(fig, "intervals", isi.counts, edges)
+        fig.layout.xaxis.update(tickmode="array", tickvals=xt, ticktext=[str(v) for v in xt])
         fig.layout.title.text = isi.title
     return fig
