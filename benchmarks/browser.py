@@ -101,11 +101,11 @@ CASES: dict[str, Case] = {
         "", 'TrainingDashboard(task="burst", T=6, hidden=16, batch_size=16, steps=20, device="cpu")', button="Start"
     ),
     "events_default": Case(
-        EVENTS.format(n=20_000, span=100_000, side=32), 'EventViewer(ev, (2, 32, 32), device="cpu")', ["time"]
+        EVENTS.format(n=20_000, span=100_000, side=32), 'EventViewer(ev, (32, 32, 2), device="cpu")', ["time"]
     ),
     "events_large": Case(
         EVENTS.format(n=1_000_000, span=1_000_000, side=256),
-        'EventViewer(ev, (2, 256, 256), device="cpu")',
+        'EventViewer(ev, (256, 256, 2), device="cpu")',
         ["time"],
         True,
     ),

@@ -7,13 +7,18 @@
 // its box (the `width` trait when the box is under 200 px): a plot area with the image,
 // time ticks below, neuron ticks on the left, axis titles, a rate margin on the right, the selected
 // neuron's row and the selected time step marked. The image is decoded into an off-screen canvas
-// only when the bits change; a selection change repaints the figure from that canvas.
+// only when the bits change; a selection change repaints the figure from that canvas. When a time
+// bin is at least TICK_MIN_PX wide on screen, each spike is drawn as a thin vertical tick in its cell
+// instead (neighbouring spikes stay apart, as in an event plot). Hovering a cell names it (the
+// canvas's tooltip): its step(s), neuron(s) and whether it holds a spike.
 
 const MARGIN = { left: 64, right: 12, top: 26, bottom: 44 };
 const RATE_WIDTH = 90; // the rate margin, right of the raster
 const GAP = 10;
 const FONT = "11px sans-serif";
 const TITLE_FONT = "12px sans-serif";
+const TICK_MIN_PX = 3; // time bins at least this wide on screen are drawn as ticks, not filled cells
+const TICK_MAX_SPIKES = 200000; // more spikes than this are always drawn as an image
 
 // Parse any CSS colour into [r, g, b, a] (0-255) with a 1x1 canvas.
 function parseColor(css) {
@@ -31,28 +36,54 @@ export function pixelValue(rgba) {
   return ((rgba[3] << 24) | (rgba[2] << 16) | (rgba[1] << 8) | rgba[0]) >>> 0;
 }
 
-// Fill `pixels` (Uint32Array of rows * cols) from the packed `bytes`; row 0 lands on the last line.
-// Returns the number of set cells.
-export function decodeInto(pixels, bytes, rows, cols, on, off) {
-  pixels.fill(off);
+// Bit i of packed bytes (numpy.packbits order: big-endian within a byte); 0 beyond the end.
+export function bitAt(bytes, i) {
+  return (i >> 3) < bytes.length ? (bytes[i >> 3] >> (7 - (i & 7))) & 1 : 0;
+}
+
+// The cells (row, col) whose bit is set, as one Int32Array of flat indices r * cols + c.
+export function setCells(bytes, rows, cols) {
   const total = rows * cols;
+  const found = [];
   const nbytes = Math.min(bytes.length, (total + 7) >> 3);
-  let count = 0;
   for (let k = 0; k < nbytes; k++) {
-    const b = bytes[k];
-    if (b === 0) continue;
-    for (let j = 0; j < 8; j++) {
-      if ((b >> (7 - j)) & 1) {
-        const i = (k << 3) + j;
-        if (i >= total) break;
-        const r = (i / cols) | 0;
-        const c = i - r * cols;
-        pixels[(rows - 1 - r) * cols + c] = on;
-        count++;
-      }
-    }
+    if (bytes[k] === 0) continue;
+    for (let i = k << 3; i < Math.min((k + 1) << 3, total); i++) if (bitAt(bytes, i)) found.push(i);
   }
-  return count;
+  return Int32Array.from(found);
+}
+
+// Fill `pixels` (Uint32Array of rows * cols) with `off`, then `on` at the set `cells`; row 0 lands on the
+// last line.
+export function paintCells(pixels, cells, rows, cols, on, off) {
+  pixels.fill(off);
+  for (const i of cells) {
+    const r = (i / cols) | 0;
+    pixels[(rows - 1 - r) * cols + (i - r * cols)] = on;
+  }
+}
+
+// Fill `pixels` from the packed `bytes` (see paintCells); returns the number of set cells.
+export function decodeInto(pixels, bytes, rows, cols, on, off) {
+  const cells = setCells(bytes, rows, cols);
+  paintCells(pixels, cells, rows, cols, on, off);
+  return cells.length;
+}
+
+// The rectangles [x, y, w, h] of spike ticks in a plot area (x, y, w, h): one per set cell, centred in
+// its cell, at most 2 px and 40 % of a cell wide, 80 % of a row high (at least 1 px); row 0 at the bottom.
+export function tickRects(cells, rows, cols, area) {
+  const cw = area.w / cols;
+  const rh = area.h / rows;
+  const w = Math.max(1, Math.min(2, cw * 0.4));
+  const h = Math.max(1, rh * 0.8);
+  const out = [];
+  for (const i of cells) {
+    const r = (i / cols) | 0;
+    const c = i - r * cols;
+    out.push([area.x + (c + 0.5) * cw - w / 2, area.y + area.h - (r + 0.5) * rh - h / 2, w, h]);
+  }
+  return out;
 }
 
 // Tick values over [lo, hi]: the smallest step of 1, 2 or 5 x 10^k that gives at most `most` ticks,
@@ -97,6 +128,7 @@ function render({ model, el }) {
   const ctx = canvas.getContext("2d");
   const image = document.createElement("canvas"); // the decoded raster, one pixel per cell
   let drawnCount = 0;
+  let cells = new Int32Array(0); // the set cells (flat indices), kept for tick drawing
   let box = null; // the plot area of the last paint, in CSS pixels
 
   function decode() {
@@ -107,10 +139,11 @@ function render({ model, el }) {
     const ictx = image.getContext("2d");
     const data = ictx.createImageData(image.width, image.height);
     const pixels = new Uint32Array(data.data.buffer);
-    const off = pixelValue(parseColor(model.get("off_color")));
-    drawnCount = rows && cols ? decodeInto(pixels, asBytes(model.get("bits")), rows, cols,
-      pixelValue(parseColor(model.get("on_color"))), off) : (pixels.fill(off), 0);
+    cells = rows && cols ? setCells(asBytes(model.get("bits")), rows, cols) : new Int32Array(0);
+    paintCells(pixels, cells, rows, cols, pixelValue(parseColor(model.get("on_color"))),
+      pixelValue(parseColor(model.get("off_color"))));
     ictx.putImageData(data, 0, 0);
+    drawnCount = cells.length;
     canvas.dataset.rows = String(rows);
     canvas.dataset.cols = String(cols);
     canvas.dataset.spikes = String(drawnCount);
@@ -122,6 +155,7 @@ function render({ model, el }) {
   let paints = 0;
   function paint() {
     canvas.dataset.paints = String(++paints); // a visible change a page (or a benchmark) can observe
+    canvas.dataset.title = model.get("title"); // the title drawn, readable by a page (or a test)
     const available = el.parentElement ? el.parentElement.clientWidth : 0;
     const width = available > 200 ? available : model.get("width"); // the width of its box (at least 200 px)
     const height = model.get("height");
@@ -156,7 +190,16 @@ function render({ model, el }) {
       return;
     }
     ctx.imageSmoothingEnabled = false;
-    ctx.drawImage(image, px, py, pw, ph);
+    const ticks = cells.length <= TICK_MAX_SPIKES && pw / cols >= TICK_MIN_PX;
+    canvas.dataset.form = ticks ? "ticks" : "image";
+    if (ticks) {
+      ctx.fillStyle = model.get("off_color");
+      ctx.fillRect(px, py, pw, ph);
+      ctx.fillStyle = model.get("on_color");
+      for (const [x, y, w, h] of tickRects(cells, rows, cols, box)) ctx.fillRect(x, y, w, h);
+    } else {
+      ctx.drawImage(image, px, py, pw, ph);
+    }
     const tf = model.get("t_factor");
     const nf = model.get("n_factor");
     const t0 = model.get("t_offset");
@@ -253,18 +296,46 @@ function render({ model, el }) {
     }
   }
 
-  function onClick(event) {
+  // The cell under a mouse event: {row, col} (row 0 at the bottom), or null outside the plot area.
+  function cellAt(event) {
     const rows = model.get("rows");
     const cols = model.get("cols");
-    if (rows === 0 || cols === 0 || box === null) return;
+    if (rows === 0 || cols === 0 || box === null) return null;
     const rect = canvas.getBoundingClientRect();
     const x = event.clientX - rect.left - box.x;
     const y = event.clientY - rect.top - box.y;
-    if (x < 0 || y < 0 || x >= box.w || y >= box.h) return;
+    if (x < 0 || y < 0 || x >= box.w || y >= box.h) return null;
     const col = Math.min(cols - 1, Math.floor((x / box.w) * cols));
     const line = Math.min(rows - 1, Math.floor((y / box.h) * rows));
-    model.set("clicked", { row: rows - 1 - line, col: col });
+    return { row: rows - 1 - line, col: col };
+  }
+
+  function onClick(event) {
+    const cell = cellAt(event);
+    if (cell === null) return;
+    model.set("clicked", cell);
     model.save_changes();
+  }
+
+  function onHover(event) {
+    const cell = cellAt(event);
+    canvas.title = cell === null ? "" : cellText(cell);
+  }
+
+  // What a cell holds, in words: "t=12, neuron 40: spike" (binned: ranges and "any spike").
+  function cellText({ row, col }) {
+    const tf = model.get("t_factor");
+    const nf = model.get("n_factor");
+    const t = model.get("t_offset") + col * tf;
+    const tLast = Math.min(t + tf - 1, model.get("t_offset") + model.get("n_steps") - 1);
+    const n = row * nf;
+    const nLast = Math.min(n + nf - 1, model.get("n_neurons") - 1);
+    const i = row * model.get("cols") + col;
+    const set = bitAt(asBytes(model.get("bits")), i);
+    const when = tLast > t ? `t=${t}-${tLast}` : `t=${t}`;
+    const who = nLast > n ? `neurons ${n}-${nLast}` : `neuron ${n}`;
+    const what = tf > 1 || nf > 1 ? (set ? "at least one spike" : "no spike") : set ? "spike" : "no spike";
+    return `${when}, ${who}: ${what}`;
   }
 
   // One paint per animation frame however many traits one message changed; decode only new bits.
@@ -289,6 +360,7 @@ function render({ model, el }) {
   for (const name of data) model.on(`change:${name}`, onData);
   for (const name of marks) model.on(`change:${name}`, onMarks);
   canvas.addEventListener("click", onClick);
+  canvas.addEventListener("mousemove", onHover);
   const resize = new ResizeObserver(onMarks);
   if (el.parentElement) resize.observe(el.parentElement);
   decode();
@@ -298,6 +370,7 @@ function render({ model, el }) {
     for (const name of data) model.off(`change:${name}`, onData);
     for (const name of marks) model.off(`change:${name}`, onMarks);
     canvas.removeEventListener("click", onClick);
+    canvas.removeEventListener("mousemove", onHover);
     resize.disconnect();
   };
 }

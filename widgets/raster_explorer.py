@@ -8,9 +8,10 @@ sets what the raster shows and what its firing-rate margin and the first-spike m
 over; the selected neuron (``neuron``, -1 for none) is highlighted and summarised; the time
 scrubber (``t``) marks a step in the raster. Clicking a spike selects its neuron and step.
 
-Big recordings (more than ``canvas_cells`` cells in the window) are drawn by the canvas raster,
-which receives bit-packed bytes (and spikes leave a GPU bit-packed too), with the same axes, rate
-margin and marks (:class:`widgets.raster_view.RasterView` switches between the two). The neuron
+Windows of more than ``canvas_cells`` cells (2000 by default, so already N = T = 100) are drawn by
+the canvas raster, which receives bit-packed bytes (and spikes leave a GPU bit-packed too), with the
+same axes, rate margin, marks and a hover readout; smaller ones by plotly, with a hover label per
+spike (:class:`widgets.raster_view.RasterView` switches between the two). The neuron
 and the scrubber only change the view: they redraw the marks and the summary without computing.
 
 Shape:
@@ -43,7 +44,7 @@ from ._device import spikes_to_host, tensor_to_host
 from ._panel import Panel
 from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
-from .raster_view import RasterView
+from .raster_view import CANVAS_CELLS, RasterView
 
 if TYPE_CHECKING:  # nir is an optional dependency
     from nir import NIRGraph
@@ -106,7 +107,8 @@ class RasterExplorer(Panel):
             network, or a single-step one (snnlab, SpikingJelly, snnTorch, Norse: called once per step),
             or a NIR file path / ``nir.NIRGraph``.
         intensities: your own ``[N]`` intensities in [0, 1].
-        canvas_cells: windows with more cells than this are drawn by the canvas raster.
+        canvas_cells: windows with more cells than this are drawn by the canvas raster (plotly below: one
+            SVG element per spike, too slow to redraw beyond a few thousand spikes).
         device, throttle_ms, blocking: see :class:`widgets._panel.Panel`.
 
     Shape:
@@ -134,7 +136,7 @@ class RasterExplorer(Panel):
         spikes: torch.Tensor | None = None,
         net: "torch.nn.Module | Callable[[torch.Tensor], Any] | NIRGraph | str | os.PathLike | None" = None,
         intensities: torch.Tensor | None = None,
-        canvas_cells: int = 200_000,
+        canvas_cells: int = CANVAS_CELLS,
         device: str | torch.device | None = None,
         throttle_ms: float = 50.0,
         blocking: bool = False,

@@ -1,9 +1,10 @@
-"""RasterView: one spike raster that a panel shows, drawn by plotly when small and by the canvas when big.
+"""RasterView: one spike raster that a panel shows, drawn by plotly when tiny and by the canvas beyond.
 
 Both forms are children of the view from the start and stay there; the one not in use is hidden
 (``display: none``) and emptied, so switching any number of times never shows stale data and no
 figure view is ever re-created from an old state. ``show(spikes, ...)`` draws data (plotly
-markers or image up to ``canvas_cells`` cells, the bit-packed canvas beyond); ``mark(neuron=,
+markers with a hover label per spike up to ``canvas_cells`` cells, by default ``CANVAS_CELLS``; the
+bit-packed canvas beyond, spikes drawn as ticks while a time step is at least 3 px wide); ``mark(neuron=,
 t=)`` moves only the selection marks (the selected neuron's row, the selected time step) and
 sends no data. Both forms label the time axis from ``t_offset`` (a window's first step), put
 neuron 0 at the bottom, and carry a rate margin. A click on either form calls the callbacks
@@ -30,12 +31,18 @@ import torch
 
 from snnlab.checks import check_int
 from snnlab.viz import plotly as vp
+from snnlab.viz import style
 from snnlab.viz.ticks import nice_ticks
 
 from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
 
-__all__ = ["RasterView"]
+__all__ = ["CANVAS_CELLS", "RasterView"]
+
+#: Rasters with more cells (time steps x neurons) than this are drawn on the canvas. Plotly draws one SVG
+#: element per spike marker: about 5000 spikes (a 100 x 100 raster at half its cells) took 0.5-0.7 s per
+#: redraw in Chromium (benchmarks/RESULTS.md), the canvas a few milliseconds.
+CANVAS_CELLS = 2_000
 
 SELECTED_NEURON = dict(fillcolor="rgba(255, 165, 0, 0.35)", line=dict(color="#ff7f0e", width=1))
 SELECTED_TIME = "#2ca02c"
@@ -60,13 +67,17 @@ class RasterView(W.VBox):
         ['line', 'rect']
     """
 
-    def __init__(self, *, width: int = 720, height: int = 420, canvas_cells: int = 200_000, rate_margin: bool = True):
+    def __init__(
+        self, *, width: int = 720, height: int = 420, canvas_cells: int = CANVAS_CELLS, rate_margin: bool = True
+    ):
         super().__init__()
         self.canvas_cells = check_int("RasterView", "canvas_cells", canvas_cells, minimum=0)
         self.rate_margin = bool(rate_margin)
         self.figure = FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=self.rate_margin))
         self.figure.layout.update(width=int(width), height=int(height), margin=dict(l=64, r=12, t=36, b=48))
-        self.canvas = CanvasRaster(width=int(width), height=int(height), layout=W.Layout(display="none"))
+        self.canvas = CanvasRaster(
+            width=int(width), height=int(height), on_color=style.SPIKE, layout=W.Layout(display="none")
+        )
         vp.trace(self.figure, "spikes").on_click(self._on_figure_click)
         self.canvas.observe(self._on_canvas_click, names="clicked")
         self.mode = "plotly"

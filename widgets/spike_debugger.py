@@ -54,7 +54,7 @@ from ._bounds import check_number
 from ._panel import Panel
 from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
-from .raster_view import RasterView
+from .raster_view import CANVAS_CELLS, RasterView
 
 if TYPE_CHECKING:  # nir is an optional dependency
     from nir import NIRGraph
@@ -138,7 +138,7 @@ class SpikeDebugger(Panel):
         dead_rate: float = 0.0,
         saturated_rate: float = 1.0,
         max_bytes: int = 64 * 2**20,
-        canvas_cells: int = 200_000,
+        canvas_cells: int = CANVAS_CELLS,
         diagnose: bool = False,
         device: str | torch.device | None = None,
         throttle_ms: float = 50.0,

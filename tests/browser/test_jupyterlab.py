@@ -25,7 +25,9 @@ NONE_EXECUTED = f"""() => {{
     const prompts = [...document.querySelectorAll('{CODE_PROMPTS}')];
     return prompts.length > 0 && prompts.every(p => !/\\[[\\d*]+\\]/.test(p.textContent));
 }}"""
-SHAPES = "() => [...document.querySelectorAll('.js-plotly-plot .shapelayer')].map(s => s.innerHTML).join('|')"
+# the selection marks drawn: plotly's shape layers and the canvas rasters' paints
+SHAPES = """() => [...document.querySelectorAll('.js-plotly-plot .shapelayer')].map(s => s.innerHTML).concat(
+    [...document.querySelectorAll('canvas.snnlab-canvas-raster')].map(c => c.dataset.paints)).join('|')"""
 KERNEL_IDLE = """() => {
     const bar = document.querySelector('#jp-main-statusbar');
     return bar !== null && / Idle/.test(bar.textContent);

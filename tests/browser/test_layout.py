@@ -8,7 +8,9 @@ of output width) and again at 1920 x 1080, for each panel:
 - the whole panel, from the top of its controls to the bottom of its last figure, fits the notebook's
   visible height, so no figure is pushed below the controls that change it;
 - its plotly and raster figures fill the output area's width (the right edge of the widest row of
-  figures is within 6 % of the area's right edge), so figures follow the output width.
+  figures is within 6 % of the area's right edge), so figures follow the output width;
+- every text of its plotly figures (titles, axis titles, tick and colour-bar labels) lies inside its
+  figure, and no two titles (figure, axis, colour bar) overlap.
 
 It also checks that plotly's code was evaluated once for the page (one module, however many figures).
 Screenshots at both sizes go to ``screenshots/layout_*.png``. Run with ``pytest -m browser tests/browser``.
@@ -45,7 +47,7 @@ CELLS = [
     "ev = Events(torch.sort(torch.randint(0, 100_000, (20_000,), generator=g)).values,"
     " torch.randint(0, 32, (20_000,), generator=g), torch.randint(0, 32, (20_000,), generator=g),"
     " torch.randint(0, 2, (20_000,), generator=g))\n"
-    'EventViewer(ev, (2, 32, 32), device="cpu")',
+    'EventViewer(ev, (32, 32, 2), device="cpu")',
 ]
 PANELS = 7
 FIGURES = ".js-plotly-plot, canvas.snnlab-canvas-raster, canvas.snnlab-event-canvas"
@@ -63,6 +65,16 @@ BOXES = f"""() => {{
             area: box(figures),
             controls: box(panel.querySelector('.snnlab-controls')),
             figures: shown.map(el => ({{...box(el), fills: !el.classList.contains('snnlab-event-canvas')}})),
+            texts: shown.filter(el => el.classList.contains('js-plotly-plot')).map(gd => ({{
+                figure: box(gd),
+                labels: [...gd.querySelectorAll('.infolayer text, .xtick text, .ytick text, .x2tick text, .y2tick text')]
+                    .filter(t => t.getBoundingClientRect().width > 0 && t.textContent.trim())
+                    .map(t => ({{...box(t), text: t.textContent}})),
+                titles: [...gd.querySelectorAll('.g-gtitle text, [class^="g-x"][class$="title"] text, '
+                    + '[class^="g-y"][class$="title"] text, .cbtitle text')]
+                    .filter(t => t.getBoundingClientRect().width > 0 && t.textContent.trim())
+                    .map(t => ({{...box(t), text: t.textContent}})),
+            }})),
         }};
     }});
     const notebook = document.querySelector('.jp-NotebookPanel-notebook');
@@ -122,6 +134,17 @@ def layout_problems(measured: dict[str, Any], size: str) -> list[str]:
             for b in figures[i + 1 :]:
                 if min(a["r"], b["r"]) - max(a["x"], b["x"]) > 2 and min(a["b"], b["b"]) - max(a["y"], b["y"]) > 2:
                     problems.append(f"{where}: two figures overlap: {a} and {b}")
+        for figure in panel["texts"]:
+            outer = figure["figure"]
+            for label in figure["labels"]:
+                if (label["x"] < outer["x"] - 1 or label["r"] > outer["r"] + 1 or label["y"] < outer["y"] - 1
+                        or label["b"] > outer["b"] + 1):  # fmt: skip
+                    problems.append(f"{where}: the text {label['text']!r} pokes out of its figure")
+            titles = figure["titles"]
+            for i, a in enumerate(titles):
+                for b in titles[i + 1 :]:
+                    if min(a["r"], b["r"]) - max(a["x"], b["x"]) > 2 and min(a["b"], b["b"]) - max(a["y"], b["y"]) > 2:
+                        problems.append(f"{where}: the titles {a['text']!r} and {b['text']!r} overlap")
         filling = [f for f in figures if f["fills"]]
         if filling:
             right = max(f["r"] for f in filling)

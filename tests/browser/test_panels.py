@@ -22,7 +22,10 @@ pytestmark = pytest.mark.browser
 PANEL = ".jp-OutputArea-output:has(> .jupyter-widgets.widget-vbox)"  # a panel view (a VBox) in an output
 # the drawn content of every plotly figure on the page (traces, heatmap images, shapes, titles)
 FIGURES = "() => [...document.querySelectorAll('.js-plotly-plot .main-svg')].map(s => s.innerHTML).join('|')"
-TITLES = "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].map(t => t.textContent)"
+# the titles of the plotly figures and of the visible canvas rasters
+TITLES = """() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].map(t => t.textContent).concat(
+    [...document.querySelectorAll('canvas.snnlab-canvas-raster')].filter(c => c.offsetParent !== null)
+        .map(c => c.dataset.title))"""
 
 
 @pytest.fixture

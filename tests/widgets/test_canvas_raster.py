@@ -135,3 +135,27 @@ def test_javascript_ticks_follow_the_python_rule_and_stay_few():
     for (lo, hi, most, integer), ticks in zip(cases, got):
         assert ticks == nice_ticks(lo, hi, most, integer=integer), (lo, hi)
         assert 1 <= len(ticks) <= most
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_javascript_ticks_sit_one_per_spike_inside_their_cells_and_stay_apart():
+    s = _spikes(20, 6, 0.5, seed=5)
+    s[3:6, 2] = 1  # three neighbouring spikes in one row: three ticks, not one block
+    w = CanvasRaster(s)
+    area = {"x": 50, "y": 20, "w": 400, "h": 300}
+    script = f"""
+    import {{ setCells, tickRects }} from {json.dumps(JS.as_uri())};
+    const cells = setCells(Uint8Array.from({json.dumps(list(w.bits))}), {w.rows}, {w.cols});
+    console.log(JSON.stringify(tickRects(cells, {w.rows}, {w.cols}, {json.dumps(area)})));
+    """
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    rects = np.array(json.loads(out.stdout))
+    t, n = np.nonzero(s.numpy())
+    assert len(rects) == len(t)
+    cell_w, row_h = 400 / 20, 300 / 6
+    centres_x = rects[:, 0] + rects[:, 2] / 2
+    centres_y = rects[:, 1] + rects[:, 3] / 2
+    order = np.lexsort((t, n))  # the bits are row-major [neuron, time]
+    np.testing.assert_allclose(centres_x, 50 + (t[order] + 0.5) * cell_w)
+    np.testing.assert_allclose(centres_y, 20 + 300 - (n[order] + 0.5) * row_h)  # neuron 0 at the bottom
+    assert (rects[:, 2] <= 2).all() and (rects[:, 2] < cell_w).all() and np.allclose(rects[:, 3], 0.8 * row_h)

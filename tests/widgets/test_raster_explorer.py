@@ -163,7 +163,24 @@ def test_a_failing_network_shows_its_error_and_the_panel_recovers():
     assert panel.error is None and panel.result.spikes.shape == (6, 5)
 
 
-def test_a_click_on_a_spike_selects_its_neuron_and_step(panel):
+@pytest.fixture
+def plotly_panel():  # the same recording, drawn by plotly (4800 cells, under canvas_cells)
+    built = RasterExplorer(N=60, T=80, device="cpu", throttle_ms=0, canvas_cells=10_000)
+    yield built
+    built.close()
+
+
+def test_the_default_size_is_drawn_on_the_canvas_and_a_tiny_raster_by_plotly():
+    big, tiny = RasterExplorer(device="cpu", throttle_ms=0), RasterExplorer(N=20, T=50, device="cpu", throttle_ms=0)
+    assert (big.raster.mode, tiny.raster.mode) == ("canvas", "plotly")
+    assert big.canvas.spike_count() == int(big.result.spikes.sum()) > 2000
+    assert tiny.raster.drawn_spikes() == int(tiny.result.spikes.sum())
+    big.close()
+    tiny.close()
+
+
+def test_a_click_on_a_spike_selects_its_neuron_and_step(plotly_panel):
+    panel = plotly_panel
     panel.window.value = (10, 70)
     panel.raster._on_figure_click(panel.raster_fig.data[0], SimpleNamespace(xs=[5.0], ys=[12]))
     assert panel.neuron.value == 12 and panel.t.value == 15 and panel.result.neuron == 12

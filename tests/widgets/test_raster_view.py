@@ -37,7 +37,7 @@ def test_the_form_follows_the_size_and_the_hidden_form_holds_no_data():
 
 
 def test_time_ticks_are_labelled_from_the_window_start_and_stay_few():
-    view = RasterView()
+    view = RasterView(canvas_cells=10_000)
     view.show(_spikes(300, 10), t_offset=700)
     x = view.figure.layout.xaxis
     assert x.ticktext[0] == "700" and x.ticktext[-1] == "950" and len(x.tickvals) <= 10

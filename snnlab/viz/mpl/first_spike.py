@@ -122,8 +122,8 @@ def _draw(ax, grid, opts):
         axis.set_major_locator(NiceLocator(integer=True))
     width = grid.times.shape[1]
     if grid.flat:
-        ax.set_xlabel(f"column of the neuron grid ({width} neurons per row)")
-        ax.set_ylabel("row of the neuron grid (neuron 0 at the bottom)")
+        ax.set_xlabel(f"column ({width} neurons per row)")
+        ax.set_ylabel("row (neuron 0 at bottom left)")
     else:
         ax.set_xlabel("x")
         ax.set_ylabel("y (row 0 at the top, as an image)")

@@ -116,7 +116,7 @@ def _fill(fig, grid, t_max, marker_max):
     ct = nice_ticks(0, top, MAX_TICKS - 2, integer=top >= 2)
     fig.layout.xaxis.update(
         range=[-0.5, max(cols, 1) - 0.5],
-        title_text=f"column of the neuron grid ({cols} neurons per row)" if grid.flat else "x",
+        title_text=f"column ({cols} neurons per row)" if grid.flat else "x",
         tickmode="array",
         tickvals=xt,
         ticktext=[str(v) for v in xt],
@@ -125,9 +125,7 @@ def _fill(fig, grid, t_max, marker_max):
     fig.layout.yaxis.update(
         # neurons: 0 at the bottom, as in the raster; a feature map [H, W] reads as an image (row 0 at the top)
         range=[-0.5, max(rows, 1) - 0.5] if grid.flat else [max(rows, 1) - 0.5, -0.5],
-        title_text="row of the neuron grid (neuron 0 at the bottom)"
-        if grid.flat
-        else "y (row 0 at the top, as an image)",
+        title_text="row (neuron 0 at bottom left)" if grid.flat else "y (row 0 at the top, as an image)",
         tickmode="array",
         tickvals=yt,
         ticktext=[str(v) for v in yt],
