@@ -22,7 +22,9 @@ pytestmark = pytest.mark.browser
 
 NOTEBOOK = "raster_round_trip.ipynb"
 # canvas_cells=200_000 (the default is 2000): the sequence then crosses between plotly and the canvas
-SOURCE = 'from widgets import RasterExplorer\npanel = RasterExplorer(N=64, T=60, device="cpu", canvas_cells=200_000)\npanel'
+SOURCE = (
+    'from widgets import RasterExplorer\npanel = RasterExplorer(N=64, T=60, device="cpu", canvas_cells=200_000)\npanel'
+)
 
 # What the page draws for the raster: the visible form, its spikes and its time range.
 DRAWN = """() => {
