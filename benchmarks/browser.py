@@ -7,7 +7,9 @@ panel's figures have drawn, each listed slider gets ``--presses`` ArrowRight pre
 one click). For every press it measures, in the page:
 
 - the time from the key press to the first change of the panel's figures (a MutationObserver on the
-  figures area: plotly redraws SVG, the canvases count their paints in ``data-paints``);
+  figures area: plotly redraws SVG, the canvases count their paints in ``data-paints``); for a control
+  whose answer is text only (a case's ``text_controls``, such as the SpikeDebugger's thresholds, which
+  change the figures only when a neuron changes class), to the change of the panel's status line;
 - the longest main-thread task (PerformanceObserver 'longtask', registered before the page loads)
   between the press and one second after the change;
 - the bytes the kernel sent to the page over the websocket in that time (every frame received);
@@ -75,27 +77,36 @@ class Case:
     controls: list[str] = field(default_factory=list)
     large: bool = False
     button: str | None = None
+    text_controls: tuple[str, ...] = ()  # their answer is the status line, not a figure
 
 
 CASES: dict[str, Case] = {
-    "raster_default": Case("", 'RasterExplorer(device="cpu")', ["t", "neuron", "tau", "gain", "T"]),
-    "raster_2000x2000": Case("", 'RasterExplorer(N=2000, T=2000, device="cpu")', ["t", "neuron", "tau"], True),
-    "raster_1e4x1000": Case("", 'RasterExplorer(N=10000, T=1000, device="cpu")', ["t", "neuron", "tau"], True),
+    # gain=1.5: at the default 2.5 every input spike fires its LIF neuron whatever tau (and gain above 2), so
+    # pressing tau or gain would redraw an unchanged recording; at 1.5 each press changes the spikes
+    "raster_default": Case("", 'RasterExplorer(gain=1.5, device="cpu")', ["t", "neuron", "tau", "gain", "T"]),
+    "raster_2000x2000": Case(
+        "", 'RasterExplorer(N=2000, T=2000, gain=1.5, device="cpu")', ["t", "neuron", "tau"], True
+    ),
+    "raster_1e4x1000": Case(
+        "", 'RasterExplorer(N=10000, T=1000, gain=1.5, device="cpu")', ["t", "neuron", "tau"], True
+    ),
     "playground_default": Case("", 'NeuronPlayground(device="cpu")', ["alpha", "amplitude", "T"]),
     "playground_T2000": Case("", 'NeuronPlayground(T=2000, device="cpu")', ["alpha", "amplitude"], True),
     "delay_default": Case("", 'DelayExplorer(device="cpu")', ["delay steps", "T", "rate"]),
     "delay_T1000": Case("", 'DelayExplorer(T=1000, device="cpu")', ["delay steps", "rate"], True),
     "similarity_default": Case("", 'SimilarityExplorer(kernel="gaussian", device="cpu")', ["sigma"]),
     "debugger_default": Case(
-        NET.format(n_in=16, hidden=12, T=10, batch=3, side=4),
+        NET.format(n_in=16, hidden=12, T=10, batch=8, side=4),  # 8 samples: every press moves the slider
         'SpikeDebugger(net, x, device="cpu")',
-        ["sample", "dead rate <=", "saturated >="],
+        ["sample", "dead rate <="],
+        text_controls=("dead rate <=",),
     ),
     "debugger_large": Case(
-        NET.format(n_in=1024, hidden=2000, T=200, batch=4, side=32),
+        NET.format(n_in=1024, hidden=2000, T=200, batch=6, side=32),  # 6 samples: every press moves the slider
         'SpikeDebugger(net, x, device="cpu")',
         ["sample", "dead rate <="],
         True,
+        text_controls=("dead rate <=",),
     ),
     "dashboard_default": Case(
         "", 'TrainingDashboard(task="burst", T=6, hidden=16, batch_size=16, steps=20, device="cpu")', button="Start"
@@ -130,8 +141,8 @@ DRAWN = """() => [...document.querySelectorAll('.snnlab-figures')].filter(area =
     return plots.every(gd => gd.layout && gd.layout.meta && gd.layout.meta.snnlab)
         && canvases.every(c => c.offsetParent === null || c.dataset.paints || c.width > 1);
 }).length"""
-ARM = """() => new Promise(resolve => {
-    const areas = document.querySelectorAll('.snnlab-figures');
+ARM = """(selector) => new Promise(resolve => {
+    const areas = document.querySelectorAll(selector);
     const area = areas[areas.length - 1];
     window.__changed = null;
     const observer = new MutationObserver(() => {
@@ -251,7 +262,7 @@ def measure_case(browser: Any, base: str, token: str, root: pathlib.Path, name: 
             target.focus()
         for _ in range(count):
             page.wait_for_timeout(300)
-            before = page.evaluate(ARM)
+            before = page.evaluate(ARM, ".snnlab-status" if label in case.text_controls else ".snnlab-figures")
             sent_from = time.monotonic()
             if case.button is None:
                 target.press("ArrowRight")

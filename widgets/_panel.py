@@ -193,6 +193,7 @@ class Panel(W.VBox):
         # sized to sit side by side in about 850 px of output width (1280 x 800 with the file browser open)
         self.controls_box.add_class("snnlab-controls")
         self.figures_box.add_class("snnlab-figures")
+        self.status.add_class("snnlab-status")
         super().__init__(children=[self.controls_box, self.figures_box, self.progress_row, self.status])
         self.watch(self.device_control)
 

@@ -37,12 +37,16 @@ from snnlab.viz.ticks import nice_ticks
 from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
 
-__all__ = ["CANVAS_CELLS", "RasterView"]
+__all__ = ["CANVAS_CELLS", "CANVAS_MAX_BINS", "RasterView"]
 
 #: Rasters with more cells (time steps x neurons) than this are drawn on the canvas. Plotly draws one SVG
 #: element per spike marker: about 5000 spikes (a 100 x 100 raster at half its cells) took 0.5-0.7 s per
 #: redraw in Chromium (benchmarks/RESULTS.md), the canvas a few milliseconds.
 CANVAS_CELLS = 2_000
+#: The canvas form bins longer windows and bigger populations to at most this many time bins and neuron
+#: bins ("any spike" per bin): a panel's raster is under 1000 device pixels each way, so finer bins are
+#: not seen, and a 2000 x 2000 window then sends 125 KB, not 500 KB.
+CANVAS_MAX_BINS = 1_000
 
 SELECTED_NEURON = dict(fillcolor="rgba(255, 165, 0, 0.35)", line=dict(color="#ff7f0e", width=1))
 SELECTED_TIME = "#2ca02c"
@@ -76,7 +80,12 @@ class RasterView(W.VBox):
         self.figure = FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=self.rate_margin))
         self.figure.layout.update(width=int(width), height=int(height), margin=dict(l=64, r=12, t=36, b=48))
         self.canvas = CanvasRaster(
-            width=int(width), height=int(height), on_color=style.SPIKE, layout=W.Layout(display="none")
+            width=int(width),
+            height=int(height),
+            on_color=style.SPIKE,
+            max_rows=CANVAS_MAX_BINS,
+            max_cols=CANVAS_MAX_BINS,
+            layout=W.Layout(display="none"),
         )
         vp.trace(self.figure, "spikes").on_click(self._on_figure_click)
         self.canvas.observe(self._on_canvas_click, names="clicked")

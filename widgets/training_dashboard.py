@@ -44,6 +44,9 @@ Example:
 """
 
 import copy
+import importlib
+import sys
+import threading
 import time
 from collections.abc import Callable, Sequence
 
@@ -63,7 +66,7 @@ from ._training_result import X_AXES, Live, TrainingResult, results_table
 from ._worker import BackgroundRun
 from .figure_widget import FigureWidget
 
-__all__ = ["TASKS", "X_AXES", "TrainingDashboard", "TrainingResult", "note_html"]
+__all__ = ["TASKS", "X_AXES", "TrainingDashboard", "TrainingResult", "note_html", "prepare_optimizers"]
 
 TASKS = ("digits", "burst", "order")
 CUSTOM = "custom"
@@ -134,6 +137,33 @@ def _task_data(task: str, T: int, seed: int, device: torch.device) -> tuple:
         x, y = datasets.spike_order_task(n, T=T, seed=seed, time_first=True, device=device)
         x_test, y_test = datasets.spike_order_task(n // 2, T=T, seed=test_seed, time_first=True, device=device)
     return x, y, x_test, y_test, None
+
+
+_PREPARING: list[threading.Thread] = []
+
+
+def prepare_optimizers() -> threading.Thread | None:
+    """Start, once per process, the import that building the first ``torch.optim`` optimizer waits for.
+
+    ``torch.optim`` imports ``torch._dynamo`` the first time an optimizer is built: 2.6 s on a 2-core
+    machine, paid by the first click on Start (its figures then changed 2-12 s after the click in
+    Chromium). A dashboard starts that import on a daemon thread when it is built, while its reader
+    looks at it; a Start clicked before the import ends waits only for the rest of it. Returns the
+    thread, or None when there is nothing to do (the import is done or already under way).
+
+    Example:
+        >>> thread = prepare_optimizers()
+        >>> thread is None or thread.join(timeout=60) is None
+        True
+    """
+    if _PREPARING or "torch._dynamo" in sys.modules:
+        return None
+    thread = threading.Thread(
+        target=importlib.import_module, args=("torch._dynamo",), name="snnlab-prepare-optimizers", daemon=True
+    )
+    _PREPARING.append(thread)
+    thread.start()
+    return thread
 
 
 class TrainingDashboard(Panel):
@@ -252,6 +282,7 @@ class TrainingDashboard(Panel):
         self._n_methods = 1
         self._last_draw = 0.0
         self.set_status("ready: press Start")
+        prepare_optimizers()
 
     @staticmethod
     def _fitting_methods(owner, methods, model, model_fn) -> tuple:

@@ -241,3 +241,16 @@ def test_a_huge_seed_typed_later_gives_a_clear_status_line():
     assert panel.status_text.startswith("ValueError: RasterExplorer: seed must be an integer in [0, 9.22337e+18]")
     panel.seed.value = 3
     assert panel.error is None
+
+
+def test_tau_and_gain_reuse_the_encoded_input_and_give_the_same_spikes_as_a_fresh_panel():
+    panel = RasterExplorer(N=40, T=50, gain=1.5, device="cpu", throttle_ms=0)
+    drawn = panel._encoded_input()
+    panel.tau.value, panel.gain.value = 3.0, 1.8
+    assert panel._encoded_input() is drawn  # not drawn again
+    fresh = RasterExplorer(N=40, T=50, tau=3.0, gain=1.8, device="cpu", throttle_ms=0)
+    torch.testing.assert_close(panel.result.spikes, fresh.result.spikes)
+    panel.seed.value = 1  # a new draw
+    assert panel._encoded_input() is not drawn
+    panel.close()
+    fresh.close()

@@ -97,3 +97,13 @@ def test_the_plotly_canvas_round_trip_of_the_explorer_never_keeps_stale_data():
     assert modes == ["plotly", "canvas", "plotly", "plotly", "plotly"]
     assert panel.raster_fig.layout.xaxis.range == (-0.5, 59.5) and panel.canvas.bits == b""
     assert np.asarray(panel.raster_fig.data[0].x).size == 64  # latency: one spike per neuron
+
+
+def test_the_canvas_bins_big_windows_to_what_a_panel_can_show():
+    view = RasterView()
+    view.show(_spikes(2000, 1500, p=0.02))
+    c = view.canvas
+    assert (c.cols, c.rows, c.t_factor, c.n_factor, len(c.bits)) == (1000, 750, 2, 2, 1000 * 750 // 8)
+    # a bin is set when any of its cells spiked
+    binned = _spikes(2000, 1500, p=0.02).reshape(1000, 2, 750, 2).amax(dim=(1, 3))
+    assert view.drawn_spikes() == int(binned.sum())

@@ -2,6 +2,8 @@
 
 import copy
 import re
+import subprocess
+import sys
 import time
 
 import pytest
@@ -403,3 +405,18 @@ def test_sequences_show_their_own_number_of_time_steps():
     x, y = torch.rand(5, 12, 3), torch.arange(12) % 2
     panel = TrainingDashboard(train_data=(x, y), encoding=None, methods=("bptt",), T=8, device="cpu")
     assert panel.T.value == 5 and repr(panel).endswith("T=5, steps=100)")
+
+
+def test_building_a_dashboard_starts_the_optimizer_import_that_start_would_wait_for():
+    # a fresh process: torch.optim imports torch._dynamo the first time an optimizer is built (seconds)
+    code = (
+        "import sys\n"
+        "from widgets import TrainingDashboard\n"
+        "import widgets.training_dashboard as td\n"
+        "before = 'torch._dynamo' in sys.modules\n"
+        "TrainingDashboard(device='cpu')\n"
+        "td._PREPARING[0].join(120)\n"
+        "print(before, len(td._PREPARING), 'torch._dynamo' in sys.modules, td.prepare_optimizers())\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert out.stdout.split() == ["False", "1", "True", "None"], out.stderr[-2000:]
