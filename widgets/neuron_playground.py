@@ -106,27 +106,38 @@ def run_neuron(node: neuron.BaseNode, x_seq: torch.Tensor) -> tuple[torch.Tensor
     node = copy.deepcopy(node)
     node.reset()
     node.step_mode = "s"
-    hs, spikes = [], []
+    T = x_seq.shape[0]
+    # each step's values are copied into [T, *] buffers made at the first step: no per-step tensors are
+    # kept alive (thousands of them made the kernel's garbage collector pause for 0.25 s now and then)
+    seqs: dict[str, torch.Tensor] = {}
+    counts = {"h": 0, "spike": 0}
     charge, fire_reset = node.neuronal_charge, node.fire_and_reset
+
+    def keep(name: str, t: int, value: torch.Tensor) -> None:
+        if t >= T:  # a neuron that charges or fires more than once per step: its sequence is not used
+            return
+        if name not in seqs:
+            seqs[name] = torch.empty((T, *value.shape), dtype=value.dtype, device=value.device)
+        seqs[name][t] = value
 
     def recording_charge(x):
         charge(x)
-        hs.append(node.v.detach().clone())
+        keep("h", counts["h"], node.v.detach())
+        counts["h"] += 1
 
     def recording_fire_reset():
         spike = fire_reset()
-        spikes.append(spike.detach())
+        keep("spike", counts["spike"], spike.detach())
+        counts["spike"] += 1
         return spike
 
     node.neuronal_charge, node.fire_and_reset = recording_charge, recording_fire_reset
-    outs, vs = [], []
     with torch.no_grad():
-        for x in x_seq:
-            outs.append(node(x))
-            vs.append(node.v.detach().clone())
-    T = x_seq.shape[0]
-    spike_seq = torch.stack(spikes) if len(spikes) == T else torch.stack(outs)
-    return spike_seq, torch.stack(vs), torch.stack(hs) if len(hs) == T else None
+        for t, x in enumerate(x_seq):
+            keep("out", t, node(x))
+            keep("v", t, torch.as_tensor(node.v).detach())
+    spike_seq = seqs["spike"] if counts["spike"] == T else seqs["out"]
+    return spike_seq, seqs["v"], seqs["h"] if counts["h"] == T else None
 
 
 def input_sequence(
