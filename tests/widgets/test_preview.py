@@ -273,3 +273,29 @@ def test_debugger_preview_of_a_convolutional_layer_draws_one_map() -> None:
         int(np.ma.count(first_map.images[0].get_array())) + int(np.ma.count_masked(first_map.images[0].get_array()))
         >= 3 * 4 * 4
     )
+
+
+READABLE = {
+    **MAKERS,
+    # one spike per neuron: the rate column's axis ends near 0.018 (its labels ran together as "0.000.01")
+    "RasterExplorer latency": lambda: widgets.RasterExplorer(encoder="latency", N=64, T=60, device="cpu"),
+}
+
+
+@pytest.mark.parametrize("name", sorted(READABLE))
+def test_preview_tick_labels_never_overlap(name: str) -> None:
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    fig = _preview.preview_figure(READABLE[name]())
+    canvas = FigureCanvasAgg(fig)
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            labels = [t for t in axis.get_ticklabels() if t.get_visible() and t.get_text()]
+            # at least 3 px between neighbours (labels 1 px apart read as one: "0.000.01")
+            boxes = sorted(
+                (t.get_window_extent(renderer).expanded(1, 1).padded(1.5) for t in labels), key=lambda b: (b.x0, b.y0)
+            )
+            for a, b in zip(boxes, boxes[1:]):
+                assert not a.overlaps(b), (name, axis.axis_name, [t.get_text() for t in labels])

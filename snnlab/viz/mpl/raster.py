@@ -21,7 +21,7 @@ from matplotlib.collections import PathCollection
 from matplotlib.colors import LinearSegmentedColormap
 from matplotlib.image import AxesImage
 from matplotlib.text import Text
-from matplotlib.ticker import MaxNLocator, ScalarFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator, ScalarFormatter
 from mpl_toolkits.axes_grid1 import make_axes_locatable
 
 from ...checks import check_int
@@ -155,7 +155,10 @@ def _rate_axes(ax):
     if rax is None:
         rax = make_axes_locatable(ax).append_axes("right", size=f"{100 * RATE_SIZE:g}%", pad=RATE_PAD, sharey=ax)
         rax.tick_params(labelleft=False, labelsize=7)
-        rax.xaxis.set_major_locator(MaxNLocator(2))
+        # two labels, "0" and a round value such as "0.015": the column is narrow (three labels of "0.00",
+        # "0.01", "0.02" ran together in a panel's preview)
+        rax.xaxis.set_major_locator(MaxNLocator(1))
+        rax.xaxis.set_major_formatter(FuncFormatter(lambda value, _: f"{value:g}"))
         rax.set_xlabel("rate", fontsize=8)
         ax._snnlab_rate_axes = rax
     return rax
