@@ -2,6 +2,7 @@
 
 import base64
 import io
+import itertools
 import sys
 import warnings
 from collections.abc import Callable
@@ -297,5 +298,5 @@ def test_preview_tick_labels_never_overlap(name: str) -> None:
             boxes = sorted(
                 (t.get_window_extent(renderer).expanded(1, 1).padded(1.5) for t in labels), key=lambda b: (b.x0, b.y0)
             )
-            for a, b in zip(boxes, boxes[1:]):
+            for a, b in itertools.pairwise(boxes):
                 assert not a.overlaps(b), (name, axis.axis_name, [t.get_text() for t in labels])
