@@ -63,7 +63,7 @@ def test_plotly_heatmap_never_layer_and_update():
     fig = vp.first_spike_map(torch.tensor(times))
     np.testing.assert_array_equal(fig.data[0].z, _reference_grid(times, 3).astype(np.float32))
     never = fig.data[1].z
-    assert np.nan_to_num(never).tolist() == [[0, 1, 0], [0, 1, 0], [0, 0, 0]]
+    assert np.nan_to_num(never, nan=-9).tolist() == [[-9, 1, -9], [-9, 4, -9], [-9, -9, -9]]  # the neuron's index
     assert fig.data[2].x.tolist() == [1.0, 1.0] and fig.data[2].y.tolist() == [0.0, 1.0]
     assert fig.data[0].customdata.tolist() == [[0, 1, 2], [3, 4, 5], [6, -1, -1]]
     assert (fig.data[0].zmin, fig.data[0].zmax) == (0.0, 7.0)
@@ -82,7 +82,7 @@ def test_plotly_figurewidget_grids_are_json_compliant():
     fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
     vp.first_spike_map(torch.tensor([3, -1, 2, -1]), fig=fig)
     assert [list(row) for row in fig.data[0].z] == [[3.0, None], [2.0, None]]
-    assert [list(row) for row in fig.data[1].z] == [[None, 1.0], [None, 1.0]]
+    assert [list(row) for row in fig.data[1].z] == [[None, 1], [None, 3]]  # never fired: the neuron's index
     json.dumps([trace["z"] for trace in fig.to_dict()["data"][:2]], allow_nan=False)
 
 

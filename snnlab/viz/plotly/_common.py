@@ -60,12 +60,16 @@ def json_grid(z):
     JSON compliant" into the cell), while ``null`` draws as an empty cell.
 
     Example:
-        >>> json_grid(np.array([[1.0, np.nan]]))
-        [[1.0, None]]
+        >>> json_grid(np.array([[1.0, np.nan]])), json_grid(np.array([[0.5, np.nan]]))
+        ([[1, None]], [[0.5, None]])
     """
     values = np.asarray(z, dtype=np.float64)
-    cells = values.astype(object)
-    cells[np.isnan(values)] = None
+    missing = np.isnan(values)
+    finite = values[~missing]
+    whole = finite.size > 0 and bool(np.all(finite == np.round(finite))) and np.abs(finite).max() < 2**53
+    # whole numbers (spike times, neuron indices) travel as "523", not "523.0": a fifth fewer bytes
+    cells = (np.where(missing, 0, values).astype(np.int64) if whole else values).astype(object)
+    cells[missing] = None
     return cells.tolist()
 
 

@@ -36,8 +36,9 @@ def first_spike_map(
     """A first-spike map figure; ``fig=`` refills one made by this function.
 
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
-    hover gives neuron and time); trace 1 paints never-fired neurons grey; trace 2 crosses them
-    with red 'x' markers when there are at most ``marker_max`` cells. A ``[N]`` vector is laid
+    hover gives neuron and time); trace 1 paints never-fired neurons grey (its values are their
+    indices, named on hover); trace 2 crosses them with red 'x' markers when there are at most
+    ``marker_max`` cells. A ``[N]`` vector is laid
     out row by row (neuron ``i`` at row ``i // w``, column ``i % w``, row 0 at the bottom as in the
     raster; an ``[H, W]`` map reads as an image, row 0 at the top). The title counts the
     never-fired neurons. Empty input shows "no data".
@@ -72,7 +73,7 @@ def first_spike_map(
                 colorscale=[[0, NEVER_COLOR], [1, NEVER_COLOR]],
                 showscale=False,
                 name="never fired",
-                hovertemplate="neuron %{customdata}<br>never fired<extra></extra>",
+                hovertemplate="neuron %{z}<br>never fired<extra></extra>",
             )
         )
         fig.add_trace(
@@ -104,7 +105,9 @@ def _fill(fig, grid, t_max, marker_max):
     top = float(t_max) if t_max is not None else (max(float(fired.max()), 1.0) if fired.size else 1.0)
     neuron = grid.neuron.astype(np.int32)
     fig.data[0].update(z=grid_for(fig, grid.times), zmin=0.0, zmax=top, customdata=neuron)
-    fig.data[1].update(z=grid_for(fig, np.where(grid.never, 1.0, np.nan)), customdata=neuron)
+    # the never-fired layer's values are the neurons' indices (one grey whatever the value): its hover names
+    # the neuron without a second customdata grid (59 KB of JSON at 10^4 neurons)
+    fig.data[1].update(z=grid_for(fig, np.where(grid.never, grid.neuron, np.nan)), customdata=None)
     r, c = np.nonzero(grid.never)
     if grid.times.size > marker_max:
         r, c = r[:0], c[:0]
