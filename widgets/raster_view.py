@@ -37,16 +37,17 @@ from snnlab.viz.ticks import nice_ticks
 from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
 
-__all__ = ["CANVAS_CELLS", "CANVAS_MAX_BINS", "RasterView"]
+__all__ = ["CANVAS_CELLS", "CANVAS_MAX_COLS", "CANVAS_MAX_ROWS", "RasterView"]
 
 #: Rasters with more cells (time steps x neurons) than this are drawn on the canvas. Plotly draws one SVG
 #: element per spike marker: about 5000 spikes (a 100 x 100 raster at half its cells) took 0.5-0.7 s per
 #: redraw in Chromium (benchmarks/RESULTS.md), the canvas a few milliseconds.
 CANVAS_CELLS = 2_000
-#: The canvas form bins longer windows and bigger populations to at most this many time bins and neuron
-#: bins ("any spike" per bin): a panel's raster is under 1000 device pixels each way, so finer bins are
-#: not seen, and a 2000 x 2000 window then sends 125 KB, not 500 KB.
-CANVAS_MAX_BINS = 1_000
+#: The canvas form bins longer windows and bigger populations to at most this many time bins (columns)
+#: and neuron bins (rows), "any spike" per bin: a panel's raster is at most about 1300 px wide and its plot
+#: area under 350 px high, so finer bins are not seen. A 2000 x 2000 window then sends 62 KB, not 500 KB.
+CANVAS_MAX_COLS = 1_000
+CANVAS_MAX_ROWS = 500
 
 SELECTED_NEURON = dict(fillcolor="rgba(255, 165, 0, 0.35)", line=dict(color="#ff7f0e", width=1))
 SELECTED_TIME = "#2ca02c"
@@ -83,8 +84,8 @@ class RasterView(W.VBox):
             width=int(width),
             height=int(height),
             on_color=style.SPIKE,
-            max_rows=CANVAS_MAX_BINS,
-            max_cols=CANVAS_MAX_BINS,
+            max_rows=CANVAS_MAX_ROWS,
+            max_cols=CANVAS_MAX_COLS,
             layout=W.Layout(display="none"),
         )
         vp.trace(self.figure, "spikes").on_click(self._on_figure_click)
