@@ -63,13 +63,6 @@ export function paintCells(pixels, cells, rows, cols, on, off) {
   }
 }
 
-// Fill `pixels` from the packed `bytes` (see paintCells); returns the number of set cells.
-export function decodeInto(pixels, bytes, rows, cols, on, off) {
-  const cells = setCells(bytes, rows, cols);
-  paintCells(pixels, cells, rows, cols, on, off);
-  return cells.length;
-}
-
 // The rectangles [x, y, w, h] of spike ticks in a plot area (x, y, w, h): one per set cell, centred in
 // its cell, at most 2 px and 40 % of a cell wide, 80 % of a row high (at least 1 px); row 0 at the bottom.
 export function tickRects(cells, rows, cols, area) {

@@ -86,10 +86,12 @@ def test_javascript_decoder_draws_the_python_bits():
     s = _spikes(13, 5, 0.4, seed=3)
     w = CanvasRaster(s)
     script = f"""
-    import {{ decodeInto }} from {json.dumps(JS.as_uri())};
+    import {{ paintCells, setCells }} from {json.dumps(JS.as_uri())};
     const bytes = Uint8Array.from({json.dumps(list(w.bits))});
     const px = new Uint32Array({w.rows} * {w.cols});
-    const count = decodeInto(px, bytes, {w.rows}, {w.cols}, 1, 0);
+    const cells = setCells(bytes, {w.rows}, {w.cols});
+    paintCells(px, cells, {w.rows}, {w.cols}, 1, 0);
+    const count = cells.length;
     console.log(JSON.stringify({{ px: Array.from(px), count }}));
     """
     out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)

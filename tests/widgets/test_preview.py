@@ -14,6 +14,7 @@ import pytest
 import torch
 from IPython.core.formatters import DisplayFormatter
 from matplotlib.axes import Axes
+from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.text import Text
@@ -285,8 +286,6 @@ READABLE = {
 
 @pytest.mark.parametrize("name", sorted(READABLE))
 def test_preview_tick_labels_never_overlap(name: str) -> None:
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-
     fig = _preview.preview_figure(READABLE[name]())
     canvas = FigureCanvasAgg(fig)
     canvas.draw()
