@@ -6,16 +6,33 @@
 // `_plotly_code` reference, a widgets.figure_widget.PlotlyCode), and is imported once per page: the
 // import's promise is kept in a page-global map under the bundle's digest, so every later figure, in
 // any notebook of the page, reuses the evaluated module. Parsing and compiling happen off the main thread
-// (streamed, with a compile hint); the module's evaluation is one main-thread task per page. Each figure then runs plotly's own widget
+// (streamed, with a compile hint); the module's evaluation is one main-thread task per page, kept short by
+// evaluating it without Error stack traces (see BEFORE). Each figure then runs plotly's own widget
 // (its default export: a factory of {initialize, render}) with the figure's model, unchanged.
 
 const PREFIX = "IPY_MODEL_";
 // Chromium's explicit compile hint: compile every function of the bundle while streaming it off the main
 // thread, instead of lazily, on the main thread, at first call (halves the evaluation's main-thread time).
 const HINT = "//# allFunctionsCalledOnLoad\n";
+// Error.stackTraceLimit is taken away while the bundle's top-level code runs, and put back right after it.
+// plotly.js's start-up code makes errors on purpose (feature tests that throw and catch: get-intrinsic,
+// is-callable, object-assign's polyfill check). Each error records a stack trace, and the frames of that
+// trace include the bundle's outermost functions, each several MB of source whose source positions V8 only
+// computes on demand, by re-parsing the function on the main thread: four re-parses of about 150 ms made
+// the evaluation a 550-750 ms task. With no Error.stackTraceLimit V8 records no trace; the task is 70-110 ms.
+const BEFORE = "globalThis.__snnlab_plotly.hideStackTraceLimit();\n";
+const AFTER = "\n;globalThis.__snnlab_plotly.restoreStackTraceLimit();\n";
 // Page-wide: the imported bundles by digest, and the queue that gives each figure's first drawing its own task.
 const PAGE = (globalThis.__snnlab_plotly ??= { modules: new Map(), turn: Promise.resolve() });
 const MODULES = PAGE.modules;
+PAGE.hideStackTraceLimit ??= () => {
+  PAGE.stackTraceLimit = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+  delete Error.stackTraceLimit;
+};
+PAGE.restoreStackTraceLimit ??= () => {
+  if (PAGE.stackTraceLimit) Object.defineProperty(Error, "stackTraceLimit", PAGE.stackTraceLimit);
+  PAGE.stackTraceLimit = undefined;
+};
 
 // Resolves in a task of its own, after the figures queued before: figures waiting on the same import would
 // otherwise all draw in one long task (every continuation of one promise runs in the same microtask checkpoint).
@@ -47,9 +64,14 @@ async function plotlyModule(model) {
   const key = code.get("digest");
   if (!MODULES.has(key)) {
     const bytes = code.get("code"); // a DataView over the binary buffer: no 5 MB JSON string
-    const url = URL.createObjectURL(new Blob([HINT, bytes], { type: "text/javascript" }));
+    const url = URL.createObjectURL(new Blob([HINT, BEFORE, bytes, AFTER], { type: "text/javascript" }));
     const loading = import(/* webpackIgnore: true */ url);
-    loading.finally(() => URL.revokeObjectURL(url)).catch(() => MODULES.delete(key));
+    loading
+      .finally(() => {
+        URL.revokeObjectURL(url);
+        PAGE.restoreStackTraceLimit(); // in case the bundle threw before its last line
+      })
+      .catch(() => MODULES.delete(key));
     MODULES.set(key, loading);
   }
   return MODULES.get(key);
@@ -105,6 +127,7 @@ export default () => {
       const { el, model } = context;
       el.dataset.preferredWidth = String(fillWidth(el, model));
       await laidOut(el);
+      await ownTask(); // figures laid out together would otherwise draw in one task (one ResizeObserver delivery)
       const parent = el.parentElement;
       if (parent && getComputedStyle(parent).flexDirection.startsWith("column")) {
         el.style.flex = ""; // in a column the basis would be a height: the column's width is the figure's

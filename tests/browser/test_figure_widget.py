@@ -7,6 +7,7 @@ its drawn width follows the box when the box is made wider. Run with ``pytest -m
 """
 
 import json
+from pathlib import Path
 from typing import Any
 
 import nbformat
@@ -73,3 +74,45 @@ def test_a_click_reaches_python_an_update_reaches_the_page_and_the_width_follows
     run_cell(page)
     page.wait_for_function(f"() => ({WIDTHS})().every(w => w >= 480)", timeout=30_000)
     page.screenshot(path=str(SCREENSHOTS / "figure_widget.png"))
+
+
+LOADER_CHECK = """async (loaderSource) => {
+  const asModule = (source) => URL.createObjectURL(new Blob([source], {type: "text/javascript"}));
+  const loader = await import(asModule(loaderSource));
+  // a bundle stands in for plotly's: it records what it saw of Error.stackTraceLimit while it ran
+  const bundles = {
+    good: "globalThis.seenByGood = typeof Error.stackTraceLimit;\\n"
+      + "export default () => ({initialize() { globalThis.initialized = true; }, render() {}});",
+    bad: "globalThis.seenByBad = typeof Error.stackTraceLimit;\\nthrow new Error('the bundle failed');",
+  };
+  const figure = (name) => ({model: {
+    get: (key) => (key === "_plotly_code" ? "IPY_MODEL_code-" + name : null),
+    widget_manager: {get_model: async () => ({
+      get: (key) => (key === "digest" ? name : new DataView(new TextEncoder().encode(bundles[name]).buffer)),
+    })},
+  }});
+  const before = Error.stackTraceLimit;
+  const ownBefore = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
+  await loader.default().initialize(figure("good"));
+  const afterGood = Error.stackTraceLimit;
+  let failure = null;
+  try {
+    await loader.default().initialize(figure("bad"));
+  } catch (error) {
+    failure = error.message;
+  }
+  return {before, afterGood, afterBad: Error.stackTraceLimit, failure, initialized: globalThis.initialized,
+          seenByGood: globalThis.seenByGood, seenByBad: globalThis.seenByBad,
+          ownBefore, ownAfter: Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")};
+}"""
+
+
+def test_the_bundle_runs_without_error_stack_traces_and_the_limit_comes_back(page: Page) -> None:
+    loader = (Path(__file__).parents[2] / "widgets" / "figure_widget.js").read_text(encoding="utf-8")
+    page.goto("data:text/html,<title>loader</title>")
+    result = page.evaluate(LOADER_CHECK, loader)
+    assert result["seenByGood"] == "undefined" and result["seenByBad"] == "undefined", result
+    assert result["initialized"] is True
+    assert result["failure"] == "the bundle failed"  # a failing bundle still fails, visibly
+    assert result["before"] == result["afterGood"] == result["afterBad"] == 10, result
+    assert result["ownAfter"] == result["ownBefore"], result  # the same property: value, writable, enumerable, ...
