@@ -58,6 +58,49 @@ async function codeModel(model) {
   }
 }
 
+// A small figure drawn once per page, off screen, in a task of its own, before the first real figure: plotly's
+// first drawing on a page runs its code cold (and sets up its page-wide styles), which made the first
+// figure's drawing one long task; warmed up, each real figure's first drawing is a shorter task of its own.
+// Driven through plotly's widget code like a real figure, with a model that keeps its state in a plain object.
+const WARM_UP = {
+  _widget_data: [
+    { type: "scatter", mode: "lines+markers", x: [0, 1, 2], y: [0, 1, 0], name: "line" },
+    { type: "scatter", mode: "lines", x: [0, 1, null, 2, 2], y: [0, 0, null, 0, 1], fill: "tozeroy", name: "fill" },
+    { type: "heatmap", z: [[0, 1], [1, 0]], xaxis: "x2", yaxis: "y2", colorbar: { title: { text: "c" } } },
+    { type: "bar", x: [0, 1], y: [1, 2], xaxis: "x2", yaxis: "y2", name: "bar" },
+  ],
+  _widget_layout: {
+    width: 480, height: 280, title: { text: "warm-up" }, showlegend: true,
+    xaxis: { domain: [0, 0.45], title: { text: "x" } }, xaxis2: { domain: [0.55, 1] }, yaxis2: { anchor: "x2" },
+    shapes: [{ type: "rect", x0: 0, x1: 1, y0: 0, y1: 1, line: { width: 0 }, fillcolor: "#eee", layer: "below" }],
+    annotations: [{ text: "note", x: 1, y: 1, showarrow: false }],
+  },
+};
+
+async function warmUp(module) {
+  const el = document.createElement("div");
+  el.style.cssText = "position: fixed; left: -10000px; top: 0; width: 480px; height: 280px; visibility: hidden";
+  document.body.appendChild(el);
+  const state = { ...structuredClone(WARM_UP), _config: {}, _last_layout_edit_id: 0, _last_trace_edit_id: 0 };
+  const model = {
+    get: (key) => state[key] ?? null,
+    set: (key, value) => void (state[key] = value),
+    on() {},
+    off() {},
+    save_changes() {},
+    send() {},
+  };
+  try {
+    const widget = typeof module.default === "function" ? await module.default() : module.default;
+    widget.initialize({ model });
+    const remove = widget.render({ model, el });
+    await new Promise((resolve) => setTimeout(resolve, 0));
+    if (typeof remove === "function") remove();
+  } finally {
+    el.remove();
+  }
+}
+
 // plotly's widget module, imported once per page for each distinct bundle.
 async function plotlyModule(model) {
   const code = await codeModel(model);
@@ -72,7 +115,8 @@ async function plotlyModule(model) {
         PAGE.restoreStackTraceLimit(); // in case the bundle threw before its last line
       })
       .catch(() => MODULES.delete(key));
-    MODULES.set(key, loading);
+    // the warm-up may fail (a plotly version whose widget code wants more of its model): figures draw anyway
+    MODULES.set(key, loading.then((module) => ownTask().then(() => warmUp(module)).then(() => module, () => module)));
   }
   return MODULES.get(key);
 }

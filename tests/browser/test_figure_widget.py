@@ -82,7 +82,8 @@ LOADER_CHECK = """async (loaderSource) => {
   // a bundle stands in for plotly's: it records what it saw of Error.stackTraceLimit while it ran
   const bundles = {
     good: "globalThis.seenByGood = typeof Error.stackTraceLimit;\\n"
-      + "export default () => ({initialize() { globalThis.initialized = true; }, render() {}});",
+      + "export default () => ({initialize() { globalThis.initialized = true; },\\n"
+      + "  render({el}) { globalThis.drawnIn = el.isConnected; return () => { globalThis.removed = true; }; }});",
     bad: "globalThis.seenByBad = typeof Error.stackTraceLimit;\\nthrow new Error('the bundle failed');",
   };
   const figure = (name) => ({model: {
@@ -92,27 +93,32 @@ LOADER_CHECK = """async (loaderSource) => {
     })},
   }});
   const before = Error.stackTraceLimit;
+  const bodyBefore = document.body.children.length;
   const ownBefore = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
   await loader.default().initialize(figure("good"));
   const afterGood = Error.stackTraceLimit;
+  const warmUp = {drawnIn: globalThis.drawnIn, removed: globalThis.removed,
+                  leftInBody: document.body.children.length - bodyBefore};
   let failure = null;
   try {
     await loader.default().initialize(figure("bad"));
   } catch (error) {
     failure = error.message;
   }
-  return {before, afterGood, afterBad: Error.stackTraceLimit, failure, initialized: globalThis.initialized,
+  return {warmUp, before, afterGood, afterBad: Error.stackTraceLimit, failure, initialized: globalThis.initialized,
           seenByGood: globalThis.seenByGood, seenByBad: globalThis.seenByBad,
           ownBefore, ownAfter: Object.getOwnPropertyDescriptor(Error, "stackTraceLimit")};
 }"""
 
 
-def test_the_bundle_runs_without_error_stack_traces_and_the_limit_comes_back(page: Page) -> None:
+def test_the_bundle_runs_without_error_stack_traces_then_warms_up_once(page: Page) -> None:
     loader = (Path(__file__).parents[2] / "widgets" / "figure_widget.js").read_text(encoding="utf-8")
     page.goto("data:text/html,<title>loader</title>")
     result = page.evaluate(LOADER_CHECK, loader)
     assert result["seenByGood"] == "undefined" and result["seenByBad"] == "undefined", result
     assert result["initialized"] is True
+    # the page's one warm-up figure was drawn in the page, then removed, and left nothing behind
+    assert result["warmUp"] == {"drawnIn": True, "removed": True, "leftInBody": 0}, result
     assert result["failure"] == "the bundle failed"  # a failing bundle still fails, visibly
     assert result["before"] == result["afterGood"] == result["afterBad"] == 10, result
     assert result["ownAfter"] == result["ownBefore"], result  # the same property: value, writable, enumerable, ...

@@ -20,7 +20,7 @@ def recorded(fig):
 
 def test_the_figure_module_is_the_small_loader_and_the_bundle_is_one_shared_model():
     a, b = FigureWidget(), FigureWidget(go.Figure(go.Bar(y=[1, 2])))
-    assert str(a._esm) == LOADER and len(LOADER) < 8000
+    assert str(a._esm) == LOADER and len(LOADER) < 12_000
     assert "Plotly.newPlot" not in str(a._esm) and len(str(go.FigureWidget()._esm)) > 4_000_000  # what it replaces
     assert a._plotly_code is b._plotly_code is plotly_code()
     code = BUNDLE.read_bytes()
