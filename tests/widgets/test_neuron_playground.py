@@ -1,5 +1,6 @@
 """NeuronPlayground: results equal a direct neuron run with the same arguments; errors and controls."""
 
+import copy
 import inspect
 
 import numpy as np
@@ -8,7 +9,14 @@ import torch
 
 from snnlab import neuron, surrogate
 from snnlab.registry import neurons as neuron_registry
-from widgets.neuron_playground import NeuronPlayground, NeuronResult, input_sequence, surrogate_classes
+from widgets.neuron_playground import (
+    NeuronPlayground,
+    NeuronResult,
+    _run_stepwise,
+    input_sequence,
+    run_neuron,
+    surrogate_classes,
+)
 
 
 @pytest.fixture
@@ -314,3 +322,36 @@ def test_a_node_that_just_ran_with_gradients_is_accepted_and_left_alone():
     assert node.v is v_before and node.step_mode == "s"
     panel.close()
     node.reset()  # the panel keeps a reference to node: drop v's graph so that later tests see no live graph
+
+
+WHOLE_RUN_NODES = [
+    lambda: neuron.IFNode(),
+    lambda: neuron.IFNode(v_reset=None, v_threshold=0.8),
+    lambda: neuron.LIFNode(tau=3.0),
+    lambda: neuron.LIFNode(tau=7.5, decay_input=False, v_reset=-0.2),
+    lambda: neuron.LIFNode(tau=2.0, v_reset=None),
+    lambda: neuron.ParametricLIFNode(init_tau=4.0),
+]
+
+
+@pytest.mark.parametrize("make", WHOLE_RUN_NODES)
+def test_a_whole_run_matches_the_step_by_step_record(make):
+    node = make()
+    x_seq = 2.6 * torch.rand(300, 3, generator=torch.Generator().manual_seed(0)) - 0.2
+    spikes, v_seq, h_seq = run_neuron(node, x_seq)
+    ref_spikes, ref_v, ref_h = _run_stepwise(copy.deepcopy(node), x_seq)  # the recorded loop: the reference
+    assert ref_spikes.sum() > 10  # the input makes the neuron fire, so resets are compared too
+    torch.testing.assert_close(spikes, ref_spikes, rtol=0, atol=0)
+    torch.testing.assert_close(v_seq, ref_v)
+    torch.testing.assert_close(h_seq, ref_h)
+    assert node.step_mode == "s" and not node.store_v_seq  # the user's node is left as it was
+
+
+def test_a_subclass_with_its_own_charge_is_stepped():
+    class Doubling(neuron.IFNode):
+        def neuronal_charge(self, x):
+            self.v = self.v + 2 * x
+
+    _, v_seq, h_seq = run_neuron(Doubling(), torch.tensor([[0.3], [0.3], [0.1]]))
+    torch.testing.assert_close(h_seq.flatten(), torch.tensor([0.6, 1.2, 0.2]))
+    torch.testing.assert_close(v_seq.flatten(), torch.tensor([0.6, 0.0, 0.2]))
