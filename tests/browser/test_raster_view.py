@@ -27,20 +27,24 @@ SOURCE = (
 )
 
 # What the page draws for the raster: the visible form, its spikes and its time range.
+# Either form may not be drawn yet (each figure draws in a task of its own, one after another): then it
+# reads as not visible and empty.
 DRAWN = """() => {
     const gd = document.querySelector('.snnlab-raster-plotly .js-plotly-plot');
     const canvas = document.querySelector('canvas.snnlab-canvas-raster');
-    const image = gd.layout.images && gd.layout.images[0];
+    const layout = (gd && gd.layout) || {};
+    const image = layout.images && layout.images[0];
+    const data = (canvas && canvas.dataset) || {};
     return {
-        plotly_visible: gd.offsetParent !== null,
-        plotly_markers: gd.querySelectorAll('.scatterlayer .trace:first-child .point').length,
+        plotly_visible: Boolean(gd) && gd.offsetParent !== null,
+        plotly_markers: gd ? gd.querySelectorAll('.scatterlayer .trace:first-child .point').length : 0,
         plotly_image: Boolean(image && image.visible),
-        plotly_range: gd.layout.xaxis.range,
-        canvas_visible: canvas.offsetParent !== null,
-        canvas_spikes: Number(canvas.dataset.spikes),
-        canvas_rows: Number(canvas.dataset.rows),
-        canvas_cols: Number(canvas.dataset.cols),
-        canvas_last: Number(canvas.dataset.tLast),
+        plotly_range: layout.xaxis ? layout.xaxis.range : null,
+        canvas_visible: Boolean(canvas) && canvas.offsetParent !== null,
+        canvas_spikes: Number(data.spikes || 0),
+        canvas_rows: Number(data.rows || 0),
+        canvas_cols: Number(data.cols || 0),
+        canvas_last: Number(data.tLast ?? -1),
     };
 }"""
 SUMMARY = re.compile(r"steps (\d+)-(\d+): (\d+) spikes")
