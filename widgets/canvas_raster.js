@@ -19,6 +19,7 @@ const FONT = "11px sans-serif";
 const TITLE_FONT = "12px sans-serif";
 const TICK_MIN_PX = 3; // time bins at least this wide on screen are drawn as ticks, not filled cells
 const TICK_MAX_SPIKES = 200000; // more spikes than this are always drawn as an image
+const SOME = 0.4; // binned: a bin with spikes in fewer than half of its cells, this share of the spike colour
 
 // Parse any CSS colour into [r, g, b, a] (0-255) with a 1x1 canvas.
 function parseColor(css) {
@@ -57,10 +58,20 @@ export function setCells(bytes, rows, cols) {
 // last line.
 export function paintCells(pixels, cells, rows, cols, on, off) {
   pixels.fill(off);
+  markCells(pixels, cells, rows, cols, on);
+}
+
+// Set `value` at the `cells` (flat indices r * cols + c) of `pixels`, row 0 on the last line.
+export function markCells(pixels, cells, rows, cols, value) {
   for (const i of cells) {
     const r = (i / cols) | 0;
-    pixels[(rows - 1 - r) * cols + (i - r * cols)] = on;
+    pixels[(rows - 1 - r) * cols + (i - r * cols)] = value;
   }
+}
+
+// The colour `share` of the way from `from` to `to` ([r, g, b, a], 0-255, rounded).
+export function blend(from, to, share) {
+  return from.map((v, k) => Math.round(v + (to[k] - v) * share));
 }
 
 // The rectangles [x, y, w, h] of spike ticks in a plot area (x, y, w, h): one per set cell, centred in
@@ -133,10 +144,16 @@ function render({ model, el }) {
     const data = ictx.createImageData(image.width, image.height);
     const pixels = new Uint32Array(data.data.buffer);
     cells = rows && cols ? setCells(asBytes(model.get("bits")), rows, cols) : new Int32Array(0);
-    paintCells(pixels, cells, rows, cols, pixelValue(parseColor(model.get("on_color"))),
-      pixelValue(parseColor(model.get("off_color"))));
+    const denseBytes = asBytes(model.get("dense"));
+    const dense = denseBytes.length && rows && cols ? setCells(denseBytes, rows, cols) : null;
+    const on = parseColor(model.get("on_color"));
+    const off = parseColor(model.get("off_color"));
+    // binned: bins with any spike in the light shade, those where at least half of the cells spiked in full
+    paintCells(pixels, cells, rows, cols, pixelValue(dense ? blend(off, on, SOME) : on), pixelValue(off));
+    if (dense) markCells(pixels, dense, rows, cols, pixelValue(on));
     ictx.putImageData(data, 0, 0);
     drawnCount = cells.length;
+    canvas.dataset.dense = String(dense ? dense.length : 0);
     canvas.dataset.rows = String(rows);
     canvas.dataset.cols = String(cols);
     canvas.dataset.spikes = String(drawnCount);
@@ -174,6 +191,10 @@ function render({ model, el }) {
     ctx.textAlign = "left";
     ctx.textBaseline = "middle";
     ctx.fillText(model.get("title"), px, MARGIN.top / 2);
+    if (asBytes(model.get("dense")).length) {
+      const titleEnd = px + ctx.measureText(model.get("title")).width + 12;
+      legend(titleEnd, width - MARGIN.right, MARGIN.top / 2);
+    }
     if (rows === 0 || cols === 0) {
       ctx.strokeStyle = "#bbb";
       ctx.strokeRect(px + 0.5, py + 0.5, pw, ph);
@@ -289,6 +310,31 @@ function render({ model, el }) {
     }
   }
 
+  // The key to a binned image's two shades on the title's line, right-aligned at `right`, in words that fit
+  // between `left` and `right` (shorter words when the long ones do not; none when neither fits: the hover says it).
+  function legend(left, right, y) {
+    ctx.font = FONT;
+    const wordings = [["at least half of a bin's cells spiked", "fewer"], ["\u2265 half spiked", "fewer"]];
+    const widthOf = (texts) => texts.reduce((sum, text) => sum + ctx.measureText(text).width + 26, 0);
+    const texts = wordings.find((candidate) => widthOf(candidate) <= right - left);
+    if (!texts) return;
+    ctx.textAlign = "left";
+    ctx.textBaseline = "middle";
+    let x = right;
+    for (const [text, share] of [[texts[1], SOME], [texts[0], 1]]) {
+      x -= ctx.measureText(text).width;
+      ctx.fillStyle = "#222";
+      ctx.fillText(text, x, y);
+      x -= 14;
+      const [r, g, b, a] = blend(parseColor(model.get("off_color")), parseColor(model.get("on_color")), share);
+      ctx.fillStyle = `rgba(${r}, ${g}, ${b}, ${a / 255})`;
+      ctx.fillRect(x, y - 5, 10, 10);
+      ctx.strokeStyle = "#888";
+      ctx.strokeRect(x + 0.5, y - 4.5, 9, 9);
+      x -= 12;
+    }
+  }
+
   // The cell under a mouse event: {row, col} (row 0 at the bottom), or null outside the plot area.
   function cellAt(event) {
     const rows = model.get("rows");
@@ -327,7 +373,10 @@ function render({ model, el }) {
     const set = bitAt(asBytes(model.get("bits")), i);
     const when = tLast > t ? `t=${t}-${tLast}` : `t=${t}`;
     const who = nLast > n ? `neurons ${n}-${nLast}` : `neuron ${n}`;
-    const what = tf > 1 || nf > 1 ? (set ? "at least one spike" : "no spike") : set ? "spike" : "no spike";
+    const dense = asBytes(model.get("dense"));
+    const most = dense.length ? bitAt(dense, i) : 0;
+    const binnedWhat = most ? "spikes in at least half of its cells" : "spikes in fewer than half of its cells";
+    const what = tf > 1 || nf > 1 ? (set ? binnedWhat : "no spike") : set ? "spike" : "no spike";
     return `${when}, ${who}: ${what}`;
   }
 
@@ -345,7 +394,7 @@ function render({ model, el }) {
       paint();
     });
   }
-  const data = ["bits", "rows", "cols", "on_color", "off_color", "t_offset", "n_steps", "n_neurons"];
+  const data = ["bits", "dense", "rows", "cols", "on_color", "off_color", "t_offset", "n_steps", "n_neurons"];
   const marks = ["highlight", "highlight_color", "selected_row", "title", "width", "height", "rates", "layers",
     "t_factor", "n_factor"];
   const onData = () => schedule(true);

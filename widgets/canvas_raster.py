@@ -1,10 +1,12 @@
 """CanvasRaster: an anywidget that draws big spike rasters on a <canvas> from bit-packed bytes, as a full figure.
 
 A ``[T, N]`` raster is turned into bits on the tensor's own device (``spikes != 0``), transposed
-to ``[N, T]`` (a row per neuron, time to the right), binned by "any spike" when longer than
-``max_cols`` time bins or ``max_rows`` neurons, packed with :func:`snnlab.bitpack.packbits`
+to ``[N, T]`` (a row per neuron, time to the right), packed with :func:`snnlab.bitpack.packbits`
 (``numpy.packbits`` order: big-endian, row-major, no per-row padding) and sent as one binary
-buffer: 125 KB for a 1000 x 1000 raster. Each neuron bin's firing rate travels beside it as
+buffer: 125 KB for a 1000 x 1000 raster. Longer than ``max_cols`` time steps or more than
+``max_rows`` neurons, it is binned, and two planes travel: the bins holding any spike, and the
+bins in which at least half of the cells spiked (``dense``); the canvas draws the first light and
+the second dark, so a busy population does not turn into a solid block. Each neuron bin's firing rate travels beside it as
 float32 bytes (4 KB for 1000 rows).
 
 The browser side (``canvas_raster.js``) draws a figure ``height`` CSS pixels high and as wide as
@@ -39,7 +41,7 @@ import traitlets
 
 from snnlab.bitpack import packbits
 from snnlab.checks import check_int, describe
-from snnlab.viz.data import IMAGE_MAX_COLS, IMAGE_MAX_ROWS, bin_any, bin_factor
+from snnlab.viz.data import IMAGE_MAX_COLS, IMAGE_MAX_ROWS, bin_counts, bin_factor
 
 __all__ = ["CanvasRaster"]
 
@@ -47,7 +49,9 @@ __all__ = ["CanvasRaster"]
 class CanvasRaster(anywidget.AnyWidget):
     """A raster figure drawn from bit-packed spikes on a canvas (time on x, neuron on y, neuron 0 at the bottom).
 
-    Traits (synced): ``bits`` (bytes, packed ``[rows, cols]`` bool matrix), ``rows``, ``cols``,
+    Traits (synced): ``bits`` (bytes, packed ``[rows, cols]`` bool matrix: a spike, or a bin with any
+    spike), ``dense`` (the same packing: bins in which at least half of the cells spiked; empty when
+    not binned), ``rows``, ``cols``,
     ``t_factor`` / ``n_factor`` (time steps / neurons per bin), ``t_offset`` (the time step of
     column 0), ``n_neurons`` / ``n_steps`` (sizes before binning), ``rates`` (float32 bytes, the
     firing rate of each row; empty: no rate margin), ``layers`` (``[[first_neuron, name], ...]``:
@@ -70,6 +74,7 @@ class CanvasRaster(anywidget.AnyWidget):
 
     _esm = pathlib.Path(__file__).with_name("canvas_raster.js")
     bits = traitlets.Bytes(b"").tag(sync=True)
+    dense = traitlets.Bytes(b"").tag(sync=True)
     rows = traitlets.Int(0).tag(sync=True)
     cols = traitlets.Int(0).tag(sync=True)
     t_factor = traitlets.Int(1).tag(sync=True)
@@ -134,8 +139,8 @@ class CanvasRaster(anywidget.AnyWidget):
             >>> w = CanvasRaster(max_cols=2)
             >>> w.set_spikes(torch.tensor([[1], [0], [0], [0]]), t_offset=5); (w.cols, w.t_factor, list(w.bits))
             (2, 2, [128])
-            >>> np.frombuffer(w.rates, dtype=np.float32).tolist()
-            [0.25]
+            >>> np.frombuffer(w.rates, dtype=np.float32).tolist(), list(w.dense)  # 1 of 2 cells: half
+            ([0.25], [128])
         """
         if isinstance(spikes, np.ndarray):
             spikes = torch.from_numpy(np.ascontiguousarray(spikes))
@@ -164,17 +169,21 @@ class CanvasRaster(anywidget.AnyWidget):
             sizes[-1] = neurons - (sizes.numel() - 1) * n_factor  # the last bin may hold fewer neurons
             per_row = per_neuron.reshape(-1, n_factor).sum(dim=1) / sizes  # mean rate of each row bin
             rates = per_row.cpu().numpy().astype(np.float32).tobytes()
-        cells = bin_any(bin_any(cells, 0, self.max_cols), 1, self.max_rows)  # [T', N'] time and neuron bins
-        cells = cells.t().contiguous()  # [N', T'] a row per neuron
-        packed = packbits(cells.reshape(-1)) if cells.numel() else cells.new_zeros(0, dtype=torch.uint8)
-        payload = packed.cpu().numpy().tobytes()
+        t_factor = bin_factor(steps, self.max_cols)
+        dense = b""
+        if t_factor * n_factor > 1 and cells.numel():
+            counts = bin_counts(cells, t_factor, n_factor)  # [T', N'] spikes per bin
+            cells = counts > 0
+            dense = _packed((2 * counts >= t_factor * n_factor).t())
+        payload = _packed(cells.t())  # [N', T'] a row per neuron
         with self.hold_sync():
-            self.t_factor = bin_factor(steps, self.max_cols)
+            self.t_factor = t_factor
             self.n_factor = n_factor
             self.t_offset, self.n_steps, self.n_neurons = t_offset, int(steps), int(neurons)
-            self.rows, self.cols = int(cells.shape[0]), int(cells.shape[1])
+            self.rows, self.cols = int(cells.shape[1]), int(cells.shape[0])  # cells: [T', N']
             self.rates = rates
             self.layers = marks
+            self.dense = dense
             self.bits = payload
 
     def spike_count(self) -> int:
@@ -190,3 +199,9 @@ class CanvasRaster(anywidget.AnyWidget):
 
     def __repr__(self):
         return f"CanvasRaster(rows={self.rows}, cols={self.cols}, t_factor={self.t_factor}, n_factor={self.n_factor})"
+
+
+def _packed(cells: torch.Tensor) -> bytes:
+    """A bool ``[rows, cols]`` matrix as numpy.packbits bytes (row-major, big-endian, no row padding)."""
+    flat = cells.contiguous().reshape(-1)
+    return (packbits(flat) if flat.numel() else flat.new_zeros(0, dtype=torch.uint8)).cpu().numpy().tobytes()

@@ -44,10 +44,11 @@ __all__ = ["CANVAS_CELLS", "CANVAS_MAX_COLS", "CANVAS_MAX_ROWS", "RasterView"]
 #: redraw in Chromium (benchmarks/RESULTS.md), the canvas a few milliseconds.
 CANVAS_CELLS = 2_000
 #: The canvas form bins longer windows and bigger populations to at most this many time bins (columns)
-#: and neuron bins (rows), "any spike" per bin: a panel's raster is at most about 1300 px wide and its plot
-#: area under 350 px high, so finer bins are not seen. A 2000 x 2000 window then sends 62 KB, not 500 KB.
+#: and neuron bins (rows): a panel's plot area is at most about 1100 px wide and under 350 px high, so
+#: finer bins are not seen. A binned window sends two planes (bins with any spike, bins where at least
+#: half of the cells spiked): 72 KB for a 2000 x 2000 window, 75 KB for 10^4 neurons x 1000 steps.
 CANVAS_MAX_COLS = 1_000
-CANVAS_MAX_ROWS = 500
+CANVAS_MAX_ROWS = 300
 
 SELECTED_NEURON = dict(fillcolor="rgba(255, 165, 0, 0.35)", line=dict(color="#ff7f0e", width=1))
 SELECTED_TIME = "#2ca02c"

@@ -43,6 +43,7 @@ __all__ = [
     "LayerStack",
     "RasterImage",
     "bin_any",
+    "bin_counts",
     "bin_factor",
     "check_marker_max",
     "firing_rates",
@@ -295,6 +296,28 @@ def bin_any(bits: torch.Tensor, dim: int, limit: int) -> torch.Tensor:
     if dim == 0:
         return bytes_.reshape(out, f, -1).amax(dim=1).view(torch.bool)
     return bytes_.reshape(bits.shape[0], out, f).amax(dim=2).view(torch.bool)
+
+
+def bin_counts(bits: torch.Tensor, t_factor: int, n_factor: int) -> torch.Tensor:
+    """Spikes per bin of ``t_factor`` time steps x ``n_factor`` neurons, int32, on the tensor's device.
+
+    The torch counterpart of :func:`raster_image`'s counts (the canvas raster bins on the device):
+    the last bins along each axis are padded with no-spike cells.
+
+    Shape:
+        bool ``[T, N]`` -> ``[ceil(T / t_factor), ceil(N / n_factor)]``.
+
+    Example:
+        >>> bits = torch.tensor([[1, 0, 1], [1, 1, 0], [0, 0, 1]], dtype=torch.bool)
+        >>> bin_counts(bits, 2, 2).tolist()
+        [[3, 1], [0, 1]]
+    """
+    steps, neurons = bits.shape
+    cols, rows = -(-steps // t_factor), -(-neurons // n_factor)
+    cells = bits.view(torch.uint8)
+    if (cols * t_factor, rows * n_factor) != (steps, neurons):
+        cells = torch.nn.functional.pad(cells, (0, rows * n_factor - neurons, 0, cols * t_factor - steps))
+    return cells.reshape(cols, t_factor, rows, n_factor).sum(dim=(1, 3), dtype=torch.int32)
 
 
 def check_marker_max(owner: str, marker_max: int) -> int:

@@ -161,3 +161,53 @@ def test_javascript_ticks_sit_one_per_spike_inside_their_cells_and_stay_apart():
     np.testing.assert_allclose(centres_x, 50 + (t[order] + 0.5) * cell_w)
     np.testing.assert_allclose(centres_y, 20 + 300 - (n[order] + 0.5) * row_h)  # neuron 0 at the bottom
     assert (rects[:, 2] <= 2).all() and (rects[:, 2] < cell_w).all() and np.allclose(rects[:, 3], 0.8 * row_h)
+
+
+def _bins_by_loop(s: torch.Tensor, ft: int, fn: int) -> tuple[np.ndarray, np.ndarray]:
+    """(any, at least half) per bin of ft steps x fn neurons, [neuron bins, time bins], padded bins counting fn * ft."""
+    steps, neurons = s.shape
+    cols, rows = -(-steps // ft), -(-neurons // fn)
+    any_, most = np.zeros((rows, cols), dtype=bool), np.zeros((rows, cols), dtype=bool)
+    for r in range(rows):
+        for c in range(cols):
+            count = int(s[c * ft : (c + 1) * ft, r * fn : (r + 1) * fn].sum())
+            any_[r, c], most[r, c] = count > 0, 2 * count >= ft * fn
+    return any_, most
+
+
+@pytest.mark.parametrize("shape, max_cols, max_rows", [((50, 7), 20, 3), ((9, 40), 100, 8), ((12, 12), 5, 100)])
+def test_binned_rasters_send_any_spike_and_at_least_half_planes(shape, max_cols, max_rows):
+    s = _spikes(*shape, 0.45, seed=7)
+    w = CanvasRaster(s, max_cols=max_cols, max_rows=max_rows)
+    any_, most = _bins_by_loop(s, w.t_factor, w.n_factor)
+    assert (w.rows, w.cols) == any_.shape and (w.t_factor, w.n_factor) != (1, 1)
+    bits = np.unpackbits(np.frombuffer(w.bits, dtype=np.uint8))[: w.rows * w.cols].reshape(any_.shape)
+    dense = np.unpackbits(np.frombuffer(w.dense, dtype=np.uint8))[: w.rows * w.cols].reshape(any_.shape)
+    np.testing.assert_array_equal(bits, any_)
+    np.testing.assert_array_equal(dense, most)
+    assert 0 < dense.sum() < bits.sum()  # both shades occur at this rate
+    w.set_spikes(s[:4, :3])  # small enough again: one plane, no shading
+    assert w.dense == b"" and (w.t_factor, w.n_factor) == (1, 1)
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_javascript_paints_bins_with_few_spikes_light_and_busy_bins_dark():
+    s = _spikes(40, 12, 0.45, seed=8)
+    w = CanvasRaster(s, max_cols=10, max_rows=4)
+    script = f"""
+    import {{ blend, markCells, paintCells, pixelValue, setCells }} from {json.dumps(JS.as_uri())};
+    const [rows, cols] = [{w.rows}, {w.cols}];
+    const cells = setCells(Uint8Array.from({json.dumps(list(w.bits))}), rows, cols);
+    const dense = setCells(Uint8Array.from({json.dumps(list(w.dense))}), rows, cols);
+    const px = new Uint32Array(rows * cols);
+    const light = blend([255, 255, 255, 255], [0, 0, 0, 255], 0.4);
+    paintCells(px, cells, rows, cols, pixelValue(light), 0);
+    markCells(px, dense, rows, cols, 1);
+    console.log(JSON.stringify({{ px: Array.from(px), light: pixelValue(light), rgba: light }}));
+    """
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    drawn = json.loads(out.stdout)
+    assert drawn["rgba"] == [153, 153, 153, 255]
+    any_, most = _bins_by_loop(s, w.t_factor, w.n_factor)
+    expected = np.where(most, 1, np.where(any_, drawn["light"], 0))[::-1]  # row 0 (neuron 0) on the last line
+    np.testing.assert_array_equal(np.array(drawn["px"]).reshape(w.rows, w.cols), expected)

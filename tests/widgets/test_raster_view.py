@@ -103,7 +103,8 @@ def test_the_canvas_bins_big_windows_to_what_a_panel_can_show():
     view = RasterView()
     view.show(_spikes(2000, 1500, p=0.02))
     c = view.canvas
-    assert (c.cols, c.rows, c.t_factor, c.n_factor, len(c.bits)) == (1000, 500, 2, 3, 1000 * 500 // 8)
+    assert (c.cols, c.rows, c.t_factor, c.n_factor, len(c.bits)) == (1000, 300, 2, 5, 1000 * 300 // 8)
+    assert len(c.dense) == len(c.bits)  # the at-least-half plane, packed alike
     # a bin is set when any of its cells spiked
-    binned = _spikes(2000, 1500, p=0.02).reshape(1000, 2, 500, 3).amax(dim=(1, 3))
+    binned = _spikes(2000, 1500, p=0.02).reshape(1000, 2, 300, 5).amax(dim=(1, 3))
     assert view.drawn_spikes() == int(binned.sum())
