@@ -3,7 +3,9 @@
 //
 // Bits are numpy.packbits order (big-endian, row-major, no per-row padding): cell (r, c) is bit
 // i = r * cols + c, found at (bytes[i >> 3] >> (7 - (i & 7))) & 1. Row 0 (neuron 0) is drawn at
-// the bottom, column 0 (the first time bin) at the left. The figure is `height` high and as wide as
+// the bottom, column 0 (the first time bin) at the left. A binned raster also carries `dense`, packed alike:
+// the bins in which at least half of the cells spiked; bins with any spike are painted at SOME of the
+// spike colour, dense bins in full, and a key on the title line says so. The figure is `height` high and as wide as
 // its box (the `width` trait when the box is under 200 px): a plot area with the image,
 // time ticks below, neuron ticks on the left, axis titles, a rate margin on the right, the selected
 // neuron's row and the selected time step marked. The image is decoded into an off-screen canvas

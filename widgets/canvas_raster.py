@@ -6,8 +6,8 @@ to ``[N, T]`` (a row per neuron, time to the right), packed with :func:`snnlab.b
 buffer: 125 KB for a 1000 x 1000 raster. Longer than ``max_cols`` time steps or more than
 ``max_rows`` neurons, it is binned, and two planes travel: the bins holding any spike, and the
 bins in which at least half of the cells spiked (``dense``); the canvas draws the first light and
-the second dark, so a busy population does not turn into a solid block. Each neuron bin's firing rate travels beside it as
-float32 bytes (4 KB for 1000 rows).
+the second dark, so a busy population does not turn into a solid block. Each neuron bin's firing
+rate travels beside it as float32 bytes (4 KB for 1000 rows).
 
 The browser side (``canvas_raster.js``) draws a figure ``height`` CSS pixels high and as wide as
 its box (``width`` when the box is narrower than 200 px; a panel's box follows the output area): the raster image in a plot area with a time
