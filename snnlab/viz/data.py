@@ -42,7 +42,6 @@ __all__ = [
     "MARKER_MAX",
     "LayerStack",
     "RasterImage",
-    "bin_any",
     "bin_counts",
     "bin_factor",
     "check_marker_max",
@@ -225,12 +224,7 @@ def raster_image(matrix: np.ndarray, max_rows: int = IMAGE_MAX_ROWS, max_cols: i
     ft, fn = bin_factor(t, max_cols), bin_factor(n, max_rows)
     if ft == 1 and fn == 1:
         return RasterImage(matrix.T.astype(np.float32), 1, 1)
-    cols, rows = -(-t // ft), -(-n // fn)
-    if (cols * ft, rows * fn) != (t, n):
-        padded = np.zeros((cols * ft, rows * fn), dtype=bool)
-        padded[:t, :n] = matrix
-        matrix = padded
-    counts = matrix.reshape(cols, ft, rows, fn).sum(axis=(1, 3), dtype=np.int32)
+    counts = bin_counts(torch.from_numpy(np.ascontiguousarray(matrix, dtype=bool)), ft, fn).numpy()
     return RasterImage((counts.T / np.float32(fn * ft)).astype(np.float32), ft, fn)
 
 
@@ -265,44 +259,11 @@ def rate_axis_max(rates: np.ndarray) -> float:
     return round(top * 1.1, 6) if top > 0 else 1.0
 
 
-def bin_any(bits: torch.Tensor, dim: int, limit: int) -> torch.Tensor:
-    """Bool tensor on any device, binned along ``dim`` to at most ``limit`` bins: a bin is on if any cell is.
-
-    Runs on the tensor's device (used before bit-packing for the canvas raster). The other
-    dimension is kept; binning the leading dim of a row-major ``[T, N]`` reduces across rows,
-    which vectorises along N.
-
-    Shape:
-        ``[A, B]`` -> ``[ceil(A / f), B]`` (``dim=0``) or ``[A, ceil(B / f)]`` (``dim=1``),
-        ``f = bin_factor(size, limit)``.
-
-    Example:
-        >>> bin_any(torch.tensor([[True, False, False, False, True]]), 1, 3).tolist()
-        [[True, False, True]]
-        >>> bin_any(torch.tensor([[True], [False], [False]]), 0, 2).tolist()
-        [[True], [False]]
-    """
-    size = bits.shape[dim]
-    f = bin_factor(size, limit)
-    if f == 1:
-        return bits
-    out = -(-size // f)
-    pad = out * f - size
-    if pad:
-        shape = list(bits.shape)
-        shape[dim] = pad
-        bits = torch.cat([bits, bits.new_zeros(shape)], dim=dim)
-    bytes_ = bits.view(torch.uint8)  # max over 0/1 bytes = any; faster than any() on CPU
-    if dim == 0:
-        return bytes_.reshape(out, f, -1).amax(dim=1).view(torch.bool)
-    return bytes_.reshape(bits.shape[0], out, f).amax(dim=2).view(torch.bool)
-
-
 def bin_counts(bits: torch.Tensor, t_factor: int, n_factor: int) -> torch.Tensor:
     """Spikes per bin of ``t_factor`` time steps x ``n_factor`` neurons, int32, on the tensor's device.
 
-    The torch counterpart of :func:`raster_image`'s counts (the canvas raster bins on the device):
-    the last bins along each axis are padded with no-spike cells.
+    Used by :func:`raster_image` and, on the tensor's device, by the canvas raster: the last bins
+    along each axis are padded with no-spike cells.
 
     Shape:
         bool ``[T, N]`` -> ``[ceil(T / t_factor), ceil(N / n_factor)]``.

@@ -56,16 +56,17 @@ def test_raster_image_binning_matches_a_loop():
     np.testing.assert_array_equal(exact.values, m.T.astype(np.float32))
 
 
-def test_bin_any_matches_a_loop_along_either_dim(device):
+def test_bin_counts_match_a_loop_with_padded_last_bins(device):
     g = torch.Generator().manual_seed(0)
-    bits = (torch.rand(4, 11, generator=g) < 0.2).to(device)
-    out = viz_data.bin_any(bits, 1, 4)
-    expected = torch.stack([bits[:, i * 3 : (i + 1) * 3].any(dim=1) for i in range(4)], dim=1)
+    bits = (torch.rand(11, 7, generator=g) < 0.4).to(device)
+    out = viz_data.bin_counts(bits, 3, 2)  # 11 steps in bins of 3, 7 neurons in bins of 2: the last bins are short
+    expected = torch.tensor(
+        [[int(bits[c * 3 : (c + 1) * 3, r * 2 : (r + 1) * 2].sum()) for r in range(4)] for c in range(4)],
+        dtype=torch.int32,
+    )
     assert out.device == bits.device
-    torch.testing.assert_close(out, expected)
-    rows = viz_data.bin_any(bits.t(), 0, 4)
-    torch.testing.assert_close(rows, expected.t())
-    assert viz_data.bin_any(bits, 1, 11) is bits
+    torch.testing.assert_close(out.cpu(), expected, rtol=0, atol=0)
+    torch.testing.assert_close(viz_data.bin_counts(bits, 1, 1).cpu(), bits.cpu().to(torch.int32), rtol=0, atol=0)
 
 
 def test_firing_rates_and_histogram():
