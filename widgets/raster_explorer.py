@@ -38,6 +38,7 @@ from snnlab.checks import check_choice, check_finite
 from snnlab.encoding import LatencyEncoder, PoissonEncoder, constant_current
 from snnlab.interop import needs_step_loop, prepare_model, reset_state, run_sequence
 from snnlab.viz import plotly as vp
+from snnlab.viz.style import AXIS_ROOM
 
 from ._bounds import check_number, check_seed
 from ._device import spikes_to_host, tensor_to_host
@@ -217,7 +218,7 @@ class RasterExplorer(Panel):
         self.t = W.IntSlider(value=0, min=0, max=T - 1, description="t", style=style, layout=wide)
         self.raster = RasterView(width=520, height=360, canvas_cells=self.canvas_cells)
         self.first_fig = FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
-        self.first_fig.layout.update(width=310, height=360, margin=dict(l=56, r=10, t=40, b=50))
+        self.first_fig.layout.update(width=310, height=360, margin=dict(l=56, r=10, t=40, b=AXIS_ROOM))
         self.raster.on_select(self._on_raster_select)
         self.summary = W.HTML(value="")
         self._drawn_key = None

@@ -80,7 +80,9 @@ class RasterView(W.VBox):
         self.canvas_cells = check_int("RasterView", "canvas_cells", canvas_cells, minimum=0)
         self.rate_margin = bool(rate_margin)
         self.figure = FigureWidget(vp.raster(torch.zeros(0, 0), rate_margin=self.rate_margin))
-        self.figure.layout.update(width=int(width), height=int(height), margin=dict(l=64, r=12, t=36, b=48))
+        self.figure.layout.update(
+            width=int(width), height=int(height), margin=dict(l=64, r=12, t=36, b=style.AXIS_ROOM)
+        )
         self.canvas = CanvasRaster(
             width=int(width),
             height=int(height),

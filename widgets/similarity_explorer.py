@@ -39,6 +39,7 @@ from snnlab.encoding import PoissonEncoder
 from snnlab.functional import spike_similar_loss
 from snnlab.functional.losses import KERNELS, LOSS_TYPES
 from snnlab.viz import plotly as vp
+from snnlab.viz.style import MARGIN
 
 from ._bounds import check_number
 from ._device import spikes_to_host, tensor_to_host
@@ -187,7 +188,7 @@ class SimilarityExplorer(Panel):
         """Name both heatmaps and their axes, and give each its own colour bar (the target's is fixed at [0, 1])."""
         fig: Any = self.matrix_fig  # plotly's layout properties are generated at runtime
         with fig.batch_update():
-            fig.layout.update(width=830, height=400, margin=dict(l=60, r=20, t=80, b=50))
+            fig.layout.update(width=830, height=400, margin={**MARGIN, "t": 80})
             fig.layout.xaxis.domain, fig.layout.xaxis2.domain = (0.0, 0.38), (0.54, 0.92)
             fig.update_xaxes(title_text="sample j")
             fig.update_yaxes(title_text="sample i")

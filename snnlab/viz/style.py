@@ -1,10 +1,14 @@
-"""Colours and colormap names of every figure: one home, so both forms draw the same colours.
+"""Colours and colormap names of every figure, and the plotly figures' margins: one home for the look.
 
 Both ``viz.mpl`` and ``viz.plotly`` take their default colours from here (as ``'#rrggbb'``
 strings, which both libraries read), and the same keyword names (``color``, ``colormap``) in both
 forms. Roles, not hues: the input of a figure is ``INPUT``, a derived output ``OUTPUT``, a
 reference level or a mark the eye should find (threshold, spike mark, never-fired cross, layer
 separator, the delay arrow) ``MARK``.
+
+The margins (``MARGIN``, ``AXIS_ROOM``) are in pixels and hold an axis's tick labels and title, so
+that plotly draws a figure once: when an axis's labels need more room than the margin gives, plotly's
+first drawing measures them, widens the margin and draws the whole figure a second time.
 
 Shape:
     not applicable (constants).
@@ -15,11 +19,13 @@ Example:
 """
 
 __all__ = [
+    "AXIS_ROOM",
     "COLORMAP",
     "GRADIENT",
     "GRID",
     "HEAVISIDE",
     "INPUT",
+    "MARGIN",
     "MARK",
     "MESSAGE",
     "MUTED",
@@ -56,3 +62,8 @@ GRID = "#cccccc"
 MESSAGE = "#595959"
 #: colormap of every heatmap (first-spike map, similarity, weights); any name both libraries know
 COLORMAP = "viridis"
+#: px beside a plot for a titled axis: tick labels of up to about five characters and a one-line title
+#: (plotly needs 53-54 px for a titled x axis or a y axis with four-digit labels in Chromium's default fonts)
+AXIS_ROOM = 60
+#: the margins of a plotly figure with titled x and y axes, a one-line title and nothing on the right (px)
+MARGIN = {"l": AXIS_ROOM, "r": 20, "t": 40, "b": AXIS_ROOM}

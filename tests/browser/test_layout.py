@@ -10,7 +10,9 @@ of output width) and again at 1920 x 1080, for each panel:
 - its plotly and raster figures fill the output area's width (the right edge of the widest row of
   figures is within 6 % of the area's right edge), so figures follow the output width;
 - every text of its plotly figures (titles, axis titles, tick and colour-bar labels) lies inside its
-  figure, and no two titles (figure, axis, colour bar) overlap.
+  figure, and no two titles (figure, axis, colour bar) overlap;
+- plotly drew each of its figures once: no axis's labels outgrew the figure's margins, which makes
+  plotly widen them and draw the whole figure again (``snnlab.viz.style.MARGIN``).
 
 It also checks that plotly's code was evaluated once for the page (one module, however many figures).
 Screenshots at both sizes go to ``screenshots/layout_*.png``. Run with ``pytest -m browser tests/browser``.
@@ -97,6 +99,14 @@ UNDRAWN = """() => [...document.querySelectorAll('.snnlab-figures')].flatMap((fi
 
 PLOTLY_MODULES = "() => globalThis.__snnlab_plotly ? globalThis.__snnlab_plotly.modules.size : 0"
 
+# The plotly figures that plotly drew a second time to widen their margins (its automargin redraw leaves the
+# count of such redraws on the figure's full layout): panel index, figure title, margins asked and drawn.
+REDRAWN = """() => [...document.querySelectorAll('.snnlab-figures')].flatMap((figures, k) =>
+    [...figures.querySelectorAll('.js-plotly-plot')]
+        .filter(gd => gd._fullLayout && '_redrawFromAutoMarginCount' in gd._fullLayout)
+        .map(gd => `panel ${k}: ${JSON.stringify((gd._fullLayout.title || {}).text)} margin `
+            + `${JSON.stringify(gd._fullLayout.margin)}, drawn with ${JSON.stringify(gd._fullLayout._size)}`))"""
+
 
 def open_file_browser(page: Page) -> None:
     """Show JupyterLab's file browser in the left sidebar (it is open after a reset; open it if not)."""
@@ -179,6 +189,7 @@ def test_every_panel_fits_1280x800_with_the_file_browser_open_and_follows_the_wi
             page.wait_for_function(f"() => ({DRAWN})() >= {k}", timeout=120_000)
     undrawn = page.evaluate(UNDRAWN)
     page.wait_for_timeout(2000)  # the last figures settle
+    redrawn = page.evaluate(REDRAWN)
     measured = page.evaluate(BOXES)
     assert len(measured["panels"]) == PANELS, measured
     for panel in measured["panels"]:
@@ -198,4 +209,5 @@ def test_every_panel_fits_1280x800_with_the_file_browser_open_and_follows_the_wi
         page.screenshot(path=str(SCREENSHOTS / f"layout_1920x1080_panel{k}.png"))
     assert not undrawn, f"figures that never drew their state: {undrawn}; console: {console[-20:]}"
     assert page.evaluate(PLOTLY_MODULES) == 1, "plotly's code was not evaluated exactly once for the page"
+    assert not redrawn, "figures drawn twice, their margins widened to fit their axes:\n" + "\n".join(redrawn)
     assert not problems, "\n".join(problems)

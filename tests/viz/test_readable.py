@@ -16,6 +16,7 @@ from matplotlib.figure import Figure
 from snnlab.surrogate import Sigmoid
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
+from snnlab.viz import style
 from snnlab.viz.ticks import MAX_TICKS
 
 
@@ -85,3 +86,25 @@ def test_plotly_first_spike_colour_bar_at_t_500_has_a_dozen_labels():
     fig = vp.first_spike_map(torch.arange(500))
     bar = vp.trace(fig, "first spike").colorbar
     assert bar.tickmode == "array" and 2 <= len(bar.tickvals) <= MAX_TICKS and max(bar.tickvals) <= 499
+
+
+@pytest.mark.parametrize("name", sorted(BIG))
+def test_plotly_axes_fit_their_margins_without_automargin(name):
+    # plotly's automargin measures every tick label while drawing and may draw a figure twice; the margins hold
+    # the labels instead: numbers of at most five characters beside the axis
+    args, kw = BIG[name]()
+    fig = getattr(vp, name)(*args, **kw)
+    assert fig.layout.template.layout.xaxis.automargin is False and fig.layout.template.layout.yaxis.automargin is False
+    layout = fig.to_plotly_json()["layout"]
+    assert layout["margin"]["b"] >= style.AXIS_ROOM and layout["margin"]["l"] >= style.AXIS_ROOM, layout["margin"]
+    for key, axis in layout.items():
+        if key.startswith(("xaxis", "yaxis")):
+            assert not axis.get("automargin"), (name, key)
+            assert all(len(str(label)) <= 5 for label in axis.get("ticktext", [])), (name, key, axis["ticktext"])
+
+
+def test_plotly_raster_layer_names_get_room_from_plotly():
+    fig = vp.raster([torch.rand(50, 4) < 0.3, torch.rand(50, 3) < 0.3], layer_names=["encoder.lif_first", "out"])
+    assert fig.layout.yaxis.automargin is True and list(fig.layout.yaxis.ticktext) == ["encoder.lif_first", "out"]
+    vp.raster(torch.rand(50, 4) < 0.3, fig=fig)  # refilled with one unnamed population: numbers again
+    assert fig.layout.yaxis.automargin is False and list(fig.layout.yaxis.ticktext) == ["0", "1", "2", "3"]

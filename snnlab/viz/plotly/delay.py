@@ -141,6 +141,8 @@ def _fill(fig: Any, x: np.ndarray, y: np.ndarray, d: int, t0: int | None, grad: 
         steps.update(x=f32([]), y=f32([]), visible=False)
     else:
         steps.update(x=f32(np.arange(grad.size)), y=f32(grad), visible=True)
+    # the gradient axis's labels and title on the right: room for them, else plotly draws the figure twice
+    fig.layout.margin.r = style.AXIS_ROOM if grad is not None else style.MARGIN["r"]
     fig.layout.yaxis2.update(
         visible=grad is not None,
         range=list(lay.gradient_range),

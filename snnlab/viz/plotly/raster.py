@@ -189,10 +189,11 @@ def _fill(fig, stack, rate_margin, marker_max, rgb, max_rows, max_cols):
             tickmode="array",
             tickvals=[(s + e - 1) / 2 for s, e in zip(stack.offsets, ends)],
             ticktext=list(stack.names),
+            automargin=True,  # layer names are free text: plotly makes room for them
         )
     else:
         yt = nice_ticks(0, max(n_neurons - 1, 0), MAX_TICKS - 2, integer=True)
-        fig.layout.yaxis.update(tickmode="array", tickvals=yt, ticktext=[str(v) for v in yt])
+        fig.layout.yaxis.update(tickmode="array", tickvals=yt, ticktext=[str(v) for v in yt], automargin=False)
     fig.layout.shapes = shapes
     if rate_margin:
         rates = data.firing_rates(matrix)

@@ -115,7 +115,7 @@ def _skeleton(rows: int, cols: int, n: int, options: dict) -> go.Figure:
             fig.update_yaxes(row=r + 1, col=c + 1, title_text="value")
     fig.update_layout(
         height=_PANEL_PX * rows + 110,
-        margin=dict(l=60, r=20, t=70, b=50),
+        margin={**style.MARGIN, "t": 70},
         legend=dict(
             orientation="h", x=0.5, xanchor="center", y=0.99, yanchor="top", yref="container", font=dict(size=13)
         ),
