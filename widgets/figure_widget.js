@@ -58,10 +58,13 @@ async function codeModel(model) {
   }
 }
 
-// A small figure drawn once per page, off screen, in a task of its own, before the first real figure: plotly's
-// first drawing on a page runs its code cold (and sets up its page-wide styles), which made the first
-// figure's drawing one long task; warmed up, each real figure's first drawing is a shorter task of its own.
-// Driven through plotly's widget code like a real figure, with a model that keeps its state in a plain object.
+// Warm-up figures, drawn once per page, off screen, each in a task of its own, before the first real figure:
+// plotly's first drawings on a page run its code cold (and set up its page-wide styles), which made the first
+// figure's drawing one long task. A tiny figure takes plotly's one-time start-up costs, then a figure with the
+// features the panels use (lines, a fill, a heatmap with colour bar, bars, two subplots, a shape, a note) is
+// drawn twice, the second time with warmer code; each real figure's first drawing is then a shorter task.
+// Driven through plotly's widget code like real figures, with a model that keeps its state in a plain object.
+const TINY = { _widget_data: [{ type: "scatter", x: [0, 1], y: [0, 1] }], _widget_layout: { width: 200, height: 150 } };
 const WARM_UP = {
   _widget_data: [
     { type: "scatter", mode: "lines+markers", x: [0, 1, 2], y: [0, 1, 0], name: "line" },
@@ -76,12 +79,13 @@ const WARM_UP = {
     annotations: [{ text: "note", x: 1, y: 1, showarrow: false }],
   },
 };
+const WARM_UPS = [TINY, WARM_UP, WARM_UP];
 
-async function warmUp(module) {
+async function warmUp(module, figure) {
   const el = document.createElement("div");
   el.style.cssText = "position: fixed; left: -10000px; top: 0; width: 480px; height: 280px; visibility: hidden";
   document.body.appendChild(el);
-  const state = { ...structuredClone(WARM_UP), _config: {}, _last_layout_edit_id: 0, _last_trace_edit_id: 0 };
+  const state = { ...structuredClone(figure), _config: {}, _last_layout_edit_id: 0, _last_trace_edit_id: 0 };
   const model = {
     get: (key) => state[key] ?? null,
     set: (key, value) => void (state[key] = value),
@@ -101,6 +105,13 @@ async function warmUp(module) {
   }
 }
 
+async function warmUps(module) {
+  for (const figure of WARM_UPS) {
+    await ownTask();
+    await warmUp(module, figure);
+  }
+}
+
 // plotly's widget module, imported once per page for each distinct bundle.
 async function plotlyModule(model) {
   const code = await codeModel(model);
@@ -116,7 +127,7 @@ async function plotlyModule(model) {
       })
       .catch(() => MODULES.delete(key));
     // the warm-up may fail (a plotly version whose widget code wants more of its model): figures draw anyway
-    MODULES.set(key, loading.then((module) => ownTask().then(() => warmUp(module)).then(() => module, () => module)));
+    MODULES.set(key, loading.then((module) => warmUps(module).then(() => module, () => module)));
   }
   return MODULES.get(key);
 }

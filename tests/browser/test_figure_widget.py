@@ -83,7 +83,8 @@ LOADER_CHECK = """async (loaderSource) => {
   const bundles = {
     good: "globalThis.seenByGood = typeof Error.stackTraceLimit;\\n"
       + "export default () => ({initialize() { globalThis.initialized = true; },\\n"
-      + "  render({el}) { globalThis.drawnIn = el.isConnected; return () => { globalThis.removed = true; }; }});",
+      + "  render({el}) { globalThis.drawnIn = el.isConnected; globalThis.renders = (globalThis.renders || 0) + 1;\\n"
+      + "    return () => { globalThis.removed = true; }; }});",
     bad: "globalThis.seenByBad = typeof Error.stackTraceLimit;\\nthrow new Error('the bundle failed');",
   };
   const figure = (name) => ({model: {
@@ -97,7 +98,7 @@ LOADER_CHECK = """async (loaderSource) => {
   const ownBefore = Object.getOwnPropertyDescriptor(Error, "stackTraceLimit");
   await loader.default().initialize(figure("good"));
   const afterGood = Error.stackTraceLimit;
-  const warmUp = {drawnIn: globalThis.drawnIn, removed: globalThis.removed,
+  const warmUp = {drawnIn: globalThis.drawnIn, removed: globalThis.removed, renders: globalThis.renders,
                   leftInBody: document.body.children.length - bodyBefore};
   let failure = null;
   try {
@@ -111,14 +112,14 @@ LOADER_CHECK = """async (loaderSource) => {
 }"""
 
 
-def test_the_bundle_runs_without_error_stack_traces_then_warms_up_once(page: Page) -> None:
+def test_the_bundle_runs_without_error_stack_traces_then_warms_up_once_per_page(page: Page) -> None:
     loader = (Path(__file__).parents[2] / "widgets" / "figure_widget.js").read_text(encoding="utf-8")
     page.goto("data:text/html,<title>loader</title>")
     result = page.evaluate(LOADER_CHECK, loader)
     assert result["seenByGood"] == "undefined" and result["seenByBad"] == "undefined", result
     assert result["initialized"] is True
-    # the page's one warm-up figure was drawn in the page, then removed, and left nothing behind
-    assert result["warmUp"] == {"drawnIn": True, "removed": True, "leftInBody": 0}, result
+    # the page's three warm-up figures were drawn in the page, then removed, and left nothing behind
+    assert result["warmUp"] == {"drawnIn": True, "removed": True, "renders": 3, "leftInBody": 0}, result
     assert result["failure"] == "the bundle failed"  # a failing bundle still fails, visibly
     assert result["before"] == result["afterGood"] == result["afterBad"] == 10, result
     assert result["ownAfter"] == result["ownBefore"], result  # the same property: value, writable, enumerable, ...
