@@ -18,6 +18,9 @@ Example:
     ('#000000', '#d62728', 'viridis')
 """
 
+from collections.abc import Mapping
+from types import MappingProxyType
+
 __all__ = [
     "AXIS_ROOM",
     "COLORMAP",
@@ -63,7 +66,8 @@ MESSAGE = "#595959"
 #: colormap of every heatmap (first-spike map, similarity, weights); any name both libraries know
 COLORMAP = "viridis"
 #: px beside a plot for a titled axis: tick labels of up to about five characters and a one-line title
-#: (plotly needs 53-54 px for a titled x axis or a y axis with four-digit labels in Chromium's default fonts)
+#: (the panels' titled axes asked plotly for 53-54 px in Chromium's default fonts)
 AXIS_ROOM = 60
-#: the margins of a plotly figure with titled x and y axes, a one-line title and nothing on the right (px)
-MARGIN = {"l": AXIS_ROOM, "r": 20, "t": 40, "b": AXIS_ROOM}
+#: the margins of a plotly figure with titled x and y axes, a one-line title and nothing on the right (px;
+#: read-only: copy it, ``{**MARGIN, "t": 80}``, to change a side)
+MARGIN: Mapping[str, int] = MappingProxyType({"l": AXIS_ROOM, "r": 20, "t": 40, "b": AXIS_ROOM})
