@@ -201,24 +201,15 @@ class SimilarityExplorer(Panel):
                 cmax=1.0,
                 colorbar=dict(title=dict(text="target"), x=0.93, tickvals=[0, 1], **bar),
             )
-        titles = [
-            dict(
-                name="heatmap title",
-                text=text,
-                x=x,
-                y=1.02,
-                xref="paper",
-                yref="paper",
-                xanchor="center",
-                yanchor="bottom",
-                showarrow=False,
-            )
-            for x, text in (
-                (0.19, "predicted: kernel similarity of samples i, j"),
-                (0.73, "target: 1 where samples i, j share a label"),
-            )
-        ]
-        fig.layout.annotations = (*fig.layout.annotations, *titles)
+        # the subplot titles (``predicted``, ``target``) say what each heatmap holds, over each heatmap's centre
+        described = {
+            "predicted": (0.19, "predicted: kernel similarity of samples i, j"),
+            "target": (0.73, "target: 1 where samples i, j share a label"),
+        }
+        for note in fig.layout.annotations:
+            if note.text in described:
+                x, text = described[note.text]
+                note.update(name="heatmap title", x=x, text=text, font=dict(size=13))
 
     @property
     def N(self) -> int:

@@ -10,7 +10,7 @@ of output width) and again at 1920 x 1080, for each panel:
 - its plotly and raster figures fill the output area's width (the right edge of the widest row of
   figures is within 6 % of the area's right edge), so figures follow the output width;
 - every text of its plotly figures (titles, axis titles, tick and colour-bar labels) lies inside its
-  figure, and no two titles (figure, axis, colour bar) overlap;
+  figure, and no two titles or notes (figure, axis, colour bar, annotation) overlap;
 - plotly drew each of its figures once: no axis's labels outgrew the figure's margins, which makes
   plotly widen them and draw the whole figure again (``snnlab.viz.style.MARGIN``).
 
@@ -73,7 +73,7 @@ BOXES = f"""() => {{
                     .filter(t => t.getBoundingClientRect().width > 0 && t.textContent.trim())
                     .map(t => ({{...box(t), text: t.textContent}})),
                 titles: [...gd.querySelectorAll('.g-gtitle text, [class^="g-x"][class$="title"] text, '
-                    + '[class^="g-y"][class$="title"] text, .cbtitle text')]
+                    + '[class^="g-y"][class$="title"] text, .cbtitle text, .annotation-text')]
                     .filter(t => t.getBoundingClientRect().width > 0 && t.textContent.trim())
                     .map(t => ({{...box(t), text: t.textContent}})),
             }})),

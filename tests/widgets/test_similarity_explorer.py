@@ -226,6 +226,12 @@ def test_each_heatmap_is_labelled_with_its_own_colour_bar():
     fig = panel.matrix_fig
     titles = [a.text for a in fig.layout.annotations if a.name == "heatmap title"]
     assert titles == ["predicted: kernel similarity of samples i, j", "target: 1 where samples i, j share a label"]
+    # one title per heatmap, over its centre: the subplot titles say it all (no second title drawn over them)
+    shown = [(a.text, a.x) for a in fig.layout.annotations if a.text and a.visible is not False]
+    assert shown == [
+        ("predicted: kernel similarity of samples i, j", 0.19),
+        ("target: 1 where samples i, j share a label", 0.73),
+    ]
     assert [fig.layout[f"{axis}axis{k}"].title.text for axis in "xy" for k in ("", "2")] == [
         "sample j",
         "sample j",
