@@ -32,7 +32,8 @@ def test_a_figure_references_the_bundle_model_and_the_bundle_travels_as_one_bina
     fig = FigureWidget()
     state = fig.get_state()
     assert state["_plotly_code"] == f"IPY_MODEL_{plotly_code().model_id}"
-    assert all(len(str(value)) < 10_000 for key, value in state.items() if key != "_widget_data")
+    # the largest value is the loader (_esm, about 10 KB): the 5 MB bundle is in no figure's state
+    assert max(len(str(value)) for key, value in state.items() if key != "_widget_data") < 12_000
     _, paths, buffers = _remove_buffers(plotly_code().get_state())
     assert paths == [["code"]] and len(buffers[0]) == BUNDLE.stat().st_size
     assert (plotly_code()._model_name, plotly_code()._model_module) == ("WidgetModel", "@jupyter-widgets/base")
