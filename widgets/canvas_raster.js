@@ -168,7 +168,7 @@ function render({ model, el }) {
   function paint() {
     canvas.dataset.paints = String(++paints); // a visible change a page (or a benchmark) can observe
     canvas.dataset.title = model.get("title"); // the title drawn, readable by a page (or a test)
-    const available = el.parentElement ? el.parentElement.clientWidth : 0;
+    const available = el.clientWidth; // el is a block in the raster's box: the box's width (0 while detached)
     const width = available > 200 ? available : model.get("width"); // the width of its box (at least 200 px)
     const height = model.get("height");
     const ratio = window.devicePixelRatio || 1;
@@ -405,8 +405,15 @@ function render({ model, el }) {
   for (const name of marks) model.on(`change:${name}`, onMarks);
   canvas.addEventListener("click", onClick);
   canvas.addEventListener("mousemove", onHover);
-  const resize = new ResizeObserver(onMarks);
-  if (el.parentElement) resize.observe(el.parentElement);
+  // el itself is watched: at render time it is often not in the page yet (no parent to watch), and its width
+  // is its box's; only a change of width repaints (a paint changes the height when the height trait does)
+  let observedWidth = -1;
+  const resize = new ResizeObserver(() => {
+    if (el.clientWidth === observedWidth) return;
+    observedWidth = el.clientWidth;
+    onMarks();
+  });
+  resize.observe(el);
   decode();
   stale = false;
   paint();

@@ -7,7 +7,8 @@ of output width) and again at 1920 x 1080, for each panel:
   and no two figures overlap (side by side only when they fit, else one below the other);
 - the whole panel, from the top of its controls to the bottom of its last figure, fits the notebook's
   visible height, so no figure is pushed below the controls that change it;
-- its plotly and raster figures fill the output area's width (the right edge of the widest row of
+- its plotly and raster figures fill the output area's width, and a canvas raster its box's, also after
+  the window grows (the right edge of the widest row of
   figures is within 6 % of the area's right edge), so figures follow the output width;
 - every text of its plotly figures (titles, axis titles, tick and colour-bar labels) lies inside its
   figure, and no two titles or notes (figure, axis, colour bar, annotation) overlap;
@@ -98,6 +99,10 @@ UNDRAWN = """() => [...document.querySelectorAll('.snnlab-figures')].flatMap((fi
         .map(gd => `panel ${k}: ${JSON.stringify(gd.layout && gd.layout.width)} ${(gd.data || []).length} traces`))"""
 
 PLOTLY_MODULES = "() => globalThis.__snnlab_plotly ? globalThis.__snnlab_plotly.modules.size : 0"
+
+# The shown canvas rasters: their width and the width of their box (a canvas repaints at its box's width).
+CANVAS_WIDTHS = """() => [...document.querySelectorAll('canvas.snnlab-canvas-raster')].filter(c => c.offsetParent !== null)
+    .map(c => [Math.round(c.getBoundingClientRect().width), Math.round(c.parentElement.getBoundingClientRect().width)])"""
 
 # The plotly figures that plotly drew a second time to widen their margins (its automargin redraw leaves the
 # count of such redraws on the figure's full layout): panel index, figure title, margins asked and drawn.
@@ -196,6 +201,7 @@ def test_every_panel_fits_1280x800_with_the_file_browser_open_and_follows_the_wi
         width = panel["output"]["r"] - panel["output"]["x"]
         assert 780 <= width <= 900, f"output area {width:.0f} px wide: the file browser is not open"
     problems = layout_problems(measured, "1280x800")
+    canvases = {"1280x800": page.evaluate(CANVAS_WIDTHS)}
     for k in range(PANELS):
         show_panel(page, k)
         page.screenshot(path=str(SCREENSHOTS / f"layout_1280x800_panel{k}.png"))
@@ -207,6 +213,10 @@ def test_every_panel_fits_1280x800_with_the_file_browser_open_and_follows_the_wi
     for k in range(PANELS):
         show_panel(page, k)
         page.screenshot(path=str(SCREENSHOTS / f"layout_1920x1080_panel{k}.png"))
+    canvases["1920x1080"] = page.evaluate(CANVAS_WIDTHS)  # after the resize: repainted at the new width
+    for size, widths in canvases.items():
+        assert widths, f"{size}: no canvas raster shown"
+        problems += [f"{size}: a canvas raster {w} px wide in a {box} px box" for w, box in widths if abs(w - box) > 2]
     assert not undrawn, f"figures that never drew their state: {undrawn}; console: {console[-20:]}"
     assert page.evaluate(PLOTLY_MODULES) == 1, "plotly's code was not evaluated exactly once for the page"
     assert not redrawn, "figures drawn twice, their margins widened to fit their axes:\n" + "\n".join(redrawn)
