@@ -7,9 +7,9 @@ of output width) and again at 1920 x 1080, for each panel:
   and no two figures overlap (side by side only when they fit, else one below the other);
 - the whole panel, from the top of its controls to the bottom of its last figure, fits the notebook's
   visible height, so no figure is pushed below the controls that change it;
-- its plotly and raster figures fill the output area's width, and a canvas raster its box's, also after
-  the window grows (the right edge of the widest row of
-  figures is within 6 % of the area's right edge), so figures follow the output width;
+- its plotly and raster figures fill the output area's width (the right edge of the widest row of
+  figures is within 6 % of the area's right edge), so figures follow the output width, and each canvas
+  raster is as wide as its box, also after the window grows;
 - every text of its plotly figures (titles, axis titles, tick and colour-bar labels) lies inside its
   figure, and no two titles or notes (figure, axis, colour bar, annotation) overlap;
 - plotly drew each of its figures once: no axis's labels outgrew the figure's margins, which makes
