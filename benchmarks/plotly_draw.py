@@ -78,11 +78,12 @@ def main(argv: list[str] | None = None) -> None:
     from playwright.sync_api import sync_playwright
 
     code = PLOTLY_JS.read_text(encoding="utf-8")
+    made = figures()
     times: dict[tuple[str, str], list[list[float]]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
         for _ in range(args.repeats):
-            for name, fig in figures().items():
+            for name, fig in made.items():
                 for variant, shown in (("snnlab", fig), ("plotly_white", with_plotly_white(fig))):
                     context = browser.new_context(viewport={"width": 1280, "height": 800})
                     page = context.new_page()
@@ -94,7 +95,7 @@ def main(argv: list[str] | None = None) -> None:
         browser.close()
     print("| figure | axes | first drawing ms | warm drawing ms |")
     print("|---|---|---|---|")
-    for name in figures():
+    for name in made:
         row = {}
         for variant in ("snnlab", "plotly_white"):
             runs = times[(name, variant)]

@@ -15,6 +15,7 @@ Example:
 """
 
 import base64
+import functools
 import re
 import struct
 import zlib
@@ -40,20 +41,32 @@ __all__ = [
     "png_data_uri",
     "set_message",
     "tag_roles",
+    "template",
     "trace",
 ]
 
 MESSAGE_NAME = "snnlab-message"
 
-# plotly's "plotly_white" look without its axes' automargin: the margins (style.MARGIN) hold the axes' tick
-# labels and titles, so every figure is laid out once. With automargin, plotly draws the whole figure a
-# second time whenever the labels need more room than the margins give (as every titled x axis did with the
-# old 50 px bottom margin), and the delay figure's drawing took twice as long even without that
-# (benchmarks/plotly_draw.py: 92 -> 49 ms warm, 203 -> 138 ms for the first drawing in a page; the other
-# figures measured the same either way). Axes whose labels are free text (a raster's layer names) turn it on.
-TEMPLATE: Any = go.layout.Template(pio.templates["plotly_white"])  # plotly's types are generated at runtime
-TEMPLATE.layout.xaxis.automargin = False
-TEMPLATE.layout.yaxis.automargin = False
+
+@functools.cache
+def template() -> Any:
+    """plotly's "plotly_white" look without its axes' automargin, built at the first figure (about 150 ms).
+
+    The margins (``style.MARGIN``) hold the axes' tick labels and titles, so every figure is laid out once.
+    With automargin, plotly draws the whole figure a second time whenever the labels need more room than
+    the margins give (as every titled x axis did with the old 50 px bottom margin), and the delay figure's
+    drawing took twice as long even without that (benchmarks/plotly_draw.py: 92 -> 49 ms warm, 203 -> 138 ms
+    for the first drawing in a page; the other figures measured the same either way). Axes whose labels are
+    free text (a raster's layer names) turn it on.
+
+    Example:
+        >>> template().layout.xaxis.automargin, template() is template()
+        (False, True)
+    """
+    made: Any = go.layout.Template(pio.templates["plotly_white"])  # plotly's types are generated at runtime
+    made.layout.xaxis.automargin = False
+    made.layout.yaxis.automargin = False
+    return made
 
 
 def f32(x):
@@ -95,7 +108,7 @@ def new_figure(kind: str, options: dict, base: Any = None) -> Any:
     fig = go.Figure() if base is None else base
     fig.update_layout(
         meta={"snnlab": kind, **options},
-        template=TEMPLATE,
+        template=template(),
         margin=dict(style.MARGIN),
         annotations=[
             *fig.layout["annotations"],  # keep a base's subplot titles
