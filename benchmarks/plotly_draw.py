@@ -1,14 +1,19 @@
-"""How long plotly takes to draw snnlab's figures in a bare Chromium page: snnlab's template against plotly_white.
+"""How long plotly takes to draw snnlab's figures in a bare Chromium page, against the way they were drawn before.
 
-snnlab's figures use plotly's "plotly_white" look with the axes' automargin turned off (their margins hold
-the tick labels, see ``snnlab.viz.style.MARGIN``). This script measures what that saves. Each figure is
-drawn with ``Plotly.newPlot`` in a fresh page (plotly's code cold: the first drawing) and then twice more
-(warm), once with the figure as snnlab makes it and once with plotly_white's axes (automargin on), the two
-variants interleaved in the same browser. It prints, per figure and variant, the median over the repeats
-of the first drawing and of the warm drawings (ms) and their ratio.
+Two choices are measured, each against the figure as it was before:
+
+- **axes**: snnlab's figures use plotly's "plotly_white" look with the axes' automargin turned off (their
+  margins hold the tick labels, see ``snnlab.viz.style.MARGIN``); the other variant has automargin on.
+- **marks**: spike marks are one SVG path (a layout shape, ``snnlab.viz.plotly.mark_shapes``); the other
+  variant draws them as a line trace with NaN gaps, which plotly draws as one ``<path>`` per spike.
+
+Each figure is drawn with ``Plotly.newPlot`` in a fresh page (plotly's code cold: the first drawing) and
+then twice more (warm), once as snnlab makes it and once as the other variant, interleaved in the same
+browser. It prints, per figure and variant, the median over the repeats of the first drawing and of the
+warm drawings (ms) and their ratio.
 
 Run: ``python benchmarks/plotly_draw.py [--repeats 5]`` (needs ``/usr/bin/chromium`` and the ``test``
-extra; about a minute).
+extra; about two minutes).
 """
 
 import argparse
@@ -17,6 +22,7 @@ import pathlib
 import statistics
 import sys
 
+import numpy as np
 import plotly
 import plotly.io as pio
 import torch
@@ -26,6 +32,7 @@ sys.path.insert(0, str(ROOT))
 
 from snnlab.surrogate import Sigmoid  # noqa: E402
 from snnlab.viz import plotly as vp  # noqa: E402
+from snnlab.viz.plotly.mark_shapes import _SEGMENT  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 PLOTLY_JS = pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -46,12 +53,16 @@ DRAW = """async (fig) => {
 
 
 def figures() -> dict[str, dict]:
-    """The figures measured, as plotly JSON, at the sizes the panels show them."""
+    """The figures measured, as plotly JSON, at the sizes the panels show them.
+
+    The membrane figure fires at every third step, as the NeuronPlayground's default input makes a LIF
+    neuron do (666 spikes in 2000 steps); the delay figure's input at 10 %.
+    """
     g = torch.Generator().manual_seed(0)
     spikes = (torch.rand(1000, generator=g) < 0.1).float()
     made = {
         "delay_effect T=1000": vp.delay_effect(spikes, torch.roll(spikes, 3), 3, gradient=torch.randn(1000, generator=g)),
-        "membrane_trace T=2000": vp.membrane_trace(torch.rand(2000, generator=g) * 1.2, torch.rand(2000, generator=g) < 0.1),
+        "membrane_trace T=2000": vp.membrane_trace(torch.rand(2000, generator=g) * 1.2, torch.arange(2000) % 3 == 2),
         "similarity_matrix 16": vp.similarity_matrix(torch.rand(16, 16, generator=g), torch.eye(16), loss=0.1),
         "surrogate": vp.surrogate(Sigmoid(alpha=4.0)),
     }  # fmt: skip
@@ -70,6 +81,35 @@ def with_plotly_white(fig: dict) -> dict:
     return fig
 
 
+def with_trace_marks(fig: dict) -> dict | None:
+    """The same figure with its spike marks drawn by their traces, NaN-separated (as snnlab drew before).
+
+    None for a figure without marks.
+    """
+    fig = json.loads(json.dumps(fig))
+    shapes = fig["layout"].get("shapes", [])
+    marks = {s["name"]: s for s in shapes if s.get("type") == "path" and s.get("visible", True)}
+    if not marks:
+        return None
+    fig["layout"]["shapes"] = [s for s in shapes if s.get("name") not in marks]
+    for trace in fig["data"]:
+        if trace.get("meta") in marks:
+            segments = np.array(_SEGMENT.findall(marks[trace["meta"]]["path"]), dtype=np.float64)
+            xs, y0, y1 = segments.T
+            gap = np.full_like(xs, np.nan)
+            trace["x"] = np.stack([xs, xs, gap], 1).ravel().tolist()  # NaN -> null in JSON: a gap
+            trace["y"] = np.stack([y0, y1, gap], 1).ravel().tolist()
+            trace["connectgaps"] = False
+    return json.loads(json.dumps(fig).replace("NaN", "null"))
+
+
+#: what each comparison changes: (snnlab's label, the other variant's label, the other variant)
+COMPARISONS = {
+    "axes": ("automargin off (snnlab)", "automargin on (plotly_white)", with_plotly_white),
+    "marks": ("marks: one path (snnlab)", "marks: a trace with gaps", with_trace_marks),
+}
+
+
 def main(argv: list[str] | None = None) -> None:
     """Measure and print the table."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
@@ -79,30 +119,32 @@ def main(argv: list[str] | None = None) -> None:
 
     code = PLOTLY_JS.read_text(encoding="utf-8")
     made = figures()
-    times: dict[tuple[str, str], list[list[float]]] = {}
+    cases = [(name, what, {"snnlab": fig, "other": other})
+             for what, (_, _, change) in COMPARISONS.items() for name, fig in made.items()
+             if (other := change(fig)) is not None]  # fmt: skip
+    times: dict[tuple[str, str, str], list[list[float]]] = {}
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--headless", "--no-sandbox"])
         for _ in range(args.repeats):
-            for name, fig in made.items():
-                for variant, shown in (("snnlab", fig), ("plotly_white", with_plotly_white(fig))):
+            for name, what, variants in cases:
+                for variant, shown in variants.items():
                     context = browser.new_context(viewport={"width": 1280, "height": 800})
                     page = context.new_page()
                     page.set_content("<html><body></body></html>")
                     page.add_script_tag(content=code)
                     page.wait_for_timeout(200)
-                    times.setdefault((name, variant), []).append(page.evaluate(DRAW, shown))
+                    times.setdefault((name, what, variant), []).append(page.evaluate(DRAW, shown))
                     context.close()
         browser.close()
-    print("| figure | axes | first drawing ms | warm drawing ms |")
+    print("| figure | variant | first drawing ms | warm drawing ms |")
     print("|---|---|---|---|")
-    for name in made:
+    for name, what, _ in cases:
         row = {}
-        for variant in ("snnlab", "plotly_white"):
-            runs = times[(name, variant)]
+        for variant, label in zip(("snnlab", "other"), COMPARISONS[what][:2]):
+            runs = times[(name, what, variant)]
             row[variant] = (statistics.median(r[0] for r in runs), statistics.median(t for r in runs for t in r[1:]))
-            label = "automargin off (snnlab)" if variant == "snnlab" else "automargin on (plotly_white)"
             print(f"| {name} | {label} | {row[variant][0]:.0f} | {row[variant][1]:.0f} |")
-        first, warm = (row["snnlab"][k] / row["plotly_white"][k] for k in (0, 1))
+        first, warm = (row["snnlab"][k] / row["other"][k] for k in (0, 1))
         print(f"| {name} | ratio | {first:.2f} | {warm:.2f} |")
 
 

@@ -351,6 +351,8 @@ class NeuronPlayground(Panel):
             self.membrane_fig.add_scatter(
                 x=[], y=[], mode="lines", name=name, meta=role, line=line, visible=False, hoverinfo="skip"
             )
+        vp.trace(self.membrane_fig, COMPARE_SPIKE).update(x=[None], y=[None])  # the legend entry of A's marks
+        vp.add_marks(self.membrane_fig, COMPARE_SPIKE)
         self.surrogate_fig = FigureWidget(vp.surrogate(surrogate.Sigmoid()))
         self._drawn_surrogate = None
         self.membrane_fig.layout.update(width=510, height=320)
@@ -490,18 +492,19 @@ class NeuronPlayground(Panel):
             vp.membrane_trace(result.v_seq, result.spikes, result.v_threshold, result.v_reset, h=result.h_seq, fig=fig)
             a = result.compare
             a_v, a_spike, b_v = vp.trace(fig, COMPARE_V), vp.trace(fig, COMPARE_SPIKE), vp.trace(fig, "v")
-            a_v.visible = a_spike.visible = a is not None
-            if a is not None:
+            a_v.visible = a_spike.visible = a is not None  # A's marks: set_marks below
+            if a is None:
+                vp.set_marks(fig, COMPARE_SPIKE, None)
+                b_v.name = "v"
+            else:
                 path = vp.membrane_trace(a.v_seq, a.spikes, a.v_threshold, a.v_reset, h=a.h_seq)
                 a_v.x, a_v.y = vp.trace(path, "v").x, vp.trace(path, "v").y
-                a_spike.x, a_spike.y = vp.trace(path, "spike").x, vp.trace(path, "spike").y
+                vp.set_marks(fig, COMPARE_SPIKE, vp.marks(path, "spike").path)
                 # short legend names (the full configurations are in result.label / result.compare.label)
                 a_v.name, b_v.name = f"A: {a.label.split()[0]} v", f"B: {result.label.split()[0]} v"
                 lows = [min(float(d.min()), a.v_threshold) for d in (a.v_seq, result.v_seq)]
                 highs = [max(float(d.max()), a.v_threshold, result.v_threshold) + 0.3 for d in (a.v_seq, result.v_seq)]
                 fig.update_yaxes(range=[min(lows) - 0.1, max(highs)])
-            else:
-                b_v.name = "v"
         sg = result.surrogate_function
         key = (type(sg), repr(sg))
         if key != self._drawn_surrogate:  # the curve depends on the surrogate only: skip redraws of the same one

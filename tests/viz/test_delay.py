@@ -21,6 +21,13 @@ def ticks(xs, ys):
     return xs[ys == 1].tolist()
 
 
+def plotly_ticks(fig, role):
+    """The time steps of the plotly figure's spike ticks of ``role`` (one SVG path, each tick from 0 to 1)."""
+    xs, y0, y1 = vp.mark_positions(fig, role)
+    assert (y0 == 0).all() and (y1 == 1).all() and np.isnan(vp.trace(fig, role).x).all()
+    return xs.tolist() if vp.marks(fig, role).visible else []
+
+
 def test_spike_trains_are_drawn_as_ticks_never_plateaus():
     """Neighbouring spikes used to merge into one step plateau; each is its own tick now, in both twins."""
     x = torch.tensor([0.0, 1.0, 1.0, 1.0, 0.0, 1.0])
@@ -28,11 +35,13 @@ def test_spike_trains_are_drawn_as_ticks_never_plateaus():
     ax = Figure().subplots()
     x_line, y_line = vm.delay_effect(ax, x, y, 1)
     fig = vp.delay_effect(x, y, 1)
-    assert ticks(x_line.get_xdata(), x_line.get_ydata()) == [1, 2, 3, 5] == ticks(fig.data[0].x, fig.data[0].y)
-    assert ticks(y_line.get_xdata(), y_line.get_ydata()) == [2, 3, 4] == ticks(fig.data[1].x, fig.data[1].y)
-    assert np.isnan(fig.data[0].y[2::3]).all() and fig.data[0].line.shape == "linear"  # separate segments
-    vp.delay_effect(x * 0.5, y * 0.5, 1, fig=fig)  # not spikes: a step line again
+    assert ticks(x_line.get_xdata(), x_line.get_ydata()) == [1, 2, 3, 5] == plotly_ticks(fig, "input")
+    assert ticks(y_line.get_xdata(), y_line.get_ydata()) == [2, 3, 4] == plotly_ticks(fig, "delayed")
+    vp.delay_effect(x * 0.5, y * 0.5, 1, fig=fig)  # not spikes: a step line again, no ticks
     assert fig.data[0].y.tolist() == (x * 0.5).tolist() and fig.data[0].line.shape == "hvh"
+    assert vp.marks(fig, "input").visible is False and vp.marks(fig, "delayed").visible is False
+    vp.delay_effect(x, y, 1, fig=fig)  # spikes again: ticks, the traces their legend entries
+    assert plotly_ticks(fig, "input") == [1, 2, 3, 5] and vp.marks(fig, "delayed").line.dash == "dash"
 
 
 def test_mpl_lines_shading_and_arrow():
@@ -75,11 +84,11 @@ def test_bad_arguments():
 def test_plotly_traces_shape_and_update():
     x = torch.tensor([0.0, 1.0, 0.0, 0.0, 0.0])
     fig = vp.delay_effect(x, _delayed(x, 2), 2)
-    assert ticks(fig.data[0].x, fig.data[0].y) == [1] and ticks(fig.data[1].x, fig.data[1].y) == [3]
+    assert plotly_ticks(fig, "input") == [1] and plotly_ticks(fig, "delayed") == [3]
     assert fig.data[1].name == "delayed by 2" and fig.data[2].x.tolist() == [1.0, 3.0]
-    assert fig.layout.shapes[0].x0 == -0.5 and fig.layout.shapes[0].x1 == 1.5
+    assert fig.layout.shapes[0].x0 == -0.5 and fig.layout.shapes[0].x1 == 1.5 and fig.layout.shapes[0].visible
     assert vp.delay_effect(x, x, 0, fig=fig) is fig
-    assert len(fig.layout.shapes) == 0 and fig.data[2].x.tolist() == [1.0, 1.0]
+    assert fig.layout.shapes[0].visible is False and fig.data[2].x.tolist() == [1.0, 1.0]  # no delay: no shade
     vp.delay_effect(torch.zeros(0), torch.zeros(0), 1, fig=fig)
     assert fig.layout.annotations[0].text == "no data"
 

@@ -7,6 +7,7 @@ from matplotlib.figure import Figure
 
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
+from snnlab.viz import style
 
 V = [0.2, 0.7, 1.1, 0.0, 0.5]
 S = [0.0, 0.0, 1.0, 0.0, 0.0]
@@ -59,14 +60,17 @@ def test_plotly_traces_and_update():
     assert [t.name for t in fig.data] == ["v", "threshold", "reset", "spike"]
     np.testing.assert_allclose(fig.data[0].y, V, rtol=1e-6)
     assert fig.data[0].y.dtype == np.float32 and fig.data[1].y.tolist() == [1.0, 1.0]
-    x, y = fig.data[3].x, fig.data[3].y
-    assert x[:2].tolist() == [2.0, 2.0] and np.isnan(x[2]) and y[0] == 1.0 and y[1] > 1.1
+    assert np.isnan(fig.data[3].x).all() and fig.data[3].legendgroup == "spike"  # the marks' legend entry
+    x, y0, y1 = vp.mark_positions(fig, "spike")  # the marks: one SVG path from the threshold up
+    assert x.tolist() == [2.0] and y0.tolist() == [1.0] and y1[0] > 1.1
+    assert vp.marks(fig, "spike").line.color == fig.data[3].line.color == style.MARK
     lo, hi = fig.layout.yaxis.range
-    assert lo < 0.0 and hi > y[1]
+    assert lo < 0.0 and hi > y1[0]
     out = vp.membrane_trace(torch.zeros(0), fig=fig)
     assert out is fig and fig.layout.annotations[0].text == "no data"
     vp.membrane_trace(V, v_reset=None, fig=fig)
-    assert fig.data[2].visible is False and fig.data[3].x.size == 0 and fig.layout.annotations[0].visible is False
+    assert fig.data[2].visible is False and fig.layout.annotations[0].visible is False
+    assert vp.mark_positions(fig, "spike")[0].size == 0 and vp.marks(fig, "spike").visible is False
 
 
 def test_h_draws_a_sawtooth_through_the_threshold_in_both_forms():
@@ -86,7 +90,8 @@ def test_h_draws_a_sawtooth_through_the_threshold_in_both_forms():
     assert line.get_xdata().tolist() == list(range(5))
     fig = vp.membrane_trace(V, S, h=h)
     assert_xy(fig.data[0].x, fig.data[0].y)
-    assert fig.layout.yaxis.range[1] > fig.data[3].y[1] > 1.3 and fig.layout.xaxis.range == (-0.5, 4.5)
+    assert fig.layout.yaxis.range[1] > vp.mark_positions(fig, "spike")[2][0] > 1.3
+    assert fig.layout.xaxis.range == (-0.5, 4.5)
     with pytest.raises(ValueError, match=r"membrane_trace: h must have the shape of v \[5\], got \[4\]"):
         vp.membrane_trace(V, S, h=h[:4])
     with pytest.raises(ValueError, match=r"membrane_trace: h must have the shape of v \[5\], got \[2, 2\]"):

@@ -26,8 +26,9 @@ from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
 from snnlab.viz import style
 from snnlab.viz.mpl._common import state_of
+from snnlab.viz.plotly import mark_shapes
 
-HELPERS = {"trace"}  # public plotly helpers that are not figures
+HELPERS = {"trace", *mark_shapes.__all__}  # public plotly helpers that are not figures
 FIGURES = [name for name in vp.__all__ if callable(getattr(vp, name)) and name not in HELPERS]
 ROOT = pathlib.Path(__file__).resolve().parents[2]
 

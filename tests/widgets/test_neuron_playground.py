@@ -9,6 +9,7 @@ import torch
 
 from snnlab import neuron, surrogate
 from snnlab.registry import neurons as neuron_registry
+from snnlab.viz import plotly as vp
 from widgets.neuron_playground import (
     NeuronPlayground,
     NeuronResult,
@@ -132,8 +133,13 @@ def test_compare_overlays_the_pinned_configuration_on_the_same_input(panel):
         and fig.data[0].name == "B: adaptive_lif v"
     )
     np.testing.assert_allclose(fig.data[4].y, torch.stack((a.h_seq, a.v_seq), 1).flatten().numpy(), rtol=1e-6)
+    a_marks, b_marks = vp.mark_positions(fig, "compare spike"), vp.mark_positions(fig, "spike")
+    assert a_marks[0].tolist() == torch.nonzero(a.spikes).flatten().float().tolist() and (a_marks[1] == 1.0).all()
+    assert b_marks[0].tolist() == torch.nonzero(b.spikes).flatten().float().tolist()
+    assert vp.marks(fig, "compare spike").visible is True and vp.marks(fig, "compare spike").line.color == "#888"
     panel.compare.value = False
     assert panel.result.compare is None and not panel.membrane_fig.data[4].visible
+    assert vp.marks(fig, "compare spike").visible is False and vp.marks(fig, "spike").visible is True
 
 
 def test_known_if_trace_from_a_users_input_and_neuron():

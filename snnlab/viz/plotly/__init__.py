@@ -22,6 +22,7 @@ from .curves import firing_rate_histogram, training_curves
 from .delay import delay_effect
 from .first_spike import first_spike_map
 from .isi import isi_histogram
+from .mark_shapes import add_marks, mark_path, mark_positions, marks, set_marks
 from .membrane import membrane_trace
 from .raster import raster
 from .similarity import similarity_matrix
@@ -30,12 +31,17 @@ from .surrogate_gallery import surrogate_gallery
 from .weights import weight_matrix
 
 __all__ = [
+    "add_marks",
     "delay_effect",
     "firing_rate_histogram",
     "first_spike_map",
     "isi_histogram",
+    "mark_path",
+    "mark_positions",
+    "marks",
     "membrane_trace",
     "raster",
+    "set_marks",
     "similarity_matrix",
     "surrogate",
     "surrogate_gallery",

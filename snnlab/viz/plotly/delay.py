@@ -1,7 +1,8 @@
 """Input vs delayed sequence, the shift between them and the gradient reaching the input (plotly).
 
 Traces, by role (find one with :func:`snnlab.viz.plotly.trace`): ``"input"``, ``"delayed"``,
-``"shift"`` (the arrow and its note), ``"gradient"`` (a filled step line on the right axis).
+``"shift"`` (the arrow and its note), ``"gradient"`` (a filled step line on the right axis). Layout
+shapes, by name: ``SHADE`` (the zero-filled head), ``"input"`` and ``"delayed"`` (spike ticks).
 
 Shape:
     ``x_seq``, ``delayed``, ``gradient``: ``[T]`` or ``[T, *]`` (one channel is shown).
@@ -20,7 +21,10 @@ import plotly.graph_objects as go
 from .. import _series, style
 from ..ticks import MAX_TICKS, nice_ticks
 from ._common import check_figure, f32, new_figure, set_message, tag_roles, trace
+from .mark_shapes import add_marks, mark_path, set_marks
 
+#: the name of the shaded rectangle over the zero-filled head (a layout shape)
+SHADE = "zero-filled head"
 #: the gradient's filled area: style.GRADIENT at the opacity the bars of the matplotlib twin have
 GRADIENT_FILL = "rgba({}, {}, {}, 0.35)".format(*(int(style.GRADIENT[k : k + 2], 16) for k in (1, 3, 5)))
 
@@ -32,11 +36,13 @@ def delay_effect(
 ) -> go.Figure:
     """Input (solid) and delayed output (dashed), the zero-filled head shaded, the shift drawn.
 
-    Spike sequences (0/1) are drawn as one tick per spike, other sequences as step lines. The
-    ``"shift"`` trace is an arrow-headed segment from the first input event to its delayed copy,
-    labelled with the delay. ``gradient`` (the shape of ``x_seq``) fills the ``"gradient"`` steps on
-    a right axis lined up with the left one (hidden when None). ``[T, *]`` sequences show channel
-    ``channel``. Empty sequences show "no data". ``fig=`` refills a figure made by this function.
+    Spike sequences (0/1) are drawn as one tick per spike (the layout shapes ``vp.marks(fig, "input")``
+    and ``vp.marks(fig, "delayed")``; the traces are then their legend entries), other sequences as
+    step lines. The ``"shift"`` trace is an arrow-headed segment from the first input event to its
+    delayed copy, labelled with the delay. ``gradient`` (the shape of ``x_seq``) fills the
+    ``"gradient"`` steps on a right axis lined up with the left one (hidden when None). ``[T, *]``
+    sequences show channel ``channel``. Empty sequences show "no data". ``fig=`` refills a figure
+    made by this function.
 
     Shape:
         ``x_seq``, ``delayed``, ``gradient``: ``[T]`` or ``[T, *]``, the same shape.
@@ -47,6 +53,9 @@ def delay_effect(
         >>> shift = trace(fig, "shift")
         >>> shift.x.tolist(), shift.text[-1], fig.layout.shapes[0].x1
         ([1.0, 4.0], 'delay 3', 2.5)
+        >>> from snnlab.viz.plotly import marks
+        >>> marks(fig, "input").path, marks(fig, "delayed").line.dash
+        ('M1,0V1', 'dash')
     """
     owner = "delay_effect"
     x, y, d, t0 = _series.delay_arrays(x_seq, delayed, delay_steps, owner, channel)
@@ -104,6 +113,10 @@ def _skeleton() -> go.Figure:
     )
     tag_roles(fig)
     trace(fig, "gradient").name = "gradient reaching x[t]"
+    fig.add_shape(type="rect", xref="x", yref="paper", x0=-0.5, x1=0.5, y0=0, y1=1, name=SHADE, visible=False,
+                  fillcolor=style.SHADE, line=dict(width=0), layer="below")  # fmt: skip
+    add_marks(fig, "input")
+    add_marks(fig, "delayed")
     fig.update_layout(
         xaxis=dict(title="time step", autorange=False),
         yaxis=dict(title="value", autorange=False),
@@ -123,9 +136,17 @@ def _skeleton() -> go.Figure:
 def _fill(fig: Any, x: np.ndarray, y: np.ndarray, d: int, t0: int | None, grad: np.ndarray | None) -> None:
     lay = _series.delay_layout(x, y, d, t0, grad)
     stems = _series.is_spike_train(x, y)  # spikes as ticks, other values as steps
+    shade = next(s for s in fig.layout.shapes if s.name == SHADE)
+    shade.update(x1=lay.shade_end, visible=bool(d and x.size))
     for role, values, name in (("input", x, "input"), ("delayed", y, f"delayed by {d}")):
-        xs, ys = _series.sequence_path(values, stems)
-        trace(fig, role).update(x=f32(xs), y=f32(ys), name=name, line_shape="linear" if stems else "hvh")
+        trace(fig, role).name = name
+        if stems:  # one SVG path of ticks; the trace is its legend entry
+            set_marks(fig, role, mark_path(np.flatnonzero(values == 1), 0.0, 1.0))
+            trace(fig, role).update(x=f32([np.nan]), y=f32([np.nan]))
+        else:
+            set_marks(fig, role, None)
+            xs, ys = _series.sequence_path(values, stems=False)
+            trace(fig, role).update(x=f32(xs), y=f32(ys))
     shift = trace(fig, "shift")
     if t0 is None:
         shift.update(x=f32([]), y=f32([]), text=[])
@@ -149,24 +170,6 @@ def _fill(fig: Any, x: np.ndarray, y: np.ndarray, d: int, t0: int | None, grad: 
         tickmode="array",
         tickvals=lay.gradient_ticks,
         ticktext=[f"{v:g}" for v in lay.gradient_ticks],
-    )
-    fig.layout.shapes = (
-        [
-            dict(
-                type="rect",
-                xref="x",
-                yref="paper",
-                x0=-0.5,
-                x1=lay.shade_end,
-                y0=0,
-                y1=1,
-                fillcolor=style.SHADE,
-                line=dict(width=0),
-                layer="below",
-            )
-        ]
-        if d and x.size
-        else []
     )
     xt = nice_ticks(0, max(x.size - 1, 0), MAX_TICKS - 2, integer=True)
     fig.layout.xaxis.update(

@@ -17,6 +17,7 @@ import plotly.graph_objects as go
 from ...checks import check_real
 from .. import _series, style
 from ._common import check_figure, f32, new_figure, set_message, tag_roles
+from .mark_shapes import add_marks, mark_path, set_marks
 
 __all__ = ["membrane_trace"]
 
@@ -34,7 +35,8 @@ def membrane_trace(
     """A figure of ``v`` over time with threshold (dashed), reset level (dotted) and spikes; ``fig=`` refills one.
 
     Traces: 0 ``v``; 1 the threshold; 2 the reset level (hidden when ``v_reset=None``, a soft
-    reset); 3 the spikes, vertical red marks rising from the threshold (NaN-separated segments).
+    reset); 3 ``"spike"``, the legend entry of the spikes: vertical red marks rising from the
+    threshold, drawn as one SVG path (the layout shape ``vp.marks(fig, "spike")``).
     ``h`` (the potential before each step's reset, from ``snnlab.analysis.charged_potential``)
     turns trace 0 into a sawtooth that crosses the threshold and drops at each spike. The y range
     covers the data and both levels and is fixed. An empty ``v`` shows "no data".
@@ -45,11 +47,12 @@ def membrane_trace(
     Example:
         >>> import torch
         >>> fig = membrane_trace(torch.tensor([0.2, 1.1, 0.0]), torch.tensor([0., 1., 0.]), v_threshold=1.0)
-        >>> fig.data[3].x.tolist()[:2], fig.data[1].y.tolist()
-        ([1.0, 1.0], [1.0, 1.0])
+        >>> from snnlab.viz.plotly import marks
+        >>> marks(fig, "spike").path, fig.data[1].y.tolist()
+        ('M1,1V1.265', [1.0, 1.0])
         >>> fig = membrane_trace(torch.zeros(3), v_reset=None, fig=fig)
-        >>> fig.data[2].visible, fig.data[3].x.size
-        (False, 0)
+        >>> fig.data[2].visible, marks(fig, "spike").visible
+        (False, False)
         >>> fig = membrane_trace([0.5, 0.0], [0, 1], h=[0.5, 1.5], fig=fig)      # rise to h, drop to v
         >>> fig.data[0].x.tolist(), fig.data[0].y.tolist()
         ([0.0, 0.0, 1.0, 1.0], [0.5, 0.5, 1.5, 0.0])
@@ -83,12 +86,11 @@ def membrane_trace(
             )
         )
         fig.add_trace(
-            go.Scatter(
-                x=f32([]),
-                y=f32([]),
+            go.Scatter(  # the legend entry of the marks (one NaN point), see set_marks
+                x=f32([np.nan]),
+                y=f32([np.nan]),
                 mode="lines",
                 name="spike",
-                connectgaps=False,
                 hoverinfo="skip",
                 line=dict(color=style.MARK, width=2),
             )
@@ -98,9 +100,10 @@ def membrane_trace(
             yaxis=dict(title="membrane potential v", autorange=False),
             legend=dict(orientation="h", y=1.08, x=1, xanchor="right"),
         )
+        tag_roles(fig)
+        add_marks(fig, "spike")
     else:
         check_figure(owner, fig, "membrane_trace", {})
-    tag_roles(fig)
     with fig.batch_update():
         _fill(fig, path, v.size, times, v_threshold, v_reset)
     return fig
@@ -113,10 +116,7 @@ def _fill(fig, path, steps, times, v_threshold, v_reset):
     fig.data[1].update(x=ends, y=f32([v_threshold, v_threshold]))
     fig.data[2].update(x=ends, y=f32([v_reset if v_reset is not None else np.nan] * 2), visible=v_reset is not None)
     y_min, top, y_max = _series.membrane_levels(ys, v_threshold, v_reset)
-    spike_x = np.repeat(times.astype(np.float32), 3)
-    spike_y = np.tile(np.array([v_threshold, top, np.nan], dtype=np.float32), times.size)
-    spike_x[2::3] = np.nan
-    fig.data[3].update(x=f32(spike_x), y=f32(spike_y))
+    set_marks(fig, "spike", mark_path(times, v_threshold, top))
     fig.layout.xaxis.range = [-0.5, max(steps - 0.5, 0.5)]
     fig.layout.yaxis.range = [y_min, y_max]
     set_message(fig, "no data" if steps == 0 else None)

@@ -1,0 +1,158 @@
+"""Vertical marks (spikes) drawn as one SVG path: a layout shape beside the trace that is their legend entry.
+
+plotly draws each gap-separated piece of a line trace as an SVG element of its own, and styles each one:
+666 spike marks of a 2000-step membrane figure were 666 ``<path>`` elements, about a third of the figure's
+drawing time (``benchmarks/plotly_draw.py``). Here the marks are one ``type="path"`` layout shape in data
+coordinates (one element, whatever their number), named after the role of a trace. That trace holds no
+data (a single NaN point): it is the marks' legend entry, and it shares its legend group with the shape,
+so a click on the entry hides or shows both. Find the shape with :func:`marks`.
+
+Shape:
+    ``xs``: ``[K]``; ``y0``, ``y1``: scalars or ``[K]``.
+
+Example:
+    >>> import plotly.graph_objects as go
+    >>> fig = go.Figure(go.Scatter(name="spike", meta="spike", line=dict(color="red", width=2)))
+    >>> add_marks(fig, "spike")                                 # once, with the skeleton
+    >>> set_marks(fig, "spike", mark_path([3, 7], 1.0, 1.2))    # at each refill
+    >>> marks(fig, "spike").path, marks(fig, "spike").line.color, fig.data[0].legendgroup
+    ('M3,1V1.2M7,1V1.2', 'red', 'spike')
+"""
+
+import re
+from typing import Any
+
+import numpy as np
+
+from ...checks import describe
+from ._common import trace
+
+__all__ = ["add_marks", "mark_path", "mark_positions", "marks", "set_marks"]
+
+_SEGMENT = re.compile(r"M([^,MV]+),([^,MV]+)V([^,MV]+)")
+
+
+def mark_path(xs: Any, y0: Any, y1: Any) -> str:
+    """An SVG path in data coordinates: one vertical segment at each ``x`` from ``y0`` to ``y1`` ("" for none).
+
+    Shape:
+        ``xs``: ``[K]``; ``y0``, ``y1``: scalars or ``[K]``.
+
+    Example:
+        >>> mark_path([0, 2.5], 0.0, [1, 2])
+        'M0,0V1M2.5,0V2'
+        >>> mark_path([], 0, 1)
+        ''
+    """
+    xs = np.asarray(xs, dtype=np.float64)
+    if xs.ndim != 1:
+        raise ValueError(f"mark_path: xs must be 1-D, got shape {list(xs.shape)}")
+    try:
+        lo, hi = (np.broadcast_to(np.asarray(y, dtype=np.float64), xs.shape) for y in (y0, y1))
+    except ValueError:
+        raise ValueError(
+            f"mark_path: y0 and y1 must be scalars or have the length of xs ({xs.size}), got shapes "
+            f"{list(np.shape(y0))} and {list(np.shape(y1))}"
+        ) from None
+    if not (np.isfinite(xs).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
+        raise ValueError("mark_path: xs, y0 and y1 must be finite")
+    return "".join(f"M{x:.7g},{a:.7g}V{b:.7g}" for x, a, b in zip(xs.tolist(), lo.tolist(), hi.tolist()))
+
+
+def mark_positions(fig: Any, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Where the marks of ``role`` are: ``(xs, y0, y1)`` read back from their path (empty when there are none).
+
+    Example:
+        >>> import plotly.graph_objects as go
+        >>> fig = go.Figure(go.Scatter(name="spike", meta="spike"))
+        >>> add_marks(fig, "spike")
+        >>> set_marks(fig, "spike", mark_path([2, 5], 1.0, 1.5))
+        >>> [a.tolist() for a in mark_positions(fig, "spike")]
+        [[2.0, 5.0], [1.0, 1.0], [1.5, 1.5]]
+    """
+    found = _SEGMENT.findall(marks(fig, role).path or "")
+    values = np.array(found, dtype=np.float64).reshape(-1, 3)
+    return values[:, 0], values[:, 1], values[:, 2]
+
+
+def marks(fig: Any, role: str) -> Any:
+    """The layout shape that holds the marks of the trace with role ``role`` (made by :func:`add_marks`).
+
+    Example:
+        >>> import plotly.graph_objects as go
+        >>> fig = go.Figure(go.Scatter(name="spike", meta="spike"))
+        >>> add_marks(fig, "spike")
+        >>> marks(fig, "spike").type
+        'path'
+    """
+    index = _index(fig, role)
+    if index is None:
+        names = [s.name for s in fig.layout.shapes]
+        raise KeyError(f"marks: the figure has no marks named {role!r}; its shapes are named {names}")
+    return fig.layout.shapes[index]
+
+
+def add_marks(fig: Any, role: str) -> None:
+    """Give the trace with role ``role`` its marks: a hidden layout shape with its line; call when building.
+
+    The shape is named ``role`` and shares the legend group ``role`` with the trace, so a click on the
+    trace's legend entry hides or shows both. Give the trace no data but ``[nan]`` while it stands for
+    the marks (a trace with no data has no legend entry). Made once with the figure's skeleton, the
+    shape is then only changed in place (:func:`set_marks`), which works inside ``fig.batch_update()``.
+
+    Example:
+        >>> import plotly.graph_objects as go
+        >>> fig = go.Figure(go.Scatter(name="spike", meta="spike", line=dict(color="red", dash="dot")))
+        >>> add_marks(fig, "spike")
+        >>> shape = marks(fig, "spike")
+        >>> shape.visible, shape.line.color, shape.line.dash, fig.data[0].legendgroup
+        (False, 'red', 'dot', 'spike')
+    """
+    owner = trace(fig, role)
+    if _index(fig, role) is not None:
+        raise ValueError(f"add_marks: the figure already has marks named {role!r}")
+    owner.legendgroup = role
+    line = owner.line
+    fig.add_shape(
+        type="path",
+        path="",
+        visible=False,
+        name=role,
+        legendgroup=role,
+        showlegend=False,
+        xref=owner.xaxis or "x",
+        yref=owner.yaxis or "y",
+        line=dict(color=line.color, width=line.width, dash=line.dash),
+    )
+
+
+def set_marks(fig: Any, role: str, path: str | None) -> None:
+    """Draw ``path`` (from :func:`mark_path`) as the marks of ``role``; None or "" hides them.
+
+    Only the shape's path and visibility change (in place, so this works inside ``fig.batch_update()``).
+    Marks stay greyed out when the user has clicked their legend entry away (the trace is "legendonly").
+    Pass None for a hidden trace.
+
+    Example:
+        >>> import plotly.graph_objects as go
+        >>> fig = go.Figure(go.Scatter(name="spike", meta="spike"))
+        >>> add_marks(fig, "spike")
+        >>> set_marks(fig, "spike", mark_path([1], 0, 1))
+        >>> marks(fig, "spike").visible
+        True
+        >>> set_marks(fig, "spike", None)
+        >>> marks(fig, "spike").visible, marks(fig, "spike").path
+        (False, '')
+    """
+    if path is not None and not isinstance(path, str):
+        raise TypeError(f"set_marks: path must be a str or None, got {describe(path)}")
+    shape = marks(fig, role)
+    shown = "legendonly" if trace(fig, role).visible == "legendonly" else True
+    shape.update(path=path or "", visible=shown if path else False)
+
+
+def _index(fig: Any, role: str) -> int | None:
+    for k, shape in enumerate(fig.layout.shapes):
+        if shape.name == role:
+            return k
+    return None
