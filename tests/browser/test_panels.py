@@ -119,6 +119,21 @@ def test_neuron_playground(lab, notebook_page):
     assert tau.locator(".widget-readout").inner_text() == "2.00"
     wait_until_settled(page)
     panel_screenshot(page, "panel_02_neuron_playground.png", views.last)
+    # spike marks are one SVG path per configuration (a shape in the trace's legend group): a click on
+    # B's "spike" legend entry hides B's marks, and they stay hidden through the next update
+    membrane = views.last.locator(".js-plotly-plot").first
+    marks = "(el) => el.querySelectorAll('.shapelayer path').length"
+    assert membrane.evaluate(marks) == 2
+    entry = membrane.locator("g.traces", has=page.locator(".legendtext", has_text=re.compile("^spike$")))
+    entry.locator(".legendtoggle").click()
+    page.wait_for_function(f"(el) => ({marks})(el) === 1", arg=membrane.element_handle(), timeout=10_000)
+    before = page.evaluate(FIGURES)
+    press(tau, "ArrowRight")  # B's tau 2.0 -> 2.1: new marks for B, still hidden
+    wait_for_change(page, FIGURES, before)
+    wait_until_settled(page)
+    assert membrane.evaluate(marks) == 1
+    entry.locator(".legendtoggle").click()
+    page.wait_for_function(f"(el) => ({marks})(el) === 2", arg=membrane.element_handle(), timeout=10_000)
 
 
 def test_similarity_explorer(lab, notebook_page):

@@ -93,15 +93,21 @@ def test_plotly_first_spike_colour_bar_at_t_500_has_a_dozen_labels():
 @pytest.mark.parametrize("name", sorted(BIG))
 def test_plotly_axes_fit_their_margins_without_automargin(name):
     # plotly's automargin measures every tick label while drawing and may draw a figure twice; the margins hold
-    # the labels instead: numbers of at most five characters beside the axis
+    # the labels instead: numbers of at most five characters beside the axis, never rotated
     args, kw = BIG[name]()
     fig = getattr(vp, name)(*args, **kw)
-    assert fig.layout.template.layout.xaxis.automargin is False and fig.layout.template.layout.yaxis.automargin is False
+    template = fig.layout.template
+    assert template.layout.xaxis.automargin is False and template.layout.yaxis.automargin is False
+    # no label measured per label (plotly's overflow check is quadratic), no automatic rotation (labels are short)
+    assert template.layout.xaxis.ticklabeloverflow == template.layout.yaxis.ticklabeloverflow == "allow"
+    assert template.data.heatmap[0].colorbar.ticklabeloverflow == "allow"
+    assert template.layout.xaxis.tickangle == template.layout.yaxis.tickangle == 0
     layout = fig.to_plotly_json()["layout"]
     assert layout["margin"]["b"] >= style.AXIS_ROOM and layout["margin"]["l"] >= style.AXIS_ROOM, layout["margin"]
     for key, axis in layout.items():
         if key.startswith(("xaxis", "yaxis")):
             assert not axis.get("automargin"), (name, key)
+            assert axis.get("tickangle", 0) == 0 and axis.get("ticklabeloverflow", "allow") == "allow", (name, key)
             assert all(len(str(label)) <= 5 for label in axis.get("ticktext", [])), (name, key, axis["ticktext"])
 
 

@@ -50,7 +50,7 @@ MESSAGE_NAME = "snnlab-message"
 
 @functools.cache
 def template() -> Any:
-    """plotly's "plotly_white" look without its axes' automargin, built at the first figure (about 150 ms).
+    """plotly's "plotly_white" look with tick labels that are not measured one by one, built at the first figure.
 
     The margins (``style.MARGIN``) hold the axes' tick labels and titles, so every figure is laid out once.
     With automargin, plotly draws the whole figure a second time whenever the labels need more room than
@@ -59,13 +59,23 @@ def template() -> Any:
     for the first drawing in a page; the other figures measured the same either way). Axes whose labels are
     free text (a raster's layer names) turn it on.
 
+    Tick labels may overflow (``ticklabeloverflow="allow"``, axes and colour bars) and stay horizontal
+    (``tickangle=0``): with plotly's defaults, each label's placement measured every label of its axis
+    again to hide those past the figure's edge (a quadratic number of forced layouts), and every x axis
+    measured its labels once more to decide whether to rotate them. snnlab's labels are at most about a
+    dozen numbers of at most five characters inside margins made for them (``tests/viz/test_readable.py``).
+    Building the template takes about 150 ms, hence once and only when a figure is made.
+
     Example:
-        >>> template().layout.xaxis.automargin, template() is template()
-        (False, True)
+        >>> template().layout.xaxis.automargin, template().layout.xaxis.tickangle, template() is template()
+        (False, 0, True)
     """
     made: Any = go.layout.Template(pio.templates["plotly_white"])  # plotly's types are generated at runtime
     made.layout.xaxis.automargin = False
     made.layout.yaxis.automargin = False
+    for axis in (made.layout.xaxis, made.layout.yaxis, made.data.heatmap[0].colorbar):
+        axis.ticklabeloverflow = "allow"
+    made.layout.xaxis.tickangle = made.layout.yaxis.tickangle = 0
     return made
 
 
