@@ -5,6 +5,8 @@ buffers in a FigureWidget); big rasters are images; axis ranges are fixed so upd
 Wrap a result in ``go.FigureWidget(fig)`` for a live figure and pass that widget back as ``fig=``:
 the refill happens inside ``fig.batch_update()`` (one message per update). Each trace has a role
 (its ``meta``, listed in each figure's docstring): find one with :func:`trace`, never by position.
+Spike marks are one SVG path each, a layout shape named after the role of the trace that is their
+legend entry: :func:`marks` finds it, :func:`mark_positions` reads the marks back.
 
 Shape:
     see each figure; spike rasters are ``[T, N]`` (time x neuron).
