@@ -35,6 +35,8 @@ _SEGMENT = re.compile(r"M([^,MV]+),([^,MV]+)V([^,MV]+)")
 def mark_path(xs: Any, y0: Any, y1: Any) -> str:
     """An SVG path in data coordinates: one vertical segment at each ``x`` from ``y0`` to ``y1`` ("" for none).
 
+    ``x`` is written with 10 significant digits (time steps exactly), ``y0`` and ``y1`` with 7.
+
     Shape:
         ``xs``: ``[K]``; ``y0``, ``y1``: scalars or ``[K]``.
 
@@ -56,7 +58,7 @@ def mark_path(xs: Any, y0: Any, y1: Any) -> str:
         ) from None
     if not (np.isfinite(xs).all() and np.isfinite(lo).all() and np.isfinite(hi).all()):
         raise ValueError("mark_path: xs, y0 and y1 must be finite")
-    return "".join(f"M{x:.7g},{a:.7g}V{b:.7g}" for x, a, b in zip(xs.tolist(), lo.tolist(), hi.tolist()))
+    return "".join(f"M{x:.10g},{a:.7g}V{b:.7g}" for x, a, b in zip(xs.tolist(), lo.tolist(), hi.tolist()))
 
 
 def mark_positions(fig: Any, role: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
