@@ -1,6 +1,6 @@
 """Panels in a real browser: JupyterLab in Chromium (Playwright), time from a key press to a visible change.
 
-Two measurements, each in a fresh page of one JupyterLab server:
+Three measurements, each in fresh pages of one JupyterLab server:
 
 ``controls`` (default): for each case (a panel at a size) a two-cell notebook is opened and run; once the
 panel's figures have drawn, each listed slider gets ``--presses`` ArrowRight presses (a button case gets
@@ -16,6 +16,10 @@ one click). For every press it measures, in the page:
 
 and, once per case, the longest task while the panel first displayed.
 
+``first-pages``: each case's panel alone in ``--pages`` fresh pages (the cases taken in turn, each page's
+kernel shut down after it); per case the median and the largest of the pages' longest tasks while the
+panel first displayed. One page's reading varies a lot on a small machine; this gives the spread.
+
 ``first-display``: one page, several panels run one after another (by default a RasterExplorer, a
 NeuronPlayground and a SpikeDebugger: 2, 2 and 3 figures); for each panel, the longest task, the
 sum of tasks over 50 ms, the websocket bytes and the time from running its cell until its figures
@@ -26,7 +30,7 @@ update. Timings on a shared machine are noisy: repeat, and compare runs taken to
 
 Run: ``python benchmarks/browser.py`` (needs ``/usr/bin/chromium`` and the ``test`` extra; several
 minutes). ``--cases raster_default,raster_big`` picks cases; ``--json out.json`` saves the rows;
-``python benchmarks/browser.py first-display`` runs the second measurement.
+``python benchmarks/browser.py first-display`` and ``first-pages [--pages 5]`` run the other two.
 """
 
 import argparse
@@ -305,6 +309,49 @@ def measure_first_display(browser: Any, base: str, token: str, root: pathlib.Pat
     return rows
 
 
+def measure_first_pages(browser: Any, base: str, token: str, root: pathlib.Path, names: list[str],
+                        pages: int) -> list[dict[str, Any]]:  # fmt: skip
+    """Each case's panel first displayed in ``pages`` fresh pages, the cases taken in turn; one row per case.
+
+    One reading of one page varies a lot on a small machine (garbage collection lands in one task or
+    another); taking the cases in turn spreads the machine's slow spells over all of them. Each page's
+    kernel is shut down before the next page opens. A page whose panel does not draw counts as inf.
+    """
+    tasks: dict[str, list[float]] = {name: [] for name in names}
+    for k in range(pages):
+        for name in names:
+            case = CASES[name]
+            sources = ([case.setup] if case.setup else []) + [case.panel]
+            write_notebook(root, f"{name}_{k}.ipynb", sources)
+            context, page, received = open_page(browser, base, token, f"{name}_{k}.ipynb")
+            try:
+                for _ in sources:  # the import cell, then the setup cell (if any)
+                    page.keyboard.press("Shift+Enter")
+                settle(page)
+                tasks[name].append(run_panel_cell(page, received, 1)["longest_task_ms"])
+            except Exception as exc:  # a page that never draws is a reading too
+                print(f"| {name} | page {k + 1} failed: {type(exc).__name__}: {str(exc)[:120]} |", flush=True)
+                tasks[name].append(float("inf"))
+            finally:
+                context.close()
+                _shut_down_kernels(base, token)
+    rows = []
+    for name, values in tasks.items():
+        rows.append(dict(case=name, large=CASES[name].large, pages=pages, median_ms=statistics.median(values),
+                         p90_ms=_pct(values, 90), max_ms=max(values), tasks_ms=values))  # fmt: skip
+        print(f"| {name}{' (L)' if CASES[name].large else ''} | {pages} | {rows[-1]['median_ms']:.0f} | "
+              f"{rows[-1]['max_ms']:.0f} | {' '.join(f'{v:.0f}' for v in values)} |", flush=True)  # fmt: skip
+    return rows
+
+
+def _shut_down_kernels(base: str, token: str) -> None:
+    with urllib.request.urlopen(f"{base}/api/sessions?token={token}", timeout=30) as reply:
+        sessions = json.load(reply)
+    for session in sessions:
+        request = urllib.request.Request(f"{base}/api/sessions/{session['id']}?token={token}", method="DELETE")
+        urllib.request.urlopen(request, timeout=60).close()
+
+
 def _pct(values: list[float], q: float) -> float:
     ordered = sorted(values)
     return ordered[min(len(ordered) - 1, round(q / 100 * (len(ordered) - 1)))] if ordered else float("nan")
@@ -318,7 +365,8 @@ def _line(row: dict[str, Any]) -> str:
 def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     """Run the measurement chosen on the command line; return its rows."""
     parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
-    parser.add_argument("what", nargs="?", default="controls", choices=["controls", "first-display"])
+    parser.add_argument("what", nargs="?", default="controls", choices=["controls", "first-display", "first-pages"])
+    parser.add_argument("--pages", type=int, default=5, help="first-pages: fresh pages per case")
     parser.add_argument("--cases", default=",".join(CASES), help="comma-separated case names")
     parser.add_argument(  # p90 of fewer than 10 presses is their maximum: one slow press decides it
         "--presses", type=int, default=10, help="key presses per control (10 or more for a meaningful p90)"
@@ -330,6 +378,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     if args.what == "controls":
         print("| case | control | p50 ms | p90 ms | longest task ms | KB/update | first display: longest task ms |")
         print("|---|---|---|---|---|---|---|")
+    elif args.what == "first-pages":
+        print("| case | pages | first display: median longest task ms | max ms | each page ms |")
+        print("|---|---|---|---|---|")
     else:
         print("| # | panel | drawn after ms | longest task ms | sum of long tasks ms | KB received |")
         print("|---|---|---|---|---|---|")
@@ -342,6 +393,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 browser = playwright.chromium.launch(executable_path=CHROMIUM, args=FLAGS)
                 if args.what == "first-display":
                     rows = measure_first_display(browser, base, token, root, FIRST_DISPLAY)
+                elif args.what == "first-pages":
+                    rows = measure_first_pages(browser, base, token, root, args.cases.split(","), args.pages)
                 for name in args.cases.split(",") if args.what == "controls" else []:
                     try:
                         rows += measure_case(browser, base, token, root, name, CASES[name], args.presses)
