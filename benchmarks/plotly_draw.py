@@ -24,6 +24,7 @@ import sys
 
 import numpy as np
 import plotly
+import plotly.graph_objects as go
 import plotly.io as pio
 import torch
 
@@ -32,7 +33,6 @@ sys.path.insert(0, str(ROOT))
 
 from snnlab.surrogate import Sigmoid  # noqa: E402
 from snnlab.viz import plotly as vp  # noqa: E402
-from snnlab.viz.plotly.mark_shapes import _SEGMENT  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 PLOTLY_JS = pathlib.Path(plotly.__file__).parent / "package_data" / "plotly.min.js"
@@ -86,6 +86,7 @@ def with_trace_marks(fig: dict) -> dict | None:
 
     None for a figure without marks.
     """
+    original = go.Figure(fig)
     fig = json.loads(json.dumps(fig))
     shapes = fig["layout"].get("shapes", [])
     marks = {s["name"]: s for s in shapes if s.get("type") == "path" and s.get("visible", True)}
@@ -94,8 +95,7 @@ def with_trace_marks(fig: dict) -> dict | None:
     fig["layout"]["shapes"] = [s for s in shapes if s.get("name") not in marks]
     for trace in fig["data"]:
         if trace.get("meta") in marks:
-            segments = np.array(_SEGMENT.findall(marks[trace["meta"]]["path"]), dtype=np.float64)
-            xs, y0, y1 = segments.T
+            xs, y0, y1 = vp.mark_positions(original, trace["meta"])
             gap = np.full_like(xs, np.nan)
             trace["x"] = np.stack([xs, xs, gap], 1).ravel().tolist()  # NaN -> null in JSON: a gap
             trace["y"] = np.stack([y0, y1, gap], 1).ravel().tolist()
