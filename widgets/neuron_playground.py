@@ -351,7 +351,6 @@ class NeuronPlayground(Panel):
             self.membrane_fig.add_scatter(
                 x=[], y=[], mode="lines", name=name, meta=role, line=line, visible=False, hoverinfo="skip"
             )
-        vp.trace(self.membrane_fig, COMPARE_SPIKE).update(x=[None], y=[None])  # the legend entry of A's marks
         vp.add_marks(self.membrane_fig, COMPARE_SPIKE)
         self.surrogate_fig = FigureWidget(vp.surrogate(surrogate.Sigmoid()))
         self._drawn_surrogate = None

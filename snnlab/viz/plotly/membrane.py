@@ -86,9 +86,9 @@ def membrane_trace(
             )
         )
         fig.add_trace(
-            go.Scatter(  # the legend entry of the marks (one NaN point), see set_marks
-                x=f32([np.nan]),
-                y=f32([np.nan]),
+            go.Scatter(  # the legend entry of the marks (add_marks below)
+                x=f32([]),
+                y=f32([]),
                 mode="lines",
                 name="spike",
                 hoverinfo="skip",
