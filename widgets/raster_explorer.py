@@ -25,6 +25,7 @@ Example:
     ([58, 57, 56], 1)
 """
 
+import math
 import os
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, NamedTuple, cast
@@ -54,6 +55,7 @@ __all__ = ["RasterExplorer", "RasterResult", "encode_population"]
 
 ENCODERS = ("poisson", "latency", "current")
 CUSTOM = "custom"
+SELECTED = "selected neuron"  # the name of the first-spike map's band over the selected neuron
 
 
 class RasterResult(NamedTuple):
@@ -219,6 +221,8 @@ class RasterExplorer(Panel):
         self.raster = RasterView(width=520, height=360, canvas_cells=self.canvas_cells)
         self.first_fig = FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
         self.first_fig.layout.update(width=310, height=360, margin=dict(l=56, r=10, t=40, b=AXIS_ROOM))
+        # the selected neuron's band: one named shape beside the map's crosses, moved in place by render
+        self.first_fig.add_shape(name=SELECTED, visible=False, **_highlight(xref="x", yref="y", x0=0, x1=1, y=0))
         self.raster.on_select(self._on_raster_select)
         self.summary = W.HTML(value="")
         self._drawn_key = None
@@ -376,12 +380,15 @@ class RasterExplorer(Panel):
         with fig.batch_update():
             if not same_data:  # the figure function refills the widget in place (ticks, ranges and titles too)
                 vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
-            marks = []
-            if result.neuron is not None:
-                width = len(vp.trace(fig, "first spike").z[0])  # the grid the figure function laid out
+            band = next(shape for shape in fig.layout.shapes if shape.name == SELECTED)
+            if result.neuron is None:
+                band.visible = False
+            else:
+                # the map's width, ceil(sqrt(N)) as first_spike_map lays [N] out (its z, read inside this
+                # batch, is still the previous recording's)
+                width = math.isqrt(max(result.first_spike_times.numel() - 1, 0)) + 1
                 row, col = divmod(result.neuron, width)
-                marks.append(_highlight(xref="x", yref="y", x0=col - 0.5, x1=col + 0.5, y=row))
-            fig.layout.shapes = marks
+                band.update(x0=col - 0.5, x1=col + 0.5, y0=row - 0.5, y1=row + 0.5, visible=True)
         self._drawn_key = data_key
 
     def _on_raster_select(self, neuron, t):

@@ -8,6 +8,7 @@ from matplotlib.figure import Figure
 
 from snnlab.viz import mpl as vm
 from snnlab.viz import plotly as vp
+from snnlab.viz import style as vm_style
 from snnlab.viz.ticks import MAX_TICKS
 
 
@@ -64,15 +65,22 @@ def test_plotly_heatmap_never_layer_and_update():
     np.testing.assert_array_equal(fig.data[0].z, _reference_grid(times, 3).astype(np.float32))
     never = fig.data[1].z
     assert np.nan_to_num(never, nan=-9).tolist() == [[-9, 1, -9], [-9, 4, -9], [-9, -9, -9]]  # the neuron's index
-    assert fig.data[2].x.tolist() == [1.0, 1.0] and fig.data[2].y.tolist() == [0.0, 1.0]
+    xs, ys = vp.cross_positions(fig, "never fired (x)")
+    assert xs.tolist() == [1.0, 1.0] and ys.tolist() == [0.0, 1.0]
+    crosses = vp.marks(fig, "never fired (x)")
+    assert crosses.visible is True and crosses.line.color == vm_style.MARK and crosses.line.width == 1.5
+    assert (crosses.xref, crosses.yref) == ("x", "y") and fig.data[2].x.size == 1  # one shape, not a marker each
     assert fig.data[0].customdata.tolist() == [[0, 1, 2], [3, 4, 5], [6, -1, -1]]
     assert (fig.data[0].zmin, fig.data[0].zmax) == (0.0, 7.0)
     assert fig.layout.title.text == "first spike: 2 of 7 never fired"
     widget = go.FigureWidget(fig)
     assert vp.first_spike_map(torch.zeros(0), fig=widget) is widget
     assert widget.layout.annotations[0].visible and widget.layout.annotations[0].text == "no data"
-    vp.first_spike_map(torch.full((50, 50), 3), fig=widget, marker_max=100)
-    assert widget.data[2].x.size == 0 and widget.layout.annotations[0].visible is False
+    vp.first_spike_map(torch.tensor([[3, -1], [-1, 2]]), fig=widget)  # [H, W]: (column, row), row 0 at the top
+    assert [a.tolist() for a in vp.cross_positions(widget, "never fired (x)")] == [[1.0, 0.0], [0.0, 1.0]]
+    vp.first_spike_map(torch.full((50, 50), -1), fig=widget, marker_max=100)  # too many cells: grey only
+    assert vp.marks(widget, "never fired (x)").visible is False and widget.layout.annotations[0].visible is False
+    assert vp.cross_positions(widget, "never fired (x)")[0].size == 0
 
 
 def test_plotly_figurewidget_grids_are_json_compliant():

@@ -1,4 +1,4 @@
-"""Spike marks as one SVG path (snnlab.viz.plotly.mark_shapes): the path, reading it back, legend and errors."""
+"""Marks as one SVG path (snnlab.viz.plotly.mark_shapes): ticks and crosses, reading them back, legend, errors."""
 
 import numpy as np
 import plotly.graph_objects as go
@@ -70,3 +70,30 @@ def test_bad_input_is_refused_with_the_argument_named():
         vp.marks(fig, "v")
     with pytest.raises(KeyError, match=r"trace: the figure has no trace with role 'v'"):
         vp.add_marks(fig, "v")
+
+
+def test_crosses_round_trip_through_their_path():
+    rng = np.random.default_rng(3)
+    xs, ys = rng.integers(0, 100_000, 50).astype(float), rng.integers(-50, 50, 50).astype(float)
+    fig = _figure(color="red", width=1.5)
+    vp.set_marks(fig, "spike", vp.cross_path(xs, ys))
+    back_x, back_y = vp.cross_positions(fig, "spike")
+    np.testing.assert_array_equal(back_x, xs)
+    np.testing.assert_array_equal(back_y, ys)
+    # each cross is two strokes through its centre, corner to corner
+    assert vp.cross_path([4], [7], half=0.25) == "M3.75,6.75L4.25,7.25M3.75,7.25L4.25,6.75"
+    vp.set_marks(fig, "spike", vp.cross_path([], []))
+    assert vp.cross_positions(fig, "spike")[0].size == 0 and vp.marks(fig, "spike").visible is False
+
+
+def test_bad_crosses_are_refused_with_the_argument_named():
+    with pytest.raises(
+        ValueError, match=r"cross_path: xs and ys must be 1-D of one length, got shapes \[2\] and \[3\]"
+    ):
+        vp.cross_path([0, 1], [0, 1, 2])
+    with pytest.raises(ValueError, match=r"cross_path: half must be a positive finite number, got 0"):
+        vp.cross_path([0], [0], half=0)
+    with pytest.raises(ValueError, match=r"cross_path: half must be a positive finite number, got True"):
+        vp.cross_path([0], [0], half=True)
+    with pytest.raises(ValueError, match=r"cross_path: xs and ys must be finite"):
+        vp.cross_path([0, np.inf], [0, 1])

@@ -9,6 +9,7 @@ import torch
 from snnlab import neuron
 from snnlab.analysis import firing_rate, first_spike_times
 from snnlab.encoding import LatencyEncoder
+from snnlab.viz import plotly as vp
 from widgets.raster_explorer import RasterExplorer, RasterResult, encode_population
 
 
@@ -189,10 +190,23 @@ def test_a_click_on_a_spike_selects_its_neuron_and_step(plotly_panel):
     assert [s.x0 for s in shapes if s.type == "line"] == [5] and [s.y0 for s in shapes if s.type == "rect"] == [11.5]
     width = len(panel.first_fig.data[0].z[0])
     assert width == 8  # 60 neurons laid out 8 wide
-    (mark,) = panel.first_fig.layout.shapes
-    assert (mark.x0 + 0.5, mark.y0 + 0.5) == (12 % width, 12 // width)
+    (mark,) = [s for s in panel.first_fig.layout.shapes if s.name == "selected neuron"]
+    assert (mark.x0 + 0.5, mark.y0 + 0.5) == (12 % width, 12 // width) and mark.visible
     panel.raster._on_figure_click(panel.raster_fig.data[0], SimpleNamespace(xs=[], ys=[]))
     assert panel.neuron.value == 12
+
+
+def test_the_selected_neuron_band_follows_a_new_grid_width_and_keeps_the_crosses():
+    """N 60 -> 100 lays the map out 10 wide, not 8: the band is placed from the new recording's grid."""
+    panel = RasterExplorer(N=60, T=50, gain=0.5, device="cpu", throttle_ms=0)  # some never fire
+    panel.neuron.value = 12
+    panel.N.value = 100
+    assert len(panel.first_fig.data[0].z[0]) == 10
+    (band,) = [s for s in panel.first_fig.layout.shapes if s.name == "selected neuron"]
+    assert (band.x0 + 0.5, band.y0 + 0.5, band.visible) == (2, 1, True)
+    never = (panel.result.first_spike_times < 0).nonzero().flatten().tolist()
+    xs, ys = vp.cross_positions(panel.first_fig, "never fired (x)")
+    assert never and sorted(zip(ys.astype(int).tolist(), xs.astype(int).tolist())) == [divmod(i, 10) for i in never]
 
 
 @pytest.mark.parametrize(

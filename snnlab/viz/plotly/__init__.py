@@ -5,8 +5,9 @@ buffers in a FigureWidget); big rasters are images; axis ranges are fixed so upd
 Wrap a result in ``go.FigureWidget(fig)`` for a live figure and pass that widget back as ``fig=``:
 the refill happens inside ``fig.batch_update()`` (one message per update). Each trace has a role
 (its ``meta``, listed in each figure's docstring): find one with :func:`trace`, never by position.
-Spike marks are one SVG path each, a layout shape named after the role of the trace that is their
-legend entry: :func:`marks` finds it, :func:`mark_positions` reads the marks back.
+Spike marks (and the first-spike map's crosses) are one SVG path each, a layout shape named after the
+role of the trace that is their legend entry: :func:`marks` finds it, :func:`mark_positions` (and
+:func:`cross_positions`) read the marks back.
 
 Shape:
     see each figure; spike rasters are ``[T, N]`` (time x neuron).
@@ -24,7 +25,7 @@ from .curves import firing_rate_histogram, training_curves
 from .delay import delay_effect
 from .first_spike import first_spike_map
 from .isi import isi_histogram
-from .mark_shapes import add_marks, mark_path, mark_positions, marks, set_marks
+from .mark_shapes import add_marks, cross_path, cross_positions, mark_path, mark_positions, marks, set_marks
 from .membrane import membrane_trace
 from .raster import raster
 from .similarity import similarity_matrix
@@ -34,6 +35,8 @@ from .weights import weight_matrix
 
 __all__ = [
     "add_marks",
+    "cross_path",
+    "cross_positions",
     "delay_effect",
     "firing_rate_histogram",
     "first_spike_map",

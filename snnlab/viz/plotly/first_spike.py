@@ -1,4 +1,4 @@
-"""First-spike map (plotly): colour = first-spike time, never-fired neurons grey and crossed.
+"""First-spike map (plotly): colour = first-spike time, never-fired neurons grey and crossed out.
 
 Shape:
     ``times``: ``[N]`` (laid out ``ceil(sqrt(N))`` wide) or ``[H, W]``; negative = never fired.
@@ -18,7 +18,8 @@ import plotly.graph_objects as go
 from .. import _series, style
 from ..data import MARKER_MAX
 from ..ticks import MAX_TICKS, nice_ticks
-from ._common import check_figure, f32, grid_for, new_figure, set_message, tag_roles
+from ._common import check_figure, grid_for, new_figure, set_message, tag_roles
+from .mark_shapes import add_marks, cross_path, set_marks
 
 __all__ = ["first_spike_map"]
 
@@ -37,8 +38,9 @@ def first_spike_map(
 
     Trace 0 is a heatmap of first-spike times (0 .. ``t_max``, default the latest time present;
     hover gives neuron and time); trace 1 paints never-fired neurons grey (its values are their
-    indices, named on hover); trace 2 crosses them with red 'x' markers when there are at most
-    ``marker_max`` cells. A ``[N]`` vector is laid
+    indices, named on hover); when there are at most ``marker_max`` cells, a red cross over each
+    of them, drawn as one path (:func:`~snnlab.viz.plotly.marks` of trace 2's role "never fired (x)";
+    read them with :func:`~snnlab.viz.plotly.cross_positions`). A ``[N]`` vector is laid
     out row by row (neuron ``i`` at row ``i // w``, column ``i % w``, row 0 at the bottom as in the
     raster; an ``[H, W]`` map reads as an image, row 0 at the top). The title counts the
     never-fired neurons. Empty input shows "no data".
@@ -48,9 +50,12 @@ def first_spike_map(
 
     Example:
         >>> import torch
+        >>> from snnlab.viz.plotly import cross_positions
         >>> fig = first_spike_map(torch.tensor([4, -1, 0, 2, -1]))
-        >>> fig.data[0].z.shape, fig.data[2].x.tolist(), fig.layout.title.text
-        ((2, 3), [1.0, 1.0], 'first spike: 2 of 5 never fired')
+        >>> fig.data[0].z.shape, fig.layout.title.text
+        ((2, 3), 'first spike: 2 of 5 never fired')
+        >>> [a.tolist() for a in cross_positions(fig, "never fired (x)")]  # (column, row) of neurons 1 and 4
+        [[1.0, 1.0], [0.0, 1.0]]
     """
     owner = "first_spike_map"
     grid = _series.first_spike_grid(times, owner)
@@ -76,14 +81,12 @@ def first_spike_map(
                 hovertemplate="neuron %{z}<br>never fired<extra></extra>",
             )
         )
-        fig.add_trace(
+        fig.add_trace(  # the crosses' owner: they are one path (747 cross markers were 747 SVG elements)
             go.Scatter(
-                x=f32([]),
-                y=f32([]),
-                mode="markers",
+                mode="lines",
                 name="never fired (x)",
                 hoverinfo="skip",
-                marker=dict(symbol="x-thin-open", color=style.MARK, size=8, line=dict(width=1.5)),
+                line=dict(color=style.MARK, width=1.5),
                 showlegend=False,
             )
         )
@@ -91,6 +94,8 @@ def first_spike_map(
             xaxis=dict(autorange=False, showgrid=False, zeroline=False, constrain="domain"),
             yaxis=dict(autorange=False, showgrid=False, zeroline=False, scaleanchor="x", constrain="domain"),
         )  # square cells: shrink the plot, never pad the range
+        tag_roles(fig)
+        add_marks(fig, "never fired (x)")
     else:
         check_figure(owner, fig, "first_spike_map", {})
     tag_roles(fig)
@@ -111,7 +116,7 @@ def _fill(fig, grid, t_max, marker_max):
     r, c = np.nonzero(grid.never)
     if grid.times.size > marker_max:
         r, c = r[:0], c[:0]
-    fig.data[2].update(x=f32(c), y=f32(r))
+    set_marks(fig, "never fired (x)", cross_path(c, r))
     # cells sit at whole numbers; ticks chosen from the range: at most MAX_TICKS labels per axis and on
     # the colour bar whatever the grid or T (an explicit list: no skeleton setting survives an update)
     xt = nice_ticks(0, max(cols - 1, 0), MAX_TICKS - 2, integer=True)
