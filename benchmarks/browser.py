@@ -136,6 +136,10 @@ window.__longtasks = [];
 new PerformanceObserver(list => { for (const e of list.getEntries()) window.__longtasks.push([e.startTime, e.duration]); })
     .observe({type: 'longtask', buffered: true});
 """
+# snnlab's User Timing measures (widgets/figure_widget.js: evaluate plotly, warm-up N, draw <title>) in a task.
+PARTS = """([start, end]) => performance.getEntriesByType('measure')
+    .filter(m => m.name.startsWith('snnlab: ') && m.startTime < end && m.startTime + m.duration > start)
+    .map(m => `${m.name.slice(8)} ${m.duration.toFixed(0)}`)"""
 KERNEL_IDLE = "() => / Idle/.test((document.querySelector('#jp-main-statusbar') || {}).textContent || '')"
 # The number of panels whose figures have all drawn: every plotly figure its own state, every canvas a paint.
 DRAWN = """() => [...document.querySelectorAll('.snnlab-figures')].filter(area => {
@@ -228,6 +232,15 @@ def _tasks_since(page: Any, since: float) -> list[float]:
     return [d for s, d in page.evaluate("window.__longtasks") if s >= since]
 
 
+def _longest_task_parts(page: Any, since: float) -> str:
+    """What snnlab timed inside the longest task since ``since`` ("other": JupyterLab's or the widgets' work)."""
+    tasks = [(d, s) for s, d in page.evaluate("window.__longtasks") if s >= since]
+    if not tasks:
+        return ""
+    duration, start = max(tasks)
+    return "; ".join(page.evaluate(PARTS, [start, start + duration])) or "other"
+
+
 def run_panel_cell(page: Any, received: list[tuple[float, int]], k: int) -> dict[str, float]:
     """Run the selected cell (the ``k``-th panel); measure until its figures drew and the page is quiet."""
     started, sent_from = page.evaluate("performance.now()"), time.monotonic()
@@ -238,7 +251,8 @@ def run_panel_cell(page: Any, received: list[tuple[float, int]], k: int) -> dict
     page.wait_for_timeout(2000)
     tasks = _tasks_since(page, started)
     return dict(drawn_ms=drawn, longest_task_ms=max(tasks or [0.0]), tasks_over_50_ms=sum(tasks),
-                kb=sum(n for t, n in received if t >= sent_from) / 1e3)  # fmt: skip
+                kb=sum(n for t, n in received if t >= sent_from) / 1e3,
+                longest_task_parts=_longest_task_parts(page, started))  # fmt: skip
 
 
 def measure_case(browser: Any, base: str, token: str, root: pathlib.Path, name: str, case: Case,
@@ -318,6 +332,7 @@ def measure_first_pages(browser: Any, base: str, token: str, root: pathlib.Path,
     kernel is shut down before the next page opens. A page whose panel does not draw counts as inf.
     """
     tasks: dict[str, list[float]] = {name: [] for name in names}
+    parts: dict[str, list[str]] = {name: [] for name in names}
     for k in range(pages):
         for name in names:
             case = CASES[name]
@@ -328,17 +343,22 @@ def measure_first_pages(browser: Any, base: str, token: str, root: pathlib.Path,
                 for _ in sources:  # the import cell, then the setup cell (if any)
                     page.keyboard.press("Shift+Enter")
                 settle(page)
-                tasks[name].append(run_panel_cell(page, received, 1)["longest_task_ms"])
+                first = run_panel_cell(page, received, 1)
+                tasks[name].append(first["longest_task_ms"])
+                parts[name].append(first["longest_task_parts"])
+                print(f"|   {name} page {k + 1}: {first['longest_task_ms']:.0f} ms ({first['longest_task_parts']}) |",
+                      flush=True)  # fmt: skip
             except Exception as exc:  # a page that never draws is a reading too
                 print(f"| {name} | page {k + 1} failed: {type(exc).__name__}: {str(exc)[:120]} |", flush=True)
                 tasks[name].append(float("inf"))
+                parts[name].append("did not draw")
             finally:
                 context.close()
                 _shut_down_kernels(base, token)
     rows = []
     for name, values in tasks.items():
         rows.append(dict(case=name, large=CASES[name].large, pages=pages, median_ms=statistics.median(values),
-                         p90_ms=_pct(values, 90), max_ms=max(values), tasks_ms=values))  # fmt: skip
+                         p90_ms=_pct(values, 90), max_ms=max(values), tasks_ms=values, parts=parts[name]))  # fmt: skip
         print(f"| {name}{' (L)' if CASES[name].large else ''} | {pages} | {rows[-1]['median_ms']:.0f} | "
               f"{rows[-1]['max_ms']:.0f} | {' '.join(f'{v:.0f}' for v in values)} |", flush=True)  # fmt: skip
     return rows

@@ -8,15 +8,21 @@ per figure on a small machine. This subclass changes only how the code arrives:
 - the bundle travels once per kernel, as the bytes of one shared model (:class:`PlotlyCode`, made
   on first use and referenced by every figure's ``_plotly_code`` trait); a page that opens later
   receives it once with the other models' states;
-- each figure's own module (``figure_widget.js``, about 10 KB) imports the bundle once per page (the
+- each figure's own module (``figure_widget.js``, about 12 KB) imports the bundle once per page (the
   promise is kept page-wide under the bundle's digest) and then runs plotly's own widget code with
   the figure's model;
-- the bundle's evaluation is one main-thread task of about 0.1 s: it is compiled off the main thread
-  (a compile hint) and runs without Error stack traces (plotly.js's start-up feature tests make
-  errors, and each trace made V8 re-parse the bundle's outermost functions: 0.6 s);
-- a small figure is drawn off screen once per page, in a task of its own, so that plotly's code is
-  warm when the first real figure draws; each figure's first drawing is a task of its own, also
-  when several figures appear at once.
+- the bundle's evaluation is one main-thread task (0.12-0.14 s in a bare page, 0.15-0.3 s in
+  JupyterLab on a 2-core machine; nearly all of it is plotly.js's modules initialising): it is
+  compiled off the main thread (a compile hint) and runs without Error stack traces (plotly.js's
+  start-up feature tests make errors, and each trace made V8 re-parse the bundle's outermost
+  functions: 0.6 s);
+- seven small figures are drawn off screen once per page, each in a task of its own (an empty plot,
+  then one feature each: lines, a fill and legend, a heatmap with colour bar, bars, subplots with
+  shapes, then all together), so that plotly's code is warm when the first real figure draws; each
+  figure's first drawing is a task of its own, also when several figures appear at once;
+- the evaluation, each warm-up and each figure's first drawing are User Timing measures ("snnlab:
+  evaluate plotly", "snnlab: warm-up N", "snnlab: draw <title>"), seen in the browser's performance
+  tools and read by ``benchmarks/browser.py``.
 
 Everything else is ``go.FigureWidget``'s: ``batch_update``, ``on_click``, relayout, the messages a
 figure sends and its display. One addition: ``fill_width`` (default True) makes the figure follow the
@@ -29,7 +35,7 @@ Example:
     >>> import plotly.graph_objects as go
     >>> a = FigureWidget(go.Figure(go.Scatter(x=[0, 1], y=[1, 0])))
     >>> b = FigureWidget()
-    >>> isinstance(a, go.FigureWidget), a._plotly_code is b._plotly_code, len(a._esm) < 12_000
+    >>> isinstance(a, go.FigureWidget), a._plotly_code is b._plotly_code, len(a._esm) < 16_000
     (True, True, True)
     >>> (line,) = a.data
     >>> with a.batch_update():
