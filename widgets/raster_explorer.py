@@ -380,7 +380,8 @@ class RasterExplorer(Panel):
         with fig.batch_update():
             if not same_data:  # the figure function refills the widget in place (ticks, ranges and titles too)
                 vp.first_spike_map(result.first_spike_times, t_max=max(last, 1), fig=fig)
-            band = next(shape for shape in fig.layout.shapes if shape.name == SELECTED)
+            layout: Any = fig.layout  # plotly's generated layout classes are untyped
+            band = next(shape for shape in layout.shapes if shape.name == SELECTED)
             if result.neuron is None:
                 band.visible = False
             else:
