@@ -211,6 +211,9 @@ def open_page(browser: Any, base: str, token: str, name: str) -> tuple[Any, Any,
     context.add_init_script(INIT)
     page = context.new_page()
     page.set_default_timeout(180_000)
+    messages = _console[id(page)] = []
+    page.on("console", lambda message: messages.append(f"{message.type}: {message.text[:300]}"))
+    page.on("pageerror", lambda error: messages.append(f"pageerror: {str(error)[:300]}"))
     received: list[tuple[float, int]] = []
     page.on("websocket", lambda ws: ws.on("framereceived", lambda payload: received.append(
         (time.monotonic(), len(payload)))))  # fmt: skip
@@ -219,6 +222,28 @@ def open_page(browser: Any, base: str, token: str, name: str) -> tuple[Any, Any,
     page.wait_for_function(KERNEL_IDLE)
     page.locator(".jp-Cell .jp-InputPrompt").first.click()
     return context, page, received
+
+
+# What a page that did not draw shows: its figures, snnlab's measures so far, the kernel, errors in outputs.
+STALL = """() => ({
+    areas: document.querySelectorAll('.snnlab-figures').length,
+    plots: [...document.querySelectorAll('.snnlab-figures .js-plotly-plot')].map(gd =>
+        gd.layout && gd.layout.meta && gd.layout.meta.snnlab ? 'drawn' : gd._fullLayout ? 'placeholder' : 'empty'),
+    canvases: [...document.querySelectorAll('.snnlab-figures canvas')].map(c => c.dataset.paints || '0'),
+    measures: performance.getEntriesByType('measure').filter(m => m.name.startsWith('snnlab')).map(m => m.name),
+    kernel: ((document.querySelector('#jp-main-statusbar') || {}).textContent || '').replace(/\\s+/g, ' ').slice(0, 120),
+    outputs: [...document.querySelectorAll('.jp-OutputArea-output')].map(o => o.textContent.slice(0, 200)),
+})"""
+_console: dict[int, list[str]] = {}
+
+
+def stall_report(page: Any) -> str:
+    """A page whose panel did not draw: the state of its figures, its console's last messages."""
+    try:
+        state = json.dumps(page.evaluate(STALL))
+    except Exception as exc:  # the page itself may be gone
+        state = f"(page state unreadable: {type(exc).__name__})"
+    return f"{state}; console: {_console.get(id(page), [])[-20:]}"
 
 
 def settle(page: Any) -> None:
@@ -350,6 +375,7 @@ def measure_first_pages(browser: Any, base: str, token: str, root: pathlib.Path,
                       flush=True)  # fmt: skip
             except Exception as exc:  # a page that never draws is a reading too
                 print(f"| {name} | page {k + 1} failed: {type(exc).__name__}: {str(exc)[:120]} |", flush=True)
+                print(f"|   state: {stall_report(page)} |", flush=True)
                 tasks[name].append(float("inf"))
                 parts[name].append("did not draw")
             finally:
@@ -420,6 +446,8 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                         rows += measure_case(browser, base, token, root, name, CASES[name], args.presses)
                     except Exception as exc:  # one case failing (a timeout on a loaded machine) ends only that case
                         print(f"| {name} | failed: {type(exc).__name__}: {str(exc)[:200]} |", flush=True)
+                        for page in [p for context in browser.contexts for p in context.pages]:
+                            print(f"|   state: {stall_report(page)} |", flush=True)
                 browser.close()
         finally:
             server.terminate()

@@ -4,7 +4,9 @@ The server serves a temporary copy of ``notebooks/`` (the browser runs and autos
 committed files stay untouched), with its own config, runtime and settings directories and a random
 token. Chromium is Debian's ``/usr/bin/chromium`` driven by Playwright; every request that does not
 go to 127.0.0.1 (or is not a ``data:``/``blob:`` URL) is aborted and listed in ``blocked``.
-Screenshots go to ``screenshots/`` at the repository root (git-ignored).
+Screenshots go to ``screenshots/`` at the repository root (git-ignored). A failed test's report
+carries the page's last console lines and uncaught errors, and a screenshot of the page is saved as
+``screenshots/failed_<test>.png``.
 """
 
 import os
@@ -33,6 +35,7 @@ CHROMIUM_FLAGS = [
     "--no-first-run",
 ]
 ALLOWED_HOSTS = {"127.0.0.1"}
+CONSOLE_LINES = 40  # of the page's console, in a failed test's report
 
 
 def _free_port() -> int:
@@ -144,6 +147,9 @@ def _guarded_page(browser):
     page = context.new_page()
     page.set_default_timeout(60_000)
     page.blocked = blocked
+    page.console_lines = []
+    page.on("console", lambda message: page.console_lines.append(f"{message.type}: {message.text}"))
+    page.on("pageerror", lambda error: page.console_lines.append(f"uncaught: {error}"))
     SCREENSHOTS.mkdir(exist_ok=True)
     try:
         yield page
@@ -152,6 +158,26 @@ def _guarded_page(browser):
         if blocked:
             with open(SCREENSHOTS / "blocked_requests.txt", "a", encoding="utf-8") as listing:
                 listing.write("\n".join(blocked) + "\n")
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Add the page's last console lines to a failed test's report, and save a screenshot of the page."""
+    outcome = yield
+    report = outcome.get_result()
+    if report.when != "call" or not report.failed:
+        return
+    pages = [item.funcargs[name] for name in ("page", "module_page") if name in item.funcargs]
+    if not pages:
+        return
+    page = pages[0]
+    lines = getattr(page, "console_lines", [])[-CONSOLE_LINES:]
+    report.sections.append((f"browser console (last {CONSOLE_LINES} lines)", "\n".join(lines) or "(nothing)"))
+    try:
+        SCREENSHOTS.mkdir(exist_ok=True)
+        page.screenshot(path=str(SCREENSHOTS / f"failed_{item.name}.png"))
+    except Exception as error:  # a page that has crashed or closed: the report keeps the console lines
+        report.sections.append(("screenshot", f"not saved: {error}"))
 
 
 @pytest.fixture
