@@ -192,6 +192,19 @@ function fillWidth(el, model) {
   return preferred;
 }
 
+// Asks the kernel for the figure as it is now (FigureWidget._on_frontend_message) and resolves when it has arrived.
+function resent(model) {
+  return new Promise((resolve) => {
+    const onMessage = (message) => {
+      if (!message || message.snnlab !== "state resent") return;
+      model.off("msg:custom", onMessage);
+      resolve();
+    };
+    model.on("msg:custom", onMessage);
+    model.send({ snnlab: "resend state" });
+  });
+}
+
 // Resolves once `el` is in the page with a width (plotly measures its box when it draws), or after 5 s.
 function laidOut(el) {
   return new Promise((resolve) => {
@@ -209,16 +222,40 @@ function laidOut(el) {
   });
 }
 
+// anywidget gives a model's initialize 2 s from the model's creation; past that it drops every message of the
+// model for good (the figure never arrives, no change is ever drawn). The first figures of a page wait here for
+// plotly's bundle and the warm-ups, which took longer than that on a loaded 2-core machine, so initialize only
+// starts the wait and returns. plotly's own initialize runs when the module is there; a change that plotly applies
+// as an edit of the model's copy of the figure (its `_py2js_*` messages) and that arrived before it ran would be
+// missing from that copy, so the figure is then asked for again before the first drawing.
 export default () => {
-  let widget = null;
+  let ready = null; // resolves to plotly's widget, initialized with this model, once the model's figure is current
   return {
-    async initialize(context) {
-      const module = await plotlyModule(context.model);
-      await ownTask();
-      widget = typeof module.default === "function" ? await module.default() : module.default;
-      return widget.initialize ? widget.initialize(context) : undefined;
+    initialize(context) {
+      const { model } = context;
+      let missed = false;
+      const onChange = (source) => {
+        if (Object.keys(source?.changed ?? {}).some((key) => key.startsWith("_py2js_"))) missed = true;
+      };
+      model.on("change", onChange);
+      ready = (async () => {
+        try {
+          const module = await plotlyModule(model);
+          await ownTask();
+          const widget = typeof module.default === "function" ? await module.default() : module.default;
+          if (widget.initialize) await widget.initialize(context);
+          return widget;
+        } finally {
+          model.off("change", onChange);
+        }
+      })().then(async (widget) => {
+        if (missed) await resent(model);
+        return widget;
+      });
+      ready.catch(() => {}); // a failure is shown by render, which awaits the same promise
     },
     async render(context) {
+      const widget = await ready;
       if (!context.model.get("fill_width")) return widget.render(context);
       const { el, model } = context;
       el.dataset.preferredWidth = String(fillWidth(el, model));

@@ -47,6 +47,7 @@ Example:
 import hashlib
 import pathlib
 import threading
+from copy import deepcopy
 
 import ipywidgets as W
 import plotly
@@ -57,6 +58,8 @@ __all__ = ["FigureWidget", "PlotlyCode", "plotly_code"]
 
 BUNDLE = pathlib.Path(plotly.__file__).parent / "package_data" / "widgetbundle.js"
 LOADER = (pathlib.Path(__file__).parent / "figure_widget.js").read_text(encoding="utf-8")
+# the synced state a view needs to draw the figure as it is now (sent again when a view asks)
+RESENT = ("_widget_data", "_widget_layout", "_config", "_last_layout_edit_id", "_last_trace_edit_id", "fill_width")
 
 
 class PlotlyCode(W.Widget):
@@ -139,6 +142,21 @@ class FigureWidget(go.FigureWidget):
             raise TypeError(f"FigureWidget: fill_width must be a bool, got {fill_width!r}")
         super().__init__(data=data, layout=layout, frames=frames, skip_invalid=skip_invalid, **kwargs)
         self.fill_width = fill_width
+        self.on_msg(self._on_frontend_message)
+
+    def _on_frontend_message(self, _widget: object, content: object, _buffers: object) -> None:
+        """Answer a view that asks for the figure: send the whole figure again, then say so.
+
+        The front end asks (``{"snnlab": "resend state"}``) when an edit of the figure reached its
+        model before plotly's code was there to apply it (the first figures of a page, while plotly
+        loads); it draws once ``{"snnlab": "state resent"}`` arrives.
+        """
+        if not (isinstance(content, dict) and content.get("snnlab") == "resend state"):
+            return
+        self._widget_layout = deepcopy(self._layout_obj._props)  # as go.FigureWidget's own display does
+        self._widget_data = deepcopy(self._data)
+        self.send_state(list(RESENT))
+        self.send({"snnlab": "state resent"})
 
     @traitlets.default("_plotly_code")
     def _default_plotly_code(self) -> PlotlyCode:

@@ -104,3 +104,22 @@ def test_a_panel_gives_each_box_of_figures_a_flex_basis_from_its_widest_figure()
     assert panel.figures_box.children == (column, lone, empty)
     assert (column.layout.flex, column.layout.min_width) == ("520 1 520px", "min(520px, 100%)")
     assert empty.layout.flex is None and lone.layout.width == 400  # a figure sizes itself in the browser
+
+
+def test_a_view_that_asks_gets_the_whole_current_figure_sent_again():
+    fig = FigureWidget(go.Figure(go.Scatter(y=[1, 2, 3])))
+    with fig.batch_update():  # changes after the model opened travel as restyle/relayout messages only
+        fig.data[0].y = [3, 1, 2]
+        fig.layout.title.text = "now"
+    sent = []
+    fig._send = lambda msg, buffers=None: sent.append(msg)
+    fig._handle_custom_msg({"snnlab": "something else"}, [])
+    assert sent == []
+    fig._handle_custom_msg({"snnlab": "resend state"}, [])
+    # the last update holds the whole figure as it is now (the ones before it: the traits that changed)
+    *_, update, answer = sent
+    assert update["method"] == "update" and answer == {"method": "custom", "content": {"snnlab": "state resent"}}
+    state = update["state"]
+    assert set(state) == {"_widget_data", "_widget_layout", "_config", "_last_layout_edit_id",
+                          "_last_trace_edit_id", "fill_width"}  # fmt: skip
+    assert list(state["_widget_data"][0]["y"]) == [3, 1, 2] and state["_widget_layout"]["title"]["text"] == "now"
