@@ -153,7 +153,7 @@ class FigureWidget(go.FigureWidget):
         """
         if not (isinstance(content, dict) and content.get("snnlab") == "resend state"):
             return
-        self._widget_layout = deepcopy(self._layout_obj._props)  # as go.FigureWidget's own display does
+        self._widget_layout = deepcopy(self._layout)  # the layout as it is now (the layout object's own dict)
         self._widget_data = deepcopy(self._data)
         self.send_state(list(RESENT))
         self.send({"snnlab": "state resent"})
