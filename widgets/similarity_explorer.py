@@ -194,12 +194,12 @@ class SimilarityExplorer(Panel):
             fig.update_yaxes(title_text="sample i")
             vp.trace(fig, "target").coloraxis = "coloraxis2"
             bar = dict(thickness=12, len=0.9, y=0.45, exponentformat="e")
-            fig.layout.coloraxis.update(colorbar=dict(title=dict(text="predicted"), x=0.39, **bar))
+            fig.layout.coloraxis.update(colorbar=dict(title=dict(text="predicted", side="right"), x=0.39, **bar))
             fig.layout.coloraxis2 = dict(
                 colorscale=fig.layout.coloraxis.colorscale,
                 cmin=0.0,
                 cmax=1.0,
-                colorbar=dict(title=dict(text="target"), x=0.93, tickvals=[0, 1], **bar),
+                colorbar=dict(title=dict(text="target", side="right"), x=0.93, tickvals=[0, 1], **bar),
             )
         # the subplot titles (``predicted``, ``target``) say what each heatmap holds, over each heatmap's centre
         described = {

@@ -241,6 +241,8 @@ def test_each_heatmap_is_labelled_with_its_own_colour_bar():
     assert [trace.coloraxis for trace in fig.data] == ["coloraxis", "coloraxis2"]
     assert fig.layout.coloraxis.colorbar.title.text == "predicted"
     assert fig.layout.coloraxis2.colorbar.title.text == "target"
+    # both bar titles read the same way: beside their bars (a title above the target's bar ran into its "1")
+    assert fig.layout.coloraxis.colorbar.title.side == fig.layout.coloraxis2.colorbar.title.side == "right"
     # cosine similarities fit the target's [0, 1]: both bars show that range
     assert (fig.layout.coloraxis.cmin, fig.layout.coloraxis.cmax) == (0.0, 1.0)
     assert (fig.layout.coloraxis2.cmin, fig.layout.coloraxis2.cmax) == (0.0, 1.0)
