@@ -19,6 +19,9 @@ and, once per case, the longest task while the panel first displayed.
 ``first-pages``: each case's panel alone in ``--pages`` fresh pages (the cases taken in turn, each page's
 kernel shut down after it); per case the median and the largest of the pages' longest tasks while the
 panel first displayed. One page's reading varies a lot on a small machine; this gives the spread.
+``--builds auto,full`` takes each page once per build of plotly's code, in turn: ``auto`` as shipped (the
+panels' figures on plotly.js's cartesian build), ``full`` with the cartesian build made unavailable in the
+kernel, so that every figure loads the whole of plotly.js (a comparison in one run).
 
 ``first-display``: one page, several panels run one after another (by default a RasterExplorer, a
 NeuronPlayground and a SpikeDebugger: 2, 2 and 3 figures); for each panel, the longest task, the
@@ -348,45 +351,71 @@ def measure_first_display(browser: Any, base: str, token: str, root: pathlib.Pat
     return rows
 
 
+# the duration of plotly's evaluation in the page (the loader's User Timing measure), NaN when none was made
+EVALUATION = """() => {
+  const [entry] = performance.getEntriesByName("snnlab: evaluate plotly");
+  return entry ? entry.duration : NaN;
+}"""
+# a first cell that makes plotly.js's cartesian build unavailable: every figure falls back to the whole plotly.js
+WHOLE_PLOTLY = "import widgets.figure_widget as figure_widget\nfigure_widget.cartesian_bundle = lambda bundle: None"
+
+
 def measure_first_pages(browser: Any, base: str, token: str, root: pathlib.Path, names: list[str],
-                        pages: int) -> list[dict[str, Any]]:  # fmt: skip
+                        pages: int, builds: tuple[str, ...] = ("auto",)) -> list[dict[str, Any]]:  # fmt: skip
     """Each case's panel first displayed in ``pages`` fresh pages, the cases taken in turn; one row per case.
 
     One reading of one page varies a lot on a small machine (garbage collection lands in one task or
     another); taking the cases in turn spreads the machine's slow spells over all of them. Each page's
-    kernel is shut down before the next page opens. A page whose panel does not draw counts as inf.
+    kernel is shut down before the next page opens. A page whose panel does not draw counts as inf. With
+    more than one of ``builds`` ("auto", "full": see :data:`WHOLE_PLOTLY`), each case's row is one per build.
     """
-    tasks: dict[str, list[float]] = {name: [] for name in names}
-    parts: dict[str, list[str]] = {name: [] for name in names}
+    keys = [(name, build) for name in names for build in builds]
+    label = {key: key[0] if len(builds) == 1 else f"{key[0]} [{key[1]}]" for key in keys}
+    tasks: dict[tuple[str, str], list[float]] = {key: [] for key in keys}
+    parts: dict[tuple[str, str], list[str]] = {key: [] for key in keys}
+    drawn: dict[tuple[str, str], list[float]] = {key: [] for key in keys}
+    evaluations: dict[tuple[str, str], list[float]] = {key: [] for key in keys}
     for k in range(pages):
-        for name in names:
+        for name, build in keys:
             case = CASES[name]
-            sources = ([case.setup] if case.setup else []) + [case.panel]
-            write_notebook(root, f"{name}_{k}.ipynb", sources)
-            context, page, received = open_page(browser, base, token, f"{name}_{k}.ipynb")
+            whole = [WHOLE_PLOTLY] if build == "full" else []
+            sources = whole + ([case.setup] if case.setup else []) + [case.panel]
+            write_notebook(root, f"{name}_{build}_{k}.ipynb", sources)
+            context, page, received = open_page(browser, base, token, f"{name}_{build}_{k}.ipynb")
             try:
                 for _ in sources:  # the import cell, then the setup cell (if any)
                     page.keyboard.press("Shift+Enter")
                 settle(page)
-                first = run_panel_cell(page, received, 1)
-                tasks[name].append(first["longest_task_ms"])
-                parts[name].append(first["longest_task_parts"])
-                print(f"|   {name} page {k + 1}: {first['longest_task_ms']:.0f} ms ({first['longest_task_parts']}) |",
-                      flush=True)  # fmt: skip
+                reading = run_panel_cell(page, received, 1)
+                evaluation = page.evaluate(EVALUATION)
+                tasks[name, build].append(reading["longest_task_ms"])
+                parts[name, build].append(reading["longest_task_parts"])
+                drawn[name, build].append(reading["drawn_ms"])
+                evaluations[name, build].append(evaluation)
+                print(f"|   {label[name, build]} page {k + 1}: {reading['longest_task_ms']:.0f} ms "
+                      f"({reading['longest_task_parts']}); evaluation {evaluation:.0f} ms, drawn after "
+                      f"{reading['drawn_ms']:.0f} ms, {reading['kb']:.0f} KB |", flush=True)  # fmt: skip
             except Exception as exc:  # a page that never draws is a reading too
-                print(f"| {name} | page {k + 1} failed: {type(exc).__name__}: {str(exc)[:120]} |", flush=True)
+                print(f"| {label[name, build]} | page {k + 1} failed: {type(exc).__name__}: {str(exc)[:120]} |",
+                      flush=True)  # fmt: skip
                 print(f"|   state: {stall_report(page)} |", flush=True)
-                tasks[name].append(float("inf"))
-                parts[name].append("did not draw")
+                tasks[name, build].append(float("inf"))
+                parts[name, build].append("did not draw")
+                drawn[name, build].append(float("inf"))
+                evaluations[name, build].append(float("nan"))
             finally:
                 context.close()
                 _shut_down_kernels(base, token)
     rows = []
-    for name, values in tasks.items():
-        rows.append(dict(case=name, large=CASES[name].large, pages=pages, median_ms=statistics.median(values),
-                         p90_ms=_pct(values, 90), max_ms=max(values), tasks_ms=values, parts=parts[name]))  # fmt: skip
-        print(f"| {name}{' (L)' if CASES[name].large else ''} | {pages} | {rows[-1]['median_ms']:.0f} | "
-              f"{rows[-1]['max_ms']:.0f} | {' '.join(f'{v:.0f}' for v in values)} |", flush=True)  # fmt: skip
+    for (name, build), values in tasks.items():
+        rows.append(dict(case=name, build=build, large=CASES[name].large, pages=pages,
+                         median_ms=statistics.median(values), p90_ms=_pct(values, 90), max_ms=max(values),
+                         tasks_ms=values, parts=parts[name, build], drawn_ms=drawn[name, build],
+                         evaluation_ms=evaluations[name, build]))  # fmt: skip
+        print(f"| {label[name, build]}{' (L)' if CASES[name].large else ''} | {pages} | {rows[-1]['median_ms']:.0f} | "
+              f"{rows[-1]['max_ms']:.0f} | {' '.join(f'{v:.0f}' for v in values)} | "
+              f"{statistics.median(evaluations[name, build]):.0f} | {statistics.median(drawn[name, build]):.0f} |",
+              flush=True)  # fmt: skip
     return rows
 
 
@@ -417,6 +446,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     parser.add_argument(  # p90 of fewer than 10 presses is their maximum: one slow press decides it
         "--presses", type=int, default=10, help="key presses per control (10 or more for a meaningful p90)"
     )
+    parser.add_argument(
+        "--builds", default="auto", help="first-pages: comma-separated builds of plotly's code, auto and/or full"
+    )
     parser.add_argument("--json", default=None, help="write the rows to this file")
     args = parser.parse_args(argv)
     from playwright.sync_api import sync_playwright
@@ -425,8 +457,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
         print("| case | control | p50 ms | p90 ms | longest task ms | KB/update | first display: longest task ms |")
         print("|---|---|---|---|---|---|---|")
     elif args.what == "first-pages":
-        print("| case | pages | first display: median longest task ms | max ms | each page ms |")
-        print("|---|---|---|---|---|")
+        print("| case | pages | first display: median longest task ms | max ms | each page ms | "
+              "median evaluation of plotly ms | median drawn after ms |")  # fmt: skip
+        print("|---|---|---|---|---|---|---|")
     else:
         print("| # | panel | drawn after ms | longest task ms | sum of long tasks ms | KB received |")
         print("|---|---|---|---|---|---|")
@@ -440,7 +473,10 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 if args.what == "first-display":
                     rows = measure_first_display(browser, base, token, root, FIRST_DISPLAY)
                 elif args.what == "first-pages":
-                    rows = measure_first_pages(browser, base, token, root, args.cases.split(","), args.pages)
+                    builds = tuple(args.builds.split(","))
+                    if not set(builds) <= {"auto", "full"}:
+                        raise ValueError(f"--builds: expected auto and/or full, got {args.builds!r}")
+                    rows = measure_first_pages(browser, base, token, root, args.cases.split(","), args.pages, builds)
                 for name in args.cases.split(",") if args.what == "controls" else []:
                     try:
                         rows += measure_case(browser, base, token, root, name, CASES[name], args.presses)

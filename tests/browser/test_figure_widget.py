@@ -1,6 +1,7 @@
 """widgets.FigureWidget in a real browser: it draws, a click reaches Python, a batch update reaches the page.
 
-Two figures share one import of plotly's code (the page-wide module map holds one entry). A click on a
+Two figures share one import of plotly's code (the page-wide module map holds one entry: plotly.js's
+cartesian build); a 3-D figure after them imports the whole plotly.js, and the two live side by side. A click on a
 marker runs the trace's ``on_click`` in the kernel (it writes the clicked index into an HTML widget), a
 ``batch_update`` from a later cell changes the drawn title and markers, and the figure fills its box:
 its drawn width follows the box when the box is made wider. Run with ``pytest -m browser tests/browser``.
@@ -28,12 +29,16 @@ CELLS = [
     "fig.data[0].on_click(lambda trace, points, state: setattr(out, 'value', f'clicked {points.point_inds}'))\n"
     "box = W.HBox([fig, other], layout=W.Layout(width='820px'))\n"
     "W.VBox([box, out])",
+    # a 3-D figure loads the whole plotly.js beside the cartesian build of the figures above
+    "FigureWidget(go.Scatter3d(x=[0, 1], y=[0, 1], z=[0, 1]), layout={'width': 300, 'height': 300, 'title': {'text': '3-D'}})",
     "with fig.batch_update():\n    fig.data[0].y = [2, 2, 2]\n    fig.layout.title.text = 'updated'",
     "box.layout.width = '1000px'",
 ]
 TITLES = "() => [...document.querySelectorAll('.js-plotly-plot .gtitle')].map(t => t.textContent)"
 WIDTHS = "() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd._fullLayout.width)"
 MODULES = "() => globalThis.__snnlab_plotly ? globalThis.__snnlab_plotly.modules.size : 0"
+# per figure, whether its plotly.js laid out a 3-D scene (only the whole plotly.js has 3-D)
+SCENES = "() => [...document.querySelectorAll('.js-plotly-plot')].map(gd => gd._fullLayout.scene !== undefined)"
 
 
 def run_cell(page: Page) -> None:
@@ -59,6 +64,11 @@ def test_a_click_reaches_python_an_update_reaches_the_page_and_the_width_follows
     assert page.evaluate(MODULES) == 1
     widths = page.evaluate(WIDTHS)
     assert all(390 <= w <= 420 for w in widths), widths  # two 400 px figures fill the 820 px box
+
+    run_cell(page)  # the 3-D figure: the whole plotly.js, a second module in the page
+    drawn = f"() => ({TITLES})().join() === 'first,second,3-D' && ({SCENES})().join() === 'false,false,true'"
+    page.wait_for_function(drawn, timeout=120_000)  # the 3-D figure's title is drawn again once its scene is there
+    assert page.evaluate(MODULES) == 2
 
     point = page.locator(".js-plotly-plot").first.locator(".scatterlayer .point").nth(1).bounding_box()
     assert point is not None

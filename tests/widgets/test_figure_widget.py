@@ -8,6 +8,8 @@ import plotly.graph_objects as go
 import pytest
 from ipywidgets.widgets.widget import _remove_buffers
 
+from widgets import figure_widget
+from widgets._plotly_js import cartesian_bundle
 from widgets.figure_widget import BUNDLE, LOADER, FigureWidget, PlotlyCode, plotly_code
 
 
@@ -22,28 +24,79 @@ def test_the_figure_module_is_the_small_loader_and_the_bundle_is_one_shared_mode
     a, b = FigureWidget(), FigureWidget(go.Figure(go.Bar(y=[1, 2])))
     assert str(a._esm) == LOADER and len(LOADER) < 16_000
     assert "Plotly.newPlot" not in str(a._esm) and len(str(go.FigureWidget()._esm)) > 4_000_000  # what it replaces
-    assert a._plotly_code is b._plotly_code is plotly_code()
-    code = BUNDLE.read_bytes()
-    assert a._plotly_code.code == code
+    assert a._plotly_code is b._plotly_code is plotly_code("cartesian")
+    code = cartesian_bundle(BUNDLE.read_bytes()) or BUNDLE.read_bytes()  # the whole bundle for another plotly.js
+    assert a._plotly_code.code == code and a.plotly_build == ("full" if code == BUNDLE.read_bytes() else "cartesian")
     assert a._plotly_code.digest == hashlib.sha256(code).hexdigest()[:16]
+    assert plotly_code("full").code == BUNDLE.read_bytes() and plotly_code("full").build == "full"
 
 
 def test_a_figure_references_the_bundle_model_and_the_bundle_travels_as_one_binary_buffer():
     fig = FigureWidget()
     state = fig.get_state()
-    assert state["_plotly_code"] == f"IPY_MODEL_{plotly_code().model_id}"
-    # the largest value is the loader (_esm, about 12 KB): the 5 MB bundle is in no figure's state
+    assert state["_plotly_code"] == f"IPY_MODEL_{fig._plotly_code.model_id}"
+    # the largest value is the loader (_esm, about 12 KB): the bundle is in no figure's state
     assert max(len(str(value)) for key, value in state.items() if key != "_widget_data") < 16_000
-    _, paths, buffers = _remove_buffers(plotly_code().get_state())
-    assert paths == [["code"]] and len(buffers[0]) == BUNDLE.stat().st_size
-    assert (plotly_code()._model_name, plotly_code()._model_module) == ("WidgetModel", "@jupyter-widgets/base")
+    _, paths, buffers = _remove_buffers(fig._plotly_code.get_state())
+    assert paths == [["code"]] and len(buffers[0]) == len(fig._plotly_code.code) > 1_000_000
+    assert (fig._plotly_code._model_name, fig._plotly_code._model_module) == ("WidgetModel", "@jupyter-widgets/base")
 
 
 def test_a_closed_bundle_model_is_made_again():
-    first = plotly_code()
+    first = plotly_code("cartesian")
     first.close()
-    second = plotly_code()
+    second = plotly_code("cartesian")
     assert second is not first and second.comm is not None and FigureWidget()._plotly_code is second
+
+
+def test_figures_of_cartesian_traces_load_the_cartesian_build_and_others_the_whole_plotly_js():
+    auto = FigureWidget
+    cartesian = [
+        auto(),
+        auto(go.Heatmap(z=[[1]])),
+        auto([{"y": [1]}, go.Bar(y=[1])]),
+        auto({"data": [{"type": "box"}]}),
+    ]
+    assert {fig._plotly_code for fig in cartesian} == {plotly_code("cartesian")}
+    whole = [
+        auto(go.Scatter3d(z=[1])),
+        auto(go.Figure([go.Bar(y=[1]), go.Surface(z=[[1]])])),
+        auto([{"type": "sankey"}]),
+    ]
+    whole.append(FigureWidget(go.Bar(y=[1]), plotly_build="full"))
+    assert {fig._plotly_code for fig in whole} == {plotly_code("full")}
+    assert {fig.plotly_build for fig in whole} == {"full"}
+
+
+def test_a_figure_on_the_cartesian_build_refuses_other_trace_types_before_changing_anything():
+    with pytest.raises(
+        ValueError, match=r"FigureWidget: plotly_build='cartesian' cannot draw trace type\(s\) \['surface'\]"
+    ):
+        FigureWidget(go.Surface(z=[[1]]), plotly_build="cartesian")
+    with pytest.raises(ValueError, match="FigureWidget: plotly_build must be 'auto', 'cartesian' or 'full', got 'gl'"):
+        FigureWidget(plotly_build="gl")
+    fig = FigureWidget(go.Scatter(y=[1]), plotly_build="cartesian")
+    if fig.plotly_build != "cartesian":
+        pytest.skip("the installed plotly's bundle does not take the cartesian build")
+    sent = recorded(fig)
+    with pytest.raises(ValueError, match=r"cannot draw trace type\(s\) \['scatter3d'\]; make the figure with"):
+        fig.add_traces([go.Bar(y=[1]), go.Scatter3d(z=[1])])
+    with pytest.raises(ValueError, match=r"\['sankey'\]"):
+        fig.add_trace({"type": "sankey"})
+    assert sent == [] and [trace.type for trace in fig.data] == ["scatter"]
+    fig.add_bar(y=[2])
+    assert [trace.type for trace in fig.data] == ["scatter", "bar"] and any("_py2js_addTraces" in m for m in sent)
+
+
+def test_without_a_cartesian_build_every_figure_loads_the_whole_plotly_js(monkeypatch):
+    monkeypatch.setattr(figure_widget, "_shared", {})
+    monkeypatch.setattr(figure_widget, "cartesian_bundle", lambda bundle: None)  # as for another plotly.js
+    fig = FigureWidget(go.Scatter(y=[1]))
+    assert fig._plotly_code is plotly_code("full") is plotly_code("cartesian") and fig.plotly_build == "full"
+    fig.add_scatter3d(z=[1])  # nothing to refuse on the whole plotly.js
+    assert [trace.type for trace in fig.data] == ["scatter", "scatter3d"]
+    with pytest.raises(ValueError, match="plotly_code: build must be one of \\('cartesian', 'full'\\), got 'gl'"):
+        plotly_code("gl")
 
 
 def test_updates_send_the_same_messages_as_plotlys_figurewidget():
@@ -80,7 +133,10 @@ def test_clicks_and_relayouts_from_the_browser_reach_python_as_in_plotly():
 
 def test_the_shared_model_is_a_plain_widget_with_a_short_repr():
     assert isinstance(plotly_code(), W.Widget) and not isinstance(plotly_code(), W.DOMWidget)
-    assert repr(plotly_code()) == f"PlotlyCode(digest={plotly_code().digest!r}, bytes={BUNDLE.stat().st_size})"
+    assert (
+        repr(plotly_code())
+        == f"PlotlyCode(build='full', digest={plotly_code().digest!r}, bytes={BUNDLE.stat().st_size})"
+    )
     with pytest.raises(Exception, match="code"):
         PlotlyCode(code="not bytes")
 
