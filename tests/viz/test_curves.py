@@ -46,6 +46,9 @@ def test_plotly_training_curves_adds_and_hides_runs():
     assert list(fig.layout.xaxis.range) == [0.0, 2.0]
     vp.training_curves({}, fig=fig)
     assert fig.layout.annotations[0].text == "no data"
+    # without data the axes run from 0 to 1 (plotly's own empty range is [-1, 6] x [-1, 4])
+    assert list(fig.layout.xaxis.range) == [0.0, 1.0] and list(fig.layout.yaxis.range) == [0.0, 1.0]
+    assert list(vp.training_curves({}, logy=True).layout.yaxis.range) == [0.0, 1.0]  # log10: 1 to 10
     log = vp.training_curves({"a": [10.0, 0.1]}, logy=True)
     lo, hi = log.layout.yaxis.range
     assert log.layout.yaxis.type == "log" and lo < -1 and hi > 1

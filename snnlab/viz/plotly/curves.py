@@ -30,7 +30,7 @@ def training_curves(
 
     Runs are matched to traces by name: existing traces are refilled, new runs get a new trace
     (added outside the batch, as plotly requires), vanished runs are emptied and hidden. Axis
-    ranges hold every run. No data shows "no data".
+    ranges hold every run. No data shows "no data" on axes from 0 to 1 (1 to 10 with ``logy``).
 
     Shape:
         ``runs``: ``{name: [K_i]}``.
@@ -72,10 +72,9 @@ def training_curves(
                 )
         fig.layout.xaxis.title.text = xlabel
         fig.layout.yaxis.title.text = ylabel
-        if limits is not None:
-            (x0, x1), (y0, y1) = limits
-            fig.layout.xaxis.range = [x0, x1]
-            fig.layout.yaxis.range = [np.log10(y0), np.log10(y1)] if logy else [y0, y1]
+        (x0, x1), (y0, y1) = limits if limits is not None else ((0.0, 1.0), (1.0, 10.0) if logy else (0.0, 1.0))
+        fig.layout.xaxis.range = [x0, x1]  # without data [0, 1], not plotly's [-1, 6] (an accuracy of 4)
+        fig.layout.yaxis.range = [np.log10(y0), np.log10(y1)] if logy else [y0, y1]
         set_message(fig, "no data" if limits is None else None)
     return fig
 
