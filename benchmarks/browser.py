@@ -451,6 +451,9 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
     )
     parser.add_argument("--json", default=None, help="write the rows to this file")
     args = parser.parse_args(argv)
+    builds = tuple(args.builds.split(","))
+    if not set(builds) <= {"auto", "full"}:
+        parser.error(f"--builds: expected auto and/or full, got {args.builds!r}")
     from playwright.sync_api import sync_playwright
 
     if args.what == "controls":
@@ -473,9 +476,6 @@ def main(argv: list[str] | None = None) -> list[dict[str, Any]]:
                 if args.what == "first-display":
                     rows = measure_first_display(browser, base, token, root, FIRST_DISPLAY)
                 elif args.what == "first-pages":
-                    builds = tuple(args.builds.split(","))
-                    if not set(builds) <= {"auto", "full"}:
-                        raise ValueError(f"--builds: expected auto and/or full, got {args.builds!r}")
                     rows = measure_first_pages(browser, base, token, root, args.cases.split(","), args.pages, builds)
                 for name in args.cases.split(",") if args.what == "controls" else []:
                     try:

@@ -19,7 +19,6 @@ To follow a new plotly release: ``npm pack plotly.js-cartesian-dist-min@<its plo
 ``package/LICENSE`` (as ``plotly-cartesian.LICENSE``) here, and move the pin in ``.ci/constraints.txt``.
 
 Example:
-    >>> import plotly.offline
     >>> bundle = cartesian_bundle(BUNDLE.read_bytes())
     >>> bundle is None or len(bundle) < BUNDLE.stat().st_size // 2
     True
@@ -65,12 +64,17 @@ _START = re.compile(
 _END = re.compile(rb"return window\.Plotly=([\w$]+),\1\}\)\}\);")
 
 
-def _version(code: bytes) -> str | None:
-    found = _HEADER.search(code[:400])
+def _version(path: pathlib.Path) -> str | None:
+    """The plotly.js version in the header of the cartesian build at ``path`` (None without one)."""
+    if not path.exists():
+        return None
+    with path.open("rb") as file:
+        found = _HEADER.search(file.read(400))
     return found.group(1).decode() if found else None
 
 
-CARTESIAN_VERSION: str | None = _version(CARTESIAN.read_bytes()[:400]) if CARTESIAN.exists() else None
+#: the plotly.js version of the shipped cartesian build
+CARTESIAN_VERSION: str | None = _version(CARTESIAN)
 
 
 def cartesian_bundle(bundle: bytes, plotly_js_version: str | None = None) -> bytes | None:
