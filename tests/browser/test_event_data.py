@@ -77,7 +77,9 @@ def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
     page.screenshot(path=str(SCREENSHOTS / "events_network_1280x800.png"))
     debugger = page.locator(".jp-OutputArea-output").last
     debugger.scroll_into_view_if_needed()
-    debugger.locator(".js-plotly-plot .main-svg").first.wait_for()
+    # a visible figure: a large raster is the canvas, and the raster view's plotly figure stays hidden (it may
+    # have drawn already, and it comes first)
+    debugger.locator(".js-plotly-plot .main-svg:visible").first.wait_for()
     page.wait_for_timeout(2000)
     page.screenshot(path=str(SCREENSHOTS / "events_debugger_1280x800.png"))
     page.set_viewport_size({"width": 1280, "height": 2400})
