@@ -16,7 +16,7 @@ per figure on a small machine. This subclass changes only which code arrives and
   promise is kept page-wide under the bundle's digest) and then runs plotly's own widget code with
   the figure's model;
 - the bundle's evaluation is one main-thread task, nearly all of it plotly.js's modules initialising
-  (JupyterLab on a 2-core machine: 30-90 ms with the cartesian build, 0.1-0.3 s with the whole): it is
+  (JupyterLab on a 2-core machine: 30-100 ms with the cartesian build, 0.08-0.43 s with the whole): it is
   compiled off the main thread (a compile hint) and runs without Error stack traces (plotly.js's
   start-up feature tests make errors, and each trace made V8 re-parse the bundle's outermost
   functions: 0.6 s);
