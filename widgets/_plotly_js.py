@@ -5,7 +5,8 @@ plus the whole of plotly.js: every trace type, maps, 3-D and WebGL. Its evaluati
 task per page, and nearly all of that task is plotly.js's modules initialising. The panels draw only
 scatter, heatmap and bar traces, all in plotly.js's *cartesian* build (``plotly-cartesian.min.js``,
 1.5 MB, shipped beside this module with its MIT licence, ``plotly-cartesian.LICENSE``), which
-initialises in about half the time in a bare page and a third of it in JupyterLab (``benchmarks/RESULTS.md``).
+initialises in about two thirds of the time in a bare page and a third of it in JupyterLab on a 2-core
+machine (``benchmarks/RESULTS.md``).
 
 :func:`cartesian_bundle` puts the cartesian build where the bundle defines plotly.js (one lazily
 evaluated CommonJS wrapper, whose body is plotly.js's UMD file); plotly's widget code, which uses only

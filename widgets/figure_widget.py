@@ -138,22 +138,19 @@ def plotly_code(build: str = "full") -> PlotlyCode:
 
 
 def _trace_types(data: object) -> set[str]:
-    """The trace types of a figure argument as ``go.FigureWidget`` takes it (a figure, a dict, traces)."""
-    if isinstance(data, BaseFigure):
-        return {str(trace.plotly_name) for trace in data.data}
-    if isinstance(data, Mapping):
-        return _trace_types(data.get("data"))
-    if isinstance(data, BaseTraceType):
-        return {str(data.plotly_name)}  # a trace's plotly_name is its type
-    if isinstance(data, list | tuple):
-        types = set()
-        for trace in data:
-            if isinstance(trace, BaseTraceType):
-                types.add(str(trace.plotly_name))
-            elif isinstance(trace, Mapping):
-                types.add(str(trace.get("type", "scatter")))  # plotly's default trace type
-        return types
-    return set()  # None, or something plotly refuses with its own error
+    """The trace types of a figure argument as ``go.FigureWidget`` takes it (a figure, a dict, traces).
+
+    A trace is a trace object (its ``plotly_name`` is its type) or a dict (plotly's default type: scatter);
+    anything else is left to plotly's own errors.
+    """
+    if isinstance(data, BaseFigure | Mapping):
+        data = data.data if isinstance(data, BaseFigure) else data.get("data")
+    traces = data if isinstance(data, list | tuple) else [data]
+    return {
+        str(trace.plotly_name) if isinstance(trace, BaseTraceType) else str(trace.get("type", "scatter"))
+        for trace in traces
+        if isinstance(trace, BaseTraceType | Mapping)
+    }
 
 
 class FigureWidget(go.FigureWidget):
