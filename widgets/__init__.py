@@ -10,6 +10,10 @@ Example:
     'done'
 """
 
+# The static previews' drawing code (matplotlib, PIL), imported with the package rather than by the first
+# display: importing it there took 0.7 s of the first panel's display, while the browser was already loading
+# plotly's code for the panel's figures (both on a 2-core machine); here it is part of the import cell.
+from . import _preview  # noqa: F401
 from ._panel import Panel
 from ._worker import BackgroundRun
 from .canvas_raster import CanvasRaster
