@@ -70,14 +70,14 @@ async function codeModel(model) {
   }
 }
 
-// Warm-up figures, drawn once per page, off screen, each in a task of its own, before the first real figure:
-// plotly's first drawings on a page run its code cold (and set up its page-wide styles), which made the first
-// figure's drawing one long task. Each warm-up takes the first-time cost of one feature the panels use: an
-// empty plot (plotly's page-wide start-up), a line, markers with a fill, a legend and titles, a heatmap with
-// its colour bar, bars, two subplots with shapes (a rectangle, a path) and a note; then all of them in one
-// figure, with warm code. One figure with every feature drawn cold was a 150-240 ms task in JupyterLab on a
-// 2-core machine; no piece here is more than a third of that. Driven through plotly's widget code like real
-// figures, with a model that keeps its state in a plain object.
+// Warm-up figures, drawn once per page, off screen, each in a task of its own, when the first figure is shown
+// and before it draws: plotly's first drawings on a page run its code cold (and set up its page-wide styles),
+// which made the first figure's drawing one long task. Each warm-up takes the first-time cost of one feature
+// the panels use: an empty plot (plotly's page-wide start-up), a line, markers with a fill, a legend and
+// titles, a heatmap with its colour bar, bars, two subplots with shapes (a rectangle, a path) and a note;
+// then all of them in one figure, with warm code. One figure with every feature drawn cold was a 150-240 ms
+// task in JupyterLab on a 2-core machine; no piece here is more than a third of that. Driven through plotly's
+// widget code like real figures, with a model that keeps its state in a plain object.
 const SMALL = { width: 200, height: 150 };
 const RECT = { type: "rect", x0: 0, x1: 1, y0: 0, y1: 1, line: { width: 0 }, fillcolor: "#eee", layer: "below" };
 const NOTE = { text: "note", x: 1, y: 1, showarrow: false };
@@ -167,10 +167,21 @@ async function plotlyModule(model) {
         PAGE.restoreStackTraceLimit(); // in case the bundle threw before its last line
       })
       .catch(() => MODULES.delete(key));
-    // the warm-up may fail (a plotly version whose widget code wants more of its model): figures draw anyway
-    MODULES.set(key, loading.then((module) => warmUps(module).then(() => module, () => module)));
+    MODULES.set(key, loading);
   }
   return MODULES.get(key);
+}
+
+// The warm-ups of a module, run once per page, when a figure of that module is first shown. Not when its model
+// arrives: the kernel is then still computing the panel and drawing its static preview, and on a 2-core machine
+// the warm-ups drawn beside that work were often the page's longest tasks (a RasterExplorer of 10^4 neurons, 5
+// pages each: 165-332 ms, against 127-201 when first shown; benchmarks/RESULTS.md). When a figure is shown the
+// kernel has sent its display. The module's evaluation stays early: one short task, overlapping the kernel's work.
+const WARMED = (PAGE.warmed ??= new WeakMap());
+function warmedUp(module) {
+  // the warm-up may fail (a plotly version whose widget code wants more of its model): figures draw anyway
+  if (!WARMED.has(module)) WARMED.set(module, warmUps(module).catch(() => {}));
+  return WARMED.get(module);
 }
 
 // A figure that fills the width its box gives it: the layout's width becomes its preferred width (in a
@@ -225,11 +236,13 @@ function laidOut(el) {
 // anywidget gives a model's initialize 2 s from the model's creation; past that it drops every message of the
 // model for good (the figure never arrives, no change is ever drawn). The first figures of a page wait here for
 // plotly's bundle and the warm-ups, which took longer than that on a loaded 2-core machine, so initialize only
-// starts the wait and returns. plotly's own initialize runs when the module is there; a change that plotly applies
-// as an edit of the model's copy of the figure (its `_py2js_*` messages) and that arrived before it ran would be
-// missing from that copy, so the figure is then asked for again before the first drawing.
+// starts the wait and returns. plotly's own initialize runs when the module is there, a view of the model is
+// being rendered and the warm-ups are done; a change that plotly applies as an edit of the model's copy of the
+// figure (its `_py2js_*` messages) and that arrived before it ran would be missing from that copy, so the figure
+// is then asked for again before the first drawing.
 export default () => {
   let ready = null; // resolves to plotly's widget, initialized with this model, once the model's figure is current
+  let markShown = () => {}; // called by the first render: the figure is on its way to the screen
   return {
     initialize(context) {
       const { model } = context;
@@ -238,9 +251,12 @@ export default () => {
         if (Object.keys(source?.changed ?? {}).some((key) => key.startsWith("_py2js_"))) missed = true;
       };
       model.on("change", onChange);
+      const shown = new Promise((resolve) => (markShown = resolve));
       ready = (async () => {
         try {
           const module = await plotlyModule(model);
+          await shown;
+          await warmedUp(module);
           await ownTask();
           const widget = typeof module.default === "function" ? await module.default() : module.default;
           if (widget.initialize) await widget.initialize(context);
@@ -255,6 +271,7 @@ export default () => {
       ready.catch(() => {}); // a failure is shown by render, which awaits the same promise
     },
     async render(context) {
+      markShown();
       const widget = await ready;
       if (!context.model.get("fill_width")) return widget.render(context);
       const { el, model } = context;

@@ -22,8 +22,9 @@ per figure on a small machine. This subclass changes only which code arrives and
   functions: 0.6 s);
 - seven small figures are drawn off screen once per page, each in a task of its own (an empty plot,
   then one feature each: lines, a fill and legend, a heatmap with colour bar, bars, subplots with
-  shapes, then all together), so that plotly's code is warm when the first real figure draws; each
-  figure's first drawing is a task of its own, also when several figures appear at once;
+  shapes, then all together), when the first figure is shown (not while the kernel still computes the
+  panel), so that plotly's code is warm when that figure draws; each figure's first drawing is a task
+  of its own, also when several figures appear at once;
 - the evaluation, each warm-up and each figure's first drawing are User Timing measures ("snnlab:
   evaluate plotly", "snnlab: warm-up N", "snnlab: draw <title>"), seen in the browser's performance
   tools and read by ``benchmarks/browser.py``.
