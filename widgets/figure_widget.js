@@ -173,10 +173,11 @@ async function plotlyModule(model) {
 }
 
 // The warm-ups of a module, run once per page, when a figure of that module is first shown. Not when its model
-// arrives: the kernel is then still computing the panel and drawing its static preview, and on a 2-core machine
-// the warm-ups drawn beside that work were often the page's longest tasks (a RasterExplorer of 10^4 neurons, 5
-// pages each: 165-332 ms, against 127-201 when first shown; benchmarks/RESULTS.md). When a figure is shown the
-// kernel has sent its display. The module's evaluation stays early: one short task, overlapping the kernel's work.
+// arrives: the kernel is then still computing the panel and drawing its static preview, and on a busy 2-core
+// machine the warm-ups drawn beside that work were often the page's longest tasks (a RasterExplorer of 10^4
+// neurons, 5 pages each: 165-332 ms, against 127-201 when first shown; on a quieter machine both measured the
+// same; benchmarks/RESULTS.md). When a figure is shown, the kernel has sent its display. The module's evaluation
+// stays early: one short task, overlapping the kernel's work.
 const WARMED = (PAGE.warmed ??= new WeakMap());
 function warmedUp(module) {
   // the warm-up may fail (a plotly version whose widget code wants more of its model): figures draw anyway
