@@ -47,7 +47,9 @@ def build_model(
     tau = check_real("build_model", "tau", tau, greater_than=1.0)
     seed = check_int("build_model", "seed", seed)
     with torch.random.fork_rng(devices=[]):
-        torch.manual_seed(seed)
+        # The layers are initialised on the CPU: seed its generator only. (``torch.manual_seed`` would
+        # also queue a seed for CUDA, changing its global state, and format a stack trace to do so.)
+        torch.default_generator.manual_seed(seed)
         first, last = layer.Linear(in_features, hidden), layer.Linear(hidden, n_classes)
     if method == "ottt":
         return layer.OTTTSequential(first, neuron.OTTTLIFNode(tau=tau), last)

@@ -2,6 +2,7 @@
 
 import pytest
 import torch
+from torch import nn
 
 from snnlab import layer, neuron
 from snnlab.training import METHODS, build_model, step_cross_entropy
@@ -26,6 +27,21 @@ def test_build_model_same_weights_and_step_modes():
     lif = models["bptt"][1]
     assert (lif.tau, lif.decay_input, lif.v_reset, lif.detach_reset) == (2.0, False, None, True)
     assert not torch.equal(build_model("bptt", 6, 3, 4, seed=8)[0].weight, models["bptt"][0].weight)
+
+
+def test_build_model_seeds_only_the_cpu_generator(monkeypatch):
+    # The weights are those a CPU generator seeded with ``seed`` gives, as with ``torch.manual_seed``;
+    # no other device's global seed is set (a CUDA seed would be queued even without a GPU).
+    def refuse(*args, **kwargs):
+        raise AssertionError("build_model seeded a CUDA generator")
+
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", refuse)
+    monkeypatch.setattr(torch.cuda, "manual_seed", refuse)
+    model = build_model("bptt", 6, 3, 4, seed=7)
+    with torch.random.fork_rng(devices=[]):
+        torch.default_generator.manual_seed(7)
+        expected = [layer.Linear(6, 4), layer.Linear(4, 3)]
+    assert_same_parameters(nn.Sequential(model[0], model[2]), nn.Sequential(*expected))
 
 
 @pytest.mark.parametrize(
