@@ -187,14 +187,21 @@ def _debugger(panel: Panel, fig: Figure) -> None:
 
 
 def _dashboard(panel: Panel, fig: Figure) -> None:
-    result = panel.result
+    if not isinstance(panel, TrainingDashboard):
+        return _no_result(fig, panel)
+    result, axis = panel.result, str(panel.x_axis.value)  # the x axis the live figures use
     _size(fig, 7.5, 2.8, wspace=0.3)
     loss_ax, accuracy_ax = _axes_row(fig, 2)
-    methods = result.methods if isinstance(result, TrainingResult) else ()
-    loss = {m.upper(): result.loss[m] for m in methods} if isinstance(result, TrainingResult) else {}
-    accuracy = {m.upper(): result.accuracy[m] for m in methods} if isinstance(result, TrainingResult) else {}
-    vm.training_curves(loss_ax, loss, xlabel="update", ylabel="loss")
-    vm.training_curves(accuracy_ax, accuracy, xlabel="update", ylabel="training accuracy")
+    runs: dict[str, dict] = {"loss": {}, "training accuracy": {}}  # before a run: "no data"
+    x: dict[str, list] | None = None
+    if isinstance(result, TrainingResult):
+        runs = {
+            "loss": {m.upper(): result.loss[m] for m in result.methods},
+            "training accuracy": {m.upper(): result.accuracy[m] for m in result.methods},
+        }
+        x = {m.upper(): result.x_values(axis, m) for m in result.methods}
+    for ax, (label, curves) in zip((loss_ax, accuracy_ax), runs.items()):
+        vm.training_curves(ax, curves, x=x, xlabel=axis, ylabel=label)
 
 
 def _similarity(panel: Panel, fig: Figure) -> None:

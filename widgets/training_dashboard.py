@@ -193,7 +193,7 @@ class TrainingDashboard(Panel):
         >>> panel.methods, panel.start().state, len(panel.result.loss['bptt'])
         (('bptt',), 'done', 2)
         >>> panel.x_axis.value = "samples seen"
-        >>> list(vp.trace(panel.loss_fig, "BPTT").x)  # each method's curve has its name as its role
+        >>> vp.trace(panel.loss_fig, "BPTT").x.tolist()  # each method's curve has its name as its role
         [8.0, 16.0]
     """
 
@@ -389,8 +389,10 @@ class TrainingDashboard(Panel):
         self.pause_button = W.Button(description="Pause", disabled=True, layout=W.Layout(width="80px"))
         self.start_button.on_click(lambda _b: self.start())
         self.pause_button.on_click(lambda _b: self.toggle_pause())
-        self.loss_fig = FigureWidget(vp.training_curves({}, xlabel=x_axis, ylabel="loss"))
-        self.accuracy_fig = FigureWidget(vp.training_curves({}, xlabel=x_axis, ylabel="training accuracy"))
+        # one empty curve per checked method: the legend names them, and Start only refills the curves
+        empty = {m.upper(): [] for m in methods}
+        self.loss_fig = FigureWidget(vp.training_curves(empty, xlabel=x_axis, ylabel="loss"))
+        self.accuracy_fig = FigureWidget(vp.training_curves(empty, xlabel=x_axis, ylabel="training accuracy"))
         for fig in (self.loss_fig, self.accuracy_fig):
             fig.layout.update(width=415, height=300)
         self.table = W.HTML(value="")
@@ -536,8 +538,13 @@ class TrainingDashboard(Panel):
             (self.loss_fig, result.loss, "loss"),
             (self.accuracy_fig, result.accuracy, "training accuracy"),
         ):
-            vp.training_curves({m.upper(): values[m] for m in result.methods}, xlabel=axis, ylabel=label, fig=fig)
-            _place_on_axis(fig, {m.upper(): result.x_values(axis, m) for m in result.methods})
+            vp.training_curves(
+                {m.upper(): values[m] for m in result.methods},
+                x={m.upper(): result.x_values(axis, m) for m in result.methods},
+                xlabel=axis,
+                ylabel=label,
+                fig=fig,
+            )
         self.table.value = results_table(result)
 
     def start(self) -> BackgroundRun | None:
@@ -606,15 +613,3 @@ class TrainingDashboard(Panel):
                 f"{verb} {result.updates} updates per method ({steps} optimizer steps) on {self.device.type} "
                 f"in {run.elapsed_s:.1f} s"
             )
-
-
-def _place_on_axis(fig: FigureWidget, xs: dict) -> None:
-    """Put each named trace's points at ``xs[name]`` and fit the x range to them (points were drawn at 0, 1, ...)."""
-    right = max((v[-1] for v in xs.values() if v), default=None)
-    with fig.batch_update():
-        for trace in fig.data:
-            values = xs.get(trace.name)
-            if values:
-                trace.x = values
-        if right is not None:
-            fig.update_layout(xaxis_range=[0.0, right * 1.02])

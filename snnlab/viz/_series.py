@@ -32,6 +32,7 @@ __all__ = [
     "check_real_pair",
     "curve_array",
     "curve_limits",
+    "curve_positions",
     "curves",
     "delay_arrays",
     "delay_layout",
@@ -397,21 +398,53 @@ def curves(runs, owner: str) -> dict:
     return {str(name): curve_array(values, owner, f"runs[{name!r}]") for name, values in runs.items()}
 
 
-def curve_limits(arrays: dict, logy: bool):
+def curve_positions(x, arrays: dict, owner: str) -> dict:
+    """``{name: float32 [K_i]}``: where each run's values lie on the x axis (``x=None``: 0, 1, ..., K_i - 1).
+
+    ``x`` names the same runs as ``arrays``, with one finite position per value.
+
+    Shape:
+        each run ``[K_i]``, as in ``arrays``.
+
+    Example:
+        >>> a = curves({"a": [1.0, 0.5]}, "c")
+        >>> curve_positions(None, a, "c")["a"].tolist(), curve_positions({"a": [8, 16]}, a, "c")["a"].tolist()
+        ([0.0, 1.0], [8.0, 16.0])
+    """
+    if x is None:
+        return {name: np.arange(values.size, dtype=np.float32) for name, values in arrays.items()}
+    if not isinstance(x, Mapping):
+        raise TypeError(f"{owner}: x must be None or a dict {{name: sequence of positions}}, got {describe(x)}")
+    if sorted(map(str, x)) != sorted(arrays):
+        raise ValueError(f"{owner}: x must name the runs {sorted(arrays)}, got {sorted(map(str, x))}")
+    positions = {str(name): curve_array(values, owner, f"x[{name!r}]") for name, values in x.items()}
+    for name, values in arrays.items():
+        where = positions[name]
+        if where.size != values.size:
+            raise ValueError(f"{owner}: x[{name!r}] must hold one position per value ({values.size}), got {where.size}")
+        if not np.isfinite(where).all():
+            raise ValueError(f"{owner}: x[{name!r}] must be finite, got {where.tolist()}")
+    return {name: positions[name] for name in arrays}
+
+
+def curve_limits(arrays: dict, positions: dict, logy: bool):
     """``(x_range, y_range)`` that holds every curve (finite values; positive ones when ``logy``), or None.
+
+    The x range runs from 0 (or the lowest position, if below) to the highest position (to 1 when that
+    is 0).
 
     Shape:
         not applicable.
 
     Example:
-        >>> curve_limits({"a": np.array([1.0, 3.0])}, False)
+        >>> a = {"a": np.array([1.0, 3.0])}
+        >>> curve_limits(a, curve_positions(None, a, "c"), False)
         ((0.0, 1.0), (0.9, 3.1))
     """
     values = [a[np.isfinite(a) & ((a > 0) if logy else True)] for a in arrays.values()]
     values = [v for v in values if v.size]
     if not values:
         return None
-    longest = max(a.size for a in arrays.values())
     lo, hi = min(float(v.min()) for v in values), max(float(v.max()) for v in values)
     if logy:
         lo, hi = np.log10(lo), np.log10(hi)
@@ -419,7 +452,10 @@ def curve_limits(arrays: dict, logy: bool):
     lo, hi = lo - pad, hi + pad
     if logy:
         lo, hi = 10.0**lo, 10.0**hi
-    return (0.0, float(max(longest - 1, 1))), (float(lo), float(hi))
+    where = [p for p in positions.values() if p.size]
+    left = min(0.0, min(float(p.min()) for p in where))
+    right = max(float(p.max()) for p in where)
+    return (left, right if right > left else left + 1.0), (float(lo), float(hi))
 
 
 def rate_summary(finite: np.ndarray) -> str:

@@ -56,6 +56,44 @@ def test_plotly_training_curves_adds_and_hides_runs():
         vp.training_curves({"a": [1.0]}, fig=log)
 
 
+def test_training_curves_at_given_positions_in_both_forms():
+    runs = {"a": [2.0, 1.0, 0.5], "b": [3.0, 2.0]}
+    x = {"b": [4.0, 8.0], "a": torch.tensor([1.0, 2.0, 3.0])}  # any order of names
+    ax = Figure().subplots()
+    lines = vm.training_curves(ax, runs, x=x)
+    assert [line.get_xdata().tolist() for line in lines] == [[1.0, 2.0, 3.0], [4.0, 8.0]]
+    assert ax.get_xlim() == (0.0, 8.0)
+    fig = vp.training_curves(runs, x=x)
+    assert [t.x.tolist() for t in fig.data] == [[1.0, 2.0, 3.0], [4.0, 8.0]] and list(fig.layout.xaxis.range) == [0, 8]
+    # a refill moves the points; positions below 0 widen the range to the left; one point at 0 spans [0, 1]
+    same = vm.training_curves(ax, {"a": [1.0], "b": [1.0]}, x={"a": [-2.0], "b": [0.5]})
+    assert same is lines and lines[0].get_xdata().tolist() == [-2.0] and ax.get_xlim() == (-2.0, 0.5)
+    vp.training_curves({"a": [1.0]}, x={"a": [0.0]}, fig=fig)
+    assert list(fig.layout.xaxis.range) == [0.0, 1.0] and fig.data[0].x.tolist() == [0.0]
+
+
+@pytest.mark.parametrize(
+    "x, error, match",
+    [
+        (
+            [1.0, 2.0],
+            TypeError,
+            r"training_curves: x must be None or a dict \{name: sequence of positions\}, got an object of type list",
+        ),
+        ({"b": [0.0, 1.0]}, ValueError, r"training_curves: x must name the runs \['a'\], got \['b'\]"),
+        ({"a": [0.0]}, ValueError, r"training_curves: x\['a'\] must hold one position per value \(2\), got 1"),
+        ({"a": [0.0, float("nan")]}, ValueError, r"training_curves: x\['a'\] must be finite, got \[0.0, nan\]"),
+    ],
+)
+def test_training_curves_refuse_bad_positions(x, error, match):
+    for draw in (
+        lambda: vp.training_curves({"a": [1.0, 2.0]}, x=x),
+        lambda: vm.training_curves(Figure().subplots(), {"a": [1.0, 2.0]}, x=x),
+    ):
+        with pytest.raises(error, match=match):
+            draw()
+
+
 def test_mpl_histogram_matches_numpy_and_updates():
     rates = torch.rand(500, generator=torch.Generator().manual_seed(0)) * 0.4
     ax = Figure().subplots()

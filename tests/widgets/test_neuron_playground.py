@@ -10,6 +10,7 @@ import torch
 from snnlab import neuron, surrogate
 from snnlab.registry import neurons as neuron_registry
 from snnlab.viz import plotly as vp
+from tests.widgets.messages import count_messages
 from widgets.neuron_playground import (
     NeuronPlayground,
     NeuronResult,
@@ -25,20 +26,6 @@ def panel():  # a fresh panel per test: no test sees another's changes
     built = NeuronPlayground(device="cpu", throttle_ms=0)
     yield built
     built.close()
-
-
-def count_messages(*figures):
-    """Wrap the FigureWidget senders so that a test can count the messages each figure sends."""
-    calls = []
-    for index, fig in enumerate(figures):
-        for name in ("_send_update_msg", "_send_restyle_msg", "_send_relayout_msg", "_send_addTraces_msg"):
-            original = getattr(fig, name)
-            setattr(
-                fig,
-                name,
-                lambda *a, _original=original, _call=(index, name), **k: (calls.append(_call), _original(*a, **k)),
-            )
-    return calls
 
 
 def direct_run(kind, values, sg, x_seq, device="cpu"):

@@ -27,6 +27,7 @@ from widgets import _preview
 from widgets._panel import Panel
 from widgets.delay_explorer import DelayResult
 from widgets.similarity_explorer import SimilarityPanelResult
+from widgets.training_dashboard import TrainingResult
 
 WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
 MAX_PNG_BYTES = 60_000
@@ -183,6 +184,16 @@ def test_a_view_only_change_shows_in_the_preview() -> None:
     (first_ax,) = [ax for ax in panel.preview().axes if ax.get_title().startswith("first spike")]
     row, col = divmod(7, _image(first_ax).shape[1])  # the map lays neurons out row by row
     assert [p.get_xy() for p in first_ax.patches if isinstance(p, Rectangle)] == [(col - 0.5, row - 0.5)]
+
+
+def test_dashboard_preview_draws_the_curves_on_the_panels_x_axis() -> None:
+    panel = _dashboard()
+    panel.x_axis.value = "optimizer steps"  # OTTT: T = 4 optimizer steps per update
+    loss_ax, accuracy_ax = panel.preview().axes[:2]
+    assert [line.get_xdata().tolist() for line in loss_ax.get_lines()] == [[4.0, 8.0]]
+    assert loss_ax.get_xlabel() == accuracy_ax.get_xlabel() == "optimizer steps"
+    result = _result(panel, TrainingResult)
+    np.testing.assert_allclose(accuracy_ax.get_lines()[0].get_ydata(), result.accuracy["ottt"])
 
 
 def test_similarity_preview_draws_the_result_matrices() -> None:

@@ -11,6 +11,7 @@ import torch
 
 from snnlab import datasets, functional, layer, neuron
 from snnlab.training import Trainer, build_model
+from tests.widgets.messages import count_messages
 from widgets.training_dashboard import X_AXES, TrainingDashboard, TrainingResult
 
 TINY = dict(T=4, hidden=8, batch_size=8, steps=3)
@@ -374,13 +375,32 @@ def test_x_axis_counts_per_method_match_a_hand_count_and_change_only_the_view():
         for fig in (panel.loss_fig, panel.accuracy_fig):
             assert {t.name: list(t.x) for t in fig.data} == xs
             assert fig.layout.xaxis.title.text == axis
-        assert panel.loss_fig.layout.xaxis.range[1] == pytest.approx(max(xs["FPTT"]) * 1.02)
+        assert panel.loss_fig.layout.xaxis.range[1] == pytest.approx(max(xs["FPTT"]))
     panel.x_axis.value = "wall time (s)"
     for method in ("bptt", "fptt"):
         seconds = list(panel.loss_fig.data[("bptt", "fptt").index(method)].x)
         assert seconds == sorted(seconds) and seconds[-1] == pytest.approx(result.seconds[method])
     assert panel.result is result and panel.status_text == status  # nothing trained again
     torch.testing.assert_close(panel.models["fptt"][0].weight, weights)
+
+
+def test_the_curves_exist_before_start_and_each_redraw_is_one_update_per_figure():
+    # the page draws a redraw once: the curves and their x positions in one update, no trace added by a Start
+    panel = TrainingDashboard(task="burst", methods=("bptt", "ottt"), blocking=True, device="cpu", **TINY)
+    for fig in (panel.loss_fig, panel.accuracy_fig):
+        assert [(t.name, len(t.x)) for t in fig.data] == [("BPTT", 0), ("OTTT", 0)]
+    calls = count_messages(panel.loss_fig, panel.accuracy_fig)
+    panel.start()
+    assert panel.error is None and calls and {name for _, name in calls} == {"_send_update_msg"}
+    calls.clear()
+    panel.x_axis.value = "samples seen"
+    assert calls == [(0, "_send_update_msg"), (1, "_send_update_msg")]
+    assert [list(t.x) for t in panel.loss_fig.data] == [[8, 16, 24]] * 2
+    panel.method_boxes["fptt"].value = True  # a method not drawn yet gets its curve when it runs
+    calls.clear()
+    panel.start()
+    assert [t.name for t in panel.accuracy_fig.data] == ["BPTT", "OTTT", "FPTT"]
+    assert (0, "_send_addTraces_msg") in calls and len(panel.accuracy_fig.data[2].y) == 3
 
 
 def test_changing_the_x_axis_before_any_run_trains_nothing():

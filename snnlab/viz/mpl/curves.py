@@ -28,15 +28,21 @@ __all__ = ["firing_rate_histogram", "training_curves"]
 
 
 def training_curves(
-    ax: Axes, runs: Mapping[str, Any], *, xlabel: str = "step", ylabel: str = "loss", logy: bool = False
+    ax: Axes,
+    runs: Mapping[str, Any],
+    *,
+    x: Mapping[str, Any] | None = None,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    logy: bool = False,
 ) -> tuple[Line2D, ...] | tuple[Text]:
-    """Draw one line per run (value ``i`` at step ``i``) on ``ax``; return the lines in the runs' order.
+    """Draw one line per run (value ``i`` at step ``i``, or at ``x[name][i]``) on ``ax``; return the lines.
 
-    Axis ranges hold every run (positive values when ``logy``). No run or only empty runs show
-    "no data" (and the returned tuple holds that message).
+    The lines come in the runs' order. Axis ranges hold every run (positive values when ``logy``).
+    No run or only empty runs show "no data" (and the returned tuple holds that message).
 
     Shape:
-        ``runs``: ``{name: [K_i]}`` (sequences, tensors or arrays).
+        ``runs``: ``{name: [K_i]}`` (sequences, tensors or arrays); ``x``: the same names, ``[K_i]`` each.
 
     Example:
         >>> import torch
@@ -50,29 +56,30 @@ def training_curves(
     check_axes(owner, ax)
     opts: dict[str, Any] = dict(xlabel=xlabel, ylabel=ylabel, logy=bool(logy))
     arrays = _series.curves(runs, owner)
-    limits = _series.curve_limits(arrays, opts["logy"])
+    positions = _series.curve_positions(x, arrays, owner)
+    limits = _series.curve_limits(arrays, positions, opts["logy"])
     state = held(ax, "training_curves", opts, owner, skeleton=("logy",))
     if state is not None and state["parts"].get("names") == tuple(arrays) and limits is not None:
         lines = state["result"]
-        for line, values in zip(lines, arrays.values()):
-            line.set_data(np.arange(values.size), values)
+        for line, (name, values) in zip(lines, arrays.items()):
+            line.set_data(positions[name], values)
             line.set_marker("o" if values.size < 30 else "None")
         ax.set_xlim(*limits[0])
         ax.set_ylim(*limits[1])
         return lines
     if state is not None:
         remove_created(state)
-    return _draw_curves(ax, arrays, opts)
+    return _draw_curves(ax, arrays, positions, opts)
 
 
-def _draw_curves(ax, arrays, opts):
-    limits = _series.curve_limits(arrays, opts["logy"])
+def _draw_curves(ax, arrays, positions, opts):
+    limits = _series.curve_limits(arrays, positions, opts["logy"])
     if limits is None:
         text = (show_message(ax, "no data"),)
         attach(text, "training_curves", ax, opts, list(text))
         return text
     lines = tuple(
-        ax.plot(np.arange(v.size), v, lw=1.5, label=name, marker="o" if v.size < 30 else None, ms=3)[0]
+        ax.plot(positions[name], v, lw=1.5, label=name, marker="o" if v.size < 30 else None, ms=3)[0]
         for name, v in arrays.items()
     )
     ax.set_yscale("log" if opts["logy"] else "linear")

@@ -24,16 +24,23 @@ __all__ = ["firing_rate_histogram", "training_curves"]
 
 
 def training_curves(
-    runs: Mapping[str, Any], *, xlabel: str = "step", ylabel: str = "loss", logy: bool = False, fig: Any = None
+    runs: Mapping[str, Any],
+    *,
+    x: Mapping[str, Any] | None = None,
+    xlabel: str = "step",
+    ylabel: str = "loss",
+    logy: bool = False,
+    fig: Any = None,
 ) -> Any:
-    """One line per run (value ``i`` at step ``i``); ``fig=`` refills one made by this function.
+    """One line per run (value ``i`` at step ``i``, or at ``x[name][i]``); ``fig=`` refills one made by this function.
 
     Runs are matched to traces by name: existing traces are refilled, new runs get a new trace
-    (added outside the batch, as plotly requires), vanished runs are emptied and hidden. Axis
-    ranges hold every run. No data shows "no data" on axes from 0 to 1 (1 to 10 with ``logy``).
+    (added outside the batch, as plotly requires), vanished runs are emptied and hidden; a refill is
+    one update message. Axis ranges hold every run. No data shows "no data" on axes from 0 to 1 (1 to
+    10 with ``logy``).
 
     Shape:
-        ``runs``: ``{name: [K_i]}``.
+        ``runs``: ``{name: [K_i]}``; ``x``: the same names, ``[K_i]`` each.
 
     Example:
         >>> fig = training_curves({"a": [3.0, 1.0]})
@@ -43,6 +50,7 @@ def training_curves(
     """
     owner = "training_curves"
     arrays = _series.curves(runs, owner)
+    positions = _series.curve_positions(x, arrays, owner)
     skeleton = {"logy": bool(logy)}
     if fig is None:
         fig = new_figure("training_curves", skeleton)
@@ -56,7 +64,7 @@ def training_curves(
     for name in arrays:
         if name not in known:
             fig.add_trace(go.Scatter(x=f32([]), y=f32([]), mode="lines", name=name, line=dict(width=1.5)))
-    limits = _series.curve_limits(arrays, bool(logy))
+    limits = _series.curve_limits(arrays, positions, bool(logy))
     tag_roles(fig)
     with fig.batch_update():
         for trace in fig.data:
@@ -65,7 +73,7 @@ def training_curves(
                 trace.update(x=f32([]), y=f32([]), visible=False)
             else:
                 trace.update(
-                    x=f32(np.arange(values.size)),
+                    x=f32(positions[trace.name]),
                     y=f32(values),
                     visible=True,
                     mode="lines+markers" if values.size < 30 else "lines",
