@@ -20,8 +20,9 @@ def test_mpl_training_curves_lines_limits_and_updates():
     assert same is lines and ax.get_xlim() == (0.0, 3.0)
     grown = vm.training_curves(ax, {"a": [1.0], "b": [1.0], "c": [0.5, 0.1]})
     assert [line.get_label() for line in grown] == ["a", "b", "c"] and len(ax.lines) == 3
-    empty = vm.training_curves(ax, {})
+    empty = vm.training_curves(ax, {}, xlabel="updates", ylabel="accuracy")
     assert empty[0].get_text() == "no data" and len(ax.lines) == 0
+    assert (ax.get_xlabel(), ax.get_ylabel()) == ("updates", "accuracy")  # labelled without data too
 
 
 def test_mpl_training_curves_log_scale_ignores_non_positive():

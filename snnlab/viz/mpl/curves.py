@@ -74,6 +74,8 @@ def training_curves(
 
 def _draw_curves(ax, arrays, positions, opts):
     limits = _series.curve_limits(arrays, positions, opts["logy"])
+    ax.set_xlabel(opts["xlabel"])  # labelled with data or without, as the plotly twin is
+    ax.set_ylabel(opts["ylabel"])
     if limits is None:
         text = (show_message(ax, "no data"),)
         attach(text, "training_curves", ax, opts, list(text))
@@ -85,8 +87,6 @@ def _draw_curves(ax, arrays, positions, opts):
     ax.set_yscale("log" if opts["logy"] else "linear")
     ax.set_xlim(*limits[0])
     ax.set_ylim(*limits[1])
-    ax.set_xlabel(opts["xlabel"])
-    ax.set_ylabel(opts["ylabel"])
     legend = ax.legend(fontsize=8)
     attach(lines, "training_curves", ax, opts, list(lines) + [legend])
     state_of(lines[0])["parts"] = {"names": tuple(arrays)}
