@@ -87,11 +87,15 @@ def test_plotly_figurewidget_grids_are_json_compliant():
     """A FigureWidget sends heatmap grids as JSON: never-fired cells travel as null, not NaN."""
     import json
 
+    from plotly.serializers import custom_serializers
+
     fig = go.FigureWidget(vp.first_spike_map(torch.zeros(0, dtype=torch.long)))
     vp.first_spike_map(torch.tensor([3, -1, 2, -1]), fig=fig)
     assert [list(row) for row in fig.data[0].z] == [[3.0, None], [2.0, None]]
     assert [list(row) for row in fig.data[1].z] == [[None, 1], [None, 3]]  # never fired: the neuron's index
-    json.dumps([trace["z"] for trace in fig.to_dict()["data"][:2]], allow_nan=False)
+    # what the widget sends: its serializer's output, as JSON without NaN
+    sent = custom_serializers["to_json"]([trace["z"] for trace in fig.to_dict()["data"][:2]], None)
+    assert json.loads(json.dumps(sent, allow_nan=False)) == [[[3, None], [2, None]], [[None, 1], [None, 3]]]
 
 
 def test_small_grids_get_one_tick_per_cell_never_half_cells():

@@ -90,12 +90,15 @@ def i32(x):
 
 
 def json_grid(z):
-    """A 2-D array as nested lists with ``None`` for NaN: a FigureWidget sends heatmap grids to the
-    browser as JSON, which has no NaN (a NaN makes the kernel print "Out of range float values are not
-    JSON compliant" into the cell), while ``null`` draws as an empty cell.
+    """A 2-D array as a numpy object array of Python numbers with ``None`` for NaN, for a FigureWidget.
+
+    A FigureWidget sends heatmap grids to the browser as JSON, which has no NaN (a NaN makes the kernel
+    print "Out of range float values are not JSON compliant" into the cell), while ``null`` draws as an
+    empty cell. An array, not nested lists: plotly keeps a numpy array as it is and sends it with one
+    ``tolist()``, while it walks nested lists number by number (20-30 ms per 10^4 cells here).
 
     Example:
-        >>> json_grid(np.array([[1.0, np.nan]])), json_grid(np.array([[0.5, np.nan]]))
+        >>> json_grid(np.array([[1.0, np.nan]])).tolist(), json_grid(np.array([[0.5, np.nan]])).tolist()
         ([[1, None]], [[0.5, None]])
     """
     values = np.asarray(z, dtype=np.float64)
@@ -105,7 +108,7 @@ def json_grid(z):
     # whole numbers (spike times, neuron indices) travel as "523", not "523.0": a fifth fewer bytes
     cells = (np.where(missing, 0, values).astype(np.int64) if whole else values).astype(object)
     cells[missing] = None
-    return cells.tolist()
+    return cells
 
 
 def grid_for(fig, z):
