@@ -334,7 +334,7 @@ def measure_case(browser: Any, base: str, token: str, root: pathlib.Path, name: 
                 latencies.append(float("inf"))
                 continue
             # from the press as the page received it: Playwright's checks before it sends a click (the
-            # button visible, stable over two frames) took 50-90 ms here, a wait no person has
+            # button visible, stable over two frames) took 38-96 ms here, a wait no person has
             changed, pressed = page.evaluate("[window.__changed, window.__input]")
             page.wait_for_function(KERNEL_IDLE)
             page.wait_for_timeout(1000)
