@@ -110,6 +110,11 @@ def test_first_spike_times_matches_loop(device):
     assert got.dtype == torch.int64 and got.device.type == device
     torch.testing.assert_close(got.cpu(), ref)
     torch.testing.assert_close(first_spike_times(s.bool().to(device), never=T).cpu(), torch.where(ref < 0, T, ref))
+    # long runs of spikes after the first one (ties for the maximum over time): still the first step
+    long = torch.zeros(1000, 1, 4)
+    for k, first in enumerate((7, 333, 998)):
+        long[first:, 0, k] = 2.0 if k == 1 else 1.0
+    assert first_spike_times(long.to(device)).tolist() == [[7, 333, 998, -1]]
 
 
 def test_first_spike_times_by_hand_and_errors():
