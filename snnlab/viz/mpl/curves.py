@@ -69,11 +69,10 @@ def training_curves(
         return lines
     if state is not None:
         remove_created(state)
-    return _draw_curves(ax, arrays, positions, opts)
+    return _draw_curves(ax, arrays, positions, limits, opts)
 
 
-def _draw_curves(ax, arrays, positions, opts):
-    limits = _series.curve_limits(arrays, positions, opts["logy"])
+def _draw_curves(ax, arrays, positions, limits, opts):
     ax.set_xlabel(opts["xlabel"])  # labelled with data or without, as the plotly twin is
     ax.set_ylabel(opts["ylabel"])
     if limits is None:
