@@ -20,7 +20,7 @@ On a CUDA device this script
 
 Timing: CUDA events around each call after ``torch.cuda.synchronize``, warm-up first (it also
 runs the autotuner), median of the repeats. It is sized to finish well inside the 4 minutes the
-issue allows on an H100 / H200 (not yet timed on one).
+issue allows on an H100 / H200 (32-41 s on an H200, benchmarks/RESULTS.md).
 
 ``--dry-run`` runs the same code paths on tiny sizes with CPU tensors under the Triton
 interpreter (timings then mean nothing; memory columns show ``-``): it checks the script itself.
@@ -168,7 +168,13 @@ def chunked_compare(a, b, rows=8):
 
 
 def check_neuron(cfg, x, v0, grad):
-    """Triton vs torch backend (in fp32 for 16-bit x): spike mismatch fraction, max |grad_x| difference.
+    """Triton vs torch backend (in fp32 for 16-bit x): spike mismatch fraction, fraction of neurons whose
+    spike trains differ, and the max |grad_x| difference over the neurons whose spike trains agree.
+
+    A 16-bit kernel decides each spike on its 16-bit stored potential, so near the threshold a few spikes
+    flip against an fp32 reference; a flipped spike changes that neuron's reset and every gradient along
+    its train by O(1), which says nothing about the backward kernel. Its gradients are compared where the
+    forward agrees. In fp32 every spike must agree, so every neuron is compared.
     The reference's spikes are dropped once compared and ours before the gradients are, so at most
     six x-sized tensors (x and grad included) are alive at once, not eight."""
     from snnlab.backends import torch_backend, triton_backend
@@ -179,11 +185,17 @@ def check_neuron(cfg, x, v0, grad):
     xt = x.detach().requires_grad_()
     s, _ = triton_backend.multi_step(cfg, xt, v0, 0.5)
     mismatch, _ = chunked_compare(s, s_ref)
+    differs = torch.zeros(s.shape[1:], dtype=torch.bool, device=s.device)
+    for i in range(0, s.shape[0], 8):
+        differs |= (s[i : i + 8].float() != s_ref[i : i + 8]).any(dim=0)
     del s_ref
     s.backward(grad)
     del s
-    _, grad_diff = chunked_compare(xt.grad, xr.grad)
-    return mismatch, grad_diff
+    grad_diff = 0.0
+    for i in range(0, x.shape[0], 8):
+        d = (xt.grad[i : i + 8].float() - xr.grad[i : i + 8]).abs_()
+        grad_diff = max(grad_diff, d.masked_fill_(differs, 0.0).max().item())
+    return mismatch, differs.float().mean().item(), grad_diff
 
 
 def bench_neurons(device, grid, timer, repeats, copy_gbs, spikingjelly_lif):
@@ -196,11 +208,16 @@ def bench_neurons(device, grid, timer, repeats, copy_gbs, spikingjelly_lif):
         x = (torch.rand((T, N), generator=gen, device=device) * 1.5).to(dtype).requires_grad_()
         grad = torch.rand((T, N), generator=gen, device=device).to(dtype)
         v0 = torch.zeros(N, device=device, dtype=dtype)
-        mismatch, grad_diff = check_neuron(cfg, x, v0, grad)
+        mismatch, neurons, grad_diff = check_neuron(cfg, x, v0, grad)
         x.grad = None
         tol_spikes, tol_grad = (0.0, 1e-5) if dtype == torch.float32 else (1e-3, 2e-2)
+        summary = (
+            f"{dtype} T={T} N={N}: spike mismatch {mismatch:.2e} ({neurons:.2e} of the neurons), "
+            f"max |grad_x diff| where the spike trains agree {grad_diff:.2e}"
+        )
+        print(f"check: {summary}", flush=True)
         if mismatch > tol_spikes or grad_diff > tol_grad:
-            failures.append(f"{dtype} T={T} N={N}: spike mismatch {mismatch:.2e}, max |grad_x diff| {grad_diff:.2e}")
+            failures.append(summary)
         nbytes = neuron_bytes(T, N, dtype)
         backends = [("triton", triton_backend), ("torch", torch_backend)]
         for name, backend in backends:

@@ -1,8 +1,12 @@
 """Fixtures shared by every test module (the repository-root conftest.py sets up the environment).
 
 - ``device``: each test that takes it runs on the CPU and, where one is present, on CUDA.
+- ``triton_device``: the devices Triton kernels accept here: 'cpu' under the interpreter (set where no GPU
+  is), 'cuda' where one is. A module of Triton tests overrides ``device`` with it.
 - ``one_thread``: one intra-op thread for tests of tiny tensors (faster, and fair to other processes).
 """
+
+import os
 
 import pytest
 import torch
@@ -13,6 +17,19 @@ DEVICES = ["cpu", pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.i
 @pytest.fixture(params=DEVICES)
 def device(request) -> str:
     """The device a test runs on: 'cpu', then 'cuda' where a GPU is present."""
+    return request.param
+
+
+_INTERPRETING = os.environ.get("TRITON_INTERPRET", "0") not in ("", "0")
+TRITON_DEVICES = [
+    pytest.param("cpu", marks=pytest.mark.skipif(not _INTERPRETING, reason="CPU tensors need TRITON_INTERPRET=1")),
+    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
+]
+
+
+@pytest.fixture(params=TRITON_DEVICES)
+def triton_device(request) -> str:
+    """A device the Triton kernels run on here: 'cpu' under the interpreter, 'cuda' where a GPU is present."""
     return request.param
 
 

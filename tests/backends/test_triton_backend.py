@@ -18,6 +18,13 @@ from snnlab.backends import NeuronConfig, torch_backend, triton_backend
 from snnlab.backends.triton_kernels import interpreting
 from snnlab.errors import UnknownOptionError
 
+
+@pytest.fixture
+def device(triton_device):
+    """This module's tensors go where Triton kernels run: CPU tensors only under the interpreter."""
+    return triton_device
+
+
 ANY_DEVICE = "cpu" if interpreting() else "cuda"
 T, N = 5, 37
 

@@ -9,6 +9,12 @@ from snnlab.backends.triton_kernels import interpreting
 from snnlab.backends.triton_spikes import first_spike_index
 
 
+@pytest.fixture
+def device(triton_device):
+    """This module's tensors go where Triton kernels run: CPU tensors only under the interpreter."""
+    return triton_device
+
+
 def first_nonzero_reference(x):
     """True at the first nonzero entry of each row, by an explicit loop over the rows."""
     flat = x.detach().cpu().reshape(-1, x.shape[-1] if x.dim() else 1)
