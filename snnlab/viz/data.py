@@ -263,7 +263,9 @@ def bin_counts(bits: torch.Tensor, t_factor: int, n_factor: int) -> torch.Tensor
     """Spikes per bin of ``t_factor`` time steps x ``n_factor`` neurons, int32, on the tensor's device.
 
     Used by :func:`raster_image` and, on the tensor's device, by the canvas raster: the last bins
-    along each axis are padded with no-spike cells.
+    along each axis are padded with no-spike cells. The bins are summed as ``t_factor + n_factor``
+    strided additions in the narrowest integer type that holds a full bin: torch's reduction over a
+    short inner axis is slow (23 ms against 8 for 10^4 neurons x 1000 steps in bins of 5 neurons).
 
     Shape:
         bool ``[T, N]`` -> ``[ceil(T / t_factor), ceil(N / n_factor)]``.
@@ -278,7 +280,16 @@ def bin_counts(bits: torch.Tensor, t_factor: int, n_factor: int) -> torch.Tensor
     cells = bits.view(torch.uint8)
     if (cols * t_factor, rows * n_factor) != (steps, neurons):
         cells = torch.nn.functional.pad(cells, (0, rows * n_factor - neurons, 0, cols * t_factor - steps))
-    return cells.reshape(cols, t_factor, rows, n_factor).sum(dim=(1, 3), dtype=torch.int32)
+    per_bin = t_factor * n_factor
+    narrow = torch.uint8 if per_bin <= 255 else torch.int16 if per_bin <= 32767 else torch.int32
+    grid = cells.reshape(cols, t_factor, rows, n_factor)
+    by_neurons = grid[..., 0].to(narrow, copy=True)  # [cols, t_factor, rows]: neuron bins first (never the input)
+    for j in range(1, n_factor):
+        by_neurons += grid[..., j]
+    counts = by_neurons[:, 0].clone() if t_factor > 1 else by_neurons[:, 0]  # [cols, rows]
+    for i in range(1, t_factor):
+        counts += by_neurons[:, i]
+    return counts.to(torch.int32)
 
 
 def check_marker_max(owner: str, marker_max: int) -> int:

@@ -69,6 +69,20 @@ def test_bin_counts_match_a_loop_with_padded_last_bins(device):
     torch.testing.assert_close(viz_data.bin_counts(bits, 1, 1).cpu(), bits.cpu().to(torch.int32), rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("shape,t_factor,n_factor", [((600, 4), 300, 2), ((400, 100), 400, 100), ((10, 40), 1, 8)])
+def test_bin_counts_hold_full_bins_and_leave_the_input_alone(shape, t_factor, n_factor):
+    # 600 and 40000 spikes per bin overflow the 8- and 16-bit sums; the third case bins neurons only
+    bits = torch.ones(shape, dtype=torch.bool)
+    bits[0, 0] = False
+    before = bits.clone()
+    out = viz_data.bin_counts(bits, t_factor, n_factor)
+    expected = bits.to(torch.int64).reshape(shape[0] // t_factor, t_factor, shape[1] // n_factor, n_factor)
+    expected = expected.sum(dim=(1, 3)).to(torch.int32)
+    assert out.dtype == torch.int32
+    torch.testing.assert_close(out, expected, rtol=0, atol=0)
+    assert torch.equal(bits, before)
+
+
 def test_firing_rates_and_histogram():
     m = np.array([[1, 0, 0], [1, 1, 0]], dtype=bool)
     np.testing.assert_allclose(viz_data.firing_rates(m), [1.0, 0.5, 0.0])

@@ -264,7 +264,15 @@ def test_tau_and_gain_reuse_the_encoded_input_and_give_the_same_spikes_as_a_fres
     assert panel._encoded_input() is drawn  # not drawn again
     fresh = RasterExplorer(N=40, T=50, tau=3.0, gain=1.8, device="cpu", throttle_ms=0)
     torch.testing.assert_close(panel.result.spikes, fresh.result.spikes)
+    scaled = panel._scaled_input()
+    panel.tau.value = 2.5  # the scaled input is reused; a gain change scales again, and matches a fresh panel
+    assert panel._scaled_input() is scaled
+    panel.gain.value = 1.2
+    assert panel._scaled_input() is not scaled
+    again = RasterExplorer(N=40, T=50, tau=2.5, gain=1.2, device="cpu", throttle_ms=0)
+    torch.testing.assert_close(panel.result.spikes, again.result.spikes)
     panel.seed.value = 1  # a new draw
     assert panel._encoded_input() is not drawn
     panel.close()
     fresh.close()
+    again.close()
