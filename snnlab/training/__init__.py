@@ -24,7 +24,8 @@ training device, so a loop never waits for the device; ``float()`` them when dra
 ``peak_bytes`` estimates the working memory of the update (see :class:`SavedTensorMeter`):
 
 - on CUDA: ``torch.cuda.max_memory_allocated`` during the update minus the bytes allocated when
-  it began, i.e. everything the update allocated on top of the resident model, optimizer and data;
+  it began, i.e. everything the update allocated on top of the resident model, optimizer and data
+  (cuBLAS's one-time workspaces for the thread are allocated before that, not counted);
 - on CPU: the peak number of bytes held by autograd for the backward pass (tensors saved through
   ``torch.autograd.graph.saved_tensors_hooks``, each view counted once while it is alive).
   It does not count parameters' gradients, optimizer state or activations that are not saved.

@@ -8,9 +8,12 @@ import ipywidgets as W
 import pytest
 import torch
 
+from widgets._device import default_device
 from widgets._panel import Panel, format_value
 
-STATUS_OK = re.compile(r"^ran on cpu in \d+\.\d ms, drawn in \d+\.\d ms$")
+DEVICE = default_device()  # where a panel runs unless told: the GPU where there is one
+STATUS_OK = re.compile(rf"^ran on {DEVICE} in \d+\.\d ms, drawn in \d+\.\d ms$")  # a panel on the default device
+STATUS_CPU = re.compile(r"^ran on cpu in \d+\.\d ms, drawn in \d+\.\d ms$")  # one built with device="cpu"
 
 
 class Square(Panel):
@@ -57,7 +60,7 @@ def test_a_control_change_recomputes_and_reports_device_and_time():
     assert panel.result.item() == 4.0 and panel.rendered == [4.0]
     panel.x.value = 3.0
     assert panel.result.item() == 9.0 and panel.rendered == [4.0, 9.0]
-    assert STATUS_OK.match(panel.status_text), panel.status_text
+    assert STATUS_CPU.match(panel.status_text), panel.status_text
     assert panel.status_text in panel.status.value and panel.error is None
     assert panel.last_device == torch.device("cpu") and panel.compute_ms >= 0 and panel.render_ms >= 0
 
@@ -185,7 +188,7 @@ def test_blocking_background_work_reports_progress_and_finish():
     run = panel.start_background(iter([1, 2, 3]), total=3, on_step=lambda r, v: values.append(v))
     assert run.state == "done" and values == [1, 2, 3]
     assert panel.progress_bar.value == 1.0 and panel.stop_button.disabled
-    assert re.match(r"^finished 3 steps on cpu in \d+\.\d ms$", panel.status_text), panel.status_text
+    assert re.match(rf"^finished 3 steps on {DEVICE} in \d+\.\d ms$", panel.status_text), panel.status_text
     assert panel.wait(0) is True
 
 
@@ -218,7 +221,7 @@ def test_the_stop_button_stops_a_threaded_run_within_a_step():
     panel.stop_button.click()
     gate.set()
     assert panel.wait(10) and run.state == "stopped" and run.steps_done == 1
-    assert re.match(r"^stopped after 1 steps on cpu in \d+\.\d ms$", panel.status_text), panel.status_text
+    assert re.match(rf"^stopped after 1 steps on {DEVICE} in \d+\.\d ms$", panel.status_text), panel.status_text
     # once the run is over the button is greyed out, not a live-looking orange one
     assert panel.stop_button.disabled and panel.stop_button.button_style == ""
 
@@ -353,7 +356,7 @@ def test_a_render_only_control_redraws_without_computing():
     assert panel.computed == 1 and panel.rendered[-1] == 12.0 and float(panel.result) == 12.0
     assert re.match(r"^drawn in \d+\.\d ms \(view only, nothing computed\)$", panel.status_text)
     panel.x.value = 1.0  # a computing control: compute, then select with the current scale
-    assert panel.computed == 2 and panel.rendered[-1] == 3.0 and STATUS_OK.match(panel.status_text)
+    assert panel.computed == 2 and panel.rendered[-1] == 3.0 and STATUS_CPU.match(panel.status_text)
 
 
 def test_held_view_and_compute_changes_merge_into_one_computing_update():

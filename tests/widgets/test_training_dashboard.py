@@ -280,7 +280,7 @@ def test_model_fn_builds_one_network_per_method_and_run():
     assert calls[3:] == ["bptt", "fptt", "ottt"]
     initial = build_model("bptt", 6, 2, 5, seed=0)[0].weight
     for method in ("bptt", "fptt", "ottt"):
-        assert not torch.equal(panel.models[method][0].weight, initial)
+        assert not torch.equal(panel.models[method][0].weight.cpu(), initial)
     assert panel.result.optimizer_steps == {"bptt": 2, "fptt": 6, "ottt": 6}
 
 
