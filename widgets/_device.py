@@ -30,6 +30,7 @@ __all__ = [
     "Stopwatch",
     "available_devices",
     "default_device",
+    "fused_backend",
     "resolve_device",
     "spikes_to_host",
     "synchronize",
@@ -64,6 +65,27 @@ def default_device() -> str:
         True
     """
     return available_devices()[-1]
+
+
+def fused_backend(device: torch.device | str) -> str:
+    """The backend of the neurons a panel builds itself on ``device``: ``'triton'`` on a CUDA device where
+    Triton is installed, else ``'torch'``.
+
+    On a GPU the torch backend launches a few small kernels per time step; at 10^4 neurons x 1000 steps
+    that loop took 64 ms of an H200's RasterExplorer update, where the fused kernels run the whole
+    sequence at once (the first use compiles them, once per machine: Triton keeps them on disk).
+
+    Shape:
+        not applicable (returns a string).
+
+    Example:
+        >>> fused_backend("cpu")
+        'torch'
+    """
+    from snnlab import backends
+
+    device = torch.device(device)
+    return "triton" if device.type == "cuda" and "triton" in backends.available_backends() else "torch"
 
 
 def resolve_device(device) -> torch.device:

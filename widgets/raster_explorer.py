@@ -42,7 +42,7 @@ from snnlab.viz import plotly as vp
 from snnlab.viz.style import AXIS_ROOM
 
 from ._bounds import check_number, check_seed
-from ._device import spikes_to_host, tensor_to_host
+from ._device import fused_backend, spikes_to_host, tensor_to_host
 from ._panel import Panel
 from .canvas_raster import CanvasRaster
 from .figure_widget import FigureWidget
@@ -274,7 +274,9 @@ class RasterExplorer(Panel):
             return self._cache
         T = self.T.value
         x_seq = self._scaled_input()
-        net = self.net if self.net is not None else snn_neuron.LIFNode(tau=self.tau.value, step_mode="m")
+        net = self.net
+        if net is None:
+            net = snn_neuron.LIFNode(tau=self.tau.value, step_mode="m", backend=fused_backend(device))
         if isinstance(net, torch.nn.Module):
             net = net.to(device)
             reset_state(net)

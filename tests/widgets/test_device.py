@@ -1,5 +1,7 @@
 """widgets._device: device names, validation, timing and compact transfer of spikes."""
 
+import importlib.util
+
 import pytest
 import torch
 
@@ -7,6 +9,7 @@ from widgets._device import (
     Stopwatch,
     available_devices,
     default_device,
+    fused_backend,
     resolve_device,
     spikes_to_host,
     tensor_to_host,
@@ -17,6 +20,13 @@ def test_available_and_default_devices_follow_cuda_presence():
     expected = ["cpu", "cuda"] if torch.cuda.is_available() else ["cpu"]
     assert available_devices() == expected
     assert default_device() == expected[-1]
+
+
+def test_panels_build_fused_neurons_on_a_gpu_with_triton():
+    assert fused_backend("cpu") == fused_backend(torch.device("cpu")) == "torch"
+    if torch.cuda.is_available():
+        expected = "triton" if importlib.util.find_spec("triton") is not None else "torch"
+        assert fused_backend("cuda") == expected
 
 
 def test_resolve_device_accepts_names_indices_and_devices():
