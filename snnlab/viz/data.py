@@ -265,7 +265,7 @@ def bin_counts(bits: torch.Tensor, t_factor: int, n_factor: int) -> torch.Tensor
     Used by :func:`raster_image` and, on the tensor's device, by the canvas raster: the last bins
     along each axis are padded with no-spike cells. The bins are summed as ``t_factor + n_factor``
     strided additions in the narrowest integer type that holds a full bin: torch's reduction over a
-    short inner axis is slow (23 ms against 8 for 10^4 neurons x 1000 steps in bins of 5 neurons).
+    short inner axis is slow (23 ms against 8-11 for 10^4 neurons x 1000 steps in bins of 5 neurons).
 
     Shape:
         bool ``[T, N]`` -> ``[ceil(T / t_factor), ceil(N / n_factor)]``.
