@@ -145,6 +145,7 @@ class EventViewer(Panel):
             min=0,
             max=self._n_windows(window) - 1,
             description="time",
+            readout=False,  # its value is the window's index; the picture's title gives the window's times
             style=style,
             layout=W.Layout(width="360px"),
         )
@@ -222,7 +223,7 @@ class EventViewer(Panel):
         counts = result.counts
         on = counts[1] if counts.shape[0] > 1 else counts[0]
         off = counts[0] if counts.shape[0] > 1 else None
-        self.events_canvas.title = f"events t = [{result.t_start}, {result.t_stop}): {result.n_events}"
+        self.events_canvas.title = f"{result.n_events:,} events in t = [{result.t_start}, {result.t_stop})"
         self.events_canvas.set_counts(on, off)
         if result.spikes is not None:
             image = _tile(result.spikes)

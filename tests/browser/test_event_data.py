@@ -56,7 +56,7 @@ def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
     assert "Error displaying widget" not in page.locator(".jp-Notebook").inner_text()
 
     first_title = page.evaluate(TITLES)[0]
-    assert first_title.startswith("events t = [20000, 40000)"), first_title
+    assert first_title.endswith(" events in t = [20000, 40000)"), first_title
     viewer = page.locator(".jp-OutputArea-output", has=page.locator(CANVAS)).first
     viewer.scroll_into_view_if_needed()
     page.wait_for_timeout(500)
@@ -66,7 +66,7 @@ def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
     handle.focus()
     for _ in range(3):
         handle.press("ArrowRight")
-    page.wait_for_function(f"() => ({TITLES})()[0].startsWith('events t = [80000, 100000)')", timeout=30_000)
+    page.wait_for_function(f"() => ({TITLES})()[0].endsWith(' events in t = [80000, 100000)')", timeout=30_000)
     page.wait_for_function(f"(before) => ({PICTURES})()[0][3] !== before", arg=pictures[0][3], timeout=30_000)
     page.wait_for_timeout(500)
     page.screenshot(path=str(SCREENSHOTS / "events_viewer_moved_1280x800.png"))

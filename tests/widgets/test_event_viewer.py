@@ -39,6 +39,7 @@ def test_the_window_shows_its_events():
         lo = first + 700 * k
         torch.testing.assert_close(viewer.result.counts, _reference_counts(ev, sensor, lo, lo + 700))
         assert viewer.result.n_events == int(viewer.result.counts.sum())
+        assert viewer.events_canvas.title == f"{viewer.result.n_events:,} events in t = [{lo}, {lo + 700})"
         assert viewer.events_canvas.rows == 5 and viewer.events_canvas.cols == 6
     viewer.window.value = 5000  # fewer windows: the slider's range follows and its value stays inside
     assert viewer.position.max == (int(ev.t[-1]) - first) // 5000 and viewer.position.value <= viewer.position.max
