@@ -6,8 +6,6 @@
 - ``one_thread``: one intra-op thread for tests of tiny tensors (faster, and fair to other processes).
 """
 
-import os
-
 import pytest
 import torch
 
@@ -20,16 +18,15 @@ def device(request) -> str:
     return request.param
 
 
-_INTERPRETING = os.environ.get("TRITON_INTERPRET", "0") not in ("", "0")
-TRITON_DEVICES = [
-    pytest.param("cpu", marks=pytest.mark.skipif(not _INTERPRETING, reason="CPU tensors need TRITON_INTERPRET=1")),
-    pytest.param("cuda", marks=pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")),
-]
-
-
-@pytest.fixture(params=TRITON_DEVICES)
+@pytest.fixture(params=["cpu", "cuda"])
 def triton_device(request) -> str:
     """A device the Triton kernels run on here: 'cpu' under the interpreter, 'cuda' where a GPU is present."""
+    from snnlab.backends.triton_kernels import interpreting
+
+    if request.param == "cpu" and not interpreting():
+        pytest.skip("CPU tensors need TRITON_INTERPRET=1")
+    if request.param == "cuda" and not torch.cuda.is_available():
+        pytest.skip("needs CUDA")
     return request.param
 
 

@@ -115,3 +115,7 @@ def test_chunked_compare_matches_whole_tensor_formulas():
     half, ref = a.half(), a.half().float()  # 16-bit against fp32 compares in fp32
     assert gpu.chunked_compare(half, ref) == (0.0, 0.0)
     assert gpu.chunked_compare(half, ref + 1.0, rows=5) == (1.0, 1.0)
+    skip = torch.zeros(7, 3, dtype=torch.bool)
+    skip[6, 2] = True  # the column of the largest difference is left out
+    fraction, largest = gpu.chunked_compare(a, b, rows=4, skip=skip)
+    assert fraction == 2 / a.numel() and largest == 0.25
