@@ -4,17 +4,20 @@ Three measurements, each in fresh pages of one JupyterLab server:
 
 ``controls`` (default): for each case (a panel at a size) a two-cell notebook is opened and run; once the
 panel's figures have drawn, each listed slider gets ``--presses`` ArrowRight presses (a button case gets
-one click). For every press it measures, in the page:
+``--presses`` clicks, each once the button is enabled again: a dashboard's Start after its run ended). For
+every press it measures, in the page:
 
 - the time from the key press (the time stamp of its keydown or pointerdown event in the page) to the
   first change of the panel's figures (a MutationObserver on the figures area: plotly redraws SVG, the
   canvases count their paints in ``data-paints``); for a control whose answer is text only (a case's
   ``text_controls``, such as the SpikeDebugger's thresholds, which change the figures only when a neuron
   changes class), to the change of the panel's status line; for a case with ``changed_when`` (the
-  TrainingDashboard's Start), to the first change after which that holds (its first curve has a point);
+  TrainingDashboard's Start), to the first change after which the figures' state that it reads is set and
+  differs from that state at the press (the new run's first curve point);
 - the longest main-thread task (PerformanceObserver 'longtask', registered before the page loads)
   between the press and one second after the change;
-- the bytes the kernel sent to the page over the websocket in that time (every frame received);
+- the bytes the kernel sent to the page over the websocket in that time (every frame received; for a
+  button, until its change was seen: a run goes on sending after it);
 
 and, once per case, the longest task while the panel first displayed.
 
@@ -87,7 +90,9 @@ class Case:
     large: bool = False
     button: str | None = None
     text_controls: tuple[str, ...] = ()  # their answer is the status line, not a figure
-    changed_when: str = "null"  # a JS function of the figures area: the change that counts (null: any)
+    # a JS function of the figures area giving its state (null: any change counts); with one, a change counts
+    # once that state is truthy and differs from the state when the press was armed
+    changed_when: str = "null"
 
 
 CASES: dict[str, Case] = {
@@ -122,9 +127,10 @@ CASES: dict[str, Case] = {
         "",
         'TrainingDashboard(task="burst", T=6, hidden=16, batch_size=16, steps=20, device="cpu")',
         button="Start",
-        # its first curve drawn, not the results table beside it (the curves are there, empty, before Start)
-        changed_when="area => [...area.querySelectorAll('.js-plotly-plot')].some(gd => (gd.data || [])"
-        ".some(t => t.y && t.y.length > 0))",
+        # the points on its curves: a Start counts once the new run's first point is drawn (its curves are
+        # there, empty, before the first Start; a later Start begins them again), not the results table
+        changed_when="area => [...area.querySelectorAll('.js-plotly-plot')].map(gd => (gd.data || [])"
+        ".map(t => (t.y || []).length).join(',')).join(';').replace(/^[0,;]*$/, '')",
     ),
     "events_default": Case(
         EVENTS.format(n=20_000, span=100_000, side=32), 'EventViewer(ev, (32, 32, 2), device="cpu")', ["time"]
@@ -163,14 +169,17 @@ DRAWN = """() => [...document.querySelectorAll('.snnlab-figures')].filter(area =
     return plots.every(gd => gd.layout && gd.layout.meta && gd.layout.meta.snnlab)
         && canvases.every(c => c.offsetParent === null || c.dataset.paints || c.width > 1);
 }).length"""
-ARM = """([selector, counts]) => new Promise(resolve => {
+ARM = """([selector, changedWhen]) => new Promise(resolve => {
     const areas = document.querySelectorAll(selector);
     const area = areas[areas.length - 1];
-    const test = (0, eval)(counts);
+    const state = (0, eval)(changedWhen);
+    const armed = state === null ? null : state(area);
     window.__changed = null;
     window.__input = null;
     const observer = new MutationObserver(() => {
-        if (window.__changed === null && (test === null || test(area))) window.__changed = performance.now();
+        if (window.__changed !== null) return;
+        const now = state === null ? null : state(area);
+        if (state === null || (now && now !== armed)) window.__changed = performance.now();
     });
     observer.observe(area, {subtree: true, childList: true, attributes: true, characterData: true});
     window.__observer = observer;
@@ -309,9 +318,9 @@ def measure_case(browser: Any, base: str, token: str, root: pathlib.Path, name: 
     rows = []
     for label in case.controls or [case.button or ""]:
         latencies, tasks, sizes = [], [], []
-        if case.button is not None:
+        if case.button is not None:  # pressed again once enabled (a run that ended re-enables its Start)
             target = page.locator(".snnlab-controls button", has_text=case.button).first
-            count = 1
+            count = presses
         else:
             exact = page.locator(".widget-label", has_text=re.compile(f"^{re.escape(label)}$"))  # "t" is not "T"
             target = page.locator(".widget-slider", has=exact).last.locator(".noUi-handle").first
@@ -320,6 +329,9 @@ def measure_case(browser: Any, base: str, token: str, root: pathlib.Path, name: 
         if case.button is None:
             target.focus()
         for _ in range(count):
+            if case.button is not None:  # the last run's end: its final redraw came with the button's enabling
+                page.wait_for_function("button => !button.disabled", arg=target.element_handle(), timeout=120_000)
+                page.wait_for_function(KERNEL_IDLE)
             page.wait_for_timeout(300)
             selector = ".snnlab-status" if label in case.text_controls else ".snnlab-figures"
             before = page.evaluate(ARM, [selector, case.changed_when])
@@ -333,6 +345,7 @@ def measure_case(browser: Any, base: str, token: str, root: pathlib.Path, name: 
             except Exception:  # no visible change within a minute: recorded as a miss
                 latencies.append(float("inf"))
                 continue
+            seen = time.monotonic()
             # from the press as the page received it: Playwright's checks before it sends a click (the
             # button visible, stable over two frames) took 38-96 ms here, a wait no person has
             changed, pressed = page.evaluate("[window.__changed, window.__input]")
@@ -340,11 +353,15 @@ def measure_case(browser: Any, base: str, token: str, root: pathlib.Path, name: 
             page.wait_for_timeout(1000)
             latencies.append(changed - (before if pressed is None else pressed))
             tasks.append(max(_tasks_since(page, before) or [0.0]))
-            sizes.append(sum(n for t, n in received if t >= sent_from))
+            # a button's run goes on sending after its first change (a dashboard: every update of the run); its
+            # update is what arrived until the change was seen
+            until = seen if case.button is not None else float("inf")
+            sizes.append(sum(n for t, n in received if sent_from <= t <= until))
         rows.append(dict(case=name, control=label, large=case.large, p50_ms=_pct(latencies, 50),
                          p90_ms=_pct(latencies, 90), longest_task_ms=max(tasks or [0.0]),
                          kb_per_update=statistics.mean(sizes or [0]) / 1e3,
-                         first_display_task_ms=first["longest_task_ms"]))  # fmt: skip
+                         first_display_task_ms=first["longest_task_ms"], latencies_ms=latencies,
+                         tasks_ms=tasks))  # fmt: skip
         print(_line(rows[-1]), flush=True)
     context.close()
     return rows
