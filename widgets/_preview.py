@@ -224,13 +224,19 @@ def _canvas_image(canvas: EventCanvas) -> np.ndarray:
 
 def _event_viewer(panel: Panel, fig: Figure) -> None:
     canvases = [c for c in panel.figures_box.children if isinstance(c, EventCanvas)]
-    _size(fig, 3.2 * max(len(canvases), 1), 3.2, left=0.2, bottom=0.45, wspace=0.1)
+    _size(fig, 3.4 * max(len(canvases), 1), 3.8, left=0.6, bottom=1.05, wspace=0.3)
     for ax, canvas in zip(_axes_row(fig, max(len(canvases), 1)), canvases, strict=False):
         if canvas.rows and canvas.cols:
             ax.imshow(_canvas_image(canvas), interpolation="nearest")
         ax.set_title(canvas.title, fontsize=8)
-        ax.set_xticks([])
-        ax.set_yticks([])
+        # the canvas's own axes: a tick's place runs from 0 to 1 over the image, whose cells sit at 0, 1, ...
+        ax.set_xticks([where * canvas.cols - 0.5 for where, _ in canvas.x_ticks], [t for _, t in canvas.x_ticks])
+        ax.set_yticks([where * canvas.rows - 0.5 for where, _ in canvas.y_ticks], [t for _, t in canvas.y_ticks])
+        ax.tick_params(labelsize=7)
+        ax.set_xlabel(canvas.x_title, fontsize=7)
+        ax.set_ylabel(canvas.y_title, fontsize=7)
+        ax.text(0, -0.2 if canvas.x_ticks else -0.04, canvas.scale_text, transform=ax.transAxes, fontsize=7,
+                va="top", wrap=True)  # fmt: skip
 
 
 DRAWERS: dict[type, Drawer] = {

@@ -158,7 +158,16 @@ class EventViewer(Panel):
         self.speed.observe(lambda change: setattr(self.play, "interval", SPEEDS[change["new"]]), names="value")
         self.events_canvas = EventCanvas(height=height, max_cells=max_cells, title="events")
         self.spikes_canvas = EventCanvas(
-            height=height, max_cells=max_cells, title="first spiking layer", on_color="#222222", off_color="#222222"
+            height=height,
+            max_cells=max_cells,
+            axes=False,  # tiled channels: a cell is a neuron, not a sensor position
+            unit="spike",
+            cell="neuron",
+            title="first spiking layer",
+            on_color="#222222",
+            off_color="#222222",
+            on_name="spikes",
+            off_name="",
         )
         self.set_controls([self.play, self.position, self.speed, self.window])
         self.set_figures([self.events_canvas] + ([self.spikes_canvas] if net is not None else []))
@@ -227,5 +236,6 @@ class EventViewer(Panel):
         self.events_canvas.set_counts(on, off)
         if result.spikes is not None:
             image = _tile(result.spikes)
-            self.spikes_canvas.title = f"first spiking layer: {int(result.spikes.sum())} spikes"
+            tiled = f", {result.spikes.shape[0]} channels tiled" if result.spikes.dim() == 3 else ""
+            self.spikes_canvas.title = f"first spiking layer: {int(result.spikes.sum()):,} spikes{tiled}"
             self.spikes_canvas.set_counts(image)

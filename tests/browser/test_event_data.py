@@ -27,6 +27,17 @@ PICTURES = f"""() => [...document.querySelectorAll('{CANVAS}')].map(c => {{
     return [c.width, c.height, coloured, hash];
 }})"""
 TITLES = "() => [...document.querySelectorAll('.snnlab-event-canvas-title')].map(t => t.textContent)"
+# per canvas: its axis labels (ticks, then titles), how many of them overlap the image, and its count scale's text
+AXES = """() => [...document.querySelectorAll('.snnlab-event-canvas-box')].map(box => {
+    const image = box.querySelector('canvas').getBoundingClientRect();
+    const labels = [...box.querySelectorAll('.snnlab-event-axis')].filter(n => n.textContent);
+    const inside = labels.filter(n => {
+        const r = n.getBoundingClientRect();
+        return r.left < image.right - 1 && r.right > image.left + 1 && r.top < image.bottom - 1 && r.bottom > image.top + 1;
+    }).length;
+    return {labels: labels.map(n => n.textContent), inside,
+            scale: box.querySelector('.snnlab-event-canvas-scale').textContent};
+})"""
 
 
 def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
@@ -57,6 +68,13 @@ def test_event_tutorial_draws_and_answers_the_time_slider(lab, page):
 
     first_title = page.evaluate(TITLES)[0]
     assert first_title.endswith(" events in t = [20000, 40000)"), first_title
+    # the events picture explains itself: pixel axes outside the image, and a count scale under it
+    axes = page.evaluate(AXES)
+    assert axes[0]["labels"][:6] == ["0", "2", "4", "6", "8", "10"] and "x (pixel)" in axes[0]["labels"], axes[0]
+    assert "y (pixel, 0 at the top)" in axes[0]["labels"] and axes[0]["inside"] == 0, axes[0]
+    assert re.fullmatch(r"ON 1\d+OFF 1\d+events per pixel: 1 \(faint\) to \d+ \(bright\); colour: .*", axes[0]["scale"])
+    assert axes[1]["labels"] == axes[0]["labels"] and axes[1]["inside"] == 0, axes[1]  # the second viewer's events
+    assert axes[2]["labels"] == [] and axes[2]["scale"].startswith("spikes 1"), axes[2]  # tiled channels: no axes
     viewer = page.locator(".jp-OutputArea-output", has=page.locator(CANVAS)).first
     viewer.scroll_into_view_if_needed()
     page.wait_for_timeout(500)

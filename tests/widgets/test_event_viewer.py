@@ -8,7 +8,7 @@ import torch.nn as nn
 from snnlab import functional, layer, neuron
 from snnlab.events import Events
 from widgets import EventCanvas, EventViewer
-from widgets.event_canvas import encode_counts
+from widgets.event_canvas import encode_counts, pixel_ticks
 
 
 def _stream(n=3000, sensor=(6, 5, 2), duration=10_000, seed=0):
@@ -132,3 +132,57 @@ def test_validation_messages():
     assert viewer.error is not None and "net has no spiking layer" in viewer.status_text
     with pytest.raises(TypeError, match=r"encode_counts: on must be a 2-D \[H, W\] tensor"):
         encode_counts(torch.ones(3))
+
+
+def test_pixel_axes_name_the_sensor_pixels_at_their_middles():
+    # 34 pixels in 34 cells: ticks 0, 10, 20, 30 at the middles of those pixels
+    assert pixel_ticks(34, 1, 34) == [[(k + 0.5) / 34, str(k)] for k in (0, 10, 20, 30)]
+    # 640 pixels binned by 3 into 214 cells (642 pixels drawn, the last bin padded): still the pixels' middles
+    ticks = pixel_ticks(640, 3, 214)
+    assert [t for _, t in ticks] == ["0", "200", "400", "600"]
+    torch.testing.assert_close([w for w, _ in ticks], [(k + 0.5) / 642 for k in (0, 200, 400, 600)])
+    canvas = EventCanvas(max_cells=4096)
+    canvas.set_counts(torch.ones(100, 640), torch.zeros(100, 640))  # 64000 pixels: bins of 4 (25 x 160 cells)
+    assert (canvas.factor, canvas.rows, canvas.cols) == (4, 25, 160)
+    assert canvas.x_ticks == pixel_ticks(640, 4, 160) and canvas.y_ticks == pixel_ticks(100, 4, 25)
+    assert len(canvas.x_ticks) <= 6 and len(canvas.y_ticks) <= 6
+    assert (canvas.x_title, canvas.y_title) == ("x (pixel)", "y (pixel, 0 at the top)")
+
+
+def test_the_count_scale_says_what_a_shade_counts():
+    canvas = EventCanvas()
+    canvas.set_counts(torch.tensor([[0.0, 7.0], [1.0, 0.0]]), torch.tensor([[2.0, 0.0], [0.0, 0.0]]))
+    assert canvas.vmax == 7
+    assert canvas.scale_text == "events per pixel: 1 (faint) to 7 (bright); colour: the polarity with more"
+    canvas.set_counts(torch.tensor([[0.0, 1.0]]), torch.tensor([[1.0, 0.0]]))
+    assert (canvas.vmax, canvas.scale_text) == (1, "1 event per marked pixel; colour: its polarity")
+    canvas.set_counts(torch.zeros(2, 2))
+    assert (canvas.vmax, canvas.scale_text) == (0, "no events in this image")
+    binned = EventCanvas(max_cells=4)
+    binned.set_counts(torch.full((4, 4), 3.0))  # 2x2 bins of 12 events each
+    assert binned.scale_text == "events per 2x2-pixel bin: 1 (faint) to 12 (bright); colour: the polarity with more"
+
+
+def test_the_spike_canvas_has_no_pixel_axes_and_counts_spikes():
+    ev, sensor = _stream(sensor=(8, 8, 2)), (8, 8, 2)
+    torch.manual_seed(0)
+    net = nn.Sequential(layer.Conv2d(2, 3, 3, padding=1), neuron.IFNode(v_threshold=0.5))
+    functional.set_step_mode(net, "m")
+    viewer = EventViewer(ev, sensor, net=net, window=1000, device="cpu", throttle_ms=0)
+    spikes = viewer.spikes_canvas
+    assert spikes.x_ticks == [] and spikes.y_ticks == [] and spikes.off_name == ""
+    assert spikes.scale_text == "1 spike per marked neuron"
+    assert spikes.title == f"first spiking layer: {int(viewer.result.spikes.sum()):,} spikes, 3 channels tiled"
+    events = viewer.events_canvas
+    assert [t for _, t in events.x_ticks] == ["0", "2", "4", "6"] and events.x_title == "x (pixel)"
+
+
+def test_event_canvas_checks_its_arguments():
+    with pytest.raises(TypeError, match="EventCanvas: axes must be a bool, got 'yes'"):
+        EventCanvas(axes="yes")
+    with pytest.raises(TypeError, match="EventCanvas: unit must be a non-empty str, got ''"):
+        EventCanvas(unit="")
+    with pytest.raises(TypeError, match="EventCanvas: cell must be a non-empty str, got 3"):
+        EventCanvas(cell=3)
+    with pytest.raises(ValueError, match="EventCanvas: max_cells must be an integer >= 1, got 0"):
+        EventCanvas(max_cells=0)
