@@ -166,7 +166,7 @@ class EventCanvas(anywidget.AnyWidget):
 
     def set_counts(self, on: torch.Tensor, off: torch.Tensor | None = None) -> None:
         """Encode ``on`` (and ``off``) count images on their device and send them in one update."""
-        cells, self.factor, vmax = _encode("encode_counts", on, off, self.max_cells)
+        cells, self.factor, vmax = _encode("EventCanvas.set_counts", on, off, self.max_cells)
         payload = cells.cpu().numpy().tobytes()
         rows, cols = int(cells.shape[0]), int(cells.shape[1])
         height, width = (int(n) for n in on.shape)
@@ -178,8 +178,8 @@ class EventCanvas(anywidget.AnyWidget):
                 self.y_ticks = pixel_ticks(height, self.factor, rows)
                 self.x_title = "x (pixel)"
                 self.y_title = "y (pixel, 0 at the top)"
-            self.vmax = round(vmax)
-            self.scale_text = self._scale_text(round(vmax))
+            self.vmax = max(1, round(vmax)) if vmax > 0 else 0  # a count image's largest count (at least 1 if any)
+            self.scale_text = self._scale_text(self.vmax)
 
     def _scale_text(self, vmax: int) -> str:
         """What the shades count: per pixel (or bin), from one to the brightest cell's count."""

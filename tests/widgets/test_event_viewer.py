@@ -186,3 +186,12 @@ def test_event_canvas_checks_its_arguments():
         EventCanvas(cell=3)
     with pytest.raises(ValueError, match="EventCanvas: max_cells must be an integer >= 1, got 0"):
         EventCanvas(max_cells=0)
+
+
+def test_set_counts_names_itself_in_its_errors():
+    canvas = EventCanvas()
+    with pytest.raises(
+        ValueError, match=r"EventCanvas.set_counts: on and off must have one shape, got \[2, 2\] and \[3\, 2]"
+    ):
+        canvas.set_counts(torch.ones(2, 2), torch.ones(3, 2))
+    assert canvas.rows == 0 and canvas.vmax == 0  # nothing changed
