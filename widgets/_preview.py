@@ -226,8 +226,9 @@ def _event_viewer(panel: Panel, fig: Figure) -> None:
     canvases = [c for c in panel.figures_box.children if isinstance(c, EventCanvas)]
     _size(fig, 3.4 * max(len(canvases), 1), 3.8, left=0.6, bottom=1.05, wspace=0.3)
     for ax, canvas in zip(_axes_row(fig, max(len(canvases), 1)), canvases, strict=False):
-        if canvas.rows and canvas.cols:
-            ax.imshow(_canvas_image(canvas), interpolation="nearest")
+        if canvas.rows and canvas.cols:  # square cells, unless the image is a strip (a one-row sensor)
+            square = 0.25 <= canvas.cols / canvas.rows <= 4
+            ax.imshow(_canvas_image(canvas), interpolation="nearest", aspect="equal" if square else "auto")
         ax.set_title(canvas.title, fontsize=8)
         # the canvas's own axes: a tick's place runs from 0 to 1 over the image, whose cells sit at 0, 1, ...
         ax.set_xticks([where * canvas.cols - 0.5 for where, _ in canvas.x_ticks], [t for _, t in canvas.x_ticks])

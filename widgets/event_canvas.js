@@ -33,6 +33,22 @@ export function decodeInto(pixels, bytes, on, off, background) {
   return pixels;
 }
 
+// The image's size on screen (CSS pixels): `height` tall with square cells, unless that makes it wider than
+// MAX_WIDTH (a one-row sensor, such as SHD's 700 audio channels, would be 700 heights wide) or narrower than
+// MIN_SIDE: then the width is clamped and the cells are stretched, never below MIN_SIDE on either side.
+export const MAX_WIDTH = 640;
+export const MIN_SIDE = 40;
+export function displaySize(rows, cols, height) {
+  const aspect = Math.max(cols, 1) / Math.max(rows, 1);
+  let width = height * aspect;
+  let tall = height;
+  if (width > MAX_WIDTH) {
+    width = MAX_WIDTH;
+    tall = Math.min(height, Math.max(MAX_WIDTH / aspect, MIN_SIDE));
+  }
+  return [Math.round(Math.max(width, MIN_SIDE)), Math.round(tall)];
+}
+
 function asBytes(value) {
   if (value instanceof DataView) return new Uint8Array(value.buffer, value.byteOffset, value.byteLength);
   if (value instanceof ArrayBuffer) return new Uint8Array(value);
@@ -127,8 +143,9 @@ function render({ model, el }) {
     title.textContent = model.get("title");
     canvas.width = Math.max(cols, 1);
     canvas.height = Math.max(rows, 1);
-    canvas.style.height = `${height}px`;
-    canvas.style.width = `${Math.round((height * Math.max(cols, 1)) / Math.max(rows, 1))}px`;
+    const [cssWidth, cssHeight] = displaySize(rows, cols, height);
+    canvas.style.height = `${cssHeight}px`;
+    canvas.style.width = `${cssWidth}px`;
     const image = ctx.createImageData(canvas.width, canvas.height);
     const pixels = new Uint32Array(image.data.buffer);
     const [on, off, background] = ["on_color", "off_color", "background"].map((k) => model.get(k));
@@ -138,7 +155,10 @@ function render({ model, el }) {
     const xTicks = model.get("x_ticks") || [];
     const yTicks = model.get("y_ticks") || [];
     // room for the tick labels and titles outside the image (none without axes)
-    const left = drawAxes(frame, xTicks, yTicks, model.get("x_title"), model.get("y_title"));
+    // a y title longer than the image is tall would reach into the rows above it: its first word only
+    const yTitle = model.get("y_title") || "";
+    const yText = cssHeight >= 6 * yTitle.length ? yTitle : yTitle.split(" ")[0];
+    const left = drawAxes(frame, xTicks, yTicks, model.get("x_title"), yText);
     box.style.paddingLeft = `${left}px`;
     frame.style.marginBottom = xTicks.length > 0 ? "36px" : "0";
     const vmax = model.get("vmax");
@@ -150,7 +170,7 @@ function render({ model, el }) {
     const text = document.createElement("div");
     text.textContent = model.get("scale_text");
     scale.append(text);
-    scale.style.width = canvas.style.width;
+    scale.style.width = `${Math.max(cssWidth, 240)}px`;
     canvas.dataset.drawn = String(Number(canvas.dataset.drawn || 0) + 1);
   }
 

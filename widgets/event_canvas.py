@@ -173,11 +173,11 @@ class EventCanvas(anywidget.AnyWidget):
         with self.hold_sync():
             self.rows, self.cols = rows, cols
             self.cells = payload
-            if self.axes:
+            if self.axes:  # a one-row sensor (SHD's 700 channels) has no y to show
                 self.x_ticks = pixel_ticks(width, self.factor, cols)
-                self.y_ticks = pixel_ticks(height, self.factor, rows)
+                self.y_ticks = pixel_ticks(height, self.factor, rows) if height > 1 else []
                 self.x_title = "x (pixel)"
-                self.y_title = "y (pixel, 0 at the top)"
+                self.y_title = "y (pixel, 0 at the top)" if height > 1 else ""
             self.vmax = max(1, round(vmax)) if vmax > 0 else 0  # a count image's largest count (at least 1 if any)
             self.scale_text = self._scale_text(self.vmax)
 

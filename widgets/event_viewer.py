@@ -156,7 +156,11 @@ class EventViewer(Panel):
             options=list(SPEEDS), value="1x", description="speed", style=style, layout=W.Layout(width="150px")
         )
         self.speed.observe(lambda change: setattr(self.play, "interval", SPEEDS[change["new"]]), names="value")
-        self.events_canvas = EventCanvas(height=height, max_cells=max_cells, title="events")
+        # one polarity (SHD): one colour, named by what it counts, in the scale
+        on_name, off_name = ("ON", "OFF") if sensor_p > 1 else ("events", "")
+        self.events_canvas = EventCanvas(
+            height=height, max_cells=max_cells, title="events", on_name=on_name, off_name=off_name
+        )
         self.spikes_canvas = EventCanvas(
             height=height,
             max_cells=max_cells,

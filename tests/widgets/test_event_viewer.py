@@ -1,5 +1,10 @@
 """EventViewer and EventCanvas: the window's counts, the network's first-layer spikes, binning of big frames."""
 
+import json
+import pathlib
+import shutil
+import subprocess
+
 import numpy as np
 import pytest
 import torch
@@ -9,6 +14,8 @@ from snnlab import functional, layer, neuron
 from snnlab.events import Events
 from widgets import EventCanvas, EventViewer
 from widgets.event_canvas import encode_counts, pixel_ticks
+
+JS = pathlib.Path(__file__).resolve().parents[2] / "widgets" / "event_canvas.js"
 
 
 def _stream(n=3000, sensor=(6, 5, 2), duration=10_000, seed=0):
@@ -195,3 +202,32 @@ def test_set_counts_names_itself_in_its_errors():
     ):
         canvas.set_counts(torch.ones(2, 2), torch.ones(3, 2))
     assert canvas.rows == 0 and canvas.vmax == 0  # nothing changed
+
+
+@pytest.mark.skipif(shutil.which("node") is None, reason="needs node")
+def test_wide_and_tall_images_keep_a_size_that_fits_the_page():
+    # square cells at the canvas height, unless a one-row sensor (SHD: 700 x 1) would be 700 heights wide
+    cases = [(12, 12, 260), (260, 346, 260), (1, 700, 260), (2, 2000, 260), (700, 1, 260), (1, 1, 260)]
+    script = f"""
+    import {{ displaySize }} from {json.dumps(JS.as_uri())};
+    console.log(JSON.stringify({json.dumps(cases)}.map(([rows, cols, height]) => displaySize(rows, cols, height))));
+    """
+    out = subprocess.run(["node", "--input-type=module", "-e", script], capture_output=True, text=True, check=True)
+    sizes = json.loads(out.stdout)
+    assert sizes == [[260, 260], [346, 260], [640, 40], [640, 40], [40, 260], [260, 260]]
+
+
+def test_a_one_row_sensor_has_no_y_axis():
+    canvas = EventCanvas()
+    canvas.set_counts(torch.ones(1, 700))
+    assert [t for _, t in canvas.x_ticks] == ["0", "200", "400", "600"]
+    assert canvas.y_ticks == [] and canvas.y_title == "" and canvas.x_title == "x (pixel)"
+
+
+def test_a_one_polarity_sensor_gets_one_colour_in_its_scale():
+    ev = _stream(sensor=(700, 1, 1))
+    viewer = EventViewer(ev, (700, 1, 1), window=2000, device="cpu", throttle_ms=0)
+    canvas = viewer.events_canvas
+    assert (canvas.on_name, canvas.off_name, canvas.rows, canvas.cols) == ("events", "", 1, 700)
+    assert canvas.scale_text == f"events per pixel: 1 (faint) to {canvas.vmax} (bright)" and canvas.vmax > 1
+    assert EventViewer(_stream(), (6, 5, 2), device="cpu").events_canvas.off_name == "OFF"
