@@ -2,7 +2,8 @@
 
 Forward runs the time loop without building a graph and keeps only the pre-spike potential
 ``h_seq`` (for a learnable leak ``k`` also ``k``, ``v_init`` and, with ``decay_input``, ``x_seq``:
-spikes and post-reset potentials are recomputed from ``h``). Backward writes ``g_h[t]`` over
+spikes and post-reset potentials are recomputed from ``h``); with no gradient to compute (no grad mode,
+or no input that requires one) it keeps no ``h_seq`` at all, one step-sized buffer serving every step. Backward writes ``g_h[t]`` over
 ``h[t]`` once it is read (a separate buffer only when ``retain_graph`` keeps the graph), so the
 peak extra memory of forward plus backward is about 8.4 bytes per element in fp32 (``h`` then
 the gradient, the spikes, a few step-sized buffers that every step reuses). Backward walks time
@@ -68,15 +69,18 @@ def _graph_is_kept() -> bool:
 
 class _MultiStep(torch.autograd.Function):
     @staticmethod
-    def forward(ctx, x_seq, v_init, k, cfg):
+    def forward(ctx, x_seq, v_init, k, cfg, keep_h):
         theta, v_reset = cfg.v_threshold, cfg.v_reset
-        h_seq = torch.empty_like(x_seq)
+        # h is kept for backward only; without a gradient to compute one step-sized buffer serves every step
+        h_seq = torch.empty_like(x_seq) if keep_h else None
+        h_step = None if keep_h else torch.empty_like(x_seq[0])
         spike_seq = torch.empty_like(x_seq)
         v_seq = torch.empty_like(x_seq) if cfg.store_v_seq else None
         v = v_init
         v_last = None if v_seq is not None else torch.empty_like(v_init)  # one buffer, reused every step
         for t in range(x_seq.shape[0]):
-            h = dynamics.charge(cfg.charge, v, x_seq[t], k, cfg.decay_input, v_reset, out=h_seq[t])
+            out = h_step if h_seq is None else h_seq[t]
+            h = dynamics.charge(cfg.charge, v, x_seq[t], k, cfg.decay_input, v_reset, out=out)
             spike = dynamics.fired(h, theta, out=spike_seq[t])
             v = dynamics.reset_values(h, spike, theta, v_reset, out=v_last if v_seq is None else v_seq[t])
         k_grad = isinstance(k, torch.Tensor) and ctx.needs_input_grad[2] and cfg.charge == "lif"
@@ -154,7 +158,7 @@ class _MultiStep(torch.autograd.Function):
             grad_x = grad_h_seq if isinstance(dh_dx, float) and dh_dx == 1.0 else grad_h_seq.mul_(dh_dx)
         if grad_k is not None:
             grad_k = grad_k.sum_to_size(k.shape).to(k.dtype)
-        return grad_x, grad_v_init, grad_k, None
+        return grad_x, grad_v_init, grad_k, None, None
 
 
 def multi_step(
@@ -183,4 +187,9 @@ def multi_step(
     if cfg.surrogate not in _DERIVATIVES:
         raise ValueError(f"multi_step: cfg.surrogate must be one of {tuple(_DERIVATIVES)}, got {cfg.surrogate!r}")
     check_params("multi_step", cfg.surrogate, cfg.surrogate_params)
-    return _MultiStep.apply(x_seq, v_init, k, cfg)
+    # inference (no grad mode, or no input that requires a gradient) keeps no [T, *] potentials: a 10^4 x 1000
+    # run under no_grad allocates 40 MB less in fp32 (its page faults alone took about 7 ms on a 2-core CPU)
+    keep_h = torch.is_grad_enabled() and any(
+        isinstance(a, torch.Tensor) and a.requires_grad for a in (x_seq, v_init, k)
+    )
+    return _MultiStep.apply(x_seq, v_init, k, cfg, keep_h)

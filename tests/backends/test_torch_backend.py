@@ -126,6 +126,41 @@ def test_only_h_seq_is_saved_for_if_and_lif():
         assert saved == [35]  # h_seq [T, N] only
 
 
+@pytest.mark.parametrize("store", [False, True])
+def test_inference_keeps_no_sequence_of_potentials(monkeypatch, store):
+    # without a gradient to compute, forward allocates the spikes (and v_seq) as [T, N], and h one step at a time
+    cfg = NeuronConfig(
+        charge="lif",
+        decay_input=True,
+        v_threshold=1.0,
+        v_reset=0.0,
+        detach_reset=False,
+        surrogate="atan",
+        alpha=2.0,
+        store_v_seq=store,
+    )
+    x = torch.rand(6, 5) * 2
+    shapes = []
+    real = torch.empty_like
+
+    def counting(t, *args, **kwargs):
+        shapes.append(tuple(t.shape))
+        return real(t, *args, **kwargs)
+
+    with_grad = multi_step(cfg, x.clone().requires_grad_(True), torch.zeros(5), 0.5)
+    monkeypatch.setattr(torch, "empty_like", counting)
+    for no_gradient in (torch.no_grad, lambda: torch.enable_grad()):
+        shapes.clear()
+        with no_gradient():
+            result = multi_step(cfg, x, torch.zeros(5), 0.5)  # nothing requires a gradient
+        assert shapes.count((6, 5)) == (2 if store else 1), shapes
+        for got, expected in zip(result, with_grad, strict=True):  # the same values as when h is kept
+            assert torch.equal(got, expected.detach())
+    shapes.clear()
+    multi_step(cfg, x.clone().requires_grad_(True), torch.zeros(5), 0.5)
+    assert shapes.count((6, 5)) == (3 if store else 2), shapes  # h_seq kept for backward
+
+
 def test_multi_step_rejects_bad_shapes():
     cfg = NeuronConfig(
         charge="if",
