@@ -2,12 +2,13 @@
 
 Forward runs the time loop without building a graph and keeps only the pre-spike potential
 ``h_seq`` (for a learnable leak ``k`` also ``k``, ``v_init`` and, with ``decay_input``, ``x_seq``:
-spikes and post-reset potentials are recomputed from ``h``); with no gradient to compute (no grad mode,
-or no input that requires one) it keeps no ``h_seq`` at all, one step-sized buffer serving every step. Backward writes ``g_h[t]`` over
-``h[t]`` once it is read (a separate buffer only when ``retain_graph`` keeps the graph), so the
-peak extra memory of forward plus backward is about 8.4 bytes per element in fp32 (``h`` then
-the gradient, the spikes, a few step-sized buffers that every step reuses). Backward walks time
-in reverse with the closed-form local derivatives of :mod:`snnlab.dynamics`::
+spikes and post-reset potentials are recomputed from ``h``); with no gradient to compute (no grad
+mode, or no input that requires one) it keeps no ``h_seq`` at all, one step-sized buffer serving
+every step. Backward writes ``g_h[t]`` over ``h[t]`` once it is read (a separate buffer only when
+``retain_graph`` keeps the graph), so the peak extra memory of forward plus backward is about 8.4
+bytes per element in fp32 (``h`` then the gradient, the spikes, a few step-sized buffers that every
+step reuses). Backward walks time in reverse with the closed-form local derivatives of
+:mod:`snnlab.dynamics`::
 
     g_h[t]  = g_spike[t] * sg'(h[t] - theta) + g_v[t] * dv/dh[t]       (reset, spike term included)
     g_v[t-1] = g_v_out[t-1] + g_h[t] * dh/dv_prev                        (1, or 1 - k for LIF)
