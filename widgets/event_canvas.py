@@ -100,7 +100,7 @@ def pixel_ticks(pixels: int, factor: int, cells: int, most: int = AXIS_TICKS) ->
         >>> pixel_ticks(4, 1, 4, most=3)
         [[0.125, '0'], [0.625, '2']]
     """
-    ticks = nice_ticks(0, pixels - 1, max(most, 2), integer=True)
+    ticks = nice_ticks(0, pixels - 1, most, integer=True)
     return [[(k + 0.5) / (cells * factor), str(k)] for k in ticks]
 
 

@@ -189,7 +189,7 @@ def multi_step(
         raise ValueError(f"multi_step: cfg.surrogate must be one of {tuple(_DERIVATIVES)}, got {cfg.surrogate!r}")
     check_params("multi_step", cfg.surrogate, cfg.surrogate_params)
     # inference (no grad mode, or no input that requires a gradient) keeps no [T, *] potentials: a 10^4 x 1000
-    # run under no_grad allocates 40 MB less in fp32 (its page faults alone took about 7 ms on a 2-core CPU)
+    # run under no_grad allocates 40 MB less in fp32 (allocating and first touching one took 8-12 ms on a 2-core CPU)
     keep_h = torch.is_grad_enabled() and any(
         isinstance(a, torch.Tensor) and a.requires_grad for a in (x_seq, v_init, k)
     )

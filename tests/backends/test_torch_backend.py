@@ -149,7 +149,7 @@ def test_inference_keeps_no_sequence_of_potentials(monkeypatch, store):
 
     with_grad = multi_step(cfg, x.clone().requires_grad_(True), torch.zeros(5), 0.5)
     monkeypatch.setattr(torch, "empty_like", counting)
-    for no_gradient in (torch.no_grad, lambda: torch.enable_grad()):
+    for no_gradient in (torch.no_grad, torch.enable_grad):
         shapes.clear()
         with no_gradient():
             result = multi_step(cfg, x, torch.zeros(5), 0.5)  # nothing requires a gradient

@@ -154,6 +154,8 @@ def test_pixel_axes_name_the_sensor_pixels_at_their_middles():
     assert canvas.x_ticks == pixel_ticks(640, 4, 160) and canvas.y_ticks == pixel_ticks(100, 4, 25)
     assert len(canvas.x_ticks) <= 6 and len(canvas.y_ticks) <= 6
     assert (canvas.x_title, canvas.y_title) == ("x (pixel)", "y (pixel, 0 at the top)")
+    with pytest.raises(ValueError, match="most must be an int >= 2, got 1"):  # refused, not raised to 2
+        pixel_ticks(34, 1, 34, most=1)
 
 
 def test_the_count_scale_says_what_a_shade_counts():
